@@ -1,0 +1,1 @@
+"""Library of the debt-commission workspace: everything except rendering lives here."""

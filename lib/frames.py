@@ -1,0 +1,211 @@
+"""Whole tabs <-> typed pandas DataFrames.
+
+``cells_to_frame`` turns the cells of one tab (a header row as found in the
+sheet, then data rows) into a DataFrame with one dtype per schema type and a
+list of ``CellProblem`` for every cell it could not understand. It is
+vectorised because a region-scale tab holds hundreds of thousands of rows:
+numbers go through ``pd.to_numeric`` and only the cells that fail it (typed by
+hand as ``1 234,5``) reach the per-cell lenient parser; other types are parsed
+once per distinct value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lib.parsing import ParseError, is_empty, parse_value, to_cell
+from lib.schema import MONEY_DECIMALS, Column, Table
+
+DTYPES = {
+    "integer": "Int64",
+    "number": "float64",
+    "money": "float64",
+    "percent": "float64",
+    "date": "datetime64[s]",
+    "bool": "boolean",
+}
+DERIVED = ("row", "version")  # added on read, never stored
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    tab: str  # Russian title of the tab
+    row: int  # row number as the user sees it in the sheet (header is row 1)
+    column: str  # Russian column title
+    value: str  # the raw cell, as text
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"лист «{self.tab}», строка {self.row}"
+        if self.column:
+            where += f", столбец «{self.column}»"
+        shown = f" (значение «{self.value}»)" if self.value else ""
+        return f"{where}: {self.reason}{shown}"
+
+
+def _norm_title(title: object) -> str:
+    return " ".join(str(title or "").replace("ё", "е").lower().split())
+
+
+def map_header(table: Table, header: list) -> tuple[dict[str, int], list[CellProblem]]:
+    """Column key -> position in the sheet's own header row (humans reorder columns)."""
+    found = {_norm_title(t): i for i, t in enumerate(header) if not is_empty(t)}
+    positions, problems = {}, []
+    for c in table.columns:
+        i = found.get(_norm_title(c.title))
+        if i is None:
+            i = found.get(_norm_title(c.key))
+        if i is None:
+            if c.required:
+                problems.append(CellProblem(table.title, 1, c.title, "", "в строке заголовков нет обязательного столбца"))
+            continue
+        positions[c.key] = i
+    return positions, problems
+
+
+def empty_frame(table: Table) -> pd.DataFrame:
+    data = {c.key: pd.Series([], dtype=DTYPES.get(c.type, "str")) for c in table.columns}
+    data["row"] = pd.Series([], dtype="int64")
+    data["version"] = pd.Series([], dtype="int64")
+    return pd.DataFrame(data)
+
+
+def _parse_cells(values: list, column: Column, rows: np.ndarray, table: Table, problems: list) -> list:
+    """Per distinct value: parse once, remember the problem for every row holding it."""
+    out = [None] * len(values)
+    memo: dict = {}
+    for i, raw in enumerate(values):
+        try:
+            key = (type(raw), raw)
+            hash(key)
+        except TypeError:
+            key = None
+        if key is not None and key in memo:
+            value, reason = memo[key]
+        else:
+            try:
+                value, reason = parse_value(raw, column), None
+            except ParseError as err:
+                value, reason = None, str(err)
+            if key is not None:
+                memo[key] = (value, reason)
+        if reason:
+            problems.append(CellProblem(table.title, int(rows[i]), column.title, _shown(raw), reason))
+        out[i] = value
+    return out
+
+
+def _shown(raw: object) -> str:
+    return "" if raw is None else str(raw)[:60]
+
+
+def _numeric(values: list, column: Column, rows: np.ndarray, table: Table, problems: list) -> np.ndarray:
+    series = pd.Series(values, dtype=object)
+    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", copy=True)
+    # Cells the fast path did not accept, or accepted with a value our rules may refuse:
+    # the per-cell parser decides those and words the reason.
+    empty = np.fromiter((is_empty(v) for v in values), bool, len(values))
+    suspect = np.isnan(numbers) | np.isinf(numbers)
+    if column.min is not None:
+        suspect |= numbers < column.min
+    if column.max is not None:
+        suspect |= numbers > column.max
+    if column.type == "integer":
+        suspect |= numbers != np.round(numbers)
+    elif column.type == "money":
+        scaled = numbers * 10**MONEY_DECIMALS
+        suspect |= np.abs(scaled - np.round(scaled)) > np.maximum(1e-6, np.abs(scaled) * 4e-15)
+    strings = np.fromiter((isinstance(v, str) for v in values), bool, len(values))
+    if column.type == "money":
+        suspect |= strings  # a typed "1,2345" must be judged on its typed decimals
+    suspect &= ~empty
+    for i in np.flatnonzero(suspect):
+        try:
+            v = parse_value(values[i], column)
+            numbers[i] = np.nan if v is None else v
+        except ParseError as err:
+            numbers[i] = np.nan
+            problems.append(CellProblem(table.title, int(rows[i]), column.title, _shown(values[i]), str(err)))
+    if column.required:
+        for i in np.flatnonzero(empty):
+            problems.append(CellProblem(table.title, int(rows[i]), column.title, "", "обязательное поле не заполнено"))
+    if column.type == "money":
+        numbers = np.round(numbers, MONEY_DECIMALS)
+    return numbers
+
+
+def cells_to_frame(table: Table, header: list, rows: list[list], first_row: int = 2) -> tuple[pd.DataFrame, list[CellProblem]]:
+    """Typed frame of all stored rows (every version) plus the problems found.
+
+    ``first_row`` is the sheet row number of ``rows[0]``. Rows that are entirely
+    empty are spacer rows a person left in the sheet and are skipped.
+    """
+    positions, problems = map_header(table, header)
+    width = max(positions.values(), default=-1) + 1
+    kept, numbers = [], []
+    for n, r in enumerate(rows):
+        if any(not is_empty(v) for v in r[:width]):
+            kept.append(r)
+            numbers.append(first_row + n)
+    if not kept:
+        return empty_frame(table), problems
+    row_numbers = np.asarray(numbers, dtype="int64")
+    data = {}
+    for c in table.columns:
+        i = positions.get(c.key)
+        values = [r[i] if i is not None and i < len(r) else None for r in kept]
+        if c.type in ("integer", "number", "money", "percent"):
+            arr = _numeric(values, c, row_numbers, table, problems)
+            if c.type == "integer":
+                data[c.key] = pd.array(np.where(np.isnan(arr), 0, arr).astype("int64"), dtype="Int64")
+                data[c.key][np.isnan(arr)] = pd.NA
+            else:
+                data[c.key] = arr
+        else:
+            parsed = _parse_cells(values, c, row_numbers, table, problems)
+            if c.type == "date":
+                data[c.key] = pd.to_datetime(pd.Series(parsed, dtype=object)).astype("datetime64[s]")
+            elif c.type == "bool":
+                data[c.key] = pd.array(parsed, dtype="boolean")
+            else:
+                data[c.key] = pd.array(parsed, dtype="str")
+    frame = pd.DataFrame(data)
+    frame["row"] = row_numbers
+    frame["version"] = frame.groupby(list(table.record_key), dropna=False, sort=False).cumcount().astype("int64") + 1
+    return frame, problems
+
+
+def current_versions(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """The latest version of every record: storage order decides, not clocks."""
+    return frame.drop_duplicates(list(table.record_key), keep="last").reset_index(drop=True)
+
+
+def frame_records(table: Table, frame: pd.DataFrame, with_system: bool = True) -> list[dict]:
+    """Rows of a frame back to canonical records (for copying between stores)."""
+    columns = table.columns if with_system else table.data_columns
+    out = []
+    for row in frame.to_dict("records"):
+        record = {}
+        for c in columns:
+            v = row.get(c.key)
+            if is_empty(v):
+                v = None
+            elif c.type == "date":
+                v = pd.Timestamp(v).date()
+            elif c.type == "integer":
+                v = int(v)
+            elif c.type == "bool":
+                v = bool(v)
+            record[c.key] = v
+        out.append(record)
+    return out
+
+
+def record_cells(table: Table, record: dict, layout: list[str] | None = None) -> list:
+    """A canonical record as a row of cells in the given column layout."""
+    layout = layout or table.keys
+    by_key = {c.key: c for c in table.columns}
+    return [to_cell(record.get(k), by_key[k]) if k in by_key else None for k in layout]

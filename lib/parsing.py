@@ -1,0 +1,352 @@
+"""Lenient parsing of one cell into its canonical Python value.
+
+Cells arrive from three places: values typed by hand into the Google Sheet
+(``1 234,5`` with non-breaking spaces, ``март 2024``, ``да``), values read from
+SQLite or written by the app (already canonical), and Excel uploads. All go
+through ``parse_value`` so one set of rules decides what a cell means. A cell
+that cannot be understood raises ``ParseError`` with a Russian reason; callers
+report it with tab, row and column and never replace it with zero.
+
+Canonical values: text/ref/refs/enum/month/period/datetime -> ``str``,
+integer -> ``int``, number/money/percent -> ``float``, date -> ``datetime.date``,
+bool -> ``bool``; an empty cell -> ``None``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from lib.schema import MONEY_DECIMALS, Column
+
+
+class ParseError(ValueError):
+    """The cell cannot be understood; ``str(err)`` is the Russian reason."""
+
+
+SHEETS_EPOCH = dt.date(1899, 12, 30)  # day 0 of spreadsheet date serial numbers
+_SPACES = dict.fromkeys(map(ord, " \u00a0\u202f\u2009\u2007\t'’"), None)
+_NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_NOT_FINITE = {"nan", "inf", "-inf", "+inf", "infinity", "-infinity", "бесконечность"}
+_MONTH_WORDS = (
+    ("янв", 1), ("фев", 2), ("мар", 3), ("апр", 4), ("май", 5), ("мая", 5), ("июн", 6),
+    ("июл", 7), ("авг", 8), ("сен", 9), ("окт", 10), ("ноя", 11), ("дек", 12),
+)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_TRUE = {"да", "д", "true", "истина", "1", "yes", "y", "+", "x", "х", "✓", "✔", "v"}
+_FALSE = {"нет", "н", "false", "ложь", "0", "no", "n", "-", "−"}
+
+
+def is_empty(raw: object) -> bool:
+    if raw is None:
+        return True
+    if isinstance(raw, float) and math.isnan(raw):
+        return True  # pandas' missing value, not the text "NaN"
+    if isinstance(raw, str) and raw.strip() == "":
+        return True
+    try:
+        import pandas as pd
+
+        return raw is pd.NA or raw is pd.NaT
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def fmt_limit(x: float) -> str:
+    """Russian rendering of a bound in messages: 100 000 000, 0,5."""
+    text = f"{x:,.3f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+# ---- numbers -------------------------------------------------------------
+
+
+def _decimals_in(text: str) -> int:
+    mantissa, _, exponent = text.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return max(0, decimals - int(exponent or 0))
+
+
+def parse_number_text(text: str) -> tuple[float, int]:
+    """``'1 234,5'`` -> (1234.5, 1). Returns the value and the decimals typed."""
+    s = text.strip().translate(_SPACES).replace("\u2212", "-")
+    if s.lower() in _NOT_FINITE:
+        raise ParseError("NaN и бесконечность не допускаются")
+    if "," in s and "." in s:
+        # the separator that comes last is the decimal one: 1.234,5 or 1,234.5
+        if s.rfind(",") > s.rfind("."):
+            s = s.replace(".", "").replace(",", ".")
+        else:
+            s = s.replace(",", "")
+    elif s.count(",") == 1:
+        s = s.replace(",", ".")
+    elif s.count(",") > 1:
+        s = s.replace(",", "")
+    elif s.count(".") > 1:
+        s = s.replace(".", "")
+    if not _NUMBER_RE.fullmatch(s):
+        raise ParseError(f"«{text.strip()[:40]}» — не число")
+    return float(s), _decimals_in(s)
+
+
+def _too_many_decimals(value: float, decimals: int) -> bool:
+    scaled = value * 10**decimals
+    tolerance = max(1e-6, abs(scaled) * 4e-15)  # a few float ulps, not a 4th decimal
+    return abs(scaled - round(scaled)) > tolerance
+
+
+def parse_number(raw: object, column: Column) -> float | int | None:
+    if is_empty(raw):
+        return None
+    if isinstance(raw, bool):
+        raise ParseError("ожидается число, а не «да/нет»")
+    typed_decimals = None
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+        if math.isnan(value) or math.isinf(value):
+            raise ParseError("NaN и бесконечность не допускаются")
+    elif isinstance(raw, str):
+        value, typed_decimals = parse_number_text(raw)
+    else:
+        raise ParseError(f"ожидается число, получено {type(raw).__name__}")
+    if math.isinf(value):
+        raise ParseError("NaN и бесконечность не допускаются")
+    if column.type == "integer":
+        if value != int(value):
+            raise ParseError("количество должно быть целым числом")
+    elif column.type == "money":
+        too_many = (
+            typed_decimals > MONEY_DECIMALS
+            if typed_decimals is not None
+            else _too_many_decimals(value, MONEY_DECIMALS)
+        )
+        if too_many:
+            raise ParseError("не больше 3 знаков после запятой (точность — рубль)")
+    if column.min is not None and value < column.min:
+        raise ParseError(
+            "не может быть отрицательным" if column.min == 0 else f"меньше {fmt_limit(column.min)}"
+        )
+    if column.max is not None and value > column.max:
+        raise ParseError(f"больше {fmt_limit(column.max)} — проверьте единицы (тыс. руб.)"
+                         if column.type == "money" else f"больше {fmt_limit(column.max)}")
+    if column.type == "integer":
+        return int(value)
+    if column.type == "money":
+        return round(value, MONEY_DECIMALS)
+    return value
+
+
+# ---- dates and months ---------------------------------------------------
+
+
+def _from_serial(raw: float) -> dt.date:
+    if not 1 <= raw < 2958466:  # spreadsheet serial range (up to 9999-12-31)
+        raise ParseError(f"{raw} — не дата")
+    return SHEETS_EPOCH + dt.timedelta(days=int(raw))
+
+
+def parse_date(raw: object) -> dt.date | None:
+    if is_empty(raw):
+        return None
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, bool):
+        raise ParseError("ожидается дата")
+    if isinstance(raw, (int, float)):
+        return _from_serial(raw)
+    s = str(raw).strip()
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?", s)
+    if m:
+        y, mo, d = map(int, m.groups())
+    else:
+        m = re.fullmatch(r"(\d{1,2})[./](\d{1,2})[./](\d{2}|\d{4})(?:\s*г?\.?)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", s)
+        if not m:
+            raise ParseError(f"«{s[:40]}» — не дата (ожидается ДД.ММ.ГГГГ)")
+        d, mo, y = map(int, m.groups())
+        if y < 100:
+            y += 2000
+    try:
+        return dt.date(y, mo, d)
+    except ValueError:
+        raise ParseError(f"«{s[:40]}» — такой даты нет") from None
+
+
+def _month_str(year: int, month: int, text: str) -> str:
+    if not (1 <= month <= 12 and 1900 <= year <= 2200):
+        raise ParseError(f"«{text[:40]}» — не месяц")
+    return f"{year:04d}-{month:02d}"
+
+
+def parse_month(raw: object) -> str | None:
+    if is_empty(raw):
+        return None
+    if isinstance(raw, (dt.date, dt.datetime)):
+        return _month_str(raw.year, raw.month, str(raw))
+    if isinstance(raw, bool):
+        raise ParseError("ожидается месяц")
+    if isinstance(raw, (int, float)):
+        d = _from_serial(raw)
+        return _month_str(d.year, d.month, str(raw))
+    s = str(raw).strip().lower()
+    m = re.fullmatch(r"(\d{4})[-./](\d{1,2})", s)
+    if m:
+        return _month_str(int(m[1]), int(m[2]), s)
+    m = re.fullmatch(r"(\d{1,2})[-./](\d{4})(?:\s*г\.?)?", s)
+    if m:
+        return _month_str(int(m[2]), int(m[1]), s)
+    m = re.fullmatch(r"([а-яё]+)\.?\s+(\d{4})(?:\s*(?:г|года?)\.?)?", s)
+    if m:
+        for prefix, number in _MONTH_WORDS:
+            if m[1].startswith(prefix):
+                return _month_str(int(m[2]), number, s)
+    try:
+        d = parse_date(s)
+    except ParseError:
+        raise ParseError(f"«{str(raw).strip()[:40]}» — не месяц (ожидается ГГГГ-ММ)") from None
+    return _month_str(d.year, d.month, s)
+
+
+def parse_period(raw: object) -> str | None:
+    if is_empty(raw):
+        return None
+    s = str(raw).strip().lower().replace("к", "q").replace("кв", "q")
+    m = re.fullmatch(r"(\d{4})\s*[-/ ]?\s*q([1-4])", s)
+    if m:
+        return f"{m[1]}-Q{m[2]}"
+    m = re.fullmatch(r"([1-4]|i{1,3}|iv)\s*-?\s*(?:й\s*)?q?(?:в\.?|вартал[а-я]*)?\s*(\d{4})(?:\s*г\.?)?", s)
+    if m:
+        quarter = int(m[1]) if m[1].isdigit() else _ROMAN[m[1]]
+        return f"{m[2]}-Q{quarter}"
+    try:
+        return parse_month(raw)
+    except ParseError:
+        raise ParseError(f"«{str(raw).strip()[:40]}» — не период (ГГГГ-ММ или ГГГГ-Q1)") from None
+
+
+def parse_datetime(raw: object) -> str | None:
+    if is_empty(raw):
+        return None
+    if isinstance(raw, dt.datetime):
+        value = raw
+    else:
+        s = str(raw).strip()
+        try:
+            value = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+        except ValueError:
+            m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?", s)
+            if not m:
+                raise ParseError(f"«{s[:40]}» — не дата и время") from None
+            d, mo, y, h, mi, sec = (int(x or 0) for x in m.groups())
+            value = dt.datetime(y, mo, d, h, mi, sec)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+# ---- the rest ------------------------------------------------------------
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.strip().lower().replace("ё", "е").split())
+
+
+def parse_bool(raw: object) -> bool | None:
+    if is_empty(raw):
+        return None
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return bool(raw)
+    s = _norm(str(raw))
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise ParseError(f"«{str(raw).strip()[:40]}» — ожидается «да» или «нет»")
+
+
+def text_of(raw: object) -> str:
+    """A cell as text; a number typed into a text column loses its ``.0``."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, bool):
+        return "да" if raw else "нет"
+    return str(raw).strip()
+
+
+def enum_lookup(column: Column) -> dict[str, str]:
+    table = {}
+    for v in column.values:
+        table[_norm(v.label)] = v.key
+        table[_norm(v.key)] = v.key
+    return table
+
+
+def parse_enum(raw: object, column: Column) -> str | None:
+    if is_empty(raw):
+        return None
+    key = enum_lookup(column).get(_norm(text_of(raw)))
+    if key is None:
+        allowed = ", ".join(f"«{v.label}»" for v in column.values)
+        raise ParseError(f"«{text_of(raw)[:40]}» — недопустимое значение; допустимо: {allowed}")
+    return key
+
+
+def parse_refs(raw: object) -> str | None:
+    if is_empty(raw):
+        return None
+    parts = [p.strip() for p in re.split(r"[;,]", text_of(raw)) if p.strip()]
+    return ";".join(parts) or None
+
+
+def parse_value(raw: object, column: Column):
+    """Parse one cell by its column; raise ParseError with a Russian reason."""
+    t = column.type
+    if t in ("integer", "number", "money", "percent"):
+        value = parse_number(raw, column)
+    elif t == "date":
+        value = parse_date(raw)
+    elif t == "datetime":
+        value = parse_datetime(raw)
+    elif t == "month":
+        value = parse_month(raw)
+    elif t == "period":
+        value = parse_period(raw)
+    elif t == "bool":
+        value = parse_bool(raw)
+    elif t == "enum":
+        value = parse_enum(raw, column)
+    elif t == "refs":
+        value = parse_refs(raw)
+    else:  # text, ref
+        value = None if is_empty(raw) else text_of(raw)
+        if value is not None and column.max_length and len(value) > column.max_length:
+            raise ParseError(f"длиннее {column.max_length} символов")
+    if value is None and column.required:
+        raise ParseError("обязательное поле не заполнено")
+    return value
+
+
+def to_cell(value, column: Column):
+    """Canonical value -> what is stored in a sheet cell or an SQLite column.
+
+    Text is returned as ``str`` and the Sheets adapter writes with RAW input,
+    so ``=HYPERLINK(...)`` stays literal text there.
+    """
+    if is_empty(value):
+        return None
+    t = column.type
+    if t == "enum":
+        return column.label_of(value)
+    if t == "bool":
+        return "да" if value else "нет"
+    if t == "date":
+        return value.isoformat()
+    if t == "integer":
+        return int(value)
+    if t in ("number", "money", "percent"):
+        return round(float(value), MONEY_DECIMALS) if t == "money" else float(value)
+    return str(value)

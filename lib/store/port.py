@@ -1,0 +1,179 @@
+"""The storage port: what the app needs from a store, whichever it is.
+
+A store holds one tab per schema table. Rows are only ever appended: a
+correction is a new row with the same record key, so the latest row is the
+current version and the earlier ones are its history. Every row carries who
+saved it, when, and the id of the save it belongs to.
+
+Adapters implement ``read_all`` (every tab in one go) and ``_write`` (one
+atomic write of already validated rows); validation, stamping and the
+snapshot helpers live here so both adapters behave the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from lib.frames import CellProblem, current_versions, empty_frame
+from lib.parsing import ParseError, parse_value
+from lib.schema import Schema, Table, schema as project_schema
+
+SYSTEM_KEYS = ("saved_at", "saved_by", "save_id")
+
+
+class StoreError(Exception):
+    """A storage failure whose message (Russian) can be shown to the user as is."""
+
+
+class StoreUnavailable(StoreError):
+    """The store did not answer in time or refused for quota; nothing may have been written."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    tab: str  # Russian title
+    index: int  # 1-based position of the record in the save
+    column: str  # Russian column title
+    reason: str
+
+    def __str__(self) -> str:
+        return f"«{self.tab}», запись {self.index}, поле «{self.column}»: {self.reason}"
+
+
+class ValidationError(StoreError):
+    def __init__(self, problems: list[FieldProblem]):
+        self.problems = problems
+        lines = "; ".join(str(p) for p in problems[:5])
+        more = f" и ещё {len(problems) - 5}" if len(problems) > 5 else ""
+        super().__init__(f"Не сохранено, исправьте: {lines}{more}")
+
+
+@dataclass(frozen=True)
+class SaveReceipt:
+    save_id: str
+    saved_at: str
+    rows: dict[str, int]
+
+
+@dataclass
+class Snapshot:
+    """Every tab as a typed frame of all versions, in storage order."""
+
+    tables: dict[str, pd.DataFrame]
+    problems: list[CellProblem] = field(default_factory=list)
+    schema: Schema = field(default_factory=project_schema)
+    _current: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def all_versions(self, tab: str) -> pd.DataFrame:
+        return self.tables.get(tab, empty_frame(self.schema[tab]))
+
+    def current(self, tab: str) -> pd.DataFrame:
+        if tab not in self._current:
+            self._current[tab] = current_versions(self.schema[tab], self.all_versions(tab))
+        return self._current[tab]
+
+    def history(self, tab: str, **key) -> pd.DataFrame:
+        """All versions of one record, oldest first (``key`` = its record key fields)."""
+        table = self.schema[tab]
+        missing = set(table.record_key) - set(key)
+        if missing:
+            raise KeyError(f"не заданы поля ключа {sorted(missing)}")
+        frame = self.all_versions(tab)
+        mask = pd.Series(True, index=frame.index)
+        for k in table.record_key:
+            mask &= frame[k] == key[k]
+        return frame[mask.fillna(False)].reset_index(drop=True)
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """tab -> (records, rows including earlier versions)."""
+        return {t: (len(self.current(t)), len(self.all_versions(t))) for t in self.schema.tables}
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def prepare_records(
+    table: Table, records: Sequence[Mapping], user: str, save_id: str, saved_at: str, keep_system: bool
+) -> tuple[list[dict], list[FieldProblem]]:
+    """Parse every field with the sheet's own rules and stamp who/when/which save."""
+    rows, problems = [], []
+    columns = table.columns if keep_system else table.data_columns
+    known = set(table.keys)
+    for n, record in enumerate(records, start=1):
+        unknown = set(record) - known
+        if unknown:
+            raise ValueError(f"{table.key}: неизвестные поля {sorted(unknown)}")
+        row = {}
+        for c in columns:
+            try:
+                row[c.key] = parse_value(record.get(c.key), c)
+            except ParseError as err:
+                problems.append(FieldProblem(table.title, n, c.title, str(err)))
+        if not keep_system:
+            row.update(saved_at=saved_at, saved_by=user, save_id=save_id)
+        rows.append(row)
+    return rows, problems
+
+
+class Store(ABC):
+    """One store = one district's data. See the module docstring for the rules."""
+
+    kind: str = ""
+
+    def __init__(self, url: str, schema: Schema | None = None):
+        self.url = url
+        self.schema = schema or project_schema()
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where the data lives, in Russian, for the sidebar."""
+
+    @abstractmethod
+    def read_all(self) -> Snapshot:
+        """Every tab, all versions, typed; unparseable cells listed in ``problems``."""
+
+    @abstractmethod
+    def _write(self, rows: dict[str, list[dict]], save_id: str) -> None:
+        """Append validated canonical rows to their tabs atomically, exactly once."""
+
+    def invalidate(self) -> None:
+        """Drop any cached read (adapters with a cache override this)."""
+
+    def save(
+        self,
+        changes: Mapping[str, Sequence[Mapping]],
+        user: str,
+        *,
+        keep_system: bool = False,
+    ) -> SaveReceipt:
+        """Validate and append records to one or more tabs in one atomic write.
+
+        Raises ``ValidationError`` (nothing written) when a field does not pass
+        the schema, ``StoreUnavailable``/``StoreError`` when the store fails; in
+        both cases the caller still holds what the user typed.
+        ``keep_system`` keeps the records' own saved_at/saved_by/save_id (used
+        when copying history between stores).
+        """
+        if not user and not keep_system:
+            raise ValueError("save() без пользователя")
+        save_id = uuid.uuid4().hex
+        saved_at = now_utc()
+        prepared, problems = {}, []
+        for tab, records in changes.items():
+            if not records:
+                continue
+            rows, found = prepare_records(self.schema[tab], records, user, save_id, saved_at, keep_system)
+            prepared[tab] = rows
+            problems += found
+        if problems:
+            raise ValidationError(problems)
+        if prepared:
+            self._write(prepared, save_id)
+        return SaveReceipt(save_id, saved_at, {t: len(r) for t, r in prepared.items()})
