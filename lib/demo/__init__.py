@@ -1,0 +1,22 @@
+"""Demo data of the Lensk district."""
+
+from __future__ import annotations
+
+
+def load_demo(store, *, replace: bool = False, only_if_empty: bool = False) -> bool:
+    """Write the demo district into a store; returns whether anything was written."""
+    from lib.demo.lensk import build
+    from lib.store.sqlite_store import SQLiteStore
+
+    data = build()
+    if isinstance(store, SQLiteStore):
+        return store.fill(data, "demo", replace=replace, only_if_empty=only_if_empty)
+    snapshot = store.read_all()
+    if any(len(snapshot.all_versions(t.key)) for t in store.schema):
+        if only_if_empty:
+            return False
+        raise ValueError("Google Таблица не пуста: демо-данные записываются только в пустую таблицу.")
+    for tab, records in data.items():
+        if records:
+            store.save({tab: records}, "", keep_system=True)
+    return True
