@@ -140,9 +140,12 @@ def parse_number(raw: object, column: Column) -> float | int | None:
 # ---- dates and months ---------------------------------------------------
 
 
+SERIAL_RANGE = (36526, 73051)  # 2000-01-01 … 2100-01-01: a number outside is not a date someone meant
+
+
 def _from_serial(raw: float) -> dt.date:
-    if not 1 <= raw < 2958466:  # spreadsheet serial range (up to 9999-12-31)
-        raise ParseError(f"{raw} — не дата")
+    if not SERIAL_RANGE[0] <= raw < SERIAL_RANGE[1]:
+        raise ParseError(f"{raw} — не дата (введите дату как ДД.ММ.ГГГГ)")
     return SHEETS_EPOCH + dt.timedelta(days=int(raw))
 
 
@@ -187,6 +190,12 @@ def parse_month(raw: object) -> str | None:
         return _month_str(raw.year, raw.month, str(raw))
     if isinstance(raw, bool):
         raise ParseError("ожидается месяц")
+    if isinstance(raw, float) and not raw.is_integer():
+        # "03.2024" typed into a sheet may have become the number 3.2024: read its digits back
+        m = re.fullmatch(r"(\d{1,2})\.(\d{4})", repr(raw))
+        if not m:
+            raise ParseError(f"месяц превратился в число {raw} — введите его как текст ГГГГ-ММ")
+        return _month_str(int(m[2]), int(m[1]), repr(raw))
     if isinstance(raw, (int, float)):
         d = _from_serial(raw)
         return _month_str(d.year, d.month, str(raw))

@@ -20,3 +20,18 @@ def load_demo(store, *, replace: bool = False, only_if_empty: bool = False) -> b
         if records:
             store.save({tab: records}, "", keep_system=True)
     return True
+
+
+def ensure_demo(store, config) -> bool:
+    """On the default embedded store only: fill the demo district on first start.
+
+    A store configured explicitly (another SQLite file, a Google Sheet) is never
+    filled behind the user's back.
+    """
+    from lib.store.sqlite_store import SQLiteStore
+
+    if not (config.is_default_store and isinstance(store, SQLiteStore)):
+        return False
+    if not store.is_empty():
+        return False
+    return load_demo(store, only_if_empty=True)

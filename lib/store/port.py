@@ -63,7 +63,11 @@ class SaveReceipt:
 
 @dataclass
 class Snapshot:
-    """Every tab as a typed frame of all versions, in storage order."""
+    """Every tab as a typed frame of all versions, in storage order.
+
+    Stores cache and share snapshots between callers: treat the frames as
+    read-only (copy before changing one).
+    """
 
     tables: dict[str, pd.DataFrame]
     problems: list[CellProblem] = field(default_factory=list)

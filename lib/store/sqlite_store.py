@@ -7,7 +7,9 @@ so both adapters share one definition of what a cell means.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from collections.abc import Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
@@ -30,6 +32,8 @@ class SQLiteStore(Store):
         self.path = Path(path)
         super().__init__(url or f"sqlite:///{self.path}", schema)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._cache: tuple[tuple, Snapshot] | None = None
+        self._cache_lock = threading.Lock()
         with closing(self._connect()) as con:
             con.execute("PRAGMA journal_mode=WAL")
             self._ensure_tables(con)
@@ -62,7 +66,33 @@ class SQLiteStore(Store):
             con.execute("ROLLBACK")
             raise
 
+    def _change_stamp(self) -> tuple:
+        """Changes with every commit (the WAL file is written), from any process."""
+        stamp = []
+        for suffix in ("", "-wal"):
+            try:
+                st = os.stat(f"{self.path}{suffix}")
+                stamp += [st.st_mtime_ns, st.st_size, st.st_ino]
+            except FileNotFoundError:
+                stamp += [0, 0, 0]
+        return tuple(stamp)
+
+    def invalidate(self) -> None:
+        with self._cache_lock:
+            self._cache = None
+
     def read_all(self) -> Snapshot:
+        """Typed snapshot; re-read only when the file changed (pages read it several times per run)."""
+        stamp = self._change_stamp()
+        with self._cache_lock:
+            if self._cache and self._cache[0] == stamp:
+                return self._cache[1]
+        snapshot = self._read()
+        with self._cache_lock:
+            self._cache = (stamp, snapshot)
+        return snapshot
+
+    def _read(self) -> Snapshot:
         tables, problems = {}, []
         try:
             with closing(self._connect()) as con:
@@ -103,7 +133,10 @@ class SQLiteStore(Store):
             raise StoreError(f"Не удалось записать в базу {self.path}: {err}. Данные не сохранены.") from err
 
     def _write(self, rows: dict[str, list[dict]], save_id: str) -> None:
-        self._transaction(lambda con: self._insert(con, rows))
+        try:
+            self._transaction(lambda con: self._insert(con, rows))
+        finally:
+            self.invalidate()
 
     def fill(
         self,
@@ -140,7 +173,10 @@ class SQLiteStore(Store):
             self._insert(con, prepared)
             return True
 
-        return bool(self._transaction(work))
+        try:
+            return bool(self._transaction(work))
+        finally:
+            self.invalidate()
 
     def is_empty(self) -> bool:
         with closing(self._connect()) as con:

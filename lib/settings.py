@@ -1,0 +1,33 @@
+"""District settings: typed values from the «Настройки» tab, defaults from the schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lib.parsing import ParseError, parse_value
+from lib.schema import Column, schema
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: dict
+    problems: list[str] = field(default_factory=list)
+
+    def __getitem__(self, key: str):
+        return self.values[key]
+
+
+def read_settings(snapshot) -> Settings:
+    table = schema()["settings"]
+    stored = {r["key"]: r["value"] for r in snapshot.current("settings").to_dict("records")}
+    values, problems = {}, []
+    for s in table.settings:
+        column = Column(key=s.key, title=s.key, type=s.type, min=0 if s.type in ("money", "integer", "percent", "number") else None)
+        raw = stored.get(s.key)
+        try:
+            value = parse_value(raw, column)
+        except ParseError as err:
+            problems.append(f"настройка «{s.key}»: {err}; взято значение по умолчанию {s.default}")
+            value = None
+        values[s.key] = parse_value(s.default, column) if value is None else value
+    return Settings(values, problems)

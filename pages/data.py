@@ -1,0 +1,45 @@
+"""«Данные и история»: any tab as stored, the current version of each record and its history."""
+
+import streamlit as st
+
+from lib import ui
+from lib.present import for_display, record_label
+
+snap = ui.snapshot()
+tables = {t.title: t for t in snap.schema}
+
+st.title("Данные и история изменений")
+st.caption(
+    "Записи не перезаписываются: исправление — это новая версия, прежние версии остаются. "
+    "Здесь видно, кто и когда сохранил каждую версию."
+)
+title = st.selectbox("Лист", list(tables), key="data_tab")
+table = tables[title]
+show_all = st.toggle("Показать все версии, а не только текущие", key="data_all_versions")
+frame = snap.all_versions(table.key) if show_all else snap.current(table.key)
+
+query = st.text_input("Поиск по тексту", key="data_query", placeholder="например, lptes или 2024-03")
+if query:
+    mask = frame.astype(str).apply(lambda col: col.str.contains(query, case=False, regex=False)).any(axis=1)
+    frame = frame[mask]
+
+st.caption(f"Строк: {len(frame)}")
+shown = for_display(table, frame)
+st.dataframe(shown, hide_index=True, width="stretch")
+st.download_button(
+    "Скачать CSV",
+    shown.to_csv(index=False).encode("utf-8-sig"),  # BOM: Excel opens Cyrillic correctly
+    file_name=f"{table.key}.csv",
+    mime="text/csv",
+    disabled=frame.empty,
+)
+
+if not frame.empty:
+    st.subheader("История записи")
+    current = snap.current(table.key)
+    labels = {record_label(table, r): r for r in current.to_dict("records")}
+    chosen = st.selectbox("Запись", list(labels), key="data_record")
+    key = {k: labels[chosen][k] for k in table.record_key}
+    history = snap.history(table.key, **key)
+    st.caption(f"Версий: {len(history)}")
+    st.dataframe(for_display(table, history), hide_index=True, width="stretch")

@@ -1,0 +1,60 @@
+"""«Обзор»: what this workspace holds and whether every cell was understood."""
+
+import pandas as pd
+import streamlit as st
+
+from lib import fmt, ui
+from lib.settings import read_settings
+
+snap = ui.snapshot()
+settings = read_settings(snap)
+
+st.title(f"Комиссия по задолженности за ЖКУ — {settings['district_name']}")
+st.markdown(
+    "Рабочее место районной комиссии по работе с дебиторской задолженностью за жилищно-коммунальные "
+    "услуги: организации ЖКК ежемесячно сдают отчёт по форме приложения 4, поселения — исполнение "
+    "плана мероприятий, комиссия видит свод, координатор готовит квартальную выгрузку в министерство."
+)
+
+months = snap.current("monthly_reports")["month"].dropna()
+c1, c2, c3 = st.columns(3)
+c1.metric("Участников", len(snap.current("participants")))
+c2.metric("Мероприятий плана", len(snap.current("plan")))
+c3.metric("Последний отчётный месяц", fmt.month_label(months.max()) if len(months) else "нет отчётов")
+
+st.subheader("Что хранится")
+schema_tables = list(snap.schema)
+counts = snap.counts()
+inventory = pd.DataFrame(
+    {
+        "Лист": [t.title for t in schema_tables],
+        "Записей": [counts[t.key][0] for t in schema_tables],
+        "Строк с версиями": [counts[t.key][1] for t in schema_tables],
+        "Назначение": [t.description for t in schema_tables],
+    }
+)
+st.dataframe(inventory, hide_index=True, width="stretch")
+
+st.subheader("Проверка данных")
+if snap.problems:
+    st.error(
+        f"Не распознано ячеек: {len(snap.problems)}. Эти значения не учтены в расчётах, пока их не исправят "
+        "в таблице (они не заменены нулями)."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Лист": [p.tab for p in snap.problems],
+                "Строка": [p.row for p in snap.problems],
+                "Столбец": [p.column for p in snap.problems],
+                "Значение": [p.value for p in snap.problems],
+                "Причина": [p.reason for p in snap.problems],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+else:
+    st.success("Все ячейки распознаны.")
+for problem in settings.problems:
+    st.warning(problem)
