@@ -4,15 +4,15 @@ import streamlit as st
 
 from lib import ui
 
-st.set_page_config(page_title="Задолженность за ЖКУ", page_icon="🏛️", layout="wide")
+st.set_page_config(page_title="Задолженность за ЖКУ", page_icon=":material/account_balance:", layout="wide")
 
 store = ui.store()
 ui.chrome(store, ui.snapshot())
 
 navigation = st.navigation(
     [
-        st.Page("pages/overview.py", title="Обзор", icon="🏠", default=True),
-        st.Page("pages/data.py", title="Данные и история", icon="🗂️"),
+        st.Page("pages/overview.py", title="Обзор", icon=":material/home:", default=True),
+        st.Page("pages/data.py", title="Данные и история", icon=":material/table_view:"),
     ]
 )
 navigation.run()

@@ -42,7 +42,7 @@ def copy_store(source: Store, target: Store, chunk_rows: int = CHUNK_ROWS, progr
         for i, record in enumerate(todo):
             chunk.append(record)
             boundary = i + 1 == len(todo) or todo[i + 1]["save_id"] != record["save_id"]
-            if boundary and len(chunk) >= chunk_rows or i + 1 == len(todo):
+            if (boundary and len(chunk) >= chunk_rows) or i + 1 == len(todo):
                 target.save({table.key: chunk}, "", keep_system=True)
                 chunk = []
         if todo:

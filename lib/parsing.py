@@ -251,8 +251,8 @@ def parse_datetime(raw: object) -> str | None:
             d, mo, y, h, mi, sec = (int(x or 0) for x in m.groups())
             value = dt.datetime(y, mo, d, h, mi, sec)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 # ---- the rest ------------------------------------------------------------

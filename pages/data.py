@@ -36,8 +36,9 @@ st.download_button(
 
 if not frame.empty:
     st.subheader("История записи")
-    current = snap.current(table.key)
-    labels = {record_label(table, r): r for r in current.to_dict("records")}
+    # the records on screen (after the search), one entry per record whatever the versions shown
+    shown_records = frame.drop_duplicates(list(table.record_key), keep="last")
+    labels = {record_label(table, r): r for r in shown_records.to_dict("records")}
     chosen = st.selectbox("Запись", list(labels), key="data_record")
     key = {k: labels[chosen][k] for k in table.record_key}
     history = snap.history(table.key, **key)

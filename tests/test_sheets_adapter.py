@@ -74,9 +74,9 @@ def test_cells_typed_by_hand_are_parsed_leniently_and_problems_located(sheets_st
     title = sheets_store.schema["monthly_reports"].title
     stamp = ["2024-04-05T10:00:00+00:00", "head@x", "hand-1"]
     type_into_sheet(sheets_store, title, [
-        ["lptes", "lensk", "03.2024", "Население", "1\u00a0234,5", "100", "90,25", "1", "500", "", ""] + stamp,
+        ["lptes", "lensk", "03.2024", "Население", "1\xa0234,5", "100", "90,25", "1", "500", "", "", *stamp],
         [],
-        ["lptes", "vitim", "март 2024", "население", "двести", "100", "90", "1", "500", "", ""] + stamp,
+        ["lptes", "vitim", "март 2024", "население", "двести", "100", "90", "1", "500", "", "", *stamp],
     ])
     snap = sheets_store.read_all()
     frame = snap.all_versions("monthly_reports")

@@ -91,7 +91,7 @@ def test_empty_tabs_read_as_typed_empty_frames(store):
     for table in store.schema:
         frame = snap.current(table.key)
         assert frame.empty
-        assert list(frame.columns) == table.keys + ["row", "version"]
+        assert list(frame.columns) == [*table.keys, "row", "version"]
     assert str(snap.current("monthly_reports")["accrued"].dtype) == "float64"
     assert str(snap.current("claims_work")["court_applications"].dtype) == "Int64"
 

@@ -148,7 +148,7 @@ def _claims(monthly: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     decisions = np.round(apps * rng.uniform(0.6, 0.95, n)).astype(int)
     writs = np.round(decisions * rng.uniform(0.5, 0.9, n)).astype(int)
     avg = rng.uniform(70, 130, n)
-    money = lambda count, f: np.round(count * avg * f, 3)  # noqa: E731
+    money = lambda count, f: np.round(count * avg * f, 3)
     frame = frame.assign(
         debtors_over_threshold=debtors,
         notices_sent=notices,

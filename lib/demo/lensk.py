@@ -41,7 +41,7 @@ def login_of(participant_id: str) -> str:
 
 def _stamp(day: dt.date, hour: int, save_id: str, user: str) -> dict:
     moment = dt.datetime(day.year, day.month, day.day, hour, 0, tzinfo=YAKUTSK)
-    return {"saved_at": moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds"), "saved_by": user, "save_id": save_id}
+    return {"saved_at": moment.astimezone(dt.UTC).isoformat(timespec="seconds"), "saved_by": user, "save_id": save_id}
 
 
 def _next_month(month: str, day: int) -> dt.date:
@@ -177,7 +177,7 @@ def meetings_and_decisions(rng: np.random.Generator) -> tuple[list[dict], list[d
         else:
             count, reps = int(rng.integers(14, 22)), int(rng.integers(0, 3))
         chosen = list(rng.permutation(ids))
-        present = sorted(["m01", "m03"] + [i for i in chosen if i not in ("m01", "m03")][: count - 2])
+        present = sorted(["m01", "m03", *[i for i in chosen if i not in ("m01", "m03")][:count - 2]])
         represented = sorted([i for i in chosen if i not in present][:reps])
         mid = f"meet-{day.isoformat()}"
         stamp = _stamp(day, 17, f"demo-{mid}", COORDINATOR)
@@ -233,7 +233,7 @@ def build() -> dict[str, list[dict]]:
     figures = generate(series(), months_between(FIRST_MONTH, LAST_MONTH), SEED)
     meetings, decisions = meetings_and_decisions(rng)
     setup = _stamp(dt.date(2023, 11, 1), 9, "demo-setup", COORDINATOR)
-    with_setup = lambda rows: [{**r, **setup} for r in rows]  # noqa: E731
+    with_setup = lambda rows: [{**r, **setup} for r in rows]
     data = {
         "participants": with_setup(participants()),
         "users": with_setup(users()),

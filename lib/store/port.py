@@ -22,7 +22,8 @@ import pandas as pd
 
 from lib.frames import CellProblem, current_versions, empty_frame
 from lib.parsing import ParseError, parse_value
-from lib.schema import Schema, Table, schema as project_schema
+from lib.schema import Schema, Table
+from lib.schema import schema as project_schema
 
 SYSTEM_KEYS = ("saved_at", "saved_by", "save_id")
 
@@ -100,7 +101,7 @@ class Snapshot:
 
 
 def now_utc() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def prepare_records(
@@ -147,7 +148,7 @@ class Store(ABC):
     def _write(self, rows: dict[str, list[dict]], save_id: str) -> None:
         """Append validated canonical rows to their tabs atomically, exactly once."""
 
-    def invalidate(self) -> None:
+    def invalidate(self) -> None:  # noqa: B027 - a no-op by default: not every adapter caches
         """Drop any cached read (adapters with a cache override this)."""
 
     def save(

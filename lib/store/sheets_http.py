@@ -111,7 +111,7 @@ class RetryingHTTPClient(HTTPClient):
     policy: RetryPolicy = RetryPolicy()
 
     def request(self, method, endpoint, params=None, data=None, json=None, files=None, headers=None):
-        send = lambda: super(RetryingHTTPClient, self).request(  # noqa: E731
+        send = lambda: super(RetryingHTTPClient, self).request(
             method, endpoint, params=params, data=data, json=json, files=files, headers=headers
         )
         if method.upper() != "GET":

@@ -17,11 +17,16 @@ import time
 
 from gspread.exceptions import APIError
 
-from lib.frames import cells_to_frame, empty_frame, map_header, record_cells, CellProblem
+from lib.frames import CellProblem, cells_to_frame, empty_frame, map_header, record_cells
 from lib.schema import Schema, Table
 from lib.store.port import Snapshot, Store, StoreError, StoreUnavailable
 from lib.store.sheets_http import (
-    RetryPolicy, call_with_retry, describe_failure, is_transient, store_error, was_refused,
+    RetryPolicy,
+    call_with_retry,
+    describe_failure,
+    is_transient,
+    store_error,
+    was_refused,
 )
 
 READ_PARAMS = {
@@ -55,6 +60,27 @@ def _cell_data(value) -> dict:
     if isinstance(value, (int, float)):
         return {"userEnteredValue": {"numberValue": value}}
     return {"userEnteredValue": {"stringValue": str(value)}}
+
+
+def parse_batch(schema: Schema, payload: dict, tables: list[Table]) -> tuple[Snapshot, dict[str, list[str | None]]]:
+    """A values:batchGet answer -> typed snapshot, and each tab's column layout (key per sheet column)."""
+    frames, problems, layouts = {}, [], {}
+    for table, value_range in zip(tables, payload.get("valueRanges", [])):
+        values = value_range.get("values", [])
+        header = values[0] if values else []
+        frame, found = cells_to_frame(table, header, values[1:])
+        frames[table.key] = frame
+        problems += found
+        positions, _ = map_header(table, header)
+        layout: list[str | None] = [None] * len(header)
+        for k, i in positions.items():
+            layout[i] = k
+        layouts[table.key] = layout
+    for table in schema:
+        if table.key not in frames:
+            frames[table.key] = empty_frame(table)
+            problems.append(CellProblem(table.title, 0, "", "", "лист не найден — выполните «python -m lib.cli bootstrap-sheet»"))
+    return Snapshot(frames, problems, schema), layouts
 
 
 class SheetsStore(Store):
@@ -121,26 +147,10 @@ class SheetsStore(Store):
         return snapshot
 
     def parse_payload(self, payload: dict, tables: list[Table]) -> Snapshot:
-        """The batchGet answer -> typed snapshot (public so the benchmark can time it alone)."""
-        frames, problems, layouts = {}, [], {}
-        for table, value_range in zip(tables, payload.get("valueRanges", [])):
-            values = value_range.get("values", [])
-            header = values[0] if values else []
-            frame, found = cells_to_frame(table, header, values[1:])
-            frames[table.key] = frame
-            problems += found
-            positions, _ = map_header(table, header)
-            layout: list[str | None] = [None] * len(header)
-            for k, i in positions.items():
-                layout[i] = k
-            layouts[table.key] = layout
-        for table in self.schema:
-            if table.key not in frames:
-                frames[table.key] = empty_frame(table)
-                problems.append(CellProblem(table.title, 0, "", "", "лист не найден — выполните «python -m lib.cli bootstrap-sheet»"))
+        snapshot, layouts = parse_batch(self.schema, payload, tables)
         with self._lock:
             self._layouts = layouts
-        return Snapshot(frames, problems, self.schema)
+        return snapshot
 
     # ---- writing -------------------------------------------------------
 
@@ -266,7 +276,8 @@ class SheetsStore(Store):
                     need = start + len(missing)
                     grid = props[t.title].get("gridProperties", {})
                     if grid.get("columnCount", 26) < need:
-                        fixes.append({"appendDimension": {"sheetId": ids[t.title], "dimension": "COLUMNS", "length": need - grid.get("columnCount", 26)}})
+                        more = need - grid.get("columnCount", 26)
+                        fixes.append({"appendDimension": {"sheetId": ids[t.title], "dimension": "COLUMNS", "length": more}})
                 if props[t.title].get("gridProperties", {}).get("frozenRowCount", 0) != 1:
                     fixes.append({"updateSheetProperties": {
                         "properties": {"sheetId": ids[t.title], "gridProperties": {"frozenRowCount": 1}},

@@ -15,8 +15,8 @@ from contextlib import closing
 from pathlib import Path
 
 from lib.frames import cells_to_frame, record_cells
-from lib.store.port import Snapshot, Store, StoreError, now_utc, prepare_records, ValidationError
 from lib.schema import Schema
+from lib.store.port import Snapshot, Store, StoreError, ValidationError, now_utc, prepare_records
 
 SEQ = "_seq"
 

@@ -205,7 +205,7 @@ class FakeSheetsAPI:
         self.spreadsheets[key] = Spreadsheet(key, title)
         return key
 
-    def session(self) -> "FakeSession":
+    def session(self) -> FakeSession:
         return FakeSession(self)
 
     def requests_made(self, name: str | None = None) -> int:
@@ -226,15 +226,14 @@ class FakeSheetsAPI:
         if base != ROOT:
             return 404, {"error": {"code": 404, "message": f"unknown host {base}", "status": "NOT_FOUND"}}
         path = parts.path.lstrip("/")
-        for name, http_method, pattern, declared in self.routes:
-            m = pattern.fullmatch(path)
-            if m and http_method == method.upper():
-                break
-        else:
+        route = self._route(method, path)
+        if route is None:
             return 404, {"error": {"code": 404, "message": f"{method} {path} is not a Sheets v4 method", "status": "NOT_FOUND"}}
+        name, m, declared = route
         for q in query:
             if q not in declared and q not in self.global_params:
-                return 400, {"error": {"code": 400, "message": f'Invalid JSON payload received. Unknown name "{q}": Cannot bind query parameter.', "status": "INVALID_ARGUMENT"}}
+                message = f'Invalid JSON payload received. Unknown name "{q}": Cannot bind query parameter.'
+                return 400, {"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}}
         path_params = {k: unquote(v) for k, v in m.groupdict().items()}
         entry = {"method": name, "path_params": path_params, "query": query, "body": body}
         with self.lock:
@@ -256,6 +255,13 @@ class FakeSheetsAPI:
             if fault == "timeout_after":
                 raise requests.exceptions.ReadTimeout("fake: read timed out")
             return 200, result
+
+    def _route(self, method: str, path: str):
+        for name, http_method, pattern, declared in self.routes:
+            m = pattern.fullmatch(path)
+            if m and http_method == method.upper():
+                return name, m, declared
+        return None
 
     def _fault(self, name: str) -> str | None:
         f = self.faults
@@ -389,7 +395,8 @@ class FakeSheetsAPI:
             if len(r) != 1 or kind not in kinds:
                 raise bad_request(f"Invalid requests[{i}]: fake supports {sorted(kinds)}, got {list(r)}")
             if kind == "addSheet" and book.by_title(r[kind]["properties"]["title"]):
-                raise bad_request(f'Invalid requests[{i}].addSheet: A sheet with the name "{r[kind]["properties"]["title"]}" already exists.')
+                title = r[kind]["properties"]["title"]
+                raise bad_request(f'Invalid requests[{i}].addSheet: A sheet with the name "{title}" already exists.')
             if kind in ("appendCells", "appendDimension"):
                 book.by_id(r[kind]["sheetId"])
             if kind == "updateSheetProperties":
@@ -442,7 +449,7 @@ class FakeSession(requests.Session):
 
     def request(self, method, url, params=None, data=None, headers=None, cookies=None, files=None,
                 auth=None, timeout=None, allow_redirects=True, proxies=None, hooks=None, stream=None,
-                verify=None, cert=None, json=None):  # noqa: A002 - requests' own signature
+                verify=None, cert=None, json=None):
         self.timeouts.append(timeout)
         body = json if json is not None else (__import__("json").loads(data) if data else None)
         # Round-trip the body through JSON like the wire does (no NaN, no Python objects).

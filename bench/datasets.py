@@ -1,0 +1,87 @@
+"""Generated districts for benchmarks: N utilities, each serving its own settlement, 36 months."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+import numpy as np
+import pandas as pd
+
+from lib.demo.figures import Series, generate, months_between
+from lib.schema import Schema, schema
+from lib.store.sqlite_store import SQLiteStore, _q
+
+SCALES = {"district": 20, "region": 700, "large": 5000}
+FIRST, LAST = "2022-01", "2024-12"  # 36 months
+SHEETS_CELL_LIMIT = 10_000_000  # Google Sheets: at most 10 million cells per spreadsheet
+
+
+def frames(participants: int, seed: int = 1) -> dict[str, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    series = []
+    for i in range(participants):
+        debt = float(rng.uniform(2_000, 60_000))
+        resources = ("heating", "hot_water") if i % 3 else ("electricity",)
+        series.append(Series(f"u{i:05d}", f"s{i:05d}", "population", resources, round(debt, 3), 7.5))
+        series.append(Series(f"u{i:05d}", f"s{i:05d}", "other", resources, round(debt / 4, 3), 2.5))
+    out = generate(series, months_between(FIRST, LAST), seed)
+    out["participants"] = pd.DataFrame(
+        {"id": [f"u{i:05d}" for i in range(participants)] + [f"s{i:05d}" for i in range(participants)],
+         "name": [f"ООО «Организация {i}»" for i in range(participants)] + [f"МО «Поселение {i}»" for i in range(participants)],
+         "kind": ["utility"] * participants + ["settlement"] * participants,
+         "files_monthly": [True] * participants + [False] * participants,
+         "active": True}
+    )
+    return out
+
+
+def cells(table_key: str, frame: pd.DataFrame, sch: Schema | None = None) -> list[list]:
+    """Rows of stored cells in schema order, converted column-wise (fast, for bulk loading)."""
+    table = (sch or schema())[table_key]
+    n = len(frame)
+    columns = []
+    for c in table.columns:
+        if c.key == "saved_at":
+            col = np.full(n, "2025-01-05T01:00:00+00:00", dtype=object)
+        elif c.key == "saved_by":
+            col = np.full(n, "bench@x", dtype=object)
+        elif c.key == "save_id":
+            col = (frame["participant_id"] + "-" + frame["month"]).to_numpy(object) if "month" in frame else np.full(n, "setup", dtype=object)
+        elif c.key not in frame:
+            col = np.full(n, None, dtype=object)
+        elif c.type == "enum":
+            col = frame[c.key].map(c.labels).to_numpy(object)
+        elif c.type == "bool":
+            col = np.where(frame[c.key].to_numpy(bool), "да", "нет").astype(object)
+        else:
+            col = frame[c.key].to_numpy(object)
+        columns.append(col)
+    return np.column_stack(columns).tolist() if n else []
+
+
+def all_cells(data: dict[str, pd.DataFrame]) -> dict[str, list[list]]:
+    return {tab: cells(tab, frame) for tab, frame in data.items()}
+
+
+def load_sqlite(path, rows: dict[str, list[list]]) -> SQLiteStore:
+    store = SQLiteStore(path)
+    with closing(sqlite3.connect(path)) as con:
+        for tab, values in rows.items():
+            table = store.schema[tab]
+            cols = ", ".join(_q(k) for k in table.keys)
+            con.executemany(f"INSERT INTO {_q(tab)} ({cols}) VALUES ({', '.join('?' * len(table.keys))})", values)
+        con.commit()
+    return store
+
+
+def payload(rows: dict[str, list[list]]) -> tuple[dict, list]:
+    """What one values:batchGet returns for these tabs (header row first), and the tables in order."""
+    tables = list(schema())
+    ranges = [{"range": f"'{t.title}'!A1:Z", "majorDimension": "ROWS",
+               "values": [t.titles] + [["" if v is None else v for v in r] for r in rows.get(t.key, [])]} for t in tables]
+    return {"valueRanges": ranges}, tables
+
+
+def cell_count(rows: dict[str, list[list]]) -> int:
+    return sum(len(r) * (len(r[0]) if r else 0) for r in rows.values())

@@ -1,0 +1,91 @@
+"""The app in-process with AppTest: every linked page renders, in Russian, on each kind of store."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.config import PROJECT_ROOT
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+def run_app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_overview_on_demo_data(demo_store_url):
+    at = run_app()
+    assert at.title[0].value == "Комиссия по задолженности за ЖКУ — Ленский район"
+    assert any("Демонстрационные данные" in w.value for w in at.warning)
+    assert any("SQLite" in c.value for c in at.sidebar.caption)
+    assert [m.label for m in at.metric] == ["Участников", "Мероприятий плана", "Последний отчётный месяц"]
+    assert at.metric[2].value == "декабрь 2024"
+    inventory = at.dataframe[0].value
+    assert len(inventory) == 12 and "Ежемесячный отчёт" in inventory["Лист"].tolist()
+    assert any("Все ячейки распознаны" in s.value for s in at.success)
+
+
+def test_overview_lists_cells_it_could_not_read(demo_store_url):
+    path = demo_store_url[len("sqlite:///"):]
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE monthly_reports SET accrued = 'сто' WHERE _seq = 3")
+    at = run_app()
+    assert any("Не распознано ячеек: 1" in e.value for e in at.error)
+    problems = at.dataframe[1].value
+    assert problems.iloc[0].to_dict() == {"Лист": "Ежемесячный отчёт", "Строка": 4, "Столбец": "Начислено",
+                                          "Значение": "сто", "Причина": "«сто» — не число"}
+
+
+def test_data_page_shows_a_corrected_record_with_its_history(demo_store_url):
+    at = run_app("pages/data.py")
+    at.selectbox(key="data_tab").select("Ежемесячный отчёт").run()
+    at.text_input(key="data_query").input("lpzhkh").run()
+    at.toggle(key="data_all_versions").set_value(True).run()
+    records = [o for o in at.selectbox(key="data_record").options if "2024-05" in o and "population" in o]
+    at.selectbox(key="data_record").select(records[0]).run()
+    assert not at.exception
+    history = at.dataframe[-1].value
+    assert history["Версия"].tolist() == [1, 2]
+    assert history["Кем сохранено"].tolist() == ["lpzhkh@lensk.demo"] * 2
+    assert history["Группа потребителей"].tolist() == ["население"] * 2
+    assert "," in history["Оплачено"].iloc[0]  # Russian decimal comma
+
+
+def test_an_empty_store_that_is_not_the_default_gets_no_demo(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEBT_STORE", f"sqlite:///{tmp_path}/empty.sqlite")
+    at = run_app()
+    assert not any("Демонстрационные данные" in w.value for w in at.warning)
+    assert at.metric[2].value == "нет отчётов"
+    run_app("pages/data.py")
+
+
+def test_a_wrong_store_address_is_explained_not_a_crash(monkeypatch):
+    monkeypatch.setenv("DEBT_STORE", "mysql://somewhere")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("Неизвестный адрес хранилища" in e.value for e in at.error)
+
+
+def test_first_start_on_the_default_store_fills_the_demo_once(tmp_path):
+    from lib.config import DEFAULT_STORE_URL, Config
+    from lib.demo import ensure_demo
+    from lib.store.sqlite_store import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "debt.sqlite")
+    assert ensure_demo(store, Config(store_url="sqlite:///elsewhere.sqlite")) is False
+    assert ensure_demo(store, Config(store_url=DEFAULT_STORE_URL)) is True
+    assert ensure_demo(store, Config(store_url=DEFAULT_STORE_URL)) is False
+    assert len(store.read_all().current("participants")) == 27
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/data.py"])
+def test_every_linked_page_renders(demo_store_url, page):
+    at = run_app(page)
+    assert at.title

@@ -1,0 +1,97 @@
+"""A real browser (Debian chromium via Playwright) against ``streamlit run``.
+
+Fails, never skips, when chromium is missing: CI installs it (.ci/run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from lib.config import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(demo_db, tmp_path):
+    db = tmp_path / "demo.sqlite"
+    shutil.copy(demo_db, db)
+    port = free_port()
+    env = {**os.environ, "DEBT_STORE": f"sqlite:///{db}"}
+    log = open(tmp_path / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.headless=true",
+         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
+        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail(f"streamlit did not start: {Path(tmp_path / 'streamlit.log').read_text()[-2000:]}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian chromium is required: apt-get install chromium (.ci/run does it)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
+        errors: list[str] = []
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        tab.errors = errors
+        yield tab
+        browser.close()
+
+
+def wait_for_tables(page, count: int) -> None:
+    """Data grids load lazily: wait until each has drawn its canvas."""
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-testid=\"stDataFrame\"] canvas').length >= {count}", timeout=30000
+    )
+    page.wait_for_timeout(500)
+
+
+def test_a_newcomer_sees_the_demo_district_and_browses_history(server, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(server)
+    page.get_by_text("Комиссия по задолженности за ЖКУ — Ленский район").wait_for(timeout=30000)
+    assert page.get_by_text("Демонстрационные данные").first.is_visible()
+    page.get_by_text("Все ячейки распознаны").wait_for(timeout=30000)
+    wait_for_tables(page, 1)
+    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+    page.get_by_role("link", name="Данные и история").click()
+    page.get_by_text("Данные и история изменений").wait_for(timeout=30000)
+    page.get_by_text("История записи").wait_for(timeout=30000)
+    wait_for_tables(page, 2)
+    page.screenshot(path=str(ARTIFACTS / "data.png"), full_page=True)
+    assert not page.errors, page.errors

@@ -1,0 +1,93 @@
+"""``python -m lib.cli``: run as a user would, in a subprocess, plus the Sheets paths in-process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from lib.config import PROJECT_ROOT
+from lib.store.sqlite_store import SQLiteStore
+from tests.conftest import make_sheets_store
+
+
+def cli(*args, env=None):
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "lib.cli", *args], cwd=PROJECT_ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_demo_creates_and_resets_the_store(tmp_path):
+    url = f"sqlite:///{tmp_path}/d.sqlite"
+    first = cli("demo", "--store", url)
+    assert first.returncode == 0, first.stderr
+    assert "Ежемесячный отчёт: записей 1100" in first.stdout
+    store = SQLiteStore(tmp_path / "d.sqlite")
+    store.save({"audit": [{"event_id": "x", "entity": "e", "record_key": "k", "action": "a"}]}, "u@x")
+    assert cli("demo", "--store", url).returncode == 0  # reset: the extra row is gone
+    assert SQLiteStore(tmp_path / "d.sqlite").read_all().current("audit").empty
+
+
+def test_check_exits_non_zero_and_lists_cells_it_cannot_read(tmp_path, demo_db):
+    import shutil
+    import sqlite3
+
+    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    url = f"sqlite:///{tmp_path}/d.sqlite"
+    assert cli("check", "--store", url).returncode == 0
+    with sqlite3.connect(tmp_path / "d.sqlite") as con:
+        con.execute("UPDATE monthly_reports SET paid = '12 тыс' WHERE _seq = 5")
+    result = cli("check", "--store", url)
+    assert result.returncode == 1
+    assert "лист «Ежемесячный отчёт», строка 6, столбец «Оплачено»" in result.stdout
+
+
+def test_copy_between_sqlite_files_is_complete_and_rerunnable(tmp_path, demo_db):
+    target = f"sqlite:///{tmp_path}/copy.sqlite"
+    first = cli("copy", "--from", f"sqlite:///{demo_db}", "--to", target)
+    assert first.returncode == 0, first.stderr
+    assert "Скопировано строк: 3842" in first.stdout
+    again = cli("copy", "--from", f"sqlite:///{demo_db}", "--to", target)
+    assert "Скопировано строк: 0; уже были в получателе: 3842" in again.stdout
+    source, copy = SQLiteStore(demo_db).read_all(), SQLiteStore(tmp_path / "copy.sqlite").read_all()
+    for tab in source.schema.tables:
+        assert source.all_versions(tab).drop(columns="row").equals(copy.all_versions(tab).drop(columns="row"))
+
+
+def test_copy_demo_to_a_google_sheet_and_back(tmp_path, demo_db, fake_api):
+    from lib.copying import copy_store
+
+    sheet = make_sheets_store(fake_api)
+    copy_store(SQLiteStore(demo_db), sheet, progress=lambda _: None)
+    back = SQLiteStore(tmp_path / "back.sqlite")
+    copy_store(sheet, back, progress=lambda _: None)
+    source = SQLiteStore(demo_db).read_all()
+    for tab in source.schema.tables:
+        assert source.all_versions(tab).drop(columns="row").equals(back.read_all().all_versions(tab).drop(columns="row")), tab
+
+
+def test_copy_refuses_a_source_with_unreadable_cells(tmp_path, fake_api):
+    import pytest
+
+    from lib.copying import copy_store
+    from lib.store.port import StoreError
+
+    sheet = make_sheets_store(fake_api)
+    title = sheet.schema["audit"].title
+    sheet.http.values_append(sheet.key, f"'{title}'!A1", params={"valueInputOption": "RAW"},
+                             body={"values": [["e1", "", "k", "a", "", "не дата", "u", "s"]]})
+    sheet.invalidate()
+    with pytest.raises(StoreError, match="копирование остановлено"):
+        copy_store(sheet, SQLiteStore(tmp_path / "x.sqlite"), progress=lambda _: None)
+
+
+def test_bootstrap_needs_a_google_sheet_and_errors_are_russian():
+    result = cli("bootstrap-sheet", "--store", "sqlite:///data/x.sqlite")
+    assert result.returncode == 2 and "Google Таблиц" in result.stderr
+    result = cli("check", "--store", "gsheets://1AbCdEfGhIjKlMnOpQr", env={"GOOGLE_APPLICATION_CREDENTIALS": ""})
+    assert result.returncode == 1 and "сервисный аккаунт" in result.stderr
+
+
+def test_help_is_in_russian():
+    result = cli("--help")
+    assert result.returncode == 0 and "скопировать все листы" in result.stdout
