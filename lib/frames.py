@@ -12,6 +12,7 @@ once per distinct value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import zip_longest
 
 import numpy as np
 import pandas as pd
@@ -74,28 +75,27 @@ def empty_frame(table: Table) -> pd.DataFrame:
 
 
 def _parse_cells(values: list, column: Column, rows: np.ndarray, table: Table, problems: list) -> list:
-    """Per distinct value: parse once, remember the problem for every row holding it."""
-    out = [None] * len(values)
-    memo: dict = {}
-    for i, raw in enumerate(values):
+    """Parse each distinct value once (factorize is C speed) and map the results back."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    parsed: list = []
+    reasons: dict[int, str] = {}
+    for k, raw in enumerate(uniques):
         try:
-            key = (type(raw), raw)
-            hash(key)
-        except TypeError:
-            key = None
-        if key is not None and key in memo:
-            value, reason = memo[key]
-        else:
-            try:
-                value, reason = parse_value(raw, column), None
-            except ParseError as err:
-                value, reason = None, str(err)
-            if key is not None:
-                memo[key] = (value, reason)
-        if reason:
-            problems.append(CellProblem(table.title, int(rows[i]), column.title, _shown(raw), reason))
-        out[i] = value
-    return out
+            parsed.append(parse_value(raw, column))
+        except ParseError as err:
+            parsed.append(None)
+            reasons[k] = str(err)
+    try:  # the missing cells (code -1) all share one outcome
+        parsed.append(parse_value(None, column))
+    except ParseError as err:
+        parsed.append(None)
+        reasons[-1] = str(err)
+    for k, reason in reasons.items():
+        for i in np.flatnonzero(codes == k):
+            problems.append(CellProblem(table.title, int(rows[i]), column.title, _shown(values[i]), reason))
+    lookup = np.empty(len(parsed), dtype=object)
+    lookup[:] = parsed
+    return lookup[codes].tolist()  # code -1 picks the last entry: the missing-cell outcome
 
 
 def _shown(raw: object) -> str:
@@ -107,7 +107,11 @@ def _numeric(values: list, column: Column, rows: np.ndarray, table: Table, probl
     numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", copy=True)
     # Cells the fast path did not accept, or accepted with a value our rules may refuse:
     # the per-cell parser decides those and words the reason.
-    empty = np.fromiter((is_empty(v) for v in values), bool, len(values))
+    strings = np.fromiter((type(v) is str for v in values), bool, len(values))
+    empty = series.isna().to_numpy(copy=True)
+    for i in np.flatnonzero(strings):
+        if not values[i].strip():
+            empty[i] = True
     suspect = np.isnan(numbers) | np.isinf(numbers)
     if column.min is not None:
         suspect |= numbers < column.min
@@ -118,7 +122,6 @@ def _numeric(values: list, column: Column, rows: np.ndarray, table: Table, probl
     elif column.type == "money":
         scaled = numbers * 10**MONEY_DECIMALS
         suspect |= np.abs(scaled - np.round(scaled)) > np.maximum(1e-6, np.abs(scaled) * 4e-15)
-    strings = np.fromiter((isinstance(v, str) for v in values), bool, len(values))
     if column.type == "money":
         suspect |= strings  # a typed "1,2345" must be judged on its typed decimals
     suspect &= ~empty
@@ -147,16 +150,18 @@ def cells_to_frame(table: Table, header: list, rows: list[list], first_row: int 
     width = max(positions.values(), default=-1) + 1
     kept, numbers = [], []
     for n, r in enumerate(rows):
-        if any(not is_empty(v) for v in r[:width]):
+        # most rows have a plain value; only all-blank rows (spacers) need the careful check
+        if r and any(not is_empty(v) for v in r[:width] if v is not None and v != ""):
             kept.append(r)
             numbers.append(first_row + n)
     if not kept:
         return empty_frame(table), problems
     row_numbers = np.asarray(numbers, dtype="int64")
     data = {}
+    by_position = list(zip_longest(*kept, fillvalue=None))  # rows -> columns at C speed; ragged rows padded
     for c in table.columns:
         i = positions.get(c.key)
-        values = [r[i] if i is not None and i < len(r) else None for r in kept]
+        values = list(by_position[i]) if i is not None and i < len(by_position) else [None] * len(kept)
         if c.type in ("integer", "number", "money", "percent"):
             arr = _numeric(values, c, row_numbers, table, problems)
             if c.type == "integer":

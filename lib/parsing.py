@@ -18,6 +18,8 @@ import datetime as dt
 import math
 import re
 
+import pandas as pd
+
 from lib.schema import MONEY_DECIMALS, Column
 
 
@@ -39,18 +41,19 @@ _FALSE = {"нет", "н", "false", "ложь", "0", "no", "n", "-", "−"}
 
 
 def is_empty(raw: object) -> bool:
+    """None, blank text, or pandas' missing markers (NaN float, NA, NaT) — not the text "NaN"."""
     if raw is None:
         return True
-    if isinstance(raw, float) and math.isnan(raw):
-        return True  # pandas' missing value, not the text "NaN"
-    if isinstance(raw, str) and raw.strip() == "":
-        return True
-    try:
-        import pandas as pd
-
-        return raw is pd.NA or raw is pd.NaT
-    except ImportError:  # pragma: no cover
+    kind = type(raw)  # dispatch on the exact type first: this runs for every cell of a tab
+    if kind is str:
+        return not raw.strip()
+    if kind is float:
+        return raw != raw
+    if kind is int or kind is bool:
         return False
+    if isinstance(raw, float):
+        return math.isnan(raw)
+    return raw is pd.NA or raw is pd.NaT
 
 
 def fmt_limit(x: float) -> str:
