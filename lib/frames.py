@@ -151,7 +151,7 @@ def cells_to_frame(table: Table, header: list, rows: list[list], first_row: int 
     kept, numbers = [], []
     for n, r in enumerate(rows):
         # most rows have a plain value; only all-blank rows (spacers) need the careful check
-        if r and any(not is_empty(v) for v in r[:width] if v is not None and v != ""):
+        if r and (not is_empty(r[0]) or any(not is_empty(v) for v in r[1:width])):
             kept.append(r)
             numbers.append(first_row + n)
     if not kept:

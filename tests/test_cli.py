@@ -81,8 +81,8 @@ def test_copy_refuses_a_source_with_unreadable_cells(tmp_path, fake_api):
         copy_store(sheet, SQLiteStore(tmp_path / "x.sqlite"), progress=lambda _: None)
 
 
-def test_bootstrap_needs_a_google_sheet_and_errors_are_russian():
-    result = cli("bootstrap-sheet", "--store", "sqlite:///data/x.sqlite")
+def test_bootstrap_needs_a_google_sheet_and_errors_are_russian(tmp_path):
+    result = cli("bootstrap-sheet", "--store", f"sqlite:///{tmp_path}/x.sqlite")
     assert result.returncode == 2 and "Google Таблиц" in result.stderr
     result = cli("check", "--store", "gsheets://1AbCdEfGhIjKlMnOpQr", env={"GOOGLE_APPLICATION_CREDENTIALS": ""})
     assert result.returncode == 1 and "сервисный аккаунт" in result.stderr
