@@ -1,18 +1,22 @@
-"""Entry point: ``streamlit run app.py``. Navigation and common chrome only."""
+"""Entry point: ``streamlit run app.py``. Sign-in, navigation by role and common chrome only."""
 
 import streamlit as st
 
 from lib import ui
+from lib.pages import pages_for, registered
 
 st.set_page_config(page_title="Задолженность за ЖКУ", page_icon=":material/account_balance:", layout="wide")
 
 store = ui.store()
-ui.chrome(store, ui.snapshot())
+snapshot = ui.snapshot()
+user = ui.user(snapshot)
+ui.chrome(store, snapshot, user)
 
+visible = pages_for(user.role if user else None)
 navigation = st.navigation(
     [
-        st.Page("pages/overview.py", title="Обзор", icon=":material/home:", default=True),
-        st.Page("pages/data.py", title="Данные и история", icon=":material/table_view:"),
+        st.Page(p.path, title=p.title, icon=p.icon, default=p == visible[0], visibility="visible" if p in visible else "hidden")
+        for p in registered()
     ]
 )
 navigation.run()

@@ -70,6 +70,69 @@ def cmd_check(args, config) -> int:
     return 1
 
 
+def _read_password(args) -> str:
+    """From standard input when piped (--password-stdin), otherwise asked twice without echo."""
+    import getpass
+
+    if args.password_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Новый пароль: ")
+    if getpass.getpass("Повторите пароль: ") != first:
+        raise ValueError("Пароли не совпадают.")
+    return first
+
+
+def cmd_user(args, config) -> int:
+    import getpass
+
+    from lib import access
+    from lib.passwords import PasswordError, hash_password
+
+    store = _store(args.store, config)
+    snapshot = store.read_all()
+    acting = access.command_line_user(getpass.getuser())
+    users = snapshot.current("users")
+    login = args.login.strip().lower()
+    existing = users[users["login"].str.lower() == login]
+    current = existing.iloc[-1].to_dict() if len(existing) else None
+    record_fields = [c.key for c in store.schema["users"].data_columns]
+    try:
+        if args.action == "add":
+            if current is not None:
+                print(f"Пользователь {login} уже есть; для смены пароля — user passwd.", file=sys.stderr)
+                return 1
+            if args.role == "executor" and not args.participant:
+                print("Для исполнителя укажите --participant (код участника).", file=sys.stderr)
+                return 2
+            if args.participant and args.participant not in set(snapshot.current("participants")["id"]):
+                print(f"Участника с кодом «{args.participant}» нет.", file=sys.stderr)
+                return 2
+            record = {"login": login, "name": args.name, "role": args.role, "participant_id": args.participant,
+                      "password_hash": hash_password(_read_password(args)), "active": True}
+            access.write(store, acting, {"users": [record]}, action="создание пользователя", snapshot=snapshot)
+            print(f"Пользователь {login} добавлен ({access.ROLE_LABELS[args.role]}).")
+            return 0
+        if current is None:
+            print(f"Пользователя {login} нет.", file=sys.stderr)
+            return 1
+        record = {k: current.get(k) for k in record_fields}
+        if record.get("participant_id") != record.get("participant_id"):  # NaN from the frame
+            record["participant_id"] = None
+        if args.action == "passwd":
+            record["password_hash"] = hash_password(_read_password(args))
+            access.write(store, acting, {"users": [record]}, action="смена пароля", snapshot=snapshot)
+            print(f"Пароль пользователя {login} изменён.")
+        else:
+            record["active"] = args.action == "enable"
+            action = "включение пользователя" if record["active"] else "отключение пользователя"
+            access.write(store, acting, {"users": [record]}, action=action, snapshot=snapshot)
+            print(f"Пользователь {login} {'включён' if record['active'] else 'отключён'}.")
+        return 0
+    except PasswordError as err:
+        print(f"Ошибка: {err}", file=sys.stderr)
+        return 2
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib.cli", description="Управление данными комиссии по задолженности за ЖКУ.")
     sub = p.add_subparsers(dest="command", required=True, metavar="КОМАНДА")
@@ -84,6 +147,15 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--from", dest="source", required=True, help="откуда: sqlite:///… или gsheets://…")
     c.add_argument("--to", dest="target", required=True, help="куда: sqlite:///… или gsheets://…")
     c.set_defaults(run=cmd_copy)
+    u = sub.add_parser("user", help="пользователи: add, passwd, disable, enable (пароль спрашивается, в командной строке не пишется)")
+    u.add_argument("action", choices=["add", "passwd", "disable", "enable"], metavar="add|passwd|disable|enable")
+    u.add_argument("--login", required=True, help="e-mail пользователя")
+    u.add_argument("--name", help="ФИО (для add)")
+    u.add_argument("--role", choices=["executor", "commission", "coordinator"], help="роль (для add)")
+    u.add_argument("--participant", help="код участника (для исполнителя)")
+    u.add_argument("--password-stdin", action="store_true", help="прочитать пароль из стандартного ввода")
+    u.add_argument("--store", help=store_help)
+    u.set_defaults(run=cmd_user)
     k = sub.add_parser("check", help="проверить данные и перечислить нераспознанные ячейки")
     k.add_argument("--store", help=store_help)
     k.set_defaults(run=cmd_check)
@@ -91,7 +163,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if getattr(args, "action", None) == "add" and not (args.name and args.role):
+        p.error("для user add нужны --name и --role")
     try:
         config = cfg.resolve()
         return args.run(args, config)

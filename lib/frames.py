@@ -184,8 +184,12 @@ def cells_to_frame(table: Table, header: list, rows: list[list], first_row: int 
 
 
 def current_versions(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
-    """The latest version of every record: storage order decides, not clocks."""
-    return frame.drop_duplicates(list(table.record_key), keep="last").reset_index(drop=True)
+    """The latest version of every record (storage order decides, not clocks), each record kept
+    where it first appeared, so a corrected row does not jump to the end of a table."""
+    key = list(table.record_key)
+    first_seen = frame.groupby(key, sort=False, dropna=False).ngroup()
+    latest = frame.assign(_first=first_seen).drop_duplicates(key, keep="last")
+    return latest.sort_values("_first", kind="stable").drop(columns="_first").reset_index(drop=True)
 
 
 def frame_records(table: Table, frame: pd.DataFrame, with_system: bool = True) -> list[dict]:

@@ -59,6 +59,7 @@ class Column:
     values: tuple[EnumValue, ...] = ()
     ref: str | None = None
     system: bool = False
+    secret: bool = False  # never shown in the app (password hashes)
 
     def label_of(self, key: str) -> str:
         for value in self.values:
@@ -79,6 +80,19 @@ class Setting:
     description: str
 
 
+ROLES = ("executor", "commission", "coordinator")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may write a tab. Enforced by lib/access.py for every write the app makes."""
+
+    writers: tuple[str, ...] = ()
+    owner: str | None = None  # field holding the participant an executor may write for
+    period: str | None = None  # month/period field: a closed quarter refuses edits
+    executor_may_change: tuple[str, ...] | None = None  # None: every field
+
+
 @dataclass(frozen=True)
 class Table:
     key: str
@@ -87,6 +101,7 @@ class Table:
     record_key: tuple[str, ...]
     columns: tuple[Column, ...]  # the tab's own columns followed by the system ones
     settings: tuple[Setting, ...] = ()
+    access: Access = Access()
 
     @property
     def data_columns(self) -> tuple[Column, ...]:
@@ -127,7 +142,7 @@ class Schema:
 def _column(raw: dict, where: str, system: bool = False) -> Column:
     unknown = set(raw) - {
         "key", "title", "type", "description", "required", "min", "max",
-        "max_length", "values", "ref",
+        "max_length", "values", "ref", "secret",
     }
     if unknown:
         raise SchemaError(f"{where}: неизвестные поля {sorted(unknown)}")
@@ -148,6 +163,7 @@ def _column(raw: dict, where: str, system: bool = False) -> Column:
         values=values,
         ref=raw.get("ref"),
         system=system,
+        secret=bool(raw.get("secret", False)),
     )
 
 
@@ -181,8 +197,21 @@ def load_schema(directory: Path = SCHEMA_DIR) -> Schema:
             Setting(s["key"], s["type"], str(s["default"]), s.get("description", ""))
             for s in raw.get("settings", ())
         )
+        raw_access = tab.get("access", {})
+        access = Access(
+            writers=tuple(raw_access.get("writers", ())),
+            owner=raw_access.get("owner"),
+            period=raw_access.get("period"),
+            executor_may_change=tuple(raw_access["executor_may_change"]) if "executor_may_change" in raw_access else None,
+        )
+        if not set(access.writers) <= set(ROLES):
+            raise SchemaError(f"{name}: неизвестные роли в access.writers {access.writers}")
+        for field_name in [access.owner, access.period, *(access.executor_may_change or ())]:
+            if field_name and field_name not in keys:
+                raise SchemaError(f"{name}: access ссылается на неизвестный столбец {field_name!r}")
         tables[name] = Table(
             key=name,
+            access=access,
             title=tab["title"],
             description=tab.get("description", ""),
             record_key=record_key,

@@ -1,7 +1,7 @@
-"""The thin glue between Streamlit and lib/: configuration, the shared store, common chrome.
+"""The thin glue between Streamlit and lib/: configuration, the shared store, the signed-in user, common chrome.
 
 Everything Streamlit-specific that several pages need lives here so pages stay
-a few lines of layout; nothing here computes a figure.
+a few lines of layout; nothing here computes a figure or decides a permission.
 """
 
 from __future__ import annotations
@@ -9,10 +9,14 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import config as cfg
+from lib.access import User
 from lib.demo import ensure_demo
+from lib.login import current_user
 from lib.settings import read_settings
 from lib.store.factory import shared_store
 from lib.store.port import Snapshot, Store, StoreError
+
+SESSION_USER = "user_login"
 
 
 def secrets_mapping() -> dict:
@@ -43,15 +47,72 @@ def snapshot() -> Snapshot:
         st.stop()
 
 
-def chrome(current: Store, snap: Snapshot) -> None:
-    """Sidebar store line and the demo banner, on every page."""
+def sso_configured() -> bool:
+    return bool(secrets_mapping().get("auth"))
+
+
+def sso_email() -> str | None:
+    if not sso_configured():
+        return None
+    try:
+        info = st.user.to_dict()
+    except Exception:
+        return None
+    return info.get("email") if info.get("is_logged_in") else None
+
+
+def user(snap: Snapshot | None = None) -> User | None:
+    """The signed-in user, re-read from the users tab on every run (a disabled user is out at once)."""
+    return current_user(snap or snapshot(), st.session_state.get(SESSION_USER))
+
+
+def require_user() -> User:
+    """For pages: the signed-in user; a visitor who is not signed in goes to the login page."""
+    signed_in = user()
+    if signed_in is None:
+        st.switch_page("pages/login.py")
+    return signed_in
+
+
+def sign_in(signed_in: User) -> None:
+    st.session_state[SESSION_USER] = signed_in.login
+
+
+def sign_out() -> None:
+    st.session_state.pop(SESSION_USER, None)
+    if sso_email():
+        st.logout()
+
+
+def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
+    """Sidebar (who, where) and the demo banner, on every page."""
     settings = read_settings(snap)
     with st.sidebar:
+        if signed_in:
+            participants = snap.current("participants").set_index("id")["name"]
+            where = f", {participants.get(signed_in.participant_id, signed_in.participant_id)}" if signed_in.participant_id else ""
+            st.markdown(f"**{signed_in.name}**  \n{signed_in.role_label}{where}")
+            st.button("Выйти", key="logout", on_click=sign_out, icon=":material/logout:")
+            st.divider()
         st.caption(f"Район: **{settings['district_name']}**")
         st.caption(f"Данные: {current.describe()}")
     if settings["demo"]:
         st.warning(
             "Демонстрационные данные: Ленский район, 2023–2024 годы. Цифры сгенерированы и не являются "
             "отчётностью. Чтобы работать с настоящими данными, подключите Google Таблицу (см. README).",
-            icon="⚠️",
+            icon=":material/warning:",
         )
+
+
+def submit(signed_in: User, changes: dict, *, action: str | None = None, success: str = "Сохранено.") -> bool:
+    """Write through lib.access (rules + audit); on any refusal say why and keep the form as typed."""
+    from lib import access
+
+    try:
+        access.write(store(), signed_in, changes, action=action)
+    except StoreError as err:  # ValidationError and Denied are StoreErrors too
+        st.error(f"{err} Введённые данные остались в форме.")
+        return False
+    st.success(success)
+    st.toast(success, icon=":material/check_circle:")
+    return True

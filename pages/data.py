@@ -1,10 +1,13 @@
 """«Данные и история»: any tab as stored, the current version of each record and its history."""
 
+import pandas as pd
 import streamlit as st
 
-from lib import ui
+from lib import fmt, ui
+from lib.access import audit_for
 from lib.present import for_display, record_label
 
+ui.require_user()
 snap = ui.snapshot()
 tables = {t.title: t for t in snap.schema}
 
@@ -44,3 +47,12 @@ if not frame.empty:
     history = snap.history(table.key, **key)
     st.caption(f"Версий: {len(history)}")
     st.dataframe(for_display(table, history), hide_index=True, width="stretch")
+    changes = audit_for(snap, table.key, key)
+    if len(changes):
+        st.caption("Журнал изменений записи")
+        st.dataframe(pd.DataFrame({
+            "Когда": [fmt.moment_ru(t) for t in changes["saved_at"]],
+            "Кто": changes["saved_by"],
+            "Действие": changes["action"],
+            "Изменения": changes["changes"],
+        }), hide_index=True, width="stretch")

@@ -4,8 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from lib import fmt, ui
+from lib.periods import open_returns
 from lib.settings import read_settings
 
+user = ui.require_user()
 snap = ui.snapshot()
 settings = read_settings(snap)
 
@@ -15,6 +17,15 @@ st.markdown(
     "услуги: организации ЖКК ежемесячно сдают отчёт по форме приложения 4, поселения — исполнение "
     "плана мероприятий, комиссия видит свод, координатор готовит квартальную выгрузку в министерство."
 )
+
+if user.participant_id:
+    mine = open_returns(snap)
+    for r in mine[mine["participant_id"] == user.participant_id].to_dict("records"):
+        st.error(
+            f"Отчёт за {fmt.month_label(r['month'])} возвращён на доработку: {r['reason']} "
+            "Подайте исправленный отчёт за этот месяц.",
+            icon=":material/undo:",
+        )
 
 months = snap.current("monthly_reports")["month"].dropna()
 c1, c2, c3 = st.columns(3)

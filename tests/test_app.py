@@ -8,12 +8,20 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.config import PROJECT_ROOT
+from lib.schema import load_schema
 
 APP = str(PROJECT_ROOT / "app.py")
 
 
-def run_app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
+COORDINATOR = "coordinator@lensk.demo"
+
+
+def run_app(page: str | None = None, login: str | None = COORDINATOR) -> AppTest:
+    """Run the app signed in as ``login`` (the session is set the way the login page sets it)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if login:
+        at.session_state["user_login"] = login
+    at.run()
     if page:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -28,7 +36,7 @@ def test_overview_on_demo_data(demo_store_url):
     assert [m.label for m in at.metric] == ["Участников", "Мероприятий плана", "Последний отчётный месяц"]
     assert at.metric[2].value == "декабрь 2024"
     inventory = at.dataframe[0].value
-    assert len(inventory) == 12 and "Ежемесячный отчёт" in inventory["Лист"].tolist()
+    assert len(inventory) == len(load_schema().tables) and "Ежемесячный отчёт" in inventory["Лист"].tolist()
     assert any("Все ячейки распознаны" in s.value for s in at.success)
 
 
@@ -59,11 +67,18 @@ def test_data_page_shows_a_corrected_record_with_its_history(demo_store_url):
 
 
 def test_an_empty_store_that_is_not_the_default_gets_no_demo(tmp_path, monkeypatch):
+    from lib.access import command_line_user, write
+    from lib.store.sqlite_store import SQLiteStore
+
     monkeypatch.setenv("DEBT_STORE", f"sqlite:///{tmp_path}/empty.sqlite")
-    at = run_app()
+    at = run_app(login=None)
     assert not any("Демонстрационные данные" in w.value for w in at.warning)
+    assert at.title[0].value == "Вход"
+    store = SQLiteStore(tmp_path / "empty.sqlite")
+    write(store, command_line_user("test"), {"users": [{"login": "first@x", "name": "Первый", "role": "coordinator"}]})
+    at = run_app(login="first@x")
     assert at.metric[2].value == "нет отчётов"
-    run_app("pages/data.py")
+    run_app("pages/data.py", login="first@x")
 
 
 def test_a_wrong_store_address_is_explained_not_a_crash(monkeypatch):
@@ -85,7 +100,7 @@ def test_first_start_on_the_default_store_fills_the_demo_once(tmp_path):
     assert len(store.read_all().current("participants")) == 27
 
 
-@pytest.mark.parametrize("page", ["pages/overview.py", "pages/data.py"])
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/data.py", "pages/admin.py"])
 def test_every_linked_page_renders(demo_store_url, page):
     at = run_app(page)
     assert at.title

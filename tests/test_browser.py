@@ -81,10 +81,24 @@ def wait_for_tables(page, count: int) -> None:
     page.wait_for_timeout(500)
 
 
-def test_a_newcomer_sees_the_demo_district_and_browses_history(server, page):
+def sign_in(page, login: str, password: str) -> None:
+    page.get_by_label("Логин (e-mail)").fill(login)
+    page.get_by_label("Пароль").fill(password)
+    page.get_by_role("button", name="Войти").click()
+
+
+def test_a_newcomer_signs_in_sees_the_demo_district_and_browses_history(server, page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto(server)
+    page.get_by_role("heading", name="Вход").wait_for(timeout=30000)
+    sign_in(page, "coordinator@lensk.demo", "не-тот")
+    page.get_by_text("Неверный логин или пароль.").wait_for(timeout=30000)
+    page.screenshot(path=str(ARTIFACTS / "login-error.png"), full_page=True)
+    sign_in(page, "coordinator@lensk.demo", "demo-coordinator")
     page.get_by_text("Комиссия по задолженности за ЖКУ — Ленский район").wait_for(timeout=30000)
+    page.get_by_text("Беляев И.А.").wait_for(timeout=30000)
+    assert page.get_by_role("link", name="Администрирование").is_visible()
+    assert not page.get_by_text("Page not found").count() and not page.get_by_text("не найдена").count()
     assert page.get_by_text("Демонстрационные данные").first.is_visible()
     page.get_by_text("Все ячейки распознаны").wait_for(timeout=30000)
     wait_for_tables(page, 1)
@@ -94,4 +108,23 @@ def test_a_newcomer_sees_the_demo_district_and_browses_history(server, page):
     page.get_by_text("История записи").wait_for(timeout=30000)
     wait_for_tables(page, 2)
     page.screenshot(path=str(ARTIFACTS / "data.png"), full_page=True)
+    page.get_by_role("button", name="Выйти").click()
+    page.get_by_role("heading", name="Вход").wait_for(timeout=30000)
     assert not page.errors, page.errors
+
+
+def test_an_executor_sees_only_its_pages_and_a_returned_month(server, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(server)
+    page.get_by_role("heading", name="Вход").wait_for(timeout=30000)
+    sign_in(page, "tsk@lensk.demo", "demo-tsk")
+    page.get_by_text("возвращён на доработку").wait_for(timeout=30000)
+    assert page.get_by_role("link", name="Администрирование").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "executor-home.png"), full_page=True)
+    assert not page.errors, page.errors
+
+
+def test_a_page_opened_by_address_without_signing_in_asks_to_sign_in(server, page):
+    page.goto(f"{server}/admin")
+    page.get_by_role("heading", name="Вход").wait_for(timeout=30000)
+    assert page.get_by_text("Закрытие кварталов").count() == 0

@@ -146,3 +146,13 @@ def test_copy_keeps_every_version_and_who_and_when(store, tmp_path):
     source_rows = frame_records(store.schema["monthly_reports"], store.read_all().all_versions("monthly_reports"))
     target_rows = frame_records(store.schema["monthly_reports"], target.read_all().all_versions("monthly_reports"))
     assert target_rows == source_rows
+
+
+def test_a_corrected_record_keeps_its_place_among_current_versions(store):
+    table = store.schema["participants"]
+    a, b = sample_record(table, 0), sample_record(table, 1)
+    store.save({"participants": [a, b]}, "c@x")
+    store.save({"participants": [dict(a, name="исправлено")]}, "c@x")
+    current = store.read_all().current("participants")
+    assert current["id"].tolist() == [a["id"], b["id"]]
+    assert current["name"].tolist() == ["исправлено", b["name"]]

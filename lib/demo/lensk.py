@@ -85,6 +85,17 @@ def participants() -> list[dict]:
     return rows
 
 
+def demo_password(login: str) -> str:
+    """Demo accounts only (listed in the README): demo-<the part of the login before @>."""
+    return "demo-" + login.split("@")[0]
+
+
+@cache
+def _password_hashes() -> dict[str, str]:
+    with open(HERE / "passwords.toml", "rb") as f:
+        return tomllib.load(f)
+
+
 def users() -> list[dict]:
     ref = reference()
     rows = [
@@ -97,6 +108,9 @@ def users() -> list[dict]:
     for s in ref["settlements"]:
         rows.append({"login": login_of(s["id"]), "name": f"Глава {s['name']}", "role": "executor",
                      "participant_id": s["id"], "active": True})
+    hashes = _password_hashes()
+    for row in rows:
+        row["password_hash"] = hashes.get(row["login"])
     return rows
 
 
@@ -185,7 +199,7 @@ def meetings_and_decisions(rng: np.random.Generator) -> tuple[list[dict], list[d
                          "represented": ";".join(represented),
                          "agenda": "1. О ходе исполнения плана мероприятий.\n2. О задолженности организаций ЖКК по итогам месяца.", **stamp})
         for k in range(2):
-            who = utilities[int(rng.integers(0, len(utilities)))]
+            who = utilities[(2 * n + k) % len(utilities)]  # round-robin: every utility has assignments
             due = day + dt.timedelta(days=30)
             done = due < dt.date(2024, 11, 1) and rng.uniform() < 0.8
             decisions.append({
@@ -196,6 +210,27 @@ def meetings_and_decisions(rng: np.random.Generator) -> tuple[list[dict], list[d
                 "done_date": due - dt.timedelta(days=int(rng.integers(0, 10))) if done else None, **stamp,
             })
     return meetings, decisions
+
+
+CLOSED_QUARTERS = ["2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1", "2024-Q2", "2024-Q3"]
+RETURNED = ("tsk", "2024-11", "Задолженность на начало ноября не совпадает с остатком на конец октября по Толонскому наслегу.")
+
+
+def locks() -> list[dict]:
+    """Quarters already reported to the ministry are closed; 2024-Q4 is still open."""
+    rows = []
+    for q in CLOSED_QUARTERS:
+        year, n = int(q[:4]), int(q[-1])
+        day = dt.date(year + (n == 4), 1 if n == 4 else n * 3 + 1, 25)
+        rows.append({"quarter": q, "locked": True, "comment": "Отчёт направлен в МЖКХ РС(Я)",
+                     **_stamp(day, 16, f"demo-lock-{q}", COORDINATOR)})
+    return rows
+
+
+def returns() -> list[dict]:
+    pid, month, reason = RETURNED
+    return [{"participant_id": pid, "month": month, "reason": reason, "active": True,
+             **_stamp(dt.date(2024, 12, 13), 12, "demo-return-1", COORDINATOR)}]
 
 
 def settings() -> list[dict]:
@@ -243,6 +278,8 @@ def build() -> dict[str, list[dict]]:
         "plan_progress": plan_progress(rng),
         "meetings": meetings,
         "decisions": decisions,
+        "locks": locks(),
+        "returns": returns(),
         "audit": [],
     }
     data.update(filings(figures))

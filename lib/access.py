@@ -1,0 +1,210 @@
+"""Who may write what, and the audit trail. Every write the app makes goes through ``write``.
+
+Rules come from ``[tab.access]`` in the schema files:
+- a role not listed in ``writers`` may not write the tab at all (commission members write nothing;
+  the audit tab is written only here, alongside the change it records);
+- an executor writes only rows whose ``owner`` field is its own participant, and where
+  ``executor_may_change`` is set, changes only those fields of an existing record;
+- a row whose ``period`` falls in a closed quarter is refused to everyone but the coordinator.
+The check runs on the values as they will be stored, so a disguised value (``ЛПТЭС `` with a
+space, ``03.2024``) cannot slip past it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lib import fmt
+from lib.frames import frame_records
+from lib.periods import closed_quarters, lock_message, quarter_of
+from lib.schema import Column, Table
+from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, ValidationError, prepare_records
+
+ROLE_LABELS = {"executor": "исполнитель", "commission": "член комиссии", "coordinator": "координатор"}
+MAX_AUDIT_TEXT = 20000
+
+
+class Denied(StoreError):
+    """The acting user may not make this change; the message says why, in Russian."""
+
+
+@dataclass(frozen=True)
+class User:
+    login: str
+    name: str
+    role: str  # executor | commission | coordinator
+    participant_id: str | None = None
+    active: bool = True
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    @classmethod
+    def from_row(cls, row: Mapping) -> User:
+        participant = row.get("participant_id")
+        return cls(
+            login=row["login"],
+            name=row.get("name") or row["login"],
+            role=row["role"],
+            participant_id=participant if isinstance(participant, str) and participant else None,
+            active=row.get("active") is not False,
+        )
+
+
+def command_line_user(os_user: str) -> User:
+    """The coordinator acting through ``python -m lib.cli``; audited under this name."""
+    return User(login=f"cli:{os_user}", name="Командная строка", role="coordinator")
+
+
+def _key_of(table: Table, record: Mapping) -> tuple:
+    return tuple(record.get(k) for k in table.record_key)
+
+
+def key_text(table: Table, record: Mapping) -> str:
+    return " · ".join(str(v) for v in _key_of(table, record))
+
+
+def _current_by_key(snapshot: Snapshot, table: Table) -> dict[tuple, dict]:
+    rows = frame_records(table, snapshot.current(table.key))
+    return {_key_of(table, r): r for r in rows}
+
+
+def _same(a, b) -> bool:
+    empty_a = a is None or (isinstance(a, float) and a != a)
+    empty_b = b is None or (isinstance(b, float) and b != b)
+    if empty_a or empty_b:
+        return empty_a and empty_b
+    return a == b
+
+
+def shown(column: Column, value) -> str:
+    """A value as the audit log shows it: labels, Russian numbers, never a secret."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if column.secret:
+        return "•••"
+    if column.type == "enum":
+        return column.labels.get(value, str(value))
+    if column.type == "bool":
+        return "да" if value else "нет"
+    if column.type == "money":
+        return fmt.number(value, 3)
+    if column.type in ("number", "percent"):
+        return fmt.number(value, 2).rstrip("0").rstrip(",")
+    if column.type == "date":
+        return fmt.date_ru(value)
+    return str(value)
+
+
+def describe_change(table: Table, old: Mapping | None, new: Mapping) -> str:
+    parts = []
+    for c in table.data_columns:
+        before = None if old is None else old.get(c.key)
+        after = new.get(c.key)
+        if old is None and after is None:
+            continue
+        if old is not None and _same(before, after):
+            continue
+        if c.secret:
+            parts.append(f"{c.title}: {'задан' if old is None else 'изменён'}")
+        elif old is None:
+            parts.append(f"{c.title} = {shown(c, after)}")
+        else:
+            parts.append(f"{c.title}: {shown(c, before)} → {shown(c, after)}")
+    text = "; ".join(parts) or "без изменений"
+    return text if len(text) <= MAX_AUDIT_TEXT else text[: MAX_AUDIT_TEXT - 1] + "…"
+
+
+def check(user: User, table: Table, records: Sequence[Mapping], snapshot: Snapshot) -> None:
+    """Raise ``Denied`` unless ``user`` may write ``records`` (already parsed) to ``table``."""
+    access = table.access
+    if not user.active:
+        raise Denied("Учётная запись отключена: изменения не принимаются.")
+    if user.role not in access.writers:
+        if table.key == "audit":
+            raise Denied("Журнал изменений ведётся автоматически и не редактируется.")
+        if user.role == "commission":
+            raise Denied("Член комиссии может только просматривать данные, изменять их нельзя.")
+        raise Denied(f"Изменять лист «{table.title}» может только координатор.")
+    if user.role == "executor":
+        if not user.participant_id:
+            raise Denied("Исполнитель не привязан к участнику: обратитесь к координатору.")
+        for r in records:
+            if access.owner and r.get(access.owner) != user.participant_id:
+                raise Denied(
+                    f"Можно вносить данные только за своего участника ({user.participant_id}); "
+                    f"в записи «{key_text(table, r)}» указан «{r.get(access.owner)}»."
+                )
+        if access.executor_may_change is not None:
+            current = _current_by_key(snapshot, table)
+            allowed = set(access.executor_may_change)
+            for r in records:
+                old = current.get(_key_of(table, r))
+                if old is None:
+                    raise Denied(f"Новые записи в листе «{table.title}» создаёт координатор.")
+                for c in table.data_columns:
+                    if c.key not in allowed and not _same(old.get(c.key), r.get(c.key)):
+                        titles = ", ".join(f"«{table.column(k).title}»" for k in access.executor_may_change)
+                        raise Denied(f"Исполнитель может изменить только {titles}; поле «{c.title}» менять нельзя.")
+    if access.period and user.role != "coordinator":
+        closed = closed_quarters(snapshot)
+        for r in records:
+            period = r.get(access.period)
+            if period and quarter_of(period) in closed:
+                raise Denied(lock_message(quarter_of(period), closed[quarter_of(period)]))
+
+
+def write(
+    store: Store,
+    user: User,
+    changes: Mapping[str, Sequence[Mapping]],
+    *,
+    action: str | None = None,
+    snapshot: Snapshot | None = None,
+) -> SaveReceipt:
+    """Check, then save ``changes`` and their audit rows in one atomic write.
+
+    Raises ``ValidationError`` (a field is wrong), ``Denied`` (not allowed) or a storage
+    error; in every case nothing is written and the caller still has what was typed.
+    """
+    snapshot = snapshot if snapshot is not None else store.read_all()
+    parsed, problems = {}, []
+    for tab, records in changes.items():
+        if not records:
+            continue
+        rows, found = prepare_records(store.schema[tab], records, user.login, "", "", keep_system=False)
+        for row in rows:
+            for k in ("saved_at", "saved_by", "save_id"):
+                row.pop(k, None)
+        parsed[tab], problems = rows, problems + found
+    if problems:
+        raise ValidationError(problems)
+    audit = []
+    for tab, rows in parsed.items():
+        table = store.schema[tab]
+        check(user, table, rows, snapshot)
+        current = _current_by_key(snapshot, table)
+        for row in rows:
+            old = current.get(_key_of(table, row))
+            audit.append({
+                "event_id": uuid.uuid4().hex,
+                "entity": tab,
+                "record_key": key_text(table, row),
+                "action": action or ("создание" if old is None else "исправление"),
+                "changes": describe_change(table, old, row),
+            })
+    if not parsed:
+        raise ValueError("нечего сохранять")
+    return store.save({**parsed, "audit": audit}, user.login)
+
+
+def audit_for(snapshot: Snapshot, tab: str, record: Mapping) -> pd.DataFrame:
+    """The audit entries of one record, oldest first."""
+    table = snapshot.schema[tab]
+    audit = snapshot.all_versions("audit")
+    return audit[(audit["entity"] == tab) & (audit["record_key"] == key_text(table, record))].reset_index(drop=True)

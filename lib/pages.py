@@ -1,0 +1,36 @@
+"""Which pages each role sees. Pure data so it can be tested without Streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_ROLES = ("executor", "commission", "coordinator")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    icon: str
+    roles: tuple[str, ...] = ALL_ROLES
+
+
+PAGES = (
+    PageSpec("pages/overview.py", "Обзор", ":material/home:"),
+    PageSpec("pages/data.py", "Данные и история", ":material/table_view:"),
+    PageSpec("pages/admin.py", "Администрирование", ":material/admin_panel_settings:", ("coordinator",)),
+)
+LOGIN = PageSpec("pages/login.py", "Вход", ":material/login:")
+
+
+def registered() -> list[PageSpec]:
+    """Every page is always registered (hidden when not the role's), so a page never vanishes
+    under a session when it signs in or out; each page still checks who may use it."""
+    return [LOGIN, *PAGES]
+
+
+def pages_for(role: str | None) -> list[PageSpec]:
+    """A signed-out visitor sees only the login page; nobody is linked to a page they may not use."""
+    if role is None:
+        return [LOGIN]
+    return [p for p in PAGES if role in p.roles]

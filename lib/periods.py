@@ -1,0 +1,57 @@
+"""Reporting periods: quarters, closed quarters, months returned for correction."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lib import fmt
+
+
+def quarter_of(period: str) -> str:
+    """'2024-03' -> '2024-Q1'; a quarter is returned as is."""
+    if "-Q" in period:
+        return period
+    return f"{period[:4]}-Q{(int(period[5:7]) - 1) // 3 + 1}"
+
+
+def quarter_label(quarter: str) -> str:
+    return f"{quarter[-1]} квартал {quarter[:4]} г."
+
+
+def quarter_months(quarter: str) -> list[str]:
+    first = (int(quarter[-1]) - 1) * 3 + 1
+    return [f"{quarter[:4]}-{m:02d}" for m in range(first, first + 3)]
+
+
+def closed_quarters(snapshot) -> dict[str, dict]:
+    """quarter -> its current lock row, for quarters that are closed now."""
+    locks = snapshot.current("locks")
+    return {r["quarter"]: r for r in locks.to_dict("records") if r["locked"] is True}
+
+
+def lock_message(quarter: str, row: dict) -> str:
+    when = fmt.moment_ru(row.get("saved_at"))[:10]
+    why = f" ({row['comment']})" if isinstance(row.get("comment"), str) and row["comment"] else ""
+    return (
+        f"{quarter_label(quarter)} закрыт координатором {row.get('saved_by')} {when}{why}: "
+        "изменения за этот период не принимаются. Если нужно исправление — обратитесь к координатору."
+    )
+
+
+def open_returns(snapshot) -> pd.DataFrame:
+    """Returns for correction still waiting: active, and no report filed for that month since."""
+    returns = snapshot.current("returns")
+    returns = returns[returns["active"].fillna(False).astype(bool)]
+    if returns.empty:
+        return returns
+    reports = snapshot.all_versions("monthly_reports")
+    last_filed = reports.groupby(["participant_id", "month"])["saved_at"].max()
+    filed = [last_filed.get((r.participant_id, r.month)) for r in returns.itertuples()]
+    waiting = [f is None or f <= r for f, r in zip(filed, returns["saved_at"])]
+    return returns[waiting].reset_index(drop=True)
+
+
+def open_return(snapshot, participant_id: str, month: str) -> dict | None:
+    waiting = open_returns(snapshot)
+    match = waiting[(waiting["participant_id"] == participant_id) & (waiting["month"] == month)]
+    return match.iloc[0].to_dict() if len(match) else None

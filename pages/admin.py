@@ -1,0 +1,135 @@
+"""«Администрирование» (coordinator): users, closed quarters, returns for correction, the audit log."""
+
+import pandas as pd
+import streamlit as st
+
+from lib import fmt, ui
+from lib.access import ROLE_LABELS
+from lib.passwords import PasswordError, check_new_password, hash_password
+from lib.periods import closed_quarters, open_returns, quarter_label, quarter_of
+from lib.present import for_display
+
+user = ui.require_user()
+if user.role != "coordinator":
+    st.error("Эта страница доступна только координатору.")
+    st.stop()
+snap = ui.snapshot()
+schema = snap.schema
+participants = snap.current("participants")
+names = dict(zip(participants["id"], participants["name"]))
+
+st.title("Администрирование")
+users_tab, periods_tab, returns_tab, audit_tab = st.tabs(
+    ["Пользователи", "Закрытие кварталов", "Возврат на доработку", "Журнал изменений"]
+)
+
+with users_tab:
+    st.dataframe(for_display(schema["users"], snap.current("users"), system=False), hide_index=True, width="stretch")
+    roles = list(ROLE_LABELS)
+    with st.form("add_user"):
+        st.subheader("Новый пользователь")
+        login = st.text_input("Логин (e-mail)", key="new_login")
+        name = st.text_input("ФИО", key="new_name")
+        role = st.selectbox("Роль", roles, format_func=ROLE_LABELS.get, key="new_role")
+        participant = st.selectbox("Участник (для исполнителя)", [None, *names], key="new_participant",
+                                   format_func=lambda p: "—" if p is None else f"{names[p]} ({p})")
+        password = st.text_input("Пароль", type="password", key="new_password")
+        again = st.text_input("Пароль ещё раз", type="password", key="new_password_again")
+        if st.form_submit_button("Добавить", type="primary"):
+            existing = set(snap.current("users")["login"].str.lower())
+            if login.strip().lower() in existing:
+                st.error(f"Пользователь {login.strip().lower()} уже есть.")
+            elif role == "executor" and participant is None:
+                st.error("Для исполнителя выберите участника.")
+            elif password != again:
+                st.error("Пароли не совпадают.")
+            else:
+                try:
+                    check_new_password(password)
+                    record = {"login": login.strip().lower(), "name": name, "role": role, "participant_id": participant,
+                              "password_hash": hash_password(password), "active": True}
+                    ui.submit(user, {"users": [record]}, action="создание пользователя", success=f"Пользователь {record['login']} добавлен.")
+                except PasswordError as err:
+                    st.error(str(err))
+
+    with st.form("edit_user"):
+        st.subheader("Пароль и доступ")
+        current_users = snap.current("users")
+        chosen = st.selectbox("Пользователь", current_users["login"].tolist(), key="edit_login")
+        row = current_users[current_users["login"] == chosen].iloc[0].to_dict()
+        active = st.toggle("Может входить", value=row["active"] is not False, key="edit_active")
+        new_password = st.text_input("Новый пароль (оставьте пустым, чтобы не менять)", type="password", key="edit_password")
+        if st.form_submit_button("Сохранить"):
+            record = {c.key: row.get(c.key) for c in schema["users"].data_columns}
+            record["active"] = active
+            try:
+                if new_password:
+                    record["password_hash"] = hash_password(new_password)
+                action = "смена пароля" if new_password else ("включение пользователя" if active else "отключение пользователя")
+                ui.submit(user, {"users": [record]}, action=action, success=f"Пользователь {chosen}: изменения сохранены.")
+            except PasswordError as err:
+                st.error(str(err))
+
+with periods_tab:
+    closed = closed_quarters(snap)
+    months = sorted(set(snap.current("monthly_reports")["month"].dropna()))
+    quarters = sorted({quarter_of(m) for m in months}, reverse=True)
+    st.caption("Закрытый квартал не принимает изменений ни от кого, кроме координатора. Каждое закрытие и открытие записывается в журнал.")
+    if quarters:
+        status = pd.DataFrame({
+            "Квартал": [quarter_label(q) for q in quarters],
+            "Состояние": ["закрыт" if q in closed else "открыт" for q in quarters],
+            "Кем и когда": [f"{closed[q]['saved_by']}, {fmt.moment_ru(closed[q]['saved_at'])}" if q in closed else "" for q in quarters],
+            "Основание": [closed[q].get("comment") or "" if q in closed else "" for q in quarters],
+        })
+        st.dataframe(status, hide_index=True, width="stretch")
+    # the quarter is chosen outside the form so the button always says what it will do
+    quarter = st.selectbox("Квартал", quarters, format_func=quarter_label, key="lock_quarter")
+    close_it = quarter not in closed if quarter else True
+    label = "Закрыть квартал" if close_it else "Открыть квартал"
+    with st.form("lock"):
+        comment = st.text_input("Основание", key="lock_comment", placeholder="например, отчёт направлен в МЖКХ РС(Я)")
+        if st.form_submit_button(label, type="primary", disabled=not quarters):
+            ui.submit(user, {"locks": [{"quarter": quarter, "locked": close_it, "comment": comment or None}]},
+                    action="закрытие квартала" if close_it else "снятие блокировки",
+                    success=f"{quarter_label(quarter)}: {'закрыт' if close_it else 'открыт'}.")
+
+with returns_tab:
+    waiting = open_returns(snap)
+    if waiting.empty:
+        st.info("Нет отчётов, ожидающих доработки.")
+    else:
+        st.dataframe(pd.DataFrame({
+            "Участник": [names.get(p, p) for p in waiting["participant_id"]],
+            "Месяц": [fmt.month_label(m) for m in waiting["month"]],
+            "Причина": waiting["reason"],
+            "Возвращён": [fmt.moment_ru(t) for t in waiting["saved_at"]],
+        }), hide_index=True, width="stretch")
+    filers = participants[participants["files_monthly"].fillna(False).astype(bool)]["id"].tolist()
+    with st.form("return"):
+        who = st.selectbox("Участник", filers, format_func=lambda p: names.get(p, p), key="return_participant")
+        month = st.selectbox("Месяц", sorted(set(snap.current("monthly_reports")["month"].dropna()), reverse=True),
+                             format_func=fmt.month_label, key="return_month")
+        reason = st.text_area("Что исправить", key="return_reason")
+        if st.form_submit_button("Вернуть на доработку", type="primary"):
+            if not reason.strip():
+                st.error("Укажите причину возврата: исполнитель увидит её на своей странице.")
+            else:
+                ui.submit(user, {"returns": [{"participant_id": who, "month": month, "reason": reason, "active": True}]},
+                        action="возврат на доработку", success=f"Отчёт за {fmt.month_label(month)} возвращён на доработку.")
+
+with audit_tab:
+    audit = snap.all_versions("audit").iloc[::-1]
+    tables = {t.key: t.title for t in schema}
+    entity = st.selectbox("Лист", [None, *tables], format_func=lambda k: "все" if k is None else tables[k], key="audit_entity")
+    if entity:
+        audit = audit[audit["entity"] == entity]
+    st.caption(f"Записей в журнале: {len(audit)}. Журнал ведётся автоматически и не редактируется.")
+    st.dataframe(pd.DataFrame({
+        "Когда": [fmt.moment_ru(t) for t in audit["saved_at"]],
+        "Кто": audit["saved_by"],
+        "Лист": [tables.get(e, e) for e in audit["entity"]],
+        "Запись": audit["record_key"],
+        "Действие": audit["action"],
+        "Изменения": audit["changes"],
+    }), hide_index=True, width="stretch")

@@ -1,0 +1,220 @@
+"""Signing in: the lib functions, the AppTest flows, and that no password is ever kept in plain text."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.config import PROJECT_ROOT
+from lib.login import LoginError, authenticate, current_user, user_by_email
+from lib.pages import pages_for
+from lib.passwords import LoginThrottle, hash_password, verify_password
+from lib.store.sqlite_store import SQLiteStore
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+@pytest.fixture(scope="module")
+def demo(demo_db):
+    return SQLiteStore(demo_db).read_all()
+
+
+def test_hashes_are_argon2id_and_checks_work():
+    stored = hash_password("правильный-пароль")
+    assert stored.startswith("$argon2id$")
+    assert verify_password(stored, "правильный-пароль")
+    assert not verify_password(stored, "неправильный")
+    assert not verify_password(None, "что угодно") and not verify_password("мусор", "x")
+
+
+def test_demo_accounts_sign_in(demo):
+    user = authenticate(demo, "LPTES@lensk.demo ", "demo-lptes", LoginThrottle())
+    assert (user.role, user.participant_id) == ("executor", "lptes")
+    assert authenticate(demo, "coordinator@lensk.demo", "demo-coordinator", LoginThrottle()).role == "coordinator"
+    assert authenticate(demo, "commission@lensk.demo", "demo-commission", LoginThrottle()).role == "commission"
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(demo):
+    with pytest.raises(LoginError, match=r"^Неверный логин или пароль\.$"):
+        authenticate(demo, "lptes@lensk.demo", "demo-wrong", LoginThrottle())
+    with pytest.raises(LoginError, match=r"^Неверный логин или пароль\.$"):
+        authenticate(demo, "nobody@lensk.demo", "demo-lptes", LoginThrottle())
+
+
+def test_throttle_after_repeated_failures_then_lets_go():
+    now = [0.0]
+    throttle = LoginThrottle(max_failures=3, window=600, lockout=300, clock=lambda: now[0])
+    for _ in range(3):
+        throttle.failed("a@x")
+    assert throttle.wait_seconds("a@x") == 300
+    now[0] = 301
+    assert throttle.wait_seconds("a@x") == 0
+
+
+def test_throttled_login_is_refused_even_with_the_right_password(demo):
+    throttle = LoginThrottle(max_failures=2)
+    for _ in range(2):
+        with pytest.raises(LoginError):
+            authenticate(demo, "ves@lensk.demo", "wrong-password", throttle)
+    with pytest.raises(LoginError, match="Слишком много неудачных попыток"):
+        authenticate(demo, "ves@lensk.demo", "demo-ves", throttle)
+
+
+def test_disabled_user_cannot_sign_in_and_is_signed_out(demo_db, tmp_path):
+    from lib.access import command_line_user, write
+
+    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    store = SQLiteStore(tmp_path / "d.sqlite")
+    row = store.read_all().current("users").set_index("login").loc["ves@lensk.demo"]
+    record = {"login": "ves@lensk.demo", "name": row["name"], "role": "executor", "participant_id": "ves",
+              "password_hash": row["password_hash"], "active": False}
+    write(store, command_line_user("t"), {"users": [record]})
+    snap = store.read_all()
+    with pytest.raises(LoginError, match="отключена"):
+        authenticate(snap, "ves@lensk.demo", "demo-ves", LoginThrottle())
+    assert current_user(snap, "ves@lensk.demo") is None
+
+
+def test_single_sign_on_matches_the_email_or_refuses_clearly(demo):
+    assert user_by_email(demo, "Coordinator@Lensk.demo").role == "coordinator"
+    with pytest.raises(LoginError, match="не зарегистрирован"):
+        user_by_email(demo, "stranger@gmail.com")
+
+
+def test_page_set_per_role():
+    assert [p.title for p in pages_for(None)] == ["Вход"]
+    assert [p.title for p in pages_for("executor")] == ["Обзор", "Данные и история"]
+    assert [p.title for p in pages_for("commission")] == ["Обзор", "Данные и история"]
+    assert [p.title for p in pages_for("coordinator")] == ["Обзор", "Данные и история", "Администрирование"]
+
+
+# ---- the app, in-process -------------------------------------------------------------
+
+
+def sign_in(login: str, password: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert at.title[0].value == "Вход"
+    at.text_input(key="login_name").input(login)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    if "user_login" not in at.session_state:
+        return at
+    # Signed in: the login page sent us home. AppTest does not re-run app.py's chrome after an
+    # in-script switch_page, so continue the same session in a fresh run (what the browser shows
+    # next; test_browser.py clicks through the real thing).
+    assert at.title[0].value.startswith("Комиссия по задолженности")
+    signed = AppTest.from_file(APP, default_timeout=60)
+    signed.session_state["user_login"] = at.session_state["user_login"]
+    return signed.run()
+
+
+def test_app_sign_in_success_shows_the_user_and_their_pages(demo_store_url):
+    at = sign_in("lptes@lensk.demo", "demo-lptes")
+    assert at.title[0].value.startswith("Комиссия по задолженности")
+    assert "Исполнитель ООО «ЛПТЭС»" in at.sidebar.markdown[0].value
+    assert "исполнитель, ООО «ЛПТЭС»" in at.sidebar.markdown[0].value
+
+
+def test_app_wrong_password(demo_store_url):
+    at = sign_in("lptes@lensk.demo", "не-тот-пароль")
+    assert at.title[0].value == "Вход"
+    assert [e.value for e in at.error] == ["Неверный логин или пароль."]
+    assert at.text_input(key="login_name").value == "lptes@lensk.demo"  # what was typed stays
+
+
+def test_app_disabled_user(demo_store_url):
+    from lib.access import command_line_user, write
+
+    store = SQLiteStore(demo_store_url[len("sqlite:///"):])
+    row = store.read_all().current("users").set_index("login").loc["tsk@lensk.demo"]
+    write(store, command_line_user("t"), {"users": [{"login": "tsk@lensk.demo", "name": row["name"], "role": "executor",
+                                                      "participant_id": "tsk", "password_hash": row["password_hash"], "active": False}]})
+    at = sign_in("tsk@lensk.demo", "demo-tsk")
+    assert any("отключена" in e.value for e in at.error)
+
+
+def test_app_logout(demo_store_url):
+    at = sign_in("commission@lensk.demo", "demo-commission")
+    at.sidebar.button(key="logout").click().run()
+    assert "user_login" not in at.session_state
+    assert at.title[0].value == "Вход"
+
+
+def test_executor_sees_the_reason_a_month_was_returned(demo_store_url):
+    at = sign_in("tsk@lensk.demo", "demo-tsk")
+    assert any("ноябрь 2024 возвращён на доработку" in e.value and "Толонскому" in e.value for e in at.error)
+
+
+def test_admin_page_refuses_a_non_coordinator_even_if_reached(demo_store_url):
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "admin.py"), default_timeout=60)
+    at.session_state["user_login"] = "lptes@lensk.demo"
+    at.run()
+    assert [e.value for e in at.error] == ["Эта страница доступна только координатору."]
+    assert not at.button
+
+
+def test_coordinator_closes_a_quarter_and_returns_a_month_from_the_admin_page(demo_store_url):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user_login"] = "coordinator@lensk.demo"
+    at.run()
+    at.switch_page("pages/admin.py").run()
+    # a form's fields are set together and sent with its submit button, in one run
+    at.selectbox(key="lock_quarter").set_value("2024-Q4")
+    at.text_input(key="lock_comment").input("Годовой отчёт направлен")
+    at.button(key="FormSubmitter:lock-Закрыть квартал").click().run()
+    assert any("4 квартал 2024 г.: закрыт" in s.value for s in at.success)
+    at.selectbox(key="return_participant").set_value("esk")
+    at.selectbox(key="return_month").set_value("2024-12")
+    at.text_area(key="return_reason").input("=HYPERLINK(\"x\") — проверьте начисления")
+    at.button(key="FormSubmitter:return-Вернуть на доработку").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    store = SQLiteStore(demo_store_url[len("sqlite:///"):]).read_all()
+    assert store.current("locks").set_index("quarter").loc["2024-Q4", "locked"]
+    returned = store.current("returns").set_index(["participant_id", "month"]).loc[("esk", "2024-12")]
+    assert returned["reason"] == "=HYPERLINK(\"x\") — проверьте начисления"
+    assert store.all_versions("audit")["action"].tolist()[-2:] == ["закрытие квартала", "возврат на доработку"]
+
+
+# ---- no plaintext password anywhere ---------------------------------------------------
+
+
+def test_no_plaintext_password_in_store_logs_or_errors(tmp_path, caplog, capfd):
+    secret = "Sekret-Пароль-9731"
+    url = f"sqlite:///{tmp_path}/p.sqlite"
+    env = {**os.environ}
+    run = lambda *a, **kw: subprocess.run([sys.executable, "-m", "lib.cli", *a, "--store", url], cwd=PROJECT_ROOT,
+                                          env=env, capture_output=True, text=True, timeout=120, **kw)
+    assert run("demo").returncode == 0
+    added = run("user", "add", "--login", "p@x.ru", "--name", "П", "--role", "coordinator", input=secret + "\n")
+    changed = run("user", "passwd", "--login", "p@x.ru", input=secret + "2\n")
+    short = run("user", "passwd", "--login", "p@x.ru", input="Sekret\n")
+    assert added.returncode == 0 and changed.returncode == 0 and short.returncode == 2
+    outputs = added.stdout + added.stderr + changed.stdout + changed.stderr + short.stdout + short.stderr
+
+    caplog.set_level(logging.DEBUG)
+    store = SQLiteStore(tmp_path / "p.sqlite")
+    snap = store.read_all()
+    errors = []
+    for attempt in (secret, secret + "x", ""):
+        try:
+            authenticate(snap, "p@x.ru", attempt, LoginThrottle())
+        except LoginError as err:
+            errors.append(repr(err) + str(err.__cause__) + str(err.__context__))
+    assert authenticate(snap, "p@x.ru", secret + "2", LoginThrottle()).login == "p@x.ru"
+
+    blobs = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("p.sqlite"))
+    for needle in (secret, "Sekret"):
+        assert needle.encode() not in blobs, "a password is in the database file"
+        assert needle not in outputs, "a password is in the command's output"
+        assert needle not in caplog.text, "a password is in the logs"
+        assert not any(needle in e for e in errors), "a password is in an error message"
+    captured = capfd.readouterr()
+    assert secret not in captured.out + captured.err
