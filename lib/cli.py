@@ -15,15 +15,23 @@ def _store(url: str | None, config: cfg.Config):
     return open_store(url or config.store_url, config)
 
 
+class WrongStore(Exception):
+    """The command needs the other kind of store (exit code 2)."""
+
+
+def _store_of(kind, url: str | None, config: cfg.Config, refusal: str):
+    store = _store(url, config)
+    if not isinstance(store, kind):
+        raise WrongStore(refusal)
+    return store
+
+
 def cmd_demo(args, config) -> int:
     from lib.demo import load_demo
     from lib.store.sqlite_store import SQLiteStore
 
-    store = _store(args.store, config)
-    if not isinstance(store, SQLiteStore):
-        print("Демо-данные пишутся только во встроенную базу SQLite (sqlite:///…). "
-              "Чтобы перенести их в Google Таблицу, используйте copy.", file=sys.stderr)
-        return 2
+    store = _store_of(SQLiteStore, args.store, config, "Демо-данные пишутся только во встроенную базу SQLite "
+                      "(sqlite:///…). Чтобы перенести их в Google Таблицу, используйте copy.")
     load_demo(store, replace=True)
     counts = store.read_all().counts()
     print(f"Демо-данные Ленского района записаны в {store.path}:")
@@ -36,11 +44,8 @@ def cmd_demo(args, config) -> int:
 def cmd_bootstrap(args, config) -> int:
     from lib.store.sheets_store import SheetsStore
 
-    store = _store(args.store, config)
-    if not isinstance(store, SheetsStore):
-        print("bootstrap-sheet работает с Google Таблицей: укажите --store gsheets://КЛЮЧ "
-              "или задайте DEBT_STORE / [store] url.", file=sys.stderr)
-        return 2
+    store = _store_of(SheetsStore, args.store, config, "bootstrap-sheet работает с Google Таблицей: укажите "
+                      "--store gsheets://КЛЮЧ или задайте DEBT_STORE / [store] url.")
     for line in store.bootstrap():
         print(line)
     print(f"Готово: {store.describe()}")
@@ -170,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = cfg.resolve()
         return args.run(args, config)
+    except WrongStore as err:
+        print(str(err), file=sys.stderr)
+        return 2
     except (StoreError, cfg.ConfigError, ValueError) as err:
         print(f"Ошибка: {err}", file=sys.stderr)
         return 1

@@ -81,6 +81,12 @@ def wait_for_tables(page, count: int) -> None:
     page.wait_for_timeout(500)
 
 
+def open_login(page, server: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(server)
+    page.get_by_role("heading", name="Вход").wait_for(timeout=30000)
+
+
 def sign_in(page, login: str, password: str) -> None:
     page.get_by_label("Логин (e-mail)").fill(login)
     page.get_by_label("Пароль").fill(password)
@@ -88,9 +94,7 @@ def sign_in(page, login: str, password: str) -> None:
 
 
 def test_a_newcomer_signs_in_sees_the_demo_district_and_browses_history(server, page):
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.goto(server)
-    page.get_by_role("heading", name="Вход").wait_for(timeout=30000)
+    open_login(page, server)
     sign_in(page, "coordinator@lensk.demo", "не-тот")
     page.get_by_text("Неверный логин или пароль.").wait_for(timeout=30000)
     page.screenshot(path=str(ARTIFACTS / "login-error.png"), full_page=True)
@@ -114,9 +118,7 @@ def test_a_newcomer_signs_in_sees_the_demo_district_and_browses_history(server, 
 
 
 def test_an_executor_sees_only_its_pages_and_a_returned_month(server, page):
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.goto(server)
-    page.get_by_role("heading", name="Вход").wait_for(timeout=30000)
+    open_login(page, server)
     sign_in(page, "tsk@lensk.demo", "demo-tsk")
     page.get_by_text("возвращён на доработку").wait_for(timeout=30000)
     assert page.get_by_role("link", name="Администрирование").count() == 0
