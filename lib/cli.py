@@ -138,6 +138,41 @@ def cmd_user(args, config) -> int:
         return 2
 
 
+def cmd_import(args, config) -> int:
+    import datetime as dt
+    import getpass
+    from pathlib import Path
+
+    from lib import access
+    from lib.excel_forms import UploadRejected, check_upload, read_upload
+    from lib.settings import read_settings
+
+    store = _store(args.store, config)
+    snapshot = store.read_all()
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as err:
+        print(f"Не удалось прочитать {args.file}: {err.strerror}", file=sys.stderr)
+        return 1
+    try:
+        upload = read_upload(data, snapshot, args.participant, args.month, args.settlement)
+    except UploadRejected as err:
+        print(f"Файл не принят: {err}", file=sys.stderr)
+        return 1
+    result = check_upload(snapshot, args.participant, args.month, upload, dt.date.today(), read_settings(snapshot))
+    if result.errors:
+        print(f"Ничего не записано, исправьте ({len(result.errors)}):", file=sys.stderr)
+        for line in result.errors:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    access.write(store, access.command_line_user(getpass.getuser()), result.changes, action="загрузка из Excel", snapshot=snapshot)
+    counts = ", ".join(f"{snapshot.schema[t].title}: {len(r)}" for t, r in result.changes.items())
+    print(f"Загружено ({'бланк приложения' if upload.layout == 'template' else 'форма приложения 4'}) — {counts}.")
+    for line in result.warnings:
+        print(f"  предупреждение: {line}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib.cli", description="Управление данными комиссии по задолженности за ЖКУ.")
     sub = p.add_subparsers(dest="command", required=True, metavar="КОМАНДА")
@@ -161,6 +196,13 @@ def parser() -> argparse.ArgumentParser:
     u.add_argument("--password-stdin", action="store_true", help="прочитать пароль из стандартного ввода")
     u.add_argument("--store", help=store_help)
     u.set_defaults(run=cmd_user)
+    i = sub.add_parser("import", help="загрузить отчёт из Excel: бланк приложения или форму приложения 4")
+    i.add_argument("file", help="файл .xlsx")
+    i.add_argument("--participant", required=True, help="код организации ЖКК")
+    i.add_argument("--month", required=True, help="отчётный месяц ГГГГ-ММ")
+    i.add_argument("--settlement", help="код поселения (для формы приложения 4, если организация обслуживает несколько)")
+    i.add_argument("--store", help=store_help)
+    i.set_defaults(run=cmd_import)
     k = sub.add_parser("check", help="проверить данные и перечислить нераспознанные ячейки")
     k.add_argument("--store", help=store_help)
     k.set_defaults(run=cmd_check)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 NBSP = "\u00a0"  # thousands separator that never breaks a number across lines
 MINUS = "\u2212"
@@ -22,8 +23,11 @@ def number(x, decimals: int = 1) -> str:
             return "—"
     except ImportError:  # pragma: no cover
         pass
-    text = f"{abs(float(x)):,.{decimals}f}".replace(",", NBSP).replace(".", ",")
-    negative = float(x) < 0 and text.strip("0,\u00a0") != ""
+    # Half-up on the decimal value, as a person or a calculator rounds: 95,05 -> 95,1. Rounding the
+    # float first to 9 places removes binary noise (950,5 / 1 000 × 100 = 95,04999…).
+    exact = Decimal(repr(round(float(x), 9))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{abs(exact):,.{decimals}f}".replace(",", NBSP).replace(".", ",")
+    negative = exact < 0 and text.strip("0,\u00a0") != ""
     return (MINUS if negative else "") + text
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-BUCKETS = ("age_1_3", "age_3_12", "age_12_24", "age_24_36", "age_over_36")
+from lib.domain import BUCKETS
+
 BUCKET_PROFILE = np.array([0.17, 0.29, 0.22, 0.14, 0.18])
 SEASONAL = {"heating": 0.5, "hot_water": 0.25, "electricity": 0.2}  # winter peak amplitude
 

@@ -74,7 +74,7 @@ def participants() -> list[dict]:
     ]
     rows += [
         {"id": u["id"], "name": u["name"], "kind": "utility", "head_position": u["head_position"],
-         "files_monthly": True, "serves": ";".join(u["serves"]), "active": True}
+         "files_monthly": True, "serves": ";".join(u["serves"]), "resources": ";".join(u["resources"]), "active": True}
         for u in ref["utilities"]
     ]
     rows += [
