@@ -14,7 +14,7 @@ from lib import access, fmt
 from lib.domain import BUCKETS, MONEY_FIELDS
 from lib.metrics import closing_debt
 from lib.parsing import ParseError, parse_value
-from lib.periods import closed_quarters, lock_message, open_return, quarter_of
+from lib.periods import closed_quarters, lock_message, open_return, quarter_of, shift_month
 from lib.rules import Finding, check_month, monthly_errors, monthly_warnings, structure_errors
 from lib.store.port import Snapshot, Store, StoreError
 
@@ -48,11 +48,6 @@ class EntryRejected(StoreError):
 
 def month_of(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
-
-
-def shift_month(month: str, delta: int) -> str:
-    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + delta
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def last_fileable_month(today: dt.date) -> str:

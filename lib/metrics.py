@@ -9,6 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lib.domain import BUCKETS
+from lib.periods import shift_month
+
 
 def collection_pct(paid, accrued):
     """Collection, % = paid / accrued × 100; undefined (NaN) when nothing was accrued.
@@ -28,3 +31,184 @@ def closing_debt(debt_start, accrued, paid, written_off=0.0):
     """Debt at the end of the month = start + accrued − paid − written off (missing write-off = 0)."""
     written = written_off.fillna(0.0) if isinstance(written_off, pd.Series) else (written_off or 0.0)
     return debt_start + accrued - paid - written
+
+
+# ---- debt and the target ---------------------------------------------------------------
+
+MONTHLY_SUMS = ["debt_start", "accrued", "paid", "recovered_enforcement", "overdue", "written_off"]
+
+
+def monthly_totals(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Per month: the sums of the report columns and the debt at the end of the month."""
+    if monthly.empty:
+        return pd.DataFrame(columns=["month", *MONTHLY_SUMS, "debt_end"])
+    totals = monthly.groupby("month", sort=True)[MONTHLY_SUMS].sum(min_count=1).reset_index()
+    totals["written_off"] = totals["written_off"].fillna(0.0)
+    totals["debt_end"] = closing_debt(totals.debt_start, totals.accrued, totals.paid, totals.written_off)
+    return totals
+
+
+def _months_between(first: str, last: str) -> int:
+    return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
+
+
+def target_progress(totals: pd.DataFrame, month: str, baseline_month: str, target_pct: float, plan_end: str,
+                    trend_months: int = 12) -> dict:
+    """Debt at the end of ``month`` against the baseline and the target, and a forecast to the plan's end.
+
+    The forecast extends the least-squares trend of the debt at month end over the last
+    ``trend_months`` months (a whole year, so the heating season does not pass for a trend).
+    """
+    by_month = totals.set_index("month")["debt_end"]
+    current = by_month.get(month, np.nan)
+    baseline = by_month.get(baseline_month, np.nan)
+    target = baseline * (1 - target_pct / 100) if pd.notna(baseline) else np.nan
+    window = by_month[by_month.index <= month].tail(trend_months)
+    slope = np.nan
+    if len(window) >= 3:
+        x = np.array([_months_between(window.index[0], m) for m in window.index], dtype=float)
+        slope = float(np.polyfit(x, window.to_numpy(dtype=float), 1)[0])
+    left = max(_months_between(month, plan_end), 0)
+    forecast = current + slope * left if pd.notna(slope) and pd.notna(current) else np.nan
+    needed = (current - target) / left if left > 0 and pd.notna(target) and pd.notna(current) else np.nan
+    return {
+        "month": month,
+        "debt": current,
+        "baseline": baseline,
+        "change": current - baseline,
+        "change_pct": (current - baseline) / baseline * 100 if pd.notna(baseline) and baseline else np.nan,
+        "target": target,
+        "gap": current - target,
+        "trend_per_month": slope,
+        "months_left": left,
+        "forecast": forecast,
+        "will_meet": bool(forecast <= target) if pd.notna(forecast) and pd.notna(target) else None,
+        "reduction_needed_per_month": max(needed, 0.0) if pd.notna(needed) else np.nan,
+    }
+
+
+def collection(monthly: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Collection % for the month and cumulative from January, by consumer group and in total."""
+    rows = []
+    year_start = f"{month[:4]}-01"
+    for group, part in [*monthly.groupby("consumer_group"), ("total", monthly)]:
+        this = part[part.month == month]
+        ytd = part[(part.month >= year_start) & (part.month <= month)]
+        rows.append({
+            "consumer_group": group,
+            "paid": this.paid.sum(), "accrued": this.accrued.sum(),
+            "pct": collection_pct(this.paid.sum(), this.accrued.sum()),
+            "paid_ytd": ytd.paid.sum(), "accrued_ytd": ytd.accrued.sum(),
+            "pct_ytd": collection_pct(ytd.paid.sum(), ytd.accrued.sum()),
+        })
+    return pd.DataFrame(rows)
+
+
+def collection_by_month(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Per month and consumer group: collection % (for the chart)."""
+    if monthly.empty:
+        return pd.DataFrame(columns=["month", "consumer_group", "paid", "accrued", "pct"])
+    g = monthly.groupby(["month", "consumer_group"], sort=True)[["paid", "accrued"]].sum().reset_index()
+    g["pct"] = collection_pct(g.paid, g.accrued)
+    return g
+
+
+# ---- structure ---------------------------------------------------------------------------
+
+OLDER_THAN_12 = ("age_12_24", "age_24_36", "age_over_36")
+
+
+def aging(structure: pd.DataFrame) -> pd.DataFrame:
+    """Per month × bucket: overdue debt and its share of the month's total (long format)."""
+    if structure.empty:
+        return pd.DataFrame(columns=["month", "bucket", "amount", "share"])
+    wide = structure.groupby("month", sort=True)[list(BUCKETS)].sum()
+    total = wide.sum(axis=1)
+    long = wide.reset_index().melt(id_vars="month", var_name="bucket", value_name="amount")
+    long["share"] = long.amount / long.month.map(total).replace(0, np.nan) * 100
+    long["bucket"] = pd.Categorical(long.bucket, categories=BUCKETS, ordered=True)
+    return long.sort_values(["month", "bucket"]).reset_index(drop=True)
+
+
+def share_older_than_12(structure: pd.DataFrame, month: str) -> float:
+    this = structure[structure.month == month]
+    total = this[list(BUCKETS)].to_numpy().sum()
+    return float(this[list(OLDER_THAN_12)].to_numpy().sum() / total * 100) if total > 0 else np.nan
+
+
+def by_resource(structure: pd.DataFrame, month: str) -> pd.DataFrame:
+    this = structure[structure.month == month]
+    out = this.assign(amount=this[list(BUCKETS)].sum(axis=1)).groupby("resource")["amount"].sum()
+    return out.sort_values(ascending=False).reset_index()
+
+
+# ---- who: settlements and utilities ----------------------------------------------------------
+
+
+def ranking(monthly: pd.DataFrame, month: str, compare_month: str, by: str) -> pd.DataFrame:
+    """Debt at the end of ``month`` by settlement or utility, its growth since ``compare_month``, ranks."""
+    def end_debt(m):
+        part = monthly[monthly.month == m]
+        return (part.debt_start + part.accrued - part.paid - part.written_off.fillna(0)).groupby(part[by]).sum()
+
+    now, before = end_debt(month), end_debt(compare_month)
+    out = pd.DataFrame({"debt": now}).join(pd.DataFrame({"before": before}), how="left")
+    out["growth"] = out.debt - out.before
+    out["growth_pct"] = np.where(out.before > 0, out.growth / out.before * 100, np.nan)
+    out = out.sort_values("debt", ascending=False)
+    out["rank_level"] = np.arange(1, len(out) + 1)
+    out["rank_growth"] = out.growth.rank(ascending=False, method="min", na_option="bottom").astype(int)
+    return out.reset_index().rename(columns={by: "id"})
+
+
+# ---- enforcement and claims -------------------------------------------------------------
+
+
+def enforcement(monthly: pd.DataFrame, monthly_target: float) -> pd.DataFrame:
+    """Recovered through enforcement per month against the monthly target."""
+    if monthly.empty:
+        return pd.DataFrame(columns=["month", "recovered", "target", "met"])
+    g = monthly.groupby("month", sort=True)["recovered_enforcement"].sum().rename("recovered").reset_index()
+    g["target"] = monthly_target
+    g["met"] = g.recovered >= monthly_target
+    return g
+
+
+FUNNEL = (
+    ("debtors_over_threshold", "Должники свыше порога"),
+    ("notices_sent", "Уведомления"),
+    ("court_applications", "Заявления в суд"),
+    ("court_decisions", "Решения (приказы)"),
+    ("writs_sent", "ИД направлены приставам"),
+)
+
+
+def claims_funnel(claims: pd.DataFrame, monthly: pd.DataFrame, months: list[str]) -> dict:
+    """The funnel of seed 001 over the chosen months, with its ratios; recovered money from the reports."""
+    part = claims[claims.month.isin(months)]
+    stages = pd.DataFrame({"stage": [k for k, _ in FUNNEL], "label": [t for _, t in FUNNEL],
+                           "count": [float(part[k].sum()) for k, _ in FUNNEL]})
+    recovered = float(monthly[monthly.month.isin(months)].recovered_enforcement.sum())
+    debtors = float(part.debtors_over_threshold.sum())
+    decisions = float(part.court_decisions.sum())
+    return {
+        "stages": stages,
+        "recovered": recovered,
+        "applications_per_debtor": float(part.court_applications.sum()) / debtors if debtors else np.nan,
+        "writs_per_decision": float(part.writs_sent.sum()) / decisions if decisions else np.nan,
+        "applications_sum": float(part.court_applications_sum.sum()),
+        "decisions_sum": float(part.court_decisions_sum.sum()),
+        "writs_sum": float(part.writs_sent_sum.sum()),
+    }
+
+
+def limitation_risk(structure: pd.DataFrame, claims: pd.DataFrame, month: str, window: int = 12) -> pd.DataFrame:
+    """Per participant: debt 24–36 months old not covered by court applications filed in the last
+    ``window`` months — money the three-year limitation period will take if nobody sues."""
+    this = structure[structure.month == month]
+    old = this.groupby("participant_id")["age_24_36"].sum()
+    first = shift_month(month, -window)
+    sued = claims[(claims.month > first) & (claims.month <= month)].groupby("participant_id")["court_applications_sum"].sum()
+    out = pd.DataFrame({"old_debt": old}).join(pd.DataFrame({"sued": sued}), how="left").fillna({"sued": 0.0})
+    out["at_risk"] = (out.old_debt - out.sued).clip(lower=0)
+    return out.sort_values("at_risk", ascending=False).reset_index()

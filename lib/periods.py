@@ -7,6 +7,20 @@ import pandas as pd
 from lib import fmt
 
 
+def shift_month(month: str, delta: int) -> str:
+    """'2024-01' shifted by -1 -> '2023-12'."""
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + delta
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def months_range(first: str, last: str) -> list[str]:
+    months, m = [], first
+    while m <= last:
+        months.append(m)
+        m = shift_month(m, 1)
+    return months
+
+
 def quarter_of(period: str) -> str:
     """'2024-03' -> '2024-Q1'; a quarter is returned as is."""
     if "-Q" in period:

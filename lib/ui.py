@@ -71,6 +71,7 @@ def require_user() -> User:
     signed_in = user()
     if signed_in is None:
         st.switch_page("pages/login.py")
+    show_flash()  # the confirmation of a save made on the previous run, on top of the fresh page
     return signed_in
 
 
@@ -104,6 +105,23 @@ def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
         )
 
 
+FLASH = "flash_message"
+
+
+def saved(message: str) -> None:
+    """After a successful save: rerun so every figure and status on the page is fresh, and say
+    so once on top of the refreshed page (``require_user`` shows it: every page calls it first)."""
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+        st.toast(message, icon=":material/check_circle:")
+
+
 def submit(signed_in: User, changes: dict, *, action: str | None = None, success: str = "Сохранено.") -> bool:
     """Write through lib.access (rules + audit); on any refusal say why and keep the form as typed."""
     from lib import access
@@ -113,6 +131,5 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
     except StoreError as err:  # ValidationError and Denied are StoreErrors too
         st.error(f"{err} Введённые данные остались в форме.")
         return False
-    st.success(success)
-    st.toast(success, icon=":material/check_circle:")
+    saved(success)
     return True

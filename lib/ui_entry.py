@@ -42,8 +42,7 @@ def save_button(label: str, key: str, user: User, tab: str, checked: entry.Check
         except StoreError as err:
             st.error(f"{err} Введённые данные остались на экране — исправьте и сохраните снова.")
             return
-        st.success("Сохранено." + (" Предупреждения записаны вместе с отчётом." if checked.warnings else ""))
-        st.toast("Сохранено", icon=":material/check_circle:")
+        ui.saved("Сохранено." + (" Предупреждения записаны вместе с отчётом." if checked.warnings else ""))
 
 
 def labelled(frame: pd.DataFrame, snap) -> pd.DataFrame:

@@ -34,6 +34,7 @@ def free_port() -> int:
 def server(demo_db, tmp_path):
     db = tmp_path / "demo.sqlite"
     shutil.copy(demo_db, db)
+    tmp_path.joinpath("db-path").write_text(str(db))
     port = free_port()
     env = {**os.environ, "DEBT_STORE": f"sqlite:///{db}"}
     log = open(tmp_path / "streamlit.log", "w")
@@ -130,3 +131,44 @@ def test_a_page_opened_by_address_without_signing_in_asks_to_sign_in(server, pag
     page.goto(f"{server}/admin")
     page.get_by_role("heading", name="Вход").wait_for(timeout=30000)
     assert page.get_by_text("Закрытие кварталов").count() == 0
+
+
+def test_the_dashboard_draws_its_charts_without_browser_errors(server, page):
+    open_login(page, server)
+    sign_in(page, "commission@lensk.demo", "demo-commission")
+    page.get_by_role("link", name="Свод").click()
+    page.get_by_text("Задолженность на конец: декабрь 2024").wait_for(timeout=30000)
+    page.wait_for_function("document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
+                           "[data-testid=\"stVegaLiteChart\"] svg').length >= 6", timeout=60000)
+    wait_for_tables(page, 3)
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    assert not page.errors, page.errors
+
+
+def test_a_utility_files_a_month_and_the_dashboard_counts_it(server, page, tmp_path):
+    from lib.excel_forms import build_workbook
+    from lib.store.sqlite_store import SQLiteStore
+    from tests.entry_support import MONTH, valid_monthly, valid_structure
+    from tests.test_excel_forms import fill
+
+    db = Path(tmp_path.joinpath("db-path").read_text())
+    snap = SQLiteStore(db).read_all()
+    monthly = valid_monthly(snap)
+    filled = tmp_path / "отчёт-декабрь.xlsx"
+    filled.write_bytes(fill(snap, build_workbook(snap, "ves", MONTH), monthly, valid_structure(snap, monthly)))
+
+    open_login(page, server)
+    sign_in(page, "ves@lensk.demo", "demo-ves")
+    page.get_by_role("link", name="Свод").click()
+    page.get_by_text("6 из 7").wait_for(timeout=30000)
+    page.get_by_role("link", name="Ввод данных").click()
+    page.get_by_text("Статус месяца: не подан").wait_for(timeout=30000)
+    page.get_by_role("tab", name="Excel без интернета").click()
+    page.locator("input[type=file]").set_input_files(str(filled))
+    page.get_by_role("button", name="Сохранить загруженное").click()
+    page.get_by_text("Файл загружен и сохранён").first.wait_for(timeout=30000)
+    page.get_by_text("Статус месяца: подан").wait_for(timeout=30000)
+    page.screenshot(path=str(ARTIFACTS / "entry-filed.png"), full_page=True)
+    page.get_by_role("link", name="Свод").click()
+    page.get_by_text("7 из 7").wait_for(timeout=30000)
+    assert not page.errors, page.errors

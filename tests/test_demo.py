@@ -41,7 +41,10 @@ def test_debt_continuity_holds_exactly_for_every_line(demo):
     end = m.debt_start + m.accrued - m.paid - m.written_off.fillna(0)
     diff = (nxt - end)[follows & nxt.notna()]
     assert len(diff) > 900
-    assert np.abs(diff).max() < 0.0005  # to the ruble
+    broken = m.loc[diff[np.abs(diff) >= 0.0005].index, ["participant_id", "settlement_id", "month"]]
+    # the one discrepancy the demo carries on purpose (its month was returned for correction)
+    assert broken.values.tolist() == [["tsk", "tolon", "2024-10"], ["tsk", "tolon", "2024-11"]]
+    assert np.abs(diff[np.abs(diff) >= 0.0005]).round(3).tolist() == [150.0, 150.0]
 
 
 def test_aging_buckets_sum_to_overdue_debt(demo):

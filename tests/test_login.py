@@ -89,9 +89,9 @@ def test_single_sign_on_matches_the_email_or_refuses_clearly(demo):
 
 def test_page_set_per_role():
     assert [p.title for p in pages_for(None)] == ["Вход"]
-    assert [p.title for p in pages_for("executor")] == ["Обзор", "Ввод данных", "Данные и история"]
-    assert [p.title for p in pages_for("commission")] == ["Обзор", "Данные и история"]
-    assert [p.title for p in pages_for("coordinator")] == ["Обзор", "Ввод данных", "Данные и история", "Администрирование"]
+    assert [p.title for p in pages_for("executor")] == ["Обзор", "Свод", "Ввод данных", "Данные и история"]
+    assert [p.title for p in pages_for("commission")] == ["Обзор", "Свод", "Данные и история"]
+    assert [p.title for p in pages_for("coordinator")] == ["Обзор", "Свод", "Ввод данных", "Данные и история", "Администрирование"]
 
 
 # ---- the app, in-process -------------------------------------------------------------

@@ -145,10 +145,10 @@ def _claims(monthly: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     debtors = np.maximum(1, np.round(debt / 95 * rng.uniform(0.9, 1.1, n))).astype(int)  # ~95 thousand per debtor over threshold
     notices = np.round(debtors * rng.uniform(0.15, 0.35, n)).astype(int)
     restricted = np.round(debtors * rng.uniform(0.0, 0.04, n)).astype(int)
-    apps = np.round(debtors * rng.uniform(0.02, 0.07, n)).astype(int)
+    apps = np.round(debtors * rng.uniform(0.01, 0.03, n)).astype(int)  # about a tenth of the debt is sued each year
     decisions = np.round(apps * rng.uniform(0.6, 0.95, n)).astype(int)
     writs = np.round(decisions * rng.uniform(0.5, 0.9, n)).astype(int)
-    avg = rng.uniform(70, 130, n)
+    avg = rng.uniform(25, 45, n)  # thousand rubles per court application
     money = lambda count, f: np.round(count * avg * f, 3)
     frame = frame.assign(
         debtors_over_threshold=debtors,

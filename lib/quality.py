@@ -1,0 +1,70 @@
+"""The data-quality panel: every warning of DESIGN §3 over all filed months, vectorised.
+
+Each row: participant, settlement, month, the field (Russian title) and what is wrong.
+Entry shows the same warnings one month at a time (lib/rules.py); here they are computed for
+the whole history at once so the commission sees what is still open.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lib import fmt
+from lib.domain import BUCKETS
+from lib.metrics import closing_debt, collection_pct
+from lib.periods import shift_month
+from lib.rules import AGING_TOLERANCE, COLLECTION_HIGH, COLLECTION_LOW, CONTINUITY_ABS, CONTINUITY_PCT, JUMP_FACTOR
+
+COLUMNS = ["participant_id", "settlement_id", "month", "field", "message"]
+
+
+def _rows(frame: pd.DataFrame, mask, field: str, message) -> pd.DataFrame:
+    hit = frame[mask]
+    if hit.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    texts = [message(r) for r in hit.itertuples()]
+    return pd.DataFrame({"participant_id": hit.participant_id.to_numpy(), "settlement_id": hit.settlement_id.to_numpy(),
+                         "month": hit.month.to_numpy(), "field": field, "message": texts})
+
+
+def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
+    if monthly.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    m = monthly.sort_values(["participant_id", "settlement_id", "consumer_group", "month"]).reset_index(drop=True)
+    written = m.written_off.fillna(0.0)
+    m["end"] = closing_debt(m.debt_start, m.accrued, m.paid, written)
+    key = ["participant_id", "settlement_id", "consumer_group"]
+    prev_end = m.groupby(key)["end"].shift(1)
+    prev_month = m.groupby(key)["month"].shift(1)
+    follows = prev_month.notna() & (prev_month == m.month.map(lambda x: shift_month(x, -1)))
+    tolerance = np.maximum(CONTINUITY_ABS, prev_end.abs() * CONTINUITY_PCT / 100)
+    broken = follows & ((m.debt_start - prev_end).abs() > tolerance)
+    m["prev_end"] = prev_end
+    parts = [
+        _rows(m, broken, "Задолженность на начало месяца",
+              lambda r: f"{fmt.number(r.debt_start, 3)} ≠ остатку прошлого месяца {fmt.number(r.prev_end, 3)}"),
+        _rows(m, m.overdue > m.end + 1e-9, "Просроченная задолженность",
+              lambda r: f"{fmt.number(r.overdue, 3)} больше задолженности на конец месяца {fmt.number(r.end, 3)}"),
+    ]
+    pct = collection_pct(m.paid, m.accrued)
+    m["pct"] = pct
+    parts.append(_rows(m, pct.notna() & ((pct > COLLECTION_HIGH) | (pct < COLLECTION_LOW)), "Оплачено",
+                       lambda r: f"собираемость {fmt.percent(r.pct)} вне {fmt.number(COLLECTION_LOW, 0)}–{fmt.number(COLLECTION_HIGH, 0)} %"))
+    for field, title in (("accrued", "Начислено"), ("paid", "Оплачено"), ("debt_start", "Задолженность на начало месяца")):
+        median = m.groupby(key)[field].transform("median")
+        jump = (median > 0) & ((m[field] > JUMP_FACTOR * median) | (m[field] * JUMP_FACTOR < median))
+        m["median"] = median
+        parts.append(_rows(m, jump, title, lambda r, f=field: f"{fmt.number(getattr(r, f), 3)} — больше чем в "
+                                                             f"{fmt.number(JUMP_FACTOR, 0)} раз от обычного ({fmt.number(r.median, 3)})"))
+    if len(structure):
+        line = ["participant_id", "settlement_id", "month", "consumer_group"]
+        s = structure.assign(_t=structure[list(BUCKETS)].sum(axis=1)).groupby(line)["_t"].sum()
+        joined = m.set_index(line).join(s.rename("buckets"), how="inner").reset_index()
+        off = (joined.buckets - joined.overdue).abs() > AGING_TOLERANCE
+        parts.append(_rows(joined, off, "Структура задолженности",
+                           lambda r: f"сумма по срокам {fmt.number(r.buckets, 3)} ≠ просроченной {fmt.number(r.overdue, 3)}"))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(parts, ignore_index=True).sort_values(["month", "participant_id"], ascending=[False, True]).reset_index(drop=True)

@@ -1,0 +1,100 @@
+"""«Свод»: the commission's one-screen view. Figures from lib.dashboard.execute, charts from lib.charts."""
+
+import streamlit as st
+
+from lib import charts, fmt, ui
+from lib import dashboard_views as views
+from lib.dashboard import Filters, execute
+from lib.entry import names as participant_names
+from lib.settings import read_settings
+from lib.ui_entry import today
+from lib.xlsx_tables import table_xlsx
+
+ui.require_user()
+snap = ui.snapshot()
+settings = read_settings(snap)
+names = participant_names(snap)
+participants = snap.current("participants")
+months = sorted(set(snap.current("monthly_reports").month.dropna()))
+st.title("Свод")
+if not months:
+    st.info("Отчётов пока нет: свод появится, когда организации ЖКК сдадут первый месяц.")
+    st.stop()
+
+with st.expander("Фильтры", expanded=False, icon=":material/filter_alt:"):
+    c1, c2, c3 = st.columns(3)
+    period = c1.select_slider("Период", months, value=(months[max(0, len(months) - 12)], months[-1]),
+                              format_func=fmt.month_label, key="dash_period")
+    utilities = participants[participants.kind == "utility"].id.tolist()
+    chosen_utilities = c2.multiselect("Организации ЖКК", utilities, format_func=names.get, key="dash_utilities")
+    settlements = participants[participants.kind == "settlement"].id.tolist()
+    chosen_settlements = c3.multiselect("Поселения", settlements, format_func=names.get, key="dash_settlements")
+    groups = snap.schema["monthly_reports"].column("consumer_group").labels
+    resources = snap.schema["debt_structure"].column("resource").labels
+    kinds = snap.schema["participants"].column("kind").labels
+    chosen_groups = c1.multiselect("Группа потребителей", list(groups), format_func=groups.get, key="dash_groups")
+    chosen_resources = c2.multiselect("Ресурс", list(resources), format_func=resources.get, key="dash_resources")
+    chosen_kinds = c3.multiselect("Вид участника (для плана)", list(kinds), format_func=kinds.get, key="dash_kinds")
+drill = st.selectbox("Подробно по организации", [None, *utilities], format_func=lambda p: "все организации" if p is None else names[p],
+                     key="dash_drill")
+filters = Filters(period[0], period[1], tuple(chosen_settlements), (drill,) if drill else tuple(chosen_utilities),
+                  tuple(chosen_kinds), tuple(chosen_groups), tuple(chosen_resources))
+result = execute(snap, filters, settings, today())
+
+columns = st.columns(4)
+for i, tile in enumerate(views.tiles(result, names, settings)):
+    columns[i % 4].metric(tile.label, tile.value, tile.delta, delta_color=tile.delta_color, help=tile.help, border=True)
+st.info(views.forecast_sentence(result, settings, names), icon=":material/trending_down:")
+
+
+def download(frame, title: str, key: str) -> None:
+    st.download_button("Скачать в Excel", table_xlsx(frame, title), file_name=f"{key}.xlsx", key=f"xlsx-{key}",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+
+
+left, right = st.columns(2)
+left.altair_chart(charts.debt_chart(result.totals, result.target), width="stretch")
+right.altair_chart(charts.collection_chart(result.collection_by_month, groups), width="stretch")
+left.altair_chart(charts.aging_chart(result.aging), width="stretch")
+right.altair_chart(charts.bars(result.resources.assign(Ресурс=result.resources.resource.map(resources)), "Ресурс", "amount",
+                               f"Просроченная задолженность по ресурсам, {fmt.month_label(result.month)}"), width="stretch")
+left.altair_chart(charts.enforcement_chart(result.enforcement, settings["enforcement_monthly_target"]), width="stretch")
+right.altair_chart(charts.funnel_chart(result.funnel["stages"]), width="stretch")
+right.caption(f"Заявлений на одного должника: {fmt.number(result.funnel['applications_per_debtor'], 3)}; "
+              f"исполнительных документов на одно решение: {fmt.number(result.funnel['writs_per_decision'], 2)}; "
+              f"взыскано по ИП за период: {fmt.money(result.funnel['recovered'])} тыс. руб.")
+
+rankings = (("Поселения: долг и рост", "settlements", result.settlements), ("Организации ЖКК: долг и рост", "utilities", result.utilities))
+for title, key, frame in rankings:
+    st.subheader(title)
+    table = views.ranking_table(frame, names, filters.month_from)
+    st.dataframe(table, hide_index=True, width="stretch")
+    download(table, title, key)
+
+st.subheader("Кто сдал отчёт (срок — до 10 числа)")
+filing = views.filing_table(result.filing, names)
+st.dataframe(filing, hide_index=True, width="stretch")
+download(filing, "Сдача отчётов", "filing")
+
+st.subheader("Исполнение плана")
+p1, p2 = st.columns([1, 3])
+p1.dataframe(views.plan_status_table(result.plan_summary), hide_index=True, width="stretch")
+overdue = views.plan_overdue_table(result.plan, names)
+p2.dataframe(overdue, hide_index=True, width="stretch")
+download(overdue, "Просроченные мероприятия", "plan-overdue")
+
+st.subheader("Риск исковой давности")
+risk = views.limitation_table(result.limitation, names)
+st.dataframe(risk, hide_index=True, width="stretch")
+download(risk, "Риск исковой давности", "limitation")
+
+st.subheader("Качество данных")
+quality = views.quality_table(result.quality, names)
+if quality.empty and not result.problems:
+    st.success("Замечаний нет.")
+else:
+    st.dataframe(quality, hide_index=True, width="stretch",
+                 column_config={"Открыть": st.column_config.LinkColumn("Открыть", display_text="к отчёту")})
+    download(quality.drop(columns="Открыть"), "Качество данных", "quality")
+    for problem in result.problems:
+        st.warning(str(problem))

@@ -1,0 +1,82 @@
+"""«Свод» in-process, per role and with filters changed; the tiles show what lib computes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib import fmt
+from lib.config import PROJECT_ROOT
+from lib.dashboard import Filters, execute
+from lib.settings import read_settings
+from lib.store.sqlite_store import SQLiteStore
+
+APP = str(PROJECT_ROOT / "app.py")
+TODAY = dt.date(2026, 11, 22)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    from lib import ui_entry
+
+    monkeypatch.setattr(ui_entry, "today", lambda: TODAY)
+
+
+def open_dashboard(login: str, **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["user_login"] = login
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    at.switch_page("pages/dashboard.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def tile(at: AppTest, prefix: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(prefix))
+
+
+@pytest.mark.parametrize("login", ["commission@lensk.demo", "coordinator@lensk.demo", "lptes@lensk.demo", "nyuya@lensk.demo"])
+def test_every_role_sees_the_dashboard(demo_store_url, login):
+    at = open_dashboard(login)
+    assert at.title[0].value == "Свод"
+    assert len(at.metric) == 8
+    assert len(at.get("vega_lite_chart")) == 6
+    assert tile(at, "Отчёты за месяц") == "6 из 7"
+
+
+def test_tiles_equal_the_lib_figures(demo_store_url):
+    at = open_dashboard("commission@lensk.demo")
+    snap = SQLiteStore(demo_store_url[len("sqlite:///"):]).read_all()
+    r = execute(snap, Filters("2024-01", "2024-12"), read_settings(snap), TODAY)
+    assert tile(at, "Задолженность на конец") == f"{fmt.money(r.target['debt'])} тыс. ₽"
+    total = r.collection.set_index("consumer_group").loc["total"]
+    assert tile(at, "Собираемость за месяц") == fmt.percent(total.pct)
+    assert any("Без отчёта за декабрь 2024: ООО «Восточные энергетические сети»" in i.value for i in at.info)
+
+
+def test_filters_change_the_figures(demo_store_url):
+    everyone = tile(open_dashboard("commission@lensk.demo"), "Задолженность на конец")
+    at = open_dashboard("commission@lensk.demo", dash_utilities=["lptes"], dash_groups=["population"])
+    only = tile(at, "Задолженность на конец")
+    snap = SQLiteStore(demo_store_url[len("sqlite:///"):]).read_all()
+    r = execute(snap, Filters("2024-01", "2024-12", utilities=("lptes",), groups=("population",)), read_settings(snap), TODAY)
+    assert only == f"{fmt.money(r.target['debt'])} тыс. ₽" and only != everyone
+    assert tile(at, "Отчёты за месяц") == "1 из 1"
+
+
+def test_drill_down_to_one_utility_and_period(demo_store_url):
+    at = open_dashboard("coordinator@lensk.demo", dash_drill="tsk", dash_period=("2024-07", "2024-11"))
+    assert tile(at, "Задолженность на конец").endswith("тыс. ₽")
+    assert "ноябрь 2024" in next(m.label for m in at.metric if m.label.startswith("Задолженность"))
+    filing = next(d.value for d in at.dataframe if "Участник" in d.value.columns and "ноябрь 2024" in d.value.columns)
+    assert filing.iloc[0]["ноябрь 2024"] == "на доработке" and filing.iloc[0]["октябрь 2024"] == "с опозданием"
+
+
+def test_quality_panel_links_to_the_entry(demo_store_url):
+    at = open_dashboard("coordinator@lensk.demo")
+    quality = next(d.value for d in at.dataframe if "Что не так" in d.value.columns)
+    assert "/entry?participant=tsk&month=2024-11" in quality["Открыть"].tolist()
