@@ -53,7 +53,7 @@ def collection_chart(by_month: pd.DataFrame, groups: dict[str, str]) -> alt.Char
     data["Собираемость"] = data.pct.map(fmt.percent)
     order = list(dict.fromkeys(data["Месяц"]))
     lines = alt.Chart(data).mark_line(point=True).encode(
-        x=_x(order), y=alt.Y("pct:Q", title="%", axis=alt.Axis(labelExpr=RU_AXIS)),
+        x=_x(order), y=alt.Y("pct:Q", title="%", scale=alt.Scale(zero=False), axis=alt.Axis(labelExpr=RU_AXIS)),
         color=alt.Color("Группа:N", title="Группа потребителей", legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip("Месяц (полностью):N", title="Месяц"), "Группа:N", "Собираемость:N"],
     )

@@ -24,6 +24,7 @@ class Tile:
     delta: str | None = None
     delta_color: str = "normal"  # "inverse": a decrease is good (debt)
     help: str | None = None
+    arrow: str = "auto"  # "off" for a note that is not a change
 
 
 def tiles(r: DashboardResult, names: dict[str, str], settings) -> list[Tile]:
@@ -38,25 +39,30 @@ def tiles(r: DashboardResult, names: dict[str, str], settings) -> list[Tile]:
     filed = int((r.filing[r.filing.month == r.month].status.isin(["on_time", "late"])).sum())
     expected = int((r.filing.month == r.month).sum())
     return [
-        Tile(f"Задолженность на конец: {fmt.month_label(r.month)}", f"{fmt.money(t['debt'])} тыс. ₽",
-             None if np.isnan(debt_delta) else f"{fmt.money(debt_delta)} за месяц", "inverse",
+        Tile("Задолженность", fmt.money(t["debt"]),
+             None if np.isnan(debt_delta) else fmt.delta(debt_delta, unit=" за месяц"), "inverse",
              "Начало месяца + начислено − оплачено − списано, по всем отчётам с учётом фильтров."
              + (f" Нет данных: {', '.join(names.get(p, p) for p in missing.participant_id)}." if len(missing) else "")),
         Tile(f"К базовому ({fmt.month_label(settings['baseline_month'])})", fmt.percent(t["change_pct"]),
              f"цель −{fmt.number(settings['target_reduction_pct'], 0)} %", "off",
-             f"Базовая задолженность {fmt.money(t['baseline'])}, цель {fmt.money(t['target'])} тыс. руб."),
-        Tile("Собираемость за месяц", fmt.percent(total.pct), f"с начала года {fmt.percent(total.pct_ytd)}", "off",
-             "Оплачено / начислено × 100."),
-        Tile("Взыскано по ИП за месяц", f"{fmt.money(recovered)} тыс. ₽",
-             None if np.isnan(recovered) else f"{fmt.money(recovered - target_enf)} к цели {fmt.money(target_enf, 0)}", "normal"),
-        Tile("Отчёты за месяц", f"{filed} из {expected}",
-             f"не сдали: {len(missing)}" if len(missing) else "все сдали", "off" if not len(missing) else "inverse"),
-        Tile("Просроченные мероприятия", str(r.plan_summary.get("overdue", 0) + r.plan_summary.get("not_done", 0)),
+             f"Базовая задолженность {fmt.money(t['baseline'])}, цель {fmt.money(t['target'])} тыс. руб.", "off"),
+        Tile("Собираемость", fmt.percent(total.pct), f"с начала года {fmt.percent(total.pct_ytd)}", "off",
+             "Оплачено / начислено × 100.", "off"),
+        Tile("Взыскано по ИП", fmt.money(recovered),
+             None if np.isnan(recovered) else fmt.delta(recovered - target_enf, unit=f" к цели {fmt.money(target_enf, 0)}"), "normal"),
+        Tile("Отчёты сданы", f"{filed} из {expected}",
+             f"не сдали: {len(missing)}" if len(missing) else "все сдали", "inverse" if len(missing) else "off",
+             None, "off"),
+        Tile("Просрочено в плане", str(r.plan_summary.get("overdue", 0) + r.plan_summary.get("not_done", 0)),
              None, "off", "Отчёт не подан после срока или мероприятие не выполнено."),
-        Tile("Риск исковой давности", f"{fmt.money(r.limitation.at_risk.sum())} тыс. ₽", None, "off",
+        Tile("Риск давности", fmt.money(r.limitation.at_risk.sum()), None, "off",
              "Долг сроком 24–36 мес., не покрытый заявлениями в суд за последние 12 мес.: его съест трёхлетний срок давности."),
-        Tile("Доля долга старше 12 мес.", fmt.percent(r.older_than_12_pct), None, "off"),
+        Tile("Старше 12 мес.", fmt.percent(r.older_than_12_pct), None, "off"),
     ]
+
+
+def tiles_caption(r: DashboardResult) -> str:
+    return f"Показатели за {fmt.month_label(r.month)}; суммы — в тысячах рублей."
 
 
 def forecast_sentence(r: DashboardResult, settings, names: dict[str, str] | None = None) -> str:

@@ -61,3 +61,12 @@ def moment_ru(iso: str | None, tz_hours: int = 9) -> str:
         return ""
     moment = dt.datetime.fromisoformat(iso).astimezone(dt.timezone(dt.timedelta(hours=tz_hours)))
     return moment.strftime("%d.%m.%Y %H:%M")
+
+
+def delta(x, decimals: int = 1, unit: str = "") -> str:
+    """A signed change for a metric tile: an ASCII sign first, so the tile knows the direction."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    text = number(abs(x), decimals)
+    sign = "" if text.strip("0,\u00a0") == "" else ("-" if x < 0 else "+")
+    return f"{sign}{text}{unit}"

@@ -41,9 +41,11 @@ filters = Filters(period[0], period[1], tuple(chosen_settlements), (drill,) if d
                   tuple(chosen_kinds), tuple(chosen_groups), tuple(chosen_resources))
 result = execute(snap, filters, settings, today())
 
+st.caption(views.tiles_caption(result))
 columns = st.columns(4)
 for i, tile in enumerate(views.tiles(result, names, settings)):
-    columns[i % 4].metric(tile.label, tile.value, tile.delta, delta_color=tile.delta_color, help=tile.help, border=True)
+    columns[i % 4].metric(tile.label, tile.value, tile.delta, delta_color=tile.delta_color, help=tile.help, border=True,
+                          delta_arrow=tile.arrow)
 st.info(views.forecast_sentence(result, settings, names), icon=":material/trending_down:")
 
 

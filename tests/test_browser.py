@@ -137,7 +137,7 @@ def test_the_dashboard_draws_its_charts_without_browser_errors(server, page):
     open_login(page, server)
     sign_in(page, "commission@lensk.demo", "demo-commission")
     page.get_by_role("link", name="Свод").click()
-    page.get_by_text("Задолженность на конец: декабрь 2024").wait_for(timeout=30000)
+    page.get_by_text("Показатели за декабрь 2024").wait_for(timeout=30000)
     page.wait_for_function("document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
                            "[data-testid=\"stVegaLiteChart\"] svg').length >= 6", timeout=60000)
     wait_for_tables(page, 3)

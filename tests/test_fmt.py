@@ -29,3 +29,9 @@ def test_percent_month_and_dates():
     assert fmt.month_label("2024-03") == "март 2024"
     assert fmt.date_ru(dt.date(2024, 4, 5)) == "05.04.2024"
     assert fmt.moment_ru("2024-04-05T01:00:00+00:00") == "05.04.2024 10:00"  # Yakutsk time
+
+
+def test_deltas_carry_an_ascii_sign_for_the_tile_arrow():
+    assert fmt.delta(-6714.3, unit=" за месяц") == f"-6{N}714,3 за месяц"
+    assert fmt.delta(75.3) == "+75,3"
+    assert fmt.delta(-0.01) == "0,0"
