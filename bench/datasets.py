@@ -33,6 +33,9 @@ def frames(participants: int, seed: int = 1) -> dict[str, pd.DataFrame]:
          "files_monthly": [True] * participants + [False] * participants,
          "active": True}
     )
+    out["users"] = pd.DataFrame({"login": ["bench@x"], "name": ["Координатор"], "role": ["coordinator"], "active": [True]})
+    out["settings"] = pd.DataFrame({"key": ["plan_start", "plan_end", "baseline_month", "district_name"],
+                                    "value": [FIRST, LAST, "2023-12", "Замерочный район"]})
     return out
 
 
@@ -47,7 +50,10 @@ def cells(table_key: str, frame: pd.DataFrame, sch: Schema | None = None) -> lis
         elif c.key == "saved_by":
             col = np.full(n, "bench@x", dtype=object)
         elif c.key == "save_id":
-            col = (frame["participant_id"] + "-" + frame["month"]).to_numpy(object) if "month" in frame else np.full(n, "setup", dtype=object)
+            if "month" in frame and "participant_id" in frame:
+                col = (frame["participant_id"] + "-" + frame["month"]).to_numpy(object)
+            else:
+                col = np.full(n, "setup", dtype=object)
         elif c.key not in frame:
             col = np.full(n, None, dtype=object)
         elif c.type == "enum":

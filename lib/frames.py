@@ -74,8 +74,24 @@ def empty_frame(table: Table) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def _plain_text(values: list, column: Column):
+    """Fast path for a text column of strings only (what the app itself writes): strip, check lengths."""
+    if column.type not in ("text", "ref"):
+        return None
+    series = pd.Series(values, dtype=object)
+    if pd.api.types.infer_dtype(series, skipna=False) != "string":
+        return None  # numbers, blanks or None among them: the careful path words each problem
+    text = series.astype("str").str.strip()
+    if (text == "").any() or (column.max_length and (text.str.len() > column.max_length).any()):
+        return None
+    return text.to_numpy(dtype=object).tolist()
+
+
 def _parse_cells(values: list, column: Column, rows: np.ndarray, table: Table, problems: list) -> list:
     """Parse each distinct value once (factorize is C speed) and map the results back."""
+    fast = _plain_text(values, column)
+    if fast is not None:
+        return fast
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     parsed: list = []
     reasons: dict[int, str] = {}
@@ -106,8 +122,13 @@ def _numeric(values: list, column: Column, rows: np.ndarray, table: Table, probl
     series = pd.Series(values, dtype=object)
     numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", copy=True)
     # Cells the fast path did not accept, or accepted with a value our rules may refuse:
-    # the per-cell parser decides those and words the reason.
-    strings = np.fromiter((type(v) is str for v in values), bool, len(values))
+    # the per-cell parser decides those and words the reason. Whether any cell is text at all
+    # is asked of pandas first (C speed): a column of plain numbers skips the per-cell look.
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    if kind in ("floating", "integer", "mixed-integer-float", "empty"):
+        strings = np.zeros(len(values), dtype=bool)
+    else:
+        strings = np.fromiter((type(v) is str for v in values), bool, len(values))
     empty = series.isna().to_numpy(copy=True)
     for i in np.flatnonzero(strings):
         if not values[i].strip():
@@ -140,25 +161,32 @@ def _numeric(values: list, column: Column, rows: np.ndarray, table: Table, probl
     return numbers
 
 
-def cells_to_frame(table: Table, header: list, rows: list[list], first_row: int = 2) -> tuple[pd.DataFrame, list[CellProblem]]:
+def cells_to_frame(
+    table: Table, header: list, rows: list, first_row: int = 2, *, machine_rows: bool = False
+) -> tuple[pd.DataFrame, list[CellProblem]]:
     """Typed frame of all stored rows (every version) plus the problems found.
 
     ``first_row`` is the sheet row number of ``rows[0]``. Rows that are entirely
-    empty are spacer rows a person left in the sheet and are skipped.
+    empty are spacer rows a person left in the sheet and are skipped. ``machine_rows``:
+    the rows come from a database (full width, never blank), so that scan is skipped.
     """
     positions, problems = map_header(table, header)
     width = max(positions.values(), default=-1) + 1
-    kept, numbers = [], []
-    for n, r in enumerate(rows):
-        # most rows have a plain value; only all-blank rows (spacers) need the careful check
-        if r and (not is_empty(r[0]) or any(not is_empty(v) for v in r[1:width])):
-            kept.append(r)
-            numbers.append(first_row + n)
+    if machine_rows:
+        kept, numbers = rows, list(range(first_row, first_row + len(rows)))
+    else:
+        kept, numbers = [], []
+        for n, r in enumerate(rows):
+            # most rows have a plain value; only all-blank rows (spacers) need the careful check
+            if r and (not is_empty(r[0]) or any(not is_empty(v) for v in r[1:width])):
+                kept.append(r)
+                numbers.append(first_row + n)
     if not kept:
         return empty_frame(table), problems
     row_numbers = np.asarray(numbers, dtype="int64")
     data = {}
-    by_position = list(zip_longest(*kept, fillvalue=None))  # rows -> columns at C speed; ragged rows padded
+    # rows -> columns at C speed; a sheet's rows are ragged (trailing blanks trimmed) and get padded
+    by_position = list(zip(*kept)) if machine_rows else list(zip_longest(*kept, fillvalue=None))
     for c in table.columns:
         i = positions.get(c.key)
         values = list(by_position[i]) if i is not None and i < len(by_position) else [None] * len(kept)

@@ -100,7 +100,7 @@ class SQLiteStore(Store):
                 for table in self.schema:
                     cols = ", ".join(_q(k) for k in table.keys)
                     rows = con.execute(f"SELECT {cols} FROM {_q(table.key)} ORDER BY {SEQ}").fetchall()
-                    frame, found = cells_to_frame(table, table.keys, rows)
+                    frame, found = cells_to_frame(table, table.keys, rows, machine_rows=True)
                     tables[table.key] = frame
                     problems += found
                 con.execute("COMMIT")
