@@ -1,6 +1,7 @@
 """Dashboard benchmark: ``python -m bench.dashboard [--scales district,region,large]``.
 
-For each scale (in its own process, so peak memory is that scale's alone) it prints:
+For each scale the data set is generated and loaded into SQLite by one process, and measured by a
+fresh one (so peak memory is the app's, not the generator's). It prints:
 time to compute every dashboard figure from loaded tables (``lib.dashboard.execute``, best of 3),
 the time of a full AppTest run of the «Свод» page (first run, which reads the store, and a
 second one), the store read time, and the process's peak memory.
@@ -25,13 +26,20 @@ from bench import datasets
 TODAY = dt.date(2025, 1, 20)
 
 
-def one(scale: str) -> dict:
+def prepare(scale: str, path: Path) -> int:
+    """Generate and load the data set (in its own process: generating costs memory the app does not)."""
+    rows = datasets.all_cells(datasets.frames(datasets.SCALES[scale]))
+    datasets.load_sqlite(path, rows)
+    return len(rows["monthly_reports"])
+
+
+def one(scale: str, path: Path, monthly_rows: int) -> dict:
     from lib.dashboard import Filters, execute
     from lib.settings import read_settings
+    from lib.store.sqlite_store import SQLiteStore
 
-    tmp = Path(tempfile.mkdtemp())
-    rows = datasets.all_cells(datasets.frames(datasets.SCALES[scale]))
-    store = datasets.load_sqlite(tmp / "bench.sqlite", rows)
+    tmp = path.parent
+    store = SQLiteStore(path)
     start = time.perf_counter()
     snap = store.read_all()
     read_s = time.perf_counter() - start
@@ -61,7 +69,7 @@ def one(scale: str) -> dict:
     start = time.perf_counter()
     at.run()
     second = time.perf_counter() - start
-    return {"scale": scale, "utilities": datasets.SCALES[scale], "monthly_rows": len(rows["monthly_reports"]),
+    return {"scale": scale, "utilities": datasets.SCALES[scale], "monthly_rows": monthly_rows,
             "read_s": read_s, "metrics_s": best, "page_first_s": first, "page_again_s": second,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
@@ -69,14 +77,23 @@ def one(scale: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default=",".join(datasets.SCALES))
-    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.prepare:
+        print(prepare(args.prepare[0], Path(args.prepare[1])))
+        return
     if args.one:
-        print(json.dumps(one(args.one)))
+        print(json.dumps(one(args.one[0], Path(args.one[1]), int(args.one[2]))))
         return
     results = []
     for scale in args.scales.split(","):
-        out = subprocess.run([sys.executable, "-m", "bench.dashboard", "--one", scale], capture_output=True, text=True, check=True)
+        path = Path(tempfile.mkdtemp()) / "bench.sqlite"
+        made = subprocess.run([sys.executable, "-m", "bench.dashboard", "--prepare", scale, str(path)],
+                              capture_output=True, text=True, check=True)
+        rows = made.stdout.strip().splitlines()[-1]
+        out = subprocess.run([sys.executable, "-m", "bench.dashboard", "--one", scale, str(path), rows],
+                             capture_output=True, text=True, check=True)
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(results[-1], flush=True)
     print()

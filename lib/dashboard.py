@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from lib import metrics
+from lib.commission import decisions
 from lib.filing import filing_matrix, filing_summary
-from lib.periods import months_range, quarter_of
+from lib.periods import months_range
 from lib.plan_rules import execution_matrix, execution_summary
 from lib.quality import quality_warnings
 from lib.settings import Settings
@@ -86,6 +87,7 @@ class DashboardResult:
     plan: pd.DataFrame
     plan_summary: dict
     quality: pd.DataFrame
+    decisions: pd.DataFrame
     problems: list = field(default_factory=list)
 
 
@@ -106,7 +108,6 @@ def execute(snapshot, filters: Filters, settings: Settings, today: dt.date) -> D
     target = metrics.target_progress(totals, month, settings["baseline_month"], settings["target_reduction_pct"], settings["plan_end"])
     who = filers(snapshot, filters)
     filing = filing_matrix(snapshot, who, filters.months, settings["report_due_day"], today)
-    quarters = sorted({quarter_of(m) for m in filters.months})
     participants = snapshot.current("participants")
     plan_who = None
     if filters.kinds or filters.utilities or filters.settlements:
@@ -116,7 +117,7 @@ def execute(snapshot, filters: Filters, settings: Settings, today: dt.date) -> D
         if filters.utilities or filters.settlements:
             chosen = chosen[chosen.id.isin(set(filters.utilities) | set(filters.settlements))]
         plan_who = chosen.id.tolist()
-    plan = execution_matrix(snapshot, quarters, today, plan_who)
+    plan = execution_matrix(snapshot, filters.months, today, plan_who)
     quality = quality_warnings(period.monthly, period.structure)
     return DashboardResult(
         filters=filters,
@@ -138,5 +139,6 @@ def execute(snapshot, filters: Filters, settings: Settings, today: dt.date) -> D
         plan=plan,
         plan_summary=execution_summary(plan),
         quality=quality,
+        decisions=decisions(snapshot, today),
         problems=list(snapshot.problems),
     )

@@ -125,6 +125,14 @@ def quality_table(quality: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     })
 
 
+def overdue_decisions_table(decisions: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    od = decisions[decisions.overdue]
+    return pd.DataFrame({
+        "Поручение": od.text, "Ответственный": od.responsible_id.map(lambda p: names.get(p, p)),
+        "Срок": od.due_date.map(fmt.date_ru), "Заседание": od.meeting_date.map(fmt.date_ru),
+    })
+
+
 def limitation_table(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({
         "Организация": [names.get(p, p) for p in frame.participant_id], "Долг 24–36 мес., тыс. руб.": frame.old_debt.round(1),

@@ -14,7 +14,7 @@ from lib import access, fmt
 from lib.domain import BUCKETS, MONEY_FIELDS
 from lib.metrics import closing_debt
 from lib.parsing import ParseError, parse_value
-from lib.periods import closed_quarters, lock_message, open_return, quarter_of, shift_month
+from lib.periods import closed_quarters, lock_message, open_return, quarter_label, quarter_of, shift_month
 from lib.rules import Finding, check_month, monthly_errors, monthly_warnings, structure_errors
 from lib.store.port import Snapshot, Store, StoreError
 
@@ -311,37 +311,46 @@ def save_checked(store: Store, user: access.User, tab: str, checked: Checked, sn
 # ---- plan progress and a settlement's territory ------------------------------
 
 
-def plan_form(snapshot: Snapshot, participant_id: str, period: str) -> pd.DataFrame:
-    """The plan measures this participant reports on (by its kind), with what it filed for the period."""
+def plan_form(snapshot: Snapshot, participant_id: str, month: str) -> pd.DataFrame:
+    """The plan measures this participant reports on (by its kind) for the chosen month: each in its
+    own report period (the month for monthly reports, else the month's quarter), with what was filed."""
+    from lib.schedule import report_frequency, report_periods, rule_of
+
     kind = participant(snapshot, participant_id)["kind"]
     plan = snapshot.current("plan")
     plan = plan[plan["retired"].fillna(False) == False]  # noqa: E712 - nullable boolean
     mine = plan[[kind in _split(k) for k in plan["executor_kinds"]]]
     progress = snapshot.current("plan_progress")
-    progress = progress[(progress.participant_id == participant_id) & (progress.period == period)].set_index("measure_id")
+    progress = progress[progress.participant_id == participant_id].set_index(["measure_id", "period"])
     rows = []
     for m in mine.to_dict("records"):
-        filed = progress.loc[m["measure_id"]] if m["measure_id"] in progress.index else None
+        rule = rule_of(m, int(month[:4]))
+        periods = report_periods(rule, report_frequency(m.get("report_deadline"), rule), [month])
+        if not periods:
+            continue  # a one-off measure of another month
+        period = periods[0]
+        filed = progress.loc[(m["measure_id"], period)] if (m["measure_id"], period) in progress.index else None
         rows.append({
             "measure_id": m["measure_id"],
+            "period": period,
             "Пункт": m["item_no"] if isinstance(m["item_no"], str) else "",
             "Мероприятие": m["measure"],
-            "Срок": m["deadline"] if isinstance(m["deadline"], str) else "",
+            "Период": quarter_label(period) if "-Q" in period else fmt.month_label(period),
             "status": filed["status"] if filed is not None else None,
             "indicator_value": filed["indicator_value"] if filed is not None else float("nan"),
             "done_text": filed["done_text"] if filed is not None and isinstance(filed["done_text"], str) else None,
         })
-    return pd.DataFrame(rows, columns=["measure_id", "Пункт", "Мероприятие", "Срок", "status", "indicator_value", "done_text"])
+    return pd.DataFrame(rows, columns=["measure_id", "period", "Пункт", "Мероприятие", "Период", "status", "indicator_value", "done_text"])
 
 
-def check_plan(snapshot: Snapshot, participant_id: str, period: str, form: pd.DataFrame) -> Checked:
+def check_plan(snapshot: Snapshot, participant_id: str, form: pd.DataFrame) -> Checked:
     """Rows with a status are filed; a row without one is simply not reported yet."""
     table = snapshot.schema["plan_progress"]
     records, errors = [], []
     for r in form.to_dict("records"):
         if not isinstance(r.get("status"), str) or not r["status"]:
             continue
-        record = {"measure_id": r["measure_id"], "participant_id": participant_id, "period": period, "status": r["status"],
+        record = {"measure_id": r["measure_id"], "participant_id": participant_id, "period": r["period"], "status": r["status"],
                   "indicator_value": None if pd.isna(r.get("indicator_value")) else r["indicator_value"],
                   "done_text": r.get("done_text") or None}
         for c in table.data_columns:

@@ -22,18 +22,19 @@ def filing_matrix(snapshot, participants: list[str], months: list[str], due_day:
     """Long table: participant_id, month, status, filed_on (local date of the first filing)."""
     reports = snapshot.all_versions("monthly_reports")
     reports = reports[reports.participant_id.isin(participants) & reports.month.isin(months)]
-    first = reports.groupby(["participant_id", "month"])["saved_at"].min()
+    first = reports.groupby(["participant_id", "month"], as_index=False)["saved_at"].min().rename(columns={"saved_at": "first"})
     grid = pd.MultiIndex.from_product([participants, months], names=["participant_id", "month"]).to_frame(index=False)
-    grid["first"] = [first.get(k) for k in zip(grid.participant_id, grid.month)]
+    grid = grid.merge(first, on=["participant_id", "month"], how="left")
     filed_on = (pd.to_datetime(grid["first"], utc=True, format="ISO8601") + LOCAL).dt.tz_localize(None).dt.normalize()
-    due = pd.to_datetime(grid.month.map(lambda m: deadline(m, due_day)))
+    due = pd.to_datetime(grid.month.map({m: deadline(m, due_day) for m in months}))
     status = pd.Series("missing", index=grid.index)
     status[grid["first"].notna() & (filed_on <= due)] = "on_time"
     status[grid["first"].notna() & (filed_on > due)] = "late"
     status[grid["first"].isna() & (due >= pd.Timestamp(today))] = "not_due"
     waiting = open_returns(snapshot)
     returned = set(zip(waiting.participant_id, waiting.month)) if len(waiting) else set()
-    status[[k in returned for k in zip(grid.participant_id, grid.month)]] = "returned"
+    if returned:
+        status[[k in returned for k in zip(grid.participant_id, grid.month)]] = "returned"
     grid["status"] = status
     grid["filed_on"] = filed_on.dt.date.where(grid["first"].notna(), None)
     return grid.drop(columns="first")

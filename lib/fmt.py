@@ -46,7 +46,9 @@ def month_label(month: str) -> str:
 
 
 def date_ru(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    import pandas as pd
+
+    if value is None or (not isinstance(value, (dt.date, dt.datetime)) and pd.isna(value)) or value is pd.NaT:
         return ""
     if hasattr(value, "date") and not isinstance(value, dt.date):
         value = value.date()

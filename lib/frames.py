@@ -168,7 +168,9 @@ def cells_to_frame(
 
     ``first_row`` is the sheet row number of ``rows[0]``. Rows that are entirely
     empty are spacer rows a person left in the sheet and are skipped. ``machine_rows``:
-    the rows come from a database (full width, never blank), so that scan is skipped.
+    the rows come from a database (full width, never blank), so that scan is skipped, and
+    they may be one chunk of a tab: the caller numbers the versions (``with_versions``) after
+    joining the chunks.
     """
     positions, problems = map_header(table, header)
     width = max(positions.values(), default=-1) + 1
@@ -207,8 +209,13 @@ def cells_to_frame(
                 data[c.key] = pd.array(parsed, dtype="str")
     frame = pd.DataFrame(data)
     frame["row"] = row_numbers
+    return (frame if machine_rows else with_versions(table, frame)), problems
+
+
+def with_versions(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Number the versions of each record in storage order (needs the whole tab at once)."""
     frame["version"] = frame.groupby(list(table.record_key), dropna=False, sort=False).cumcount().astype("int64") + 1
-    return frame, problems
+    return frame
 
 
 def current_versions(table: Table, frame: pd.DataFrame) -> pd.DataFrame:

@@ -19,6 +19,8 @@ PAGES = (
     PageSpec("pages/overview.py", "Обзор", ":material/home:"),
     PageSpec("pages/dashboard.py", "Свод", ":material/monitoring:"),
     PageSpec("pages/entry.py", "Ввод данных", ":material/edit_note:", ("executor", "coordinator")),
+    PageSpec("pages/plan.py", "План мероприятий", ":material/checklist:"),
+    PageSpec("pages/commission.py", "Комиссия", ":material/groups:"),
     PageSpec("pages/data.py", "Данные и история", ":material/table_view:"),
     PageSpec("pages/admin.py", "Администрирование", ":material/admin_panel_settings:", ("coordinator",)),
 )

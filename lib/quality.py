@@ -37,7 +37,8 @@ def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataF
     key = ["participant_id", "settlement_id", "consumer_group"]
     prev_end = m.groupby(key)["end"].shift(1)
     prev_month = m.groupby(key)["month"].shift(1)
-    follows = prev_month.notna() & (prev_month == m.month.map(lambda x: shift_month(x, -1)))
+    previous_of = {x: shift_month(x, -1) for x in m.month.unique()}
+    follows = prev_month.notna() & (prev_month == m.month.map(previous_of))
     tolerance = np.maximum(CONTINUITY_ABS, prev_end.abs() * CONTINUITY_PCT / 100)
     broken = follows & ((m.debt_start - prev_end).abs() > tolerance)
     m["prev_end"] = prev_end

@@ -85,6 +85,12 @@ overdue = views.plan_overdue_table(result.plan, names)
 p2.dataframe(overdue, hide_index=True, width="stretch")
 download(overdue, "Просроченные мероприятия", "plan-overdue")
 
+late_orders = views.overdue_decisions_table(result.decisions, names)
+st.subheader(f"Просроченные поручения комиссии: {len(late_orders)}")
+if len(late_orders):
+    st.dataframe(late_orders.style.apply(lambda r: ["background-color: #fde7e9"] * len(r), axis=1), hide_index=True, width="stretch")
+    download(late_orders, "Просроченные поручения комиссии", "decisions-overdue")
+
 st.subheader("Риск исковой давности")
 risk = views.limitation_table(result.limitation, names)
 st.dataframe(risk, hide_index=True, width="stretch")

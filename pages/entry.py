@@ -4,9 +4,8 @@ a settlement's plan progress and the debt on its territory; the offline Excel ro
 import pandas as pd
 import streamlit as st
 
-from lib import entry, fmt, ui, ui_entry
+from lib import commission, entry, fmt, ui, ui_entry
 from lib.excel_forms import UploadRejected, build_workbook, check_upload, read_upload
-from lib.periods import quarter_label, quarter_of
 from lib.settings import read_settings
 
 user = ui.require_user()
@@ -32,11 +31,15 @@ locked = status.code == "locked" and user.role != "coordinator"
 if me["kind"] == "utility":
     ui_entry.status_banner(status)
 
+assignments = commission.assignments_of(snap, pid, today)
+orders_title = f"Поручения комиссии ({len(assignments)})"
 if me["kind"] == "utility":
-    tabs = st.tabs(["Ежемесячный отчёт", "Структура задолженности", "Претензионная работа", "Исполнение плана", "Excel без интернета"])
+    tabs = st.tabs(["Ежемесячный отчёт", "Структура задолженности", "Претензионная работа", "Исполнение плана",
+                    "Excel без интернета", orders_title])
+    tabs = [*tabs[:5], None, tabs[5]]  # slot 5 is the settlement's territory view
 else:
-    tabs = st.tabs(["Исполнение плана", "Задолженность на территории"])
-    tabs = [None, None, None, tabs[0], None, tabs[1]]
+    tabs = st.tabs(["Исполнение плана", "Задолженность на территории", orders_title])
+    tabs = [None, None, None, tabs[0], None, tabs[1], tabs[2]]
 
 if me["kind"] == "utility":
     with tabs[0]:
@@ -85,22 +88,22 @@ if me["kind"] == "utility":
                         ui.submit(user, result.changes, action="загрузка из Excel", success="Файл загружен и сохранён.")
 
 with tabs[3]:
-    period = quarter_of(month)
-    st.caption(f"Отчёт об исполнении плана за {quarter_label(period)}.")
-    plan = entry.plan_form(snap, pid, period)
+    st.caption("Исполнение плана: по каждому мероприятию — за его отчётный период (месяц или квартал, как в плане).")
+    plan = entry.plan_form(snap, pid, month)
     status_labels = snap.schema["plan_progress"].column("status").labels
     edited = st.data_editor(
-        plan, key=f"plan-{pid}-{period}", hide_index=True, num_rows="fixed", width="stretch",
-        disabled=["Пункт", "Мероприятие", "Срок"] if not locked else True,
+        plan, key=f"plan-{pid}-{month}", hide_index=True, num_rows="fixed", width="stretch",
+        disabled=["Пункт", "Мероприятие", "Период"] if not locked else True,
         column_config={
             "measure_id": None,
+            "period": None,
             "Мероприятие": st.column_config.TextColumn(width="large"),
             "status": st.column_config.SelectboxColumn("Статус", options=list(status_labels), format_func=status_labels.get),
             "indicator_value": st.column_config.NumberColumn("Значение индикатора", min_value=0.0),
             "done_text": st.column_config.TextColumn("Что сделано", max_chars=2000, width="large"),
         },
     )
-    checked_p = entry.check_plan(snap, pid, period, edited)
+    checked_p = entry.check_plan(snap, pid, edited)
     ui_entry.show_findings(checked_p)
     ui_entry.save_button("Сохранить исполнение плана", "save_plan", user, "plan_progress", checked_p, snap, locked)
 
@@ -111,3 +114,19 @@ if me["kind"] == "settlement":
             st.info(f"За {fmt.month_label(month)} организации ЖКК ещё не сдали отчёты по территории поселения.")
         else:
             st.dataframe(ui_entry.territory_table(snap, territory), hide_index=True, width="stretch")
+
+with tabs[6]:
+    if assignments.empty:
+        st.info("Открытых поручений комиссии нет.")
+    for a in assignments.to_dict("records"):
+        overdue = a["overdue"]
+        with st.container(border=True):
+            st.markdown(f"**{a['text']}**  \nСрок: {fmt.date_ru(a['due_date'])}" + (" — **просрочено**" if overdue else ""))
+            with st.form(f"done-{a['decision_id']}"):
+                comment = st.text_area("Что сделано", key=f"done-comment-{a['decision_id']}")
+                if st.form_submit_button("Сообщить об исполнении", type="primary"):
+                    if not comment.strip():
+                        st.error("Опишите, что сделано: комиссия увидит этот комментарий.")
+                    else:
+                        ui.submit(user, {"decisions": [commission.done_record(snap, a["decision_id"], comment, today)]},
+                                  action="исполнение поручения", success="Исполнение поручения отмечено.")

@@ -140,7 +140,7 @@ def test_a_returned_month_shows_the_reason(demo_store_url):
 
 
 def test_a_settlement_reports_plan_progress_and_sees_its_territory(demo_store_url):
-    at = open_entry("nyuya@lensk.demo", {"plan-nyuya-2024-Q4": {
+    at = open_entry("nyuya@lensk.demo", {"plan-nyuya-2024-12": {
         "edited_rows": {0: {"status": "done", "done_text": "=HYPERLINK(\"x\") проведён сход граждан"}}, "added_rows": [], "deleted_rows": []}})
     assert at.title[0].value == "Ввод данных — МО «Нюйский наслег»"
     territory = table_with(at, "Организация")

@@ -156,3 +156,29 @@ def test_a_corrected_record_keeps_its_place_among_current_versions(store):
     current = store.read_all().current("participants")
     assert current["id"].tolist() == [a["id"], b["id"]]
     assert current["name"].tolist() == ["исправлено", b["name"]]
+
+
+def test_sqlite_reads_only_new_rows_yet_equals_a_full_read(tmp_path):
+    """The embedded store re-reads only appended rows; whatever happened, it must equal a fresh read."""
+    from lib.demo import load_demo
+    from lib.store.sqlite_store import SQLiteStore
+
+    path = tmp_path / "d.sqlite"
+    app = SQLiteStore(path)
+    table = app.schema["monthly_reports"]
+
+    def same_as_fresh():
+        mine, fresh = app.read_all(), SQLiteStore(path).read_all()
+        for tab in app.schema.tables:
+            pd.testing.assert_frame_equal(mine.all_versions(tab), fresh.all_versions(tab), check_dtype=False)
+
+    same_as_fresh()
+    app.save({"monthly_reports": [sample_record(table)]}, "a@x")
+    same_as_fresh()
+    other = SQLiteStore(path)  # another process saves
+    other.save({"monthly_reports": [dict(sample_record(table), paid=1.5)]}, "b@x")
+    assert app.read_all().current("monthly_reports")["paid"].tolist() == [1.5]
+    same_as_fresh()
+    load_demo(other, replace=True)  # another process resets the store: rows removed, sequence restarted
+    same_as_fresh()
+    assert len(app.read_all().current("participants")) == 27

@@ -14,11 +14,14 @@ from collections.abc import Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 
-from lib.frames import cells_to_frame, record_cells
+import pandas as pd
+
+from lib.frames import cells_to_frame, empty_frame, record_cells, with_versions
 from lib.schema import Schema
 from lib.store.port import Snapshot, Store, StoreError, ValidationError, now_utc, prepare_records
 
 SEQ = "_seq"
+CHUNK_ROWS = 50_000
 
 
 def _q(name: str) -> str:
@@ -34,6 +37,9 @@ class SQLiteStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._cache: tuple[tuple, Snapshot] | None = None
         self._cache_lock = threading.Lock()
+        # Append-only storage: per tab, the typed rows read so far, their count and last _seq, and
+        # the problems found in them, so a later read only fetches and types the rows added since.
+        self._tabs: dict[str, tuple[pd.DataFrame, int, int, list]] = {}
         with closing(self._connect()) as con:
             con.execute("PRAGMA journal_mode=WAL")
             self._ensure_tables(con)
@@ -79,7 +85,7 @@ class SQLiteStore(Store):
 
     def invalidate(self) -> None:
         with self._cache_lock:
-            self._cache = None
+            self._cache = None  # the typed rows stay: the next read fetches only what is new
 
     def read_all(self) -> Snapshot:
         """Typed snapshot; re-read only when the file changed (pages read it several times per run)."""
@@ -98,15 +104,56 @@ class SQLiteStore(Store):
             with closing(self._connect()) as con:
                 con.execute("BEGIN")  # one read transaction: a consistent view of every tab
                 for table in self.schema:
-                    cols = ", ".join(_q(k) for k in table.keys)
-                    rows = con.execute(f"SELECT {cols} FROM {_q(table.key)} ORDER BY {SEQ}").fetchall()
-                    frame, found = cells_to_frame(table, table.keys, rows, machine_rows=True)
+                    frame, found = self._read_table(con, table)
                     tables[table.key] = frame
                     problems += found
                 con.execute("COMMIT")
         except sqlite3.Error as err:
             raise StoreError(f"Не удалось прочитать базу {self.path}: {err}") from err
         return Snapshot(tables, problems, self.schema)
+
+    def _read_table(self, con: sqlite3.Connection, table) -> tuple[pd.DataFrame, list]:
+        """Typed rows of one tab: those read before plus the ones appended since (by _seq).
+
+        Rows are streamed in chunks and typed chunk by chunk, so a large tab never sits in memory
+        as millions of Python objects. If rows were removed (``cli demo`` resets the store), the
+        count no longer adds up and the tab is read again from the start.
+        """
+        count, last = con.execute(f"SELECT count(*), coalesce(max({SEQ}), 0) FROM {_q(table.key)}").fetchone()
+        known = self._tabs.get(table.key)
+        if known and known[1] <= count and known[2] <= last and self._same_row(con, table, known):
+            old, old_count, old_last, old_problems = known
+        else:
+            old, old_count, old_last, old_problems = None, 0, 0, []
+        cols = ", ".join(_q(k) for k in table.keys)
+        cursor = con.execute(f"SELECT {cols}, {SEQ} FROM {_q(table.key)} WHERE {SEQ} > ? ORDER BY {SEQ}", (old_last,))
+        frames = [] if old is None else [old]
+        problems, seen, new_last = list(old_problems), old_count, old_last
+        while rows := cursor.fetchmany(CHUNK_ROWS):
+            new_last = rows[-1][-1]
+            frame, found = cells_to_frame(table, table.keys, [r[:-1] for r in rows], first_row=2 + seen, machine_rows=True)
+            frames.append(frame.drop(columns="version", errors="ignore"))
+            problems += found
+            seen += len(rows)
+        if seen != count:  # something other than appends happened: start over
+            self._tabs.pop(table.key, None)
+            return self._read_table(con, table)
+        if not frames:
+            frame = empty_frame(table)
+        else:
+            frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+            frame = with_versions(table, frame.drop(columns="version", errors="ignore"))
+        self._tabs[table.key] = (frame.drop(columns="version"), count, new_last, problems)
+        return frame, problems
+
+    @staticmethod
+    def _same_row(con: sqlite3.Connection, table, known) -> bool:
+        """The last row read before is still there, unchanged (not a store reset and refilled)."""
+        frame, count, last, _ = known
+        if count == 0:
+            return True
+        row = con.execute(f"SELECT save_id FROM {_q(table.key)} WHERE {SEQ} = ?", (last,)).fetchone()
+        return row is not None and row[0] == frame["save_id"].iloc[-1]
 
     def _insert(self, con: sqlite3.Connection, rows: dict[str, list[dict]]) -> None:
         for tab, records in rows.items():

@@ -1,0 +1,165 @@
+"""The meeting pack: one printable document for a commission meeting date.
+
+Its figures come from ``lib.dashboard.execute`` for the reporting month before the meeting, so
+they equal what the dashboard shows for the same filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from lib import fmt
+from lib.commission import decisions, meetings
+from lib.dashboard import DashboardResult, Filters, execute
+from lib.filing import deadline
+from lib.periods import shift_month
+
+
+@dataclass
+class Pack:
+    meeting_date: dt.date
+    month: str  # the reporting month the pack speaks about
+    result: DashboardResult
+    not_filed: pd.DataFrame
+    growth_settlements: pd.DataFrame
+    growth_utilities: pd.DataFrame
+    overdue_measures: pd.DataFrame
+    overdue_decisions: pd.DataFrame
+    agenda: list[str]
+    protocol: pd.DataFrame | None  # decisions of a meeting held that day
+
+
+def reporting_month(meeting_date: dt.date, due_day: int) -> str:
+    """The latest month whose report deadline has passed by the meeting date."""
+    month = shift_month(meeting_date.strftime("%Y-%m"), -1)
+    while deadline(month, due_day) >= meeting_date:
+        month = shift_month(month, -1)
+    return month
+
+
+def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
+    names = dict(zip(snapshot.current("participants").id, snapshot.current("participants").name))
+    month = reporting_month(meeting_date, settings["report_due_day"])
+    previous = shift_month(month, -1)
+    result = execute(snapshot, Filters(previous, month), settings, meeting_date)
+    filing = result.filing[(result.filing.month == month) & result.filing.status.isin(["missing", "returned"])]
+    not_filed = pd.DataFrame({"Участник": [names.get(p, p) for p in filing.participant_id],
+                              "Состояние": filing.status.map({"missing": "не подан", "returned": "на доработке"})})
+
+    def growth(frame):
+        g = frame.dropna(subset=["growth"]).sort_values("growth", ascending=False).head(top)
+        g = g[g.growth > 0]
+        return pd.DataFrame({"Участник": [names.get(i, i) for i in g["id"]], "Долг, тыс. руб.": g.debt.round(1),
+                             f"Рост за {fmt.month_label(month)}, тыс. руб.": g.growth.round(1), "Рост, %": g.growth_pct.round(1)})
+
+    late = result.plan[result.plan.status.isin(["overdue", "not_done"])]
+    overdue_measures = pd.DataFrame({"Пункт": late.item_no.fillna(""), "Мероприятие": late.measure,
+                                     "Исполнитель": [names.get(p, p) for p in late.participant_id], "Период": late.period})
+    d = decisions(snapshot, meeting_date)
+    od = d[d.overdue]
+    overdue_decisions = pd.DataFrame({"Поручение": od.text, "Ответственный": [names.get(p, p) for p in od.responsible_id],
+                                      "Срок": od.due_date.map(fmt.date_ru)})
+    agenda = [
+        f"О сдаче отчётов за {fmt.month_label(month)}" + (f" (не сдали: {len(not_filed)})" if len(not_filed) else ""),
+        "О росте задолженности в поселениях и организациях ЖКК",
+        f"Об исполнении плана мероприятий (просрочено: {len(overdue_measures)})",
+        f"Об исполнении поручений комиссии (просрочено: {len(overdue_decisions)})",
+        "Разное",
+    ]
+    held = meetings(snapshot)
+    today_meeting = held[held.date == pd.Timestamp(meeting_date)] if len(held) else held
+    protocol = None
+    if len(today_meeting):
+        mid = today_meeting.iloc[0].meeting_id
+        taken = d[d.meeting_id == mid]
+        protocol = pd.DataFrame({"Решение": taken.text, "Ответственный": [names.get(p, p) for p in taken.responsible_id],
+                                 "Срок": taken.due_date.map(fmt.date_ru)})
+    return Pack(meeting_date, month, result, not_filed, growth(result.settlements), growth(result.utilities),
+                overdue_measures, overdue_decisions, agenda, protocol)
+
+
+def sections(pack: Pack) -> list[tuple[str, pd.DataFrame]]:
+    out = [
+        (f"Не сдали отчёт за {fmt.month_label(pack.month)}", pack.not_filed),
+        ("Наибольший рост задолженности: поселения", pack.growth_settlements),
+        ("Наибольший рост задолженности: организации ЖКК", pack.growth_utilities),
+        ("Просроченные мероприятия плана", pack.overdue_measures),
+        ("Просроченные поручения комиссии", pack.overdue_decisions),
+    ]
+    if pack.protocol is not None:
+        out.append(("Протокол: принятые решения", pack.protocol))
+    return out
+
+
+def title(pack: Pack, district: str) -> str:
+    return f"Материалы к заседанию комиссии {fmt.date_ru(pack.meeting_date)} — {district}"
+
+
+def to_xlsx(pack: Pack, district: str) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Материалы"
+    ws["A1"] = title(pack, district)
+    ws["A1"].font = Font(bold=True, size=13)
+    row = 3
+    ws.cell(row, 1, "Проект повестки").font = Font(bold=True)
+    for i, item in enumerate(pack.agenda, start=1):
+        row += 1
+        cell = ws.cell(row, 1)
+        cell.value, cell.data_type = f"{i}. {item}", "s"
+    for heading, frame in sections(pack):
+        row += 2
+        ws.cell(row, 1, heading).font = Font(bold=True)
+        row += 1
+        if frame.empty:
+            ws.cell(row, 1, "нет")
+            continue
+        for j, column in enumerate(frame.columns, start=1):
+            ws.cell(row, j, str(column)).font = Font(bold=True)
+        for values in frame.itertuples(index=False):
+            row += 1
+            for j, value in enumerate(values, start=1):
+                cell = ws.cell(row, j)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    cell.value, cell.number_format = float(value), "# ##0.0"
+                else:
+                    cell.value, cell.data_type = ("" if value is None else str(value)), "s"
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for j, width in enumerate((60, 34, 22, 16), start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def to_html(pack: Pack, district: str) -> str:
+    """A print view: open in a browser and print (or save as PDF)."""
+    e = html.escape
+    parts = [f"<h1>{e(title(pack, district))}</h1>", "<h2>Проект повестки</h2><ol>"]
+    parts += [f"<li>{e(item)}</li>" for item in pack.agenda] + ["</ol>"]
+    for heading, frame in sections(pack):
+        parts.append(f"<h2>{e(heading)}</h2>")
+        if frame.empty:
+            parts.append("<p>нет</p>")
+            continue
+        head = "".join(f"<th>{e(str(c))}</th>" for c in frame.columns)
+        body = "".join("<tr>" + "".join(
+            f"<td class='n'>{e(fmt.number(v))}</td>" if isinstance(v, (int, float)) and not isinstance(v, bool)
+            else f"<td>{e('' if v is None else str(v))}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False))
+        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    style = ("body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:11pt;margin:2em}table{border-collapse:collapse;width:100%}"
+             "th,td{border:1px solid #999;padding:4px;vertical-align:top}td.n{text-align:right;white-space:nowrap}"
+             "@page{size:A4 landscape;margin:1.5cm}")
+    return f"<!doctype html><html lang='ru'><head><meta charset='utf-8'><title>{e(title(pack, district))}</title>" \
+           f"<style>{style}</style></head><body>{''.join(parts)}</body></html>"

@@ -1,0 +1,54 @@
+"""The plan and the commission as people read them (tables with Russian labels)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lib import fmt
+from lib.periods import quarter_label
+from lib.plan_rules import STATUS_LABELS
+
+
+def plan_table(plan: pd.DataFrame) -> pd.DataFrame:
+    """The plan exactly as approved: item number as printed, measure, executor, curator, deadlines, result."""
+    table = pd.DataFrame({
+        "№ п/п": plan.item_no.fillna(""), "Мероприятие": plan.measure, "Исполнитель": plan.executor.fillna(""),
+        "Куратор": plan.curator.fillna(""), "Сроки исполнения": plan.deadline.fillna(""),
+        "Срок предоставления отчёта": plan.report_deadline.fillna(""), "Результат": plan.expected_result.fillna(""),
+    })
+    if plan.indicator.notna().any():
+        table["Индикатор"] = plan.indicator.fillna("")
+    if plan.section.nunique() > 1:
+        table.insert(0, "Раздел", plan.section.fillna(""))
+    return table
+
+
+def period_label(period: str) -> str:
+    return quarter_label(period) if "-Q" in period else fmt.month_label(period)
+
+
+def matrix_table(matrix: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """measure × executor for one period: the status of each cell."""
+    if matrix.empty:
+        return pd.DataFrame()
+    m = matrix.assign(label=matrix.status.map(STATUS_LABELS), who=matrix.participant_id.map(lambda p: names.get(p, p)),
+                      item=(matrix.item_no.fillna("") + " " + matrix.measure.str.slice(0, 60)).str.strip())
+    wide = m.pivot_table(index="item", columns="who", values="label", aggfunc="first").fillna("—")
+    return wide.rename_axis("Мероприятие").reset_index()
+
+
+def detail_table(matrix: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Пункт": matrix.item_no.fillna(""), "Мероприятие": matrix.measure, "Исполнитель": matrix.participant_id.map(lambda p: names.get(p, p)),
+        "Период": matrix.period.map(period_label), "Срок отчёта": matrix.due.map(fmt.date_ru),
+        "Состояние": matrix.status.map(STATUS_LABELS), "Значение индикатора": matrix.indicator_value,
+        "Что сделано": matrix.done_text.fillna(""),
+    })
+
+
+STATUS_COLORS = {"выполнено": "#e6f4ea", "выполняется": "#fff8e1", "не выполнено": "#fde7e9", "просрочено": "#f8c9cd",
+                 "не требуется": "#f1f3f4", "срок не наступил": "#ffffff"}
+
+
+def color_status(value: str) -> str:
+    return f"background-color: {STATUS_COLORS.get(value, '#ffffff')}"
