@@ -173,6 +173,27 @@ def cmd_import(args, config) -> int:
     return 0
 
 
+def cmd_export(args, config) -> int:
+    import datetime as dt
+    import getpass
+    from pathlib import Path
+
+    from lib import access, export
+    from lib.settings import read_settings
+
+    period = export.parse_period(args.quarter, args.year, args.cumulative)
+    store = _store(args.store, config)
+    snapshot = store.read_all()
+    data = export.build(snapshot, period, read_settings(snapshot), dt.date.today(),
+                        progress=lambda f, text: print(f"  {int(f * 100):3d} % {text}", file=sys.stderr))
+    out = Path(args.out)
+    out.write_bytes(data)
+    access.write(store, access.command_line_user(getpass.getuser()), {"exports": [export.record(period, data, out.name)]},
+                 action="выгрузка в министерство", snapshot=snapshot)
+    print(f"Выгрузка за {period.label} сохранена в {out} (SHA-256 {export.checksum(data)}).")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib.cli", description="Управление данными комиссии по задолженности за ЖКУ.")
     sub = p.add_subparsers(dest="command", required=True, metavar="КОМАНДА")
@@ -203,6 +224,14 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--settlement", help="код поселения (для формы приложения 4, если организация обслуживает несколько)")
     i.add_argument("--store", help=store_help)
     i.set_defaults(run=cmd_import)
+    e = sub.add_parser("export", help="квартальная (или годовая) выгрузка в Excel для министерства")
+    which = e.add_mutually_exclusive_group(required=True)
+    which.add_argument("--quarter", help="квартал ГГГГ-Qn, например 2024-Q1")
+    which.add_argument("--year", type=int, help="год, например 2024")
+    e.add_argument("--cumulative", action="store_true", help="нарастающим итогом с января (как в форме 22-ЖКХ)")
+    e.add_argument("--out", required=True, help="файл .xlsx")
+    e.add_argument("--store", help=store_help)
+    e.set_defaults(run=cmd_export)
     k = sub.add_parser("check", help="проверить данные и перечислить нераспознанные ячейки")
     k.add_argument("--store", help=store_help)
     k.set_defaults(run=cmd_check)

@@ -22,6 +22,7 @@ PAGES = (
     PageSpec("pages/plan.py", "План мероприятий", ":material/checklist:"),
     PageSpec("pages/commission.py", "Комиссия", ":material/groups:"),
     PageSpec("pages/data.py", "Данные и история", ":material/table_view:"),
+    PageSpec("pages/export.py", "Выгрузка", ":material/download:", ("coordinator",)),
     PageSpec("pages/admin.py", "Администрирование", ":material/admin_panel_settings:", ("coordinator",)),
 )
 LOGIN = PageSpec("pages/login.py", "Вход", ":material/login:")

@@ -93,7 +93,7 @@ def test_page_set_per_role():
     books = ["План мероприятий", "Комиссия", "Данные и история"]
     assert [p.title for p in pages_for("executor")] == [*common, "Ввод данных", *books]
     assert [p.title for p in pages_for("commission")] == [*common, *books]
-    assert [p.title for p in pages_for("coordinator")] == [*common, "Ввод данных", *books, "Администрирование"]
+    assert [p.title for p in pages_for("coordinator")] == [*common, "Ввод данных", *books, "Выгрузка", "Администрирование"]
 
 
 # ---- the app, in-process -------------------------------------------------------------

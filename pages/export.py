@@ -1,0 +1,61 @@
+"""«Выгрузка»: the quarterly (or annual) workbook for the ministry, its journal, and closing the quarter."""
+
+import streamlit as st
+
+from lib import export, fmt, ui
+from lib.periods import closed_quarters, quarter_label, quarter_of
+from lib.settings import read_settings
+from lib.ui_entry import today
+
+user = ui.require_user()
+if user.role != "coordinator":
+    st.error("Выгрузку в министерство готовит координатор.")
+    st.stop()
+snap = ui.snapshot()
+settings = read_settings(snap)
+st.title("Выгрузка в министерство")
+months = sorted(set(snap.current("monthly_reports").month.dropna()))
+quarters = sorted({quarter_of(m) for m in months}, reverse=True) or [quarter_of(today().strftime("%Y-%m"))]
+years = sorted({int(q[:4]) for q in quarters}, reverse=True)
+
+c1, c2, c3 = st.columns(3)
+kind = c1.radio("Что выгрузить", ["квартал", "год"], horizontal=True, key="export_kind")
+if kind == "квартал":
+    quarter = c2.selectbox("Квартал", quarters, format_func=quarter_label, key="export_quarter")
+    cumulative = c3.radio("Суммы", ["за квартал", "нарастающим итогом с января"], key="export_mode",
+                          help="Нарастающим итогом — как в форме 22-ЖКХ.") != "за квартал"
+    period = export.parse_period(quarter, cumulative=cumulative)
+else:
+    period = export.parse_period(year=c2.selectbox("Год", years, key="export_year"))
+st.caption(f"Листы: сводная форма (приложение 4, графы 1–9) по организациям и в целом, по поселениям, по срокам, по ресурсам, "
+           f"претензионная работа, исполнение плана, сдача отчётов, замечания к данным. Период: {period.label}.")
+
+if st.button("Сформировать", type="primary", icon=":material/description:", key="export_build"):
+    bar = st.progress(0.0, text="Начинаю…")
+    data = export.build(snap, period, settings, today(), progress=lambda f, text: bar.progress(f, text=text))
+    name = export.file_name(period, settings["district_name"])
+    st.session_state["export_file"] = (period.key, name, data)  # kept across the rerun that follows the journal entry
+    ui.submit(user, {"exports": [export.record(period, data, name)]}, action="выгрузка в министерство",
+              success=f"Выгрузка за {period.label} сформирована и записана в журнал.")
+
+ready = st.session_state.get("export_file")
+if ready and ready[0] == period.key:
+    _, name, data = ready
+    st.download_button("Скачать выгрузку", data, file_name=name, icon=":material/download:", type="primary",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_download")
+    st.caption(f"Контрольная сумма SHA-256: `{export.checksum(data)}`")
+    if period.quarter and period.key not in closed_quarters(snap):
+        st.info(f"После отправки в министерство закройте {quarter_label(period.key)}: исполнители больше не смогут менять его данные.")
+        if st.button(f"Закрыть {quarter_label(period.key)}", key="export_lock"):
+            ui.submit(user, {"locks": [{"quarter": period.key, "locked": True, "comment": f"Выгрузка в министерство {fmt.date_ru(today())}"}]},
+                      action="закрытие квартала", success=f"{quarter_label(period.key)} закрыт.")
+
+st.subheader("Журнал выгрузок")
+log = snap.current("exports").iloc[::-1]
+if log.empty:
+    st.caption("Выгрузок ещё не было.")
+else:
+    modes = snap.schema["exports"].column("mode").labels
+    st.dataframe({"Когда": [fmt.moment_ru(t) for t in log.saved_at], "Кто": log.saved_by.tolist(), "Период": log.period.tolist(),
+                  "Порядок": [modes[m] for m in log["mode"]], "Файл": log.file_name.tolist(), "SHA-256": log.checksum.tolist()},
+                 hide_index=True, width="stretch")
