@@ -61,7 +61,7 @@ def select(snapshot, filters: Filters, *, whole_history: bool = False) -> Select
             mask &= frame.consumer_group.isin(filters.groups)
         if resource and filters.resources:
             mask &= frame.resource.isin(filters.resources)
-        return frame[mask]
+        return frame if mask.all() else frame[mask]  # no copy when nothing is filtered out
 
     return Selection(keep(monthly), keep(structure, resource=True), keep(claims, settlement=False, group=False))
 

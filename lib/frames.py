@@ -221,6 +221,8 @@ def with_versions(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
 def current_versions(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     """The latest version of every record (storage order decides, not clocks), each record kept
     where it first appeared, so a corrected row does not jump to the end of a table."""
+    if "version" in frame and not (frame["version"] > 1).any():
+        return frame  # nothing was ever corrected: every row is current (no copy of a large tab)
     key = list(table.record_key)
     first_seen = frame.groupby(key, sort=False, dropna=False).ngroup()
     latest = frame.assign(_first=first_seen).drop_duplicates(key, keep="last")
