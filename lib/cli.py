@@ -100,7 +100,6 @@ def cmd_user(args, config) -> int:
     login = args.login.strip().lower()
     existing = users[users["login"].str.lower() == login]
     current = existing.iloc[-1].to_dict() if len(existing) else None
-    record_fields = [c.key for c in store.schema["users"].data_columns]
     try:
         if args.action == "add":
             if current is not None:
@@ -120,9 +119,7 @@ def cmd_user(args, config) -> int:
         if current is None:
             print(f"Пользователя {login} нет.", file=sys.stderr)
             return 1
-        record = {k: current.get(k) for k in record_fields}
-        if record.get("participant_id") != record.get("participant_id"):  # NaN from the frame
-            record["participant_id"] = None
+        record = snapshot.record("users", login=current["login"])
         if args.action == "passwd":
             record["password_hash"] = hash_password(_read_password(args))
             access.write(store, acting, {"users": [record]}, action="смена пароля", snapshot=snapshot)

@@ -54,16 +54,4 @@ def assignments_of(snapshot, participant_id: str, today: dt.date) -> pd.DataFram
 
 def done_record(snapshot, decision_id: str, comment: str, today: dt.date) -> dict:
     """A decision reported done: the same record with status, date and comment changed (a new version)."""
-    d = snapshot.current("decisions")
-    row = d[d.decision_id == decision_id].iloc[0].to_dict()
-    fields = [c.key for c in snapshot.schema["decisions"].data_columns]
-    record = {}
-    for k in fields:
-        v = row.get(k)
-        if isinstance(v, pd.Timestamp):
-            v = v.date()
-        elif v is pd.NaT or (isinstance(v, float) and v != v):
-            v = None
-        record[k] = v
-    record.update(status="done", done_date=today, comment=comment or None)
-    return record
+    return {**snapshot.record("decisions", decision_id=decision_id), "status": "done", "done_date": today, "comment": comment or None}

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 
 from lib import fmt, metrics
@@ -76,100 +77,117 @@ def parse_period(quarter: str | None = None, year: int | None = None, cumulative
     raise ValueError("Укажите квартал (--quarter 2024-Q1) или год (--year 2024).")
 
 
-def annex4_lines(monthly: pd.DataFrame, months: list[str]) -> list[dict]:
-    """Columns 3–9 of Annex 4 for population, other consumers and the total, over ``months``.
+ANNEX4_FIELDS = ("debt_year_start", "debt_start", "accrued", "paid", "collection", "recovered", "overdue")
 
-    3: debt at the start of the year; 4: debt at the start of the period; 5: accrued; 6: paid;
-    7: collection %; 8: recovered through enforcement; 9: overdue debt at the end of the period.
+
+def annex4_table(monthly: pd.DataFrame, blocks: list[tuple[str, list[str]]], year: int) -> pd.DataFrame:
+    """Columns 3–9 of Annex 4 for every organisation (and «all») × period block × consumer group (and «total»).
+
+    3: debt at the start of the year; 4: debt at the start of the block; 5: accrued; 6: paid;
+    7: collection %; 8: recovered through enforcement; 9: overdue debt at the block's last month.
+    Built from ``metrics.totals_by`` (the dashboard's arithmetic) in one pass per block.
     """
-    year_start = f"{months[0][:4]}-01"
-    out = []
-    for key, label in (*GROUPS, ("total", "Итого")):
-        part = monthly if key == "total" else monthly[monthly.consumer_group == key]
-        totals = metrics.monthly_totals(part[part.month.isin(months) | (part.month == year_start)]).set_index("month")
-        within = totals[totals.index.isin(months)]
-        accrued, paid = within.accrued.sum(), within.paid.sum()
-        out.append({
-            "label": label, "total": key == "total",
-            "debt_year_start": totals.debt_start.get(year_start, float("nan")),
-            "debt_start": totals.debt_start.get(months[0], float("nan")),
-            "accrued": accrued, "paid": paid, "collection": metrics.collection_pct(paid, accrued),
-            "recovered": within.recovered_enforcement.sum(), "overdue": totals.overdue.get(months[-1], float("nan")),
-        })
-    return out
+    per = metrics.totals_by(monthly, ["participant_id", "consumer_group"])
+    whole = metrics.totals_by(monthly, ["consumer_group"]).assign(participant_id="__all__")
+    per = pd.concat([per, whole], ignore_index=True)
+    per = pd.concat([per, per.groupby(["participant_id", "month"], as_index=False)[list(metrics.MONTHLY_SUMS)].sum()
+                     .assign(consumer_group="total")], ignore_index=True)
+    keyed = per.set_index(["participant_id", "consumer_group", "month"])
+    key = ["participant_id", "consumer_group"]
+    pieces = []
+    for order, (label, months) in enumerate(blocks):
+        within = per[per.month.isin(months)].groupby(key)[["accrued", "paid", "recovered_enforcement"]].sum()
+        point = lambda month, field: keyed[field].xs(month, level="month") if month in keyed.index.get_level_values("month") else None
+        frame = within.rename(columns={"recovered_enforcement": "recovered"})
+        for name, month, field in (("debt_year_start", f"{year}-01", "debt_start"), ("debt_start", months[0], "debt_start"),
+                                   ("overdue", months[-1], "overdue")):
+            values = point(month, field)
+            frame[name] = values.reindex(frame.index) if values is not None else float("nan")
+        frame["collection"] = metrics.collection_pct(frame.paid, frame.accrued)
+        pieces.append(frame.reset_index().assign(block=label, block_order=order))
+    if not pieces:
+        return pd.DataFrame(columns=[*key, "block", "block_order", *ANNEX4_FIELDS])
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _styles(wb: Workbook) -> None:
+    """Cell styles registered once: assigning a named style is one lookup, not a hash per attribute."""
+    top = Alignment(wrap_text=True, vertical="top")
+    for name, number, bold in (("num", NUMBER, False), ("num_b", NUMBER, True), ("pct", PERCENT, False), ("pct_b", PERCENT, True),
+                               ("int", "0.000", False), ("int_b", "0.000", True), ("dec2", "0.00", False), ("dec2_b", "0.00", True),
+                               ("txt", "General", False), ("txt_b", "General", True)):
+        wb.add_named_style(NamedStyle(name=name, number_format=number, font=Font(bold=bold), border=BOX,
+                                      alignment=top if name.startswith("txt") else Alignment(vertical="top")))
+    centred = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    wb.add_named_style(NamedStyle(name="head", font=BOLD, border=BOX, alignment=centred))
+    wb.add_named_style(NamedStyle(name="num_head", border=BOX, alignment=Alignment(horizontal="center")))
+    wb.add_named_style(NamedStyle(name="title", font=Font(bold=True, size=12)))
+    wb.add_named_style(NamedStyle(name="bold", font=BOLD))
+    wb.add_named_style(NamedStyle(name="plain"))
+
+
+STYLE_OF = {NUMBER: "num", PERCENT: "pct", "0.000": "int", "0.00": "dec2"}
 
 
 class SheetWriter:
-    """One sheet: title block, a header, rows (text as text), totals in bold, print setup, signature."""
+    """One sheet, written row by row: title block, a header, rows (text as text), totals in bold,
+    print setup, signature. The table header is given to the constructor, which also fixes the
+    frozen rows, the repeated print titles and the column widths."""
 
-    def __init__(self, wb: Workbook, title: str, heading: str, district: str, period: Period, widths: list[int], first: bool = False):
-        self.ws = wb.active if first else wb.create_sheet()
-        self.ws.title = title
+    def __init__(self, wb: Workbook, title: str, heading: str, district: str, period: Period, widths: list[int],
+                 header: list[str], numbered: bool = False):
+        self.ws = wb.create_sheet(title)
         self.widths = widths
-        self.row = 1
-        self.text(heading, bold=True, size=12)
+        for j, w in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(j)].width = w
+        first_header = 5
+        self.ws.freeze_panes = f"A{first_header + 1 + int(numbered)}"
+        self.ws.print_title_rows = f"{first_header}:{first_header + int(numbered)}"
+        self.ws.row_dimensions[first_header].height = 80
+        setup = self.ws.page_setup  # landscape, A4, fit to the page width: how the ministry prints it
+        setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight = "landscape", 9, 1, 0
+        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        self.text(heading, style="title")
         self.text(f"{district} — {period.label}")
         self.text("тыс. руб.")
-        self.row += 1
-
-    def text(self, value: str, bold: bool = False, size: int | None = None) -> None:
-        cell = self.ws.cell(self.row, 1)
-        cell.value, cell.data_type = value, "s"
-        cell.font = Font(bold=bold, size=size) if size else Font(bold=bold)
-        self.row += 1
-
-    def header(self, titles: list[str], numbered: bool = False) -> None:
-        start = self.row
-        for j, t in enumerate(titles, start=1):
-            cell = self.ws.cell(self.row, j, t)
-            cell.font, cell.border = BOLD, BOX
-            cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        self.ws.row_dimensions[self.row].height = 80
-        self.row += 1
+        self.ws.append([])
+        self.ws.append([self._cell(t, "head") for t in header])
         if numbered:
-            for j in range(1, len(titles) + 1):
-                cell = self.ws.cell(self.row, j, j)
-                cell.alignment, cell.border = Alignment(horizontal="center"), BOX
-            self.row += 1
-        self.ws.freeze_panes = self.ws.cell(self.row, 1)
-        self.ws.print_title_rows = f"{start}:{self.row - 1}"
+            self.ws.append([self._cell(j, "num_head") for j in range(1, len(header) + 1)])
+
+    def _cell(self, value, style: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # user text: never a formula
+        cell.style = style
+        return cell
+
+    def text(self, value: str, style: str = "plain") -> None:
+        self.ws.append([self._cell(value, style)])
+
+    def heading_row(self, value: str) -> None:
+        """A block title (organisation, period) in bold; not merged: merging thousands of ranges is slow."""
+        self.text(value, style="bold")
 
     def line(self, values: list, bold: bool = False, formats: dict[int, str] | None = None) -> None:
+        suffix = "_b" if bold else ""
+        cells = []
         for j, value in enumerate(values, start=1):
-            cell = self.ws.cell(self.row, j)
             if value is None or (isinstance(value, float) and value != value):
-                cell.value = None
+                cells.append(self._cell(None, "txt" + suffix))
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                cell.value = float(value)
-                cell.number_format = (formats or {}).get(j, NUMBER)
+                cells.append(self._cell(float(value), STYLE_OF[(formats or {}).get(j, NUMBER)] + suffix))
             else:
-                cell.value, cell.data_type = str(value), "s"  # user text: never a formula
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            cell.border = BOX
-            if bold:
-                cell.font = BOLD
-        self.row += 1
-
-    def merged(self, value: str, width: int) -> None:
-        cell = self.ws.cell(self.row, 1)
-        cell.value, cell.data_type, cell.font = value, "s", BOLD
-        self.ws.merge_cells(start_row=self.row, start_column=1, end_row=self.row, end_column=width)
-        self.row += 1
+                cells.append(self._cell(str(value), "txt" + suffix))
+        self.ws.append(cells)
 
     def empty(self) -> None:
         self.text("Нет данных за период.")
 
     def finish(self, position: str, name: str) -> None:
-        self.row += 1
-        cell = self.ws.cell(self.row, 1)
-        cell.value, cell.data_type = position, "s"
-        cell = self.ws.cell(self.row, max(2, len(self.widths) - 1))
-        cell.value, cell.data_type = f"_____________ {name}", "s"
-        for j, w in enumerate(self.widths, start=1):
-            self.ws.column_dimensions[get_column_letter(j)].width = w
-        setup = self.ws.page_setup
-        setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight = "landscape", 9, 1, 0
-        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        self.ws.append([])
+        row = [self._cell(position, "plain")] + [None] * max(0, len(self.widths) - 3) + [self._cell(f"_____________ {name}", "plain")]
+        self.ws.append(row)
 
 
 def build(snapshot, period: Period, settings, today: dt.date, progress: Callable[[float, str], None] | None = None,
@@ -184,62 +202,79 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     result = execute(snapshot, filters, settings, today)
     # the year-start column needs January even for a quarter alone
     monthly = select(snapshot, Filters(f"{period.year}-01", period.scope[-1], *_who_and_what(filters))).monthly
-    wb = Workbook()
+    wb = Workbook()  # the normal mode: measured faster than write-only here (no lxml in the stack)
+    wb.remove(wb.active)
+    _styles(wb)
 
     step(0.2, "Сводная форма")
     s = SheetWriter(wb, "Сводная форма", "Информация о начислениях, сборе платежей и задолженности населения и прочих "
-                    "потребителей (приложение 4)", district, period, [6, 24, 16, 16, 16, 16, 14, 16, 16], first=True)
-    s.header(["№ п/п", "Потребители", f"Задолженность за ЖКУ на начало {period.year} года", "Задолженность на начало отчётного периода",
-              "Начислено в отчётном периоде", "Оплачено в отчётном периоде", "Собираемость платежей (%)",
-              "Сумма, полученная по исполнительным производствам", "Сумма просроченной задолженности на отчётную дату"], numbered=True)
+                    "потребителей (приложение 4)", district, period, [6, 24, 16, 16, 16, 16, 14, 16, 16],
+                    ["№ п/п", "Потребители", f"Задолженность за ЖКУ на начало {period.year} года",
+                     "Задолженность на начало отчётного периода", "Начислено в отчётном периоде", "Оплачено в отчётном периоде",
+                     "Собираемость платежей (%)", "Сумма, полученная по исполнительным производствам",
+                     "Сумма просроченной задолженности на отчётную дату"], numbered=True)
     if monthly.empty:
         s.empty()
     blocks = [(fmt.month_label(m).capitalize(), [m]) for m in period.months] + [(period.total_label, period.scope)]
-    utilities = sorted(monthly.participant_id.unique(), key=lambda p: names.get(p, p))
-    for who, part in [(names.get(u, u), monthly[monthly.participant_id == u]) for u in utilities] + [("Всего по району", monthly)]:
-        if part.empty:
-            continue
-        s.merged(who, 9)
-        for label, months in blocks:
-            s.merged(f"   {label}", 9)
-            for i, ln in enumerate(annex4_lines(part, months), start=1):
-                s.line([str(i) if not ln["total"] else "", ln["label"], ln["debt_year_start"], ln["debt_start"], ln["accrued"], ln["paid"],
-                        ln["collection"], ln["recovered"], ln["overdue"]], bold=ln["total"], formats={7: PERCENT})
+    table = annex4_table(monthly, blocks, period.year)
+    labels = dict((*GROUPS, ("total", "Итого")))
+    order = {"population": 0, "other": 1, "total": 2}
+    table = table.assign(g=table.consumer_group.map(order)).sort_values(["block_order", "g"])
+    utilities = sorted((u for u in table.participant_id.unique() if u != "__all__"), key=lambda p: names.get(p, p))
+    records: dict[str, list[dict]] = {}
+    for r in table.to_dict("records"):  # plain records: one pass, no per-block DataFrame work
+        records.setdefault(r["participant_id"], []).append(r)
+    for who in [*utilities, "__all__"] if len(table) else []:
+        s.heading_row("Всего по району" if who == "__all__" else names.get(who, who))
+        block, i = None, 0
+        for r in records[who]:
+            if r["block_order"] != block:
+                block, i = r["block_order"], 0
+                s.heading_row(f"   {r['block']}")
+            i += 1
+            total = r["consumer_group"] == "total"
+            s.line([str(i) if not total else "", labels[r["consumer_group"]], r["debt_year_start"], r["debt_start"], r["accrued"],
+                    r["paid"], r["collection"], r["recovered"], r["overdue"]], bold=total, formats={7: PERCENT})
     s.finish(position, name)
 
     step(0.4, "По поселениям")
-    s = SheetWriter(wb, "По поселениям", "Задолженность по поселениям", district, period, [36, 16, 16, 16, 14, 16, 16, 16])
-    s.header(["Поселение", "Задолженность на начало периода", "Начислено", "Оплачено", "Собираемость, %",
+    s = SheetWriter(wb, "По поселениям", "Задолженность по поселениям", district, period, [36, 16, 16, 16, 14, 16, 16, 16],
+                    ["Поселение", "Задолженность на начало периода", "Начислено", "Оплачено", "Собираемость, %",
               "Получено по ИП", "Просроченная задолженность", "Задолженность на конец периода"])
     scope = monthly[monthly.month.isin(period.scope)]
     if scope.empty:
         s.empty()
     else:
-        for settlement, part in sorted(scope.groupby("settlement_id"), key=lambda kv: names.get(kv[0], kv[0])):
-            s.line(_settlement_line(names.get(settlement, settlement), part, period.scope), formats={5: PERCENT})
-        s.line(_settlement_line("Итого", scope, period.scope), bold=True, formats={5: PERCENT})
+        by_settlement = metrics.totals_by(scope, ["settlement_id"])
+        for settlement, totals in sorted(by_settlement.groupby("settlement_id", sort=False), key=lambda kv: names.get(kv[0], kv[0])):
+            s.line(_settlement_line(names.get(settlement, settlement), totals, period.scope), formats={5: PERCENT})
+        s.line(_settlement_line("Итого", metrics.totals_by(scope, []), period.scope), bold=True, formats={5: PERCENT})
     s.finish(position, name)
 
     step(0.55, "Структура")
     last = period.scope[-1]
     s = SheetWriter(wb, "Структура по срокам", f"Просроченная задолженность по срокам на конец {fmt.month_label(last)}",
-                    district, period, [36, *[15] * len(BUCKETS), 15, 12])
-    s.header(["Организация", *[BUCKET_LABELS[b] for b in BUCKETS], "Всего", "Старше 12 мес., %"])
+                    district, period, [36, *[15] * len(BUCKETS), 15, 12],
+                    ["Организация", *[BUCKET_LABELS[b] for b in BUCKETS], "Всего", "Старше 12 мес., %"])
     structure = select(snapshot, filters).structure
     structure = structure[structure.month == last]
     if structure.empty:
         s.empty()
     else:
-        for u, part in sorted(structure.groupby("participant_id"), key=lambda kv: names.get(kv[0], kv[0])):
-            s.line(_aging_line(names.get(u, u), part, last), formats={7: PERCENT})
+        per = structure.groupby("participant_id")[list(BUCKETS)].sum()
+        per["total"] = per.sum(axis=1)
+        per["older"] = per[list(metrics.OLDER_THAN_12)].sum(axis=1) / per.total.where(per.total > 0) * 100
+        for u in sorted(per.index, key=lambda p: names.get(p, p)):
+            r = per.loc[u]
+            s.line([names.get(u, u), *[r[b] for b in BUCKETS], r.total, r.older], formats={7: PERCENT})
         s.line(_aging_line("Итого", structure, last), bold=True, formats={7: PERCENT})
     s.finish(position, name)
 
     step(0.65, "По ресурсам")
     resources = snapshot.schema["debt_structure"].column("resource").labels
     s = SheetWriter(wb, "По ресурсам", f"Просроченная задолженность по ресурсам на конец {fmt.month_label(last)}",
-                    district, period, [40, 18, 12])
-    s.header(["Ресурс", "Просроченная задолженность", "Доля, %"])
+                    district, period, [40, 18, 12],
+                    ["Ресурс", "Просроченная задолженность", "Доля, %"])
     if result.resources.empty:
         s.empty()
     else:
@@ -250,22 +285,23 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     s.finish(position, name)
 
     step(0.75, "Претензионная работа")
-    s = SheetWriter(wb, "Претензионная работа", "Претензионно-исковая работа", district, period, [36] + [13] * 10)
-    s.header(["Организация", "Должников свыше порога", "Уведомлений", "Заявлений в суд", "Сумма заявлений", "Решений (приказов)",
-              "Сумма решений", "ИД приставам", "Сумма ИД", "Заявлений на должника", "ИД на решение"])
+    s = SheetWriter(wb, "Претензионная работа", "Претензионно-исковая работа", district, period, [36] + [13] * 10,
+                    ["Организация", "Должников свыше порога", "Уведомлений", "Заявлений в суд", "Сумма заявлений", "Решений (приказов)",
+                     "Сумма решений", "ИД приставам", "Сумма ИД", "Заявлений на должника", "ИД на решение"])
     claims = select(snapshot, filters).claims
     claims = claims[claims.month.isin(period.scope)]
     if claims.empty:
         s.empty()
     else:
-        for u, part in sorted(claims.groupby("participant_id"), key=lambda kv: names.get(kv[0], kv[0])):
-            s.line(_claims_line(names.get(u, u), part, monthly, period.scope), formats={10: "0.000", 11: "0.00"})
-        s.line(_claims_line("Итого", claims, monthly, period.scope), bold=True, formats={10: "0.000", 11: "0.00"})
+        per = metrics.claims_by(claims, period.scope, ["participant_id"])
+        for u in sorted(per.index, key=lambda p: names.get(p, p)):
+            s.line(_claims_row(names.get(u, u), per.loc[u]), formats={10: "0.000", 11: "0.00"})
+        s.line(_claims_row("Итого", metrics.claims_by(claims, period.scope, []).iloc[0]), bold=True, formats={10: "0.000", 11: "0.00"})
     s.finish(position, name)
 
     step(0.85, "Исполнение плана")
-    s = SheetWriter(wb, "Исполнение плана", "Исполнение плана мероприятий", district, period, [8, 60, 34, 14, 16, 14, 50])
-    s.header(["№ п/п", "Мероприятие", "Исполнитель", "Период", "Состояние", "Значение индикатора", "Что сделано"])
+    s = SheetWriter(wb, "Исполнение плана", "Исполнение плана мероприятий", district, period, [8, 60, 34, 14, 16, 14, 50],
+                    ["№ п/п", "Мероприятие", "Исполнитель", "Период", "Состояние", "Значение индикатора", "Что сделано"])
     if result.plan.empty:
         s.empty()
     for r in result.plan.itertuples():
@@ -275,8 +311,8 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     s.finish(position, name)
 
     step(0.92, "Сдача отчётов и качество данных")
-    s = SheetWriter(wb, "Сдача отчётов", "Участники, не сдавшие отчёт в срок (до 10 числа)", district, period, [44, 18, 20, 16])
-    s.header(["Участник", "Месяц", "Состояние", "Подан"])
+    s = SheetWriter(wb, "Сдача отчётов", "Участники, не сдавшие отчёт в срок (до 10 числа)", district, period, [44, 18, 20, 16],
+                    ["Участник", "Месяц", "Состояние", "Подан"])
     late = result.filing[result.filing.status.isin(["late", "missing", "returned"])]
     if late.empty:
         s.text("Все отчёты сданы в срок.")
@@ -285,8 +321,8 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
                 fmt.date_ru(r.filed_on) if r.filed_on else ""])
     s.finish(position, name)
 
-    s = SheetWriter(wb, "Качество данных", "Замечания к данным, не устранённые на дату выгрузки", district, period, [34, 28, 14, 30, 60])
-    s.header(["Участник", "Поселение", "Месяц", "Поле", "Что не так"])
+    s = SheetWriter(wb, "Качество данных", "Замечания к данным, не устранённые на дату выгрузки", district, period, [34, 28, 14, 30, 60],
+                    ["Участник", "Поселение", "Месяц", "Поле", "Что не так"])
     if result.quality.empty:
         s.text("Замечаний нет.")
     for r in result.quality.itertuples():
@@ -305,8 +341,8 @@ def _who_and_what(filters: Filters) -> tuple:
     return (filters.settlements, filters.utilities, filters.kinds, filters.groups, filters.resources)
 
 
-def _settlement_line(label: str, part: pd.DataFrame, months: list[str]) -> list:
-    totals = metrics.monthly_totals(part).set_index("month")
+def _settlement_line(label: str, totals: pd.DataFrame, months: list[str]) -> list:
+    totals = totals.set_index("month")
     within = totals[totals.index.isin(months)]
     accrued, paid = within.accrued.sum(), within.paid.sum()
     return [label, totals.debt_start.get(months[0]), accrued, paid, metrics.collection_pct(paid, accrued),
@@ -318,11 +354,9 @@ def _aging_line(label: str, part: pd.DataFrame, month: str) -> list:
     return [label, *amounts, sum(amounts), metrics.share_older_than_12(part, month)]
 
 
-def _claims_line(label: str, claims: pd.DataFrame, monthly: pd.DataFrame, months: list[str]) -> list:
-    f = metrics.claims_funnel(claims, monthly, months)
-    c = f["stages"].set_index("stage")["count"]
-    return [label, c["debtors_over_threshold"], c["notices_sent"], c["court_applications"], f["applications_sum"],
-            c["court_decisions"], f["decisions_sum"], c["writs_sent"], f["writs_sum"], f["applications_per_debtor"], f["writs_per_decision"]]
+def _claims_row(label: str, r) -> list:
+    return [label, r.debtors_over_threshold, r.notices_sent, r.court_applications, r.court_applications_sum, r.court_decisions,
+            r.court_decisions_sum, r.writs_sent, r.writs_sent_sum, r.applications_per_debtor, r.writs_per_decision]
 
 
 def checksum(data: bytes) -> str:

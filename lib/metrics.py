@@ -38,14 +38,24 @@ def closing_debt(debt_start, accrued, paid, written_off=0.0):
 MONTHLY_SUMS = ["debt_start", "accrued", "paid", "recovered_enforcement", "overdue", "written_off"]
 
 
-def monthly_totals(monthly: pd.DataFrame) -> pd.DataFrame:
-    """Per month: the sums of the report columns and the debt at the end of the month."""
+def totals_by(monthly: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per ``by`` × month: the sums of the report columns and the debt at the end of the month.
+
+    ``monthly_totals`` is this with no grouping; the export uses it per organisation, settlement
+    and consumer group in one pass, so its figures are the dashboard's arithmetic exactly.
+    """
+    keys = [*by, "month"]
     if monthly.empty:
-        return pd.DataFrame(columns=["month", *MONTHLY_SUMS, "debt_end"])
-    totals = monthly.groupby("month", sort=True)[MONTHLY_SUMS].sum(min_count=1).reset_index()
+        return pd.DataFrame(columns=[*keys, *MONTHLY_SUMS, "debt_end"])
+    totals = monthly.groupby(keys, sort=True, observed=True)[MONTHLY_SUMS].sum(min_count=1).reset_index()
     totals["written_off"] = totals["written_off"].fillna(0.0)
     totals["debt_end"] = closing_debt(totals.debt_start, totals.accrued, totals.paid, totals.written_off)
     return totals
+
+
+def monthly_totals(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Per month: the sums of the report columns and the debt at the end of the month."""
+    return totals_by(monthly, [])
 
 
 def _months_between(first: str, last: str) -> int:
@@ -183,22 +193,32 @@ FUNNEL = (
 )
 
 
+CLAIM_SUMS = ("court_applications_sum", "court_decisions_sum", "writs_sent_sum")
+
+
+def claims_by(claims: pd.DataFrame, months: list[str], by: list[str]) -> pd.DataFrame:
+    """Funnel counts and sums per ``by`` (e.g. per organisation) over the months, with the ratios of seed 001."""
+    part = claims[claims.month.isin(months)]
+    fields = [k for k, _ in FUNNEL] + list(CLAIM_SUMS)
+    g = part.groupby(by)[fields].sum().astype("float64") if by else part[fields].sum().astype("float64").to_frame().T
+    g["applications_per_debtor"] = g.court_applications / g.debtors_over_threshold.where(g.debtors_over_threshold > 0)
+    g["writs_per_decision"] = g.writs_sent / g.court_decisions.where(g.court_decisions > 0)
+    return g
+
+
 def claims_funnel(claims: pd.DataFrame, monthly: pd.DataFrame, months: list[str]) -> dict:
     """The funnel of seed 001 over the chosen months, with its ratios; recovered money from the reports."""
-    part = claims[claims.month.isin(months)]
+    total = claims_by(claims, months, []).iloc[0]
     stages = pd.DataFrame({"stage": [k for k, _ in FUNNEL], "label": [t for _, t in FUNNEL],
-                           "count": [float(part[k].sum()) for k, _ in FUNNEL]})
-    recovered = float(monthly[monthly.month.isin(months)].recovered_enforcement.sum())
-    debtors = float(part.debtors_over_threshold.sum())
-    decisions = float(part.court_decisions.sum())
+                           "count": [float(total[k]) for k, _ in FUNNEL]})
     return {
         "stages": stages,
-        "recovered": recovered,
-        "applications_per_debtor": float(part.court_applications.sum()) / debtors if debtors else np.nan,
-        "writs_per_decision": float(part.writs_sent.sum()) / decisions if decisions else np.nan,
-        "applications_sum": float(part.court_applications_sum.sum()),
-        "decisions_sum": float(part.court_decisions_sum.sum()),
-        "writs_sum": float(part.writs_sent_sum.sum()),
+        "recovered": float(monthly[monthly.month.isin(months)].recovered_enforcement.sum()),
+        "applications_per_debtor": float(total.applications_per_debtor),
+        "writs_per_decision": float(total.writs_per_decision),
+        "applications_sum": float(total.court_applications_sum),
+        "decisions_sum": float(total.court_decisions_sum),
+        "writs_sum": float(total.writs_sent_sum),
     }
 
 

@@ -52,28 +52,15 @@ def from_template(template: dict, plan_id: str, year: int) -> list[dict]:
 def copy_plan(snapshot, source_plan: str, plan_id: str) -> list[dict]:
     """A new plan as a copy of an existing one (the usual way to start next year's plan)."""
     plan = snapshot.current("plan")
+    chosen = plan[(plan.plan_id == source_plan) & (plan.retired.fillna(False) == False)]  # noqa: E712 - nullable
     rows = []
-    fields = [c.key for c in snapshot.schema["plan"].data_columns]
-    for m in plan[(plan.plan_id == source_plan) & (plan.retired.fillna(False) == False)].to_dict("records"):  # noqa: E712
-        row = {k: (None if not isinstance(m[k], (str, bool, int, float)) or m[k] != m[k] else m[k]) for k in fields}
-        row["due_date"] = m["due_date"].date() if hasattr(m["due_date"], "date") and m["due_date"] == m["due_date"] else None
-        code = m["measure_id"].split("-", 1)[1] if "-" in m["measure_id"] else m["measure_id"]
-        row.update(measure_id=f"{plan_id}-{code}", plan_id=plan_id, retired=False)
-        rows.append(row)
+    for measure_id in chosen.measure_id:
+        row = snapshot.record("plan", measure_id=measure_id)
+        code = measure_id.split("-", 1)[1] if "-" in measure_id else measure_id
+        rows.append({**row, "measure_id": f"{plan_id}-{code}", "plan_id": plan_id, "retired": False})
     return rows
 
 
 def measure_record(snapshot, measure_id: str) -> dict:
     """The current version of a measure as an editable record."""
-    plan = snapshot.current("plan")
-    m = plan[plan.measure_id == measure_id].iloc[0].to_dict()
-    fields = [c.key for c in snapshot.schema["plan"].data_columns]
-    row = {}
-    for k in fields:
-        v = m.get(k)
-        if hasattr(v, "date") and v == v:
-            v = v.date()
-        elif v is None or (isinstance(v, float) and v != v) or v is __import__("pandas").NA:
-            v = None
-        row[k] = v
-    return row
+    return snapshot.record("plan", measure_id=measure_id)

@@ -60,8 +60,7 @@ with users_tab:
         active = st.toggle("Может входить", value=row["active"] is not False, key="edit_active")
         new_password = st.text_input("Новый пароль (оставьте пустым, чтобы не менять)", type="password", key="edit_password")
         if st.form_submit_button("Сохранить"):
-            record = {c.key: row.get(c.key) for c in schema["users"].data_columns}
-            record["active"] = active
+            record = {**snap.record("users", login=chosen), "active": active}
             try:
                 if new_password:
                     record["password_hash"] = hash_password(new_password)

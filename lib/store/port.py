@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from lib.frames import CellProblem, current_versions, empty_frame
+from lib.frames import CellProblem, current_versions, empty_frame, frame_records
 from lib.parsing import ParseError, parse_value
 from lib.schema import Schema, Table
 from lib.schema import schema as project_schema
@@ -94,6 +94,13 @@ class Snapshot:
         for k in table.record_key:
             mask &= frame[k] == key[k]
         return frame[mask.fillna(False)].reset_index(drop=True)
+
+    def record(self, tab: str, **key) -> dict:
+        """The current version of one record as plain values (dates, ints, None), ready to edit and save again."""
+        latest = self.history(tab, **key).tail(1)
+        if latest.empty:
+            raise KeyError(f"{tab}: записи {key} нет")
+        return frame_records(self.schema[tab], latest, with_system=False)[0]
 
     def counts(self) -> dict[str, tuple[int, int]]:
         """tab -> (records, rows including earlier versions)."""
