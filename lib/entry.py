@@ -368,3 +368,26 @@ def territory_debt(snapshot: Snapshot, settlement_id: str, month: str) -> pd.Dat
     """A settlement's read-only view: what every utility reported for its territory that month."""
     reports = snapshot.current("monthly_reports")
     return reports[(reports.settlement_id == settlement_id) & (reports.month == month)]
+
+
+def month_history(snapshot: Snapshot, participant_id: str, month: str) -> pd.DataFrame:
+    """Every save of this participant's month, oldest first: when, who, which forms, what changed."""
+    tabs = ("monthly_reports", "debt_structure", "claims_work")
+    parts = []
+    for tab in tabs:
+        rows = snapshot.all_versions(tab)
+        rows = rows[(rows.participant_id == participant_id) & (rows.month == month)]
+        parts.append(rows[["save_id", "saved_at", "saved_by"]].assign(form=snapshot.schema[tab].title))
+    saves = pd.concat(parts, ignore_index=True)
+    if saves.empty:
+        return pd.DataFrame(columns=["Когда", "Кто", "Формы", "Изменения"])
+    audit = snapshot.all_versions("audit")
+    audit = audit[audit.save_id.isin(set(saves.save_id)) & (audit.entity.isin(tabs))]
+    changes = audit.groupby("save_id")["changes"].apply(lambda c: " | ".join(x for x in c if isinstance(x, str)))
+    grouped = saves.groupby("save_id", sort=False).agg(saved_at=("saved_at", "min"), saved_by=("saved_by", "first"),
+                                                       forms=("form", lambda f: ", ".join(dict.fromkeys(f))))
+    grouped = grouped.sort_values("saved_at")
+    return pd.DataFrame({
+        "Когда": [fmt.moment_ru(t) for t in grouped.saved_at], "Кто": grouped.saved_by.tolist(), "Формы": grouped.forms.tolist(),
+        "Изменения": [changes.get(sid, "") for sid in grouped.index],
+    })

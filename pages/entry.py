@@ -50,6 +50,9 @@ if me["kind"] == "utility":
         checked = entry.check_monthly(snap, pid, month, monthly, today, settings)
         ui_entry.show_findings(checked)
         ui_entry.save_button("Сохранить отчёт", "save_monthly", user, "monthly_reports", checked, snap, locked)
+        history = entry.month_history(snap, pid, month)
+        with st.expander(f"История месяца: сохранений {len(history)}", icon=":material/history:"):
+            st.dataframe(history, hide_index=True, width="stretch")
     with tabs[1]:
         st.caption("Просроченная задолженность по ресурсам и срокам. Сумма по срокам по всем ресурсам должна быть равна "
                    "просроченной задолженности строки ежемесячного отчёта (±0,5 тыс. руб.).")

@@ -190,3 +190,16 @@ def test_a_formula_in_an_uploaded_cell_is_named_by_sheet_row_and_column(store):
 def test_missing_data_in_a_locked_or_other_context_names_the_field():
     checked = entry.Checked([], [entry.Finding("Ежемесячный отчёт", "МО «Поселок Витим», население", "Оплачено", "x")], [])
     assert str(entry.EntryRejected(checked.errors)).endswith("МО «Поселок Витим», население, «Оплачено»: x")
+
+
+def test_the_history_of_a_month_shows_every_save_with_its_changes(store):
+    snap = store.read_all()
+    demo_history = entry.month_history(snap, "lpzhkh", "2024-05")
+    assert len(demo_history) == 2 and demo_history["Кто"].tolist() == ["lpzhkh@lensk.demo"] * 2  # filed, then corrected
+    form = valid_monthly(snap)
+    entry.save_checked(store, VES, "monthly_reports", entry.check_monthly(snap, "ves", MONTH, form, TODAY, settings(snap)), snap)
+    snap = store.read_all()
+    form.loc[0, "paid"] = 900.0
+    entry.save_checked(store, VES, "monthly_reports", entry.check_monthly(snap, "ves", MONTH, form, TODAY, settings(snap)), snap)
+    history = entry.month_history(store.read_all(), "ves", MONTH)
+    assert len(history) == 2 and "Оплачено: 950,500 → 900,000" in history["Изменения"].iloc[1]
