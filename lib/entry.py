@@ -16,7 +16,7 @@ from lib.metrics import closing_debt
 from lib.parsing import ParseError, parse_value
 from lib.periods import closed_quarters, lock_message, open_return, quarter_label, quarter_of, shift_month
 from lib.rules import Finding, check_month, monthly_errors, monthly_warnings, structure_errors
-from lib.store.port import Snapshot, Store, StoreError
+from lib.store.port import Snapshot, Store, StoreError, not_saved
 
 YAKUTSK = dt.timezone(dt.timedelta(hours=9))
 STATUS_LABELS = {
@@ -38,9 +38,7 @@ class EntryRejected(StoreError):
 
     def __init__(self, findings: list[Finding]):
         self.findings = findings
-        shown = "; ".join(str(f) for f in findings[:5])
-        more = f" и ещё {len(findings) - 5}" if len(findings) > 5 else ""
-        super().__init__(f"Не сохранено, исправьте: {shown}{more}")
+        super().__init__(not_saved(findings))
 
 
 # ---- months -----------------------------------------------------------------

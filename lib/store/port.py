@@ -47,12 +47,17 @@ class FieldProblem:
         return f"«{self.tab}», запись {self.index}, поле «{self.column}»: {self.reason}"
 
 
+def not_saved(problems: list, shown: int = 5) -> str:
+    """«Не сохранено, исправьте: …» with the first few problems and how many more there are."""
+    lines = "; ".join(str(p) for p in problems[:shown])
+    more = f" и ещё {len(problems) - shown}" if len(problems) > shown else ""
+    return f"Не сохранено, исправьте: {lines}{more}"
+
+
 class ValidationError(StoreError):
     def __init__(self, problems: list[FieldProblem]):
         self.problems = problems
-        lines = "; ".join(str(p) for p in problems[:5])
-        more = f" и ещё {len(problems) - 5}" if len(problems) > 5 else ""
-        super().__init__(f"Не сохранено, исправьте: {lines}{more}")
+        super().__init__(not_saved(problems))
 
 
 @dataclass(frozen=True)
