@@ -42,8 +42,8 @@ with tab_meetings:
             c1, c2 = st.columns(2)
             number = c1.text_input("Номер протокола")
             date = c2.date_input("Дата", value=today(), format="DD.MM.YYYY")
-            present = st.multiselect("Присутствовали лично", members.member_id.tolist(), format_func=member_label.get)
-            represented = st.multiselect("Направили представителя", members.member_id.tolist(), format_func=member_label.get)
+            present = st.multiselect("Присутствовали лично", members.member_id.tolist(), format_func=member_label.get, placeholder="выберите…")
+            represented = st.multiselect("Направили представителя", members.member_id.tolist(), format_func=member_label.get, placeholder="выберите…")
             agenda = st.text_area("Повестка")
             if st.form_submit_button("Сохранить заседание", type="primary"):
                 ui.submit(user, {"meetings": [{"meeting_id": f"meet-{date.isoformat()}", "number": number or None, "date": date,

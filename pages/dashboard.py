@@ -26,15 +26,15 @@ with st.expander("Фильтры", expanded=False, icon=":material/filter_alt:")
     period = c1.select_slider("Период", months, value=(months[max(0, len(months) - 12)], months[-1]),
                               format_func=fmt.month_label, key="dash_period")
     utilities = participants[participants.kind == "utility"].id.tolist()
-    chosen_utilities = c2.multiselect("Организации ЖКК", utilities, format_func=names.get, key="dash_utilities")
+    chosen_utilities = c2.multiselect("Организации ЖКК", utilities, format_func=names.get, key="dash_utilities", placeholder="все")
     settlements = participants[participants.kind == "settlement"].id.tolist()
-    chosen_settlements = c3.multiselect("Поселения", settlements, format_func=names.get, key="dash_settlements")
+    chosen_settlements = c3.multiselect("Поселения", settlements, format_func=names.get, key="dash_settlements", placeholder="все")
     groups = snap.schema["monthly_reports"].column("consumer_group").labels
     resources = snap.schema["debt_structure"].column("resource").labels
     kinds = snap.schema["participants"].column("kind").labels
-    chosen_groups = c1.multiselect("Группа потребителей", list(groups), format_func=groups.get, key="dash_groups")
-    chosen_resources = c2.multiselect("Ресурс", list(resources), format_func=resources.get, key="dash_resources")
-    chosen_kinds = c3.multiselect("Вид участника (для плана)", list(kinds), format_func=kinds.get, key="dash_kinds")
+    chosen_groups = c1.multiselect("Группа потребителей", list(groups), format_func=groups.get, key="dash_groups", placeholder="все")
+    chosen_resources = c2.multiselect("Ресурс", list(resources), format_func=resources.get, key="dash_resources", placeholder="все")
+    chosen_kinds = c3.multiselect("Вид участника (для плана)", list(kinds), format_func=kinds.get, key="dash_kinds", placeholder="все")
 drill = st.selectbox("Подробно по организации", [None, *utilities], format_func=lambda p: "все организации" if p is None else names[p],
                      key="dash_drill")
 filters = Filters(period[0], period[1], tuple(chosen_settlements), (drill,) if drill else tuple(chosen_utilities),

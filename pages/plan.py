@@ -72,7 +72,7 @@ if user.role == "coordinator":
             measure = st.text_area("Мероприятие")
             executor = st.text_input("Исполнитель")
             kinds = snap.schema["participants"].column("kind").labels
-            executor_kinds = st.multiselect("Кто отчитывается", list(kinds), format_func=kinds.get, default=["utility"])
+            executor_kinds = st.multiselect("Кто отчитывается", list(kinds), format_func=kinds.get, default=["utility"], placeholder="выберите…")
             deadline = st.text_input("Сроки исполнения", placeholder="например, ежемесячно до 05 числа")
             report = st.text_input("Срок предоставления отчёта", value="Ежеквартально")
             result = st.text_input("Результат")
