@@ -55,9 +55,9 @@ def one(scale: str, path: Path, monthly_rows: int) -> dict:
     os.environ["DEBT_STORE"] = f"sqlite:///{tmp / 'bench.sqlite'}"
     from streamlit.testing.v1 import AppTest
 
-    from lib import ui_entry
+    from lib import ui
 
-    ui_entry.today = lambda: TODAY
+    ui.today = lambda: TODAY
     app = str(Path(__file__).resolve().parent.parent / "app.py")
     at = AppTest.from_file(app, default_timeout=600)
     at.session_state["user_login"] = "bench@x"

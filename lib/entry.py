@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from lib import access, fmt
-from lib.domain import BUCKETS, MONEY_FIELDS
+from lib.domain import BUCKETS, MONEY_FIELDS, group_labels
 from lib.metrics import closing_debt
 from lib.parsing import ParseError, parse_value
 from lib.periods import closed_quarters, lock_message, open_return, quarter_label, quarter_of, shift_month
@@ -207,7 +207,7 @@ def claims_form(snapshot: Snapshot, participant_id: str, month: str) -> dict:
 
 def _row_label(snapshot: Snapshot):
     who = names(snapshot)
-    groups = snapshot.schema["monthly_reports"].column("consumer_group").labels
+    groups = group_labels()
 
     def label(settlement, group=None):
         if group is None:  # called with a row

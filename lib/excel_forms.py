@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 
 from lib import fmt
-from lib.domain import BUCKET_LABELS, BUCKETS, MONEY_FIELDS
+from lib.domain import BUCKET_LABELS, BUCKETS, MONEY_FIELDS, group_labels, resource_labels
 from lib.entry import CLAIMS_FIELDS, claims_form, monthly_form, names, structure_form
 from lib.parsing import ParseError, parse_value
 from lib.store.port import Snapshot, StoreError
@@ -91,6 +91,13 @@ def _text(ws, row: int, col: int, value) -> None:
     cell.data_type = "s"  # never a formula, whatever the text
 
 
+def _line_keys(ws, row: int, r: dict, settlement_names: dict, groups: dict) -> None:
+    """The locked key cells of a form row: settlement name and code, consumer group."""
+    _text(ws, row, 1, settlement_names.get(r["settlement_id"], r["settlement_id"]))
+    _text(ws, row, 2, r["settlement_id"])
+    _text(ws, row, 3, groups[r["consumer_group"]])
+
+
 def _input(ws, row: int, col: int, value) -> None:
     cell = ws.cell(row, col, None if value is None or (isinstance(value, float) and np.isnan(value)) else value)
     cell.protection = Protection(locked=False)
@@ -102,8 +109,8 @@ def build_workbook(snapshot: Snapshot, participant_id: str, month: str) -> bytes
     """The month's forms, pre-filled (debt at start from last month's closing), headers locked."""
     who = names(snapshot).get(participant_id, participant_id)
     settlement_names = names(snapshot)
-    groups = snapshot.schema["monthly_reports"].column("consumer_group").labels
-    resources = snapshot.schema["debt_structure"].column("resource").labels
+    groups = group_labels()
+    resources = resource_labels()
     wb = Workbook()
 
     ws = wb.active
@@ -112,9 +119,7 @@ def build_workbook(snapshot: Snapshot, participant_id: str, month: str) -> bytes
     _header(ws, ["Поселение", "Код поселения", "Группа потребителей", *[t for _, t in _monthly_columns(snapshot)]])
     for i, r in enumerate(monthly_form(snapshot, participant_id, month).to_dict("records")):
         row = HEADER_ROW + 1 + i
-        _text(ws, row, 1, settlement_names.get(r["settlement_id"], r["settlement_id"]))
-        _text(ws, row, 2, r["settlement_id"])
-        _text(ws, row, 3, groups[r["consumer_group"]])
+        _line_keys(ws, row, r, settlement_names, groups)
         for j, k in enumerate(MONEY_FIELDS, start=4):
             _input(ws, row, j, r[k])
     ws.protection.sheet = True
@@ -124,9 +129,7 @@ def build_workbook(snapshot: Snapshot, participant_id: str, month: str) -> bytes
     _header(ws, ["Поселение", "Код поселения", "Группа потребителей", "Ресурс", *[f"Просрочка {BUCKET_LABELS[b]}" for b in BUCKETS]])
     for i, r in enumerate(structure_form(snapshot, participant_id, month).to_dict("records")):
         row = HEADER_ROW + 1 + i
-        _text(ws, row, 1, settlement_names.get(r["settlement_id"], r["settlement_id"]))
-        _text(ws, row, 2, r["settlement_id"])
-        _text(ws, row, 3, groups[r["consumer_group"]])
+        _line_keys(ws, row, r, settlement_names, groups)
         _text(ws, row, 4, resources[r["resource"]])
         for j, b in enumerate(BUCKETS, start=5):
             _input(ws, row, j, r[b])

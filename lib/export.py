@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from lib import fmt, metrics
 from lib.dashboard import Filters, execute, select
-from lib.domain import BUCKET_LABELS, BUCKETS
+from lib.domain import BUCKET_LABELS, BUCKETS, resource_labels
 from lib.filing import STATUS_LABELS as FILING_LABELS
 from lib.periods import months_range, quarter_label, quarter_months
 from lib.plan_rules import STATUS_LABELS as PLAN_LABELS
@@ -271,7 +271,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     s.finish(position, name)
 
     step(0.65, "По ресурсам")
-    resources = snapshot.schema["debt_structure"].column("resource").labels
+    resources = resource_labels()
     s = SheetWriter(wb, "По ресурсам", f"Просроченная задолженность по ресурсам на конец {fmt.month_label(last)}",
                     district, period, [40, 18, 12],
                     ["Ресурс", "Просроченная задолженность", "Доля, %"])

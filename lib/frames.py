@@ -28,7 +28,6 @@ DTYPES = {
     "date": "datetime64[s]",
     "bool": "boolean",
 }
-DERIVED = ("row", "version")  # added on read, never stored
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,10 @@ import datetime as dt
 
 import pandas as pd
 
-from lib.periods import quarter_months, shift_month
 from lib.schedule import report_due, report_frequency, report_periods, rule_of
 
 STATUS_LABELS = {"done": "выполнено", "in_progress": "выполняется", "not_done": "не выполнено",
                  "not_required": "не требуется", "overdue": "просрочено", "pending": "срок не наступил"}
-REPORT_DAY = 10  # quarterly reports on the plan: by the 10th of the month after the quarter
-
-
-def quarter_report_due(quarter: str) -> dt.date:
-    nxt = shift_month(quarter_months(quarter)[-1], 1)
-    return dt.date(int(nxt[:4]), int(nxt[5:7]), REPORT_DAY)
-
-
 def executors(snapshot, measure: dict) -> list[str]:
     """Participants of the kinds the measure names (e.g. every utility), active ones only."""
     pairs = _executor_pairs(snapshot, pd.DataFrame([measure]))

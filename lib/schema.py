@@ -32,7 +32,6 @@ TYPES = frozenset(
         "bool",  # да / нет
     }
 )
-NUMERIC_TYPES = frozenset({"integer", "number", "money", "percent"})
 MONEY_DECIMALS = 3
 
 

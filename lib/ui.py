@@ -6,6 +6,8 @@ a few lines of layout; nothing here computes a figure or decides a permission.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from lib import config as cfg
@@ -17,6 +19,11 @@ from lib.store.factory import shared_store
 from lib.store.port import Snapshot, Store, StoreError
 
 SESSION_USER = "user_login"
+
+
+def today() -> dt.date:
+    """The date the pages reason with (a function, so tests can fix it)."""
+    return dt.date.today()
 
 
 def secrets_mapping() -> dict:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
 from lib import entry, fmt, ui
 from lib.access import User
-from lib.domain import BUCKET_LABELS, BUCKETS, MONEY_FIELDS
+from lib.domain import BUCKET_LABELS, BUCKETS, MONEY_FIELDS, group_labels, resource_labels
 from lib.metrics import collection_pct
 from lib.store.port import StoreError
 
@@ -47,7 +45,7 @@ def save_button(label: str, key: str, user: User, tab: str, checked: entry.Check
 
 def labelled(frame: pd.DataFrame, snap) -> pd.DataFrame:
     who = entry.names(snap)
-    groups = snap.schema["monthly_reports"].column("consumer_group").labels
+    groups = group_labels()
     out = frame.copy()
     out.insert(0, "Поселение", [who.get(s, s) for s in frame.settlement_id])
     out.insert(1, "Группа", [groups[g] for g in frame.consumer_group])
@@ -86,7 +84,7 @@ def comparison(snap, pid: str, month: str, form: pd.DataFrame) -> pd.DataFrame:
 
 
 def structure_editor(snap, pid: str, month: str, locked: bool) -> pd.DataFrame:
-    resources = snap.schema["debt_structure"].column("resource").labels
+    resources = resource_labels()
     base = labelled(entry.structure_form(snap, pid, month), snap)
     base.insert(2, "Ресурс", [resources[r] for r in base.resource])
     config = {b: st.column_config.NumberColumn(BUCKET_LABELS[b], **MONEY) for b in BUCKETS}
@@ -112,13 +110,9 @@ def claims_inputs(snap, pid: str, month: str, locked: bool) -> dict:
     return values
 
 
-def today() -> dt.date:
-    return dt.date.today()
-
-
 def territory_table(snap, territory: pd.DataFrame) -> pd.DataFrame:
     who = entry.names(snap)
-    groups = snap.schema["monthly_reports"].column("consumer_group").labels
+    groups = group_labels()
     return pd.DataFrame({
         "Организация": [who.get(p, p) for p in territory.participant_id],
         "Группа": [groups[g] for g in territory.consumer_group],

@@ -8,7 +8,6 @@ import streamlit as st
 from lib import commission, fmt, meeting_pack, ui
 from lib.entry import names as participant_names
 from lib.settings import read_settings
-from lib.ui_entry import today
 
 user = ui.require_user()
 snap = ui.snapshot()
@@ -41,7 +40,7 @@ with tab_meetings:
             st.subheader("Записать заседание")
             c1, c2 = st.columns(2)
             number = c1.text_input("Номер протокола")
-            date = c2.date_input("Дата", value=today(), format="DD.MM.YYYY")
+            date = c2.date_input("Дата", value=ui.today(), format="DD.MM.YYYY")
             present = st.multiselect("Присутствовали лично", members.member_id.tolist(), format_func=member_label.get, placeholder="выберите…")
             represented = st.multiselect("Направили представителя", members.member_id.tolist(), format_func=member_label.get, placeholder="выберите…")
             agenda = st.text_area("Повестка")
@@ -50,7 +49,7 @@ with tab_meetings:
                                                "present": ";".join(present) or None, "represented": ";".join(represented) or None,
                                                "agenda": agenda or None}]}, action="запись заседания", success="Заседание записано.")
 
-decisions = commission.decisions(snap, today())
+decisions = commission.decisions(snap, ui.today())
 statuses = snap.schema["decisions"].column("status").labels
 with tab_decisions:
     overdue = decisions[decisions.overdue]
@@ -74,14 +73,14 @@ with tab_decisions:
                                    format_func=lambda m: f"№ {by_id.number[m]} от {fmt.date_ru(by_id.date[m])}")
             text = st.text_area("Текст решения")
             responsible = st.selectbox("Ответственный", list(names), format_func=names.get)
-            due = st.date_input("Срок", value=today() + dt.timedelta(days=30), format="DD.MM.YYYY")
+            due = st.date_input("Срок", value=ui.today() + dt.timedelta(days=30), format="DD.MM.YYYY")
             if st.form_submit_button("Сохранить решение", type="primary"):
                 ui.submit(user, {"decisions": [{"decision_id": f"dec-{meeting}-{len(decisions) + 1}", "meeting_id": meeting, "text": text,
                                                 "responsible_id": responsible, "due_date": due, "status": "open"}]},
                           action="решение комиссии", success="Решение записано.")
 
 with tab_pack:
-    meeting_date = st.date_input("Дата заседания", value=today(), format="DD.MM.YYYY", key="pack_date")
+    meeting_date = st.date_input("Дата заседания", value=ui.today(), format="DD.MM.YYYY", key="pack_date")
     pack = meeting_pack.build(snap, meeting_date, settings)
     district = settings["district_name"]
     st.markdown(f"**{meeting_pack.title(pack, district)}** — данные за {fmt.month_label(pack.month)}.")

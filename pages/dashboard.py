@@ -5,9 +5,9 @@ import streamlit as st
 from lib import charts, fmt, ui
 from lib import dashboard_views as views
 from lib.dashboard import Filters, execute
+from lib.domain import group_labels, resource_labels
 from lib.entry import names as participant_names
 from lib.settings import read_settings
-from lib.ui_entry import today
 from lib.xlsx_tables import table_xlsx
 
 ui.require_user()
@@ -29,8 +29,8 @@ with st.expander("Фильтры", expanded=False, icon=":material/filter_alt:")
     chosen_utilities = c2.multiselect("Организации ЖКК", utilities, format_func=names.get, key="dash_utilities", placeholder="все")
     settlements = participants[participants.kind == "settlement"].id.tolist()
     chosen_settlements = c3.multiselect("Поселения", settlements, format_func=names.get, key="dash_settlements", placeholder="все")
-    groups = snap.schema["monthly_reports"].column("consumer_group").labels
-    resources = snap.schema["debt_structure"].column("resource").labels
+    groups = group_labels()
+    resources = resource_labels()
     kinds = snap.schema["participants"].column("kind").labels
     chosen_groups = c1.multiselect("Группа потребителей", list(groups), format_func=groups.get, key="dash_groups", placeholder="все")
     chosen_resources = c2.multiselect("Ресурс", list(resources), format_func=resources.get, key="dash_resources", placeholder="все")
@@ -39,7 +39,7 @@ drill = st.selectbox("Подробно по организации", [None, *uti
                      key="dash_drill")
 filters = Filters(period[0], period[1], tuple(chosen_settlements), (drill,) if drill else tuple(chosen_utilities),
                   tuple(chosen_kinds), tuple(chosen_groups), tuple(chosen_resources))
-result = execute(snap, filters, settings, today())
+result = execute(snap, filters, settings, ui.today())
 
 st.caption(views.tiles_caption(result))
 columns = st.columns(4)

@@ -22,7 +22,7 @@ else:
     st.error("Члены комиссии только просматривают данные: откройте «Обзор» или «Данные и история».")
     st.stop()
 me = entry.participant(snap, pid)
-today = ui_entry.today()
+today = ui.today()
 months = entry.selectable_months(today, settings)
 st.title(f"Ввод данных — {me['name']}")
 month = st.selectbox("Отчётный месяц", months, format_func=fmt.month_label, key=f"entry_month-{pid}")

@@ -5,7 +5,6 @@ import streamlit as st
 from lib import export, fmt, ui
 from lib.periods import closed_quarters, quarter_label, quarter_of
 from lib.settings import read_settings
-from lib.ui_entry import today
 
 user = ui.require_user()
 if user.role != "coordinator":
@@ -15,7 +14,7 @@ snap = ui.snapshot()
 settings = read_settings(snap)
 st.title("Выгрузка в министерство")
 months = sorted(set(snap.current("monthly_reports").month.dropna()))
-quarters = sorted({quarter_of(m) for m in months}, reverse=True) or [quarter_of(today().strftime("%Y-%m"))]
+quarters = sorted({quarter_of(m) for m in months}, reverse=True) or [quarter_of(ui.today().strftime("%Y-%m"))]
 years = sorted({int(q[:4]) for q in quarters}, reverse=True)
 
 c1, c2, c3 = st.columns(3)
@@ -32,7 +31,7 @@ st.caption(f"Листы: сводная форма (приложение 4, гр
 
 if st.button("Сформировать", type="primary", icon=":material/description:", key="export_build"):
     bar = st.progress(0.0, text="Начинаю…")
-    data = export.build(snap, period, settings, today(), progress=lambda f, text: bar.progress(f, text=text))
+    data = export.build(snap, period, settings, ui.today(), progress=lambda f, text: bar.progress(f, text=text))
     name = export.file_name(period, settings["district_name"])
     st.session_state["export_file"] = (period.key, name, data)  # kept across the rerun that follows the journal entry
     ui.submit(user, {"exports": [export.record(period, data, name)]}, action="выгрузка в министерство",
@@ -47,7 +46,7 @@ if ready and ready[0] == period.key:
     if period.quarter and period.key not in closed_quarters(snap):
         st.info(f"После отправки в министерство закройте {quarter_label(period.key)}: исполнители больше не смогут менять его данные.")
         if st.button(f"Закрыть {quarter_label(period.key)}", key="export_lock"):
-            ui.submit(user, {"locks": [{"quarter": period.key, "locked": True, "comment": f"Выгрузка в министерство {fmt.date_ru(today())}"}]},
+            ui.submit(user, {"locks": [{"quarter": period.key, "locked": True, "comment": f"Выгрузка в министерство {fmt.date_ru(ui.today())}"}]},
                       action="закрытие квартала", success=f"{quarter_label(period.key)} закрыт.")
 
 st.subheader("Журнал выгрузок")

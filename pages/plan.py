@@ -7,7 +7,6 @@ from lib import plan_views as views
 from lib.entry import names as participant_names
 from lib.periods import months_range
 from lib.plan_rules import execution_matrix, execution_summary
-from lib.ui_entry import today
 
 user = ui.require_user()
 snap = ui.snapshot()
@@ -26,11 +25,11 @@ if plan_id:
                  column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
 
     st.subheader("Исполнение")
-    months = months_range("2023-01", today().strftime("%Y-%m"))
+    months = months_range("2023-01", ui.today().strftime("%Y-%m"))
     reported = sorted(set(snap.current("monthly_reports").month.dropna())) or months
     first, last = st.select_slider("Период", months, value=(max(months[0], reported[-1][:4] + "-01"), min(months[-1], reported[-1])),
                                    format_func=fmt.month_label, key="plan_period")
-    matrix = execution_matrix(snap, months_range(first, last), today())
+    matrix = execution_matrix(snap, months_range(first, last), ui.today())
     matrix = matrix[matrix.measure_id.isin(plan.measure_id)]
     counts = execution_summary(matrix)
     cols = st.columns(len(counts))
@@ -96,7 +95,7 @@ if user.role == "coordinator":
                 elif new_id.strip() in plans:
                     st.error(f"План «{new_id.strip()}» уже есть.")
                 else:
-                    year = int(new_id.strip()[:4]) if new_id.strip()[:4].isdigit() else today().year
+                    year = int(new_id.strip()[:4]) if new_id.strip()[:4].isdigit() else ui.today().year
                     rows = plan_admin.copy_plan(snap, ref, new_id.strip()) if kind == "copy" else \
                         plan_admin.from_template(plan_admin.templates()[ref], new_id.strip(), year)
                     ui.submit(user, {"plan": rows}, action="создание плана", success=f"План «{new_id.strip()}» создан: мероприятий {len(rows)}.")

@@ -19,9 +19,9 @@ TODAY = dt.date(2026, 11, 22)
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    from lib import ui_entry
+    from lib import ui
 
-    monkeypatch.setattr(ui_entry, "today", lambda: TODAY)
+    monkeypatch.setattr(ui, "today", lambda: TODAY)
 
 
 def open_dashboard(login: str, **state) -> AppTest:

@@ -17,9 +17,9 @@ APP = str(PROJECT_ROOT / "app.py")
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    from lib import ui_entry
+    from lib import ui
 
-    monkeypatch.setattr(ui_entry, "today", lambda: dt.date(2026, 11, 22))
+    monkeypatch.setattr(ui, "today", lambda: dt.date(2026, 11, 22))
 
 
 def open_entry(login: str, edits: dict | None = None) -> AppTest:
@@ -120,22 +120,24 @@ def test_structure_and_claims_forms(demo_store_url):
     assert after.current("claims_work").query("participant_id == 'ves' and month == @MONTH").debtors_over_threshold.iloc[0] == 40
 
 
-def test_a_closed_month_cannot_be_edited_by_an_executor(demo_store_url):
+def open_month(login: str, month: str) -> AppTest:
+    """The entry page of an executor with a chosen month (the picker's state is kept per participant)."""
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = "lptes@lensk.demo"
-    at.session_state["entry_month-lptes"] = "2024-03"
+    at.session_state["user_login"] = login
+    at.session_state[f"entry_month-{login.split('@')[0]}"] = month
     at.run()
     at.switch_page("pages/entry.py").run()
+    return at
+
+
+def test_a_closed_month_cannot_be_edited_by_an_executor(demo_store_url):
+    at = open_month("lptes@lensk.demo", "2024-03")
     assert any("Статус месяца: закрыт" in e.value for e in at.error)
     assert at.button(key="save_monthly").disabled
 
 
 def test_a_returned_month_shows_the_reason(demo_store_url):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = "tsk@lensk.demo"
-    at.session_state["entry_month-tsk"] = "2024-11"
-    at.run()
-    at.switch_page("pages/entry.py").run()
+    at = open_month("tsk@lensk.demo", "2024-11")
     assert any("возвращён на доработку" in e.value and "Толонскому" in e.value for e in at.error)
 
 

@@ -16,9 +16,9 @@ TODAY = dt.date(2024, 12, 20)
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    from lib import ui_entry
+    from lib import ui
 
-    monkeypatch.setattr(ui_entry, "today", lambda: TODAY)
+    monkeypatch.setattr(ui, "today", lambda: TODAY)
 
 
 def open_page(login: str, page: str) -> AppTest:

@@ -85,11 +85,6 @@ def participants() -> list[dict]:
     return rows
 
 
-def demo_password(login: str) -> str:
-    """Demo accounts only (listed in the README): demo-<the part of the login before @>."""
-    return "demo-" + login.split("@")[0]
-
-
 @cache
 def _password_hashes() -> dict[str, str]:
     with open(HERE / "passwords.toml", "rb") as f:

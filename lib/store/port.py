@@ -25,8 +25,6 @@ from lib.parsing import ParseError, parse_value
 from lib.schema import Schema, Table
 from lib.schema import schema as project_schema
 
-SYSTEM_KEYS = ("saved_at", "saved_by", "save_id")
-
 
 class StoreError(Exception):
     """A storage failure whose message (Russian) can be shown to the user as is."""
