@@ -22,7 +22,7 @@ from lib import fmt
 from lib.frames import frame_records
 from lib.periods import closed_quarters, lock_message, quarter_of
 from lib.schema import Column, Table
-from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, ValidationError, prepare_records
+from lib.store.port import Conflict, SaveReceipt, Snapshot, Store, StoreError, ValidationError, prepare_records
 
 ROLE_LABELS = {"executor": "исполнитель", "commission": "член комиссии", "coordinator": "координатор"}
 MAX_AUDIT_TEXT = 20000
@@ -159,6 +159,28 @@ def check(user: User, table: Table, records: Sequence[Mapping], snapshot: Snapsh
                 raise Denied(lock_message(quarter_of(period), closed[quarter_of(period)]))
 
 
+# tab -> record key (values in record_key order) -> the save_id of the version an edit was based on,
+# or None when the record must not exist yet (a new id)
+Expect = Mapping[str, Mapping[tuple, str | None]]
+
+
+def check_expected(snapshot: Snapshot, expect: Expect) -> None:
+    """Raise ``Conflict`` unless every record is still at the version the edit was based on."""
+    for tab, wanted in expect.items():
+        table = snapshot.schema[tab]
+        current = _current_by_key(snapshot, table)
+        for key, base in wanted.items():
+            now = current.get(tuple(key))
+            shown_key = " · ".join(str(v) for v in key)
+            if base is None and now is not None:
+                raise Conflict(f"Запись «{shown_key}» в листе «{table.title}» уже есть: новая запись не создана, "
+                               "существующая не изменена.", tab=tab, key=tuple(key), current=now)
+            if base is not None and (now is None or now.get("save_id") != base):
+                who = f" ({now.get('saved_by')}, {fmt.moment_ru(now.get('saved_at'))})" if now else ""
+                raise Conflict(f"Запись «{shown_key}» в листе «{table.title}» изменена после того, как вы её открыли{who}: "
+                               "ваши изменения не записаны.", tab=tab, key=tuple(key), current=now)
+
+
 def write(
     store: Store,
     user: User,
@@ -166,13 +188,18 @@ def write(
     *,
     action: str | None = None,
     snapshot: Snapshot | None = None,
+    expect: Expect | None = None,
 ) -> SaveReceipt:
     """Check, then save ``changes`` and their audit rows in one atomic write.
 
-    Raises ``ValidationError`` (a field is wrong), ``Denied`` (not allowed) or a storage
-    error; in every case nothing is written and the caller still has what was typed.
+    The rules, ``expect`` and the audit's "old" values are evaluated on the snapshot the store
+    hands to ``Store.transact`` at the moment of writing, not on what a page read earlier
+    (``snapshot`` is accepted for callers that have one, and no longer decides anything).
+    Raises ``ValidationError`` (a field is wrong), ``Denied`` (not allowed), ``Conflict`` (the
+    record changed meanwhile, or a new id is taken) or a storage error; in every case nothing
+    is written and the caller still has what was typed.
     """
-    snapshot = snapshot if snapshot is not None else store.read_all()
+    del snapshot
     parsed, problems = {}, []
     for tab, records in changes.items():
         if not records:
@@ -184,23 +211,28 @@ def write(
         parsed[tab], problems = rows, problems + found
     if problems:
         raise ValidationError(problems)
-    audit = []
-    for tab, rows in parsed.items():
-        table = store.schema[tab]
-        check(user, table, rows, snapshot)
-        current = _current_by_key(snapshot, table)
-        for row in rows:
-            old = current.get(_key_of(table, row))
-            audit.append({
-                "event_id": uuid.uuid4().hex,
-                "entity": tab,
-                "record_key": key_text(table, row),
-                "action": action or ("создание" if old is None else "исправление"),
-                "changes": describe_change(table, old, row),
-            })
     if not parsed:
         raise ValueError("нечего сохранять")
-    return store.save({**parsed, "audit": audit}, user.login)
+
+    def build(fresh: Snapshot) -> dict[str, list[dict]]:
+        check_expected(fresh, expect or {})
+        audit = []
+        for tab, rows in parsed.items():
+            table = store.schema[tab]
+            check(user, table, rows, fresh)
+            current = _current_by_key(fresh, table)
+            for row in rows:
+                old = current.get(_key_of(table, row))
+                audit.append({
+                    "event_id": uuid.uuid4().hex,
+                    "entity": tab,
+                    "record_key": key_text(table, row),
+                    "action": action or ("создание" if old is None else "исправление"),
+                    "changes": describe_change(table, old, row),
+                })
+        return {**parsed, "audit": audit}
+
+    return store.transact(user.login, build)
 
 
 def audit_for(snapshot: Snapshot, tab: str, record: Mapping) -> pd.DataFrame:

@@ -182,3 +182,24 @@ def test_sqlite_reads_only_new_rows_yet_equals_a_full_read(tmp_path):
     load_demo(other, replace=True)  # another process resets the store: rows removed, sequence restarted
     same_as_fresh()
     assert len(app.read_all().current("participants")) == 27
+
+
+# ---- writes decided on the store's own state (Store.transact, access.write(expect=...)) ----------
+
+
+def test_expectations_refuse_a_taken_new_id_and_a_stale_base_version(store):
+    from lib.access import User, write
+    from lib.store.port import Conflict
+
+    coordinator = User("c@x", "К", "coordinator")
+    meeting = {"meeting_id": "m-1", "number": "1", "date": dt.date(2024, 12, 27)}
+    first = write(store, coordinator, {"meetings": [meeting]}, expect={"meetings": {("m-1",): None}})
+    with pytest.raises(Conflict) as taken:
+        write(store, coordinator, {"meetings": [{**meeting, "number": "2"}]}, expect={"meetings": {("m-1",): None}})
+    assert taken.value.current["number"] == "1"
+    write(store, coordinator, {"meetings": [{**meeting, "number": "1а"}]}, expect={"meetings": {("m-1",): first.save_id}})
+    with pytest.raises(Conflict, match="изменена после того, как вы её открыли"):
+        write(store, coordinator, {"meetings": [{**meeting, "number": "3"}]}, expect={"meetings": {("m-1",): first.save_id}})
+    rows = store.read_all().all_versions("meetings")
+    assert rows.number.tolist() == ["1", "1а"]  # refused writes left nothing behind
+    assert len(store.read_all().all_versions("audit")) == 2

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -50,6 +50,18 @@ def not_saved(problems: list, shown: int = 5) -> str:
     lines = "; ".join(str(p) for p in problems[:shown])
     more = f" и ещё {len(problems) - shown}" if len(problems) > shown else ""
     return f"Не сохранено, исправьте: {lines}{more}"
+
+
+class Conflict(StoreError):
+    """The write was based on a state of the store that no longer holds: a record changed since the
+    form was read, or an id that must be new is taken. Nothing was written.
+
+    ``current`` is the record as it is now (canonical values), or None when it does not exist.
+    """
+
+    def __init__(self, message: str, *, tab: str, key: tuple, current: dict | None = None):
+        self.tab, self.key, self.current = tab, key, current
+        super().__init__(message)
 
 
 class ValidationError(StoreError):
@@ -160,6 +172,17 @@ class Store(ABC):
 
     def invalidate(self) -> None:  # noqa: B027 - a no-op by default: not every adapter caches
         """Drop any cached read (adapters with a cache override this)."""
+
+    def transact(self, user: str, build: Callable[[Snapshot], Mapping[str, Sequence[Mapping]]]) -> SaveReceipt:
+        """Decide what to write from the store as it is at the moment of writing, then write it.
+
+        ``build(snapshot)`` returns the changes for ``save``; it may raise (``Denied``, ``Conflict``,
+        ``ValidationError``) and then nothing is written. Checks that must see the latest state —
+        closed quarters, disabled users, the version an edit was based on, ids that must be new,
+        the audit's "old" values — belong in ``build``. Adapters narrow the window between that
+        read and the write as far as their storage allows (see each adapter's override).
+        """
+        return self.save(build(self.read_all()), user)
 
     def save(
         self,
