@@ -32,6 +32,18 @@ class Denied(StoreError):
     """The acting user may not make this change; the message says why, in Russian."""
 
 
+class Rejected(StoreError):
+    """A form asks for something the domain does not allow (a duplicate meeting, a decision with no
+    one responsible); the message says what to change, in Russian. Nothing was written."""
+
+
+class NothingChanged(StoreError):
+    """Every record of the save equals its current version: nothing was written (no empty versions)."""
+
+    def __init__(self):
+        super().__init__("Изменений нет: сохранять нечего.")
+
+
 @dataclass(frozen=True)
 class User:
     login: str
@@ -101,6 +113,10 @@ def shown(column: Column, value) -> str:
     return str(value)
 
 
+def _unchanged(table: Table, old: Mapping | None, new: Mapping) -> bool:
+    return old is not None and all(_same(old.get(c.key), new.get(c.key)) for c in table.data_columns)
+
+
 def describe_change(table: Table, old: Mapping | None, new: Mapping) -> str:
     parts = []
     for c in table.data_columns:
@@ -118,6 +134,19 @@ def describe_change(table: Table, old: Mapping | None, new: Mapping) -> str:
             parts.append(f"{c.title}: {shown(c, before)} → {shown(c, after)}")
     text = "; ".join(parts) or "без изменений"
     return text if len(text) <= MAX_AUDIT_TEXT else text[: MAX_AUDIT_TEXT - 1] + "…"
+
+
+def _keep_a_coordinator(table: Table, records: Sequence[Mapping], snapshot: Snapshot) -> None:
+    """Nobody — the coordinator included — may disable or demote the last active coordinator: the way
+    back would be the server's command line, which the people running the district do not have."""
+    users = _current_by_key(snapshot, table)
+    before = {k for k, u in users.items() if u.get("role") == "coordinator" and u.get("active") is not False}
+    for r in records:
+        users[_key_of(table, r)] = dict(r)
+    after = {k for k, u in users.items() if u.get("role") == "coordinator" and u.get("active") is not False}
+    if before and not after:
+        raise Denied("Нельзя отключить последнего координатора или сменить ему роль: тогда вести план, пользователей "
+                     "и выгрузку станет некому. Сначала назначьте координатором другого пользователя.")
 
 
 def check(user: User, table: Table, records: Sequence[Mapping], snapshot: Snapshot) -> None:
@@ -151,6 +180,8 @@ def check(user: User, table: Table, records: Sequence[Mapping], snapshot: Snapsh
                     if c.key not in allowed and not _same(old.get(c.key), r.get(c.key)):
                         titles = ", ".join(f"«{table.column(k).title}»" for k in access.executor_may_change)
                         raise Denied(f"Исполнитель может изменить только {titles}; поле «{c.title}» менять нельзя.")
+    if table.key == "users":
+        _keep_a_coordinator(table, records, snapshot)
     if access.period and user.role != "coordinator":
         closed = closed_quarters(snapshot)
         for r in records:
@@ -162,6 +193,13 @@ def check(user: User, table: Table, records: Sequence[Mapping], snapshot: Snapsh
 # tab -> record key (values in record_key order) -> the save_id of the version an edit was based on,
 # or None when the record must not exist yet (a new id)
 Expect = Mapping[str, Mapping[tuple, str | None]]
+
+
+def user_name(snapshot: Snapshot, login: str | None) -> str:
+    """The name people know a user by (the login when the user is not in the users tab, e.g. the CLI)."""
+    users = snapshot.current("users")
+    match = users[users["login"].str.lower() == (login or "").lower()]
+    return str(match["name"].iloc[-1]) if len(match) else (login or "")
 
 
 def check_expected(snapshot: Snapshot, expect: Expect) -> None:
@@ -176,7 +214,7 @@ def check_expected(snapshot: Snapshot, expect: Expect) -> None:
                 raise Conflict(f"Запись «{shown_key}» в листе «{table.title}» уже есть: новая запись не создана, "
                                "существующая не изменена.", tab=tab, key=tuple(key), current=now)
             if base is not None and (now is None or now.get("save_id") != base):
-                who = f" ({now.get('saved_by')}, {fmt.moment_ru(now.get('saved_at'))})" if now else ""
+                who = f" ({user_name(snapshot, now.get('saved_by'))}, {fmt.moment_ru(now.get('saved_at'))})" if now else ""
                 raise Conflict(f"Запись «{shown_key}» в листе «{table.title}» изменена после того, как вы её открыли{who}: "
                                "ваши изменения не записаны.", tab=tab, key=tuple(key), current=now)
 
@@ -216,11 +254,16 @@ def write(
 
     def build(fresh: Snapshot) -> dict[str, list[dict]]:
         check_expected(fresh, expect or {})
-        audit = []
+        audit, changed = [], {}
         for tab, rows in parsed.items():
             table = store.schema[tab]
             check(user, table, rows, fresh)
             current = _current_by_key(fresh, table)
+            # a record equal to its current version is not written again: no empty versions, no
+            # "без изменений" lines in the audit, and an unchanged form says so instead of «Сохранено»
+            rows = [r for r in rows if not _unchanged(table, current.get(_key_of(table, r)), r)]
+            if rows:
+                changed[tab] = rows
             for row in rows:
                 old = current.get(_key_of(table, row))
                 audit.append({
@@ -230,7 +273,9 @@ def write(
                     "action": action or ("создание" if old is None else "исправление"),
                     "changes": describe_change(table, old, row),
                 })
-        return {**parsed, "audit": audit}
+        if not changed:
+            raise NothingChanged()
+        return {**changed, "audit": audit}
 
     return store.transact(user.login, build)
 

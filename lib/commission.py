@@ -55,3 +55,97 @@ def assignments_of(snapshot, participant_id: str, today: dt.date) -> pd.DataFram
 def done_record(snapshot, decision_id: str, comment: str, today: dt.date) -> dict:
     """A decision reported done: the same record with status, date and comment changed (a new version)."""
     return {**snapshot.record("decisions", decision_id=decision_id), "status": "done", "done_date": today, "comment": comment or None}
+
+
+# ---- recording meetings and decisions ---------------------------------------------------------
+
+ATTENDANCE = {"present": "лично", "represented": "представитель", "absent": "отсутствовал"}
+
+
+def attendance_of(meeting: dict | None) -> dict[str, str]:
+    """member_id -> present | represented for a stored meeting (a member listed in both, as a person
+    may type into the sheet, counts once, as present — the quorum counts them once too)."""
+    if not meeting:
+        return {}
+    out = dict.fromkeys(_refs(meeting.get("represented")), "represented")
+    out.update(dict.fromkeys(_refs(meeting.get("present")), "present"))
+    return out
+
+
+def next_meeting_number(snapshot) -> str:
+    """The protocol number after the highest numeric one recorded (a suggestion the coordinator may change)."""
+    numbers = [int(n) for n in snapshot.current("meetings").number.dropna() if str(n).strip().isdigit()]
+    return str(max(numbers, default=0) + 1)
+
+
+def meeting_label(meeting: dict) -> str:
+    from lib import fmt
+
+    number = f"№ {meeting['number']}" if isinstance(meeting.get("number"), str) and meeting["number"] else "без номера"
+    return f"{number} от {fmt.date_ru(meeting['date'])}"
+
+
+def meeting_record(snapshot, *, number: str, date: dt.date, attendance: dict[str, str], agenda: str | None,
+                   meeting_id: str | None = None) -> dict:
+    """A meeting to write: a new one (a generated id) or a new version of ``meeting_id``.
+
+    Several meetings a day are allowed (an extraordinary one after the regular one); a meeting is told
+    apart by its protocol number and date, so the same number on the same date is refused.
+    """
+    from lib.access import Rejected
+    from lib.ids import new_id
+
+    number = (number or "").strip()
+    if not number:
+        raise Rejected("Укажите номер протокола: по номеру и дате заседания отличают друг от друга.")
+    if date is None:
+        raise Rejected("Укажите дату заседания.")
+    known = set(snapshot.current("commission_members").member_id)
+    unknown = sorted(set(attendance) - known)
+    if unknown:
+        raise Rejected(f"Нет таких членов комиссии: {', '.join(unknown)}.")
+    wrong = sorted({state for state in attendance.values()} - set(ATTENDANCE))
+    if wrong:
+        raise Rejected(f"Недопустимая отметка присутствия: {', '.join(wrong)}.")
+    same = snapshot.current("meetings")
+    same = same[(same.number.str.strip() == number) & (same.date == pd.Timestamp(date)) & (same.meeting_id != meeting_id)]
+    if len(same):
+        raise Rejected(f"Заседание № {number} от {date.strftime('%d.%m.%Y')} уже записано. Чтобы исправить его, "
+                       "выберите его в «Изменить заседание»; для другого заседания укажите его номер протокола.")
+    present = sorted(m for m, s in attendance.items() if s == "present")
+    represented = sorted(m for m, s in attendance.items() if s == "represented")
+    return {"meeting_id": meeting_id or new_id("meet"), "number": number, "date": date,
+            "present": ";".join(present) or None, "represented": ";".join(represented) or None,
+            "agenda": (agenda or "").strip() or None}
+
+
+DECISION_STATUSES = ("open", "done", "cancelled")
+
+
+def decision_record(snapshot, *, meeting_id: str | None, text: str, responsible_id: str | None, due_date: dt.date | None,
+                    decision_id: str | None = None, status: str = "open", done_date: dt.date | None = None,
+                    comment: str | None = None) -> dict:
+    """A decision to write: new (generated id) or a new version of ``decision_id`` (edit, done, cancel)."""
+    from lib.access import Rejected
+    from lib.ids import new_id
+
+    meetings_now = snapshot.current("meetings").set_index("meeting_id")
+    if not meeting_id or meeting_id not in meetings_now.index:
+        raise Rejected("Выберите заседание, на котором принято решение.")
+    if not (text or "").strip():
+        raise Rejected("Впишите текст решения.")
+    if not responsible_id:
+        raise Rejected("Выберите ответственного за исполнение.")
+    if responsible_id not in set(snapshot.current("participants").id):
+        raise Rejected(f"Участника «{responsible_id}» нет в справочнике.")
+    if status not in DECISION_STATUSES:
+        raise Rejected(f"Недопустимый статус решения: {status}.")
+    held = meetings_now.loc[meeting_id, "date"]
+    if due_date is not None and pd.notna(held) and pd.Timestamp(due_date) < held:
+        raise Rejected(f"Срок исполнения {due_date.strftime('%d.%m.%Y')} раньше даты заседания "
+                       f"{held.strftime('%d.%m.%Y')}.")
+    if status == "done" and done_date is None:
+        raise Rejected("Укажите дату исполнения.")
+    return {"decision_id": decision_id or new_id("dec"), "meeting_id": meeting_id, "text": text.strip(),
+            "responsible_id": responsible_id, "due_date": due_date, "status": status,
+            "done_date": done_date if status == "done" else None, "comment": (comment or "").strip() or None}

@@ -64,3 +64,28 @@ def copy_plan(snapshot, source_plan: str, plan_id: str) -> list[dict]:
 def measure_record(snapshot, measure_id: str) -> dict:
     """The current version of a measure as an editable record."""
     return snapshot.record("plan", measure_id=measure_id)
+
+
+def new_measure(snapshot, plan_id: str, *, item_no: str | None, measure: str, executor: str | None,
+                executor_kinds: list[str], deadline: str | None, report_deadline: str | None,
+                expected_result: str | None) -> dict:
+    """A measure added to a plan: a generated id (never derived from the typed number, which may be
+    empty or repeat a retired item's), and a number not already used by a measure in force."""
+    from lib.access import Rejected
+    from lib.ids import new_id
+
+    if not (measure or "").strip():
+        raise Rejected("Впишите текст мероприятия.")
+    if not executor_kinds:
+        raise Rejected("Укажите, кто отчитывается по мероприятию.")
+    number = (item_no or "").strip().rstrip(".") or None
+    plan = snapshot.current("plan")
+    in_force = plan[(plan.plan_id == plan_id) & (plan.retired.fillna(False) == False)]  # noqa: E712 - nullable
+    if number and number in set(in_force.item_no.dropna().str.strip().str.rstrip(".")):
+        raise Rejected(f"В плане {plan_id} уже есть пункт {number}. Чтобы изменить его, выберите его на вкладке "
+                       "«Изменить или исключить мероприятие»; для нового мероприятия укажите другой номер.")
+    rule = parse_deadline(deadline, int(plan_id[:4]) if plan_id[:4].isdigit() else 2000)
+    return {"measure_id": f"{plan_id}-{new_id('m')}", "plan_id": plan_id, "item_no": number, "measure": measure.strip(),
+            "executor": executor or None, "executor_kinds": ";".join(executor_kinds), "deadline": deadline or None,
+            "periodicity": rule.periodicity, "due_day": rule.due_day, "due_date": rule.due_date,
+            "report_deadline": report_deadline or None, "expected_result": expected_result or None, "retired": False}

@@ -39,7 +39,8 @@ def _last_day(year: int, month: int) -> dt.date:
 
 def parse_deadline(text: str | None, plan_year: int) -> Rule:
     """The first clause of the printed deadline decides; a one-off without a year takes the plan's."""
-    t = " ".join((text or "").lower().replace("ё", "е").split())
+    # a cell left empty in the sheet reads as a missing value (NaN), not as ""
+    t = " ".join((text if isinstance(text, str) else "").lower().replace("ё", "е").split())
     first = t.split(";")[0].strip()
     if not first:
         return Rule("permanent")
@@ -73,7 +74,7 @@ def parse_deadline(text: str | None, plan_year: int) -> Rule:
 
 def report_frequency(report_text: str | None, rule: Rule) -> str:
     """month | quarter | none (reported only when there is something to report)."""
-    t = (report_text or "").lower()
+    t = (report_text if isinstance(report_text, str) else "").lower()
     if "ежемесяч" in t:
         return "month"
     if any(word in t for word in AS_NEEDED):

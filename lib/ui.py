@@ -115,28 +115,131 @@ def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
 FLASH = "flash_message"
 
 
-def saved(message: str) -> None:
-    """After a successful save: rerun so every figure and status on the page is fresh, and say
-    so once on top of the refreshed page (``require_user`` shows it: every page calls it first)."""
-    st.session_state[FLASH] = message
+def saved(message: str, slot: str | None = None) -> None:
+    """After a successful save: rerun so every figure and status on the page is fresh, and say so
+    once on the refreshed page — where the form was (``slot``, shown by ``flash``) or on top of the
+    page (``require_user`` shows those: every page calls it first)."""
+    st.session_state[FLASH] = (slot, message)
     st.rerun()
 
 
+def flash(slot: str | None = None) -> None:
+    """Show the confirmation of the save made on the previous run, if it belongs here."""
+    pending = st.session_state.get(FLASH)
+    if pending and pending[0] == slot:
+        del st.session_state[FLASH]
+        st.success(pending[1], icon=":material/check_circle:")
+
+
 def show_flash() -> None:
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(message, icon=":material/check_circle:")
-        st.toast(message, icon=":material/check_circle:")
+    flash(None)
 
 
-def submit(signed_in: User, changes: dict, *, action: str | None = None, success: str = "Сохранено.") -> bool:
-    """Write through lib.access (rules + audit); on any refusal say why and keep the form as typed."""
+EDIT_BASES = "edit_bases"
+NEW_IDS = "new_record_ids"
+
+
+def new_record_id(form: str, prefix: str) -> str:
+    """The id a "new record" form will write, fixed until that save succeeds.
+
+    Pages put it into the form's key, so a second click on a form already saved (a double click, a
+    slow connection) belongs to a form that no longer exists and is ignored; and the write demands
+    that the id be new, so even a repeated submit cannot create the record twice.
+    """
+    from lib.ids import new_id
+
+    ids = st.session_state.setdefault(NEW_IDS, {})
+    return ids.setdefault(form, new_id(prefix))
+
+
+def edit_base(form: str, current_version: str | None) -> str | None:
+    """The version an edit form was opened on (its save_id), remembered from the first run that showed it.
+
+    A later rerun may read a newer version saved by someone else; the save must still be checked
+    against what the person saw, or their edit would silently revert the other one.
+    """
+    bases = st.session_state.setdefault(EDIT_BASES, {})
+    return bases.setdefault(form, current_version)
+
+
+def forget_form(form: str) -> None:
+    """Start a form afresh: a new id for a new record, the stored version for an edit, empty widgets."""
+    st.session_state.get(NEW_IDS, {}).pop(form, None)
+    st.session_state.get(EDIT_BASES, {}).pop(form, None)
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{form}:")]:
+        del st.session_state[key]
+
+
+def stored_version(tab: str, record: dict):
+    """One stored record as «Поле — Сохранено сейчас» rows, with Russian titles and labels."""
+    import pandas as pd
+
+    from lib.frames import empty_frame
+    from lib.present import for_display
+    from lib.schema import schema
+
+    table = schema()[tab]
+    frame = pd.concat([empty_frame(table), pd.DataFrame([record])], ignore_index=True)[table.keys]
+    shown = for_display(table, frame).iloc[0]
+    return pd.DataFrame({"Поле": shown.index, "Сохранено сейчас": [str(v) for v in shown.to_numpy()]})
+
+
+def submit(signed_in: User, changes: dict, *, action: str | None = None, success: str = "Сохранено.",
+           expect: dict | None = None, slot: str | None = None, form: str | None = None) -> bool:
+    """Write through lib.access (rules + audit); on any refusal say why and keep the form as typed.
+
+    ``expect``: the versions the form was based on / ids that must be new (see ``access.write``).
+    An unchanged form writes nothing and says so; a conflicting edit shows what is stored now.
+    """
     from lib import access
+    from lib.store.port import Conflict
 
     try:
-        access.write(store(), signed_in, changes, action=action)
-    except StoreError as err:  # ValidationError and Denied are StoreErrors too
+        access.write(store(), signed_in, changes, action=action, expect=expect)
+    except access.NothingChanged as err:
+        st.info(str(err), icon=":material/info:")
+        return False
+    except Conflict as err:
+        st.error(f"{err} Ниже — что сохранено сейчас: загрузите эту версию в форму и внесите свою правку снова.",
+                 icon=":material/sync_problem:")
+        if err.current:
+            st.dataframe(stored_version(err.tab, err.current), hide_index=True)
+        if form:
+            st.button("Загрузить сохранённую версию", key=f"reload-{form}", on_click=forget_form, args=(form,))
+        return False
+    except StoreError as err:  # ValidationError, Denied and Rejected are StoreErrors too
         st.error(f"{err} Введённые данные остались в форме.")
         return False
-    saved(success)
+    if form:
+        forget_form(form)
+    saved(success, slot)
     return True
+
+
+def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: str, slot: str | None = None,
+                         comment: str | None = None) -> None:
+    """Close or reopen a quarter. Closing first lists what is still open in it (returns, months not
+    filed, overdue plan reports) and asks for an explicit confirmation; nothing is closed by surprise."""
+    from lib.periods import closed_quarters, quarter_label, quarter_open_items
+
+    closed = closed_quarters(snap)
+    close_it = quarter not in closed
+    if not close_it:
+        from lib.periods import lock_note
+
+        st.caption(lock_note(quarter, closed[quarter]))
+    confirmed = True
+    if close_it:
+        open_items = quarter_open_items(snap, quarter, read_settings(snap), today())
+        if open_items:
+            st.warning(f"В {quarter_label(quarter).replace('квартал', 'квартале')} не завершено:\n\n"
+                       + "\n".join(f"- {line}" for line in open_items), icon=":material/warning:")
+            confirmed = st.checkbox("Всё равно закрыть квартал: исполнители больше не смогут ничего исправить",
+                                    key=f"{key}-lock-confirm-{quarter}")
+    reason = st.text_input("Основание", value=comment or "", key=f"{key}-lock-comment-{quarter}",
+                           placeholder="например, отчёт направлен в МЖКХ РС(Я)")
+    label = f"Закрыть {quarter_label(quarter)}" if close_it else f"Открыть {quarter_label(quarter)}"
+    if st.button(label, type="primary" if close_it else "secondary", disabled=not confirmed, key=f"{key}-lock-{quarter}"):
+        submit(signed_in, {"locks": [{"quarter": quarter, "locked": close_it, "comment": reason or None}]},
+               action="закрытие квартала" if close_it else "снятие блокировки",
+               success=f"{quarter_label(quarter)}: {'закрыт' if close_it else 'открыт'}.", slot=slot)

@@ -20,7 +20,7 @@ names = dict(zip(participants["id"], participants["name"]))
 
 st.title("Администрирование")
 users_tab, periods_tab, returns_tab, audit_tab = st.tabs(
-    ["Пользователи", "Закрытие кварталов", "Возврат на доработку", "Журнал изменений"]
+    ["Пользователи", "Закрытие кварталов", "Возврат на доработку", "Журнал изменений"], key="admin_tab", on_change="rerun"
 )
 
 with users_tab:
@@ -48,28 +48,42 @@ with users_tab:
                     check_new_password(password)
                     record = {"login": login.strip().lower(), "name": name, "role": role, "participant_id": participant,
                               "password_hash": hash_password(password), "active": True}
-                    ui.submit(user, {"users": [record]}, action="создание пользователя", success=f"Пользователь {record['login']} добавлен.")
+                    ui.submit(user, {"users": [record]}, action="создание пользователя", expect={"users": {(record["login"],): None}},
+                              success=f"Пользователь {record['login']} добавлен.", slot="users")
                 except PasswordError as err:
                     st.error(str(err))
 
-    with st.form("edit_user"):
-        st.subheader("Пароль и доступ")
-        current_users = snap.current("users")
-        chosen = st.selectbox("Пользователь", current_users["login"].tolist(), key="edit_login")
-        row = current_users[current_users["login"] == chosen].iloc[0].to_dict()
-        active = st.toggle("Может входить", value=row["active"] is not False, key="edit_active")
-        new_password = st.text_input("Новый пароль (оставьте пустым, чтобы не менять)", type="password", key="edit_password")
-        if st.form_submit_button("Сохранить"):
-            record = {**snap.record("users", login=chosen), "active": active}
-            try:
-                if new_password:
-                    record["password_hash"] = hash_password(new_password)
-                action = "смена пароля" if new_password else ("включение пользователя" if active else "отключение пользователя")
-                ui.submit(user, {"users": [record]}, action=action, success=f"Пользователь {chosen}: изменения сохранены.")
-            except PasswordError as err:
-                st.error(str(err))
+    st.subheader("Пароль, роль и доступ")
+    ui.flash("users")
+    current_users = snap.current("users")
+    chosen = st.selectbox("Пользователь", current_users["login"].tolist(), key="edit_login",
+                          format_func=lambda login: f"{current_users.set_index('login').name.get(login, login)} ({login})")
+    row = snap.record("users", login=chosen)
+    form = f"edit_user-{chosen}"
+    base = ui.edit_base(form, current_users.set_index("login").save_id.get(chosen))
+    c1, c2 = st.columns(2)
+    role = c1.selectbox("Роль", roles, index=roles.index(row["role"]), format_func=ROLE_LABELS.get, key=f"{form}:role")
+    active = c2.toggle("Может входить", value=row["active"] is not False, key=f"{form}:active")
+    new_password = st.text_input("Новый пароль (оставьте пустым, чтобы не менять)", type="password", key=f"{form}:password")
+    confirmed = True
+    if row["active"] is not False and not active:
+        # disabling locks a person out at once: ask before doing it
+        confirmed = st.checkbox(f"Да, отключить {row['name']}: пользователь не сможет войти, пока его снова не включат",
+                                key=f"{form}:confirm")
+    if st.button("Сохранить", key=f"{form}:save", disabled=not confirmed, type="primary"):
+        record = {**row, "role": role, "active": active}
+        try:
+            if new_password:
+                record["password_hash"] = hash_password(new_password)
+            action = ("смена пароля" if new_password else "смена роли" if role != row["role"]
+                      else "включение пользователя" if active else "отключение пользователя")
+            ui.submit(user, {"users": [record]}, action=action, expect={"users": {(chosen,): base}},
+                      success=f"Пользователь {chosen}: изменения сохранены.", slot="users", form=form)
+        except PasswordError as err:
+            st.error(str(err))
 
 with periods_tab:
+    ui.flash("periods")
     closed = closed_quarters(snap)
     months = sorted(set(snap.current("monthly_reports")["month"].dropna()))
     quarters = sorted({quarter_of(m) for m in months}, reverse=True)
@@ -78,22 +92,18 @@ with periods_tab:
         status = pd.DataFrame({
             "Квартал": [quarter_label(q) for q in quarters],
             "Состояние": ["закрыт" if q in closed else "открыт" for q in quarters],
-            "Кем и когда": [f"{closed[q]['saved_by']}, {fmt.moment_ru(closed[q]['saved_at'])}" if q in closed else "" for q in quarters],
+            "Кто и когда закрыл": [f"{closed[q]['closed_by']}, {fmt.moment_ru(closed[q]['saved_at'])}" if q in closed else ""
+                                   for q in quarters],
             "Основание": [closed[q].get("comment") or "" if q in closed else "" for q in quarters],
         })
         st.dataframe(status, hide_index=True, width="stretch")
     # the quarter is chosen outside the form so the button always says what it will do
     quarter = st.selectbox("Квартал", quarters, format_func=quarter_label, key="lock_quarter")
-    close_it = quarter not in closed if quarter else True
-    label = "Закрыть квартал" if close_it else "Открыть квартал"
-    with st.form("lock"):
-        comment = st.text_input("Основание", key="lock_comment", placeholder="например, отчёт направлен в МЖКХ РС(Я)")
-        if st.form_submit_button(label, type="primary", disabled=not quarters):
-            ui.submit(user, {"locks": [{"quarter": quarter, "locked": close_it, "comment": comment or None}]},
-                    action="закрытие квартала" if close_it else "снятие блокировки",
-                    success=f"{quarter_label(quarter)}: {'закрыт' if close_it else 'открыт'}.")
+    if quarter:
+        ui.quarter_lock_control(user, snap, quarter, key="admin", slot="periods")
 
 with returns_tab:
+    ui.flash("returns")
     waiting = open_returns(snap)
     if waiting.empty:
         st.info("Нет отчётов, ожидающих доработки.")
@@ -115,7 +125,8 @@ with returns_tab:
                 st.error("Укажите причину возврата: исполнитель увидит её на своей странице.")
             else:
                 ui.submit(user, {"returns": [{"participant_id": who, "month": month, "reason": reason, "active": True}]},
-                        action="возврат на доработку", success=f"Отчёт за {fmt.month_label(month)} возвращён на доработку.")
+                          action="возврат на доработку", success=f"Отчёт за {fmt.month_label(month)} возвращён на доработку.",
+                          slot="returns")
 
 with audit_tab:
     audit = snap.all_versions("audit").iloc[::-1]

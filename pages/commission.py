@@ -1,11 +1,9 @@
 """«Комиссия»: members, meetings with quorum, decisions and their follow-up, the meeting pack."""
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
-from lib import commission, fmt, meeting_pack, ui
+from lib import commission, fmt, meeting_pack, ui, ui_commission
 from lib.entry import names as participant_names
 from lib.settings import read_settings
 
@@ -15,8 +13,11 @@ settings = read_settings(snap)
 names = participant_names(snap)
 members = snap.current("commission_members")
 roles = snap.schema["commission_members"].column("role").labels
+coordinator = user.role == "coordinator"
 st.title("Комиссия")
-tab_meetings, tab_decisions, tab_pack, tab_members = st.tabs(["Заседания", "Решения и поручения", "Материалы к заседанию", "Состав"])
+# a key keeps the open tab across the rerun that follows a save
+tab_meetings, tab_decisions, tab_pack, tab_members = st.tabs(
+    ["Заседания", "Решения и поручения", "Материалы к заседанию", "Состав"], key="commission_tab", on_change="rerun")
 
 with tab_members:
     st.dataframe(pd.DataFrame({
@@ -25,7 +26,11 @@ with tab_members:
     }), hide_index=True, width="stretch")
 
 meetings = commission.meetings(snap)
-member_label = dict(zip(members.member_id, members.position))
+active_members = members[members.active.fillna(True) == True]  # noqa: E712 - nullable boolean
+member_label = {m.member_id: m.position + (f" ({m.person})" if isinstance(m.person, str) and m.person else "")
+                for m in members.itertuples()}
+
+
 with tab_meetings:
     st.caption("Заседание правомочно, если присутствует не менее половины членов комиссии; член комиссии, "
                "направивший представителя, считается присутствующим (п. 3.7–3.8 Положения). Решения заседания без кворума недействительны.")
@@ -35,19 +40,8 @@ with tab_meetings:
             "Представители": meetings.represented_count, "Учтено": meetings.counted, "Членов": meetings.total, "Нужно": meetings.needed,
             "Кворум": meetings.has_quorum.map({True: "есть", False: "НЕТ — решения недействительны"}),
         }), hide_index=True, width="stretch")
-    if user.role == "coordinator":
-        with st.form("new_meeting"):
-            st.subheader("Записать заседание")
-            c1, c2 = st.columns(2)
-            number = c1.text_input("Номер протокола")
-            date = c2.date_input("Дата", value=ui.today(), format="DD.MM.YYYY")
-            present = st.multiselect("Присутствовали лично", members.member_id.tolist(), format_func=member_label.get, placeholder="выберите…")
-            represented = st.multiselect("Направили представителя", members.member_id.tolist(), format_func=member_label.get, placeholder="выберите…")
-            agenda = st.text_area("Повестка")
-            if st.form_submit_button("Сохранить заседание", type="primary"):
-                ui.submit(user, {"meetings": [{"meeting_id": f"meet-{date.isoformat()}", "number": number or None, "date": date,
-                                               "present": ";".join(present) or None, "represented": ";".join(represented) or None,
-                                               "agenda": agenda or None}]}, action="запись заседания", success="Заседание записано.")
+    if coordinator:
+        ui_commission.meeting_forms(user, snap, meetings, active_members, member_label)
 
 decisions = commission.decisions(snap, ui.today())
 statuses = snap.schema["decisions"].column("status").labels
@@ -65,19 +59,8 @@ with tab_decisions:
     }).iloc[::-1]
     st.dataframe(table.style.apply(lambda r: ["background-color: #fde7e9" if r["Просрочено"] else "" for _ in r], axis=1),
                  hide_index=True, width="stretch")
-    if user.role == "coordinator" and len(meetings):
-        with st.form("new_decision"):
-            st.subheader("Новое решение или поручение")
-            by_id = meetings.set_index("meeting_id")
-            meeting = st.selectbox("Заседание", meetings.meeting_id.tolist(),
-                                   format_func=lambda m: f"№ {by_id.number[m]} от {fmt.date_ru(by_id.date[m])}")
-            text = st.text_area("Текст решения")
-            responsible = st.selectbox("Ответственный", list(names), format_func=names.get)
-            due = st.date_input("Срок", value=ui.today() + dt.timedelta(days=30), format="DD.MM.YYYY")
-            if st.form_submit_button("Сохранить решение", type="primary"):
-                ui.submit(user, {"decisions": [{"decision_id": f"dec-{meeting}-{len(decisions) + 1}", "meeting_id": meeting, "text": text,
-                                                "responsible_id": responsible, "due_date": due, "status": "open"}]},
-                          action="решение комиссии", success="Решение записано.")
+    if coordinator and len(meetings):
+        ui_commission.decision_forms(user, snap, meetings, decisions, names)
 
 with tab_pack:
     meeting_date = st.date_input("Дата заседания", value=ui.today(), format="DD.MM.YYYY", key="pack_date")

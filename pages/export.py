@@ -45,9 +45,7 @@ if ready and ready[0] == period.key:
     st.caption(f"Контрольная сумма SHA-256: `{export.checksum(data)}`")
     if period.quarter and period.key not in closed_quarters(snap):
         st.info(f"После отправки в министерство закройте {quarter_label(period.key)}: исполнители больше не смогут менять его данные.")
-        if st.button(f"Закрыть {quarter_label(period.key)}", key="export_lock"):
-            ui.submit(user, {"locks": [{"quarter": period.key, "locked": True, "comment": f"Выгрузка в министерство {fmt.date_ru(ui.today())}"}]},
-                      action="закрытие квартала", success=f"{quarter_label(period.key)} закрыт.")
+        ui.quarter_lock_control(user, snap, period.key, key="export", comment=f"Выгрузка в министерство {fmt.date_ru(ui.today())}")
 
 st.subheader("Журнал выгрузок")
 log = snap.current("exports").iloc[::-1]

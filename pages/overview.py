@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import fmt, ui
-from lib.periods import open_returns
+from lib.periods import closed_quarters, lock_note, open_returns, quarter_of
 from lib.settings import read_settings
 
 user = ui.require_user()
@@ -20,10 +20,14 @@ st.markdown(
 
 if user.participant_id:
     mine = open_returns(snap)
+    closed = closed_quarters(snap)
     for r in mine[mine["participant_id"] == user.participant_id].to_dict("records"):
+        quarter = quarter_of(r["month"])
+        # a returned month in a quarter closed since cannot be refiled here: say so, as «Ввод данных» does
+        what_to_do = (f"{lock_note(quarter, closed[quarter])} Исправление — через координатора." if quarter in closed
+                      else "Подайте исправленный отчёт за этот месяц.")
         st.error(
-            f"Отчёт за {fmt.month_label(r['month'])} возвращён на доработку: {r['reason']} "
-            "Подайте исправленный отчёт за этот месяц.",
+            f"Отчёт за {fmt.month_label(r['month'])} возвращён на доработку: {r['reason']} {what_to_do}",
             icon=":material/undo:",
         )
 

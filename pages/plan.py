@@ -4,6 +4,7 @@ import streamlit as st
 
 from lib import fmt, plan_admin, ui
 from lib import plan_views as views
+from lib.access import Rejected
 from lib.entry import names as participant_names
 from lib.periods import months_range
 from lib.plan_rules import execution_matrix, execution_summary
@@ -46,13 +47,16 @@ if plan_id:
 
 if user.role == "coordinator":
     st.subheader("Ведение плана")
-    edit, add, new = st.tabs(["Изменить или исключить мероприятие", "Добавить мероприятие", "Новый план из образца"])
+    edit, add, new = st.tabs(["Изменить или исключить мероприятие", "Добавить мероприятие", "Новый план из образца"],
+                             key="plan_tools_tab", on_change="rerun")
     with edit:
         if plan_id and len(plan):
             by_id = plan.set_index("measure_id")
             chosen = st.selectbox("Мероприятие", plan.measure_id.tolist(), key="plan_edit_measure",
                                   format_func=lambda m: f"{by_id.item_no.get(m) or '—'}. {by_id.measure[m][:90]}")
             record = plan_admin.measure_record(snap, chosen)
+            base = ui.edit_base(f"edit-{chosen}", by_id.save_id[chosen])
+            ui.flash("plan_edit")
             with st.form(f"edit-{chosen}"):
                 record["measure"] = st.text_area("Мероприятие", record["measure"])
                 record["executor"] = st.text_input("Исполнитель", record["executor"] or "")
@@ -61,28 +65,39 @@ if user.role == "coordinator":
                 record["report_deadline"] = st.text_input("Срок предоставления отчёта", record["report_deadline"] or "")
                 record["expected_result"] = st.text_input("Результат", record["expected_result"] or "")
                 retire = st.checkbox("Исключить из плана (запись остаётся в истории)", key=f"retire-{chosen}")
-                if st.form_submit_button("Сохранить новую версию", type="primary"):
-                    record["retired"] = retire
-                    ui.submit(user, {"plan": [record]}, action="исключение мероприятия" if retire else "изменение мероприятия",
-                              success="Мероприятие исключено." if retire else "Мероприятие сохранено новой версией.")
+                clicked = st.form_submit_button("Сохранить новую версию", type="primary")
+            if clicked:
+                record["retired"] = retire
+                ui.submit(user, {"plan": [record]}, action="исключение мероприятия" if retire else "изменение мероприятия",
+                          expect={"plan": {(chosen,): base}}, slot="plan_edit", form=f"edit-{chosen}",
+                          success="Мероприятие исключено." if retire else "Мероприятие сохранено новой версией.")
     with add:
-        with st.form("add_measure"):
-            item_no = st.text_input("№ п/п (как в документе; можно оставить пустым)")
-            measure = st.text_area("Мероприятие")
-            executor = st.text_input("Исполнитель")
+        ui.flash("plan_add")
+        form = "add_measure"
+        token = ui.new_record_id(form, "form")
+        with st.form(f"{form}-{token}"):
+            item_no = st.text_input("№ п/п (как в документе; можно оставить пустым)", key=f"{form}:item_no")
+            measure = st.text_area("Мероприятие", key=f"{form}:measure")
+            executor = st.text_input("Исполнитель", key=f"{form}:executor")
             kinds = snap.schema["participants"].column("kind").labels
-            executor_kinds = st.multiselect("Кто отчитывается", list(kinds), format_func=kinds.get, default=["utility"], placeholder="выберите…")
-            deadline = st.text_input("Сроки исполнения", placeholder="например, ежемесячно до 05 числа")
-            report = st.text_input("Срок предоставления отчёта", value="Ежеквартально")
-            result = st.text_input("Результат")
-            if st.form_submit_button("Добавить", type="primary", disabled=not plan_id):
-                code = item_no.strip().rstrip(".") or f"доп{len(plan) + 1}"
-                ui.submit(user, {"plan": [{"measure_id": f"{plan_id}-{code}", "plan_id": plan_id, "item_no": item_no or None,
-                                           "measure": measure, "executor": executor or None, "executor_kinds": ";".join(executor_kinds) or None,
-                                           "deadline": deadline or None, "report_deadline": report or None,
-                                           "expected_result": result or None, "retired": False}]},
-                          action="добавление мероприятия", success="Мероприятие добавлено.")
+            executor_kinds = st.multiselect("Кто отчитывается", list(kinds), format_func=kinds.get, default=["utility"],
+                                            placeholder="выберите…", key=f"{form}:kinds")
+            deadline = st.text_input("Сроки исполнения", placeholder="например, ежемесячно до 05 числа", key=f"{form}:deadline")
+            report = st.text_input("Срок предоставления отчёта", value="Ежеквартально", key=f"{form}:report")
+            result = st.text_input("Результат", key=f"{form}:result")
+            clicked = st.form_submit_button("Добавить", type="primary", disabled=not plan_id)
+        if clicked:
+            try:
+                record = plan_admin.new_measure(snap, plan_id, item_no=item_no, measure=measure, executor=executor,
+                                                executor_kinds=executor_kinds, deadline=deadline, report_deadline=report,
+                                                expected_result=result)
+            except Rejected as err:
+                st.error(str(err))
+            else:
+                ui.submit(user, {"plan": [record]}, action="добавление мероприятия", expect={"plan": {(record["measure_id"],): None}},
+                          success="Мероприятие добавлено.", slot="plan_add", form=form)
     with new:
+        ui.flash("plan_new")
         sources = {**{f"Копия плана {p}": ("copy", p) for p in plans},
                    **{f"Образец: {t}": ("template", t) for t in plan_admin.templates()}}
         with st.form("new_plan"):
@@ -98,4 +113,5 @@ if user.role == "coordinator":
                     year = int(new_id.strip()[:4]) if new_id.strip()[:4].isdigit() else ui.today().year
                     rows = plan_admin.copy_plan(snap, ref, new_id.strip()) if kind == "copy" else \
                         plan_admin.from_template(plan_admin.templates()[ref], new_id.strip(), year)
-                    ui.submit(user, {"plan": rows}, action="создание плана", success=f"План «{new_id.strip()}» создан: мероприятий {len(rows)}.")
+                    ui.submit(user, {"plan": rows}, action="создание плана", expect={"plan": {(r["measure_id"],): None for r in rows}},
+                              success=f"План «{new_id.strip()}» создан: мероприятий {len(rows)}.", slot="plan_new")

@@ -96,7 +96,7 @@ def test_role_against_write(store, who, what):
 
 
 def test_a_closed_quarter_names_the_lock(store):
-    with pytest.raises(Denied, match=re.escape("1 квартал 2024 г. закрыт координатором coordinator@lensk.demo")):
+    with pytest.raises(Denied, match=re.escape("(закрыл координатор Беляев И.А.")):
         write(store, LPTES, report(month="2024-03"))
 
 

@@ -187,7 +187,10 @@ def test_export_page_builds_records_and_offers_to_close_the_quarter(demo_store_u
     at.button(key="export_build").click().run()
     assert not at.exception and any("записана в журнал" in s.value for s in at.success)
     assert len(at.get("download_button")) == 1
-    at.button(key="export_lock").click().run()
+    assert any("на доработке" in w.value for w in at.warning)  # the demo's Q4 still has a month on return
+    at.checkbox(key="export-lock-confirm-2024-Q4").check().run()
+    at.button(key="export-lock-2024-Q4").click().run()
+    assert any("4 квартал 2024 г.: закрыт" in s.value for s in at.success), [e.value for e in at.error]
     snap = SQLiteStore(demo_store_url[len("sqlite:///"):]).read_all()
     assert snap.current("locks").set_index("quarter").loc["2024-Q4", "locked"]
     assert snap.current("exports").iloc[-1].period == "2024-Q4"

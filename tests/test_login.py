@@ -167,11 +167,16 @@ def test_coordinator_closes_a_quarter_and_returns_a_month_from_the_admin_page(de
     at.session_state["user_login"] = "coordinator@lensk.demo"
     at.run()
     at.switch_page("pages/admin.py").run()
-    # a form's fields are set together and sent with its submit button, in one run
-    at.selectbox(key="lock_quarter").set_value("2024-Q4")
-    at.text_input(key="lock_comment").input("Годовой отчёт направлен")
-    at.button(key="FormSubmitter:lock-Закрыть квартал").click().run()
-    assert any("4 квартал 2024 г.: закрыт" in s.value for s in at.success)
+    at.selectbox(key="lock_quarter").set_value("2024-Q4").run()
+    # what is still open in the quarter is listed, and closing waits for an explicit confirmation
+    warning = next(w.value for w in at.warning if "не завершено" in w.value)
+    assert "на доработке: ООО «Теплостройкомплекс», ноябрь 2024" in warning
+    assert "не подан отчёт: ООО «Восточные энергетические сети», декабрь 2024" in warning
+    assert at.button(key="admin-lock-2024-Q4").disabled
+    at.text_input(key="admin-lock-comment-2024-Q4").input("Годовой отчёт направлен")
+    at.checkbox(key="admin-lock-confirm-2024-Q4").check().run()
+    at.button(key="admin-lock-2024-Q4").click().run()
+    assert any("4 квартал 2024 г.: закрыт" in s.value for s in at.success), [e.value for e in at.error]
     at.selectbox(key="return_participant").set_value("esk")
     at.selectbox(key="return_month").set_value("2024-12")
     at.text_area(key="return_reason").input("=HYPERLINK(\"x\") — проверьте начисления")

@@ -81,10 +81,12 @@ def test_commission_page_per_role(demo_store_url, login):
 
 def test_coordinator_records_a_meeting_without_quorum(demo_store_url):
     at = open_page("coordinator@lensk.demo", "pages/commission.py")
-    at.text_input[0].input("14")
-    at.multiselect[0].set_value(["m01", "m02", "m03"])
-    at.button(key="FormSubmitter:new_meeting-Сохранить заседание").click().run()
-    assert any("Заседание записано" in s.value for s in at.success), [e.value for e in at.error]
+    assert at.text_input(key="new_meeting:number").value == "14"  # the next protocol number is suggested
+    for member in ("m01", "m02", "m03"):
+        at.radio(key=f"new_meeting:attend-{member}").set_value("present")
+    save = next(b for b in at.button if b.label == "Сохранить заседание")
+    save.click().run()
+    assert any("Заседание № 14" in s.value and "записано" in s.value for s in at.success), [e.value for e in at.error]
     meetings = next(d.value for d in at.dataframe if "Кворум" in d.value.columns)
     assert meetings.iloc[0]["Кворум"].startswith("НЕТ") and meetings.iloc[0]["Учтено"] == 3
 
