@@ -78,7 +78,9 @@ def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFram
 def _meeting_choice(form: str, meetings: pd.DataFrame, current: str | None = None) -> str | None:
     by_id = meetings.set_index("meeting_id")
     ids = meetings.meeting_id.tolist()  # newest first: the meeting just held is the default
-    return st.selectbox("Заседание", ids, index=ids.index(current) if current in ids else 0, key=f"{form}:meeting",
+    # keyed by the newest meeting: a choice made before a meeting was recorded must not stick to the old
+    # one, or the next decision is filed under the previous meeting without anyone noticing
+    return st.selectbox("Заседание", ids, index=ids.index(current) if current in ids else 0, key=f"{form}:meeting-{ids[0]}",
                         format_func=lambda m: commission.meeting_label(by_id.loc[m].to_dict()))
 
 

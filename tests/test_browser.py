@@ -172,3 +172,57 @@ def test_a_utility_files_a_month_and_the_dashboard_counts_it(server, page, tmp_p
     page.get_by_role("link", name="Свод").click()
     page.get_by_text("7 из 7").wait_for(timeout=30000)
     assert not page.errors, page.errors
+
+
+def test_the_coordinator_keeps_two_meetings_of_one_day_edits_a_decision_and_closes_a_quarter_knowingly(server, page, tmp_path):
+    import re
+
+    from lib.store.sqlite_store import SQLiteStore
+
+    open_login(page, server)
+    sign_in(page, "coordinator@lensk.demo", "demo-coordinator")
+    page.get_by_role("link", name="Комиссия").click()
+    page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
+    for number in ("14", "15"):  # the regular meeting and an extraordinary one the same day
+        page.get_by_label("Номер протокола").first.fill(number)
+        page.get_by_role("button", name="Сохранить заседание").click()
+        page.get_by_text(re.compile(f"Заседание № {number} от .* записано")).wait_for(timeout=30000)
+
+    page.get_by_role("tab", name="Решения и поручения").click()
+    page.get_by_label("Текст решения").first.fill("Представить график погашения задолженности")
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Ответственный").first.click()
+    page.keyboard.type("ЛПТЭС")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Сохранить решение").click()
+    page.get_by_text("Решение записано.").wait_for(timeout=30000)
+    assert page.get_by_role("tab", name="Решения и поручения").get_attribute("aria-selected") == "true"
+    assert page.get_by_text("Решение записано.").count() == 1  # said once, where the form is
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Решение").first.click()
+    page.keyboard.type("Представить график")
+    page.keyboard.press("Enter")
+    page.get_by_label("Текст решения").nth(1).wait_for(timeout=30000)
+    page.wait_for_function("[...document.querySelectorAll('textarea')].some(t => t.value === 'Представить график погашения задолженности')")
+    page.get_by_label("Текст решения").nth(1).fill("Представить график погашения задолженности до 31 января")
+    page.get_by_role("button", name="Сохранить новую версию").click()
+    page.get_by_text("Решение сохранено новой версией.").wait_for(timeout=30000)
+    page.screenshot(path=str(ARTIFACTS / "commission-decisions.png"), full_page=True)
+
+    page.get_by_role("link", name="Администрирование").click()
+    page.get_by_role("tab", name="Закрытие кварталов").click()
+    page.get_by_text("на доработке: ООО «Теплостройкомплекс», ноябрь 2024").wait_for(timeout=30000)
+    close = page.get_by_role("button", name="Закрыть 4 квартал 2024 г.")
+    assert close.is_disabled()
+    page.get_by_text("Всё равно закрыть квартал").click()
+    close.click()
+    page.get_by_text("4 квартал 2024 г.: закрыт.").wait_for(timeout=30000)
+    page.screenshot(path=str(ARTIFACTS / "admin-quarter-closed.png"), full_page=True)
+    assert not page.errors, page.errors
+
+    snap = SQLiteStore(Path(tmp_path.joinpath("db-path").read_text())).read_all()
+    meetings = snap.current("meetings")
+    ours = meetings[meetings.number.isin(["14", "15"])]
+    assert len(ours) == 2 and ours.date.nunique() == 1
+    decision = snap.current("decisions").iloc[-1]
+    assert decision.text.endswith("до 31 января") and decision.responsible_id == "lptes" and decision.meeting_id in set(ours.meeting_id)
+    assert len(snap.history("decisions", decision_id=decision.decision_id)) == 2
+    assert snap.current("locks").set_index("quarter").loc["2024-Q4", "locked"]

@@ -286,3 +286,13 @@ def test_a_returned_month_in_a_closed_quarter_says_closed_on_the_overview(demo_s
     text = " ".join(e.value for e in at.error)
     assert "возвращён на доработку" in text and "закрыт" in text and "Беляев И.А." in text
     assert "Подайте исправленный отчёт" not in text
+
+
+def test_a_decision_recorded_after_a_new_meeting_defaults_to_that_meeting(demo_store_url):
+    at = open_commission()
+    at.text_input(key="new_meeting:number").input("14")
+    next(b for b in at.button if b.label == "Сохранить заседание").click().run()
+    newest = commission.meetings(store_of(demo_store_url).read_all()).iloc[0]
+    assert newest.number == "14"
+    chosen = next(s for s in at.selectbox if str(s.key).startswith("new_decision:meeting"))
+    assert chosen.value == newest.meeting_id
