@@ -296,3 +296,11 @@ def test_a_decision_recorded_after_a_new_meeting_defaults_to_that_meeting(demo_s
     assert newest.number == "14"
     chosen = next(s for s in at.selectbox if str(s.key).startswith("new_decision:meeting"))
     assert chosen.value == newest.meeting_id
+
+
+def test_the_command_line_cannot_disable_the_last_coordinator_either(demo_store_url, capsys):
+    from lib.cli import main
+
+    assert main(["user", "disable", "--login", "coordinator@lensk.demo", "--store", demo_store_url]) == 1
+    assert "последнего координатора" in capsys.readouterr().err
+    assert store_of(demo_store_url).read_all().current("users").set_index("login").loc["coordinator@lensk.demo", "active"]
