@@ -72,7 +72,7 @@ chart(left, "debt", lambda: charts.debt_chart(result.totals, result.target, filt
 chart(right, "collection", lambda: charts.collection_chart(result.collection_by_month, groups))
 left.altair_chart(charts.aging_chart(result.aging), width="stretch")
 right.altair_chart(charts.bars(result.resources.assign(Ресурс=result.resources.resource.map(resources)), "Ресурс", "amount",
-                               f"Просроченная задолженность по ресурсам, {fmt.month_label(result.month)}"), width="stretch")
+                               f"Просроченная задолженность по ресурсам на конец {fmt.month_label(result.month, 'gen')}"), width="stretch")
 enforcement_target = None if "enforcement_target" in limits else settings["enforcement_monthly_target"]
 chart(left, "enforcement", lambda: charts.enforcement_chart(result.enforcement, enforcement_target))
 if "enforcement_target" in limits and "enforcement" not in limits:
