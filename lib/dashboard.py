@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from lib import estimates, fmt, metrics
+from lib import estimates, fmt, memo, metrics
 from lib.commission import decisions
 from lib.filing import filing_matrix, filing_summary
 from lib.periods import months_range
@@ -45,11 +45,9 @@ class Selection:
     claims: pd.DataFrame
 
 
-def select(snapshot, filters: Filters, *, whole_history: bool = False, lines: estimates.Lines | None = None,
-           by_resource: bool = True) -> Selection:
-    """Lines filtered by who and what; by period too unless ``whole_history`` (the trend, the baseline
-    and the checks need months outside the chosen period). ``by_resource=False`` keeps every resource
-    of the structure (the aging check compares all of a line's resources with its overdue debt)."""
+def select(snapshot, filters: Filters, *, whole_history: bool = False, lines: estimates.Lines | None = None) -> Selection:
+    """Lines filtered by who and what; by period too unless ``whole_history`` (the trend and the
+    baseline need months outside the chosen period)."""
     lines = lines or estimates.lines(snapshot)
 
     def keep(frame: pd.DataFrame, resource: bool = False, settlement: bool = True, group: bool = True) -> pd.DataFrame:
@@ -62,7 +60,7 @@ def select(snapshot, filters: Filters, *, whole_history: bool = False, lines: es
             mask &= frame.settlement_id.isin(filters.settlements)
         if group and filters.groups:
             mask &= frame.consumer_group.isin(filters.groups)
-        if resource and by_resource and filters.resources:
+        if resource and filters.resources:
             mask &= frame.resource.isin(filters.resources)
         return frame if mask.all() else frame[mask]  # no copy when nothing is filtered out
 
@@ -82,6 +80,26 @@ def expected_filers(snapshot, filters: Filters, lines: estimates.Lines) -> list[
         serves = lambda pid: bool(chosen & {x for x in str(p.serves.get(pid) or "").split(";") if x})
         who = [pid for pid in who if pid in reported or serves(pid)]
     return who
+
+
+def checks(snapshot, filters: Filters, lines: estimates.Lines) -> pd.DataFrame:
+    """Data-quality findings under the filters. The checks run once per snapshot over every filed line
+    of the whole history and every resource (a break in April needs March; a jump needs the line's own
+    median over all its months; the aging check needs every resource of the line); the period and the
+    filters only choose which findings to show. Carried estimates are not checked: nobody filed them."""
+    def build():
+        actual = lambda f: f[~f.estimated.astype(bool)] if len(f) else f
+        return quality_warnings(actual(lines.monthly), actual(lines.structure))
+
+    found = memo.per_snapshot(snapshot, "dashboard.checks", build)
+    mask = found.month.isin(filters.months)
+    if filters.utilities:
+        mask &= found.participant_id.isin(filters.utilities)
+    if filters.settlements:
+        mask &= found.settlement_id.isin(filters.settlements)
+    if filters.groups:
+        mask &= found.consumer_group.isin(filters.groups)
+    return found[mask].reset_index(drop=True)
 
 
 # Figures a filter cannot honour say so instead of showing district figures beside filtered ones.
@@ -159,11 +177,7 @@ def execute(snapshot, filters: Filters, settings: Settings, today: dt.date, line
             chosen = chosen[chosen.id.isin(set(filters.utilities) | set(filters.settlements))]
         plan_who = chosen.id.tolist()
     plan = execution_matrix(snapshot, filters.months, today, plan_who, span=(settings["plan_start"], settings["plan_end"]))
-    # checks see the whole history and every resource; the period only chooses which findings to show
-    checked = select(snapshot, filters, whole_history=True, lines=lines, by_resource=False)
-    actual = lambda f: f[~f.estimated.astype(bool)] if len(f) else f
-    quality = quality_warnings(actual(checked.monthly), actual(checked.structure))
-    quality = quality[quality.month.isin(filters.months)].reset_index(drop=True)
+    quality = checks(snapshot, filters, lines)
     no_data = None
     if period.monthly.empty and period.structure.empty:
         no_data = ("Для выбранного сочетания фильтров нет ни одного отчёта"

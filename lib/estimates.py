@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lib import fmt
+from lib import fmt, memo
 from lib.domain import BUCKETS
 from lib.metrics import closing_debt
-from lib.periods import months_range, open_returns
+from lib.periods import open_returns
 
 MONTHLY_FLOWS = ("accrued", "paid", "recovered_enforcement", "written_off")
 CLAIMS_STOCKS = ("debtors_over_threshold",)
@@ -63,9 +63,13 @@ def coverage(snapshot, monthly: pd.DataFrame, filers: list[str]) -> pd.DataFrame
     filed = monthly[monthly.participant_id.isin(filers)][["participant_id", "month"]].drop_duplicates()
     if filed.empty:
         return pd.DataFrame(columns=columns)
-    last = monthly.month.max()
-    first = filed.groupby("participant_id").month.min()
-    grid = pd.DataFrame([(p, m) for p, start in first.items() for m in months_range(start, last)], columns=["participant_id", "month"])
+    index = _month_index(filed.month)
+    first = index.groupby(filed.participant_id.to_numpy()).min()
+    last = int(_month_index(pd.Series([monthly.month.max()])).iloc[0])
+    spans = (last - first + 1).to_numpy()
+    months = np.concatenate([np.arange(f, last + 1) for f in first.to_numpy()])
+    grid = pd.DataFrame({"participant_id": np.repeat(first.index.to_numpy(), spans),
+                         "month": [f"{(i - 1) // 12:04d}-{(i - 1) % 12 + 1:02d}" for i in months]})
     grid = grid.merge(filed.assign(filed=True), on=["participant_id", "month"], how="left")
     grid["filed"] = grid["filed"].fillna(False).astype(bool)
     grid = grid.sort_values(["participant_id", "month"]).reset_index(drop=True)
@@ -75,9 +79,9 @@ def coverage(snapshot, monthly: pd.DataFrame, filers: list[str]) -> pd.DataFrame
     grid["status"] = np.where(grid.filed, "filed", "carried")
     waiting = open_returns(snapshot)
     if len(waiting):
-        back = set(zip(waiting.participant_id, waiting.month))
-        hit = grid.filed & pd.Series([k in back for k in zip(grid.participant_id, grid.month)], index=grid.index)
-        grid.loc[hit, "status"] = "returned"
+        back = waiting[["participant_id", "month"]].drop_duplicates().assign(_back=True)
+        hit = grid[["participant_id", "month"]].merge(back, how="left")["_back"].fillna(False).astype(bool).to_numpy()
+        grid.loc[grid.filed.to_numpy() & hit, "status"] = "returned"
     grid.loc[grid.status != "carried", "source_month"] = None
     return grid[columns]
 
@@ -106,7 +110,12 @@ def _carry(frame: pd.DataFrame, carried: pd.DataFrame, stocks: dict, flows: tupl
 
 
 def lines(snapshot) -> Lines:
-    """Current report lines of the district with every missing month carried (see the module's rule)."""
+    """Current report lines of the district with every missing month carried (see the module's rule);
+    computed once per snapshot."""
+    return memo.per_snapshot(snapshot, "estimates.lines", lambda: _lines(snapshot))
+
+
+def _lines(snapshot) -> Lines:
     monthly = snapshot.current("monthly_reports")
     structure = snapshot.current("debt_structure")
     claims = snapshot.current("claims_work")
@@ -151,7 +160,7 @@ def notes(frame: pd.DataFrame, coverage_: pd.DataFrame, months: list[str] | None
     for (p, m), src in est.groupby(["participant_id", "month"], sort=True).source_month.first().items():
         out.append(Note(p, m, "carried", src))
     back = coverage_[coverage_.status == "returned"]
-    present = set(zip(part.participant_id, part.month))
+    present = set(part[["participant_id", "month"]].drop_duplicates().itertuples(index=False, name=None)) if len(back) else set()
     for r in back.itertuples():
         if (r.participant_id, r.month) in present:
             out.append(Note(r.participant_id, r.month, "returned"))
