@@ -116,41 +116,32 @@ def forecast_sentence(r: DashboardResult, settings, names: dict[str, str] | None
     t = r.target
     if t["will_meet"] is None:
         return "Недостаточно данных для прогноза."
-    names = names or {}
     pending = [n for n in r.notes if n.kind in ("carried", "returned")]
-    if not pending:
-        return _forecast(t, settings)
-    return _provisional(t, settings, pending, names)
+    return _verdict(t, settings, pending, names or {})
 
 
-def _forecast(t: dict, settings) -> str:
-    end = fmt.month_label(settings["plan_end"])
-    if t["months_left"] == 0:
-        verdict = "достигнута" if t["will_meet"] else "не достигнута"
-        return (f"Цель снижения на {fmt.number(settings['target_reduction_pct'], 0)} % к концу плана ({end}) {verdict}: "
-                f"{fmt.money(t['debt_compared'])} при цели {fmt.money(t['target'])} тыс. руб.")
-    verdict = "будет достигнута" if t["will_meet"] else "не будет достигнута"
-    return (f"При нынешнем тренде ({fmt.money(t['trend_per_month'])} тыс. руб. в месяц) к {fmt.month_label(settings['plan_end'], 'dat')} "
-            f"задолженность составит {fmt.money(t['forecast'])} тыс. руб. — цель {fmt.money(t['target'])} {verdict}. "
-            f"Нужно снижать на {fmt.money(t['reduction_needed_per_month'])} тыс. руб. в месяц.")
-
-
-def _provisional(t: dict, settings, pending: list, names: dict[str, str]) -> str:
-    """A verdict that an estimate (or a report under correction) decides is never stated as reached."""
-    who = estimates.pending_text(pending, names)
+def _verdict(t: dict, settings, pending: list, names: dict[str, str]) -> str:
+    """The target verdict. While an estimate or a report under correction is in the month's total
+    (``pending``), it is never stated as reached: the sentence says what the filed reports show and
+    who is still to file — unless the target is missed even with the estimates at zero."""
     goal = f"Цель снижения на {fmt.number(settings['target_reduction_pct'], 0)} % к концу плана ({fmt.month_label(settings['plan_end'])})"
+    wait = f"; {estimates.pending_text(pending, names)}. Вывод о цели — после их отчётов."
     if t["months_left"] == 0:
-        settled = t["debt_compared"] - t.get("estimated_part", 0.0) > t["target"]  # missed even if the estimates were zero
-        if settled and all(n.kind == "carried" for n in pending):
-            return (f"{goal} не достигнута: даже без не сдавших задолженность {fmt.money(t['debt_compared'] - t['estimated_part'])} "
-                    f"больше цели {fmt.money(t['target'])} тыс. руб.; {who}.")
-        side = "ниже" if t["debt_compared"] <= t["target"] else "выше"
-        return (f"{goal}: по сданным отчётам {fmt.money(t['debt_compared'])} тыс. руб. — {side} цели {fmt.money(t['target'])} "
-                f"на {fmt.money(abs(t['gap']))}; {who}. Вывод о цели — после их отчётов.")
-    side = "ниже" if t["will_meet"] else "выше"
-    return (f"По сданным отчётам при нынешнем тренде ({fmt.money(t['trend_per_month'])} тыс. руб. в месяц) к "
-            f"{fmt.month_label(settings['plan_end'], 'dat')} задолженность составит {fmt.money(t['forecast'])} тыс. руб. — "
-            f"{side} цели {fmt.money(t['target'])}; {who}. Вывод о цели — после их отчётов.")
+        debt, target = t["debt_compared"], t["target"]
+        if not pending:
+            return f"{goal} {'достигнута' if t['will_meet'] else 'не достигнута'}: {fmt.money(debt)} при цели {fmt.money(target)} тыс. руб."
+        filed_only = debt - t.get("estimated_part", 0.0)
+        if filed_only > target and all(n.kind == "carried" for n in pending):
+            return (f"{goal} не достигнута: даже без не сдавших задолженность {fmt.money(filed_only)} больше цели "
+                    f"{fmt.money(target)} тыс. руб.; {estimates.pending_text(pending, names)}.")
+        return (f"{goal}: по сданным отчётам {fmt.money(debt)} тыс. руб. — {'ниже' if debt <= target else 'выше'} цели "
+                f"{fmt.money(target)} на {fmt.money(abs(t['gap']))}{wait}")
+    trend = (f"при нынешнем тренде ({fmt.money(t['trend_per_month'])} тыс. руб. в месяц) к {fmt.month_label(settings['plan_end'], 'dat')} "
+             f"задолженность составит {fmt.money(t['forecast'])} тыс. руб.")
+    if pending:
+        return f"По сданным отчётам {trend} — {'ниже' if t['will_meet'] else 'выше'} цели {fmt.money(t['target'])}{wait}"
+    return (f"{trend[0].upper()}{trend[1:]} — цель {fmt.money(t['target'])} {'будет' if t['will_meet'] else 'не будет'} достигнута. "
+            f"Нужно снижать на {fmt.money(t['reduction_needed_per_month'])} тыс. руб. в месяц.")
 
 
 def ranking_table(frame: pd.DataFrame, names: dict[str, str], since: str) -> pd.DataFrame:

@@ -86,6 +86,17 @@ def test_after_the_report_comes_the_figures_and_verdict_are_plain(tmp_path):
     assert views.forecast_sentence(r, s, names).startswith("Цель снижения на 5 % к концу плана (март 2024) не достигнута: 1")
 
 
+def test_a_forecast_that_an_estimate_enters_waits_for_the_report(tmp_path):
+    snap, s, names = district(tmp_path, settings_rows=settings(plan_end="2024-12"))
+    r = execute(snap, Q1, s, TODAY)
+    # like for like: both utilities every month, u2's March carried — 1 530, 1 570, 1 520: slope −5 a month
+    assert r.target["trend_per_month"] == pytest.approx(-5) and r.target["forecast"] == pytest.approx(1520 - 5 * 9)
+    sentence = views.forecast_sentence(r, s, names)
+    assert sentence.startswith(f"По сданным отчётам при нынешнем тренде ({fmt.money(-5)} тыс. руб. в месяц) к декабрю 2024 "
+                               f"задолженность составит {fmt.money(1475)} тыс. руб. — выше цели {fmt.money(1453.5)}; не сдали: Организация u2")
+    assert "достигнута" not in sentence
+
+
 def test_a_target_missed_even_without_the_estimate_is_said_plainly(tmp_path):
     grown = [*U1[:2], line("u1", "s1", "2024-03", 1030, 600, 50, overdue=515)]  # u1 alone ends at 1 580 > 1 453,5
     snap, s, names = district(tmp_path, grown + U2)
