@@ -99,7 +99,7 @@ def _carry(frame: pd.DataFrame, carried: pd.DataFrame, stocks: dict, flows: tupl
                          left_on=["participant_id", "month"], right_on=["participant_id", "source_month"])
     if copied.empty:
         return frame.iloc[0:0].assign(estimated=pd.Series(dtype=bool), source_month=pd.Series(dtype=object))
-    out = copied.copy()
+    out = copied
     for field, value in stocks.items():
         out[field] = value(copied) if callable(value) else copied[value]
     for field in flows:

@@ -214,8 +214,13 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     result = execute(snapshot, filters, settings, today, lines=lines)
     # the year-start column needs January even for a quarter alone
     monthly = select(snapshot, Filters(f"{period.year}-01", period.scope[-1], *_who_and_what(filters)), lines=lines).monthly
-    footnote = lambda frame, months, who=None: estimates.footnote(
-        estimates.notes(frame if who is None else frame[frame.participant_id == who], lines.coverage, months), names)
+    noted = estimates.notes(monthly, lines.coverage, sorted(set(period.scope) | set(period.months)))
+
+    def footnote(months: list[str], who: str | None = None, found: list | None = None) -> str | None:
+        """The sentence under a block: the estimates and returned reports among its months (one organisation's, or all)."""
+        return estimates.footnote([n for n in (noted if found is None else found)
+                                   if n.month in months and (who is None or n.participant_id == who)], names)
+
     limits = result.limits
     if "debt" in limits:  # the monthly report has no resources: no district figures beside filtered ones
         monthly = monthly.iloc[0:0]
@@ -249,7 +254,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
         for r in records[who]:
             if r["block_order"] != block:
                 if label is not None:
-                    s.note(footnote(monthly, block_months[label], None if who == "__all__" else who))
+                    s.note(footnote(block_months[label], None if who == "__all__" else who))
                 block, i, label = r["block_order"], 0, r["block"]
                 s.heading_row(f"   {r['block']}")
             i += 1
@@ -257,7 +262,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
             s.line([str(i) if not total else "", labels[r["consumer_group"]], r["debt_year_start"], r["debt_start"], r["accrued"],
                     r["paid"], r["collection"], r["recovered"], r["overdue"]], bold=total, formats={7: PERCENT})
         if label is not None:
-            s.note(footnote(monthly, block_months[label], None if who == "__all__" else who))
+            s.note(footnote(block_months[label], None if who == "__all__" else who))
     s.finish(position, name)
 
     step(0.4, "По поселениям")
@@ -273,7 +278,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
         for settlement, totals in sorted(by_settlement.groupby("settlement_id", sort=False), key=lambda kv: names.get(kv[0], kv[0])):
             s.line(_settlement_line(names.get(settlement, settlement), totals, period.scope), formats={5: PERCENT})
         s.line(_settlement_line("Итого", metrics.totals_by(scope, []), period.scope), bold=True, formats={5: PERCENT})
-        s.note(footnote(scope, period.scope))
+        s.note(footnote(period.scope, found=estimates.notes(scope, lines.coverage, period.scope)))
     s.finish(position, name)
 
     step(0.55, "Структура")
@@ -293,7 +298,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
             r = per.loc[u]
             s.line([names.get(u, u), *[r[b] for b in BUCKETS], r.total, r.older], formats={7: PERCENT})
         s.line(_aging_line("Итого", structure, last), bold=True, formats={7: PERCENT})
-        s.note(footnote(structure, [last]))
+        s.note(footnote([last], found=estimates.notes(structure, lines.coverage, [last])))
     s.finish(position, name)
 
     step(0.65, "По ресурсам")
@@ -308,7 +313,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
         for r in result.resources.itertuples():
             s.line([resources.get(r.resource, r.resource), r.amount, r.amount / total * 100 if total else None], formats={3: PERCENT})
         s.line(["Итого", total, 100.0], bold=True, formats={3: PERCENT})
-        s.note(footnote(structure, [last]))
+        s.note(footnote([last], found=estimates.notes(structure, lines.coverage, [last])))
     s.finish(position, name)
 
     step(0.75, "Претензионная работа")
@@ -328,7 +333,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
         s.line(_claims_row("Итого", metrics.claims_by(claims, period.scope, []).iloc[0]), bold=True, formats={10: "0.000", 11: "0.00"})
         s.note("Должники свыше порога — число на конец периода (не сумма по месяцам); заявления на должника — заявления "
                "за период на это число.")
-        s.note(footnote(claims, [last]))
+        s.note(footnote([last], found=estimates.notes(claims, lines.coverage, [last])))
     s.finish(position, name)
 
     step(0.85, "Исполнение плана")

@@ -61,8 +61,8 @@ def download(frame, title: str, key: str) -> None:
 
 def chart(where, key: str, build) -> None:
     """A chart, or why the filters do not apply to it (never district figures beside filtered ones)."""
-    if key in limits:
-        where.info(limits[key], icon=":material/info:")
+    if key in limits or result.no_data:
+        where.info(limits.get(key) or result.no_data, icon=":material/info:")
     else:
         where.altair_chart(build(), width="stretch")
 
@@ -70,9 +70,9 @@ def chart(where, key: str, build) -> None:
 left, right = st.columns(2)
 chart(left, "debt", lambda: charts.debt_chart(result.totals, result.target, filters.months))
 chart(right, "collection", lambda: charts.collection_chart(result.collection_by_month, groups))
-left.altair_chart(charts.aging_chart(result.aging), width="stretch")
-right.altair_chart(charts.bars(result.resources.assign(Ресурс=result.resources.resource.map(resources)), "Ресурс", "amount",
-                               f"Просроченная задолженность по ресурсам на конец {fmt.month_label(result.month, 'gen')}"), width="stretch")
+chart(left, "structure", lambda: charts.aging_chart(result.aging))
+chart(right, "structure", lambda: charts.bars(result.resources.assign(Ресурс=result.resources.resource.map(resources)), "Ресурс", "amount",
+                                              f"Просроченная задолженность по ресурсам на конец {fmt.month_label(result.month, 'gen')}"))
 enforcement_target = None if "enforcement_target" in limits else settings["enforcement_monthly_target"]
 chart(left, "enforcement", lambda: charts.enforcement_chart(result.enforcement, enforcement_target))
 if "enforcement_target" in limits and "enforcement" not in limits:
