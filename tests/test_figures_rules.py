@@ -44,6 +44,13 @@ CLAIMS = [{"participant_id": p, "month": m, "debtors_over_threshold": d, "notice
 Q1 = Filters("2024-01", "2024-03")
 
 
+@pytest.fixture(autouse=True)
+def district_zone_restored():
+    """Reading a district's settings sets the zone of displayed moments; leave the default for other tests."""
+    yield
+    fmt.use_zone(fmt.DEFAULT_ZONE)
+
+
 def district(tmp_path, monthly=None, **kw):
     store = build(tmp_path / "a.sqlite", participants=PEOPLE, monthly=monthly if monthly is not None else U1 + U2,
                   claims=kw.pop("claims", CLAIMS), settings_rows=kw.pop("settings_rows", settings(plan_end="2024-03")), **kw)
