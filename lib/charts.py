@@ -15,6 +15,8 @@ SHORT_MONTHS = ("янв", "фев", "мар", "апр", "май", "июн", "и�
 # Vega formats numbers the English way; swap the separators to the Russian ones on axes.
 RU_AXIS = "replace(replace(replace(format(datum.value, ',.0f'), /,/g, ' '), /\\./g, ','), /-/g, '−')"
 HEIGHT = 260
+# how a month with a carried estimate is drawn on the debt chart (shape, colour), against a month as filed
+ESTIMATE_STYLE = {"по сданным отчётам": ("circle", "#1f5f99"), "оценка: не все организации сдали отчёт": ("diamond", "#e6550d")}
 
 
 def month_short(month: str) -> str:
@@ -32,15 +34,26 @@ def _x(order: list[str]) -> alt.X:
     return alt.X("Месяц:N", sort=order, title=None, axis=alt.Axis(labelAngle=-45))
 
 
-def debt_chart(totals: pd.DataFrame, target: dict) -> alt.Chart:
-    data = _months(totals[["month", "debt_end"]])
+def debt_chart(totals: pd.DataFrame, target: dict, months: list[str] | None = None) -> alt.Chart:
+    """The debt at month end over the chosen ``months`` and the target. A month whose total carries an
+    estimate (a utility without a report, ``lib.estimates``) is drawn as a hollow orange point and says so."""
+    shown = totals if months is None else totals[totals.month.isin(months)]
+    data = _months(shown[["month", "debt_end", "estimated"]] if "estimated" in shown else shown[["month", "debt_end"]].assign(estimated=False))
     data["Задолженность"] = data.debt_end.map(lambda v: f"{fmt.money(v)} тыс. руб.")
+    data["Данные"] = data.estimated.map({True: "оценка: не все организации сдали отчёт", False: "по сданным отчётам"})
     order = data["Месяц"].tolist()
-    line = alt.Chart(data).mark_line(point=True, color="#1f5f99").encode(
-        x=_x(order), y=alt.Y("debt_end:Q", title="тыс. руб.", scale=alt.Scale(zero=False), axis=alt.Axis(labelExpr=RU_AXIS)),
-        tooltip=[alt.Tooltip("Месяц (полностью):N", title="Месяц"), alt.Tooltip("Задолженность:N")],
+    x = _x(order)
+    y = alt.Y("debt_end:Q", title="тыс. руб.", scale=alt.Scale(zero=False), axis=alt.Axis(labelExpr=RU_AXIS))
+    tooltip = [alt.Tooltip("Месяц (полностью):N", title="Месяц"), alt.Tooltip("Задолженность:N"), alt.Tooltip("Данные:N")]
+    line = alt.Chart(data).mark_line(color="#1f5f99").encode(x=x, y=y)
+    points = alt.Chart(data).mark_point(size=60, filled=True).encode(
+        x=x, y=y, tooltip=tooltip,
+        shape=alt.Shape("Данные:N", scale=alt.Scale(domain=list(ESTIMATE_STYLE), range=[v[0] for v in ESTIMATE_STYLE.values()]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        color=alt.Color("Данные:N", scale=alt.Scale(domain=list(ESTIMATE_STYLE), range=[v[1] for v in ESTIMATE_STYLE.values()]),
+                        legend=alt.Legend(orient="bottom", title=None)),
     )
-    layers = [line]
+    layers = [line, points]
     if pd.notna(target.get("target")):
         goal = pd.DataFrame({"target": [target["target"]], "Цель": [f"Цель: {fmt.money(target['target'])} тыс. руб."]})
         layers.append(alt.Chart(goal).mark_rule(color="#2e7d32", strokeDash=[6, 4]).encode(y="target:Q", tooltip=["Цель:N"]))
@@ -88,16 +101,23 @@ def bars(frame: pd.DataFrame, label: str, value: str, title: str, color: str = "
     ).properties(title=title, height=max(120, 24 * len(data)))
 
 
-def enforcement_chart(frame: pd.DataFrame, target: float) -> alt.Chart:
+def enforcement_chart(frame: pd.DataFrame, target: float | None) -> alt.Chart:
+    """Recovered per month; against the monthly target only when it applies (``None``: the district's
+    target does not apply to the chosen part, see ``lib.dashboard.limits``)."""
     data = _months(frame)
     data["Взыскано"] = data.recovered.map(lambda v: f"{fmt.money(v)} тыс. руб.")
-    data["Цель выполнена"] = data.met.map({True: "да", False: "нет"})
     order = data["Месяц"].tolist()
+    tooltip = [alt.Tooltip("Месяц (полностью):N", title="Месяц"), "Взыскано:N"]
+    if target is None:
+        bars_ = alt.Chart(data).mark_bar(color="#1f5f99").encode(
+            x=_x(order), y=alt.Y("recovered:Q", title="тыс. руб.", axis=alt.Axis(labelExpr=RU_AXIS)), tooltip=tooltip)
+        return bars_.properties(title="Взыскано по исполнительным производствам", height=HEIGHT)
+    data["Цель выполнена"] = data.met.map({True: "да", False: "нет"})
     bars_ = alt.Chart(data).mark_bar().encode(
         x=_x(order), y=alt.Y("recovered:Q", title="тыс. руб.", axis=alt.Axis(labelExpr=RU_AXIS)),
         color=alt.Color("Цель выполнена:N", scale=alt.Scale(domain=["да", "нет"], range=["#2e7d32", "#c62828"]),
                         legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("Месяц (полностью):N", title="Месяц"), "Взыскано:N", "Цель выполнена:N"],
+        tooltip=[*tooltip, "Цель выполнена:N"],
     )
     rule = alt.Chart(pd.DataFrame({"y": [target]})).mark_rule(color="#333", strokeDash=[6, 4]).encode(y="y:Q")
     return alt.layer(bars_, rule).properties(

@@ -1,7 +1,8 @@
 """The consolidated dashboard as a report: ``Filters`` in, every figure out (``execute``).
 
 The quarterly export calls the same ``select`` and metric functions, so for the same filters
-the dashboard and the workbook cannot disagree.
+the dashboard and the workbook cannot disagree. Reports that are missing or returned enter every
+total by one rule (``lib.estimates``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from lib import metrics
+from lib import estimates, fmt, memo, metrics
 from lib.commission import decisions
 from lib.filing import filing_matrix, filing_summary
 from lib.periods import months_range
@@ -37,17 +38,17 @@ class Filters:
 
 @dataclass
 class Selection:
+    """Report lines under the filters, carried estimates included (``estimated``; see ``lib.estimates``)."""
+
     monthly: pd.DataFrame
     structure: pd.DataFrame
     claims: pd.DataFrame
 
 
-def select(snapshot, filters: Filters, *, whole_history: bool = False) -> Selection:
-    """Current versions filtered by who and what; by period too unless ``whole_history``
-    (the trend and the baseline need months outside the chosen period)."""
-    monthly = snapshot.current("monthly_reports")
-    structure = snapshot.current("debt_structure")
-    claims = snapshot.current("claims_work")
+def select(snapshot, filters: Filters, *, whole_history: bool = False, lines: estimates.Lines | None = None) -> Selection:
+    """Lines filtered by who and what; by period too unless ``whole_history`` (the trend and the
+    baseline need months outside the chosen period)."""
+    lines = lines or estimates.lines(snapshot)
 
     def keep(frame: pd.DataFrame, resource: bool = False, settlement: bool = True, group: bool = True) -> pd.DataFrame:
         mask = pd.Series(True, index=frame.index)
@@ -63,14 +64,70 @@ def select(snapshot, filters: Filters, *, whole_history: bool = False) -> Select
             mask &= frame.resource.isin(filters.resources)
         return frame if mask.all() else frame[mask]  # no copy when nothing is filtered out
 
-    return Selection(keep(monthly), keep(structure, resource=True), keep(claims, settlement=False, group=False))
+    return Selection(keep(lines.monthly), keep(lines.structure, resource=True), keep(lines.claims, settlement=False, group=False))
+
+
+def expected_filers(snapshot, filters: Filters, lines: estimates.Lines) -> list[str]:
+    """Who owes the monthly report under the filters: active filers, the chosen utilities, and under a
+    settlement filter only the utilities that serve a chosen settlement (listed, or ever reported there)."""
+    who = list(lines.filers)
+    if filters.utilities:
+        who = [p for p in who if p in filters.utilities]
+    if filters.settlements:
+        p = snapshot.current("participants").set_index("id")
+        chosen = set(filters.settlements)
+        reported = set(lines.monthly[lines.monthly.settlement_id.isin(chosen)].participant_id)
+        serves = lambda pid: bool(chosen & {x for x in str(p.serves.get(pid) or "").split(";") if x})
+        who = [pid for pid in who if pid in reported or serves(pid)]
+    return who
+
+
+def checks(snapshot, filters: Filters, lines: estimates.Lines) -> pd.DataFrame:
+    """Data-quality findings under the filters. The checks run once per snapshot over every filed line
+    of the whole history and every resource (a break in April needs March; a jump needs the line's own
+    median over all its months; the aging check needs every resource of the line); the period and the
+    filters only choose which findings to show. Carried estimates are not checked: nobody filed them."""
+    def build():
+        actual = lambda f: f[~f.estimated.astype(bool)] if len(f) else f
+        return quality_warnings(actual(lines.monthly), actual(lines.structure))
+
+    found = memo.per_snapshot(snapshot, "dashboard.checks", build)
+    mask = found.month.isin(filters.months)
+    if filters.utilities:
+        mask &= found.participant_id.isin(filters.utilities)
+    if filters.settlements:
+        mask &= found.settlement_id.isin(filters.settlements)
+    if filters.groups:
+        mask &= found.consumer_group.isin(filters.groups)
+    return found[mask].reset_index(drop=True)
+
+
+# Figures a filter cannot honour say so instead of showing district figures beside filtered ones.
+NOT_BY_RESOURCE = ("Ежемесячный отчёт (долг, начислено, оплачено, взыскано по ИП) не делится по ресурсам: "
+                   "при отборе по ресурсу эти цифры не показываются.")
+CLAIMS_WHOLE = ("Претензионно-исковая работа сдаётся по организации в целом — без поселений, групп потребителей и "
+                "ресурсов: при таком отборе её цифры не показываются.")
+TARGET_DISTRICT = "Цель взыскания {target} тыс. руб. в месяц установлена для района в целом: с выбранной частью она не сравнивается."
+
+
+def limits(filters: Filters, settings: Settings) -> dict[str, str]:
+    """figure -> why it is not shown (or not compared) under these filters."""
+    out = {}
+    if filters.resources:
+        for key in ("debt", "collection", "enforcement"):
+            out[key] = NOT_BY_RESOURCE
+    if filters.settlements or filters.groups or filters.resources:
+        out["claims"] = CLAIMS_WHOLE
+    if filters.settlements or filters.utilities or filters.groups or filters.resources:
+        out["enforcement_target"] = TARGET_DISTRICT.format(target=fmt.money(settings["enforcement_monthly_target"], 0))
+    return out
 
 
 @dataclass
 class DashboardResult:
     filters: Filters
     month: str
-    totals: pd.DataFrame  # per month, whole history under the filters
+    totals: pd.DataFrame  # per month, whole history under the filters (carried lines included, ``estimated``)
     target: dict
     collection: pd.DataFrame
     collection_by_month: pd.DataFrame
@@ -89,25 +146,27 @@ class DashboardResult:
     quality: pd.DataFrame
     decisions: pd.DataFrame
     problems: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # estimates.Note of the tile month: carried and returned reports
+    period_notes: list = field(default_factory=list)  # the same over the whole period
+    never_filed: list = field(default_factory=list)  # expected filers with no report at all
+    limits: dict = field(default_factory=dict)  # figure -> why the filters do not apply to it
+    no_data: str | None = None  # the filters leave nothing to show
 
 
-def filers(snapshot, filters: Filters) -> list[str]:
-    p = snapshot.current("participants")
-    p = p[p.files_monthly.fillna(False) == True]  # noqa: E712 - nullable boolean
-    if filters.utilities:
-        p = p[p.id.isin(filters.utilities)]
-    return p.id.tolist()
-
-
-def execute(snapshot, filters: Filters, settings: Settings, today: dt.date) -> DashboardResult:
+def execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lines: estimates.Lines | None = None) -> DashboardResult:
     """Every figure of the dashboard for the filters; ``filters.month_to`` is the month shown in the tiles."""
-    period = select(snapshot, filters)
-    history = select(snapshot, filters, whole_history=True)
+    lines = lines or estimates.lines(snapshot)
+    period = select(snapshot, filters, lines=lines)
+    history = select(snapshot, filters, whole_history=True, lines=lines)
     month = filters.month_to
     totals = metrics.monthly_totals(history.monthly)
-    target = metrics.target_progress(totals, month, settings["baseline_month"], settings["target_reduction_pct"], settings["plan_end"])
-    who = filers(snapshot, filters)
-    filing = filing_matrix(snapshot, who, filters.months, settings["report_due_day"], today)
+    per = metrics.totals_by(history.monthly, ["participant_id"])
+    target = metrics.target_progress(per, month, settings["baseline_month"], settings["target_reduction_pct"], settings["plan_end"])
+    carried = history.monthly[(history.monthly.month == month) & history.monthly.estimated.astype(bool)
+                              & history.monthly.participant_id.isin(target["compared"])]
+    target["estimated_part"] = float(metrics.closing_debt(carried.debt_start, carried.accrued, carried.paid, carried.written_off).sum())
+    who = expected_filers(snapshot, filters, lines)
+    filing = filing_matrix(snapshot, who, filters.months, settings["report_due_day"], today, zone=getattr(settings, "zone", None))
     participants = snapshot.current("participants")
     plan_who = None
     if filters.kinds or filters.utilities or filters.settlements:
@@ -117,8 +176,12 @@ def execute(snapshot, filters: Filters, settings: Settings, today: dt.date) -> D
         if filters.utilities or filters.settlements:
             chosen = chosen[chosen.id.isin(set(filters.utilities) | set(filters.settlements))]
         plan_who = chosen.id.tolist()
-    plan = execution_matrix(snapshot, filters.months, today, plan_who)
-    quality = quality_warnings(period.monthly, period.structure)
+    plan = execution_matrix(snapshot, filters.months, today, plan_who, span=(settings["plan_start"], settings["plan_end"]))
+    quality = checks(snapshot, filters, lines)
+    no_data = None
+    if period.monthly.empty and period.structure.empty:
+        no_data = ("Для выбранного сочетания фильтров нет ни одного отчёта"
+                   + (": выбранные организации не обслуживают выбранные поселения." if filters.settlements and not who else "."))
     return DashboardResult(
         filters=filters,
         month=month,
@@ -129,8 +192,8 @@ def execute(snapshot, filters: Filters, settings: Settings, today: dt.date) -> D
         aging=metrics.aging(period.structure),
         older_than_12_pct=metrics.share_older_than_12(period.structure, month),
         resources=metrics.by_resource(period.structure, month),
-        settlements=metrics.ranking(history.monthly, month, filters.month_from, "settlement_id"),
-        utilities=metrics.ranking(history.monthly, month, filters.month_from, "participant_id"),
+        settlements=metrics.ranking(history.monthly, filters.month_from, month, "settlement_id"),
+        utilities=metrics.ranking(history.monthly, filters.month_from, month, "participant_id"),
         enforcement=metrics.enforcement(period.monthly, settings["enforcement_monthly_target"]),
         funnel=metrics.claims_funnel(period.claims, period.monthly, filters.months),
         limitation=metrics.limitation_risk(history.structure, history.claims, month),
@@ -141,4 +204,9 @@ def execute(snapshot, filters: Filters, settings: Settings, today: dt.date) -> D
         quality=quality,
         decisions=decisions(snapshot, today),
         problems=list(snapshot.problems),
+        notes=estimates.notes(period.monthly, lines.coverage, [month]),
+        period_notes=estimates.notes(period.monthly, lines.coverage),
+        never_filed=[p for p in who if p in lines.never_filed],
+        limits=limits(filters, settings),
+        no_data=no_data,
     )

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lib import fmt
+from lib import estimates, fmt
 from lib.dashboard import DashboardResult
 from lib.filing import STATUS_LABELS as FILING_LABELS
-from lib.periods import quarter_label, shift_month
+from lib.periods import period_label
+from lib.plan_rules import ATTENTION, ATTENTION_LABEL, needs_attention
 from lib.plan_rules import STATUS_LABELS as PLAN_LABELS
 
 
@@ -27,63 +28,119 @@ class Tile:
     arrow: str = "auto"  # "off" for a note that is not a change
 
 
+def _names(ids, names: dict[str, str]) -> str:
+    return ", ".join(names.get(p, p) for p in ids)
+
+
+def _with(*parts: str | None) -> str | None:
+    return " ".join(p for p in parts if p) or None
+
+
 def tiles(r: DashboardResult, names: dict[str, str], settings) -> list[Tile]:
     t = r.target
-    totals = r.totals.set_index("month")
-    prev = shift_month(r.month, -1)
-    debt_delta = t["debt"] - totals.debt_end.get(prev, np.nan) if prev in totals.index else np.nan
+    limits = r.limits
     total = r.collection[r.collection.consumer_group == "total"].iloc[0]
     recovered = r.enforcement.set_index("month").recovered.get(r.month, np.nan) if len(r.enforcement) else np.nan
     target_enf = settings["enforcement_monthly_target"]
-    missing = r.filing[(r.filing.month == r.month) & r.filing.status.isin(["missing", "returned"])]
-    filed = int((r.filing[r.filing.month == r.month].status.isin(["on_time", "late"])).sum())
-    expected = int((r.filing.month == r.month).sum())
-    return [
-        Tile("Задолженность", fmt.money(t["debt"]),
-             None if np.isnan(debt_delta) else fmt.delta(debt_delta, unit=" за месяц"), "inverse",
-             "Начало месяца + начислено − оплачено − списано, по всем отчётам с учётом фильтров."
-             + (f" Нет данных: {', '.join(names.get(p, p) for p in missing.participant_id)}." if len(missing) else "")),
-        Tile(f"К базовому ({fmt.month_label(settings['baseline_month'])})", fmt.percent(t["change_pct"]),
-             f"цель −{fmt.number(settings['target_reduction_pct'], 0)} %", "off",
-             f"Базовая задолженность {fmt.money(t['baseline'])}, цель {fmt.money(t['target'])} тыс. руб.", "off"),
-        Tile("Собираемость", fmt.percent(total.pct), f"с начала года {fmt.percent(total.pct_ytd)}", "off",
-             "Оплачено / начислено × 100.", "off"),
-        Tile("Взыскано по ИП", fmt.money(recovered),
-             None if np.isnan(recovered) else fmt.delta(recovered - target_enf, unit=f" к цели {fmt.money(target_enf, 0)}"), "normal"),
-        Tile("Отчёты сданы", f"{filed} из {expected}",
-             f"не сдали: {len(missing)}" if len(missing) else "все сдали", "inverse" if len(missing) else "off",
-             None, "off"),
-        Tile("Просрочено в плане", str(r.plan_summary.get("overdue", 0) + r.plan_summary.get("not_done", 0)),
-             None, "off", "Отчёт не подан после срока или мероприятие не выполнено."),
-        Tile("Риск давности", fmt.money(r.limitation.at_risk.sum()), None, "off",
-             "Долг сроком 24–36 мес., не покрытый заявлениями в суд за последние 12 мес.: его съест трёхлетний срок давности."),
-        Tile("Старше 12 мес.", fmt.percent(r.older_than_12_pct), None, "off"),
-    ]
+    month_rows = r.filing[r.filing.month == r.month]
+    missing = month_rows[month_rows.status == "missing"]
+    returned = month_rows[month_rows.status == "returned"]
+    filed = int(month_rows.status.isin(["on_time", "late", "returned"]).sum())
+    expected = len(month_rows)
+    estimate = estimates.footnote(r.notes, names)
+    carried = any(n.kind == "carried" for n in r.notes)
+    never = f"Нет ни одного отчёта: {_names(r.never_filed, names)} — в суммы не вошли." if r.never_filed else None
+    left_out = (f"К базовому месяцу сравниваются только организации, у которых есть данные за оба месяца; без: "
+                f"{_names(t['left_out'], names)}." if t.get("left_out") else None)
+    na = lambda key: limits.get(key) or r.no_data
+
+    debt = Tile("Задолженность" + (" · оценка" if carried else ""), fmt.money(t["debt"]),
+                None if pd.isna(t["change_month"]) else fmt.delta(t["change_month"], unit=" за месяц"), "inverse",
+                _with("Начало месяца + начислено − оплачено − списано, по отчётам с учётом фильтров; изменение за месяц — "
+                      "по тем же организациям в обоих месяцах.", estimate, never))
+    base = Tile(f"К базовому ({fmt.month_label(settings['baseline_month'])})", fmt.percent(t["change_pct"]),
+                f"цель −{fmt.number(settings['target_reduction_pct'], 0)} %", "off",
+                _with(f"Базовая задолженность {fmt.money(t['baseline'])}, цель {fmt.money(t['target'])} тыс. руб.", left_out, estimate), "off")
+    collection = Tile("Собираемость", fmt.percent(total.pct), f"с начала года {fmt.percent(total.pct_ytd)}", "off",
+                      _with("Оплачено / начислено × 100, по сданным отчётам.",
+                            f"Без отчёта за {fmt.month_label(r.month)}: {_names(missing.participant_id, names)} — их оплата и "
+                            "начисления не учтены." if len(missing) else None), "off")
+    if "enforcement_target" in limits or pd.isna(recovered):
+        enf = Tile("Взыскано по ИП", fmt.money(recovered), None, "off", limits.get("enforcement_target"), "off")
+    else:
+        enf = Tile("Взыскано по ИП", fmt.money(recovered), fmt.delta(recovered - target_enf, unit=f" к цели {fmt.money(target_enf, 0)}"),
+                   "normal", "По сданным отчётам." + (f" Без отчёта: {_names(missing.participant_id, names)}." if len(missing) else ""))
+    if expected:
+        parts = [f"не сдали: {len(missing)}" if len(missing) else "", f"на доработке: {len(returned)}" if len(returned) else ""]
+        status = "; ".join(p for p in parts if p) or "все сдали"
+        reports = Tile("Отчёты сданы", f"{filed} из {expected}", status, "inverse" if len(missing) or len(returned) else "off",
+                       _with(f"Не сдали: {_names(missing.participant_id, names)}." if len(missing) else None,
+                             f"На доработке (цифры в сумме, могут измениться): {_names(returned.participant_id, names)}."
+                             if len(returned) else None), "off")
+    else:
+        reports = Tile("Отчёты сданы", "—", None, "off", r.no_data or "Выбранным фильтрам не соответствует ни одна организация, "
+                       "сдающая ежемесячный отчёт.", "off")
+    s = r.plan_summary
+    plan = Tile(ATTENTION_LABEL, str(sum(s.get(k, 0) for k in ATTENTION)), None, "off",
+                f"Не выполнено (так сообщил исполнитель): {s.get('not_done', 0)}; просрочено (отчёт не подан после срока): "
+                f"{s.get('overdue', 0)}.")
+    risk = Tile("Риск давности", fmt.money(r.limitation.at_risk.sum()), None, "off",
+                "Долг сроком 24–36 мес., не покрытый заявлениями в суд за последние 12 мес.: его съест трёхлетний срок давности.")
+    older = Tile("Старше 12 мес.", fmt.percent(r.older_than_12_pct), None, "off", estimate)
+    if na("debt"):
+        debt = Tile("Задолженность", "—", None, "off", na("debt"), "off")
+        base = Tile(base.label, "—", None, "off", na("debt"), "off")
+    if na("collection"):
+        collection = Tile("Собираемость", "—", None, "off", na("collection"), "off")
+    if na("enforcement"):
+        enf = Tile("Взыскано по ИП", "—", None, "off", na("enforcement"), "off")
+    if na("claims"):
+        risk = Tile("Риск давности", "—", None, "off", na("claims"))
+    if r.no_data:
+        older = Tile("Старше 12 мес.", "—", None, "off", r.no_data)
+    return [debt, base, collection, enf, reports, plan, risk, older]
 
 
 def tiles_caption(r: DashboardResult) -> str:
     return f"Показатели за {fmt.month_label(r.month)}; суммы — в тысячах рублей."
 
 
+def notes_caption(r: DashboardResult, names: dict[str, str]) -> str | None:
+    """Under the tiles and charts: every estimate and returned month of the period, by the one rule."""
+    return estimates.footnote(r.period_notes, names)
+
+
 def forecast_sentence(r: DashboardResult, settings, names: dict[str, str] | None = None) -> str:
+    if r.limits.get("debt") or r.no_data:
+        return r.limits.get("debt") or r.no_data
     t = r.target
     if t["will_meet"] is None:
         return "Недостаточно данных для прогноза."
-    missing = r.filing[(r.filing.month == r.month) & r.filing.status.isin(["missing", "returned"])].participant_id
-    caveat = (f" Без отчёта за {fmt.month_label(r.month)}: {', '.join((names or {}).get(p, p) for p in missing)} — "
-              "их задолженность в эту сумму не вошла." if len(missing) else "")
-    return _forecast(t, settings) + caveat
+    pending = [n for n in r.notes if n.kind in ("carried", "returned")]
+    return _verdict(t, settings, pending, names or {})
 
 
-def _forecast(t: dict, settings) -> str:
-    end = fmt.month_label(settings["plan_end"])
+def _verdict(t: dict, settings, pending: list, names: dict[str, str]) -> str:
+    """The target verdict. While an estimate or a report under correction is in the month's total
+    (``pending``), it is never stated as reached: the sentence says what the filed reports show and
+    who is still to file — unless the target is missed even with the estimates at zero."""
+    goal = f"Цель снижения на {fmt.number(settings['target_reduction_pct'], 0)} % к концу плана ({fmt.month_label(settings['plan_end'])})"
+    wait = f"; {estimates.pending_text(pending, names)}. Вывод о цели — после их отчётов."
     if t["months_left"] == 0:
-        verdict = "достигнута" if t["will_meet"] else "не достигнута"
-        return (f"Цель снижения на {fmt.number(settings['target_reduction_pct'], 0)} % к концу плана ({end}) {verdict}: "
-                f"{fmt.money(t['debt'])} при цели {fmt.money(t['target'])} тыс. руб.")
-    verdict = "будет достигнута" if t["will_meet"] else "не будет достигнута"
-    return (f"При нынешнем тренде ({fmt.money(t['trend_per_month'])} тыс. руб. в месяц) к {end} задолженность составит "
-            f"{fmt.money(t['forecast'])} тыс. руб. — цель {fmt.money(t['target'])} {verdict}. "
+        debt, target = t["debt_compared"], t["target"]
+        if not pending:
+            return f"{goal} {'достигнута' if t['will_meet'] else 'не достигнута'}: {fmt.money(debt)} при цели {fmt.money(target)} тыс. руб."
+        filed_only = debt - t.get("estimated_part", 0.0)
+        if filed_only > target and all(n.kind == "carried" for n in pending):
+            return (f"{goal} не достигнута: даже без не сдавших задолженность {fmt.money(filed_only)} больше цели "
+                    f"{fmt.money(target)} тыс. руб.; {estimates.pending_text(pending, names)}.")
+        return (f"{goal}: по сданным отчётам {fmt.money(debt)} тыс. руб. — {'ниже' if debt <= target else 'выше'} цели "
+                f"{fmt.money(target)} на {fmt.money(abs(t['gap']))}{wait}")
+    trend = (f"при нынешнем тренде ({fmt.money(t['trend_per_month'])} тыс. руб. в месяц) к {fmt.month_label(settings['plan_end'], 'dat')} "
+             f"задолженность составит {fmt.money(t['forecast'])} тыс. руб.")
+    if pending:
+        return f"По сданным отчётам {trend} — {'ниже' if t['will_meet'] else 'выше'} цели {fmt.money(t['target'])}{wait}"
+    return (f"{trend[0].upper()}{trend[1:]} — цель {fmt.money(t['target'])} {'будет' if t['will_meet'] else 'не будет'} достигнута. "
             f"Нужно снижать на {fmt.money(t['reduction_needed_per_month'])} тыс. руб. в месяц.")
 
 
@@ -91,8 +148,9 @@ def ranking_table(frame: pd.DataFrame, names: dict[str, str], since: str) -> pd.
     return pd.DataFrame({
         "Место по долгу": frame.rank_level, "Участник": [names.get(i, i) for i in frame["id"]],
         "Долг на конец, тыс. руб.": frame.debt.round(1),
-        f"Рост с {fmt.month_label(since)}, тыс. руб.": frame.growth.round(1),
+        f"Рост с начала {fmt.month_label(since, 'gen')}, тыс. руб.": frame.growth.round(1),
         "Рост, %": frame.growth_pct.round(1), "Место по росту": frame.rank_growth,
+        "Примечание": ["оценка: есть организации без отчёта" if e else "" for e in frame.estimated],
     })
 
 
@@ -105,10 +163,11 @@ def filing_table(matrix: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 
 
 def plan_overdue_table(plan: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    late = plan[plan.status.isin(["overdue", "not_done"])]
+    """The measures the «не выполнено или просрочено» tile counts, in the plan's item order."""
+    late = needs_attention(plan)
     return pd.DataFrame({
         "Пункт": late.item_no.fillna(""), "Мероприятие": late.measure, "Исполнитель": [names.get(p, p) for p in late.participant_id],
-        "Период": late.period.map(quarter_label), "Состояние": late.status.map(PLAN_LABELS),
+        "Период": late.period.map(period_label), "Состояние": late.status.map(PLAN_LABELS),
     })
 
 

@@ -18,7 +18,6 @@ from lib.periods import closed_quarters, lock_message, open_return, quarter_labe
 from lib.rules import Finding, check_month, monthly_errors, monthly_warnings, structure_errors
 from lib.store.port import Snapshot, Store, StoreError, not_saved
 
-YAKUTSK = dt.timezone(dt.timedelta(hours=9))
 STATUS_LABELS = {
     "not_filed": "не подан",
     "on_time": "подан в срок",
@@ -95,8 +94,9 @@ def filed_at(snapshot: Snapshot, participant_id: str, month: str) -> str | None:
     return mine["saved_at"].min() if len(mine) else None
 
 
-def local_date(iso: str) -> dt.date:
-    return dt.datetime.fromisoformat(iso).astimezone(YAKUTSK).date()
+def local_date(iso: str, zone=None) -> dt.date:
+    """The date of a stored UTC moment in the district's time zone (setting «time_zone»)."""
+    return fmt.local_moment(iso, zone).date()
 
 
 def month_status(snapshot: Snapshot, participant_id: str, month: str, settings) -> MonthStatus:
@@ -110,7 +110,7 @@ def month_status(snapshot: Snapshot, participant_id: str, month: str, settings) 
     if first is None:
         due = deadline(month, settings["report_due_day"])
         return MonthStatus("not_filed", f"срок — до {fmt.date_ru(due)} включительно")
-    when = local_date(first)
+    when = local_date(first, getattr(settings, "zone", None))
     due = deadline(month, settings["report_due_day"])
     code = "on_time" if when <= due else "late"
     return MonthStatus(code, f"подан {fmt.date_ru(when)}, срок — {fmt.date_ru(due)}")

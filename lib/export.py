@@ -19,11 +19,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 
-from lib import fmt, metrics
+from lib import estimates, fmt, metrics
 from lib.dashboard import Filters, execute, select
 from lib.domain import BUCKET_LABELS, BUCKETS, resource_labels
 from lib.filing import STATUS_LABELS as FILING_LABELS
-from lib.periods import months_range, quarter_label, quarter_months
+from lib.periods import months_range, period_label, quarter_label, quarter_months
 from lib.plan_rules import STATUS_LABELS as PLAN_LABELS
 
 NUMBER = "# ##0.0"
@@ -88,10 +88,12 @@ def annex4_table(monthly: pd.DataFrame, blocks: list[tuple[str, list[str]]], yea
     Built from ``metrics.totals_by`` (the dashboard's arithmetic) in one pass per block.
     """
     per = metrics.totals_by(monthly, ["participant_id", "consumer_group"])
-    whole = metrics.totals_by(monthly, ["consumer_group"]).assign(participant_id="__all__")
+    whole = metrics.totals_by(monthly, ["consumer_group"]).assign(participant_id="__all__", estimated=False)
     per = pd.concat([per, whole], ignore_index=True)
-    per = pd.concat([per, per.groupby(["participant_id", "month"], as_index=False)[list(metrics.MONTHLY_SUMS)].sum()
-                     .assign(consumer_group="total")], ignore_index=True)
+    per["estimated"] = per["estimated"].astype(bool)
+    per = pd.concat([per, per.groupby(["participant_id", "month"], as_index=False).agg(
+        **{f: (f, "sum") for f in metrics.MONTHLY_SUMS}, estimated=("estimated", "all")).assign(consumer_group="total")],
+        ignore_index=True)
     keyed = per.set_index(["participant_id", "consumer_group", "month"])
     key = ["participant_id", "consumer_group"]
     pieces = []
@@ -99,6 +101,9 @@ def annex4_table(monthly: pd.DataFrame, blocks: list[tuple[str, list[str]]], yea
         within = per[per.month.isin(months)].groupby(key)[["accrued", "paid", "recovered_enforcement"]].sum()
         point = lambda month, field: keyed[field].xs(month, level="month") if month in keyed.index.get_level_values("month") else None
         frame = within.rename(columns={"recovered_enforcement": "recovered"})
+        # an organisation without a single report in the block: its flows are unknown, not zero (lib.estimates)
+        guessed = per[per.month.isin(months)].groupby(key).estimated.all().reindex(frame.index).fillna(False).astype(bool)
+        frame.loc[guessed, ["accrued", "paid", "recovered"]] = float("nan")
         for name, month, field in (("debt_year_start", f"{year}-01", "debt_start"), ("debt_start", months[0], "debt_start"),
                                    ("overdue", months[-1], "overdue")):
             values = point(month, field)
@@ -124,6 +129,7 @@ def _styles(wb: Workbook) -> None:
     wb.add_named_style(NamedStyle(name="title", font=Font(bold=True, size=12)))
     wb.add_named_style(NamedStyle(name="bold", font=BOLD))
     wb.add_named_style(NamedStyle(name="plain"))
+    wb.add_named_style(NamedStyle(name="note", font=Font(italic=True, size=9)))
 
 
 STYLE_OF = {NUMBER: "num", PERCENT: "pct", "0.000": "int", "0.00": "dec2"}
@@ -184,6 +190,11 @@ class SheetWriter:
     def empty(self) -> None:
         self.text("Нет данных за период.")
 
+    def note(self, text: str | None) -> None:
+        """A footnote under a block (an estimate in it, a filter that does not apply)."""
+        if text:
+            self.text(f"* {text}", style="note")
+
     def finish(self, position: str, name: str) -> None:
         self.ws.append([])
         row = [self._cell(position, "plain")] + [None] * max(0, len(self.widths) - 3) + [self._cell(f"_____________ {name}", "plain")]
@@ -199,9 +210,20 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     district, position, name = settings["district_name"], settings["coordinator_position"], settings["coordinator_name"]
     names = dict(zip(snapshot.current("participants").id, snapshot.current("participants").name))
     step(0.05, "Расчёт показателей")
-    result = execute(snapshot, filters, settings, today)
+    lines = estimates.lines(snapshot)  # one rule for missing and returned reports, as on the dashboard
+    result = execute(snapshot, filters, settings, today, lines=lines)
     # the year-start column needs January even for a quarter alone
-    monthly = select(snapshot, Filters(f"{period.year}-01", period.scope[-1], *_who_and_what(filters))).monthly
+    monthly = select(snapshot, Filters(f"{period.year}-01", period.scope[-1], *_who_and_what(filters)), lines=lines).monthly
+    noted = estimates.notes(monthly, lines.coverage, sorted(set(period.scope) | set(period.months)))
+
+    def footnote(months: list[str], who: str | None = None, found: list | None = None) -> str | None:
+        """The sentence under a block: the estimates and returned reports among its months (one organisation's, or all)."""
+        return estimates.footnote([n for n in (noted if found is None else found)
+                                   if n.month in months and (who is None or n.participant_id == who)], names)
+
+    limits = result.limits
+    if "debt" in limits:  # the monthly report has no resources: no district figures beside filtered ones
+        monthly = monthly.iloc[0:0]
     wb = Workbook()  # the normal mode: measured faster than write-only here (no lxml in the stack)
     wb.remove(wb.active)
     _styles(wb)
@@ -213,9 +235,11 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
                      "Задолженность на начало отчётного периода", "Начислено в отчётном периоде", "Оплачено в отчётном периоде",
                      "Собираемость платежей (%)", "Сумма, полученная по исполнительным производствам",
                      "Сумма просроченной задолженности на отчётную дату"], numbered=True)
+    s.note(limits.get("debt"))
     if monthly.empty:
         s.empty()
     blocks = [(fmt.month_label(m).capitalize(), [m]) for m in period.months] + [(period.total_label, period.scope)]
+    block_months = dict(blocks)
     table = annex4_table(monthly, blocks, period.year)
     labels = dict((*GROUPS, ("total", "Итого")))
     order = {"population": 0, "other": 1, "total": 2}
@@ -226,15 +250,19 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
         records.setdefault(r["participant_id"], []).append(r)
     for who in [*utilities, "__all__"] if len(table) else []:
         s.heading_row("Всего по району" if who == "__all__" else names.get(who, who))
-        block, i = None, 0
+        block, i, label = None, 0, None
         for r in records[who]:
             if r["block_order"] != block:
-                block, i = r["block_order"], 0
+                if label is not None:
+                    s.note(footnote(block_months[label], None if who == "__all__" else who))
+                block, i, label = r["block_order"], 0, r["block"]
                 s.heading_row(f"   {r['block']}")
             i += 1
             total = r["consumer_group"] == "total"
             s.line([str(i) if not total else "", labels[r["consumer_group"]], r["debt_year_start"], r["debt_start"], r["accrued"],
                     r["paid"], r["collection"], r["recovered"], r["overdue"]], bold=total, formats={7: PERCENT})
+        if label is not None:
+            s.note(footnote(block_months[label], None if who == "__all__" else who))
     s.finish(position, name)
 
     step(0.4, "По поселениям")
@@ -242,6 +270,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
                     ["Поселение", "Задолженность на начало периода", "Начислено", "Оплачено", "Собираемость, %",
               "Получено по ИП", "Просроченная задолженность", "Задолженность на конец периода"])
     scope = monthly[monthly.month.isin(period.scope)]
+    s.note(limits.get("debt"))
     if scope.empty:
         s.empty()
     else:
@@ -249,14 +278,15 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
         for settlement, totals in sorted(by_settlement.groupby("settlement_id", sort=False), key=lambda kv: names.get(kv[0], kv[0])):
             s.line(_settlement_line(names.get(settlement, settlement), totals, period.scope), formats={5: PERCENT})
         s.line(_settlement_line("Итого", metrics.totals_by(scope, []), period.scope), bold=True, formats={5: PERCENT})
+        s.note(footnote(period.scope, found=estimates.notes(scope, lines.coverage, period.scope)))
     s.finish(position, name)
 
     step(0.55, "Структура")
     last = period.scope[-1]
-    s = SheetWriter(wb, "Структура по срокам", f"Просроченная задолженность по срокам на конец {fmt.month_label(last)}",
+    s = SheetWriter(wb, "Структура по срокам", f"Просроченная задолженность по срокам на конец {fmt.month_label(last, 'gen')}",
                     district, period, [36, *[15] * len(BUCKETS), 15, 12],
                     ["Организация", *[BUCKET_LABELS[b] for b in BUCKETS], "Всего", "Старше 12 мес., %"])
-    structure = select(snapshot, filters).structure
+    structure = select(snapshot, filters, lines=lines).structure
     structure = structure[structure.month == last]
     if structure.empty:
         s.empty()
@@ -268,11 +298,12 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
             r = per.loc[u]
             s.line([names.get(u, u), *[r[b] for b in BUCKETS], r.total, r.older], formats={7: PERCENT})
         s.line(_aging_line("Итого", structure, last), bold=True, formats={7: PERCENT})
+        s.note(footnote([last], found=estimates.notes(structure, lines.coverage, [last])))
     s.finish(position, name)
 
     step(0.65, "По ресурсам")
     resources = resource_labels()
-    s = SheetWriter(wb, "По ресурсам", f"Просроченная задолженность по ресурсам на конец {fmt.month_label(last)}",
+    s = SheetWriter(wb, "По ресурсам", f"Просроченная задолженность по ресурсам на конец {fmt.month_label(last, 'gen')}",
                     district, period, [40, 18, 12],
                     ["Ресурс", "Просроченная задолженность", "Доля, %"])
     if result.resources.empty:
@@ -282,21 +313,27 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
         for r in result.resources.itertuples():
             s.line([resources.get(r.resource, r.resource), r.amount, r.amount / total * 100 if total else None], formats={3: PERCENT})
         s.line(["Итого", total, 100.0], bold=True, formats={3: PERCENT})
+        s.note(footnote([last], found=estimates.notes(structure, lines.coverage, [last])))
     s.finish(position, name)
 
     step(0.75, "Претензионная работа")
     s = SheetWriter(wb, "Претензионная работа", "Претензионно-исковая работа", district, period, [36] + [13] * 10,
-                    ["Организация", "Должников свыше порога", "Уведомлений", "Заявлений в суд", "Сумма заявлений", "Решений (приказов)",
+                    ["Организация", f"Должников свыше порога на конец {fmt.month_label(last, 'gen')}",
+                     "Уведомлений", "Заявлений в суд", "Сумма заявлений", "Решений (приказов)",
                      "Сумма решений", "ИД приставам", "Сумма ИД", "Заявлений на должника", "ИД на решение"])
-    claims = select(snapshot, filters).claims
+    claims = select(snapshot, filters, lines=lines).claims
     claims = claims[claims.month.isin(period.scope)]
-    if claims.empty:
+    s.note(limits.get("claims"))
+    if claims.empty or "claims" in limits:
         s.empty()
     else:
         per = metrics.claims_by(claims, period.scope, ["participant_id"])
         for u in sorted(per.index, key=lambda p: names.get(p, p)):
             s.line(_claims_row(names.get(u, u), per.loc[u]), formats={10: "0.000", 11: "0.00"})
         s.line(_claims_row("Итого", metrics.claims_by(claims, period.scope, []).iloc[0]), bold=True, formats={10: "0.000", 11: "0.00"})
+        s.note("Должники свыше порога — число на конец периода (не сумма по месяцам); заявления на должника — заявления "
+               "за период на это число.")
+        s.note(footnote([last], found=estimates.notes(claims, lines.coverage, [last])))
     s.finish(position, name)
 
     step(0.85, "Исполнение плана")
@@ -306,7 +343,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
         s.empty()
     for r in result.plan.itertuples():
         s.line([r.item_no if isinstance(r.item_no, str) else "", r.measure, names.get(r.participant_id, r.participant_id),
-                quarter_label(r.period) if "-Q" in r.period else fmt.month_label(r.period), PLAN_LABELS.get(r.status, r.status),
+                period_label(r.period), PLAN_LABELS.get(r.status, r.status),
                 r.indicator_value, r.done_text if isinstance(r.done_text, str) else ""])
     s.finish(position, name)
 

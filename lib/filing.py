@@ -6,11 +6,11 @@ import datetime as dt
 
 import pandas as pd
 
+from lib import fmt
 from lib.periods import open_returns, shift_month
 
 STATUS_LABELS = {"on_time": "в срок", "late": "с опозданием", "missing": "не подан", "returned": "на доработке",
                  "not_due": "срок не наступил"}
-LOCAL = pd.Timedelta(hours=9)  # deadlines are read in the district's own time (Yakutsk)
 
 
 def deadline(month: str, due_day: int) -> dt.date:
@@ -18,14 +18,18 @@ def deadline(month: str, due_day: int) -> dt.date:
     return dt.date(int(nxt[:4]), int(nxt[5:7]), due_day)
 
 
-def filing_matrix(snapshot, participants: list[str], months: list[str], due_day: int, today: dt.date) -> pd.DataFrame:
-    """Long table: participant_id, month, status, filed_on (local date of the first filing)."""
+def filing_matrix(snapshot, participants: list[str], months: list[str], due_day: int, today: dt.date, zone=None) -> pd.DataFrame:
+    """Long table: participant_id, month, status, filed_on (local date of the first filing).
+
+    The deadline is a date in the district's time zone (``zone``, the setting «time_zone»): a report
+    saved at 23:30 on the 10th local time is on time wherever the server runs."""
+    tz = fmt.zone_of(zone) if isinstance(zone, str) else (zone or fmt.district_zone())
     reports = snapshot.all_versions("monthly_reports")
     reports = reports[reports.participant_id.isin(participants) & reports.month.isin(months)]
     first = reports.groupby(["participant_id", "month"], as_index=False)["saved_at"].min().rename(columns={"saved_at": "first"})
     grid = pd.MultiIndex.from_product([participants, months], names=["participant_id", "month"]).to_frame(index=False)
     grid = grid.merge(first, on=["participant_id", "month"], how="left")
-    filed_on = (pd.to_datetime(grid["first"], utc=True, format="ISO8601") + LOCAL).dt.tz_localize(None).dt.normalize()
+    filed_on = pd.to_datetime(grid["first"], utc=True, format="ISO8601").dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
     due = pd.to_datetime(grid.month.map({m: deadline(m, due_day) for m in months}))
     status = pd.Series("missing", index=grid.index)
     status[grid["first"].notna() & (filed_on <= due)] = "on_time"

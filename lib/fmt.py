@@ -1,15 +1,30 @@
-"""Russian number and date formatting: 1 234,5; 95,3 %; март 2024; 05.04.2024."""
+"""Russian number and date formatting: 1 234,5; 95,3 %; март 2024, с января 2024; 05.04.2024 10:00 (district time)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 NBSP = "\u00a0"  # thousands separator that never breaks a number across lines
 MINUS = "\u2212"
 MONTHS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
           "октябрь", "ноябрь", "декабрь")
+# Month names in the cases the product's phrases need. The accusative of a month is its nominative
+# («за январь»); the genitive follows «с», «на конец», «до»; the dative «к»; the prepositional «в».
+MONTH_CASES = {
+    "nom": MONTHS,
+    "gen": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+            "ноября", "декабря"),
+    "dat": ("январю", "февралю", "марту", "апрелю", "маю", "июню", "июлю", "августу", "сентябрю", "октябрю",
+            "ноябрю", "декабрю"),
+    "prep": ("январе", "феврале", "марте", "апреле", "мае", "июне", "июле", "августе", "сентябре", "октябре",
+             "ноябре", "декабре"),
+    "ins": ("январём", "февралём", "мартом", "апрелем", "маем", "июнем", "июлем", "августом", "сентябрём",
+            "октябрём", "ноябрём", "декабрём"),
+}
+MONTH_CASES["acc"] = MONTHS
 
 
 def number(x, decimals: int = 1) -> str:
@@ -40,9 +55,21 @@ def percent(x, decimals: int = 1) -> str:
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{number(x, decimals)}{NBSP}%"
 
 
-def month_label(month: str) -> str:
-    """'2024-03' -> 'март 2024'."""
-    return f"{MONTHS[int(month[5:7]) - 1]} {month[:4]}"
+def month_name(number: int, case: str = "nom") -> str:
+    """3 -> 'март'; case: nom, gen ('марта'), dat ('марту'), acc ('март'), ins ('мартом'), prep ('марте')."""
+    return MONTH_CASES[case][number - 1]
+
+
+def month_label(month: str, case: str = "nom") -> str:
+    """'2024-03' -> 'март 2024'; ``case="gen"`` -> 'марта 2024' («с марта 2024»), "dat" -> «к марту 2024»,
+    "prep" -> «в марте 2024»."""
+    return f"{month_name(int(month[5:7]), case)} {month[:4]}"
+
+
+def sentence(text: str) -> str:
+    """End a phrase with one full stop: a label that already ends in one («4 квартал 2024 г.») gets no second."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 
 def date_ru(value) -> str:
@@ -57,12 +84,44 @@ def date_ru(value) -> str:
     return value.strftime("%d.%m.%Y")
 
 
-def moment_ru(iso: str | None, tz_hours: int = 9) -> str:
-    """Stored UTC ISO moment -> local '05.04.2024 10:00' (Yakutsk time by default)."""
+# ---- the district's time --------------------------------------------------------------
+# Moments are stored in UTC; people read them, and deadlines are judged, in the district's own time
+# zone (setting «time_zone», an IANA name). Rules that decide something (on time / late) take the zone
+# from the settings explicitly; display helpers default to the zone of the district whose settings
+# were read last (``lib.settings.read_settings`` calls ``use_zone``): one process serves one store.
+DEFAULT_ZONE = "Asia/Yakutsk"
+_zone = ZoneInfo(DEFAULT_ZONE)
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """An IANA zone by name; ValueError with a Russian reason when there is no such zone."""
+    try:
+        return ZoneInfo(str(name).strip())
+    except (ValueError, KeyError, OSError) as err:  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"«{name}» — не часовой пояс; укажите название из базы IANA, например Asia/Yakutsk, "
+                         "Europe/Moscow, Asia/Yekaterinburg") from err
+
+
+def use_zone(name: str) -> None:
+    global _zone
+    _zone = zone_of(name)
+
+
+def district_zone() -> ZoneInfo:
+    return _zone
+
+
+def local_moment(iso: str, zone: ZoneInfo | str | None = None) -> dt.datetime:
+    """A stored UTC ISO moment in the district's time."""
+    tz = zone_of(zone) if isinstance(zone, str) else (zone or _zone)
+    return dt.datetime.fromisoformat(iso).astimezone(tz)
+
+
+def moment_ru(iso: str | None, zone: ZoneInfo | str | None = None) -> str:
+    """Stored UTC ISO moment -> '05.04.2024 10:00' in the district's time (the zone given, else the district's)."""
     if not iso:
         return ""
-    moment = dt.datetime.fromisoformat(iso).astimezone(dt.timezone(dt.timedelta(hours=tz_hours)))
-    return moment.strftime("%d.%m.%Y %H:%M")
+    return local_moment(iso, zone).strftime("%d.%m.%Y %H:%M")
 
 
 def delta(x, decimals: int = 1, unit: str = "") -> str:

@@ -16,11 +16,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from lib import fmt
+from lib import estimates, fmt, metrics
 from lib.commission import decisions, meetings
-from lib.dashboard import DashboardResult, Filters, execute
+from lib.dashboard import DashboardResult, Filters, execute, select
 from lib.filing import deadline
-from lib.periods import shift_month
+from lib.periods import period_label, shift_month
+from lib.plan_rules import ATTENTION_LABEL, needs_attention
+from lib.plan_rules import STATUS_LABELS as PLAN_LABELS
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Pack:
     overdue_decisions: pd.DataFrame
     agenda: list[str]
     protocol: pd.DataFrame | None  # decisions of a meeting held that day
+    notes: list[str] | None = None  # estimates and returned reports in the figures (lib.estimates)
 
 
 def reporting_month(meeting_date: dt.date, due_day: int) -> str:
@@ -45,24 +48,41 @@ def reporting_month(meeting_date: dt.date, due_day: int) -> str:
     return month
 
 
+def default_date(snapshot, settings, today: dt.date) -> dt.date:
+    """The meeting the latest data is for: the first recorded meeting after the latest reported month's
+    deadline; with none recorded, the day after that deadline. Never a date with nothing to report on."""
+    months = snapshot.current("monthly_reports").month.dropna()
+    if months.empty:
+        return today
+    due = deadline(months.max(), settings["report_due_day"])
+    held = meetings(snapshot)
+    later = sorted(d.date() for d in held.date.dropna() if d.date() > due) if len(held) else []
+    return later[0] if later else due + dt.timedelta(days=1)
+
+
 def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
     names = dict(zip(snapshot.current("participants").id, snapshot.current("participants").name))
     month = reporting_month(meeting_date, settings["report_due_day"])
     previous = shift_month(month, -1)
-    result = execute(snapshot, Filters(previous, month), settings, meeting_date)
+    lines = estimates.lines(snapshot)
+    result = execute(snapshot, Filters(previous, month), settings, meeting_date, lines=lines)
+    history = select(snapshot, Filters(month, month), whole_history=True, lines=lines).monthly
     filing = result.filing[(result.filing.month == month) & result.filing.status.isin(["missing", "returned"])]
     not_filed = pd.DataFrame({"Участник": [names.get(p, p) for p in filing.participant_id],
                               "Состояние": filing.status.map({"missing": "не подан", "returned": "на доработке"})})
 
-    def growth(frame):
-        g = frame.dropna(subset=["growth"]).sort_values("growth", ascending=False).head(top)
+    def growth(by):
+        # growth over the reporting month: its closing debt − its opening debt (lib.metrics.ranking)
+        g = metrics.ranking(history, month, month, by).dropna(subset=["growth"]).sort_values("growth", ascending=False).head(top)
         g = g[g.growth > 0]
         return pd.DataFrame({"Участник": [names.get(i, i) for i in g["id"]], "Долг, тыс. руб.": g.debt.round(1),
-                             f"Рост за {fmt.month_label(month)}, тыс. руб.": g.growth.round(1), "Рост, %": g.growth_pct.round(1)})
+                             f"Рост за {fmt.month_label(month)}, тыс. руб.": g.growth.round(1), "Рост, %": g.growth_pct.round(1),
+                             "Примечание": ["оценка: есть организации без отчёта" if e else "" for e in g.estimated]})
 
-    late = result.plan[result.plan.status.isin(["overdue", "not_done"])]
+    late = needs_attention(result.plan)
     overdue_measures = pd.DataFrame({"Пункт": late.item_no.fillna(""), "Мероприятие": late.measure,
-                                     "Исполнитель": [names.get(p, p) for p in late.participant_id], "Период": late.period})
+                                     "Исполнитель": [names.get(p, p) for p in late.participant_id],
+                                     "Период": late.period.map(period_label), "Состояние": late.status.map(PLAN_LABELS)})
     d = decisions(snapshot, meeting_date)
     od = d[d.overdue]
     overdue_decisions = pd.DataFrame({"Поручение": od.text, "Ответственный": [names.get(p, p) for p in od.responsible_id],
@@ -70,7 +90,7 @@ def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
     agenda = [
         f"О сдаче отчётов за {fmt.month_label(month)}" + (f" (не сдали: {len(not_filed)})" if len(not_filed) else ""),
         "О росте задолженности в поселениях и организациях ЖКК",
-        f"Об исполнении плана мероприятий (просрочено: {len(overdue_measures)})",
+        f"Об исполнении плана мероприятий ({ATTENTION_LABEL.lower()}: {len(overdue_measures)})",
         f"Об исполнении поручений комиссии (просрочено: {len(overdue_decisions)})",
         "Разное",
     ]
@@ -82,16 +102,17 @@ def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
         taken = d[d.meeting_id == mid]
         protocol = pd.DataFrame({"Решение": taken.text, "Ответственный": [names.get(p, p) for p in taken.responsible_id],
                                  "Срок": taken.due_date.map(fmt.date_ru)})
-    return Pack(meeting_date, month, result, not_filed, growth(result.settlements), growth(result.utilities),
-                overdue_measures, overdue_decisions, agenda, protocol)
+    footnote = estimates.footnote(estimates.notes(history, lines.coverage, [month]), names)
+    return Pack(meeting_date, month, result, not_filed, growth("settlement_id"), growth("participant_id"),
+                overdue_measures, overdue_decisions, agenda, protocol, [footnote] if footnote else [])
 
 
 def sections(pack: Pack) -> list[tuple[str, pd.DataFrame]]:
     out = [
-        (f"Не сдали отчёт за {fmt.month_label(pack.month)}", pack.not_filed),
+        (f"Отчёт за {fmt.month_label(pack.month)} не сдан или на доработке", pack.not_filed),
         ("Наибольший рост задолженности: поселения", pack.growth_settlements),
         ("Наибольший рост задолженности: организации ЖКК", pack.growth_utilities),
-        ("Просроченные мероприятия плана", pack.overdue_measures),
+        (f"Мероприятия плана: {ATTENTION_LABEL.lower()}", pack.overdue_measures),
         ("Просроченные поручения комиссии", pack.overdue_decisions),
     ]
     if pack.protocol is not None:
@@ -115,6 +136,11 @@ def to_xlsx(pack: Pack, district: str) -> bytes:
         row += 1
         cell = ws.cell(row, 1)
         cell.value, cell.data_type = f"{i}. {item}", "s"
+    for note in pack.notes or []:
+        row += 2
+        cell = ws.cell(row, 1)
+        cell.value, cell.data_type, cell.font = f"* {note}", "s", Font(italic=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     for heading, frame in sections(pack):
         row += 2
         ws.cell(row, 1, heading).font = Font(bold=True)
@@ -148,6 +174,7 @@ def to_html(pack: Pack, district: str) -> str:
     e = html.escape
     parts = [f"<h1>{e(title(pack, district))}</h1>", "<h2>Проект повестки</h2><ol>"]
     parts += [f"<li>{e(item)}</li>" for item in pack.agenda] + ["</ol>"]
+    parts += [f"<p class='note'>* {e(note)}</p>" for note in pack.notes or []]
     for heading, frame in sections(pack):
         parts.append(f"<h2>{e(heading)}</h2>")
         if frame.empty:
@@ -160,6 +187,6 @@ def to_html(pack: Pack, district: str) -> str:
         parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     style = ("body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:11pt;margin:2em}table{border-collapse:collapse;width:100%}"
              "th,td{border:1px solid #999;padding:4px;vertical-align:top}td.n{text-align:right;white-space:nowrap}"
-             "@page{size:A4 landscape;margin:1.5cm}")
+             ".note{font-style:italic;font-size:10pt}@page{size:A4 landscape;margin:1.5cm}")
     return f"<!doctype html><html lang='ru'><head><meta charset='utf-8'><title>{e(title(pack, district))}</title>" \
            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>"

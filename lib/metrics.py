@@ -43,11 +43,15 @@ def totals_by(monthly: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
     ``monthly_totals`` is this with no grouping; the export uses it per organisation, settlement
     and consumer group in one pass, so its figures are the dashboard's arithmetic exactly.
+    ``estimated`` says a carried line (``lib.estimates``) is in the sum.
     """
     keys = [*by, "month"]
     if monthly.empty:
-        return pd.DataFrame(columns=[*keys, *MONTHLY_SUMS, "debt_end"])
-    totals = monthly.groupby(keys, sort=True, observed=True)[MONTHLY_SUMS].sum(min_count=1).reset_index()
+        return pd.DataFrame(columns=[*keys, *MONTHLY_SUMS, "debt_end", "estimated"])
+    grouped = monthly.groupby(keys, sort=True, observed=True)
+    totals = grouped[MONTHLY_SUMS].sum(min_count=1)
+    totals["estimated"] = grouped["estimated"].any() if "estimated" in monthly else False
+    totals = totals.reset_index()
     totals["written_off"] = totals["written_off"].fillna(0.0)
     totals["debt_end"] = closing_debt(totals.debt_start, totals.accrued, totals.paid, totals.written_off)
     return totals
@@ -62,33 +66,48 @@ def _months_between(first: str, last: str) -> int:
     return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
 
 
-def target_progress(totals: pd.DataFrame, month: str, baseline_month: str, target_pct: float, plan_end: str,
+def target_progress(per: pd.DataFrame, month: str, baseline_month: str, target_pct: float, plan_end: str,
                     trend_months: int = 12) -> dict:
     """Debt at the end of ``month`` against the baseline and the target, and a forecast to the plan's end.
 
+    ``per`` is ``totals_by(lines, ["participant_id"])``. Like for like: the change against the baseline,
+    the target, the trend and the forecast use only participants with a figure in the month *and* in the
+    baseline (``compared``; ``left_out`` have no baseline figure); the change over the month uses those
+    with a figure in both months. ``debt`` is every participant's figure for the month.
     The forecast extends the least-squares trend of the debt at month end over the last
     ``trend_months`` months (a whole year, so the heating season does not pass for a trend).
     """
-    by_month = totals.set_index("month")["debt_end"]
-    current = by_month.get(month, np.nan)
-    baseline = by_month.get(baseline_month, np.nan)
+    wide = per.pivot_table(index="month", columns="participant_id", values="debt_end", aggfunc="sum") if len(per) else pd.DataFrame()
+    row = lambda m: wide.loc[m].dropna() if m in wide.index else pd.Series(dtype=float)
+    now, base, prev = row(month), row(baseline_month), row(shift_month(month, -1))
+    compared = [p for p in now.index if p in base.index] if len(base) else list(now.index)
+    current = float(now.sum()) if len(now) else np.nan
+    same_now = float(now[compared].sum()) if compared else np.nan
+    baseline = float(base[compared].sum()) if compared and len(base) else np.nan
+    month_pair = [p for p in now.index if p in prev.index]
+    change_month = float(now[month_pair].sum() - prev[month_pair].sum()) if month_pair else np.nan
     target = baseline * (1 - target_pct / 100) if pd.notna(baseline) else np.nan
-    window = by_month[by_month.index <= month].tail(trend_months)
+    series = wide.loc[wide.index <= month, compared].dropna() if compared else pd.DataFrame()
+    window = series.sum(axis=1).tail(trend_months) if len(series) else pd.Series(dtype=float)
     slope = np.nan
     if len(window) >= 3:
         x = np.array([_months_between(window.index[0], m) for m in window.index], dtype=float)
         slope = float(np.polyfit(x, window.to_numpy(dtype=float), 1)[0])
     left = max(_months_between(month, plan_end), 0)
-    forecast = current + slope * left if pd.notna(slope) and pd.notna(current) else np.nan
-    needed = (current - target) / left if left > 0 and pd.notna(target) and pd.notna(current) else np.nan
+    forecast = same_now + slope * left if pd.notna(slope) and pd.notna(same_now) else np.nan
+    needed = (same_now - target) / left if left > 0 and pd.notna(target) and pd.notna(same_now) else np.nan
     return {
         "month": month,
         "debt": current,
+        "debt_compared": same_now,
+        "compared": compared,
+        "left_out": [p for p in now.index if p not in compared],
+        "change_month": change_month,
         "baseline": baseline,
-        "change": current - baseline,
-        "change_pct": (current - baseline) / baseline * 100 if pd.notna(baseline) and baseline else np.nan,
+        "change": same_now - baseline,
+        "change_pct": (same_now - baseline) / baseline * 100 if pd.notna(baseline) and baseline else np.nan,
         "target": target,
-        "gap": current - target,
+        "gap": same_now - target,
         "trend_per_month": slope,
         "months_left": left,
         "forecast": forecast,
@@ -155,20 +174,30 @@ def by_resource(structure: pd.DataFrame, month: str) -> pd.DataFrame:
 # ---- who: settlements and utilities ----------------------------------------------------------
 
 
-def ranking(monthly: pd.DataFrame, month: str, compare_month: str, by: str) -> pd.DataFrame:
-    """Debt at the end of ``month`` by settlement or utility, its growth since ``compare_month``, ranks."""
-    def end_debt(m):
-        part = monthly[monthly.month == m]
-        return (part.debt_start + part.accrued - part.paid - part.written_off.fillna(0)).groupby(part[by]).sum()
+def ranking(monthly: pd.DataFrame, first_month: str, month: str, by: str) -> pd.DataFrame:
+    """Debt at the end of ``month`` by settlement or utility, its growth over the period, ranks.
 
-    now, before = end_debt(month), end_debt(compare_month)
-    out = pd.DataFrame({"debt": now}).join(pd.DataFrame({"before": before}), how="left")
-    out["growth"] = out.debt - out.before
+    Growth over a period = debt at the end of its last month − debt at the start of its first month
+    (for a one-month period: that month's own change), like for like: only the organisations of a
+    settlement (or the settlements of an organisation) with lines in both months count towards it.
+    ``estimated`` marks a row that contains a carried line (``lib.estimates``).
+    """
+    pair = [by, "participant_id" if by != "participant_id" else "settlement_id"]
+    last = monthly[monthly.month == month]
+    first = monthly[monthly.month == first_month]
+    end = closing_debt(last.debt_start, last.accrued, last.paid, last.written_off).groupby([last[k] for k in pair]).sum()
+    start = first.groupby(pair).debt_start.sum()
+    both = end.index.intersection(start.index)
+    out = pd.DataFrame({"debt": end.groupby(level=0).sum()})
+    out["before"] = start[both].groupby(level=0).sum()
+    out["growth"] = end[both].groupby(level=0).sum() - out.before
     out["growth_pct"] = np.where(out.before > 0, out.growth / out.before * 100, np.nan)
+    flags = pd.concat([last, first])
+    out["estimated"] = flags.groupby(by).estimated.any().reindex(out.index).fillna(False).astype(bool) if "estimated" in flags else False
     out = out.sort_values("debt", ascending=False)
     out["rank_level"] = np.arange(1, len(out) + 1)
     out["rank_growth"] = out.growth.rank(ascending=False, method="min", na_option="bottom").astype(int)
-    return out.reset_index().rename(columns={by: "id"})
+    return out.rename_axis(by).reset_index().rename(columns={by: "id"})
 
 
 # ---- enforcement and claims -------------------------------------------------------------
@@ -185,7 +214,7 @@ def enforcement(monthly: pd.DataFrame, monthly_target: float) -> pd.DataFrame:
 
 
 FUNNEL = (
-    ("debtors_over_threshold", "Должники свыше порога"),
+    ("debtors_over_threshold", "Должники свыше порога (на конец периода)"),
     ("notices_sent", "Уведомления"),
     ("court_applications", "Заявления в суд"),
     ("court_decisions", "Решения (приказы)"),
@@ -194,20 +223,37 @@ FUNNEL = (
 
 
 CLAIM_SUMS = ("court_applications_sum", "court_decisions_sum", "writs_sent_sum")
+# A count at a point in time, not a flow: over a period it is the value at the period's end (the
+# last month), never a sum over months.
+CLAIM_STOCKS = ("debtors_over_threshold",)
 
 
 def claims_by(claims: pd.DataFrame, months: list[str], by: list[str]) -> pd.DataFrame:
-    """Funnel counts and sums per ``by`` (e.g. per organisation) over the months, with the ratios of seed 001."""
+    """Funnel counts and sums per ``by`` (e.g. per organisation) over the months, with the ratios of seed 001.
+
+    Actions (notices, applications, decisions, writs and their sums) are summed over the months;
+    debtors over the threshold are taken at the last month of the period.
+    """
     part = claims[claims.month.isin(months)]
-    fields = [k for k, _ in FUNNEL] + list(CLAIM_SUMS)
-    g = part.groupby(by)[fields].sum().astype("float64") if by else part[fields].sum().astype("float64").to_frame().T
+    flows = [k for k, _ in FUNNEL if k not in CLAIM_STOCKS] + list(CLAIM_SUMS)
+    at_end = part[part.month == months[-1]] if months else part.iloc[0:0]
+    if by:
+        g = part.groupby(by)[flows].sum().astype("float64")
+        g = g.join(at_end.groupby(by)[list(CLAIM_STOCKS)].sum().astype("float64"), how="left")
+    else:
+        g = part[flows].sum().astype("float64").to_frame().T
+        for k in CLAIM_STOCKS:
+            g[k] = float(at_end[k].sum()) if len(at_end) else np.nan
+    g = g[[k for k, _ in FUNNEL] + list(CLAIM_SUMS)]
     g["applications_per_debtor"] = g.court_applications / g.debtors_over_threshold.where(g.debtors_over_threshold > 0)
     g["writs_per_decision"] = g.writs_sent / g.court_decisions.where(g.court_decisions > 0)
     return g
 
 
 def claims_funnel(claims: pd.DataFrame, monthly: pd.DataFrame, months: list[str]) -> dict:
-    """The funnel of seed 001 over the chosen months, with its ratios; recovered money from the reports."""
+    """The funnel of seed 001 over the chosen months, with its ratios; recovered money from the reports.
+
+    The first stage (debtors over the threshold) is the count at the end of the period."""
     total = claims_by(claims, months, []).iloc[0]
     stages = pd.DataFrame({"stage": [k for k, _ in FUNNEL], "label": [t for _, t in FUNNEL],
                            "count": [float(total[k]) for k, _ in FUNNEL]})

@@ -30,8 +30,17 @@ def quarter_of(period: str) -> str:
     return f"{period[:4]}-Q{(int(period[5:7]) - 1) // 3 + 1}"
 
 
-def quarter_label(quarter: str) -> str:
-    return f"{quarter[-1]} квартал {quarter[:4]} г."
+QUARTER_CASES = {"nom": "квартал", "acc": "квартал", "gen": "квартала", "dat": "кварталу", "ins": "кварталом", "prep": "квартале"}
+
+
+def quarter_label(quarter: str, case: str = "nom") -> str:
+    """'2024-Q4' -> '4 квартал 2024 г.' (it ends with a full stop: end a sentence with ``fmt.sentence``)."""
+    return f"{quarter[-1]} {QUARTER_CASES[case]} {quarter[:4]} г."
+
+
+def period_label(period: str, case: str = "nom") -> str:
+    """A month ('март 2024') or a quarter ('1 квартал 2024 г.') as people write it."""
+    return quarter_label(period, case) if "-Q" in period else fmt.month_label(period, case)
 
 
 def quarter_months(quarter: str) -> list[str]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from lib import fmt
-from lib.periods import quarter_label
-from lib.plan_rules import STATUS_LABELS
+from lib.periods import period_label
+from lib.plan_rules import STATUS_LABELS, item_order
 
 
 def plan_table(plan: pd.DataFrame) -> pd.DataFrame:
-    """The plan exactly as approved: item number as printed, measure, executor, curator, deadlines, result."""
+    """The plan exactly as approved: item number as printed, measure, executor, curator, deadlines, result;
+    items in the order of their numbers (2 before 10, 12а after 12, an unnumbered item where the plan has it)."""
+    plan = plan.iloc[plan.measure_id.map(item_order(plan)).argsort(kind="stable")]
     table = pd.DataFrame({
         "№ п/п": plan.item_no.fillna(""), "Мероприятие": plan.measure, "Исполнитель": plan.executor.fillna(""),
         "Куратор": plan.curator.fillna(""), "Сроки исполнения": plan.deadline.fillna(""),
@@ -20,20 +22,17 @@ def plan_table(plan: pd.DataFrame) -> pd.DataFrame:
         table["Индикатор"] = plan.indicator.fillna("")
     if plan.section.nunique() > 1:
         table.insert(0, "Раздел", plan.section.fillna(""))
-    return table
-
-
-def period_label(period: str) -> str:
-    return quarter_label(period) if "-Q" in period else fmt.month_label(period)
+    return table.reset_index(drop=True)
 
 
 def matrix_table(matrix: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """measure × executor for one period: the status of each cell."""
+    """measure × executor for one period: the status of each cell, measures in the matrix's (plan's) order."""
     if matrix.empty:
         return pd.DataFrame()
     m = matrix.assign(label=matrix.status.map(STATUS_LABELS), who=matrix.participant_id.map(lambda p: names.get(p, p)),
                       item=(matrix.item_no.fillna("") + " " + matrix.measure.str.slice(0, 60)).str.strip())
     wide = m.pivot_table(index="item", columns="who", values="label", aggfunc="first").fillna("—")
+    wide = wide.reindex(list(dict.fromkeys(m["item"])))  # pivot_table sorts as text (10 before 2): keep the plan's order
     return wide.rename_axis("Мероприятие").reset_index()
 
 

@@ -16,7 +16,7 @@ from lib.metrics import closing_debt, collection_pct
 from lib.periods import shift_month
 from lib.rules import AGING_TOLERANCE, COLLECTION_HIGH, COLLECTION_LOW, CONTINUITY_ABS, CONTINUITY_PCT, JUMP_FACTOR
 
-COLUMNS = ["participant_id", "settlement_id", "month", "field", "message"]
+COLUMNS = ["participant_id", "settlement_id", "consumer_group", "month", "field", "message"]
 
 
 def _rows(frame: pd.DataFrame, mask, field: str, message) -> pd.DataFrame:
@@ -25,7 +25,8 @@ def _rows(frame: pd.DataFrame, mask, field: str, message) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     texts = [message(r) for r in hit.itertuples()]
     return pd.DataFrame({"participant_id": hit.participant_id.to_numpy(), "settlement_id": hit.settlement_id.to_numpy(),
-                         "month": hit.month.to_numpy(), "field": field, "message": texts})
+                         "consumer_group": hit.consumer_group.to_numpy(), "month": hit.month.to_numpy(), "field": field,
+                         "message": texts})
 
 
 def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:

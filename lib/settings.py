@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lib import fmt
 from lib.parsing import ParseError, parse_value
 from lib.schema import Column, schema
 
@@ -15,6 +16,11 @@ class Settings:
 
     def __getitem__(self, key: str):
         return self.values[key]
+
+    @property
+    def zone(self):
+        """The district's time zone (``zoneinfo.ZoneInfo``): deadlines and displayed moments."""
+        return fmt.zone_of(self.values.get("time_zone") or fmt.DEFAULT_ZONE)
 
 
 def read_settings(snapshot) -> Settings:
@@ -29,5 +35,12 @@ def read_settings(snapshot) -> Settings:
         except ParseError as err:
             problems.append(f"настройка «{s.key}»: {err}; взято значение по умолчанию {s.default}")
             value = None
+        if s.key == "time_zone" and value is not None:
+            try:
+                fmt.zone_of(value)
+            except ValueError as err:
+                problems.append(f"настройка «{s.key}»: {err}; взято значение по умолчанию {s.default}")
+                value = None
         values[s.key] = parse_value(s.default, column) if value is None else value
+    fmt.use_zone(values["time_zone"])  # displayed moments follow the district whose settings were read
     return Settings(values, problems)

@@ -63,11 +63,14 @@ with tab_decisions:
         ui_commission.decision_forms(user, snap, meetings, decisions, names)
 
 with tab_pack:
-    meeting_date = st.date_input("Дата заседания", value=ui.today(), format="DD.MM.YYYY", key="pack_date")
+    meeting_date = st.date_input("Дата заседания", value=meeting_pack.default_date(snap, settings, ui.today()), format="DD.MM.YYYY",
+                                 key="pack_date", help="По умолчанию — первое заседание после срока сдачи последнего отчётного месяца.")
     pack = meeting_pack.build(snap, meeting_date, settings)
     district = settings["district_name"]
     st.markdown(f"**{meeting_pack.title(pack, district)}** — данные за {fmt.month_label(pack.month)}.")
     st.markdown("**Проект повестки**\n\n" + "\n".join(f"{i}. {item}" for i, item in enumerate(pack.agenda, start=1)))
+    for note in pack.notes or []:
+        st.caption(note)
     for heading, frame in meeting_pack.sections(pack):
         st.markdown(f"**{heading}**")
         if frame.empty:

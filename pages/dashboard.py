@@ -46,7 +46,12 @@ columns = st.columns(4)
 for i, tile in enumerate(views.tiles(result, names, settings)):
     columns[i % 4].metric(tile.label, tile.value, tile.delta, delta_color=tile.delta_color, help=tile.help, border=True,
                           delta_arrow=tile.arrow)
+if result.no_data:
+    st.warning(result.no_data, icon=":material/filter_alt_off:")
 st.info(views.forecast_sentence(result, settings, names), icon=":material/trending_down:")
+if views.notes_caption(result, names):
+    st.caption(views.notes_caption(result, names))
+limits = result.limits
 
 
 def download(frame, title: str, key: str) -> None:
@@ -54,26 +59,42 @@ def download(frame, title: str, key: str) -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 
 
+def chart(where, key: str, build) -> None:
+    """A chart, or why the filters do not apply to it (never district figures beside filtered ones)."""
+    if key in limits or result.no_data:
+        where.info(limits.get(key) or result.no_data, icon=":material/info:")
+    else:
+        where.altair_chart(build(), width="stretch")
+
+
 left, right = st.columns(2)
-left.altair_chart(charts.debt_chart(result.totals, result.target), width="stretch")
-right.altair_chart(charts.collection_chart(result.collection_by_month, groups), width="stretch")
-left.altair_chart(charts.aging_chart(result.aging), width="stretch")
-right.altair_chart(charts.bars(result.resources.assign(Ресурс=result.resources.resource.map(resources)), "Ресурс", "amount",
-                               f"Просроченная задолженность по ресурсам, {fmt.month_label(result.month)}"), width="stretch")
-left.altair_chart(charts.enforcement_chart(result.enforcement, settings["enforcement_monthly_target"]), width="stretch")
-right.altair_chart(charts.funnel_chart(result.funnel["stages"]), width="stretch")
-right.caption(f"Заявлений на одного должника: {fmt.number(result.funnel['applications_per_debtor'], 3)}; "
-              f"исполнительных документов на одно решение: {fmt.number(result.funnel['writs_per_decision'], 2)}; "
-              f"взыскано по ИП за период: {fmt.money(result.funnel['recovered'])} тыс. руб.")
+chart(left, "debt", lambda: charts.debt_chart(result.totals, result.target, filters.months))
+chart(right, "collection", lambda: charts.collection_chart(result.collection_by_month, groups))
+chart(left, "structure", lambda: charts.aging_chart(result.aging))
+chart(right, "structure", lambda: charts.bars(result.resources.assign(Ресурс=result.resources.resource.map(resources)), "Ресурс", "amount",
+                                              f"Просроченная задолженность по ресурсам на конец {fmt.month_label(result.month, 'gen')}"))
+enforcement_target = None if "enforcement_target" in limits else settings["enforcement_monthly_target"]
+chart(left, "enforcement", lambda: charts.enforcement_chart(result.enforcement, enforcement_target))
+if "enforcement_target" in limits and "enforcement" not in limits:
+    left.caption(limits["enforcement_target"])
+chart(right, "claims", lambda: charts.funnel_chart(result.funnel["stages"]))
+if "claims" not in limits:
+    right.caption(f"Должники свыше порога — на конец периода. Заявлений на одного должника: "
+                  f"{fmt.number(result.funnel['applications_per_debtor'], 3)}; исполнительных документов на одно решение: "
+                  f"{fmt.number(result.funnel['writs_per_decision'], 2)}; "
+                  f"взыскано по ИП за период: {fmt.money(result.funnel['recovered'])} тыс. руб.")
 
 rankings = (("Поселения: долг и рост", "settlements", result.settlements), ("Организации ЖКК: долг и рост", "utilities", result.utilities))
 for title, key, frame in rankings:
     st.subheader(title)
+    if "debt" in limits:
+        st.info(limits["debt"], icon=":material/info:")
+        continue
     table = views.ranking_table(frame, names, filters.month_from)
     st.dataframe(table, hide_index=True, width="stretch")
     download(table, title, key)
 
-st.subheader("Кто сдал отчёт (срок — до 10 числа)")
+st.subheader(f"Кто сдал отчёт (срок — до {settings['report_due_day']} числа)")
 filing = views.filing_table(result.filing, names)
 st.dataframe(filing, hide_index=True, width="stretch")
 download(filing, "Сдача отчётов", "filing")
@@ -82,8 +103,9 @@ st.subheader("Исполнение плана")
 p1, p2 = st.columns([1, 3])
 p1.dataframe(views.plan_status_table(result.plan_summary), hide_index=True, width="stretch")
 overdue = views.plan_overdue_table(result.plan, names)
+p2.markdown(f"**{views.ATTENTION_LABEL}: {len(overdue)}**")
 p2.dataframe(overdue, hide_index=True, width="stretch")
-download(overdue, "Просроченные мероприятия", "plan-overdue")
+download(overdue, views.ATTENTION_LABEL, "plan-overdue")
 
 late_orders = views.overdue_decisions_table(result.decisions, names)
 st.subheader(f"Просроченные поручения комиссии: {len(late_orders)}")
@@ -92,9 +114,12 @@ if len(late_orders):
     download(late_orders, "Просроченные поручения комиссии", "decisions-overdue")
 
 st.subheader("Риск исковой давности")
-risk = views.limitation_table(result.limitation, names)
-st.dataframe(risk, hide_index=True, width="stretch")
-download(risk, "Риск исковой давности", "limitation")
+if "claims" in limits:
+    st.info(limits["claims"], icon=":material/info:")
+else:
+    risk = views.limitation_table(result.limitation, names)
+    st.dataframe(risk, hide_index=True, width="stretch")
+    download(risk, "Риск исковой давности", "limitation")
 
 st.subheader("Качество данных")
 quality = views.quality_table(result.quality, names)

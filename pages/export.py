@@ -26,8 +26,8 @@ if kind == "квартал":
     period = export.parse_period(quarter, cumulative=cumulative)
 else:
     period = export.parse_period(year=c2.selectbox("Год", years, key="export_year"))
-st.caption(f"Листы: сводная форма (приложение 4, графы 1–9) по организациям и в целом, по поселениям, по срокам, по ресурсам, "
-           f"претензионная работа, исполнение плана, сдача отчётов, замечания к данным. Период: {period.label}.")
+st.caption("Листы: сводная форма (приложение 4, графы 1–9) по организациям и в целом, по поселениям, по срокам, по ресурсам, "
+           "претензионная работа, исполнение плана, сдача отчётов, замечания к данным. " + fmt.sentence(f"Период: {period.label}"))
 
 if st.button("Сформировать", type="primary", icon=":material/description:", key="export_build"):
     bar = st.progress(0.0, text="Начинаю…")

@@ -70,7 +70,9 @@ def test_the_pack_figures_equal_the_dashboard(store):
     pack = meeting_pack.build(snap, dt.date(2024, 12, 18), settings)
     assert pack.month == "2024-11"  # November's reports were due on December 10th
     board = execute(snap, Filters("2024-10", "2024-11"), settings, dt.date(2024, 12, 18))
-    ranked = board.settlements.dropna(subset=["growth"]).sort_values("growth", ascending=False)
+    # growth over the reporting month, as «Свод» shows it for the period November–November
+    month = execute(snap, Filters("2024-11", "2024-11"), settings, dt.date(2024, 12, 18))
+    ranked = month.settlements.dropna(subset=["growth"]).sort_values("growth", ascending=False)
     top = ranked[ranked.growth > 0].head(5)
     assert pack.growth_settlements.iloc[:, 2].tolist() == top.growth.round(1).tolist()
     assert len(pack.overdue_measures) == int(board.plan.status.isin(["overdue", "not_done"]).sum())

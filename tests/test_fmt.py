@@ -28,10 +28,47 @@ def test_percent_month_and_dates():
     assert fmt.percent(95.34) == f"95,3{N}%"
     assert fmt.month_label("2024-03") == "март 2024"
     assert fmt.date_ru(dt.date(2024, 4, 5)) == "05.04.2024"
-    assert fmt.moment_ru("2024-04-05T01:00:00+00:00") == "05.04.2024 10:00"  # Yakutsk time
+    assert fmt.moment_ru("2024-04-05T01:00:00+00:00", "Asia/Yakutsk") == "05.04.2024 10:00"  # Yakutsk time
 
 
 def test_deltas_carry_an_ascii_sign_for_the_tile_arrow():
     assert fmt.delta(-6714.3, unit=" за месяц") == f"-6{N}714,3 за месяц"
     assert fmt.delta(75.3) == "+75,3"
     assert fmt.delta(-0.01) == "0,0"
+
+
+CASES = {  # every month in every case the product's phrases use
+    "nom": "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь",
+    "gen": "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",  # с, на конец, до
+    "dat": "январю февралю марту апрелю маю июню июлю августу сентябрю октябрю ноябрю декабрю",  # к
+    "acc": "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь",  # за
+    "ins": "январём февралём мартом апрелем маем июнем июлем августом сентябрём октябрём ноябрём декабрём",
+    "prep": "январе феврале марте апреле мае июне июле августе сентябре октябре ноябре декабре",  # в
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_month_names_in_every_case_for_all_twelve_months(case):
+    expected = CASES[case].split()
+    assert [fmt.month_name(n, case) for n in range(1, 13)] == expected
+    assert [fmt.month_label(f"2024-{n:02d}", case) for n in range(1, 13)] == [f"{w} 2024" for w in expected]
+
+
+def test_phrases_with_months_and_quarters():
+    from lib.periods import period_label, quarter_label
+
+    assert f"Рост с {fmt.month_label('2024-01', 'gen')}" == "Рост с января 2024"
+    assert f"к {fmt.month_label('2024-12', 'dat')}" == "к декабрю 2024"
+    assert f"на конец {fmt.month_label('2024-12', 'gen')}" == "на конец декабря 2024"
+    assert f"в {fmt.month_label('2024-05', 'prep')}" == "в мае 2024"
+    assert quarter_label("2024-Q4") == "4 квартал 2024 г." and quarter_label("2024-Q4", "prep") == "4 квартале 2024 г."
+    assert period_label("2024-03", "gen") == "марта 2024" and period_label("2024-Q1", "gen") == "1 квартала 2024 г."
+    assert fmt.sentence(f"Период: {quarter_label('2024-Q4')}") == "Период: 4 квартал 2024 г."  # not «г..»
+    assert fmt.sentence("Период: 2024 год") == "Период: 2024 год."
+
+
+def test_moments_in_the_districts_time_zone():
+    assert fmt.moment_ru("2024-04-05T01:00:00+00:00", "Europe/Moscow") == "05.04.2024 04:00"
+    assert fmt.moment_ru("2024-04-05T01:00:00+00:00", "Asia/Yekaterinburg") == "05.04.2024 06:00"
+    with pytest.raises(ValueError, match="не часовой пояс"):
+        fmt.zone_of("UTC+9 Якутск")

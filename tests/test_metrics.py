@@ -51,16 +51,16 @@ def test_collection_with_a_zero_accrual_month():
 
 
 def test_target_progress_and_forecast_for_falling_and_growing_debt():
-    totals = metrics.monthly_totals(MONTHLY)
+    per = metrics.totals_by(MONTHLY, ["participant_id"])
     # totals at end: Jan 1000+200−150 + 500+100−50 = 1 600; Feb 1 590; Mar 1 620
-    p = metrics.target_progress(totals, "2024-03", "2024-01", 5, "2024-12")
+    p = metrics.target_progress(per, "2024-03", "2024-01", 5, "2024-12")
     assert p["baseline"] == pytest.approx(1600) and p["debt"] == pytest.approx(1620)
     assert p["target"] == pytest.approx(1520) and p["change_pct"] == pytest.approx(1.25)
     assert p["trend_per_month"] == pytest.approx(10.0)  # least squares through 1600, 1590, 1620
     assert p["months_left"] == 9 and p["forecast"] == pytest.approx(1710)
     assert p["will_meet"] is False
     assert p["reduction_needed_per_month"] == pytest.approx(100 / 9)
-    falling = metrics.monthly_totals(MONTHLY[MONTHLY.participant_id == "u1"])
+    falling = metrics.totals_by(MONTHLY[MONTHLY.participant_id == "u1"], ["participant_id"])
     q = metrics.target_progress(falling, "2024-03", "2024-01", 5, "2024-12")
     # u1 ends: Jan 1050, Feb 990, Mar 990 ; slope −30; forecast 990 − 270 = 720 ≤ 997,5
     assert q["trend_per_month"] == pytest.approx(-30.0) and q["will_meet"] is True
@@ -87,9 +87,10 @@ def test_aging_shares_and_older_than_twelve_months():
 
 
 def test_ranking_by_level_and_by_growth():
-    r = metrics.ranking(MONTHLY, "2024-03", "2024-01", "settlement_id").set_index("id")
+    r = metrics.ranking(MONTHLY, "2024-01", "2024-03", "settlement_id").set_index("id")
     assert r.loc["s1", "debt"] == pytest.approx(990) and r.loc["s2", "debt"] == pytest.approx(630)
-    assert r.loc["s1", "growth"] == pytest.approx(990 - 1050) and r.loc["s2", "growth"] == pytest.approx(630 - 550)
+    # growth over January–March = debt at the end of March − debt at the start of January
+    assert r.loc["s1", "growth"] == pytest.approx(990 - 1000) and r.loc["s2", "growth"] == pytest.approx(630 - 500)
     assert (r.loc["s1", "rank_level"], r.loc["s2", "rank_growth"]) == (1, 1)
 
 

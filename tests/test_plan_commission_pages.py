@@ -74,7 +74,9 @@ def test_commission_page_per_role(demo_store_url, login):
     assert meetings.set_index("Дата").loc["18.07.2024", "Кворум"] == "НЕТ — решения недействительны"
     assert any("Просрочено поручений" in e.value for e in at.error)
     pack_text = " ".join(m.value for m in at.markdown)
-    assert "Проект повестки" in pack_text and "О сдаче отчётов за ноябрь 2024" in pack_text
+    # the materials default to the meeting the latest data (December 2024, due 10.01.2025) is for, not to today
+    assert at.date_input(key="pack_date").value == dt.date(2025, 1, 11)
+    assert "Проект повестки" in pack_text and "О сдаче отчётов за декабрь 2024 (не сдали: 1)" in pack_text
     forms = [b for b in at.button if b.label.startswith("Сохранить")]
     assert bool(forms) == login.startswith("coordinator")
 

@@ -235,7 +235,7 @@ def returns() -> list[dict]:
 
 
 def settings() -> list[dict]:
-    values = {"district_name": "Ленский район", "demo": "да", "report_due_day": "10", "baseline_month": "2023-12",
+    values = {"district_name": "Ленский район", "demo": "да", "time_zone": "Asia/Yakutsk", "report_due_day": "10", "baseline_month": "2023-12",
               "plan_start": FIRST_MONTH, "plan_end": LAST_MONTH}
     table = schema()["settings"]
     return [{"key": s.key, "value": values.get(s.key, s.default), "description": s.description} for s in table.settings]

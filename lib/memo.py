@@ -1,0 +1,25 @@
+"""Results computed once per snapshot.
+
+Stores hand the same ``Snapshot`` object to every rerun of a page until something is saved, so a
+figure that depends on the whole district (the carried estimates, the data-quality checks) is
+computed once and filtered per request. Keyed by the snapshot's identity and dropped with it.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+_CACHE: dict[tuple[int, str], tuple[weakref.ref, object]] = {}
+
+
+def per_snapshot(snapshot, name: str, build: Callable[[], T]) -> T:
+    key = (id(snapshot), name)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is snapshot:
+        return hit[1]  # type: ignore[return-value]
+    value = build()
+    _CACHE[key] = (weakref.ref(snapshot, lambda _ref, k=key: _CACHE.pop(k, None)), value)
+    return value
