@@ -34,6 +34,12 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 else:
+    from streamlit.runtime.pages_manager import PagesManager
+
     from lib.ui_session import routes
 
+    # Pages are chosen by st.navigation in main(), and pages/ is only where their files live. Without
+    # this, the first visit after a start that asks for a page (/admin) runs pages/admin.py on its own,
+    # Streamlit's old pages-folder mode, and skips main() (the check is made once, at the first session).
+    PagesManager.uses_pages_directory = False
     app = st.App(__file__, routes=routes())

@@ -232,7 +232,18 @@ def sso_button() -> None:
         st.warning("Единый вход настроен, но не установлен пакет Authlib: выполните "
                    "`pip install -r requirements.txt` и перезапустите приложение.", icon=":material/warning:")
         return
-    st.button("Войти через единый вход (SSO)", on_click=st.login, icon=":material/key:")
+    st.button("Войти через единый вход (SSO)", on_click=_sso_sign_in, icon=":material/key:")
+
+
+def _sso_sign_in() -> None:
+    from streamlit.errors import StreamlitAuthError
+
+    try:
+        st.login()
+    except StreamlitAuthError:  # an incomplete [auth] section: Streamlit's message is English
+        st.session_state[NOTICE] = ("Единый вход настроен не полностью: проверьте раздел [auth] в "
+                                    ".streamlit/secrets.toml (redirect_uri, cookie_secret, client_id, client_secret, "
+                                    "server_metadata_url — см. README).")
 
 
 def sign_out() -> None:
