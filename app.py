@@ -26,8 +26,7 @@ def main() -> None:
         for p in registered()
     }
     navigation = st.navigation(list(pages.values()))
-    if user is None and navigation is not pages[pages_for(None)[0]]:
-        ui.sign_in_first(navigation.url_path)  # and back to this page, with its parameters, afterwards
+    ui.gate(user, navigation.url_path, on_login_page=navigation is pages[pages_for(None)[0]])
     navigation.run()
 
 

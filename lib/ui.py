@@ -88,6 +88,7 @@ def sso_email() -> str | None:
 SESSION_FP = "user_fingerprint"
 NOTICE = "sign_in_notice"
 NEXT = "sign_in_next"
+LANDING = "landing_after_sso"
 CHANGED = "Учётная запись изменилась (пароль, роль или доступ) — войдите снова."
 
 
@@ -143,6 +144,7 @@ def _resume(snap: Snapshot) -> str | None:
             found = user_by_email(snap, email)
         except LoginError:
             return None  # the login page says why
+        st.session_state[LANDING] = ui_session.take_next()  # the link that led to «Войти через единый вход»
         return _remember(user_row(snap, found.login))
     return None
 
@@ -179,6 +181,15 @@ def link_here(url_path: str) -> str:
 
     query = urlencode([(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
     return "/" + url_path.strip("/") + (f"?{query}" if query else "")
+
+
+def gate(signed_in: User | None, url_path: str, on_login_page: bool) -> None:
+    """Before a page runs (app.py): a visitor goes to the login page first; a person just back from
+    single sign-on goes on to the page of the link they had opened."""
+    if signed_in is None and not on_login_page:
+        sign_in_first(url_path)
+    elif signed_in is not None and (landing := st.session_state.pop(LANDING, None)):
+        go(landing)
 
 
 def sign_in_first(url_path: str) -> None:
@@ -238,8 +249,12 @@ def sso_button() -> None:
 def _sso_sign_in() -> None:
     from streamlit.errors import StreamlitAuthError
 
+    from lib import ui_session
+
     try:
         st.login()
+        # the provider sends the person back to the start page: remember where they were going
+        ui_session.remember_next(sign_in_target())
     except StreamlitAuthError:  # an incomplete [auth] section: Streamlit's message is English
         st.session_state[NOTICE] = ("Единый вход настроен не полностью: проверьте раздел [auth] в "
                                     ".streamlit/secrets.toml (redirect_uri, cookie_secret, client_id, client_secret, "

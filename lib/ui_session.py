@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
@@ -25,6 +26,8 @@ XSRF_COOKIE = "_streamlit_xsrf"  # streamlit/web/server/starlette/starlette_serv
 
 _mounted = False
 _cache: dict[tuple[str, float], Sessions] = {}
+_landings: dict[str, tuple[str, float]] = {}  # browser -> (where to, until when), across the SSO round trip
+LANDING_SECONDS = 600
 _lock = threading.Lock()
 
 
@@ -131,3 +134,24 @@ def start_url(secrets: Mapping, claim: Claim, target: str) -> str:
 
 def end_url(sso: bool) -> str:
     return url(END + ("?sso=1" if sso else ""))
+
+
+def remember_next(target: str) -> None:
+    """Single sign-on ends on the start page (Streamlit's /oauth2callback redirects there): keep, for
+    this browser and ten minutes, the page the person was going to. In this server process only: a
+    miss means landing on «Обзор», never anywhere else."""
+    browser, target = browser_of(st.context.cookies), safe_next(target)
+    if browser and target != "/":
+        with _lock:
+            now = time.time()
+            for stale in [b for b, (_, until) in _landings.items() if until < now]:
+                del _landings[stale]
+            _landings[browser] = (target, now + LANDING_SECONDS)
+
+
+def take_next() -> str | None:
+    browser = browser_of(st.context.cookies)
+    with _lock:
+        target, until = _landings.pop(browser, (None, 0.0)) if browser else (None, 0.0)
+    return target if until >= time.time() else None
+

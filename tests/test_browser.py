@@ -35,12 +35,12 @@ def server(demo_db, tmp_path):
     yield from serve(demo_db, tmp_path)
 
 
-def serve(demo_db, tmp_path, env: dict | None = None, args: tuple = ()):
+def serve(demo_db, tmp_path, env: dict | None = None, args: tuple = (), port: int | None = None):
     """``streamlit run app.py`` on a copy of the demo database; yields its address, then stops it."""
     db = tmp_path / "demo.sqlite"
     shutil.copy(demo_db, db)
     tmp_path.joinpath("db-path").write_text(str(db))
-    port = free_port()
+    port = port or free_port()
     env = {**os.environ, "DEBT_STORE": f"sqlite:///{db}", **(env or {})}
     log = open(tmp_path / "streamlit.log", "w")
     proc = subprocess.Popen(

@@ -128,3 +128,45 @@ def test_sign_in_survives_reload_new_tab_and_a_link_and_ends_with_sign_out(serve
     log = tmp_path.joinpath("streamlit.log").read_text()
     assert "argon2" not in log and SECRET not in log and genuine not in log
     assert not page.errors, page.errors
+
+
+def test_single_sign_on_end_to_end_lands_on_the_link_and_refuses_a_stranger(demo_db, tmp_path, page):  # noqa: F811
+    """«Войти через единый вход» with Streamlit's real st.login, Authlib and an OpenID provider on this
+    machine (tests/support/fake_oidc.py): the README's setup works with requirements.txt as it is."""
+    from tests.support.fake_oidc import FakeOIDC
+    from tests.test_browser import free_port
+
+    port = free_port()
+    with FakeOIDC(free_port(), "debt-app", "provider-secret") as provider:
+        tmp_path.joinpath("secrets.toml").write_text(
+            "[auth]\n"
+            f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+            f'cookie_secret = "{"k" * 40}"\n'
+            'client_id = "debt-app"\nclient_secret = "provider-secret"\n'
+            f'server_metadata_url = "{provider.metadata_url}"\n')
+        for server in serve(demo_db, tmp_path, port=port, args=(f"--secrets.files={tmp_path / 'secrets.toml'}",)):
+            provider.email = "Coordinator@Lensk.demo"
+            page.goto(f"{server}/admin?tab=users")
+            asks_to_sign_in(page)
+            page.get_by_role("button", name="Войти через единый вход (SSO)").click()
+            page.get_by_role("tab", name="Закрытие кварталов").wait_for(timeout=30000)
+            assert page.url == f"{server}/admin?tab=users"
+            page.get_by_text("Беляев И.А.").wait_for(timeout=30000)
+            page.reload()  # Streamlit's own identity cookie keeps the person signed in
+            page.get_by_role("tab", name="Закрытие кварталов").wait_for(timeout=30000)
+            page.screenshot(path=str(ARTIFACTS / "sso-landed.png"), full_page=True)
+
+            page.get_by_role("button", name="Выйти").click()
+            asks_to_sign_in(page)
+            page.reload()
+            asks_to_sign_in(page)
+            assert not any(c["name"].startswith("_streamlit_user") for c in page.context.cookies())
+
+            provider.email = "stranger@gmail.com"
+            page.get_by_role("button", name="Войти через единый вход (SSO)").click()
+            page.get_by_text("Адрес stranger@gmail.com не зарегистрирован в системе").wait_for(timeout=30000)
+            page.goto(f"{server}/admin")
+            page.get_by_text("не зарегистрирован в системе").wait_for(timeout=30000)
+            assert page.get_by_text("Закрытие кварталов").count() == 0
+            page.screenshot(path=str(ARTIFACTS / "sso-stranger.png"), full_page=True)
+            assert not page.errors, page.errors
