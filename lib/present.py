@@ -46,9 +46,8 @@ def record_labels(table: Table, shown: pd.DataFrame) -> pd.Series:
     return labels
 
 
-def _searchable(cells: pd.Series) -> pd.Series:
+def _searchable(text: pd.Series) -> pd.Series:
     # a typed space finds the non-breaking one of «1 234,5»; case and ё/е do not matter
-    text = cells.astype("str").fillna("")
     for odd, plain in (("\u00a0", " "), ("\u202f", " "), ("ё", "е"), ("Ё", "Е")):
         text = text.str.replace(odd, plain, regex=False)
     return text.str.lower()
@@ -58,12 +57,12 @@ def matching_rows(shown: pd.DataFrame, query: str) -> pd.Series:
     """Rows of a displayed table (``for_display``) in which some shown cell contains ``query`` as
     shown: labels («население», not ``population``), dates «05.04.2024», numbers «1 234,5». Only the
     shown columns are searched, so a hidden one (a password hash) cannot be probed through the count."""
-    needle = _searchable(pd.Series([query.strip()])).iloc[0].replace("\x1f", "")
+    needle = _searchable(pd.Series([query.strip()], dtype="str")).iloc[0].replace("\x1f", "")
     if not needle or shown.empty:
         return pd.Series(True, index=shown.index)
-    # one string per row, cells apart (\x1f is never typed): a single vectorised search
+    # one string per row, cells apart (\x1f is never typed), normalised once: a single vectorised search
     rows = None
     for title in shown.columns:
-        cells = _searchable(shown[title])
+        cells = shown[title].astype("str").fillna("")
         rows = cells if rows is None else rows + "\x1f" + cells
-    return rows.str.contains(needle, regex=False).astype(bool)
+    return _searchable(rows).str.contains(needle, regex=False).astype(bool)

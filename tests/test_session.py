@@ -20,6 +20,7 @@ from lib.login import user_row
 from lib.passwords import hash_password
 from lib.schema import schema
 from lib.session_cookie import DEFAULT_HOURS, Claim, Sessions, safe_next, settings_from
+from tests.test_app import run_app
 
 APP = str(PROJECT_ROOT / "app.py")
 SECRET = "unit-test-secret-" + "z" * 32
@@ -239,10 +240,7 @@ def test_the_hash_oracle_of_the_search_box_finds_nothing(demo_store_url):
     from lib.store.sqlite_store import SQLiteStore
 
     target = user_row(SQLiteStore(demo_store_url[len("sqlite:///"):]).read_all(), "coordinator@lensk.demo")["password_hash"]
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = "commission@lensk.demo"
-    at.run()
-    at.switch_page("pages/data.py").run()
+    at = run_app("pages/data.py", login="commission@lensk.demo")
     at.selectbox(key="data_tab").select("Пользователи").run()
     at.toggle(key="data_all_versions").set_value(True).run()
     for prefix in ("$", "$argon2id$", "$argon2id$v=19$m=", target[:30], target[:60], target):
@@ -255,10 +253,7 @@ def test_the_hash_oracle_of_the_search_box_finds_nothing(demo_store_url):
 
 
 def test_search_looks_at_what_is_shown_as_it_is_shown(demo_store_url):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = "commission@lensk.demo"
-    at.run()
-    at.switch_page("pages/data.py").run()
+    at = run_app("pages/data.py", login="commission@lensk.demo")
     at.selectbox(key="data_tab").select("Ежемесячный отчёт").run()
     shown = at.dataframe[0].value
     money = next(v for v in shown["Задолженность на начало месяца"] if "\u00a0" in v)  # «1 234,567» with a non-breaking space
@@ -278,11 +273,7 @@ def test_search_looks_at_what_is_shown_as_it_is_shown(demo_store_url):
                                   "pages/commission.py", "pages/data.py", "pages/export.py", "pages/admin.py"])
 def test_no_page_shows_a_hash_or_the_cookie_secret(demo_store_url, page, monkeypatch, caplog):
     monkeypatch.setenv("DEBT_COOKIE_SECRET", SECRET)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = "coordinator@lensk.demo"
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = run_app(page)
     seen = [_texts(at)]
     if page == "pages/data.py":  # the users tab, every version, each record's history
         at.selectbox(key="data_tab").select("Пользователи").run()
