@@ -96,7 +96,7 @@ def open_login(page, server: str) -> None:
 def sign_in(page, login: str, password: str) -> None:
     page.get_by_label("Логин (e-mail)").fill(login)
     page.get_by_label("Пароль").fill(password)
-    page.get_by_role("button", name="Войти").click()
+    page.get_by_role("button", name="Войти", exact=True).click()
 
 
 def test_a_newcomer_signs_in_sees_the_demo_district_and_browses_history(server, page):

@@ -7,20 +7,42 @@ One server and one browser for all of it (the machine is small); Debian chromium
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from lib.session_cookie import COOKIE, Sessions
-from tests.test_browser import ARTIFACTS, page, serve, sign_in  # noqa: F401  (page is a fixture)
+from tests.support.fake_oidc import FakeOIDC
+from tests.test_browser import ARTIFACTS, free_port, page, serve, sign_in  # noqa: F401  (page is a fixture)
 
 SECRET = "browser-test-secret-" + "x" * 32
 LOGIN_HEADING = "Вход"
 
 
-@pytest.fixture
-def server(demo_db, tmp_path):
-    yield from serve(demo_db, tmp_path, env={"DEBT_COOKIE_SECRET": SECRET})
+@dataclass
+class Server:
+    url: str
+    folder: Path  # the database copy (db-path) and the server's log
+    provider: FakeOIDC
+
+
+@pytest.fixture(scope="module")
+def served(demo_db, tmp_path_factory):
+    """One server for the module, with a known cookie secret and single sign-on through an OpenID
+    provider on this machine (tests/support/fake_oidc.py)."""
+    folder = tmp_path_factory.mktemp("session-server")
+    port = free_port()
+    with FakeOIDC(free_port(), "debt-app", "provider-secret") as provider:
+        folder.joinpath("secrets.toml").write_text(
+            "[auth]\n"
+            f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+            f'cookie_secret = "{"k" * 40}"\n'
+            'client_id = "debt-app"\nclient_secret = "provider-secret"\n'
+            f'server_metadata_url = "{provider.metadata_url}"\n')
+        for url in serve(demo_db, folder, env={"DEBT_COOKIE_SECRET": SECRET}, port=port,
+                         args=(f"--secrets.files={folder / 'secrets.toml'}",)):
+            yield Server(url, folder, provider)
 
 
 def asks_to_sign_in(tab) -> None:
@@ -34,8 +56,9 @@ def users_row(tmp_path, login: str) -> dict:
     return user_row(SQLiteStore(Path(tmp_path.joinpath("db-path").read_text())).read_all(), login)
 
 
-def test_sign_in_survives_reload_new_tab_and_a_link_and_ends_with_sign_out(server, page, tmp_path):  # noqa: F811
+def test_sign_in_survives_reload_new_tab_and_a_link_and_ends_with_sign_out(served, page):  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
+    server, tmp_path = served.url, served.folder
     context = page.context
     tickets: list[str] = []
     page.on("request", lambda r: tickets.append(r.url) if "/_session/start" in r.url else None)
@@ -130,43 +153,32 @@ def test_sign_in_survives_reload_new_tab_and_a_link_and_ends_with_sign_out(serve
     assert not page.errors, page.errors
 
 
-def test_single_sign_on_end_to_end_lands_on_the_link_and_refuses_a_stranger(demo_db, tmp_path, page):  # noqa: F811
+def test_single_sign_on_end_to_end_lands_on_the_link_and_refuses_a_stranger(served, page):  # noqa: F811
     """«Войти через единый вход» with Streamlit's real st.login, Authlib and an OpenID provider on this
-    machine (tests/support/fake_oidc.py): the README's setup works with requirements.txt as it is."""
-    from tests.support.fake_oidc import FakeOIDC
-    from tests.test_browser import free_port
+    machine: the README's setup works with requirements.txt as it is."""
+    server, provider = served.url, served.provider
+    provider.email = "Coordinator@Lensk.demo"
+    page.goto(f"{server}/admin?tab=users")
+    asks_to_sign_in(page)
+    page.get_by_role("button", name="Войти через единый вход (SSO)").click()
+    page.get_by_role("tab", name="Закрытие кварталов").wait_for(timeout=30000)
+    assert page.url == f"{server}/admin?tab=users"
+    page.get_by_text("Беляев И.А.").wait_for(timeout=30000)
+    page.reload()  # Streamlit's own identity cookie keeps the person signed in
+    page.get_by_role("tab", name="Закрытие кварталов").wait_for(timeout=30000)
+    page.screenshot(path=str(ARTIFACTS / "sso-landed.png"), full_page=True)
 
-    port = free_port()
-    with FakeOIDC(free_port(), "debt-app", "provider-secret") as provider:
-        tmp_path.joinpath("secrets.toml").write_text(
-            "[auth]\n"
-            f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-            f'cookie_secret = "{"k" * 40}"\n'
-            'client_id = "debt-app"\nclient_secret = "provider-secret"\n'
-            f'server_metadata_url = "{provider.metadata_url}"\n')
-        for server in serve(demo_db, tmp_path, port=port, args=(f"--secrets.files={tmp_path / 'secrets.toml'}",)):
-            provider.email = "Coordinator@Lensk.demo"
-            page.goto(f"{server}/admin?tab=users")
-            asks_to_sign_in(page)
-            page.get_by_role("button", name="Войти через единый вход (SSO)").click()
-            page.get_by_role("tab", name="Закрытие кварталов").wait_for(timeout=30000)
-            assert page.url == f"{server}/admin?tab=users"
-            page.get_by_text("Беляев И.А.").wait_for(timeout=30000)
-            page.reload()  # Streamlit's own identity cookie keeps the person signed in
-            page.get_by_role("tab", name="Закрытие кварталов").wait_for(timeout=30000)
-            page.screenshot(path=str(ARTIFACTS / "sso-landed.png"), full_page=True)
+    page.get_by_role("button", name="Выйти").click()
+    asks_to_sign_in(page)
+    page.reload()
+    asks_to_sign_in(page)
+    assert not any(c["name"].startswith("_streamlit_user") for c in page.context.cookies())
 
-            page.get_by_role("button", name="Выйти").click()
-            asks_to_sign_in(page)
-            page.reload()
-            asks_to_sign_in(page)
-            assert not any(c["name"].startswith("_streamlit_user") for c in page.context.cookies())
-
-            provider.email = "stranger@gmail.com"
-            page.get_by_role("button", name="Войти через единый вход (SSO)").click()
-            page.get_by_text("Адрес stranger@gmail.com не зарегистрирован в системе").wait_for(timeout=30000)
-            page.goto(f"{server}/admin")
-            page.get_by_text("не зарегистрирован в системе").wait_for(timeout=30000)
-            assert page.get_by_text("Закрытие кварталов").count() == 0
-            page.screenshot(path=str(ARTIFACTS / "sso-stranger.png"), full_page=True)
-            assert not page.errors, page.errors
+    provider.email = "stranger@gmail.com"
+    page.get_by_role("button", name="Войти через единый вход (SSO)").click()
+    page.get_by_text("Адрес stranger@gmail.com не зарегистрирован в системе").wait_for(timeout=30000)
+    page.goto(f"{server}/admin")
+    page.get_by_text("не зарегистрирован в системе").wait_for(timeout=30000)
+    assert page.get_by_text("Закрытие кварталов").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "sso-stranger.png"), full_page=True)
+    assert not page.errors, page.errors
