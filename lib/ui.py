@@ -108,7 +108,7 @@ def _maybe_signed_in() -> bool:
     from lib import ui_session
 
     try:
-        return ui_session.claim_in_browser(secrets_mapping()) is not None
+        return ui_session.claim_in_browser(ui_session.sessions(secrets_mapping())) is not None
     except cfg.ConfigError:
         return False
 
@@ -132,7 +132,7 @@ def _resume(snap: Snapshot) -> str | None:
     from lib import ui_session
     from lib.login import LoginError, user_by_email, user_row
 
-    claim = ui_session.claim_in_browser(secrets_mapping())
+    claim = ui_session.claim_in_browser(_sessions())
     if claim is not None:
         row = user_row(snap, claim.login)
         if _sessions().valid_for(claim, row):
@@ -226,8 +226,7 @@ def sign_in(snap: Snapshot, signed_in: User, target: str = "/") -> None:
     _remember(row)
     st.session_state.pop(NEXT, None)
     if ui_session.mounted():
-        claim = _sessions().claim(row)
-        to = ui_session.start_url(secrets_mapping(), claim, target)
+        to = ui_session.start_url(_sessions(), _sessions().claim(row), target)
         ui_session.navigate(to)
         st.success("Вход выполнен. Открываем страницу…", icon=":material/check_circle:")
         st.link_button("Открыть", to, help="если страница не открылась сама")

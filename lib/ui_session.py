@@ -122,13 +122,13 @@ def navigate(to: str) -> None:
         ctx.enqueue(message)
 
 
-def claim_in_browser(secrets: Mapping) -> Claim | None:
+def claim_in_browser(current: Sessions) -> Claim | None:
     """The claim of the sign-in cookie this browser sent, if it is genuine and not expired."""
-    return sessions(secrets).read_cookie(st.context.cookies.get(COOKIE))
+    return current.read_cookie(st.context.cookies.get(COOKIE))
 
 
-def start_url(secrets: Mapping, claim: Claim, target: str) -> str:
-    ticket = sessions(secrets).ticket(claim, browser_of(st.context.cookies))
+def start_url(current: Sessions, claim: Claim, target: str) -> str:
+    ticket = current.ticket(claim, browser_of(st.context.cookies))
     return url(f"{START}?{urlencode({'ticket': ticket, 'next': safe_next(target)})}")
 
 

@@ -128,6 +128,14 @@ def test_the_secret_comes_from_the_environment_or_secrets_else_a_generated_file(
         settings_from({"DEBT_SESSION_HOURS": "всегда"}, {}, generated)
 
 
+def test_a_short_configured_secret_is_refused_in_russian_not_replaced(demo_store_url, monkeypatch):
+    monkeypatch.setenv("DEBT_COOKIE_SECRET", "short")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any(e.value.startswith("Вход не настроен: DEBT_COOKIE_SECRET / [session] cookie_secret: нужно не меньше 32")
+               for e in at.error)
+
+
 # ---- landing where the link pointed (AppTest: no cookie route, the session carries the sign-in) ----
 
 
