@@ -14,7 +14,7 @@ import pytest
 
 from lib.session_cookie import COOKIE, Sessions
 from tests.support.fake_oidc import FakeOIDC
-from tests.test_browser import ARTIFACTS, free_port, page, serve, sign_in  # noqa: F401  (page is a fixture)
+from tests.test_browser import ARTIFACTS, free_port, page, serve, sign_in, wait_for_tables  # noqa: F401  (page is a fixture)
 
 SECRET = "browser-test-secret-" + "x" * 32
 LOGIN_HEADING = "Вход"
@@ -166,6 +166,7 @@ def test_single_sign_on_end_to_end_lands_on_the_link_and_refuses_a_stranger(serv
     page.get_by_text("Беляев И.А.").wait_for(timeout=30000)
     page.reload()  # Streamlit's own identity cookie keeps the person signed in
     page.get_by_role("tab", name="Закрытие кварталов").wait_for(timeout=30000)
+    wait_for_tables(page, 1)
     page.screenshot(path=str(ARTIFACTS / "sso-landed.png"), full_page=True)
 
     page.get_by_role("button", name="Выйти").click()
