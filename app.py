@@ -1,22 +1,44 @@
-"""Entry point: ``streamlit run app.py``. Sign-in, navigation by role and common chrome only."""
+"""Entry point: ``streamlit run app.py``. Sign-in, navigation by role and common chrome only.
+
+The same file is two things. Streamlit runs it as ``__main__`` for every session: that is the app.
+``streamlit run`` first imports it to look for an ``st.App`` (Streamlit 1.67, app_discovery.py) and,
+finding ``app``, serves this script with two more routes, which set and delete the sign-in cookie
+(lib/ui_session.py).
+"""
 
 import streamlit as st
 
 from lib import ui
-from lib.pages import pages_for, registered
+from lib.pages import PAGES, pages_for, registered
 
-st.set_page_config(page_title="Задолженность за ЖКУ", page_icon=":material/account_balance:", layout="wide")
 
-store = ui.store()
-snapshot = ui.snapshot()
-user = ui.user(snapshot)
-ui.chrome(store, snapshot, user)
+def main() -> None:
+    st.set_page_config(page_title="Задолженность за ЖКУ", page_icon=":material/account_balance:", layout="wide")
 
-visible = pages_for(user.role if user else None)
-navigation = st.navigation(
-    [
-        st.Page(p.path, title=p.title, icon=p.icon, default=p == visible[0], visibility="visible" if p in visible else "hidden")
+    store = ui.store()
+    snapshot = ui.snapshot()
+    user = ui.user(snapshot)
+    ui.chrome(store, snapshot, user)
+
+    visible = pages_for(user.role if user else None)
+    pages = {
+        p: st.Page(p.path, title=p.title, icon=p.icon, default=p == PAGES[0], visibility="visible" if p in visible else "hidden")
         for p in registered()
-    ]
-)
-navigation.run()
+    }
+    navigation = st.navigation(list(pages.values()))
+    ui.gate(user, navigation.url_path, on_login_page=navigation is pages[pages_for(None)[0]])
+    navigation.run()
+
+
+if __name__ == "__main__":
+    main()
+else:
+    from streamlit.runtime.pages_manager import PagesManager
+
+    from lib.ui_session import routes
+
+    # Pages are chosen by st.navigation in main(), and pages/ is only where their files live. Without
+    # this, the first visit after a start that asks for a page (/admin) runs pages/admin.py on its own,
+    # Streamlit's old pages-folder mode, and skips main() (the check is made once, at the first session).
+    PagesManager.uses_pages_directory = False
+    app = st.App(__file__, routes=routes())

@@ -208,7 +208,20 @@ def cells_to_frame(
                 data[c.key] = pd.array(parsed, dtype="str")
     frame = pd.DataFrame(data)
     frame["row"] = row_numbers
-    return (frame if machine_rows else with_versions(table, frame)), problems
+    return (frame if machine_rows else with_versions(table, frame)), without_secrets(table, problems)
+
+
+SECRET_PROBLEM = ("значение повреждено; содержимое секретного столбца не показывается — задайте пароль заново "
+                  "(«Администрирование» или команда user passwd)")
+
+
+def without_secrets(table: Table, problems: list[CellProblem]) -> list[CellProblem]:
+    """A damaged cell of a secret column (a password hash) is reported without any of its characters,
+    in its value or in the reason, wherever problems are shown («Обзор», ``check``, logs)."""
+    secret = {c.title for c in table.columns if c.secret}
+    if not secret:
+        return problems
+    return [CellProblem(p.tab, p.row, p.column, "", SECRET_PROBLEM) if p.column in secret and p.value else p for p in problems]
 
 
 def with_versions(table: Table, frame: pd.DataFrame) -> pd.DataFrame:

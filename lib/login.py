@@ -52,6 +52,12 @@ def user_by_email(snapshot, email: str | None) -> User:
     return User.from_row(row)
 
 
+def user_row(snapshot, login: str | None) -> dict | None:
+    """The current users record of a login (any case), or None: what a sign-in cookie is checked against."""
+    key = (login or "").strip().lower()
+    return _find(snapshot, key) if key else None
+
+
 def current_user(snapshot, login: str | None) -> User | None:
     """Re-read the user on every page run: a user disabled meanwhile is logged out at once."""
     if not login:

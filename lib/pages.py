@@ -39,3 +39,10 @@ def pages_for(role: str | None) -> list[PageSpec]:
     if role is None:
         return [LOGIN]
     return [p for p in PAGES if role in p.roles]
+
+
+def page_at(path: str) -> PageSpec:
+    """The page a path of the app names (``/data``, ``admin``); the root and anything unknown is «Обзор»,
+    the start page."""
+    name = path.strip("/")
+    return next((p for p in registered() if p.path.removeprefix("pages/").removesuffix(".py") == name), PAGES[0])

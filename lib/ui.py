@@ -7,6 +7,7 @@ a few lines of layout; nothing here computes a figure or decides a permission.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import streamlit as st
 
@@ -19,6 +20,7 @@ from lib.store.factory import shared_store
 from lib.store.port import Snapshot, Store, StoreError
 
 SESSION_USER = "user_login"
+log = logging.getLogger(__name__)
 
 
 def today() -> dt.date:
@@ -34,6 +36,17 @@ def secrets_mapping() -> dict:
         return {}
 
 
+def _unavailable(what: str, err: Exception) -> None:
+    """A store that cannot be reached: the details (paths, addresses) go to the server's log and to
+    people who are signed in; a visitor learns nothing about the server (issue 13, item 7)."""
+    log.error("%s: %s", what, err)
+    if _maybe_signed_in():
+        st.error(f"{what}: {err}")
+    else:
+        st.error(f"{what}. Подробности — в журнале сервера; сообщите координатору.")
+    st.stop()
+
+
 def store() -> Store:
     """The configured store; on the default embedded store, demo data on first start."""
     try:
@@ -42,16 +55,14 @@ def store() -> Store:
         ensure_demo(current, config)
         return current
     except (cfg.ConfigError, StoreError) as err:
-        st.error(f"Хранилище данных недоступно: {err}")
-        st.stop()
+        _unavailable("Хранилище данных недоступно", err)
 
 
 def snapshot() -> Snapshot:
     try:
         return store().read_all()
     except StoreError as err:
-        st.error(f"Не удалось прочитать данные: {err}")
-        st.stop()
+        _unavailable("Не удалось прочитать данные", err)
 
 
 def sso_configured() -> bool:
@@ -68,9 +79,91 @@ def sso_email() -> str | None:
     return info.get("email") if info.get("is_logged_in") else None
 
 
+# ---- who is signed in ------------------------------------------------------------------------
+# A sign-in lives in the session (SESSION_USER, with the fingerprint of the account it was granted
+# on) and, when the server has the cookie routes, in the browser's HttpOnly cookie, so a reload, a
+# new tab or a link finds the person signed in. Either is honoured only while the account as stored
+# now still has that fingerprint: a new password, role or participant, or a disabled account ends it.
+
+SESSION_FP = "user_fingerprint"
+NOTICE = "sign_in_notice"
+NEXT = "sign_in_next"
+LANDING = "landing_after_sso"
+CHANGED = "Учётная запись изменилась (пароль, роль или доступ) — войдите снова."
+
+
+def _sessions():
+    from lib import ui_session
+
+    try:
+        return ui_session.sessions(secrets_mapping())
+    except cfg.ConfigError as err:
+        st.error(f"Вход не настроен: {err}")
+        st.stop()
+
+
+def _maybe_signed_in() -> bool:
+    if st.session_state.get(SESSION_USER):
+        return True
+    from lib import ui_session
+
+    try:
+        return ui_session.claim_in_browser(ui_session.sessions(secrets_mapping())) is not None
+    except cfg.ConfigError:
+        return False
+
+
+def _remember(row: dict) -> str:
+    claim = _sessions().claim(row)
+    st.session_state[SESSION_USER] = claim.login
+    st.session_state[SESSION_FP] = claim.fingerprint
+    return claim.login
+
+
+def _forget(notice: str | None = None) -> None:
+    st.session_state.pop(SESSION_USER, None)
+    st.session_state.pop(SESSION_FP, None)
+    if notice:
+        st.session_state[NOTICE] = notice
+
+
+def _resume(snap: Snapshot) -> str | None:
+    """A new session (F5, a new tab, a link): the sign-in cookie, or the single sign-on identity."""
+    from lib import ui_session
+    from lib.login import LoginError, user_by_email, user_row
+
+    claim = ui_session.claim_in_browser(_sessions())
+    if claim is not None:
+        row = user_row(snap, claim.login)
+        if _sessions().valid_for(claim, row):
+            return _remember(row)
+        st.session_state[NOTICE] = CHANGED  # a genuine cookie of an account changed since
+    email = sso_email()
+    if email:
+        try:
+            found = user_by_email(snap, email)
+        except LoginError:
+            return None  # the login page says why
+        st.session_state[LANDING] = ui_session.take_next()  # the link that led to «Войти через единый вход»
+        return _remember(user_row(snap, found.login))
+    return None
+
+
 def user(snap: Snapshot | None = None) -> User | None:
     """The signed-in user, re-read from the users tab on every run (a disabled user is out at once)."""
-    return current_user(snap or snapshot(), st.session_state.get(SESSION_USER))
+    from lib.login import user_row
+
+    snap = snap or snapshot()
+    login = st.session_state.get(SESSION_USER)
+    if login is None:
+        login = _resume(snap)
+    elif SESSION_FP in st.session_state:  # every sign-in sets it (tests that set only the login skip this)
+        from lib.session_cookie import Claim
+
+        if not _sessions().valid_for(Claim(login, st.session_state[SESSION_FP]), user_row(snap, login)):
+            _forget(CHANGED)
+            return None
+    return current_user(snap, login)
 
 
 def require_user() -> User:
@@ -82,18 +175,106 @@ def require_user() -> User:
     return signed_in
 
 
-def sign_in(signed_in: User) -> None:
-    st.session_state[SESSION_USER] = signed_in.login
+def link_here(url_path: str) -> str:
+    """This page with its query parameters, as a path of the app (``/data?tab=users``)."""
+    from urllib.parse import urlencode
+
+    query = urlencode([(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
+    return "/" + url_path.strip("/") + (f"?{query}" if query else "")
+
+
+def gate(signed_in: User | None, url_path: str, on_login_page: bool) -> None:
+    """Before a page runs (app.py): a visitor goes to the login page first; a person just back from
+    single sign-on goes on to the page of the link they had opened."""
+    if signed_in is None and not on_login_page:
+        sign_in_first(url_path)
+    elif signed_in is not None and (landing := st.session_state.pop(LANDING, None)):
+        go(landing)
+
+
+def sign_in_first(url_path: str) -> None:
+    """A visitor asked for a page: to the login page, which brings them back here afterwards."""
+    target = link_here(url_path)
+    st.session_state[NEXT] = target  # also here: the address bar may lag behind a quick first click
+    st.switch_page("pages/login.py", query_params={"next": target} if target != "/" else None)
+
+
+def sign_in_target() -> str:
+    """Where the login page sends a person once signed in (its ``next``), the start page by default."""
+    from lib.session_cookie import safe_next
+
+    return safe_next(st.query_params.get("next") or st.session_state.get(NEXT))
+
+
+def go(target: str) -> None:
+    """Open a path of this app in this session (a page and its query parameters)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from lib.pages import page_at
+
+    parts = urlsplit(target)
+    st.switch_page(page_at(parts.path).path, query_params=parse_qsl(parts.query) or None)
+
+
+def sign_in(snap: Snapshot, signed_in: User, target: str = "/") -> None:
+    """Signed in with the password form: into this session at once; then, where the server can set
+    the cookie, the browser makes a round trip to it and lands on ``target``."""
+    from lib import ui_session
+    from lib.login import user_row
+
+    row = user_row(snap, signed_in.login)
+    _remember(row)
+    st.session_state.pop(NEXT, None)
+    if ui_session.mounted():
+        to = ui_session.start_url(_sessions(), _sessions().claim(row), target)
+        ui_session.navigate(to)
+        st.success("Вход выполнен. Открываем страницу…", icon=":material/check_circle:")
+        st.link_button("Открыть", to, help="если страница не открылась сама")
+        st.stop()
+    go(target)
+
+
+def sso_button() -> None:
+    """«Войти через единый вход»; a missing Authlib is said in Russian instead of Streamlit's English error."""
+    from streamlit.auth_util import is_authlib_installed
+
+    if not is_authlib_installed():
+        st.warning("Единый вход настроен, но не установлен пакет Authlib: выполните "
+                   "`pip install -r requirements.txt` и перезапустите приложение.", icon=":material/warning:")
+        return
+    st.button("Войти через единый вход (SSO)", on_click=_sso_sign_in, icon=":material/key:")
+
+
+def _sso_sign_in() -> None:
+    from streamlit.errors import StreamlitAuthError
+
+    from lib import ui_session
+
+    try:
+        st.login()
+        # the provider sends the person back to the start page: remember where they were going
+        ui_session.remember_next(sign_in_target())
+    except StreamlitAuthError:  # an incomplete [auth] section: Streamlit's message is English
+        st.session_state[NOTICE] = ("Единый вход настроен не полностью: проверьте раздел [auth] в "
+                                    ".streamlit/secrets.toml (redirect_uri, cookie_secret, client_id, client_secret, "
+                                    "server_metadata_url — см. README).")
 
 
 def sign_out() -> None:
-    st.session_state.pop(SESSION_USER, None)
-    if sso_email():
+    """Out of this session and out of the browser: the server deletes the cookie (and, after single
+    sign-on, Streamlit's own), then shows the login page."""
+    from lib import ui_session
+
+    sso = bool(sso_email())
+    _forget()
+    if ui_session.mounted():
+        ui_session.navigate(ui_session.end_url(sso))
+    elif sso:
         st.logout()
 
 
 def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
-    """Sidebar (who, where) and the demo banner, on every page."""
+    """Sidebar (who, where) and the demo banner, on every page. A visitor sees the district, not the server."""
     settings = read_settings(snap)
     with st.sidebar:
         if signed_in:
@@ -103,7 +284,8 @@ def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
             st.button("Выйти", key="logout", on_click=sign_out, icon=":material/logout:")
             st.divider()
         st.caption(f"Район: **{settings['district_name']}**")
-        st.caption(f"Данные: {current.describe()}")
+        if signed_in:
+            st.caption(f"Данные: {current.describe()}")
     if settings["demo"]:
         st.warning(
             "Демонстрационные данные: Ленский район, 2023–2024 годы. Цифры сгенерированы и не являются "

@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib import fmt, ui
 from lib.access import audit_for
-from lib.present import for_display, record_label
+from lib.present import for_display, matching_rows, record_labels
 
 ui.require_user()
 snap = ui.snapshot()
@@ -21,13 +21,13 @@ table = tables[title]
 show_all = st.toggle("Показать все версии, а не только текущие", key="data_all_versions")
 frame = snap.all_versions(table.key) if show_all else snap.current(table.key)
 
-query = st.text_input("Поиск по тексту", key="data_query", placeholder="например, lptes или 2024-03")
-if query:
-    mask = frame.astype(str).apply(lambda col: col.str.contains(query, case=False, regex=False)).any(axis=1)
-    frame = frame[mask]
+query = st.text_input("Поиск по тексту", key="data_query", placeholder="например, lptes, население или 1 234,5")
+shown = for_display(table, frame)
+if query:  # in what the table shows, as it shows it — never in a hidden column (password hashes)
+    keep = matching_rows(shown, query)
+    frame, shown = frame[keep], shown[keep]
 
 st.caption(f"Строк: {len(frame)}")
-shown = for_display(table, frame)
 st.dataframe(shown, hide_index=True, width="stretch")
 st.download_button(
     "Скачать CSV",
@@ -40,8 +40,8 @@ st.download_button(
 if not frame.empty:
     st.subheader("История записи")
     # the records on screen (after the search), one entry per record whatever the versions shown
-    shown_records = frame.drop_duplicates(list(table.record_key), keep="last")
-    labels = {record_label(table, r): r for r in shown_records.to_dict("records")}
+    latest = ~frame.duplicated(list(table.record_key), keep="last")
+    labels = dict(zip(record_labels(table, shown[latest]), frame[latest].to_dict("records")))
     chosen = st.selectbox("Запись", list(labels), key="data_record")
     key = {k: labels[chosen][k] for k in table.record_key}
     history = snap.history(table.key, **key)

@@ -1,21 +1,28 @@
-"""«Вход»: the built-in form, and single sign-on when [auth] is configured."""
+"""«Вход»: the built-in form, and single sign-on when [auth] is configured. Afterwards the person goes
+where the link they opened pointed (``?next=``), not always to «Обзор»."""
 
 import streamlit as st
 
 from lib import ui
 from lib.login import LoginError, authenticate, user_by_email
+from lib.settings import read_settings
 
 snap = ui.snapshot()
+target = ui.sign_in_target()
 if ui.user(snap):
-    st.switch_page("pages/overview.py")  # already signed in (also right after the form below)
+    ui.go(target)  # already signed in (a cookie, single sign-on, or the form below a moment ago)
 st.title("Вход")
-st.caption("Рабочее место комиссии по задолженности за ЖКУ. Учётные записи выдаёт координатор.")
+st.markdown(f"**{read_settings(snap)['district_name']}** · рабочее место комиссии по задолженности за ЖКУ")
+st.caption("Учётные записи выдаёт координатор.")
+if notice := st.session_state.pop(ui.NOTICE, None):
+    st.info(notice, icon=":material/info:")
+if st.query_params.get("failed"):
+    st.warning("Вход не сохранился в браузере: ссылка входа устарела или уже использована. Войдите ещё раз.",
+               icon=":material/warning:")
 
-email = ui.sso_email()
-if email:
+if email := ui.sso_email():  # the provider vouches for this e-mail; a known user was signed in above
     try:
-        ui.sign_in(user_by_email(snap, email))
-        st.switch_page("pages/overview.py")
+        user_by_email(snap, email)
     except LoginError as err:
         st.error(str(err))
         st.button("Выйти из единого входа", on_click=st.logout)
@@ -27,11 +34,12 @@ with st.form("login", enter_to_submit=True):
     submitted = st.form_submit_button("Войти", type="primary")
 if submitted:
     try:
-        ui.sign_in(authenticate(snap, login, password))
-        st.switch_page("pages/overview.py")
+        signed_in = authenticate(snap, login, password)
     except LoginError as err:
         st.error(str(err))
+    else:
+        ui.sign_in(snap, signed_in, target)
 
 if ui.sso_configured():
     st.divider()
-    st.button("Войти через единый вход (SSO)", on_click=st.login, icon=":material/key:")
+    ui.sso_button()

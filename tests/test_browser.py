@@ -32,15 +32,20 @@ def free_port() -> int:
 
 @pytest.fixture
 def server(demo_db, tmp_path):
+    yield from serve(demo_db, tmp_path)
+
+
+def serve(demo_db, tmp_path, env: dict | None = None, args: tuple = (), port: int | None = None):
+    """``streamlit run app.py`` on a copy of the demo database; yields its address, then stops it."""
     db = tmp_path / "demo.sqlite"
     shutil.copy(demo_db, db)
     tmp_path.joinpath("db-path").write_text(str(db))
-    port = free_port()
-    env = {**os.environ, "DEBT_STORE": f"sqlite:///{db}"}
+    port = port or free_port()
+    env = {**os.environ, "DEBT_STORE": f"sqlite:///{db}", **(env or {})}
     log = open(tmp_path / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
+         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", *args],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -66,7 +71,7 @@ def page():
     assert Path(CHROMIUM).exists(), "Debian chromium is required: apt-get install chromium (.ci/run does it)"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
+        tab = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ru-RU").new_page()  # a context: tabs can be added
         errors: list[str] = []
         tab.on("pageerror", lambda exc: errors.append(str(exc)))
         tab.errors = errors
@@ -91,7 +96,7 @@ def open_login(page, server: str) -> None:
 def sign_in(page, login: str, password: str) -> None:
     page.get_by_label("Логин (e-mail)").fill(login)
     page.get_by_label("Пароль").fill(password)
-    page.get_by_role("button", name="Войти").click()
+    page.get_by_role("button", name="Войти", exact=True).click()
 
 
 def test_a_newcomer_signs_in_sees_the_demo_district_and_browses_history(server, page):
