@@ -7,6 +7,8 @@ a few lines of layout; nothing here computes a figure or decides a permission.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 
 import streamlit as st
 
@@ -19,6 +21,8 @@ from lib.store.factory import shared_store
 from lib.store.port import Snapshot, Store, StoreError
 
 SESSION_USER = "user_login"
+log = logging.getLogger(__name__)
+UNEXPECTED = "Непредвиденная ошибка"
 
 
 def today() -> dt.date:
@@ -140,3 +144,14 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
         return False
     saved(success)
     return True
+
+
+def unexpected_error(err: BaseException) -> None:
+    """Any error a page did not foresee: the traceback goes to the server log under a short code, the
+    person gets a Russian message saying what to do (``client.showErrorDetails = "none"`` in
+    .streamlit/config.toml hides Streamlit's own English traceback as a second line of defence)."""
+    code = uuid.uuid4().hex[:8]
+    log.error("unexpected page error %s", code, exc_info=err)
+    st.error(f"{UNEXPECTED} (код {code}): страница показана не полностью. Если вы не видели сообщения «Сохранено», "
+             "изменения не записаны. Обновите страницу (F5) и попробуйте ещё раз; если ошибка повторяется — сообщите "
+             "координатору код ошибки.", icon=":material/error:")
