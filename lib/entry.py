@@ -262,11 +262,12 @@ class Checked:
     warnings: list[Finding]
     confirm: list[ToConfirm] = field(default_factory=list)  # saved only once confirmed (×20 / ÷20)
     bad: set = field(default_factory=set)  # (record position, field) the parser refused
+    columns: tuple[str, ...] = ()  # the frame's columns when there are no records
 
     def frame(self, numbers: tuple[str, ...]) -> pd.DataFrame:
         """The typed records as a frame; refused or empty figures are NaN."""
-        frame = pd.DataFrame(self.records)
-        return frame.astype({k: "float64" for k in numbers if k in frame}) if len(frame) else frame
+        frame = pd.DataFrame(self.records) if self.records else pd.DataFrame(columns=list(self.columns))
+        return frame.astype({k: "float64" for k in numbers if k in frame})
 
 
 class NeedsConfirmation(EntryRejected):
@@ -337,7 +338,8 @@ def check_monthly(snapshot: Snapshot, participant_id: str, month: str, form: pd.
     """``form``: one row per line with the keys the server built and the figures as typed (text or numbers)."""
     label = _row_label(snapshot)
     line_label = lambda r: label(r.get("settlement_id"), r.get("consumer_group"))
-    errors = check_month(month, settings["plan_start"], last_fileable_month(today)) + _filer_errors(snapshot, participant_id, "monthly_reports")
+    filer = _filer_errors(snapshot, participant_id, "monthly_reports")
+    errors = check_month(month, settings["plan_start"], last_fileable_month(today)) + filer
     records = [
         {"participant_id": participant_id, "month": month, "settlement_id": _raw(r.get("settlement_id")),
          "consumer_group": _raw(r.get("consumer_group")), **{k: _raw(r.get(k)) for k in MONEY_FIELDS}}
@@ -345,8 +347,10 @@ def check_monthly(snapshot: Snapshot, participant_id: str, month: str, form: pd.
     ]
     typed, found, bad = _typed(snapshot, "monthly_reports", records, line_label)
     errors += found
-    keyed = _line_errors(snapshot, "monthly_reports", participant_id, typed, line_label)
-    checked = Checked(typed, errors + keyed, [], bad=bad)
+    keyed = _line_errors(snapshot, "monthly_reports", participant_id, typed, line_label) if not filer else []
+    checked = Checked(typed, errors + keyed, [], bad=bad, columns=("settlement_id", "consumer_group", *MONEY_FIELDS))
+    if filer:
+        return checked
     if keyed or not typed:
         return checked  # the cross-field rules need each line once, and known
     frame = checked.frame(MONEY_FIELDS)
@@ -373,7 +377,8 @@ def check_structure(snapshot: Snapshot, participant_id: str, month: str, form: p
     """``monthly``: the monthly report on screen (else the saved one) — buckets must sum to its overdue."""
     label = _row_label(snapshot)
     line_label = _structure_label(snapshot)
-    errors = check_month(month, settings["plan_start"], last_fileable_month(today)) + _filer_errors(snapshot, participant_id, "debt_structure")
+    filer = _filer_errors(snapshot, participant_id, "debt_structure")
+    errors = check_month(month, settings["plan_start"], last_fileable_month(today)) + filer
     records = [
         {"participant_id": participant_id, "month": month, "settlement_id": _raw(r.get("settlement_id")),
          "consumer_group": _raw(r.get("consumer_group")), "resource": _raw(r.get("resource")),
@@ -382,9 +387,9 @@ def check_structure(snapshot: Snapshot, participant_id: str, month: str, form: p
     ]
     typed, found, bad = _typed(snapshot, "debt_structure", records, line_label)
     errors += found
-    keyed = _line_errors(snapshot, "debt_structure", participant_id, typed, line_label, resources=True)
+    keyed = _line_errors(snapshot, "debt_structure", participant_id, typed, line_label, resources=True) if not filer else []
     checked = Checked(typed, errors + keyed, [], bad=bad)
-    if keyed or found or not typed:
+    if filer or keyed or found or not typed:
         return checked
     against = monthly if monthly is not None else _current(snapshot, "monthly_reports", participant_id, month)
     if against is not None and len(against) and against.duplicated(["settlement_id", "consumer_group"]).any():

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import pandas as pd
-
+from lib.record_keys import repeated
 from lib.rules import Finding
 from lib.store.port import Snapshot
 
@@ -107,13 +106,5 @@ def served_settlements(snapshot: Snapshot, participant_id: str) -> list[str]:
 def duplicates(records: Sequence[dict], key: Sequence[str], form: str, label: Callable[[dict], str],
                where: Callable[[int], str] = lambda i: f"строка {i + 1}") -> list[Finding]:
     """A record key that occurs twice in one save: one finding naming both rows (nothing «last one wins»)."""
-    first: dict[tuple, int] = {}
-    out = []
-    for i, r in enumerate(records):
-        k = tuple(None if (v is None or (isinstance(v, float) and pd.isna(v))) else v for v in (r.get(f) for f in key))
-        if k in first:
-            out.append(Finding(form, label(r), "", f"повторяется: {where(first[k])} и {where(i)} — одна и та же строка; "
-                                                   "оставьте одну"))
-        else:
-            first[k] = i
-    return out
+    return [Finding(form, label(records[j]), "", f"повторяется: {where(i)} и {where(j)} — одна и та же строка; оставьте одну")
+            for i, j in repeated(records, key)]
