@@ -13,6 +13,7 @@ def main() -> None:
     snapshot = ui.snapshot()
     user = ui.user(snapshot)
     ui.chrome(store, snapshot, user)
+    ui.hide_english_input_hints()
 
     visible = pages_for(user.role if user else None)
     navigation = st.navigation(

@@ -495,6 +495,20 @@ def territory_debt(snapshot: Snapshot, settlement_id: str, month: str) -> pd.Dat
     return reports[(reports.settlement_id == settlement_id) & (reports.month == month)]
 
 
+def saved_note(snapshot: Snapshot, tab: str, participant_id: str, month: str, periods=None) -> str:
+    """Under each save button, what the store holds for this form: when it was last saved, by whom, how
+    many times — it stays on the page (a «Сохранено.» message is gone with the next action)."""
+    rows = snapshot.all_versions(tab)
+    if periods is None:
+        rows = rows[(rows.participant_id == participant_id) & (rows.month == month)]
+    else:
+        rows = rows[(rows.participant_id == participant_id) & rows.period.isin(list(periods))]
+    if rows.empty:
+        return "В базе: ещё не сохранялось."
+    last = rows.loc[rows.saved_at.idxmax()]
+    return f"В базе: последнее сохранение {fmt.moment_ru(last.saved_at)}, {last.saved_by}; сохранений — {rows.save_id.nunique()}."
+
+
 def month_history(snapshot: Snapshot, participant_id: str, month: str) -> pd.DataFrame:
     """Every save of this participant's month, oldest first: when, who, which forms, what changed."""
     tabs = ("monthly_reports", "debt_structure", "claims_work")

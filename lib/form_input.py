@@ -9,6 +9,7 @@ added to or deleted from a fixed grid, and edits of hidden or read-only columns,
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -17,10 +18,11 @@ from lib.parsing import number_text
 
 
 def as_text(form: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """The form with these number columns as the text a person edits: «1 234,5», every stored digit kept."""
+    """The form with these number columns as the text a person edits: «1 234,5», every stored digit kept;
+    an empty cell is "" (a missing value would show as a grey English «None»)."""
     out = form.copy()
     for c in columns:
-        out[c] = pd.Series([number_text(v) or None for v in form[c]], index=form.index, dtype=object)
+        out[c] = pd.Series([number_text(v) for v in form[c]], index=form.index, dtype=object)
     return out
 
 
@@ -62,3 +64,9 @@ def preview(records: Sequence[dict], columns: Mapping[str, str], keys: Mapping[s
     for key, title in columns.items():
         data[title] = ["не распознано" if (i, key) in bad else shown_value(r.get(key)) for i, r in enumerate(records)]
     return pd.DataFrame(data)
+
+
+def digest(records: Sequence[Mapping]) -> str:
+    """A fingerprint of what a save would write: the page saves only what it showed the person on the
+    previous run (an edit that reaches the server together with the click on «Сохранить» is shown first)."""
+    return hashlib.sha1(repr([sorted(r.items()) for r in records]).encode()).hexdigest()

@@ -96,6 +96,12 @@ def sign_out() -> None:
         st.logout()
 
 
+def hide_english_input_hints() -> None:
+    """Streamlit writes «Press Enter to apply» under a text field being typed in. It is English and not
+    needed: a field's value is taken when the person moves on (Tab, a click elsewhere) or presses Enter."""
+    st.html("<style>[data-testid='InputInstructions'] {display: none}</style>")
+
+
 def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
     """Sidebar (who, where) and the demo banner, on every page."""
     settings = read_settings(snap)
@@ -127,9 +133,12 @@ def saved(message: str) -> None:
 
 
 def show_flash() -> None:
+    # The slot is there on every run, message or not: elements after it keep their place, so the page's
+    # tabs are not rebuilt (and thrown back to the first tab) on the run after a save.
+    slot = st.container()
     message = st.session_state.pop(FLASH, None)
     if message:
-        st.success(message, icon=":material/check_circle:")
+        slot.success(message, icon=":material/check_circle:")
         st.toast(message, icon=":material/check_circle:")
 
 

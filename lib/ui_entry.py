@@ -49,12 +49,21 @@ def confirmation(checked, key: str) -> list[str]:
     return [f.token for f in checked.confirm] if ticked else []
 
 
-def save_button(label: str, key: str, user: User, tab: str, checked: entry.Checked, snap, disabled: bool) -> None:
+def save_button(label: str, key: str, user: User, tab: str, checked: entry.Checked, snap, disabled: bool, note: str = "") -> None:
     confirmed = confirmation(checked, key)
     waiting = bool(checked.confirm) and not confirmed
     hint = "Сначала исправьте ошибки, отмеченные красным" if checked.errors else \
         "Сначала подтвердите необычные значения или исправьте их" if waiting else None
-    if st.button(label, key=key, type="primary", disabled=disabled or bool(checked.errors) or waiting, help=hint):
+    shown_before = st.session_state.get(f"{key}-shown")
+    st.session_state[f"{key}-shown"] = form_input.digest(checked.records)  # what this run shows above the button
+    clicked = st.button(label, key=key, type="primary", disabled=disabled or bool(checked.errors) or waiting, help=hint)
+    if note:
+        st.caption(note)
+    if clicked:
+        if shown_before != st.session_state[f"{key}-shown"]:
+            st.warning("Значения изменились в момент нажатия: проверьте выше, как они поняты, и нажмите "
+                       f"«{label}» ещё раз.", icon=":material/visibility:")
+            return
         try:
             entry.save_checked(ui.store(), user, tab, checked, snap, confirmed)
         except StoreError as err:
@@ -154,6 +163,8 @@ def claims_inputs(snap, pid: str, month: str, locked: bool) -> tuple[dict, dict]
     returns what was typed and a placeholder under each field for what was understood."""
     table = snap.schema["claims_work"]
     current = entry.claims_form(snap, pid, month)
+    st.caption("Количества — целыми числами, суммы — в тыс. руб. (1 234,5 или 1234.5). Значение поля принимается, когда вы "
+               "переходите к следующему (Tab) или нажимаете Enter; под полем показано, как оно понято.")
     values, slots, columns = {}, {}, st.columns(3)
     for i, k in enumerate(entry.CLAIMS_FIELDS):
         c = table.column(k)

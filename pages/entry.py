@@ -55,7 +55,8 @@ if me["kind"] == "utility":
         ui_entry.monthly_understood(snap, checked)
         st.dataframe(ui_entry.comparison(snap, pid, month, checked.frame(MONEY_FIELDS)), hide_index=True, width="stretch")
         ui_entry.show_findings(checked)
-        ui_entry.save_button("Сохранить отчёт", "save_monthly", user, "monthly_reports", checked, snap, locked)
+        ui_entry.save_button("Сохранить отчёт", "save_monthly", user, "monthly_reports", checked, snap, locked,
+                             entry.saved_note(snap, "monthly_reports", pid, month))
         history = entry.month_history(snap, pid, month)
         with st.expander(f"История месяца: сохранений {len(history)}", icon=":material/history:"):
             st.dataframe(history, hide_index=True, width="stretch")
@@ -66,13 +67,15 @@ if me["kind"] == "utility":
         checked_s = entry.check_structure(snap, pid, month, structure, checked.frame(MONEY_FIELDS), today, settings)
         ui_entry.structure_understood(snap, checked_s)
         ui_entry.show_findings(checked_s)
-        ui_entry.save_button("Сохранить структуру", "save_structure", user, "debt_structure", checked_s, snap, locked)
+        ui_entry.save_button("Сохранить структуру", "save_structure", user, "debt_structure", checked_s, snap, locked,
+                             entry.saved_note(snap, "debt_structure", pid, month))
     with tabs[2]:
         claims, understood_slots = ui_entry.claims_inputs(snap, pid, month, locked)
         checked_c = entry.check_claims(snap, pid, month, claims, today, settings)
         ui_entry.claims_understood(checked_c, understood_slots)
         ui_entry.show_findings(checked_c)
-        ui_entry.save_button("Сохранить претензионную работу", "save_claims", user, "claims_work", checked_c, snap, locked)
+        ui_entry.save_button("Сохранить претензионную работу", "save_claims", user, "claims_work", checked_c, snap, locked,
+                             entry.saved_note(snap, "claims_work", pid, month))
     with tabs[4]:
         st.markdown("Скачайте бланк месяца, заполните его без интернета (жёлтые ячейки) и загрузите обратно. "
                     "Ничего не записывается, пока весь файл не будет без ошибок.")
@@ -106,7 +109,8 @@ with tabs[3]:
     checked_p = entry.check_plan(snap, pid, plan, today)
     ui_entry.plan_understood(snap, checked_p, plan)
     ui_entry.show_findings(checked_p)
-    ui_entry.save_button("Сохранить исполнение плана", "save_plan", user, "plan_progress", checked_p, snap, locked)
+    ui_entry.save_button("Сохранить исполнение плана", "save_plan", user, "plan_progress", checked_p, snap, locked,
+                         entry.saved_note(snap, "plan_progress", pid, month, periods=set(plan.period)))
 
 if me["kind"] == "settlement":
     with tabs[5]:

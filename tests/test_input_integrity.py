@@ -349,6 +349,25 @@ def test_the_page_asks_to_confirm_a_hundredfold_figure_and_saves_once_ticked(dem
     assert 1522684.0 in saved_rows(store_of(demo_store_url)).accrued.tolist()
 
 
+def test_an_edit_arriving_with_the_click_is_shown_before_it_is_saved(demo_store_url):
+    """Only what the page showed as understood is saved: an edit sent together with the click waits for a second click."""
+    snap = store_of(demo_store_url).read_all()
+    typed = valid_monthly(snap)
+    edits = {i: {k: number_text(typed.iloc[i][k]) for k in ("accrued", "paid", "recovered_enforcement", "overdue", "written_off")}
+             for i in range(len(typed))}
+    key = f"monthly-ves-{MONTH}"
+    at = open_entry("ves@lensk.demo", {key: {"edited_rows": edits, "added_rows": [], "deleted_rows": []}})
+    changed = {i: dict(row) for i, row in edits.items()}
+    changed[0]["paid"] = "951,5"
+    at.session_state[key] = {"edited_rows": changed, "added_rows": [], "deleted_rows": []}
+    at.button(key="save_monthly").click().run()
+    assert any("Значения изменились в момент нажатия" in w.value for w in at.warning)
+    assert saved_rows(store_of(demo_store_url)).empty
+    at.button(key="save_monthly").click().run()
+    assert any(s.value.startswith("Сохранено") for s in at.success), [e.value for e in at.error]
+    assert 951.5 in saved_rows(store_of(demo_store_url)).paid.tolist()
+
+
 # ---- item 4: no traceback reaches a person --------------------------------------------------------
 
 
