@@ -306,18 +306,17 @@ def _references(snapshot: Snapshot, tab: str, participant_id: str, month: str, l
     history = history[(history.participant_id == participant_id) & (history.month < month)]
     last = shift_month(month, -1)
     groups = dict(iter(history.groupby(list(line), sort=False))) if line else {(): history}
+    found: dict[tuple, tuple | None] = {}
 
     def reference(row: dict, field_key: str):
-        own = groups.get(tuple(row[k] for k in line))
-        if own is None or own.empty:
-            return None
-        values = own[own[field_key].notna()]
-        previous = values[values.month == last]
-        if len(previous):
-            return float(previous[field_key].iloc[-1]), f"в прошлом месяце ({fmt.month_label(last)})"
-        if len(values):
-            return float(values[field_key].median()), "обычно (медиана прошлых месяцев)"
-        return None
+        key = (tuple(row[k] for k in line), field_key)
+        if key not in found:
+            own = groups.get(key[0])
+            values = own[field_key].dropna() if own is not None else pd.Series(dtype=float)
+            previous = values[own.loc[values.index, "month"] == last] if len(values) else values
+            found[key] = ((float(previous.iloc[-1]), f"в прошлом месяце ({fmt.month_label(last)})") if len(previous) else
+                          (float(values.median()), "обычно (медиана прошлых месяцев)") if len(values) else None)
+        return found[key]
 
     return reference
 

@@ -70,8 +70,9 @@ def fmt_limit(x: float) -> str:
 # «1234.5», a leading minus (also «−») — and refuses, with a Russian reason, anything that can be
 # read two ways or would not be stored exactly. The README table «Ввод чисел» lists the cases.
 
-# thousands separators a person or Excel puts between digit groups: spaces of every width
-_GROUP_SPACES = " \u00a0\u202f\u2009\u2007\u2008\u200a\t"
+# thousands separators a person or Excel puts between digit groups: spaces of every width. Not a tab or a
+# line break: «12<Tab>345» is two cells pasted into one field, not 12 345.
+_GROUP_SPACES = " \u00a0\u202f\u2009\u2007\u2008\u200a"
 _APOSTROPHES = "'’"
 _MINUSES = "-\u2212\u2013"  # hyphen-minus, minus sign, en dash (Word turns «-5» into «–5»)
 _NUMBER_CHARS = re.compile(rf"[0-9.,{_GROUP_SPACES}{_APOSTROPHES}]+")

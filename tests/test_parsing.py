@@ -65,6 +65,8 @@ CASES = [
     (money, ",5", 0.5),
     (money, "+5", 5.0),
     (money, "\t1 234,5\n", 1234.5),  # a cell copied from Excel carries a line break
+    (money, "12\t345", Problem("не число")),  # two cells pasted into one field: not 12 345
+    (money, "12\n345", Problem("не число")),
     (money, "12.345", Problem("двояко")),  # 12,345 or 12 345: refused, not guessed
     (money, "1.500", Problem("двояко")),
     (money, "1 23,5", Problem("разряды")),
