@@ -20,6 +20,7 @@ from lib.excel_forms import UploadRejected, build_workbook, check_upload, read_u
 from lib.parsing import number_text
 from lib.store.sqlite_store import SQLiteStore
 from tests.entry_support import MONTH, VES, copy_demo, settings, valid_monthly, valid_structure
+from tests.test_entry_page import open_entry
 from tests.test_excel_forms import annex4_file, fill
 
 TODAY = dt.date(2026, 11, 22)
@@ -77,7 +78,7 @@ def test_rows_added_or_deleted_in_the_state_of_a_fixed_grid_are_ignored():
     assert form_input.apply_edits(form, None, ("paid",)).paid.tolist() == [1.0, 2.0]
 
 
-def test_a_changed_consumer_group_cannot_collide_with_another_row_on_the_page(demo_store_url):
+def test_a_changed_consumer_group_cannot_collide_with_another_row_on_the_page(demo_store_url, fixed_today):
     """Naming ``consumer_group`` used to make two rows one (a row silently lost): now 4 rows are stored."""
     snap = store_of(demo_store_url).read_all()
     typed = valid_monthly(snap)
@@ -331,7 +332,7 @@ def test_the_excel_blank_and_the_cli_need_the_confirmation_too(store, tmp_path):
     assert 100050.0 in saved_rows(store).accrued.tolist()
 
 
-def test_the_page_asks_to_confirm_a_hundredfold_figure_and_saves_once_ticked(demo_store_url):
+def test_the_page_asks_to_confirm_a_hundredfold_figure_and_saves_once_ticked(demo_store_url, fixed_today):
     snap = store_of(demo_store_url).read_all()
     typed = valid_monthly(snap)
     edits = {i: {k: number_text(typed.iloc[i][k]) for k in ("accrued", "paid", "recovered_enforcement", "overdue", "written_off")}
@@ -349,7 +350,7 @@ def test_the_page_asks_to_confirm_a_hundredfold_figure_and_saves_once_ticked(dem
     assert 1522684.0 in saved_rows(store_of(demo_store_url)).accrued.tolist()
 
 
-def test_an_edit_arriving_with_the_click_is_shown_before_it_is_saved(demo_store_url):
+def test_an_edit_arriving_with_the_click_is_shown_before_it_is_saved(demo_store_url, fixed_today):
     """Only what the page showed as understood is saved: an edit sent together with the click waits for a second click."""
     snap = store_of(demo_store_url).read_all()
     typed = valid_monthly(snap)
@@ -380,25 +381,6 @@ def fixed_today(monkeypatch):
     from lib import ui
 
     monkeypatch.setattr(ui, "today", lambda: TODAY)
-
-
-def open_entry(login: str, edits: dict | None = None) -> AppTest:
-    from lib import ui
-
-    ui_today = ui.today
-    ui.today = lambda: TODAY
-    try:
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.session_state["user_login"] = login
-        at.run()
-        at.switch_page("pages/entry.py")
-        for key, value in (edits or {}).items():
-            at.session_state[key] = value
-        at.run()
-    finally:
-        ui.today = ui_today
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def tick_confirmations(at: AppTest) -> None:
