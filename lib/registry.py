@@ -32,6 +32,12 @@ class Registry:
     def __init__(self, snapshot: Snapshot):
         self.snapshot = snapshot
         self.participants = {r["id"]: r for r in snapshot.current("participants").to_dict("records")}
+        self._plan: dict[str, dict] | None = None
+
+    def measure(self, measure_id) -> dict | None:
+        if self._plan is None:
+            self._plan = {m["measure_id"]: m for m in self.snapshot.current("plan").to_dict("records")}
+        return self._plan.get(measure_id)
 
     def name(self, pid) -> str:
         row = self.participants.get(pid)
@@ -78,11 +84,9 @@ class Registry:
         from lib.periods import quarter_months
         from lib.schedule import report_frequency, report_periods, rule_of
 
-        plan = self.snapshot.current("plan")
-        found = plan[plan.measure_id == measure_id]
-        if found.empty:
+        measure = self.measure(measure_id)
+        if measure is None:
             return f"мероприятия с кодом «{measure_id}» нет в плане"
-        measure = found.iloc[0].to_dict()
         if measure.get("retired") is True:
             return f"мероприятие «{measure_id}» исключено из плана"
         kind = self.participants.get(participant_id, {}).get("kind")

@@ -333,11 +333,11 @@ def fill_every_form(page, server: str, typed: list[str], locale: str) -> None:
         else:
             page.keyboard.type(typed[i], delay=20)
         rerun_after(page, lambda: page.keyboard.press("Tab"))
-    count = 2 + int(float(typed[4]) // 1000)  # a different count in each pass: re-typing the same value changes nothing (and reruns nothing)
-    for label, value in (("Должников свыше порога, шт.", "-5"), ("Подано заявлений в суд, шт.", str(count)),
-                         ("Получено решений (приказов), шт.", str(count)), ("Направлено ИД приставам, шт.", str(count - 1))):
-        field(page, label).fill(value)
-        rerun_after(page, lambda: page.keyboard.press("Tab"))
+    for label, value in (("Должников свыше порога, шт.", "-5"), ("Подано заявлений в суд, шт.", "3"),
+                         ("Получено решений (приказов), шт.", "3"), ("Направлено ИД приставам, шт.", "2")):
+        if field(page, label).input_value() != value:  # the second pass finds the counts saved by the first
+            field(page, label).fill(value)
+            rerun_after(page, lambda: page.keyboard.press("Tab"))
     page.get_by_text("не может быть отрицательным").first.wait_for(timeout=30000)
     assert page.get_by_role("button", name="Сохранить претензионную работу").is_disabled()
     field(page, "Должников свыше порога, шт.").fill("125")
@@ -346,7 +346,6 @@ def fill_every_form(page, server: str, typed: list[str], locale: str) -> None:
 
 
 def check_stored(snap, figure: float, locale: str) -> None:
-    count = 2 + int(figure // 1000)
     def dec(tab, snap=snap):
         rows = snap.current(tab)
         return rows[(rows.participant_id == "ves") & (rows.month == "2024-12")]
@@ -363,4 +362,4 @@ def check_stored(snap, figure: float, locale: str) -> None:
     claims = dec("claims_work").iloc[0]
     assert [claims[k] for k in ("court_applications_sum", "court_decisions_sum", "writs_sent_sum", "restructuring_sum",
                                 "penalties_waived")] == [figure] * 5
-    assert (claims.debtors_over_threshold, claims.court_applications, claims.writs_sent) == (125, count, count - 1)
+    assert (claims.debtors_over_threshold, claims.court_applications, claims.writs_sent) == (125, 3, 2)

@@ -107,6 +107,14 @@ def test_plan_progress_for_a_far_period_or_an_unknown_measure_is_refused(store):
         assert reason in messages(checked), messages(checked)
 
 
+def test_plan_progress_of_a_retired_measure_is_refused(store):
+    snap = store.read_all()
+    form = entry.plan_form(snap, "lptes", MONTH).head(1).assign(status="done")
+    record = snap.record("plan", measure_id=form.measure_id.iloc[0])
+    write(store, COORDINATOR, {"plan": [{**record, "retired": True}]})
+    assert "исключено из плана" in messages(entry.check_plan(store.read_all(), "lptes", form, TODAY))
+
+
 def test_plan_progress_of_a_measure_for_another_kind_of_participant_is_refused(store):
     snap = store.read_all()
     plan = snap.current("plan")
