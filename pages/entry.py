@@ -9,6 +9,7 @@ from lib.domain import MONEY_FIELDS
 from lib.excel_forms import MAX_BYTES, UploadRejected, build_workbook, check_upload, read_upload
 from lib.registry import NO_SETTLEMENTS, served_settlements
 from lib.settings import read_settings
+from lib.store.port import StoreError
 
 user = ui.require_user()
 snap = ui.snapshot()
@@ -23,7 +24,11 @@ elif user.role == "coordinator":
 else:
     st.error("Члены комиссии только просматривают данные: откройте «Обзор» или «Данные и история».")
     st.stop()
-me = entry.participant(snap, pid)
+try:
+    me = entry.participant(snap, pid)
+except StoreError as err:  # a user tied to a code the registry no longer has
+    st.error(f"{err} Обратитесь к координатору: он укажет участника в вашей учётной записи.")
+    st.stop()
 today = ui.today()
 months = entry.selectable_months(today, settings)
 st.title(f"Ввод данных — {me['name']}")

@@ -67,6 +67,22 @@ def test_editor_state_naming_a_hidden_settlement_is_ignored(store):
     assert sorted(zip(saved.settlement_id, saved.consumer_group)) == sorted(zip(form.settlement_id, form.consumer_group))
 
 
+def test_a_filed_month_shown_for_editing_saves_back_exactly_what_is_stored(store):
+    """Pre-filled cells are the stored values in Russian format with every digit: sent back as shown (a person
+    copying a cell onto itself, or any cell left as it is), they parse to the identical stored numbers."""
+    snap = store.read_all()
+    form = entry.monthly_form(snap, "lptes", "2024-11")  # filed in the demo
+    shown = form_input.as_text(form, entry.MONEY_FIELDS)
+    assert shown.debt_start.iloc[0] == number_text(form.debt_start.iloc[0]) and "," in "".join(shown.debt_start)
+    state = {"edited_rows": {i: {k: shown.iloc[i][k] for k in entry.MONEY_FIELDS} for i in range(len(shown))}}
+    checked = entry.check_monthly(snap, "lptes", "2024-11", form_input.apply_edits(form, state, entry.MONEY_FIELDS), TODAY,
+                                  settings(snap))
+    assert not checked.errors and not checked.confirm
+    stored = snap.current("monthly_reports").query("participant_id == 'lptes' and month == '2024-11'")
+    for k in entry.MONEY_FIELDS:
+        assert [r[k] for r in checked.records] == [None if v != v else v for v in stored[k]], k
+
+
 def test_rows_added_or_deleted_in_the_state_of_a_fixed_grid_are_ignored():
     import pandas as pd
 
@@ -407,6 +423,14 @@ def test_a_utility_with_no_served_settlements_opens_the_entry_page(demo_store_ur
     assert any("не закреплено ни одного поселения" in i.value for i in at.info)
     assert any("не закреплено ни одного поселения" in e.value for e in at.error)  # the form says why it cannot be saved
     assert at.button(key="save_monthly").disabled
+
+
+def test_an_executor_whose_participant_is_not_in_the_registry_is_told_what_to_do(demo_store_url, fixed_today):
+    store = store_of(demo_store_url)
+    user = store.read_all().record("users", login="ves@lensk.demo")
+    write(store, COORDINATOR, {"users": [{**user, "participant_id": "vesx"}]})
+    at = open_entry("ves@lensk.demo")
+    assert any("«vesx» не найден" in e.value and "Обратитесь к координатору" in e.value for e in at.error)
 
 
 def test_a_cell_holding_1e308_is_listed_not_a_crash_of_every_page(demo_store_url):
