@@ -96,11 +96,20 @@ def current(store, tab, **key):
     return frame.iloc[0]
 
 
+UNCHANGED = "Изменений нет"  # a store that writes no unchanged record says so: the value is stored all the same
+
+
 def save(store, tab, checked):
     """The page's save: every ×20 value confirmed (the corpus is about reading numbers, not about that rule)."""
+    from lib.store.port import StoreError
+
     if checked.errors:
         return None, " | ".join(str(f) for f in checked.errors)
-    entry.save_checked(store, VES, tab, checked, store.read_all(), [f.token for f in checked.confirm])
+    try:
+        entry.save_checked(store, VES, tab, checked, store.read_all(), [f.token for f in checked.confirm])
+    except StoreError as err:
+        if UNCHANGED not in str(err):
+            raise
     return True, None
 
 
@@ -162,6 +171,8 @@ def annex4_rows(store, typed) -> bytes:
 
 
 def upload(store, data: bytes, settlement, line, key):
+    from lib.store.port import StoreError
+
     snap = store.read_all()
     try:
         parsed = read_upload(data, snap, "ves", MONTH, settlement)
@@ -170,7 +181,11 @@ def upload(store, data: bytes, settlement, line, key):
     result = check_upload(snap, "ves", MONTH, parsed, TODAY, settings(snap))
     if result.errors:
         return None, " | ".join(result.errors)
-    save_upload(store, VES, result, [f.token for f in result.confirm])
+    try:
+        save_upload(store, VES, result, [f.token for f in result.confirm])
+    except StoreError as err:
+        if UNCHANGED not in str(err):
+            raise
     return current(store, "monthly_reports", participant_id="ves", month=MONTH, settlement_id=line[0], consumer_group=line[1])[key], None
 
 
@@ -190,7 +205,7 @@ def cli_import(store, typed):
     with redirect_stdout(out), redirect_stderr(err):
         code = main(["import", str(path), "--participant", "ves", "--month", MONTH, "--settlement", "vitim", "--confirm",
                      "--store", f"sqlite:///{store.path}"])
-    if code != 0:
+    if code != 0 and UNCHANGED not in err.getvalue():
         return None, err.getvalue()
     return current(store, "monthly_reports", participant_id="ves", month=MONTH, settlement_id="vitim",
                    consumer_group="population").overdue, None
