@@ -19,6 +19,7 @@ def main() -> None:
     snapshot = ui.snapshot()
     user = ui.user(snapshot)
     ui.chrome(store, snapshot, user)
+    ui.hide_english_input_hints()
 
     visible = pages_for(user.role if user else None)
     pages = {
@@ -31,7 +32,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except Exception as err:  # st.stop / st.rerun / switch_page are BaseExceptions and pass through untouched
+        ui.unexpected_error(err)
 else:
     from streamlit.runtime.pages_manager import PagesManager
 

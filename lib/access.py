@@ -21,8 +21,9 @@ import pandas as pd
 from lib import fmt
 from lib.frames import frame_records
 from lib.periods import closed_quarters, lock_message, quarter_of
+from lib.record_keys import repeated
 from lib.schema import Column, Table
-from lib.store.port import Conflict, SaveReceipt, Snapshot, Store, StoreError, ValidationError, prepare_records
+from lib.store.port import Conflict, FieldProblem, SaveReceipt, Snapshot, Store, StoreError, ValidationError, prepare_records
 
 ROLE_LABELS = {"executor": "исполнитель", "commission": "член комиссии", "coordinator": "координатор"}
 MAX_AUDIT_TEXT = 20000
@@ -243,6 +244,11 @@ def write(
         if not records:
             continue
         rows, found = prepare_records(store.schema[tab], records, user.login, "", "", keep_system=False)
+        table = store.schema[tab]
+        key_titles = " · ".join(table.column(k).title for k in table.record_key)
+        found += [FieldProblem(table.title, j + 1, key_titles, f"та же запись, что и запись {i + 1} ({key_text(table, rows[j])}): "
+                                                               "одна запись — один раз за сохранение")
+                  for i, j in repeated(rows, table.record_key)]
         for row in rows:
             for k in ("saved_at", "saved_by", "save_id"):
                 row.pop(k, None)

@@ -135,36 +135,66 @@ def cmd_user(args, config) -> int:
         return 2
 
 
+def month_argument(text: str) -> str:
+    """``--month`` as typed: 2024-12, 12.2024, «декабрь 2024»; anything else is a Russian refusal."""
+    from lib.parsing import ParseError, parse_month
+
+    try:
+        month = parse_month(text)
+    except ParseError as err:
+        raise ValueError(f"--month: {err}; укажите месяц как ГГГГ-ММ, например 2024-12.") from None
+    if month is None:
+        raise ValueError("--month: не указан месяц; укажите его как ГГГГ-ММ, например 2024-12.")
+    return month
+
+
 def cmd_import(args, config) -> int:
     import datetime as dt
     import getpass
     from pathlib import Path
 
     from lib import access
-    from lib.excel_forms import UploadRejected, check_upload, read_upload
+    from lib.entry import EntryRejected, participant
+    from lib.excel_forms import UploadRejected, check_upload, read_upload, save_upload
+    from lib.rules import MAGNITUDE_FACTOR
     from lib.settings import read_settings
 
+    month = month_argument(args.month)
     store = _store(args.store, config)
     snapshot = store.read_all()
+    participant(snapshot, args.participant)  # an unknown code is a Russian StoreError, before the file is read
     try:
         data = Path(args.file).read_bytes()
     except OSError as err:
         print(f"Не удалось прочитать {args.file}: {err.strerror}", file=sys.stderr)
         return 1
     try:
-        upload = read_upload(data, snapshot, args.participant, args.month, args.settlement)
+        upload = read_upload(data, snapshot, args.participant, month, args.settlement)
     except UploadRejected as err:
         print(f"Файл не принят: {err}", file=sys.stderr)
         return 1
-    result = check_upload(snapshot, args.participant, args.month, upload, dt.date.today(), read_settings(snapshot))
+    result = check_upload(snapshot, args.participant, month, upload, dt.date.today(), read_settings(snapshot))
     if result.errors:
         print(f"Ничего не записано, исправьте ({len(result.errors)}):", file=sys.stderr)
         for line in result.errors:
             print(f"  {line}", file=sys.stderr)
         return 1
-    access.write(store, access.command_line_user(getpass.getuser()), result.changes, action="загрузка из Excel", snapshot=snapshot)
+    if result.confirm and not args.confirm:
+        print(f"Ничего не записано: значения, отличающиеся от обычных в {MAGNITUDE_FACTOR:.0f} и более раз, нужно подтвердить "
+              f"({len(result.confirm)}):", file=sys.stderr)
+        for finding in result.confirm:
+            print(f"  {finding}", file=sys.stderr)
+        print("Проверьте их в файле; если всё верно, запустите команду ещё раз с --confirm.", file=sys.stderr)
+        return 1
+    try:
+        save_upload(store, access.command_line_user(getpass.getuser()), result, [f.token for f in result.confirm])
+    except EntryRejected as err:
+        print(str(err), file=sys.stderr)
+        return 1
     counts = ", ".join(f"{snapshot.schema[t].title}: {len(r)}" for t, r in result.changes.items())
     print(f"Загружено ({'бланк приложения' if upload.layout == 'template' else 'форма приложения 4'}) — {counts}.")
+    for finding in result.confirm:
+        print(f"  подтверждено: {finding}")
     for line in result.warnings:
         print(f"  предупреждение: {line}")
     return 0
@@ -219,6 +249,8 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--participant", required=True, help="код организации ЖКК")
     i.add_argument("--month", required=True, help="отчётный месяц ГГГГ-ММ")
     i.add_argument("--settlement", help="код поселения (для формы приложения 4, если организация обслуживает несколько)")
+    i.add_argument("--confirm", action="store_true",
+                   help="подтвердить значения, которые в 20 и более раз больше или меньше обычных (без флага они только выводятся)")
     i.add_argument("--store", help=store_help)
     i.set_defaults(run=cmd_import)
     e = sub.add_parser("export", help="квартальная (или годовая) выгрузка в Excel для министерства")

@@ -5,17 +5,28 @@ and the checks and save of each form (one storage call per form, through lib.acc
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from lib import access, fmt
-from lib.domain import BUCKETS, MONEY_FIELDS, group_labels
+from lib.domain import BUCKETS, MONEY_FIELDS, group_labels, resource_labels
 from lib.metrics import closing_debt
-from lib.parsing import ParseError, parse_value
+from lib.parsing import ParseError, is_empty, parse_value
 from lib.periods import closed_quarters, lock_message, open_return, quarter_label, quarter_of, shift_month
-from lib.rules import Finding, check_month, monthly_errors, monthly_warnings, structure_errors
+from lib.registry import Registry, duplicates, split_refs
+from lib.rules import (
+    MAGNITUDE_FLOOR,
+    Finding,
+    ToConfirm,
+    check_month,
+    magnitude_findings,
+    monthly_errors,
+    monthly_warnings,
+    structure_errors,
+    unconfirmed,
+)
 from lib.store.port import Snapshot, Store, StoreError, not_saved
 
 STATUS_LABELS = {
@@ -127,10 +138,6 @@ def participant(snapshot: Snapshot, participant_id: str) -> dict:
     return match.iloc[0].to_dict()
 
 
-def _split(refs) -> list[str]:
-    return [x for x in refs.split(";") if x] if isinstance(refs, str) else []
-
-
 def names(snapshot: Snapshot) -> dict[str, str]:
     p = snapshot.current("participants")
     return dict(zip(p["id"], p["name"]))
@@ -145,7 +152,7 @@ def monthly_form(snapshot: Snapshot, participant_id: str, month: str) -> pd.Data
     """One row per settlement served × consumer group; filed values, or the debt at start carried
     over from last month's closing balance when the month is new."""
     who = participant(snapshot, participant_id)
-    settlements = _split(who.get("serves"))
+    settlements = split_refs(who.get("serves"))
     filed = _current(snapshot, "monthly_reports", participant_id, month).set_index(["settlement_id", "consumer_group"])
     prev = _current(snapshot, "monthly_reports", participant_id, shift_month(month, -1)).set_index(["settlement_id", "consumer_group"])
     rows = []
@@ -172,7 +179,7 @@ def previous_values(snapshot: Snapshot, participant_id: str, month: str) -> pd.D
 
 def resources_of(snapshot: Snapshot, participant_id: str) -> list[str]:
     who = participant(snapshot, participant_id)
-    listed = _split(who.get("resources"))
+    listed = split_refs(who.get("resources"))
     if listed:
         return listed
     used = snapshot.current("debt_structure")
@@ -183,7 +190,7 @@ def structure_form(snapshot: Snapshot, participant_id: str, month: str) -> pd.Da
     who = participant(snapshot, participant_id)
     filed = _current(snapshot, "debt_structure", participant_id, month).set_index(["settlement_id", "consumer_group", "resource"])
     rows = []
-    for settlement in _split(who.get("serves")):
+    for settlement in split_refs(who.get("serves")):
         for group in ("population", "other"):
             for resource in resources_of(snapshot, participant_id):
                 row = {"settlement_id": settlement, "consumer_group": group, "resource": resource}
@@ -217,92 +224,199 @@ def _row_label(snapshot: Snapshot):
     return label
 
 
-def _typed(snapshot: Snapshot, tab: str, records: list[dict], label) -> tuple[list[dict], list[Finding]]:
-    """Parse each field with the schema's rules; a bad cell becomes a finding naming its row and field."""
+def _structure_label(snapshot: Snapshot):
+    line = _row_label(snapshot)
+    resources = resource_labels()
+    return lambda r: f"{line(r['settlement_id'], r['consumer_group'])}, {resources.get(r['resource'], r['resource'])}"
+
+
+def _raw(value):
+    """A cell as the browser or the file sent it; pandas' missing markers become None."""
+    return None if is_empty(value) else value
+
+
+def _typed(snapshot: Snapshot, tab: str, records: list[dict], label) -> tuple[list[dict], list[Finding], set]:
+    """Parse each field with the schema's rules; a bad cell becomes a finding naming its row and field.
+
+    Returns the typed records, the findings and the (record position, field) of each cell typed but refused."""
     table = snapshot.schema[tab]
-    typed, found = [], []
-    for record in records:
+    typed, found, bad = [], [], set()
+    for i, record in enumerate(records):
         row = {}
         for c in table.data_columns:
             try:
                 row[c.key] = parse_value(record.get(c.key), c)
             except ParseError as err:
                 row[c.key] = None
-                found.append(Finding(table.title, label(record["settlement_id"], record["consumer_group"])
-                                     if "settlement_id" in record else "", c.title, str(err)))
+                if not is_empty(record.get(c.key)):  # typed but refused (an empty required cell is just «to fill»)
+                    bad.add((i, c.key))
+                found.append(Finding(table.title, label(record), c.title, str(err)))
         typed.append(row)
-    return typed, found
+    return typed, found, bad
 
 
 @dataclass
 class Checked:
-    records: list[dict]
+    records: list[dict]  # typed, as they will be stored
     errors: list[Finding]
     warnings: list[Finding]
+    confirm: list[ToConfirm] = field(default_factory=list)  # saved only once confirmed (×20 / ÷20)
+    bad: set = field(default_factory=set)  # (record position, field) the parser refused
+    columns: tuple[str, ...] = ()  # the frame's columns when there are no records
+
+    def frame(self, numbers: tuple[str, ...]) -> pd.DataFrame:
+        """The typed records as a frame; refused or empty figures are NaN."""
+        frame = pd.DataFrame(self.records) if self.records else pd.DataFrame(columns=list(self.columns))
+        return frame.astype({k: "float64" for k in numbers if k in frame})
+
+
+class NeedsConfirmation(EntryRejected):
+    """Values ≥ ×20 / ≤ ÷20 of the usual that the person has not confirmed: nothing was saved."""
+
+    def __init__(self, findings: list[ToConfirm]):
+        self.findings = findings
+        StoreError.__init__(self, "Не сохранено: подтвердите необычные значения — " + "; ".join(str(f) for f in findings[:5])
+                            + (f" и ещё {len(findings) - 5}" if len(findings) > 5 else ""))
+
+
+def _filer_errors(snapshot: Snapshot, participant_id: str, tab: str) -> list[Finding]:
+    problem = Registry(snapshot).filer_problem(participant_id, tab)
+    return [Finding(snapshot.schema[tab].title, "", "", problem)] if problem else []
+
+
+def _line_errors(snapshot: Snapshot, tab: str, participant_id: str, typed: list[dict], label, resources=False) -> list[Finding]:
+    """Settlements served, resources supplied, and no line twice (keys the form itself did not build)."""
+    registry = Registry(snapshot)
+    title = snapshot.schema[tab].title
+    supplied = resources_of(snapshot, participant_id) if resources else ()
+    out = []
+    for r in typed:
+        if r.get("settlement_id") is None or (resources and r.get("resource") is None):
+            continue  # the missing key is already a parse finding
+        problem = registry.line_problem(participant_id, r["settlement_id"], r["resource"] if resources else None, supplied)
+        if problem:
+            out.append(Finding(title, label(r), "", problem))
+    key = [k for k in snapshot.schema[tab].record_key]
+    return out + duplicates(typed, key, title, label)
+
+
+def _references(snapshot: Snapshot, tab: str, participant_id: str, month: str, line: tuple[str, ...]):
+    """For the ×20 rule: the same line last month, else the line's median over earlier months."""
+    history = snapshot.current(tab)
+    history = history[(history.participant_id == participant_id) & (history.month < month)]
+    last = shift_month(month, -1)
+    groups = dict(iter(history.groupby(list(line), sort=False))) if line else {(): history}
+    found: dict[tuple, tuple | None] = {}
+
+    def reference(row: dict, field_key: str):
+        key = (tuple(row[k] for k in line), field_key)
+        if key not in found:
+            own = groups.get(key[0])
+            values = own[field_key].dropna() if own is not None else pd.Series(dtype=float)
+            previous = values[own.loc[values.index, "month"] == last] if len(values) else values
+            found[key] = ((float(previous.iloc[-1]), f"в прошлом месяце ({fmt.month_label(last)})") if len(previous) else
+                          (float(values.median()), "обычно (медиана прошлых месяцев)") if len(values) else None)
+        return found[key]
+
+    return reference
+
+
+def _confirmations(snapshot: Snapshot, tab: str, participant_id: str, month: str, typed: list[dict], fields, label) -> list[ToConfirm]:
+    table = snapshot.schema[tab]
+    line = tuple(k for k in table.record_key if k not in ("participant_id", "month"))
+    titles = {k: (table.column(k).title, MAGNITUDE_FLOOR.get(table.column(k).type, 0.0)) for k in fields}
+
+    def token(r, field_key, value):
+        return f"{tab}|{'·'.join(str(r.get(k)) for k in table.record_key)}|{field_key}|{value!r}"
+
+    return magnitude_findings(table.title, typed, titles, _references(snapshot, tab, participant_id, month, line), label, token)
 
 
 def check_monthly(snapshot: Snapshot, participant_id: str, month: str, form: pd.DataFrame,
                   today: dt.date, settings) -> Checked:
+    """``form``: one row per line with the keys the server built and the figures as typed (text or numbers)."""
     label = _row_label(snapshot)
-    errors = check_month(month, settings["plan_start"], last_fileable_month(today))
+    line_label = lambda r: label(r.get("settlement_id"), r.get("consumer_group"))
+    filer = _filer_errors(snapshot, participant_id, "monthly_reports")
+    errors = check_month(month, settings["plan_start"], last_fileable_month(today)) + filer
     records = [
-        {"participant_id": participant_id, "month": month, "settlement_id": r["settlement_id"],
-         "consumer_group": r["consumer_group"], **{k: (None if pd.isna(r[k]) else r[k]) for k in MONEY_FIELDS}}
+        {"participant_id": participant_id, "month": month, "settlement_id": _raw(r.get("settlement_id")),
+         "consumer_group": _raw(r.get("consumer_group")), **{k: _raw(r.get(k)) for k in MONEY_FIELDS}}
         for r in form.to_dict("records")
     ]
-    typed, found = _typed(snapshot, "monthly_reports", records, label)
+    typed, found, bad = _typed(snapshot, "monthly_reports", records, line_label)
     errors += found
-    frame = pd.DataFrame(typed).astype({k: "float64" for k in MONEY_FIELDS}) if typed else form
-    errors += monthly_errors(frame, label)
+    keyed = _line_errors(snapshot, "monthly_reports", participant_id, typed, line_label) if not filer else []
+    checked = Checked(typed, errors + keyed, [], bad=bad, columns=("settlement_id", "consumer_group", *MONEY_FIELDS))
+    if filer:
+        return checked
+    if keyed or not typed:
+        return checked  # the cross-field rules need each line once, and known
+    frame = checked.frame(MONEY_FIELDS)
+    checked.errors += monthly_errors(frame, label)
+    checked.confirm = _confirmations(snapshot, "monthly_reports", participant_id, month, typed, MONEY_FIELDS, line_label)
     history = snapshot.current("monthly_reports")
     history = history[(history.participant_id == participant_id) & (history.month < month)]
-    warnings = monthly_warnings(frame, previous_values(snapshot, participant_id, month), history, label)
+    asked = {(f.row, f.field) for f in checked.confirm}
+    warnings = [w for w in monthly_warnings(frame, previous_values(snapshot, participant_id, month), history, label)
+                if (w.row, w.field) not in asked]  # the ×5 warning is covered by the ×20 confirmation
     saved_structure = _current(snapshot, "debt_structure", participant_id, month)
     if len(saved_structure):
         warnings += [Finding(f.form, f.row, f.field, f.message + " — обновите структуру задолженности")
                      for f in structure_errors(saved_structure, frame, label)]
-    for record in records:
-        mine = [f.message if not f.field else f"{f.field}: {f.message}" for f in warnings
-                if f.row == label(record["settlement_id"], record["consumer_group"])]
+    for record in typed:
+        mine = [f.message if not f.field else f"{f.field}: {f.message}" for f in warnings if f.row == line_label(record)]
         record["warnings"] = "; ".join(mine) or None
-    return Checked(records, errors, warnings)
+    checked.warnings = warnings
+    return checked
 
 
 def check_structure(snapshot: Snapshot, participant_id: str, month: str, form: pd.DataFrame,
                     monthly: pd.DataFrame | None, today: dt.date, settings) -> Checked:
     """``monthly``: the monthly report on screen (else the saved one) — buckets must sum to its overdue."""
     label = _row_label(snapshot)
-    errors = check_month(month, settings["plan_start"], last_fileable_month(today))
+    line_label = _structure_label(snapshot)
+    filer = _filer_errors(snapshot, participant_id, "debt_structure")
+    errors = check_month(month, settings["plan_start"], last_fileable_month(today)) + filer
     records = [
-        {"participant_id": participant_id, "month": month, "settlement_id": r["settlement_id"],
-         "consumer_group": r["consumer_group"], "resource": r["resource"],
-         **{b: (None if pd.isna(r[b]) else r[b]) for b in BUCKETS}}
+        {"participant_id": participant_id, "month": month, "settlement_id": _raw(r.get("settlement_id")),
+         "consumer_group": _raw(r.get("consumer_group")), "resource": _raw(r.get("resource")),
+         **{b: _raw(r.get(b)) for b in BUCKETS}}
         for r in form.to_dict("records")
     ]
-    typed, found = _typed(snapshot, "debt_structure", records, label)
+    typed, found, bad = _typed(snapshot, "debt_structure", records, line_label)
     errors += found
+    keyed = _line_errors(snapshot, "debt_structure", participant_id, typed, line_label, resources=True) if not filer else []
+    checked = Checked(typed, errors + keyed, [], bad=bad)
+    if filer or keyed or found or not typed:
+        return checked
     against = monthly if monthly is not None else _current(snapshot, "monthly_reports", participant_id, month)
-    if typed and not found:
-        errors += structure_errors(pd.DataFrame(typed), against, label)
-    return Checked(records, errors, [])
+    if against is not None and len(against) and against.duplicated(["settlement_id", "consumer_group"]).any():
+        return checked  # the monthly report itself repeats a line: that is reported there
+    checked.errors += structure_errors(pd.DataFrame(typed), against, label)
+    checked.confirm = _confirmations(snapshot, "debt_structure", participant_id, month, typed, BUCKETS, line_label)
+    return checked
 
 
 def check_claims(snapshot: Snapshot, participant_id: str, month: str, values: dict, today: dt.date, settings) -> Checked:
-    errors = check_month(month, settings["plan_start"], last_fileable_month(today))
-    record = {"participant_id": participant_id, "month": month, **values}
-    table = snapshot.schema["claims_work"]
-    for c in table.data_columns:
-        try:
-            parse_value(record.get(c.key), c)
-        except ParseError as err:
-            errors.append(Finding(table.title, "", c.title, str(err)))
-    return Checked([record], errors, [])
+    errors = check_month(month, settings["plan_start"], last_fileable_month(today)) + _filer_errors(snapshot, participant_id, "claims_work")
+    record = {"participant_id": participant_id, "month": month, **{k: _raw(values.get(k)) for k in CLAIMS_FIELDS}}
+    typed, found, bad = _typed(snapshot, "claims_work", [record], lambda r: "")
+    checked = Checked(typed, errors + found, [], bad=bad)
+    if not found:
+        checked.confirm = _confirmations(snapshot, "claims_work", participant_id, month, typed, CLAIMS_FIELDS, lambda r: "")
+    return checked
 
 
-def save_checked(store: Store, user: access.User, tab: str, checked: Checked, snapshot: Snapshot):
-    """One storage call (the form and its audit rows). Raises EntryRejected/Denied/StoreError; nothing half-written."""
+def save_checked(store: Store, user: access.User, tab: str, checked: Checked, snapshot: Snapshot, confirmed=()):
+    """One storage call (the form and its audit rows). Raises EntryRejected (also NeedsConfirmation, when a
+    ×20 / ÷20 value is not among ``confirmed`` tokens)/Denied/StoreError; nothing half-written."""
     if checked.errors:
         raise EntryRejected(checked.errors)
+    access.check(user, snapshot.schema[tab], checked.records, snapshot)  # «not yours / closed» before «please confirm»
+    missing = unconfirmed(checked.confirm, confirmed)
+    if missing:
+        raise NeedsConfirmation(missing)
     return access.write(store, user, {tab: checked.records}, snapshot=snapshot)
 
 
@@ -317,7 +431,7 @@ def plan_form(snapshot: Snapshot, participant_id: str, month: str) -> pd.DataFra
     kind = participant(snapshot, participant_id)["kind"]
     plan = snapshot.current("plan")
     plan = plan[plan["retired"].fillna(False) == False]  # noqa: E712 - nullable boolean
-    mine = plan[[kind in _split(k) for k in plan["executor_kinds"]]]
+    mine = plan[[kind in split_refs(k) for k in plan["executor_kinds"]]]
     progress = snapshot.current("plan_progress")
     progress = progress[progress.participant_id == participant_id].set_index(["measure_id", "period"])
     rows = []
@@ -341,31 +455,57 @@ def plan_form(snapshot: Snapshot, participant_id: str, month: str) -> pd.DataFra
     return pd.DataFrame(rows, columns=["measure_id", "period", "Пункт", "Мероприятие", "Период", "status", "indicator_value", "done_text"])
 
 
-def check_plan(snapshot: Snapshot, participant_id: str, form: pd.DataFrame) -> Checked:
-    """Rows with a status are filed; a row without one is simply not reported yet."""
+PLAN_EDITABLE = ("status", "indicator_value", "done_text")
+
+
+def filed_rows(form: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the plan form that are being filed: those with a status."""
+    return form[[not is_empty(s) for s in form["status"]]] if len(form) else form
+
+
+def check_plan(snapshot: Snapshot, participant_id: str, form: pd.DataFrame, today: dt.date | None = None) -> Checked:
+    """Rows with a status are filed; a row without one is simply not reported yet. ``form``: the
+    server's ``plan_form`` with the person's edits of ``PLAN_EDITABLE`` applied."""
     table = snapshot.schema["plan_progress"]
-    records, errors = [], []
-    for r in form.to_dict("records"):
-        if not isinstance(r.get("status"), str) or not r["status"]:
-            continue
-        record = {"measure_id": r["measure_id"], "participant_id": participant_id, "period": r["period"], "status": r["status"],
-                  "indicator_value": None if pd.isna(r.get("indicator_value")) else r["indicator_value"],
-                  "done_text": r.get("done_text") or None}
-        for c in table.data_columns:
-            try:
-                parse_value(record.get(c.key), c)
-            except ParseError as err:
-                errors.append(Finding(table.title, f"п. {r.get('Пункт') or r['measure_id']}", c.title, str(err)))
-        records.append(record)
-    if not records:
+    registry = Registry(snapshot)
+    last = last_fileable_month(today or dt.date.today())
+    label = lambda r: f"п. {r.get('Пункт') or r.get('measure_id')}"
+    filer = registry.filer_problem(participant_id, "plan_progress")
+    errors = [Finding(table.title, "", "", filer)] if filer else []
+    rows = filed_rows(form).to_dict("records")
+    records = [{"measure_id": _raw(r.get("measure_id")), "participant_id": participant_id, "period": _raw(r.get("period")),
+                "status": _raw(r.get("status")), "indicator_value": _raw(r.get("indicator_value")),
+                "done_text": _raw(r.get("done_text"))} for r in rows]
+    typed, found, bad = _typed(snapshot, "plan_progress", [{**rec, "Пункт": r.get("Пункт")} for rec, r in zip(records, rows)], label)
+    errors += found
+    for r, t in zip(rows, typed):
+        problem = registry.measure_problem(participant_id, t["measure_id"], t["period"], last) if t["measure_id"] else None
+        if problem:
+            errors.append(Finding(table.title, label(r), "", problem))
+    errors += duplicates([{**t, "Пункт": r.get("Пункт")} for r, t in zip(rows, typed)], table.record_key, table.title, label)
+    if not typed:
         errors.append(Finding(table.title, "", "Статус", "отметьте статус хотя бы одного мероприятия"))
-    return Checked(records, errors, [])
+    return Checked(typed, errors, [], bad=bad)
 
 
 def territory_debt(snapshot: Snapshot, settlement_id: str, month: str) -> pd.DataFrame:
     """A settlement's read-only view: what every utility reported for its territory that month."""
     reports = snapshot.current("monthly_reports")
     return reports[(reports.settlement_id == settlement_id) & (reports.month == month)]
+
+
+def saved_note(snapshot: Snapshot, tab: str, participant_id: str, month: str, periods=None) -> str:
+    """Under each save button, what the store holds for this form: when it was last saved, by whom, how
+    many times — it stays on the page (a «Сохранено.» message is gone with the next action)."""
+    rows = snapshot.all_versions(tab)
+    if periods is None:
+        rows = rows[(rows.participant_id == participant_id) & (rows.month == month)]
+    else:
+        rows = rows[(rows.participant_id == participant_id) & rows.period.isin(list(periods))]
+    if rows.empty:
+        return "В базе: ещё не сохранялось."
+    last = rows.loc[rows.saved_at.idxmax()]
+    return f"В базе: последнее сохранение {fmt.moment_ru(last.saved_at)}, {last.saved_by}; сохранений — {rows.save_id.nunique()}."
 
 
 def month_history(snapshot: Snapshot, participant_id: str, month: str) -> pd.DataFrame:

@@ -11,8 +11,10 @@ nothing unless there are none.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +26,10 @@ from openpyxl.utils import get_column_letter
 from lib import fmt
 from lib.domain import BUCKET_LABELS, BUCKETS, MONEY_FIELDS, group_labels, resource_labels
 from lib.entry import CLAIMS_FIELDS, claims_form, monthly_form, names, structure_form
-from lib.parsing import ParseError, parse_value
+from lib.parsing import ParseError, is_empty, parse_value, text_of
+from lib.registry import served_settlements
+from lib.rules import ToConfirm, unconfirmed
+from lib.schema import Column
 from lib.store.port import Snapshot, StoreError
 
 FORMAT = "debt-forms-1"
@@ -47,7 +52,10 @@ class CellIssue:
     reason: str
 
     def __str__(self) -> str:
-        return f"лист «{self.sheet}», строка {self.row}, столбец {self.column}: {self.reason}"
+        if not self.row:  # the sheet as a whole (a line missing from it)
+            return f"лист «{self.sheet}»: {self.reason}"
+        where = f", столбец {self.column}" if self.column else ""
+        return f"лист «{self.sheet}», строка {self.row}{where}: {self.reason}"
 
 
 @dataclass
@@ -160,19 +168,81 @@ def build_workbook(snapshot: Snapshot, participant_id: str, month: str) -> bytes
 # ---- reading it back --------------------------------------------------------
 
 
-def open_workbook(data: bytes):
+# The upload is checked from the zip directory and a bounded scan of its sheets before openpyxl
+# reads anything: openpyxl holds a whole workbook in memory, and a 4.6 MB file can unzip to
+# 940 000 rows (41 s and 1.5 GB before). Our blank and an Annex 4 form are a few hundred rows.
+MAX_UNZIPPED = 25 * 1024 * 1024
+MAX_ROWS = 5000  # per sheet
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+DAMAGED = ("Файл повреждён или сохранён не до конца, и прочитать его нельзя. Откройте его в Excel, сохраните заново "
+           "(«Файл» → «Сохранить как» → «Книга Excel (*.xlsx)») и загрузите снова.")
+NOT_XLSX = ("Файл не является книгой Excel .xlsx (возможно, это .xls или файл с изменённым расширением). "
+            "Сохраните его в Excel как «Книга Excel (*.xlsx)».")
+log = logging.getLogger(__name__)
+
+
+def _mb(size: int) -> str:
+    return fmt.number(size / 1024 / 1024, 1)
+
+
+def _count_rows(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """Rows of one sheet's XML, read in chunks (a tag cut by a chunk boundary is kept for the next)."""
+    count, tail = 0, b""
+    with zf.open(info) as part:
+        while chunk := part.read(1 << 20):
+            text = tail + chunk
+            found = list(_ROW_TAG.finditer(text))
+            cut = max(0, len(text) - 64)
+            count += sum(1 for m in found if m.start() < cut)
+            tail = text[cut:]
+            if count > MAX_ROWS:
+                break
+    return count + len(_ROW_TAG.findall(tail)) if count <= MAX_ROWS else count
+
+
+def inspect_package(data: bytes) -> None:
+    """Refuse, in well under 2 s, a file that is not a workbook, is damaged, or is far too large inside."""
     if not data:
         raise UploadRejected("Файл пустой.")
     if len(data) > MAX_BYTES:
-        raise UploadRejected(f"Файл {len(data) / 1024 / 1024:.0f} МБ больше допустимых {MAX_BYTES // 1024 // 1024} МБ: "
+        raise UploadRejected(f"Файл {_mb(len(data))} МБ больше допустимых {MAX_BYTES // 1024 // 1024} МБ: "
                              "это не бланк ежемесячного отчёта.")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise UploadRejected("Файл не является книгой Excel .xlsx (возможно, это .xls или файл с изменённым "
-                             "расширением). Сохраните его в Excel как «Книга Excel (*.xlsx)».")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise UploadRejected(NOT_XLSX) from None
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        if any(n.startswith("word/") for n in names):
+            raise UploadRejected("Это документ Word, а не книга Excel: загрузите заполненный бланк .xlsx.")
+        if "mimetype" in names or "content.xml" in names:
+            raise UploadRejected("Это таблица LibreOffice (.ods): сохраните её как «Книга Excel (*.xlsx)» и загрузите снова.")
+        raise UploadRejected(NOT_XLSX)
+    unzipped = sum(i.file_size for i in infos)
+    if unzipped > MAX_UNZIPPED:
+        raise UploadRejected(f"Внутри файла {_mb(unzipped)} МБ данных (допустимо до {MAX_UNZIPPED // 1024 // 1024} МБ): "
+                             "в бланке месяца и форме приложения 4 столько не бывает. Проверьте, тот ли это файл, "
+                             "и удалите лишние листы и строки.")
+    try:
+        for info in infos:
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                rows = _count_rows(zf, info)
+                if rows > MAX_ROWS:
+                    raise UploadRejected(f"На одном из листов больше {fmt.number(MAX_ROWS, 0)} строк: в бланке месяца и "
+                                         "форме приложения 4 их несколько десятков. Проверьте, тот ли это файл, "
+                                         "и удалите лишние строки.")
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        raise UploadRejected(DAMAGED) from None
+
+
+def open_workbook(data: bytes):
+    inspect_package(data)
     try:
         return load_workbook(io.BytesIO(data), data_only=False)
-    except Exception as err:  # openpyxl raises many kinds for a broken package
-        raise UploadRejected(f"Файл не удалось открыть как книгу Excel: {err}") from err
+    except Exception:  # openpyxl raises many kinds for a damaged package («Bad CRC-32», «no element found», …)
+        log.warning("upload could not be opened by openpyxl", exc_info=True)
+        raise UploadRejected(DAMAGED) from None
 
 
 def _value(ws, row: int, col: int, column, issues: list[CellIssue], title: str):
@@ -204,6 +274,42 @@ def _rows(ws) -> range:
     return range(HEADER_ROW + 1, last + 1)
 
 
+def _keyed_rows(ws, expected: dict[tuple, str], read_key, issues: list[CellIssue], where: str) -> list[tuple[int, tuple]]:
+    """The form's rows of one sheet: each key must be one of the blank's own lines and occur once.
+
+    ``expected``: key -> how the line is shown; ``read_key(row)`` reads a row's key cells (may raise
+    ParseError). A copied row or a deleted one is named, never «the last one wins»."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for row in _rows(ws):
+        try:
+            key = read_key(row)
+        except ParseError as err:
+            issues.append(CellIssue(ws.title, row, where, str(err)))
+            continue
+        if key not in expected:
+            shown = " · ".join(str(k) for k in key)
+            issues.append(CellIssue(ws.title, row, where, f"строки «{shown}» нет в бланке этой организации — скачайте бланк заново"))
+            continue
+        if key in seen:
+            issues.append(CellIssue(ws.title, row, where, f"повторяет строку {seen[key]} («{expected[key]}»): в бланке каждая "
+                                                          "строка одна — удалите копию"))
+            continue
+        seen[key] = row
+        out.append((row, key))
+    for key, shown in expected.items():
+        if key not in seen:
+            issues.append(CellIssue(ws.title, 0, "", f"нет строки «{shown}» — не удаляйте строки бланка; скачайте его заново"))
+    return out
+
+
+def _month_shown(value) -> str:
+    try:
+        return fmt.month_label(parse_value(value, Column("month", "Отчётный месяц", "month")))
+    except (ParseError, TypeError, ValueError, IndexError):
+        return f"«{value}»"
+
+
 def _read_template(wb, snapshot: Snapshot, participant_id: str, month: str) -> Upload:
     params = {wb[PARAMS].cell(r, 1).value: wb[PARAMS].cell(r, 2).value for r in range(1, 4)}
     if params.get("format") != FORMAT:
@@ -212,8 +318,8 @@ def _read_template(wb, snapshot: Snapshot, participant_id: str, month: str) -> U
         who = names(snapshot)
         raise UploadRejected(
             f"Бланк подготовлен для «{who.get(params.get('participant'), params.get('participant'))}» за "
-            f"{fmt.month_label(str(params.get('month')))}, а выбраны «{who.get(participant_id, participant_id)}» и "
-            f"{fmt.month_label(month)}."
+            f"{_month_shown(params.get('month'))}, а выбраны «{who.get(participant_id, participant_id)}» и "
+            f"{_month_shown(month)}."
         )
     for sheet in (SHEET_REPORT, SHEET_STRUCTURE, SHEET_CLAIMS):
         if sheet not in wb.sheetnames:
@@ -221,23 +327,19 @@ def _read_template(wb, snapshot: Snapshot, participant_id: str, month: str) -> U
     issues: list[CellIssue] = []
     groups = snapshot.schema["monthly_reports"].column("consumer_group")
     table = snapshot.schema["monthly_reports"]
+    settlement_names, group_names, resource_names = names(snapshot), group_labels(), resource_labels()
+
+    def line(settlement, group) -> str:
+        return f"{settlement_names.get(settlement, settlement)}, {group_names.get(group, group)}"
 
     ws = wb[SHEET_REPORT]
     columns = _monthly_columns(snapshot)
     _check_header(ws, ["Поселение", "Код поселения", "Группа потребителей", *[t for _, t in columns]])
     expected = monthly_form(snapshot, participant_id, month)
-    wanted = set(zip(expected.settlement_id, expected.consumer_group))
+    wanted = {(s, g): line(s, g) for s, g in zip(expected.settlement_id, expected.consumer_group)}
     rows = []
-    for row in _rows(ws):
-        settlement = ws.cell(row, 2).value
-        try:
-            group = parse_value(ws.cell(row, 3).value, groups)
-        except ParseError as err:
-            issues.append(CellIssue(ws.title, row, "C «Группа потребителей»", str(err)))
-            continue
-        if (settlement, group) not in wanted:
-            issues.append(CellIssue(ws.title, row, "B «Код поселения»", f"строки «{settlement}» нет в бланке этой организации"))
-            continue
+    for row, (settlement, group) in _keyed_rows(ws, wanted, lambda r: (text_of(ws.cell(r, 2).value), parse_value(ws.cell(r, 3).value, groups)),
+                                                issues, "B–C «Код поселения», «Группа потребителей»"):
         record = {"settlement_id": settlement, "consumer_group": group}
         for j, (k, title) in enumerate(columns, start=4):
             record[k] = _value(ws, row, j, table.column(k), issues, title)
@@ -248,15 +350,13 @@ def _read_template(wb, snapshot: Snapshot, participant_id: str, month: str) -> U
     s_table = snapshot.schema["debt_structure"]
     resources = s_table.column("resource")
     _check_header(ws, ["Поселение", "Код поселения", "Группа потребителей", "Ресурс", *[f"Просрочка {BUCKET_LABELS[b]}" for b in BUCKETS]])
+    s_form = structure_form(snapshot, participant_id, month)
+    s_wanted = {(s, g, r): f"{line(s, g)}, {resource_names.get(r, r)}"
+                for s, g, r in zip(s_form.settlement_id, s_form.consumer_group, s_form.resource)}
     srows, s_issues = [], []
-    for row in _rows(ws):
-        try:
-            group = parse_value(ws.cell(row, 3).value, groups)
-            resource = parse_value(ws.cell(row, 4).value, resources)
-        except ParseError as err:
-            s_issues.append(CellIssue(ws.title, row, "C–D", str(err)))
-            continue
-        record = {"settlement_id": ws.cell(row, 2).value, "consumer_group": group, "resource": resource}
+    s_key = lambda r: (text_of(ws.cell(r, 2).value), parse_value(ws.cell(r, 3).value, groups), parse_value(ws.cell(r, 4).value, resources))
+    for row, (settlement, group, resource) in _keyed_rows(ws, s_wanted, s_key, s_issues, "B–D «Код поселения», «Группа», «Ресурс»"):
+        record = {"settlement_id": settlement, "consumer_group": group, "resource": resource}
         for j, b in enumerate(BUCKETS, start=5):
             record[b] = _value(ws, row, j, s_table.column(b), s_issues, f"Просрочка {BUCKET_LABELS[b]}")
         srows.append(record)
@@ -265,11 +365,16 @@ def _read_template(wb, snapshot: Snapshot, participant_id: str, month: str) -> U
     ws = wb[SHEET_CLAIMS]
     c_table = snapshot.schema["claims_work"]
     _check_header(ws, ["Показатель", "Код", "Значение"])
-    claims, c_issues = {}, []
+    claims, c_issues, c_seen = {}, [], {}
     for row in _rows(ws):
         key = ws.cell(row, 2).value
-        if key in CLAIMS_FIELDS:
+        if key in c_seen:
+            c_issues.append(CellIssue(ws.title, row, "B «Код»", f"повторяет строку {c_seen[key]}: удалите копию"))
+        elif key in CLAIMS_FIELDS:
+            c_seen[key] = row
             claims[key] = _value(ws, row, 3, c_table.column(key), c_issues, ws.cell(row, 1).value or key)
+        elif not is_empty(key):
+            c_issues.append(CellIssue(ws.title, row, "B «Код»", f"показателя «{key}» нет в бланке — скачайте бланк заново"))
 
     def untouched(sheet: str, first_col: int, last_col: int) -> bool:
         ws = wb[sheet]
@@ -310,12 +415,18 @@ def _read_annex4(found, snapshot: Snapshot, settlement_id: str) -> Upload:
     ws, numbering, positions = found
     table = snapshot.schema["monthly_reports"]
     issues: list[CellIssue] = []
-    rows = []
+    rows, seen = [], {}
     for row in range(numbering + 1, ws.max_row + 1):
         text = re.sub(r"\s+", " ", str(ws.cell(row, positions[2]).value or "")).strip().lower()
         group = "population" if text.startswith("населен") else "other" if text.startswith("прочи") else None
         if group is None:
             continue  # spacer rows, totals, signatures
+        if group in seen:
+            issues.append(CellIssue(ws.title, row, f"{get_column_letter(positions[2])} «гр. 2»",
+                                    f"вторая строка «{group_labels()[group]}» (первая — строка {seen[group]}): в одной форме "
+                                    "приложения 4 — одно поселение; разделите файл по поселениям или удалите копию"))
+            continue
+        seen[group] = row
         record = {"settlement_id": settlement_id, "consumer_group": group, "written_off": np.nan}
         for number, key in ANNEX4_COLUMNS.items():
             record[key] = _value(ws, row, positions[number], table.column(key), issues, f"гр. {number}")
@@ -336,9 +447,7 @@ def read_upload(data: bytes, snapshot: Snapshot, participant_id: str, month: str
         raise UploadRejected("Не удалось узнать формат файла: это не бланк, скачанный из приложения, и не форма "
                              "приложения 4 (нет шапки «Потребители» с номерами граф 1–9).")
     if settlement_id is None:
-        from lib.entry import participant
-
-        served = [s for s in (participant(snapshot, participant_id).get("serves") or "").split(";") if s]
+        served = served_settlements(snapshot, participant_id)
         if len(served) != 1:
             raise UploadRejected("Форма приложения 4 не указывает поселение, а организация обслуживает несколько: "
                                  "укажите поселение (--settlement).")
@@ -351,6 +460,7 @@ class UploadCheck:
     changes: dict[str, list[dict]]
     errors: list[str]  # cell issues and rule errors, as Russian sentences
     warnings: list[str]
+    confirm: list[ToConfirm] = field(default_factory=list)  # ×20 / ÷20 values: saved only once confirmed
 
 
 def check_upload(snapshot: Snapshot, participant_id: str, month: str, upload: Upload, today, settings) -> UploadCheck:
@@ -364,12 +474,31 @@ def check_upload(snapshot: Snapshot, participant_id: str, month: str, upload: Up
     errors += [str(f) for f in monthly.errors]
     changes = {"monthly_reports": monthly.records}
     warnings = [str(f) for f in monthly.warnings]
+    confirm = list(monthly.confirm)
     if upload.structure is not None:
         structure = check_structure(snapshot, participant_id, month, upload.structure, upload.monthly, today, settings)
         errors += [str(f) for f in structure.errors if str(f) not in errors]
         changes["debt_structure"] = structure.records
+        confirm += structure.confirm
     if upload.claims is not None:
         claims = check_claims(snapshot, participant_id, month, upload.claims, today, settings)
         errors += [str(f) for f in claims.errors if str(f) not in errors]
         changes["claims_work"] = claims.records
-    return UploadCheck(changes, list(dict.fromkeys(errors)), warnings)
+        confirm += claims.confirm
+    return UploadCheck(changes, list(dict.fromkeys(errors)), warnings, confirm)
+
+
+def save_upload(store, user, result: UploadCheck, confirmed=()):
+    """Write a checked file in one save; refused (NeedsConfirmation) unless every ×20 / ÷20 value is confirmed."""
+    from lib import access
+    from lib.entry import EntryRejected, NeedsConfirmation
+
+    if result.errors:
+        raise EntryRejected(result.errors)
+    snapshot = store.read_all()
+    for tab, records in result.changes.items():  # «not yours / closed» before «please confirm»
+        access.check(user, snapshot.schema[tab], records, snapshot)
+    missing = unconfirmed(result.confirm, confirmed)
+    if missing:
+        raise NeedsConfirmation(missing)
+    return access.write(store, user, result.changes, action="загрузка из Excel")

@@ -117,33 +117,42 @@ def _shown(raw: object) -> str:
     return "" if raw is None else str(raw)[:60]
 
 
+def _to_float(values: list, series: pd.Series) -> np.ndarray:
+    try:
+        return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", copy=True)
+    except (OverflowError, ValueError, TypeError):  # an integer beyond any float: per cell below
+        return np.array([v if type(v) is float else np.nan for v in values], dtype="float64")
+
+
 def _numeric(values: list, column: Column, rows: np.ndarray, table: Table, problems: list) -> np.ndarray:
     series = pd.Series(values, dtype=object)
-    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", copy=True)
+    numbers = _to_float(values, series)
     # Cells the fast path did not accept, or accepted with a value our rules may refuse:
-    # the per-cell parser decides those and words the reason. Whether any cell is text at all
-    # is asked of pandas first (C speed): a column of plain numbers skips the per-cell look.
+    # the per-cell parser decides those and words the reason. Whether any cell is text (typed by
+    # hand) or a checkbox (pandas reads TRUE as 1.0) is asked of pandas first (C speed): a column
+    # of plain numbers skips the per-cell look.
     kind = pd.api.types.infer_dtype(series, skipna=True)
     if kind in ("floating", "integer", "mixed-integer-float", "empty"):
-        strings = np.zeros(len(values), dtype=bool)
+        typed = np.zeros(len(values), dtype=bool)
     else:
-        strings = np.fromiter((type(v) is str for v in values), bool, len(values))
+        typed = np.fromiter((type(v) is str or isinstance(v, (bool, np.bool_)) for v in values), bool, len(values))
     empty = series.isna().to_numpy(copy=True)
-    for i in np.flatnonzero(strings):
-        if not values[i].strip():
+    for i in np.flatnonzero(typed):
+        if type(values[i]) is str and not values[i].strip():
             empty[i] = True
-    suspect = np.isnan(numbers) | np.isinf(numbers)
-    if column.min is not None:
-        suspect |= numbers < column.min
-    if column.max is not None:
-        suspect |= numbers > column.max
-    if column.type == "integer":
-        suspect |= numbers != np.round(numbers)
-    elif column.type == "money":
-        scaled = numbers * 10**MONEY_DECIMALS
-        suspect |= np.abs(scaled - np.round(scaled)) > np.maximum(1e-6, np.abs(scaled) * 4e-15)
-    if column.type == "money":
-        suspect |= strings  # a typed "1,2345" must be judged on its typed decimals
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e308 × 1000 is inf here; the parser words it
+        suspect = np.isnan(numbers) | np.isinf(numbers)
+        if column.min is not None:
+            suspect |= numbers < column.min
+        if column.max is not None:
+            suspect |= numbers > column.max
+        if column.type == "integer":
+            suspect |= numbers != np.round(numbers)
+        elif column.type == "money":
+            scaled = numbers * 10**MONEY_DECIMALS
+            suspect |= np.abs(scaled - np.round(scaled)) > np.maximum(1e-6, np.abs(scaled) * 4e-15)
+    # text is always judged by the one parser (typed decimals, digit groups, «1e5»), a checkbox too
+    suspect |= typed
     suspect &= ~empty
     for i in np.flatnonzero(suspect):
         try:

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import re
+from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from lib.schema import MONEY_DECIMALS, Column
@@ -28,9 +31,6 @@ class ParseError(ValueError):
 
 
 SHEETS_EPOCH = dt.date(1899, 12, 30)  # day 0 of spreadsheet date serial numbers
-_SPACES = dict.fromkeys(map(ord, " \u00a0\u202f\u2009\u2007\t'’"), None)
-_NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_NOT_FINITE = {"nan", "inf", "-inf", "+inf", "infinity", "-infinity", "бесконечность"}
 _MONTH_WORDS = (
     ("янв", 1), ("фев", 2), ("мар", 3), ("апр", 4), ("май", 5), ("мая", 5), ("июн", 6),
     ("июл", 7), ("авг", 8), ("сен", 9), ("окт", 10), ("ноя", 11), ("дек", 12),
@@ -63,37 +63,109 @@ def fmt_limit(x: float) -> str:
 
 
 # ---- numbers -------------------------------------------------------------
+#
+# One reading of a typed number for every path (the app's text cells, the Excel blank, an
+# Annex 4 form, a cell typed into the Google Sheet). It accepts what a Russian accountant types
+# or pastes from Excel — «1 234,5» with a space, U+00A0 or U+202F between thousands, «1234,5»,
+# «1234.5», a leading minus (also «−») — and refuses, with a Russian reason, anything that can be
+# read two ways or would not be stored exactly. The README table «Ввод чисел» lists the cases.
+
+# thousands separators a person or Excel puts between digit groups: spaces of every width. Not a tab or a
+# line break: «12<Tab>345» is two cells pasted into one field, not 12 345.
+_GROUP_SPACES = " \u00a0\u202f\u2009\u2007\u2008\u200a"
+_APOSTROPHES = "'’"
+_MINUSES = "-\u2212\u2013"  # hyphen-minus, minus sign, en dash (Word turns «-5» into «–5»)
+_NUMBER_CHARS = re.compile(rf"[0-9.,{_GROUP_SPACES}{_APOSTROPHES}]+")
+_NOT_FINITE = {"nan", "inf", "infinity", "бесконечность", "∞"}
+MAX_DIGITS = 20  # 100 000 000 thousand rubles to the ruble is 12 digits; more is not a figure
 
 
-def _decimals_in(text: str) -> int:
-    mantissa, _, exponent = text.lower().partition("e")
-    decimals = len(mantissa.partition(".")[2])
-    return max(0, decimals - int(exponent or 0))
+def _quoted(text: str) -> str:
+    shown = text.strip()
+    return f"«{shown[:40]}…»" if len(shown) > 40 else f"«{shown}»"
+
+
+def _group_kind(ch: str) -> str:
+    return "space" if ch in _GROUP_SPACES else "'" if ch in _APOSTROPHES else ch
+
+
+def _check_groups(integer: str, text: str) -> str:
+    """Digits of the integer part; thousands separators must cut it into groups of exactly three."""
+    parts = re.split(rf"[{_GROUP_SPACES}]+|[{_APOSTROPHES}.,]", integer)
+    kinds = {_group_kind(ch) for ch in integer if not ch.isdigit()}
+    if len(kinds) > 1:
+        raise ParseError(f"{_quoted(text)} — разряды разделены по-разному; введите, например, 1 234 567,5")
+    if len(parts) > 1 and (not 1 <= len(parts[0]) <= 3 or any(len(p) != 3 for p in parts[1:])):
+        raise ParseError(f"{_quoted(text)} — неверно разделены разряды: между разделителями должно быть "
+                         "ровно 3 цифры (1 234 567,5); проверьте, не потеряна ли цифра")
+    return "".join(parts)
 
 
 def parse_number_text(text: str) -> tuple[float, int]:
-    """``'1 234,5'`` -> (1234.5, 1). Returns the value and the decimals typed."""
-    s = text.strip().translate(_SPACES).replace("\u2212", "-")
-    if s.lower() in _NOT_FINITE:
+    """``'1 234,5'`` -> (1234.5, 1): the value and the decimals typed (trailing zeros not counted).
+
+    The decimal separator is a comma or a dot. With both, the last one is decimal and the other
+    groups thousands (``1.234,5``, ``1,234.5``); a separator typed several times groups thousands
+    (``1.234.567``). A single separator is always the decimal one: ``1,234`` is 1,234 thousand
+    rubles, as in Russian. Exponents (``1e5``, ``1,2E+08`` — how Excel shows a rounded number in
+    a narrow column) are refused, and so is any number a double cannot hold exactly.
+    """
+    s = text.strip()
+    if s.lower().lstrip("+-\u2212") in _NOT_FINITE:
         raise ParseError("NaN и бесконечность не допускаются")
-    if "," in s and "." in s:
-        # the separator that comes last is the decimal one: 1.234,5 or 1,234.5
-        if s.rfind(",") > s.rfind("."):
-            s = s.replace(".", "").replace(",", ".")
-        else:
-            s = s.replace(",", "")
-    elif s.count(",") == 1:
-        s = s.replace(",", ".")
-    elif s.count(",") > 1:
-        s = s.replace(",", "")
-    elif s.count(".") > 1:
-        s = s.replace(".", "")
-    if not _NUMBER_RE.fullmatch(s):
-        raise ParseError(f"«{text.strip()[:40]}» — не число")
-    return float(s), _decimals_in(s)
+    negative = False
+    if s[:1] in _MINUSES or s[:1] == "+":
+        negative = s[0] != "+"
+        s = s[1:].lstrip(_GROUP_SPACES)
+    if re.fullmatch(r"[0-9.,]+[eEеЕ][+-]?[0-9]+", s.replace(" ", "")):
+        raise ParseError(f"{_quoted(text)} — запись с порядком (E) не принимается: так Excel показывает "
+                         "округлённое число в узком столбце; введите число полностью, например 150 000")
+    if not s or not _NUMBER_CHARS.fullmatch(s) or not any(ch.isdigit() for ch in s):
+        units = re.search(r"[а-яёa-z]", s.lower()) and re.search(r"\d", s)
+        raise ParseError(f"{_quoted(text)} — не число" + (" (введите только число, без единиц и слов)" if units else ""))
+    commas, dots = s.count(","), s.count(".")
+    if commas and dots:
+        decimal = "," if s.rfind(",") > s.rfind(".") else "."
+        if s.count(decimal) > 1:
+            raise ParseError(f"{_quoted(text)} — непонятно, где дробная часть: несколько «{decimal}»")
+    elif commas == 1 or dots == 1:
+        decimal = "," if commas else "."
+    else:
+        decimal = None  # no separator, or one typed several times: it groups thousands
+    integer, _, fraction = s.rpartition(decimal) if decimal else (s, "", "")
+    if decimal == "." and not commas and len(fraction) == 3 and integer.isdigit() and len(integer) <= 3 and integer != "0":
+        # «12.345»: 12,345 with a decimal dot, or 12 345 with a thousands dot — a ×1000 question
+        raise ParseError(f"{_quoted(text)} — можно прочитать двояко ({integer},{fraction} или {integer} {fraction}): "
+                         f"введите с запятой ({integer},{fraction}) или без точки ({integer}{fraction})")
+    if fraction and not fraction.isdigit():
+        raise ParseError(f"{_quoted(text)} — в дробной части только цифры (1 234,56)")
+    digits = _check_groups(integer, text) if integer else ""
+    if len(digits.lstrip("0")) + len(fraction) > MAX_DIGITS:
+        raise ParseError(f"{_quoted(text)} — слишком много цифр ({len(digits) + len(fraction)}): это не сумма и не количество")
+    fraction = fraction.rstrip("0")
+    canonical = f"{'-' if negative else ''}{digits or '0'}{'.' + fraction if fraction else ''}"
+    value = float(canonical)
+    if Decimal(canonical) != Decimal(repr(value)):
+        raise ParseError(f"{_quoted(text)} — слишком много значащих цифр: число нельзя сохранить точно")
+    return value, len(fraction)
+
+
+def number_text(value) -> str:
+    """A stored number as a person edits it: Russian format, every stored digit kept
+    (1234.5 -> «1 234,5», 0.125 -> «0,125», 12 -> «12»), so an untouched cell parses back to
+    exactly the stored value. Empty -> ""."""
+    if is_empty(value):
+        return ""
+    exact = Decimal(repr(float(value))).normalize() if not isinstance(value, int) else Decimal(value)
+    text = f"{abs(exact):,f}"
+    integer, _, fraction = text.partition(".")
+    sign = "-" if exact < 0 else ""
+    return sign + integer.replace(",", "\u00a0") + ("," + fraction if fraction else "")
 
 
 def _too_many_decimals(value: float, decimals: int) -> bool:
+    if abs(value) >= 1e15:
+        return False  # no float that large has a fractional part; the bounds refuse it
     scaled = value * 10**decimals
     tolerance = max(1e-6, abs(scaled) * 4e-15)  # a few float ulps, not a 4th decimal
     return abs(scaled - round(scaled)) > tolerance
@@ -102,19 +174,30 @@ def _too_many_decimals(value: float, decimals: int) -> bool:
 def parse_number(raw: object, column: Column) -> float | int | None:
     if is_empty(raw):
         return None
-    if isinstance(raw, bool):
-        raise ParseError("ожидается число, а не «да/нет»")
+    if isinstance(raw, (bool, np.bool_)):
+        raise ParseError("ожидается число, а не «да/нет» (флажок)")
     typed_decimals = None
-    if isinstance(raw, (int, float)):
-        value = float(raw)
+    if isinstance(raw, numbers.Real):
+        try:
+            value = float(raw)
+        except OverflowError:
+            raise ParseError("число слишком большое — проверьте единицы") from None
         if math.isnan(value) or math.isinf(value):
             raise ParseError("NaN и бесконечность не допускаются")
     elif isinstance(raw, str):
-        value, typed_decimals = parse_number_text(raw)
+        text = raw
+        if column.type == "percent" and text.rstrip().endswith("%"):
+            text = text.rstrip()[:-1]  # «5 %» typed into a percentage
+        value, typed_decimals = parse_number_text(text)
     else:
         raise ParseError(f"ожидается число, получено {type(raw).__name__}")
-    if math.isinf(value):
-        raise ParseError("NaN и бесконечность не допускаются")
+    if column.min is not None and value < column.min:
+        raise ParseError(
+            "не может быть отрицательным" if column.min == 0 else f"меньше {fmt_limit(column.min)}"
+        )
+    if column.max is not None and value > column.max:
+        raise ParseError(f"больше {fmt_limit(column.max)} — проверьте единицы (тыс. руб.)"
+                         if column.type == "money" else f"больше {fmt_limit(column.max)}")
     if column.type == "integer":
         if value != int(value):
             raise ParseError("количество должно быть целым числом")
@@ -126,13 +209,6 @@ def parse_number(raw: object, column: Column) -> float | int | None:
         )
         if too_many:
             raise ParseError("не больше 3 знаков после запятой (точность — рубль)")
-    if column.min is not None and value < column.min:
-        raise ParseError(
-            "не может быть отрицательным" if column.min == 0 else f"меньше {fmt_limit(column.min)}"
-        )
-    if column.max is not None and value > column.max:
-        raise ParseError(f"больше {fmt_limit(column.max)} — проверьте единицы (тыс. руб.)"
-                         if column.type == "money" else f"больше {fmt_limit(column.max)}")
     if column.type == "integer":
         return int(value)
     if column.type == "money":

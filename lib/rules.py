@@ -15,11 +15,16 @@ import pandas as pd
 from lib import fmt
 from lib.domain import BUCKETS
 from lib.metrics import closing_debt, collection_pct
+from lib.parsing import number_text
 
 AGING_TOLERANCE = 0.5  # thousand rubles: buckets may differ from the overdue debt by rounding only
 CONTINUITY_PCT, CONTINUITY_ABS = 0.5, 1.0  # % and thousand rubles
 COLLECTION_HIGH, COLLECTION_LOW = 150.0, 30.0
 JUMP_FACTOR = 5.0
+MAGNITUDE_FACTOR = 20.0  # ×20 or ÷20: a digit lost or added, a comma in the wrong place
+# ...but not over small sums, which swing by nature (enforcement receipts of 0,4 then 12 thousand):
+# a difference below this is not asked about (thousand rubles; pieces for counts)
+MAGNITUDE_FLOOR = {"money": 50.0, "integer": 20.0}
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,53 @@ class Finding:
     def __str__(self) -> str:
         where = f"{self.form}, {self.row}" if self.row else self.form
         return f"{where}{', «' + self.field + '»' if self.field else ''}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ToConfirm(Finding):
+    """A value so far from the same line's usual one that it is saved only once the person confirms
+    exactly this value (``token`` names the record, the field and the value; a changed value is a
+    new token, so an earlier confirmation no longer covers it)."""
+
+    token: str = ""
+
+
+def magnitude_findings(form: str, rows: list[dict], fields: dict[str, tuple[str, float]], reference, label,
+                       token_of) -> list[ToConfirm]:
+    """Values ≥ ×20 or ≤ ÷20 of the same line's reference (last month, else its median so far).
+
+    ``fields``: key -> (Russian title, the smallest difference worth asking about);
+    ``reference(row, field)`` -> (value, "в прошлом месяце") or None; zeros on either side are not
+    compared (a zero is typed on purpose, not a lost digit).
+    """
+    out = []
+    for r in rows:
+        for field, (title, floor) in fields.items():
+            value = r.get(field)
+            if value is None or pd.isna(value) or value <= 0:
+                continue
+            found = reference(r, field)
+            if found is None or pd.isna(found[0]) or found[0] <= 0:
+                continue
+            base, basis = found
+            if abs(value - base) < floor:
+                continue
+            ratio = value / base
+            if ratio >= MAGNITUDE_FACTOR:
+                how = f"в {fmt.number(ratio, 0)} раз больше, чем {basis} ({number_text(base)}): нет ли лишней цифры или запятой не на месте?"
+            elif ratio * MAGNITUDE_FACTOR <= 1:
+                how = f"в {fmt.number(1 / ratio, 0)} раз меньше, чем {basis} ({number_text(base)}): не потеряна ли цифра?"
+            else:
+                continue
+            out.append(ToConfirm(form, label(r), title, f"{number_text(value)} — {how} Если значение верно, подтвердите его",
+                                 token_of(r, field, value)))
+    return out
+
+
+def unconfirmed(findings: list[ToConfirm], confirmed) -> list[ToConfirm]:
+    """The findings whose exact value the person has not confirmed."""
+    confirmed = set(confirmed or ())
+    return [f for f in findings if f.token not in confirmed]
 
 
 def check_month(month: str, plan_start: str, last_fileable: str) -> list[Finding]:

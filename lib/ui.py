@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 
 import streamlit as st
 
@@ -21,6 +22,7 @@ from lib.store.port import Snapshot, Store, StoreError
 
 SESSION_USER = "user_login"
 log = logging.getLogger(__name__)
+UNEXPECTED = "Непредвиденная ошибка"
 
 
 def today() -> dt.date:
@@ -273,6 +275,12 @@ def sign_out() -> None:
         st.logout()
 
 
+def hide_english_input_hints() -> None:
+    """Streamlit writes «Press Enter to apply» under a text field being typed in. It is English and not
+    needed: a field's value is taken when the person moves on (Tab, a click elsewhere) or presses Enter."""
+    st.html("<style>[data-testid='InputInstructions'] {display: none}</style>")
+
+
 def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
     """Sidebar (who, where) and the demo banner, on every page. A visitor sees the district, not the server."""
     settings = read_settings(snap)
@@ -306,11 +314,16 @@ def saved(message: str, slot: str | None = None) -> None:
 
 
 def flash(slot: str | None = None) -> None:
-    """Show the confirmation of the save made on the previous run, if it belongs here."""
+    """Show the confirmation of the save made on the previous run, if it belongs here.
+
+    The holder is there on every run, message or not: elements after it keep their place, so widgets
+    without a key (and the page's tabs) are not rebuilt on the run after a save.
+    """
+    holder = st.container()
     pending = st.session_state.get(FLASH)
     if pending and pending[0] == slot:
         del st.session_state[FLASH]
-        st.success(pending[1], icon=":material/check_circle:")
+        holder.success(pending[1], icon=":material/check_circle:")
 
 
 def show_flash() -> None:
@@ -425,3 +438,14 @@ def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: 
         submit(signed_in, {"locks": [{"quarter": quarter, "locked": close_it, "comment": reason or None}]},
                action="закрытие квартала" if close_it else "снятие блокировки",
                success=f"{quarter_label(quarter)}: {'закрыт' if close_it else 'открыт'}.", slot=slot)
+
+
+def unexpected_error(err: BaseException) -> None:
+    """Any error a page did not foresee: the traceback goes to the server log under a short code, the
+    person gets a Russian message saying what to do (``client.showErrorDetails = "none"`` in
+    .streamlit/config.toml hides Streamlit's own English traceback as a second line of defence)."""
+    code = uuid.uuid4().hex[:8]
+    log.error("unexpected page error %s", code, exc_info=err)
+    st.error(f"{UNEXPECTED} (код {code}): страница показана не полностью. Если вы не видели сообщения «Сохранено», "
+             "изменения не записаны. Обновите страницу (F5) и попробуйте ещё раз; если ошибка повторяется — сообщите "
+             "координатору код ошибки.", icon=":material/error:")

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
-from lib import entry, fmt, ui
+from lib import entry, fmt, form_input, ui
 from lib.access import User
 from lib.domain import BUCKET_LABELS, BUCKETS, MONEY_FIELDS, group_labels, resource_labels
 from lib.metrics import collection_pct
+from lib.parsing import number_text
 from lib.store.port import StoreError
 
 STATUS_STYLE = {"not_filed": st.info, "on_time": st.success, "late": st.warning, "returned": st.error, "locked": st.error}
-MONEY = {"min_value": 0.0, "max_value": 100_000_000.0, "step": 0.001, "format": "%.3f"}
+# Figures are text cells read on the server (lib.parsing): a number cell or st.number_input reads a
+# pasted «23,4» as 234 in any browser language, «12,5» typed into number_input as 125.
+TYPED = "Тыс. руб. Вводите как привыкли: 1 234,5 или 1234.5 — что понято, показано ниже до сохранения."
 
 
 def status_banner(status: entry.MonthStatus) -> None:
@@ -32,15 +37,58 @@ def show_findings(checked: entry.Checked) -> None:
         st.warning(str(f), icon=":material/warning:")
 
 
-def save_button(label: str, key: str, user: User, tab: str, checked: entry.Checked, snap, disabled: bool) -> None:
-    if st.button(label, key=key, type="primary", disabled=disabled or bool(checked.errors),
-                 help="Сначала исправьте ошибки, отмеченные красным" if checked.errors else None):
+def confirmation(checked, key: str) -> list[str]:
+    """Values ≥ ×20 / ≤ ÷20 of the usual are listed with a checkbox; it confirms exactly these values
+    (its key is built from them, so changing a value shows a fresh, unticked box)."""
+    if not checked.confirm:
+        return []
+    for f in checked.confirm:
+        st.warning(str(f), icon=":material/priority_high:")
+    digest = hashlib.sha1("|".join(sorted(f.token for f in checked.confirm)).encode()).hexdigest()[:12]
+    ticked = st.checkbox(f"Проверил(а): эти значения ({len(checked.confirm)}) верны — сохранить их", key=f"{key}-confirm-{digest}")
+    return [f.token for f in checked.confirm] if ticked else []
+
+
+def save_button(label: str, key: str, user: User, tab: str, checked: entry.Checked, snap, disabled: bool, note: str = "") -> None:
+    confirmed = confirmation(checked, key)
+    waiting = bool(checked.confirm) and not confirmed
+    hint = "Сначала исправьте ошибки, отмеченные красным" if checked.errors else \
+        "Сначала подтвердите необычные значения или исправьте их" if waiting else None
+    shown_before = st.session_state.get(f"{key}-shown")
+    st.session_state[f"{key}-shown"] = form_input.digest(checked.records)  # what this run shows above the button
+    clicked = st.button(label, key=key, type="primary", disabled=disabled or bool(checked.errors) or waiting, help=hint)
+    if note:
+        st.caption(note)
+    if clicked:
+        if shown_before != st.session_state[f"{key}-shown"]:
+            st.warning("Значения изменились в момент нажатия: проверьте выше, как они поняты, и нажмите "
+                       f"«{label}» ещё раз.", icon=":material/visibility:")
+            return
         try:
-            entry.save_checked(ui.store(), user, tab, checked, snap)
+            entry.save_checked(ui.store(), user, tab, checked, snap, confirmed)
         except StoreError as err:
             st.error(f"{err} Введённые данные остались на экране — исправьте и сохраните снова.")
             return
         ui.saved("Сохранено." + (" Предупреждения записаны вместе с отчётом." if checked.warnings else ""))
+
+
+def text_columns(titles: dict[str, str], helps: dict[str, str] | None = None) -> dict:
+    return {k: st.column_config.TextColumn(t, help=(helps or {}).get(k) or TYPED, alignment="right") for k, t in titles.items()}
+
+
+def grid(key: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[str, ...], config: dict, locked: bool) -> pd.DataFrame:
+    """An entry grid whose figures are text cells; returns the server's own ``form`` with the edits
+    of ``editable`` columns taken from the editor's state (keys and rows never from the browser)."""
+    read_only = [c for c in shown.columns if c not in editable]
+    st.data_editor(shown, key=key, hide_index=True, num_rows="fixed", disabled=True if locked else read_only,
+                   column_config=config, width="stretch")
+    return form_input.apply_edits(form, st.session_state.get(key), () if locked else editable)
+
+
+def understood(title: str, checked: entry.Checked, keys: dict[str, list[str]], columns: dict[str, str]) -> None:
+    """«Что будет сохранено»: each figure as the server read it, in Russian format, before the save."""
+    st.markdown(f"**{title}** — так введённое понято и будет сохранено:")
+    st.dataframe(form_input.preview(checked.records, columns, keys, checked.bad), hide_index=True, width="stretch")
 
 
 def labelled(frame: pd.DataFrame, snap) -> pd.DataFrame:
@@ -54,13 +102,26 @@ def labelled(frame: pd.DataFrame, snap) -> pd.DataFrame:
 
 def monthly_editor(snap, pid: str, month: str, locked: bool) -> pd.DataFrame:
     table = snap.schema["monthly_reports"]
-    base = labelled(entry.monthly_form(snap, pid, month), snap)
-    config = {k: st.column_config.NumberColumn(table.column(k).title, help=table.column(k).description, **MONEY)
-              for k in MONEY_FIELDS}
+    form = entry.monthly_form(snap, pid, month)
+    shown = labelled(form_input.as_text(form, MONEY_FIELDS), snap)
+    config = text_columns({k: table.column(k).title for k in MONEY_FIELDS},
+                          {k: f"{table.column(k).description} {TYPED}" for k in MONEY_FIELDS})
     config.update(settlement_id=None, consumer_group=None)
-    edited = st.data_editor(base, key=f"monthly-{pid}-{month}", hide_index=True, num_rows="fixed",
-                            disabled=["Поселение", "Группа"] if not locked else True, column_config=config, width="stretch")
-    return edited[["settlement_id", "consumer_group", *MONEY_FIELDS]]
+    return grid(f"monthly-{pid}-{month}", form, shown, MONEY_FIELDS, config, locked)
+
+
+def monthly_understood(snap, checked: entry.Checked) -> None:
+    table = snap.schema["monthly_reports"]
+    understood("Ежемесячный отчёт", checked, line_keys(snap, checked.records), {k: table.column(k).title for k in MONEY_FIELDS})
+
+
+def line_keys(snap, records: list[dict], resource: bool = False) -> dict[str, list[str]]:
+    who, groups, resources = entry.names(snap), group_labels(), resource_labels()
+    keys = {"Поселение": [who.get(r["settlement_id"], r["settlement_id"]) for r in records],
+            "Группа": [groups.get(r["consumer_group"], r["consumer_group"]) for r in records]}
+    if resource:
+        keys["Ресурс"] = [resources.get(r["resource"], r["resource"]) for r in records]
+    return keys
 
 
 def comparison(snap, pid: str, month: str, form: pd.DataFrame) -> pd.DataFrame:
@@ -85,29 +146,82 @@ def comparison(snap, pid: str, month: str, form: pd.DataFrame) -> pd.DataFrame:
 
 def structure_editor(snap, pid: str, month: str, locked: bool) -> pd.DataFrame:
     resources = resource_labels()
-    base = labelled(entry.structure_form(snap, pid, month), snap)
-    base.insert(2, "Ресурс", [resources[r] for r in base.resource])
-    config = {b: st.column_config.NumberColumn(BUCKET_LABELS[b], **MONEY) for b in BUCKETS}
+    form = entry.structure_form(snap, pid, month)
+    shown = labelled(form_input.as_text(form, BUCKETS), snap)
+    shown.insert(2, "Ресурс", [resources[r] for r in shown.resource])
+    config = text_columns({b: BUCKET_LABELS[b] for b in BUCKETS})
     config.update(settlement_id=None, consumer_group=None, resource=None)
-    edited = st.data_editor(base, key=f"structure-{pid}-{month}", hide_index=True, num_rows="fixed",
-                            disabled=["Поселение", "Группа", "Ресурс"] if not locked else True, column_config=config, width="stretch")
-    return edited[["settlement_id", "consumer_group", "resource", *BUCKETS]]
+    return grid(f"structure-{pid}-{month}", form, shown, BUCKETS, config, locked)
 
 
-def claims_inputs(snap, pid: str, month: str, locked: bool) -> dict:
+def structure_understood(snap, checked: entry.Checked) -> None:
+    understood("Структура задолженности", checked, line_keys(snap, checked.records, resource=True), dict(BUCKET_LABELS))
+
+
+def claims_inputs(snap, pid: str, month: str, locked: bool) -> tuple[dict, dict]:
+    """Text inputs (a count «2,5» or a sum «1 379,4» is read by the server, not by the browser);
+    returns what was typed and a placeholder under each field for what was understood."""
     table = snap.schema["claims_work"]
     current = entry.claims_form(snap, pid, month)
-    values, columns = {}, st.columns(3)
+    st.caption("Количества — целыми числами, суммы — в тыс. руб. (1 234,5 или 1234.5). Значение поля принимается, когда вы "
+               "переходите к следующему (Tab) или нажимаете Enter; под полем показано, как оно понято.")
+    values, slots, columns = {}, {}, st.columns(3)
     for i, k in enumerate(entry.CLAIMS_FIELDS):
         c = table.column(k)
+        unit = "шт." if c.type == "integer" else "тыс. руб."
         with columns[i % 3]:
-            if c.type == "integer":
-                values[k] = st.number_input(c.title, min_value=0, step=1, value=None if current[k] is None else int(current[k]),
-                                            key=f"claims-{pid}-{month}-{k}", help=c.description, disabled=locked)
-            else:
-                values[k] = st.number_input(c.title, value=current[k], key=f"claims-{pid}-{month}-{k}", help=c.description,
-                                            disabled=locked, **MONEY)
-    return values
+            values[k] = st.text_input(f"{c.title}, {unit}", value=number_text(current[k]), key=f"claims-{pid}-{month}-{k}",
+                                      help=f"{c.description} Целое число." if c.type == "integer" else f"{c.description} {TYPED}",
+                                      disabled=locked, placeholder="не заполнено")
+            slots[k] = st.empty()
+    return values, slots
+
+
+def claims_understood(checked: entry.Checked, slots: dict) -> None:
+    record = checked.records[0]
+    for k, slot in slots.items():
+        if (0, k) in checked.bad:
+            slot.caption(":red[не распознано — см. ниже]")
+        else:
+            slot.caption(f"понято: **{form_input.shown_value(record.get(k))}**")
+
+
+def plan_editor(snap, pid: str, month: str, locked: bool) -> pd.DataFrame:
+    form = entry.plan_form(snap, pid, month)
+    status_labels = snap.schema["plan_progress"].column("status").labels
+    indicator = snap.schema["plan_progress"].column("indicator_value")
+    config = {
+        "measure_id": None,
+        "period": None,
+        "Мероприятие": st.column_config.TextColumn(width="large"),
+        "status": st.column_config.SelectboxColumn("Статус", options=list(status_labels), format_func=status_labels.get),
+        "indicator_value": st.column_config.TextColumn(indicator.title, help=f"{indicator.description} Число, например 12 или 1 234,5.",
+                                                       alignment="right"),
+        "done_text": st.column_config.TextColumn("Что сделано", max_chars=2000, width="large"),
+    }
+    return grid(f"plan-{pid}-{month}", form, form_input.as_text(form, ("indicator_value",)), entry.PLAN_EDITABLE, config, locked)
+
+
+def plan_understood(snap, checked: entry.Checked, form: pd.DataFrame) -> None:
+    if not checked.records:
+        return
+    filed = entry.filed_rows(form)
+    labels = snap.schema["plan_progress"].column("status").labels
+    understood("Исполнение плана", checked, {"Пункт": filed["Пункт"].tolist(), "Период": filed["Период"].tolist(),
+                                            "Статус": [labels.get(r["status"], "—") for r in checked.records]},
+               {"indicator_value": "Значение индикатора"})
+
+
+def save_file(user: User, result, confirmed: list[str]) -> None:
+    """Write a checked upload; on any refusal say why (the file is not written)."""
+    from lib.excel_forms import save_upload
+
+    try:
+        save_upload(ui.store(), user, result, confirmed)
+    except StoreError as err:
+        st.error(f"{err} Файл не записан — исправьте и загрузите снова.")
+        return
+    ui.saved("Файл загружен и сохранён.")
 
 
 def territory_table(snap, territory: pd.DataFrame) -> pd.DataFrame:

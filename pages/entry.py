@@ -5,8 +5,11 @@ import pandas as pd
 import streamlit as st
 
 from lib import commission, entry, fmt, ui, ui_entry
-from lib.excel_forms import UploadRejected, build_workbook, check_upload, read_upload
+from lib.domain import MONEY_FIELDS
+from lib.excel_forms import MAX_BYTES, UploadRejected, build_workbook, check_upload, read_upload
+from lib.registry import NO_SETTLEMENTS, served_settlements
 from lib.settings import read_settings
+from lib.store.port import StoreError
 
 user = ui.require_user()
 snap = ui.snapshot()
@@ -21,7 +24,11 @@ elif user.role == "coordinator":
 else:
     st.error("Члены комиссии только просматривают данные: откройте «Обзор» или «Данные и история».")
     st.stop()
-me = entry.participant(snap, pid)
+try:
+    me = entry.participant(snap, pid)
+except StoreError as err:  # a user tied to a code the registry no longer has
+    st.error(f"{err} Обратитесь к координатору: он укажет участника в вашей учётной записи.")
+    st.stop()
 today = ui.today()
 months = entry.selectable_months(today, settings)
 st.title(f"Ввод данных — {me['name']}")
@@ -41,37 +48,46 @@ else:
     tabs = st.tabs(["Исполнение плана", "Задолженность на территории", orders_title])
     tabs = [None, None, None, tabs[0], None, tabs[1], tabs[2]]
 
+served = served_settlements(snap, pid)
 if me["kind"] == "utility":
     with tabs[0]:
-        st.caption("Тыс. руб. Задолженность на начало месяца подставлена из остатка прошлого месяца — её можно изменить. "
-                   "Собираемость считается сама.")
+        if not served:
+            st.info(f"{me['name']}: {NO_SETTLEMENTS}.", icon=":material/info:")
+        st.caption("Задолженность на начало месяца подставлена из остатка прошлого месяца — её можно изменить. "
+                   "Собираемость считается сама. " + ui_entry.TYPED)
         monthly = ui_entry.monthly_editor(snap, pid, month, locked)
-        st.dataframe(ui_entry.comparison(snap, pid, month, monthly), hide_index=True, width="stretch")
         checked = entry.check_monthly(snap, pid, month, monthly, today, settings)
+        ui_entry.monthly_understood(snap, checked)
+        st.dataframe(ui_entry.comparison(snap, pid, month, checked.frame(MONEY_FIELDS)), hide_index=True, width="stretch")
         ui_entry.show_findings(checked)
-        ui_entry.save_button("Сохранить отчёт", "save_monthly", user, "monthly_reports", checked, snap, locked)
+        ui_entry.save_button("Сохранить отчёт", "save_monthly", user, "monthly_reports", checked, snap, locked,
+                             entry.saved_note(snap, "monthly_reports", pid, month))
         history = entry.month_history(snap, pid, month)
         with st.expander(f"История месяца: сохранений {len(history)}", icon=":material/history:"):
             st.dataframe(history, hide_index=True, width="stretch")
     with tabs[1]:
         st.caption("Просроченная задолженность по ресурсам и срокам. Сумма по срокам по всем ресурсам должна быть равна "
-                   "просроченной задолженности строки ежемесячного отчёта (±0,5 тыс. руб.).")
+                   "просроченной задолженности строки ежемесячного отчёта (±0,5 тыс. руб.). " + ui_entry.TYPED)
         structure = ui_entry.structure_editor(snap, pid, month, locked)
-        checked_s = entry.check_structure(snap, pid, month, structure, monthly, today, settings)
+        checked_s = entry.check_structure(snap, pid, month, structure, checked.frame(MONEY_FIELDS), today, settings)
+        ui_entry.structure_understood(snap, checked_s)
         ui_entry.show_findings(checked_s)
-        ui_entry.save_button("Сохранить структуру", "save_structure", user, "debt_structure", checked_s, snap, locked)
+        ui_entry.save_button("Сохранить структуру", "save_structure", user, "debt_structure", checked_s, snap, locked,
+                             entry.saved_note(snap, "debt_structure", pid, month))
     with tabs[2]:
-        claims = ui_entry.claims_inputs(snap, pid, month, locked)
+        claims, understood_slots = ui_entry.claims_inputs(snap, pid, month, locked)
         checked_c = entry.check_claims(snap, pid, month, claims, today, settings)
+        ui_entry.claims_understood(checked_c, understood_slots)
         ui_entry.show_findings(checked_c)
-        ui_entry.save_button("Сохранить претензионную работу", "save_claims", user, "claims_work", checked_c, snap, locked)
+        ui_entry.save_button("Сохранить претензионную работу", "save_claims", user, "claims_work", checked_c, snap, locked,
+                             entry.saved_note(snap, "claims_work", pid, month))
     with tabs[4]:
         st.markdown("Скачайте бланк месяца, заполните его без интернета (жёлтые ячейки) и загрузите обратно. "
                     "Ничего не записывается, пока весь файл не будет без ошибок.")
-        st.download_button("Скачать бланк Excel", build_workbook(snap, pid, month), file_name=f"отчёт-{pid}-{month}.xlsx",
+        st.download_button("Скачать бланк Excel", lambda: build_workbook(snap, pid, month), file_name=f"отчёт-{pid}-{month}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
-        uploaded = st.file_uploader("Загрузить заполненный бланк или форму приложения 4", type=["xlsx"], key=f"upload-{pid}-{month}")
-        served = [x for x in (me.get("serves") or "").split(";") if x]
+        uploaded = st.file_uploader(f"Загрузить заполненный бланк или форму приложения 4 (.xlsx, до {MAX_BYTES // 1024 // 1024} МБ)",
+                                    type=["xlsx"], key=f"upload-{pid}-{month}", max_upload_size=MAX_BYTES // 1024 // 1024)
         annex_settlement = st.selectbox("Поселение (только для формы приложения 4: в ней поселение не указано)", served,
                                         format_func=lambda p: who.get(p, p), key=f"annex4-settlement-{pid}")
         if uploaded is not None:
@@ -87,28 +103,19 @@ if me["kind"] == "utility":
                 else:
                     for line in result.warnings:
                         st.warning(line)
-                    if st.button("Сохранить загруженное", type="primary", key="save_upload", disabled=locked):
-                        ui.submit(user, result.changes, action="загрузка из Excel", success="Файл загружен и сохранён.")
+                    confirmed = ui_entry.confirmation(result, "save_upload")
+                    if st.button("Сохранить загруженное", type="primary", key="save_upload",
+                                 disabled=locked or (bool(result.confirm) and not confirmed)):
+                        ui_entry.save_file(user, result, confirmed)
 
 with tabs[3]:
     st.caption("Исполнение плана: по каждому мероприятию — за его отчётный период (месяц или квартал, как в плане).")
-    plan = entry.plan_form(snap, pid, month)
-    status_labels = snap.schema["plan_progress"].column("status").labels
-    edited = st.data_editor(
-        plan, key=f"plan-{pid}-{month}", hide_index=True, num_rows="fixed", width="stretch",
-        disabled=["Пункт", "Мероприятие", "Период"] if not locked else True,
-        column_config={
-            "measure_id": None,
-            "period": None,
-            "Мероприятие": st.column_config.TextColumn(width="large"),
-            "status": st.column_config.SelectboxColumn("Статус", options=list(status_labels), format_func=status_labels.get),
-            "indicator_value": st.column_config.NumberColumn("Значение индикатора", min_value=0.0),
-            "done_text": st.column_config.TextColumn("Что сделано", max_chars=2000, width="large"),
-        },
-    )
-    checked_p = entry.check_plan(snap, pid, edited)
+    plan = ui_entry.plan_editor(snap, pid, month, locked)
+    checked_p = entry.check_plan(snap, pid, plan, today)
+    ui_entry.plan_understood(snap, checked_p, plan)
     ui_entry.show_findings(checked_p)
-    ui_entry.save_button("Сохранить исполнение плана", "save_plan", user, "plan_progress", checked_p, snap, locked)
+    ui_entry.save_button("Сохранить исполнение плана", "save_plan", user, "plan_progress", checked_p, snap, locked,
+                         entry.saved_note(snap, "plan_progress", pid, month, periods=set(plan.period)))
 
 if me["kind"] == "settlement":
     with tabs[5]:

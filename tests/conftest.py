@@ -85,5 +85,16 @@ def demo_store_url(demo_db, tmp_path, monkeypatch) -> str:
     return url
 
 
+@pytest.fixture(autouse=True)
+def no_unexpected_page_error(request, caplog):
+    """The app turns any unforeseen page error into a Russian message (app.py), so AppTest no longer
+    sees it as ``at.exception``: the error is logged instead, and a logged one fails the test."""
+    yield
+    if request.node.get_closest_marker("page_error_expected"):
+        return
+    logged = [r for r in caplog.records if r.name == "lib.ui" and r.getMessage().startswith("unexpected page error")]
+    assert not logged, "a page failed: " + "\n".join(caplog.text.splitlines()[-30:])
+
+
 def pytest_configure(config):
     os.environ.setdefault("TZ", "UTC")

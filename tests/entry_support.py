@@ -9,6 +9,7 @@ import numpy as np
 from lib import entry
 from lib.access import User
 from lib.domain import BUCKETS
+from lib.periods import shift_month
 from lib.settings import read_settings
 from lib.store.sqlite_store import SQLiteStore
 
@@ -48,6 +49,12 @@ def valid_structure(snap, monthly, pid="ves", month=MONTH):
     return form
 
 
-def valid_claims():
-    return {k: (5 if k in ("debtors_over_threshold", "notices_sent", "court_applications", "court_decisions", "writs_sent") else 0)
-            for k in entry.CLAIMS_FIELDS}
+def valid_claims(snap=None, pid="ves", month=MONTH):
+    """Claims work for the month: last month's figures where the demo has them (a plausible month,
+    not one the ×20 rule asks about), else small counts."""
+    plain = {k: (5 if k in ("debtors_over_threshold", "notices_sent", "court_applications", "court_decisions", "writs_sent") else 0)
+             for k in entry.CLAIMS_FIELDS}
+    if snap is None:
+        return plain
+    previous = entry.claims_form(snap, pid, shift_month(month, -1))
+    return {k: plain[k] if previous[k] is None else previous[k] for k in entry.CLAIMS_FIELDS}

@@ -77,11 +77,12 @@ def test_structure_and_claims_save(store):
     s = entry.check_structure(snap, "ves", MONTH, valid_structure(snap, monthly), None, TODAY, settings(snap))
     assert not s.errors, [str(e) for e in s.errors]
     entry.save_checked(store, VES, "debt_structure", s, snap)
-    c = entry.check_claims(snap, "ves", MONTH, valid_claims(), TODAY, settings(snap))
+    c = entry.check_claims(snap, "ves", MONTH, valid_claims(snap), TODAY, settings(snap))
     entry.save_checked(store, VES, "claims_work", c, store.read_all())
     after = store.read_all()
     assert len(after.current("debt_structure").query("participant_id == 'ves' and month == @MONTH")) == 4
-    assert after.current("claims_work").query("participant_id == 'ves' and month == @MONTH").court_applications.iloc[0] == 5
+    saved = after.current("claims_work").query("participant_id == 'ves' and month == @MONTH")
+    assert saved.court_applications.iloc[0] == c.records[0]["court_applications"]
 
 
 # ---- bad input: each refused, named in Russian, nothing written ---------------------------
@@ -137,7 +138,7 @@ BAD_INPUTS = {
     "infinity": (lambda st: refuse_monthly(st, monthly_with(st.read_all(), paid=float("inf"))), "NaN и бесконечность не допускаются"),
     "more than 3 decimals": (lambda st: refuse_monthly(st, monthly_with(st.read_all(), accrued=12.34567)), "не больше 3 знаков"),
     "a count with decimals": (lambda st: entry.save_checked(st, VES, "claims_work", entry.check_claims(
-        st.read_all(), "ves", MONTH, {**valid_claims(), "court_applications": 2.5}, TODAY, settings(st.read_all())), st.read_all()),
+        st.read_all(), "ves", MONTH, {**valid_claims(st.read_all()), "court_applications": 2.5}, TODAY, settings(st.read_all())), st.read_all()),
         "«Подано заявлений в суд»: количество должно быть целым"),
     "1e15": (lambda st: refuse_monthly(st, monthly_with(st.read_all(), accrued=1e15)), "больше 100 000 000"),
     "a future month": (lambda st: refuse_monthly(st, valid_monthly(st.read_all()), month="2026-11"), "можно подать только после окончания месяца"),

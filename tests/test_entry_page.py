@@ -111,13 +111,17 @@ def test_structure_and_claims_forms(demo_store_url):
     })
     at.button(key="save_structure").click().run()
     assert any(s.value.startswith("Сохранено") for s in at.success), [e.value for e in at.error]
-    for k, v in {"debtors_over_threshold": 40, "court_applications": 3, "court_decisions": 2, "writs_sent": 2}.items():
-        at.number_input(key=f"claims-ves-{MONTH}-{k}").set_value(v)
+    for k, v in {"debtors_over_threshold": "140", "court_applications": "3", "court_decisions": "2", "writs_sent": "2",
+                 "court_applications_sum": "1 379,4"}.items():
+        at.text_input(key=f"claims-ves-{MONTH}-{k}").input(v)
     at.run()
+    assert any("понято: **1\u00a0379,4**" in c.value for c in at.caption)
     at.button(key="save_claims").click().run()
+    assert any(s.value.startswith("Сохранено") for s in at.success), [e.value for e in at.error] + [w.value for w in at.warning]
     after = store_of(demo_store_url).read_all()
     assert len(after.current("debt_structure").query("participant_id == 'ves' and month == @MONTH")) == 4
-    assert after.current("claims_work").query("participant_id == 'ves' and month == @MONTH").debtors_over_threshold.iloc[0] == 40
+    claims = after.current("claims_work").query("participant_id == 'ves' and month == @MONTH").iloc[0]
+    assert (claims.debtors_over_threshold, claims.court_applications_sum) == (140, 1379.4)
 
 
 def open_month(login: str, month: str) -> AppTest:

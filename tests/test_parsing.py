@@ -6,7 +6,7 @@ import pytest
 
 from lib.frames import cells_to_frame
 from lib.parsing import ParseError, parse_value
-from lib.schema import schema
+from lib.schema import Column, schema
 
 MR = schema()["monthly_reports"]
 money = MR.column("accrued")
@@ -17,6 +17,8 @@ active = schema()["participants"].column("active")
 due = schema()["decisions"].column("due_date")
 period = schema()["plan_progress"].column("period")
 written_off = MR.column("written_off")  # optional money
+indicator = schema()["plan_progress"].column("indicator_value")  # a plain number
+pct = Column("target_reduction_pct", "Цель снижения", "percent", min=0)
 
 class Problem(str):
     """The cell must be refused with a reason containing this fragment."""
@@ -43,8 +45,56 @@ CASES = [
     (money, "NaN", Problem("NaN")),
     (money, "inf", Problem("NaN")),
     (money, float("inf"), Problem("NaN")),
-    (money, "1e15", Problem("больше")),
-    (money, True, Problem("число")),
+    (money, "1e15", Problem("с порядком")),
+    (money, 1e15, Problem("больше 100")),
+    # what a Russian accountant types or pastes from Excel (issue 10)
+    (money, "15226,84", 15226.84),
+    (money, "15 226,84", 15226.84),
+    (money, "15\u00a0226,84", 15226.84),
+    (money, "1\u2009234,5", 1234.5),  # thin space
+    (money, "1 234.5", 1234.5),
+    (money, "23,4", 23.4),
+    (money, "1234,5", 1234.5),
+    (money, "12,345", 12.345),  # three decimals = exact to the ruble
+    (money, "0.125", 0.125),
+    (money, "1234.567", 1234.567),
+    (money, "1 234 567,891", 1234567.891),
+    (money, "1.234.567", 1234567.0),
+    (money, "1,234,567", 1234567.0),
+    (money, "1 234,5000", 1234.5),  # trailing zeros change nothing
+    (money, ",5", 0.5),
+    (money, "+5", 5.0),
+    (money, "\t1 234,5\n", 1234.5),  # a cell copied from Excel carries a line break
+    (money, "12\t345", Problem("не число")),  # two cells pasted into one field: not 12 345
+    (money, "12\n345", Problem("не число")),
+    (money, "12.345", Problem("двояко")),  # 12,345 or 12 345: refused, not guessed
+    (money, "1.500", Problem("двояко")),
+    (money, "1 23,5", Problem("разряды")),
+    (money, "1,234,5", Problem("разряды")),
+    (money, "12 34", Problem("разряды")),
+    (money, "1,,234", Problem("разряды")),
+    (money, "1 234.567,8", Problem("по-разному")),
+    (money, "1,2.3,4", Problem("несколько «,»")),
+    (money, "1,5E+05", Problem("с порядком")),
+    (money, "1e5", Problem("с порядком")),
+    (money, "1e308", Problem("с порядком")),
+    (money, 1e308, Problem("больше 100")),  # a cell holding 1e308 (was an OverflowError that took every page down)
+    (money, 10**400, Problem("слишком большое")),
+    (money, "1" * 100_000, Problem("слишком много цифр")),
+    (money, "12345678901234567,5", Problem("значащих цифр")),
+    (money, "–5", Problem("отрицательным")),  # an en dash from Word
+    (money, "(5)", Problem("не число")),
+    (money, "5-", Problem("не число")),
+    (money, "1 234,5 руб.", Problem("без единиц")),
+    (money, "5%", Problem("не число")),
+    (money, [1], Problem("ожидается число")),
+    (count, "1 200", 1200),
+    (count, "12,0", 12),
+    (count, "2,5", Problem("целым")),
+    (pct, "5%", 5.0),
+    (pct, "5 %", 5.0),
+    (indicator, "0,30000000000000004", 0.30000000000000004),  # a stored float edited back unchanged
+    (money, True, Problem("флажок")),
     (money, "", Problem("обязательное")),
     (money, None, Problem("обязательное")),
     (written_off, "", None),
@@ -116,3 +166,47 @@ def test_a_missing_required_column_is_reported_on_the_header_row():
     header = [t for t in MR.titles if t != "Оплачено"]
     _, problems = cells_to_frame(MR, header, [])
     assert [(p.row, p.column) for p in problems] == [(1, "Оплачено")]
+
+
+@pytest.mark.parametrize("value", [1234.5, 0.125, 12, 1_000_000.0, 0.30000000000000004, 1e-05, 100_000_000.0, 1234.567, 0.0, 15226.84])
+def test_a_stored_number_shown_for_editing_parses_back_to_exactly_itself(value):
+    from lib.parsing import number_text
+
+    text = number_text(value)
+    assert "e" not in text.lower() and "." not in text
+    assert parse_value(text, indicator) == value
+
+
+def test_number_text_is_russian():
+    from lib.parsing import number_text
+
+    assert number_text(1234567.891) == "1\u00a0234\u00a0567,891"
+    assert number_text(None) == number_text(float("nan")) == ""
+
+
+def test_a_checkbox_in_a_money_column_is_a_problem_like_the_single_cell_parser_says():
+    """A TRUE (a checkbox typed into the sheet) was read by the column-at-once path as 1.0, silently."""
+    row = ["lptes", "lensk", "2024-03", "население", True, "200", "180", "2", "700", "", "", "2024-04-05T10:00:00+00:00", "a@x", "s1"]
+    frame, problems = cells_to_frame(MR, MR.titles, [row])
+    assert frame["debt_start"].isna().all()
+    assert [(p.column, p.reason) for p in problems] == [("Задолженность на начало месяца", "ожидается число, а не «да/нет» (флажок)")]
+
+
+@pytest.mark.parametrize("cell", [1e308, 10**400, "1e308", "1" * 100_000, float("inf")])
+def test_an_absurd_cell_in_a_tab_is_a_problem_not_a_crash(cell):
+    row = ["lptes", "lensk", "2024-03", "население", cell, "200", "180", "2", "700", "", "", "2024-04-05T10:00:00+00:00", "a@x", "s1"]
+    frame, problems = cells_to_frame(MR, MR.titles, [row])
+    assert frame["debt_start"].isna().all() and frame["accrued"].iloc[0] == 200
+    assert [p.column for p in problems] == ["Задолженность на начало месяца"]
+    assert "NaN" not in problems[0].reason or cell == float("inf")
+
+
+def test_text_in_a_count_column_is_judged_by_the_one_parser():
+    """«1e5» typed into a count passed pandas' fast path before; now every typed text is read by parse_value."""
+    table = schema()["claims_work"]
+    row = {c.key: None for c in table.columns}
+    row.update(participant_id="ves", month="2024-03", debtors_over_threshold="1e5", court_applications="1 200",
+               court_decisions="3", writs_sent="2", saved_at="2024-04-05T10:00:00+00:00", saved_by="a@x", save_id="s")
+    frame, problems = cells_to_frame(table, table.keys, [[row[k] for k in table.keys]])
+    assert frame["court_applications"].iloc[0] == 1200
+    assert [(p.column, "порядком" in p.reason) for p in problems] == [("Должников свыше порога", True)]

@@ -91,7 +91,8 @@ class Snapshot:
     _current: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def all_versions(self, tab: str) -> pd.DataFrame:
-        return self.tables.get(tab, empty_frame(self.schema[tab]))
+        frame = self.tables.get(tab)
+        return frame if frame is not None else empty_frame(self.schema[tab])  # not built on every call
 
     def current(self, tab: str) -> pd.DataFrame:
         if tab not in self._current:
