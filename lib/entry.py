@@ -31,6 +31,7 @@ from lib.store.port import Snapshot, Store, StoreError, not_saved
 
 STATUS_LABELS = {
     "not_filed": "не подан",
+    "overdue": "не подан, срок прошёл",
     "on_time": "подан в срок",
     "late": "подан с опозданием",
     "returned": "возвращён на доработку",
@@ -110,7 +111,8 @@ def local_date(iso: str, zone=None) -> dt.date:
     return fmt.local_moment(iso, zone).date()
 
 
-def month_status(snapshot: Snapshot, participant_id: str, month: str, settings) -> MonthStatus:
+def month_status(snapshot: Snapshot, participant_id: str, month: str, settings, today: dt.date | None = None) -> MonthStatus:
+    """``today`` (the district's date) tells a month not filed yet from one past its deadline."""
     closed = closed_quarters(snapshot)
     if quarter_of(month) in closed:
         return MonthStatus("locked", lock_message(quarter_of(month), closed[quarter_of(month)]))
@@ -120,11 +122,24 @@ def month_status(snapshot: Snapshot, participant_id: str, month: str, settings) 
     first = filed_at(snapshot, participant_id, month)
     if first is None:
         due = deadline(month, settings["report_due_day"])
+        if today is not None and today > due:
+            late = (today - due).days
+            return MonthStatus("overdue", f"срок был до {fmt.date_ru(due)} включительно — просрочено на {late} {days_word(late)}. "
+                                          "Подайте отчёт как можно скорее.")
         return MonthStatus("not_filed", f"срок — до {fmt.date_ru(due)} включительно")
     when = local_date(first, getattr(settings, "zone", None))
     due = deadline(month, settings["report_due_day"])
     code = "on_time" if when <= due else "late"
     return MonthStatus(code, f"подан {fmt.date_ru(when)}, срок — {fmt.date_ru(due)}")
+
+
+def days_word(n: int) -> str:
+    """1 день, 2 дня, 5 дней, 11 дней, 21 день."""
+    if n % 10 == 1 and n % 100 != 11:
+        return "день"
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return "дня"
+    return "дней"
 
 
 # ---- forms ------------------------------------------------------------------

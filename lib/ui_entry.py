@@ -8,13 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from lib import entry, fmt, form_input, ui
-from lib.access import User
+from lib.access import NothingChanged, User
 from lib.domain import BUCKET_LABELS, BUCKETS, MONEY_FIELDS, group_labels, resource_labels
 from lib.metrics import collection_pct
 from lib.parsing import number_text
 from lib.store.port import StoreError
 
-STATUS_STYLE = {"not_filed": st.info, "on_time": st.success, "late": st.warning, "returned": st.error, "locked": st.error}
+STATUS_STYLE = {"not_filed": st.info, "overdue": st.error, "on_time": st.success, "late": st.warning, "returned": st.error,
+                "locked": st.error}
 # Figures are text cells read on the server (lib.parsing): a number cell or st.number_input reads a
 # pasted «23,4» as 234 in any browser language, «12,5» typed into number_input as 125.
 TYPED = "Тыс. руб. Вводите как привыкли: 1 234,5 или 1234.5 — что понято, показано ниже до сохранения."
@@ -66,6 +67,9 @@ def save_button(label: str, key: str, user: User, tab: str, checked: entry.Check
             return
         try:
             entry.save_checked(ui.store(), user, tab, checked, snap, confirmed)
+        except NothingChanged as err:
+            st.info(f"{err} Сохранённые цифры совпадают с тем, что на экране.", icon=":material/info:")
+            return
         except StoreError as err:
             st.error(f"{err} Введённые данные остались на экране — исправьте и сохраните снова.")
             return

@@ -33,19 +33,19 @@ today = ui.today()
 months = entry.selectable_months(today, settings)
 st.title(f"Ввод данных — {me['name']}")
 month = st.selectbox("Отчётный месяц", months, format_func=fmt.month_label, key=f"entry_month-{pid}")
-status = entry.month_status(snap, pid, month, settings)
+status = entry.month_status(snap, pid, month, settings, today)
 locked = status.code == "locked" and user.role != "coordinator"
-if me["kind"] == "utility":
+if me["kind"] == "utility" or status.code == "locked":  # a settlement head in a closed quarter is told why too
     ui_entry.status_banner(status)
 
 assignments = commission.assignments_of(snap, pid, today)
-orders_title = f"Поручения комиссии ({len(assignments)})"
+orders_title = "Поручения комиссии"  # a stable label: the open tab is remembered by it across reruns
 if me["kind"] == "utility":
     tabs = st.tabs(["Ежемесячный отчёт", "Структура задолженности", "Претензионная работа", "Исполнение плана",
-                    "Excel без интернета", orders_title])
+                    "Excel без интернета", orders_title], key="entry_tab", on_change="rerun")
     tabs = [*tabs[:5], None, tabs[5]]  # slot 5 is the settlement's territory view
 else:
-    tabs = st.tabs(["Исполнение плана", "Задолженность на территории", orders_title])
+    tabs = st.tabs(["Исполнение плана", "Задолженность на территории", orders_title], key="entry_tab_settlement", on_change="rerun")
     tabs = [None, None, None, tabs[0], None, tabs[1], tabs[2]]
 
 served = served_settlements(snap, pid)
@@ -128,6 +128,8 @@ if me["kind"] == "settlement":
 with tabs[6]:
     if assignments.empty:
         st.info("Открытых поручений комиссии нет.")
+    else:
+        st.caption(f"Открытых поручений: {len(assignments)}.")
     for a in assignments.to_dict("records"):
         overdue = a["overdue"]
         with st.container(border=True):

@@ -304,3 +304,52 @@ def test_the_command_line_cannot_disable_the_last_coordinator_either(demo_store_
     assert main(["user", "disable", "--login", "coordinator@lensk.demo", "--store", demo_store_url]) == 1
     assert "последнего координатора" in capsys.readouterr().err
     assert store_of(demo_store_url).read_all().current("users").set_index("login").loc["coordinator@lensk.demo", "active"]
+
+
+# ---- «Ввод данных»: an overdue month, a closed quarter for a settlement, an unchanged save -------------
+
+
+def test_a_month_past_its_deadline_and_not_filed_is_overdue_with_the_days_late(store):
+    from lib import entry
+
+    snap = store.read_all()
+    settings = read_settings(snap)
+    assert entry.month_status(snap, "ves", "2024-12", settings, dt.date(2025, 1, 10)).code == "not_filed"  # the 10th is still on time
+    late = entry.month_status(snap, "ves", "2024-12", settings, dt.date(2025, 1, 31))
+    assert late.code == "overdue" and late.label == "не подан, срок прошёл"
+    assert "срок был до 10.01.2025 включительно — просрочено на 21 день" in late.detail
+    assert [entry.days_word(n) for n in (1, 2, 5, 11, 12, 21, 22, 25, 101, 111)] == \
+        ["день", "дня", "дней", "дней", "дней", "день", "дня", "дней", "день", "дней"]
+
+
+def open_entry_page(login: str, today: dt.date, monkeypatch, month: str | None = None) -> AppTest:
+    from lib import ui
+
+    monkeypatch.setattr(ui, "today", lambda: today)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user_login"] = login
+    at.run()
+    at.switch_page("pages/entry.py").run()
+    if month:
+        at.selectbox(key=next(s.key for s in at.selectbox if str(s.key).startswith("entry_month-"))).set_value(month).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_entry_page_shows_an_overdue_month_in_red(demo_store_url, monkeypatch):
+    at = open_entry_page("ves@lensk.demo", dt.date(2025, 1, 31), monkeypatch)
+    assert any("Статус месяца: не подан, срок прошёл" in e.value and "просрочено на 21 день" in e.value for e in at.error)
+
+
+def test_a_settlement_head_in_a_closed_quarter_is_told_why(demo_store_url, monkeypatch):
+    at = open_entry_page("nyuya@lensk.demo", dt.date(2024, 12, 20), monkeypatch, month="2024-09")
+    assert any("3 квартал 2024 г. закрыт" in e.value and "Беляев И.А." in e.value for e in at.error)
+
+
+def test_saving_an_unchanged_filed_report_writes_nothing_and_says_so(demo_store_url, monkeypatch):
+    at = open_entry_page("lptes@lensk.demo", dt.date(2024, 12, 20), monkeypatch, month="2024-11")
+    before = len(store_of(demo_store_url).read_all().all_versions("monthly_reports"))
+    at.button(key="save_monthly").click().run()
+    assert any("Изменений нет" in i.value for i in at.info), [e.value for e in at.error]
+    assert not any("Изменений нет" in e.value for e in at.error)
+    assert len(store_of(demo_store_url).read_all().all_versions("monthly_reports")) == before
