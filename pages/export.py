@@ -1,9 +1,10 @@
 """«Выгрузка»: the quarterly (or annual) workbook for the ministry, its journal, and closing the quarter."""
 
+import pandas as pd
 import streamlit as st
 
-from lib import export, fmt, ui
-from lib.periods import closed_quarters, quarter_label, quarter_of
+from lib import export, fmt, present, ui
+from lib.periods import closed_quarters, period_label, quarter_label, quarter_of
 from lib.settings import read_settings
 
 user = ui.require_user()
@@ -53,6 +54,9 @@ if log.empty:
     st.caption("Выгрузок ещё не было.")
 else:
     modes = snap.schema["exports"].column("mode").labels
-    st.dataframe({"Когда": [fmt.moment_ru(t) for t in log.saved_at], "Кто": log.saved_by.tolist(), "Период": log.period.tolist(),
-                  "Порядок": [modes[m] for m in log["mode"]], "Файл": log.file_name.tolist(), "SHA-256": log.checksum.tolist()},
-                 hide_index=True, width="stretch")
+    names = present.labels(snap)
+    journal = pd.DataFrame({"Когда": present.local_moments(log.saved_at).tolist(), "Кто": [names.user(u) for u in log.saved_by],
+                            "Период": [period_label(p) if "-Q" in p else f"{p} год" for p in log.period],
+                            "Порядок": [modes.get(m, m) for m in log["mode"]], "Файл": log.file_name.tolist(),
+                            "SHA-256": log.checksum.tolist()})
+    st.dataframe(present.table(journal, moments=["Когда"]), hide_index=True, width="stretch")
