@@ -119,7 +119,7 @@ def aging_chart(aging: pd.DataFrame):
     return _russian(alt.Chart(data).mark_bar().encode(
         x=_x(order), y=alt.Y("amount:Q", stack="zero", title="тыс. руб.", axis=AXIS),
         color=alt.Color("Срок:N", sort=labels, title="Срок просрочки",
-                        scale=alt.Scale(domain=labels, range=[BUCKET_COLORS[b] for b in BUCKETS]), legend=alt.Legend(columns=3, **LEGEND)),
+                        scale=alt.Scale(domain=labels, range=[BUCKET_COLORS[b] for b in BUCKETS]), legend=alt.Legend(columns=2, **LEGEND)),
         order=alt.Order("bucket_order:Q"),
         tooltip=[_month_tip(), "Срок:N", alt.Tooltip("amount:Q", title="Сумма, тыс. руб.", format=MONEY),
                  alt.Tooltip("share:Q", title="Доля, %", format=",.1f")],

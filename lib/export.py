@@ -175,11 +175,11 @@ class SheetWriter:
 
     def _cell(self, value, style: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.ws, value=value)
+        cell.style = style  # first: a named style sets the whole cell style, the quote prefix included
         if isinstance(value, str):
             cell.data_type = "s"  # user text: never a formula
             if dangerous(value):
                 cell.quotePrefix = True
-        cell.style = style
         return cell
 
     def _fit(self, values: list) -> None:
@@ -439,4 +439,6 @@ def record(period: Period, data: bytes, file_name: str) -> dict:
 
 
 def file_name(period: Period, district: str) -> str:
-    return f"{district} — задолженность ЖКУ — {period.key}{' нарастающим' if period.cumulative else ''}.xlsx"
+    """«Ленский район — задолженность ЖКУ — 4 квартал 2024.xlsx»: the period as people say it."""
+    when = f"{period.quarter} квартал {period.year}" if period.quarter else f"{period.year} год"
+    return f"{district} — задолженность ЖКУ — {when}{' нарастающим итогом' if period.cumulative else ''}.xlsx"

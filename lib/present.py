@@ -195,10 +195,13 @@ def csv_bytes(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = N
 
 @dataclass(frozen=True)
 class Labels:
-    """How people know what the tabs refer to by code: participants, users, meetings, members, measures."""
+    """How people know what the tabs refer to by code: participants, users, meetings, members, measures
+    (by the tab a reference points to), resources and kinds of participant (by the field listing them),
+    the tabs themselves (for the audit log)."""
 
     by_tab: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     users: Mapping[str, str] = field(default_factory=dict)  # login (lower case) -> name
+    tables: Mapping[str, Table] = field(default_factory=dict)
 
     def of(self, tab: str | None, code) -> str:
         if not isinstance(code, str):
@@ -219,16 +222,31 @@ def labels(snapshot) -> Labels:
     meetings = snapshot.current("meetings")
     members = snapshot.current("commission_members")
     plan = snapshot.current("plan")
+    decisions = snapshot.current("decisions")
+    exports = snapshot.current("exports")
     member = {m.member_id: (m.position if isinstance(m.position, str) else "") + (f" ({m.person})" if isinstance(m.person, str) and m.person else "")
               for m in members.itertuples()}
     measure = {m.measure_id: (f"{m.item_no}. " if isinstance(m.item_no, str) and m.item_no else "")
                + (m.measure if isinstance(m.measure, str) else "") for m in plan.itertuples()}
+    schema = snapshot.schema
     return Labels(
         {"participants": dict(zip(participants["id"], participants["name"])),
          "meetings": {r["meeting_id"]: meeting_label(r) for r in meetings.to_dict("records")},
-         "commission_members": member, "plan": measure},
+         "commission_members": member, "plan": measure,
+         "decisions": {d.decision_id: _decision_label(d, meeting_label) for d in decisions.merge(
+             meetings[["meeting_id", "number", "date"]], on="meeting_id", how="left").itertuples()},
+         "exports": dict(zip(exports.export_id, exports.file_name)),
+         # lists of codes without a tab of their own: the vocabulary they come from
+         "resources": schema["debt_structure"].column("resource").labels, "executor_kinds": schema["participants"].column("kind").labels},
         {str(login).lower(): name for login, name in zip(users["login"], users["name"]) if isinstance(name, str) and name},
+        {t.key: t for t in schema},
     )
+
+
+def _decision_label(d, meeting_label) -> str:
+    text = d.text if isinstance(d.text, str) else ""
+    short = text if len(text) <= 80 else text[:79] + "…"
+    return f"решение {meeting_label({'number': d.number, 'date': d.date})}: {short}" if pd.notna(d.date) else short
 
 
 def _label_of(c, value, names: Labels) -> str:
@@ -239,7 +257,7 @@ def _label_of(c, value, names: Labels) -> str:
     if c.type == "ref":
         return names.of(c.ref, value)
     if c.type == "refs":
-        return ", ".join(names.of(c.ref, v) for v in value.split(";") if v)
+        return ", ".join(names.of(c.ref or c.key, v) for v in value.split(";") if v)
     if c.type == "enum":
         return c.labels.get(value, value)
     if c.type in ("month", "period"):
@@ -261,7 +279,9 @@ def for_display(table: Table, frame: pd.DataFrame, names: Labels | None = None, 
         if (c.system and not system) or c.secret:
             continue
         col = frame[c.key]
-        if c.type in ("ref", "refs", "enum", "month", "period"):
+        if table.key == "audit" and c.key in AUDIT_READ:  # the log's own codes: which tab, which record, what changed
+            out[c.title] = AUDIT_READ[c.key](frame, names)
+        elif c.type in ("ref", "refs", "enum", "month", "period"):
             out[c.title] = [_label_of(c, v, names) for v in col]
         elif c.type == "bool":
             out[c.title] = col.astype("boolean")
@@ -275,6 +295,11 @@ def for_display(table: Table, frame: pd.DataFrame, names: Labels | None = None, 
             moments.append(c.title)
         elif c.key == "saved_by":
             out[c.title] = [names.user(v) for v in col]
+        elif table.key == "settings" and c.key == "value":  # stored as text, read by the setting's own type
+            kinds = {s.key: s.type for s in table.settings}
+            out[c.title] = [_setting_text(kinds.get(k), v) for k, v in zip(frame["key"], col)]
+        elif (table.key, c.key) in READ_AS:
+            out[c.title] = [READ_AS[table.key, c.key](v) for v in col]
         else:
             out[c.title] = col.astype(object).where(col.notna(), "")
     for k, title in DERIVED_TITLES.items():
@@ -283,6 +308,50 @@ def for_display(table: Table, frame: pd.DataFrame, names: Labels | None = None, 
     shown = pd.DataFrame(out, index=frame.index)
     shown.attrs.update(decimals=decimals, moments=moments)
     return shown
+
+
+def _audit_tabs(frame: pd.DataFrame, names: Labels) -> list[str]:
+    return [names.tables[e].title if e in names.tables else str(e) for e in frame["entity"]]
+
+
+def _audit_records(frame: pd.DataFrame, names: Labels) -> list[str]:
+    return [key_label(names.tables[e], k, names) if e in names.tables else str(k) for e, k in zip(frame["entity"], frame["record_key"])]
+
+
+def _audit_changes(frame: pd.DataFrame, names: Labels) -> list[str]:
+    return [_changes_label(names.tables[e], c, names) if e in names.tables else (c if isinstance(c, str) else "")
+            for e, c in zip(frame["entity"], frame["changes"])]
+
+
+AUDIT_READ = {"entity": _audit_tabs, "record_key": _audit_records, "changes": _audit_changes}
+
+
+def export_period(value) -> str:
+    """The period of an export as written in the journal («2024-Q4», «2024») as people say it."""
+    from lib.periods import period_label
+
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    if "-Q" in text:
+        return period_label(text)
+    return f"{text} год" if text.isdigit() else text
+
+
+READ_AS = {("exports", "period"): export_period}  # text columns that hold a code of their own kind
+
+
+def _setting_text(kind: str | None, value) -> str:
+    from lib.periods import period_label
+
+    if not isinstance(value, str):
+        return ""
+    if kind == "month":
+        try:
+            return period_label(value.strip())
+        except (ValueError, IndexError):
+            return value
+    return value
 
 
 def local_moments(iso: Iterable) -> pd.Series:
@@ -310,7 +379,14 @@ def key_label(table: Table, record_key: str, names: Labels) -> str:
     shown = []
     for k, part in zip(table.record_key, parts):
         c = table.column(k)
-        shown.append(names.user(part) if k == "login" else _label_of(c, part, names) if part not in ("None", "") else "—")
+        if part in ("None", ""):
+            shown.append("—")
+        elif k == "login":
+            shown.append(names.user(part))
+        elif len(table.record_key) == 1 and c.type == "text":  # a record's own code: what people call it
+            shown.append(names.of(table.key, part))
+        else:
+            shown.append(_label_of(c, part, names))
     return " · ".join(shown)
 
 
@@ -342,31 +418,39 @@ def _changes_label(table: Table, text, names: Labels) -> str:
     """The audit's «Поле = значение; Поле: было → стало» with names for the codes of reference fields."""
     if not isinstance(text, str):
         return ""
-    refs = {c.title: c for c in table.data_columns if c.type in ("ref", "refs", "month", "period")}
-    if not refs:
+    refs = {c.title: c for c in table.data_columns if c.type in ("ref", "refs", "month", "period") or (table.key, c.key) in READ_AS}
+    own = table.column(table.record_key[0]) if len(table.record_key) == 1 and table.key in names.by_tab else None
+    own = own.title if own is not None and own.type == "text" else None  # «Код решения = dec-…»: the record as people know it
+    if not refs and own is None:
         return text
     parts = []
     for part in text.split("; "):
         title, sep, rest = part.partition(" = ") if " = " in part else part.partition(": ")
         c = refs.get(title)
-        if c is None or not sep:
+        if (c is None and title != own) or not sep:
             parts.append(part)
             continue
-        values = rest.split(" → ")
-        parts.append(title + sep + " → ".join(_label_of(c, v, names) if v != "—" else v for v in values))
+        if title == own:
+            read = lambda v: names.of(table.key, v)
+        elif c.type == "text":
+            read = READ_AS[table.key, c.key]
+        else:
+            read = lambda v, c=c: _label_of(c, v, names)
+        parts.append(title + sep + " → ".join(read(v) if v != "—" else v for v in rest.split(" → ")))
     return "; ".join(parts)
 
 
 def audit_table(schema, audit: pd.DataFrame, names: Labels, record: bool = True) -> pd.DataFrame:
     """Audit entries as people read them: when (district time), who (the person), which tab and record
     (names, not codes), what was done and changed."""
-    tables = {t.key: t for t in schema}
+    if not names.tables:
+        names = Labels(names.by_tab, names.users, {t.key: t for t in schema})
     out = {"Когда": local_moments(audit["saved_at"]), "Кто": [names.user(v) for v in audit["saved_by"]]}
     if record:
-        out["Лист"] = [tables[e].title if e in tables else e for e in audit["entity"]]
-        out["Запись"] = [key_label(tables[e], k, names) if e in tables else k for e, k in zip(audit["entity"], audit["record_key"])]
+        out["Лист"] = _audit_tabs(audit, names)
+        out["Запись"] = _audit_records(audit, names)
     out["Действие"] = audit["action"].fillna("").tolist()
-    out["Изменения"] = [_changes_label(tables[e], c, names) if e in tables else c for e, c in zip(audit["entity"], audit["changes"])]
+    out["Изменения"] = _audit_changes(audit, names)
     shown = pd.DataFrame(out, index=audit.index)
     shown.attrs.update(moments=["Когда"])
     return shown

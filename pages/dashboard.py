@@ -67,22 +67,24 @@ def chart(where, key: str, build) -> None:
         where.altair_chart(build(), width="stretch")
 
 
+# month-by-month charts two to a row; the bar charts with long category names get the whole width
 left, right = st.columns(2)
 chart(left, "debt", lambda: charts.debt_chart(result.totals, result.target, filters.months))
 chart(right, "collection", lambda: charts.collection_chart(result.collection_by_month, groups))
+left, right = st.columns(2)
 chart(left, "structure", lambda: charts.aging_chart(result.aging))
-chart(right, "structure", lambda: charts.bars(result.resources.assign(Ресурс=result.resources.resource.map(resources)), "Ресурс", "amount",
-                                              "Просроченная задолженность по ресурсам", f"на конец {fmt.month_label(result.month, 'gen')}"))
 enforcement_target = None if "enforcement_target" in limits else settings["enforcement_monthly_target"]
-chart(left, "enforcement", lambda: charts.enforcement_chart(result.enforcement, enforcement_target))
+chart(right, "enforcement", lambda: charts.enforcement_chart(result.enforcement, enforcement_target))
 if "enforcement_target" in limits and "enforcement" not in limits:
-    left.caption(limits["enforcement_target"])
-chart(right, "claims", lambda: charts.funnel_chart(result.funnel["stages"]))
+    right.caption(limits["enforcement_target"])
+chart(st, "structure", lambda: charts.bars(result.resources.assign(Ресурс=result.resources.resource.map(resources)), "Ресурс", "amount",
+                                           "Просроченная задолженность по ресурсам", f"на конец {fmt.month_label(result.month, 'gen')}"))
+chart(st, "claims", lambda: charts.funnel_chart(result.funnel["stages"]))
 if "claims" not in limits:
-    right.caption(f"Должники свыше порога — на конец периода. Заявлений на одного должника: "
-                  f"{fmt.number(result.funnel['applications_per_debtor'], 3)}; исполнительных документов на одно решение: "
-                  f"{fmt.number(result.funnel['writs_per_decision'], 2)}; "
-                  f"взыскано по ИП за период: {fmt.money(result.funnel['recovered'])} тыс. руб.")
+    st.caption(f"Должники свыше порога — на конец периода. Заявлений на одного должника: "
+               f"{fmt.number(result.funnel['applications_per_debtor'], 3)}; исполнительных документов на одно решение: "
+               f"{fmt.number(result.funnel['writs_per_decision'], 2)}; "
+               f"взыскано по ИП за период: {fmt.money(result.funnel['recovered'])} тыс. руб.")
 
 rankings = (("Поселения: долг и рост", "settlements", result.settlements), ("Организации ЖКК: долг и рост", "utilities", result.utilities))
 for title, key, frame in rankings:

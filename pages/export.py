@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import export, fmt, present, ui
-from lib.periods import closed_quarters, period_label, quarter_label, quarter_of
+from lib.periods import closed_quarters, quarter_label, quarter_of
 from lib.settings import read_settings
 
 user = ui.require_user()
@@ -56,7 +56,7 @@ else:
     modes = snap.schema["exports"].column("mode").labels
     names = present.labels(snap)
     journal = pd.DataFrame({"Когда": present.local_moments(log.saved_at).tolist(), "Кто": [names.user(u) for u in log.saved_by],
-                            "Период": [period_label(p) if "-Q" in p else f"{p} год" for p in log.period],
+                            "Период": [present.export_period(p) for p in log.period],
                             "Порядок": [modes.get(m, m) for m in log["mode"]], "Файл": log.file_name.tolist(),
                             "SHA-256": log.checksum.tolist()})
     st.dataframe(present.table(journal, moments=["Когда"]), hide_index=True, width="stretch")
