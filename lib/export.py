@@ -326,8 +326,8 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
         per["older"] = per[list(metrics.OLDER_THAN_12)].sum(axis=1) / per.total.where(per.total > 0) * 100
         for u in sorted(per.index, key=lambda p: names.get(p, p)):
             r = per.loc[u]
-            s.line([names.get(u, u), *[r[b] for b in BUCKETS], r.total, r.older], formats={7: PERCENT})
-        s.line(_aging_line("Итого", structure, last), bold=True, formats={7: PERCENT})
+            s.line([names.get(u, u), *[r[b] for b in BUCKETS], r.total, r.older], formats={8: PERCENT})
+        s.line(_aging_line("Итого", structure, last), bold=True, formats={8: PERCENT})
         s.note(footnote([last], found=estimates.notes(structure, lines.coverage, [last])))
     s.finish(position, name)
 
