@@ -39,7 +39,7 @@ class CellProblem:
     reason: str
 
     def __str__(self) -> str:
-        where = f"лист «{self.tab}», строка {self.row}"
+        where = f"лист «{self.tab}»" + (f", строка {self.row}" if self.row else "")
         if self.column:
             where += f", столбец «{self.column}»"
         shown = f" (значение «{self.value}»)" if self.value else ""
@@ -249,7 +249,9 @@ def cells_to_frame(
         elif len(at) == 1:
             values = column_values(at[0])
         else:
+            before = len(problems)
             values = _merged([column_values(i) for i in at], c, row_numbers, table, problems)
+            conflicts = {p.row for p in problems[before:]}
         if c.type in ("integer", "number", "money", "percent"):
             arr = _numeric(values, c, row_numbers, table, problems)
             if c.type == "integer":
@@ -265,6 +267,8 @@ def cells_to_frame(
                 data[c.key] = pd.array(parsed, dtype="boolean")
             else:
                 data[c.key] = pd.array(parsed, dtype="str")
+        if at and len(at) > 1 and conflicts:  # a conflict is reported once, not again as a missing value
+            problems[:] = [p for p in problems if not (p.column == c.title and p.row in conflicts and p.value == "")]
     frame = pd.DataFrame(data)
     frame["row"] = row_numbers
     return frame, problems

@@ -78,6 +78,28 @@ def store(request, tmp_path):
 
 
 @pytest.fixture(scope="session")
+def demo_sheet_template(demo_db):
+    """The demo district copied into a fake Google Sheet once per session (with its server secrets)."""
+    from lib.copying import copy_store
+    from lib.store.server_secrets import ServerSecrets
+
+    api = FakeSheetsAPI()
+    secrets = ServerSecrets(None, signing_key="test-signing-key")
+    store = make_sheets_store(api, secrets=secrets)
+    copy_store(SQLiteStore(demo_db), store, progress=lambda _: None)
+    return api.spreadsheets[store.key], secrets
+
+
+@pytest.fixture
+def demo_sheets(demo_sheet_template) -> tuple[FakeSheetsAPI, SheetsStore]:
+    """A private copy of the demo district on the fake Sheets API, and a store on it."""
+    book, secrets = demo_sheet_template
+    api = FakeSheetsAPI()
+    api.spreadsheets[book.spreadsheet_id] = book.clone()
+    return api, make_sheets_store(api, key=book.spreadsheet_id, bootstrap=False, secrets=secrets.copy())
+
+
+@pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> str:
     """A demo SQLite file built once per test session; tests copy it before writing."""
     from lib.demo import load_demo

@@ -205,6 +205,11 @@ def store_error(exc: BaseException, key: str, account: str | None = None) -> Sto
     return StoreError(f"Google Таблица отклонила запрос ({describe_failure(exc)}).")
 
 
+def is_google_failure(exc: BaseException) -> bool:
+    """An answer or a failure of Google, google-auth or the network (not a bug of ours)."""
+    return isinstance(exc, (APIError, requests.RequestException, _auth_errors().GoogleAuthError))
+
+
 def call_with_retry(call: Callable[[], object], policy: RetryPolicy, what: str) -> object:
     with Budget(policy) as budget:
         delays = policy.delays()

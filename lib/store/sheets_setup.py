@@ -24,11 +24,12 @@ row no longer frozen, a tab not marked — ``check`` prints it with the header a
 
 from __future__ import annotations
 
-from lib.frames import cells_to_frame, frame_records, header_positions
+from lib.frames import cells_to_frame, column_letter, frame_records, header_positions
 from lib.schema import Column, Table
 from lib.store import signing
 from lib.store.port import StoreError, StoreUnavailable
-from lib.store.sheets_http import call_with_retry, describe_failure, is_transient, store_error
+from lib.store.sheets_http import call_with_retry, describe_failure, is_google_failure, is_transient, store_error
+from lib.store.sheets_store import ARCHIVED_METADATA, TAB_METADATA, a1_tab
 
 TAG = "debt:"
 LOCALE = "ru_RU"
@@ -69,37 +70,36 @@ def _runs(positions: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
+def _fail(store, exc: Exception) -> Exception:
+    """A failure during set-up, for a person (bootstrap-sheet may simply be run again)."""
+    if isinstance(exc, StoreError):
+        return exc
+    if is_transient(exc):
+        return StoreUnavailable(f"Google Таблица не ответила во время настройки ({describe_failure(exc)}). "
+                                "Запустите bootstrap-sheet ещё раз: он продолжит с того же места.")
+    if is_google_failure(exc):
+        return store_error(exc, store.key, store.account)
+    return exc
+
+
 def _batch(store, requests: list[dict]) -> None:
     if requests:
         try:
             store.http.batch_update(store.key, {"requests": requests})
         except Exception as exc:
-            if is_transient(exc):
-                raise StoreUnavailable(f"Google Таблица не ответила во время настройки ({describe_failure(exc)}). "
-                                       "Запустите bootstrap-sheet ещё раз: он продолжит с того же места.") from exc
-            raise store_error(exc, store.key, store.account) from exc
+            raise _fail(store, exc) from exc
 
 
 def _headers(store, titles: dict[str, str]) -> dict[str, list]:
     tabs = [t for t in store.schema.tables if t in titles]
     try:
         answer = call_with_retry(
-            lambda: store.http.values_batch_get(store.key, [f"{_a1(titles[t])}!1:1" for t in tabs],
+            lambda: store.http.values_batch_get(store.key, [f"{a1_tab(titles[t])}!1:1" for t in tabs],
                                                 params={"valueRenderOption": "UNFORMATTED_VALUE"}),
             store.policy, "заголовки")
     except Exception as exc:
-        raise store_error(exc, store.key, store.account) from exc
+        raise _fail(store, exc) from exc
     return {t: ((vr.get("values") or [[]])[0]) for t, vr in zip(tabs, answer.get("valueRanges", []))}
-
-
-def _a1(title: str) -> str:
-    return "'" + title.replace("'", "''") + "'"
-
-
-def _letter(i: int) -> str:
-    from lib.frames import column_letter
-
-    return column_letter(i)
 
 
 def desired_protection(store, table: Table, sheet_id: int, header: list) -> list[dict]:
@@ -149,9 +149,9 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
     for t in schema:
         sheet = sheets[titles[t.key]]
         sheet_id = sheet["properties"]["sheetId"]
-        if not any(m.get("metadataKey") == "debt.tab" for m in sheet.get("developerMetadata", []) or []):
+        if not any(m.get("metadataKey") == TAB_METADATA for m in sheet.get("developerMetadata", []) or []):
             marks.append({"createDeveloperMetadata": {"developerMetadata": {
-                "metadataKey": "debt.tab", "metadataValue": t.key, "visibility": "DOCUMENT",
+                "metadataKey": TAB_METADATA, "metadataValue": t.key, "visibility": "DOCUMENT",
                 "location": {"sheetId": sheet_id}}}})
         if sheet["properties"].get("gridProperties", {}).get("frozenRowCount", 0) != 1:
             marks.append({"updateSheetProperties": {"properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": 1}},
@@ -170,7 +170,7 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
         if not missing:
             continue
         start = len(header)
-        data.append({"range": f"{_a1(titles[t.key])}!{_letter(start)}1", "values": [missing]})
+        data.append({"range": f"{a1_tab(titles[t.key])}!{column_letter(start)}1", "values": [missing]})
         if header:
             report.append(f"лист «{t.title}»: добавлены столбцы {', '.join(missing)}")
         if t.signed and "signature" not in positions and header:
@@ -184,7 +184,7 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
         try:
             store.http.values_batch_update(store.key, {"valueInputOption": "RAW", "data": data})
         except Exception as exc:
-            raise store_error(exc, store.key, store.account) from exc
+            raise _fail(store, exc) from exc
     headers = _headers(store, titles)
     report += _sign_existing(store, titles, headers, newly_signed)
 
@@ -242,9 +242,9 @@ def _rule(store, column: Column, titles: dict[str, str], headers: dict[str, list
         id_key = target.record_key[0]
         at = header_positions(target, headers.get(column.ref, [])).get(id_key)
         if at:
-            letter = _letter(at[0])
+            letter = column_letter(at[0])
             return rule({"type": "ONE_OF_RANGE", "values": [
-                {"userEnteredValue": f"={_a1(titles[column.ref])}!${letter}$2:${letter}"}]})
+                {"userEnteredValue": f"={a1_tab(titles[column.ref])}!${letter}$2:${letter}"}]})
     if column.type == "money":
         return rule({"type": "NUMBER_GREATER_THAN_EQ", "values": [{"userEnteredValue": "0"}]}, strict=False)
     return None
@@ -257,9 +257,9 @@ def _move_hashes(store, titles: dict[str, str], sheets: dict, headers: dict[str,
     if not at or "users" not in titles:
         return []
     try:
-        answer = store.http.values_get(store.key, _a1(titles["users"]), params={"valueRenderOption": "UNFORMATTED_VALUE"})
+        answer = store.http.values_get(store.key, a1_tab(titles["users"]), params={"valueRenderOption": "UNFORMATTED_VALUE"})
     except Exception as exc:
-        raise store_error(exc, store.key, store.account) from exc
+        raise _fail(store, exc) from exc
     values = answer.get("values", [])
     positions = header_positions(table, values[0] if values else [])
     login_at, save_at, hash_at = positions.get("login", [None])[0], positions.get("save_id", [None])[0], at[0]
@@ -283,19 +283,22 @@ def _sign_existing(store, titles: dict[str, str], headers: dict[str, list], tabs
     for tab in tabs:
         table = store.schema[tab]
         try:
-            answer = store.http.values_get(store.key, _a1(titles[tab]),
+            answer = store.http.values_get(store.key, a1_tab(titles[tab]),
                                            params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"})
         except Exception as exc:
-            raise store_error(exc, store.key, store.account) from exc
+            raise _fail(store, exc) from exc
         values = answer.get("values", [])
         if len(values) < 2:
             continue
         typed, _ = cells_to_frame(table, values[0], values[1:])
         at = header_positions(table, values[0])["signature"][0]
-        data = [{"range": f"{_a1(titles[tab])}!{_letter(at)}{int(row)}", "values": [[signing.sign(key, table, record)]]}
+        data = [{"range": f"{a1_tab(titles[tab])}!{column_letter(at)}{int(row)}", "values": [[signing.sign(key, table, record)]]}
                 for row, record in zip(typed["row"], frame_records(table, typed))]
         if data:
-            store.http.values_batch_update(store.key, {"valueInputOption": "RAW", "data": data})
+            try:
+                store.http.values_batch_update(store.key, {"valueInputOption": "RAW", "data": data})
+            except Exception as exc:
+                raise _fail(store, exc) from exc
             report.append(f"лист «{table.title}»: подписаны строки, бывшие в нём до защиты ({len(data)}) — "
                           "проверьте их: дальше приложение учитывает только строки, записанные им самим")
     return report
@@ -314,7 +317,7 @@ def drift(store) -> list[str]:
         sheet = sheets[titles[t.key]]
         if sheet["properties"].get("gridProperties", {}).get("frozenRowCount", 0) != 1:
             out.append(f"лист «{t.title}»: строка заголовков не закреплена")
-        if not any(m.get("metadataKey") == "debt.tab" for m in sheet.get("developerMetadata", []) or []):
+        if not any(m.get("metadataKey") == TAB_METADATA for m in sheet.get("developerMetadata", []) or []):
             out.append(f"лист «{t.title}» не помечен приложением: выполните bootstrap-sheet")
         if store.account is None:
             continue
@@ -349,7 +352,7 @@ def archive(store, new_key: str) -> None:
             "range": _grid(sheet_id), "description": f"{TAG} архив: данные перенесены в {new_key}", "warningOnly": False,
             "editors": {"users": [store.account] if store.account else []}}}})
     requests.append({"createDeveloperMetadata": {"developerMetadata": {
-        "metadataKey": "debt.archived_to", "metadataValue": new_key, "visibility": "DOCUMENT",
+        "metadataKey": ARCHIVED_METADATA, "metadataValue": new_key, "visibility": "DOCUMENT",
         "location": {"spreadsheet": True}}}})
     _batch(store, requests)
     store.metadata(refresh=True)

@@ -35,12 +35,11 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
-from gspread.exceptions import APIError
 
-from lib.frames import CellProblem, cells_to_frame, empty_frame, frame_records, header_positions, record_cells, versioned
+from lib.frames import CellProblem, cells_to_frame, column_letter, empty_frame, frame_records, header_positions, record_cells, versioned
 from lib.schema import Schema, Table
 from lib.store import signing
-from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, StoreUnavailable
+from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, StoreUnavailable, now_utc
 from lib.store.server_secrets import ServerSecrets
 from lib.store.sheets_http import (
     Budget,
@@ -48,6 +47,7 @@ from lib.store.sheets_http import (
     RetryPolicy,
     call_with_retry,
     describe_failure,
+    is_google_failure,
     is_transient,
     store_error,
     was_refused,
@@ -69,16 +69,6 @@ UNSIGNED = ("строка не подписана приложением (наб
 
 def a1_tab(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _latest(frame: pd.DataFrame) -> int:
@@ -113,6 +103,7 @@ class TabRead:
     last_row: int = 1
     missing: str | None = None  # why the tab is not there
     pending: list[dict] = field(default_factory=list)  # rows this process wrote since, not yet versioned
+    bad_rows: list[dict] = field(default_factory=list)  # rows of a signed tab without the app's signature
 
 
 class SheetsStore(Store):
@@ -164,12 +155,10 @@ class SheetsStore(Store):
                 return self._meta
         try:
             meta = call_with_retry(lambda: self.http.fetch_sheet_metadata(self.key), self.policy, "описание таблицы")
-        except APIError as exc:
-            raise store_error(exc, self.key, self.account) from exc
         except Exception as exc:
-            if is_transient(exc) or isinstance(exc, StoreError):
-                raise
-            raise store_error(exc, self.key, self.account) from exc
+            if is_google_failure(exc):
+                raise store_error(exc, self.key, self.account) from exc
+            raise
         with self._lock:
             old = self._titles_of(self._meta) if self._meta else {}
             self._meta, self._meta_at = meta, self._clock()
@@ -268,7 +257,9 @@ class SheetsStore(Store):
                     self.policy, "чтение",
                 ) if ranges else {"valueRanges": []}
                 break
-            except APIError as exc:
+            except Exception as exc:
+                if not is_google_failure(exc):
+                    raise
                 error = store_error(exc, self.key, self.account)
                 if isinstance(error, LayoutChanged) and attempt == 1:
                     continue
@@ -311,15 +302,12 @@ class SheetsStore(Store):
             rows = values[1:]
             self._serials_to_text(table, positions, rows, tz)
             typed, problems = cells_to_frame(table, header, rows)
+            self._max_seq = max(self._max_seq, _latest(typed))  # claims of unsigned rows too: a fix orders after them
             if table.signed:
-                typed, unsigned = self._verified(table, typed)
+                typed, unsigned, read.bad_rows = self._verified(table, typed)
                 problems += unsigned
-            frame, found, notes = versioned(table, typed)
-            if table.key == "users":
-                frame = self._with_hashes(frame)
-            read.typed, read.versions, read.data_at, read.pending = typed, frame, at, []
-            read.cell_problems, read.version_problems, read.notes, read.last_row = problems, found, notes, len(values)
-            self._max_seq = max(self._max_seq, _latest(typed))
+            read.typed, read.data_at, read.pending, read.cell_problems, read.last_row = typed, at, [], problems, len(values)
+            read.versions = self._versions(table, typed, read)
         self._tabs[tab] = read
 
     @staticmethod
@@ -334,14 +322,46 @@ class SheetsStore(Store):
                         local = SHEETS_EPOCH + dt.timedelta(days=row[i])
                         row[i] = local.replace(tzinfo=tz).astimezone(dt.UTC).isoformat(timespec="seconds")
 
-    def _verified(self, table: Table, typed: pd.DataFrame) -> tuple[pd.DataFrame, list[CellProblem]]:
+    def _verified(self, table: Table, typed: pd.DataFrame) -> tuple[pd.DataFrame, list[CellProblem], list[dict]]:
+        """Rows of a signed tab that carry the app's signature; the others are reported and set aside."""
         if typed.empty:
-            return typed, []
+            return typed, [], []
         key = self.secrets.signing_key()
         records = frame_records(table, typed)
         good = [signing.verify(key, table, r) for r in records]
         problems = [CellProblem(table.title, int(row), "", "", UNSIGNED) for row, ok in zip(typed["row"], good) if not ok]
-        return typed[good].reset_index(drop=True), problems
+        bad = [r for r, ok in zip(records, good) if not ok]
+        return typed[good].reset_index(drop=True), problems, bad
+
+    def _versions(self, table: Table, typed: pd.DataFrame, read: TabRead) -> pd.DataFrame:
+        """Versions of a tab; on a signed tab, records whose latest row is not the app's are held in the
+        state that grants nothing (``signing.SAFE_STATE``) and reported."""
+        frame, read.version_problems, read.notes = versioned(table, typed)
+        if table.signed:
+            good = frame_records(table, frame)
+            held = signing.quarantined(table, good, read.bad_rows, self.secrets.ledger(table.key))
+            if held:
+                keep = [signing.record_text(table, r) not in held for r in good]
+                frame = frame[keep].reset_index(drop=True)
+                safe = signing.SAFE_STATE.get(table.key)
+                if safe:
+                    frame = self._safe_rows(table, frame, held, safe)
+                read.version_problems = read.version_problems + [
+                    CellProblem(table.title, 0, "", "", signing.quarantine_message(table, k, why)) for k, why in held.items()]
+        if table.key == "users":
+            frame = self._with_hashes(frame)
+        return frame
+
+    def _safe_rows(self, table: Table, frame: pd.DataFrame, held: dict[str, str], safe: dict) -> pd.DataFrame:
+        rows = []
+        for k in held:
+            values = dict(zip(table.record_key, k.split(" · ")))
+            rows.append(record_cells(table, {**values, **safe, "comment": "изменено в таблице вручную — считается "
+                                             "закрытым до исправления", "saved_at": now_utc(), "saved_by": "приложение",
+                                             "save_id": signing.QUARANTINE_ID}))
+        added, _ = cells_to_frame(table, table.keys, rows, first_row=0, machine_rows=True)
+        added["version"] = [int((frame[table.record_key[0]] == r[0]).sum()) + 1 for r in rows]
+        return pd.concat([frame, added], ignore_index=True)
 
     def _with_hashes(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Password hashes live on the server (``ServerSecrets``): each version gets the hash set by it
@@ -372,8 +392,7 @@ class SheetsStore(Store):
             cells = [record_cells(table, r) for r in read.pending]
             added, _ = cells_to_frame(table, table.keys, cells, first_row=read.last_row + 1, machine_rows=True)
             read.typed = pd.concat([read.typed, added], ignore_index=True) if len(read.typed) else added
-            frame, read.version_problems, read.notes = versioned(table, read.typed)
-            read.versions = self._with_hashes(frame) if table.key == "users" else frame
+            read.versions = self._versions(table, read.typed, read)
             read.last_row += len(read.pending)
             read.pending = []
         tables, problems, notes = {}, [], []
@@ -491,6 +510,10 @@ class SheetsStore(Store):
         except BaseException:
             self.invalidate()
             raise
+        for tab, records in rows.items():
+            if self.schema[tab].signed:
+                table = self.schema[tab]
+                self.secrets.record_written(tab, {signing.record_text(table, r): r["save_seq"] for r in records if r.get("save_seq")})
         self._merge(rows)
 
     def _sheet_id(self, tab: str) -> int:
@@ -511,7 +534,7 @@ class SheetsStore(Store):
                 return
             except Exception as exc:
                 if not is_transient(exc):
-                    if isinstance(exc, APIError):
+                    if is_google_failure(exc):
                         raise store_error(exc, self.key, self.account) from exc
                     raise
                 if not was_refused(exc):
@@ -556,8 +579,12 @@ class SheetsStore(Store):
             answer = self.http.values_get(
                 self.key, f"{title}!{letter}:{letter}", params={"majorDimension": "COLUMNS", "valueRenderOption": "UNFORMATTED_VALUE"}
             )
-        except APIError as exc:
-            raise store_error(exc, self.key, self.account) from exc
+        except Exception as exc:
+            if is_google_failure(exc) and not is_transient(exc):
+                raise store_error(exc, self.key, self.account) from exc
+            if is_transient(exc):
+                raise StoreUnavailable(describe_failure(exc)) from exc
+            raise
         column = (answer.get("values") or [[]])[0]
         return save_id in column
 

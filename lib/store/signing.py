@@ -46,3 +46,66 @@ def sign(key: bytes, table: Table, record: Mapping) -> str:
 def verify(key: bytes, table: Table, record: Mapping) -> bool:
     given = record.get("signature")
     return isinstance(given, str) and hmac.compare_digest(given, sign(key, table, record))
+
+
+# ---- records whose rows fail ------------------------------------------------------------
+
+# What a record of a signed tab becomes while its latest row is not the app's (typed over, pasted,
+# or the app's latest version deleted from the sheet): the state that grants nothing. A user, a
+# return, a setting or an export log entry is treated as absent (no sign-in, no right, the
+# default value); a quarter is treated as closed.
+SAFE_STATE = {"locks": {"locked": True}}
+QUARANTINE_ID = "quarantine"
+
+
+def _order(record: Mapping) -> float:
+    """A row's claimed place in time; a row without «Код сохранения» claims to be the latest."""
+    seq, at = record.get("save_seq"), record.get("saved_at")
+    if not record.get("save_id") or (seq is None and at is None):
+        return float("inf")
+    if seq is not None:
+        return float(seq)
+    try:
+        return dt.datetime.fromisoformat(at).timestamp() * 1_000_000
+    except (TypeError, ValueError):
+        return float("inf")
+
+
+def record_text(table: Table, record: Mapping) -> str:
+    return " · ".join("" if record.get(k) is None else str(record.get(k)) for k in table.record_key)
+
+
+STATE_WORDS = {
+    "users": "пользователь не может войти и ничего не может изменить",
+    "locks": "квартал считается закрытым",
+    "returns": "возврат на доработку не действует",
+    "settings": "действует значение по умолчанию",
+    "exports": "запись журнала выгрузок не показывается",
+}
+
+
+def quarantined(table: Table, good: list[dict], bad: list[dict], ledger: Mapping[str, int]) -> dict[str, str]:
+    """Records of a signed tab held in the safe state, with why (Russian).
+
+    A record is quarantined when a row that fails its signature claims to be at least as new as
+    its latest good row (a person typed, pasted or edited it: saving the record again through the
+    app, which orders after every claim, ends it), or when this server wrote a later version than
+    the latest good row in the sheet (that row was deleted: the ledger in ``ServerSecrets``)."""
+    latest: dict[str, float] = {}
+    for r in good:
+        k = record_text(table, r)
+        latest[k] = max(latest.get(k, float("-inf")), _order(r))
+    held: dict[str, str] = {}
+    for r in bad:
+        k = record_text(table, r)
+        if _order(r) >= latest.get(k, float("-inf")):
+            held[k] = "последняя строка записи набрана или изменена в таблице вручную"
+    for k, seq in ledger.items():
+        if seq > latest.get(k, float("-inf")) and k not in held:
+            held[k] = "последняя версия записи, сохранённая приложением, удалена из таблицы"
+    return held
+
+
+def quarantine_message(table: Table, record: str, reason: str) -> str:
+    return (f"запись «{record}»: {reason} — пока её не исправят, {STATE_WORDS.get(table.key, 'запись не учитывается')}. "
+            "Исправьте: сохраните запись заново через приложение (ошибочно набранную строку удалите из таблицы).")

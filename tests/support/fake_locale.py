@@ -52,6 +52,9 @@ class Formatted(float):
         obj.fmt = fmt
         return obj
 
+    def __reduce__(self):  # copies (a batchUpdate's trial run, a cloned spreadsheet) keep the format
+        return (Formatted, (float(self), self.fmt))
+
 
 TEXT = {"type": "TEXT", "pattern": "@"}
 

@@ -335,6 +335,15 @@ class Spreadsheet:
     def by_title(self, title: str) -> Sheet | None:
         return next((s for s in self.sheets if s.title == title), None)
 
+    def clone(self) -> Spreadsheet:
+        """An independent copy (tests build a large spreadsheet once and copy it per test)."""
+        import copy
+
+        state = copy.deepcopy({k: v for k, v in self.__dict__.items() if k != "lock"})
+        twin = Spreadsheet.__new__(Spreadsheet)
+        twin.__dict__.update(state, lock=threading.RLock())
+        return twin
+
     def by_id(self, sheet_id: int) -> Sheet:
         for s in self.sheets:
             if s.sheet_id == sheet_id:
@@ -461,7 +470,10 @@ class Spreadsheet:
         new_order = rest[:insert_at] + block + rest[insert_at:]
         for i, row in enumerate(sheet.rows):
             padded = row + [None] * (width - len(row))
-            sheet.rows[i] = [padded[j] for j in new_order]
+            moved = [padded[j] for j in new_order]
+            while moved and moved[-1] is None:
+                moved.pop()
+            sheet.rows[i] = moved
         for name in ("col_formats", "col_rules"):
             lst = getattr(sheet, name) + [None] * (width - len(getattr(sheet, name)))
             setattr(sheet, name, [lst[j] for j in new_order][: sheet.column_count])
@@ -727,7 +739,9 @@ class FakeSheetsAPI:
         return start, end, first_col
 
     def _spreadsheets_values_append(self, book: Spreadsheet, p, q, body, user):
-        sheet, r1, _, c1, c2 = book.parse_range(p["range"])
+        sheet, r1, r2, c1, c2 = book.parse_range(p["range"])
+        if (r2, c2) == (r1, c1):  # one cell ("A1"): the table around it, as wide and long as it goes
+            c2 = None
         option = self._input_option(q, body)
         values = body.get("values", [])
         table = self._find_table(sheet, r1, c1, c2)
