@@ -333,7 +333,8 @@ def versioned(table: Table, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Cel
       version); otherwise, or if two different hand-typed rows claim the same record, it is
       not counted and is listed as a problem, so whoever typed it sees that it was not taken.
     """
-    frame = frame.drop(columns="version", errors="ignore")
+    if "version" in frame:
+        frame = frame.drop(columns="version")
     if frame.empty:
         return empty_frame(table), [], []
     key = list(table.record_key)
@@ -348,7 +349,8 @@ def versioned(table: Table, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Cel
         ids = frame["save_id"].to_numpy(dtype=object)[app_pos]
         save_rank = pd.factorize(ids, sort=True)[0]
         ranked = app_pos[np.lexsort((app_pos, save_rank, order[app_pos]))]
-        app = frame.iloc[ranked]
+        in_place = len(ranked) == len(frame) and bool((ranked == np.arange(len(frame))).all())
+        app = frame if in_place else frame.iloc[ranked]  # most tabs are stored in save order already
         twice = app.duplicated(subset=[*key, "save_id"], keep="first").to_numpy()
         if twice.any():
             firsts = app[~twice].set_index([*key, "save_id"], drop=False)
@@ -401,7 +403,7 @@ def versioned(table: Table, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Cel
         if counted:
             parts.append(manual.iloc[counted])
     result = pd.concat(parts) if len(parts) > 1 else parts[0]
-    result = result.reset_index(drop=True)
+    result = result.reset_index(drop=True) if result is not frame else frame.copy(deep=False)
     result["version"] = result.groupby(key, dropna=False, sort=False).cumcount().astype("int64") + 1
     return result, problems, notes
 

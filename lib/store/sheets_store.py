@@ -273,6 +273,15 @@ class SheetsStore(Store):
                     self._tabs[tab] = TabRead(data_at=started, layout_at=started, missing=self._missing_reason(tab))
             self._snapshot = None
 
+    def parse_payload(self, payload: dict, tables: list[Table]) -> Snapshot:
+        """A ``values:batchGet`` answer of whole tabs (``tables`` in its order) -> snapshot (benchmarks)."""
+        with self._lock:
+            at, tz = self._clock(), self._time_zone()
+            for table, value_range in zip(tables, payload.get("valueRanges", [])):
+                self._take(table.key, value_range.get("values", []), True, at, tz)
+            self._snapshot = None
+            return self._snapshot_now()
+
     def _missing_reason(self, tab: str) -> str:
         old = self._renamed.get(tab)
         title = self.schema[tab].title

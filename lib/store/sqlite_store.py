@@ -41,6 +41,7 @@ class SQLiteStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._cache: tuple[tuple, Snapshot] | None = None
         self._cache_lock = threading.Lock()
+        self._local = threading.local()  # the connection of the transaction in progress on this thread
         # Append-only storage: per tab, the typed rows read so far, their count and last _seq, the
         # problems found in them, and their versions (frame, problems, notes), so a later read only
         # fetches and types the rows added since, and re-orders versions only of tabs that grew.
@@ -192,8 +193,12 @@ class SQLiteStore(Store):
             raise StoreError(f"Не удалось записать в базу {self.path}: {err}. Данные не сохранены.") from err
 
     def _write(self, rows: dict[str, list[dict]], save_id: str) -> None:
+        con = getattr(self._local, "con", None)
+        if con is not None:  # inside ``transact``: the same transaction as the read the rows were decided on
+            self._insert(con, rows)
+            return
         try:
-            self._transaction(lambda con: self._insert(con, rows))
+            self._transaction(lambda own: self._insert(own, rows))
         finally:
             self.invalidate()
 
@@ -208,10 +213,12 @@ class SQLiteStore(Store):
         connection: other writers wait on the lock, so nothing changes in between."""
 
         def work(con: sqlite3.Connection) -> SaveReceipt:
-            snapshot = self._read(con)
-            prepared, receipt = self.prepare(build(snapshot), user, floor=snapshot.max_seq())
-            self._insert(con, prepared)
-            return receipt
+            self._local.con = con
+            try:
+                snapshot = self._read(con)
+                return self.commit(build(snapshot), user, floor=snapshot.max_seq())
+            finally:
+                self._local.con = None
 
         try:
             return self._transaction(work)

@@ -87,58 +87,72 @@ def check_body(method: dict, body) -> None:
         if body:
             raise bad_request("Invalid JSON payload received. This method does not take a request body.")
         return
-    _check(body if body is not None else {}, {"$ref": ref}, "")
+    _check(body if body is not None else {}, {"$ref": ref}, ())
 
 
 def _schema(spec: dict) -> dict:
-    return discovery_document()["schemas"][spec["$ref"]] if "$ref" in spec else spec
+    ref = spec.get("$ref")
+    return discovery_document()["schemas"][ref] if ref else spec
 
 
-def _check(value, spec: dict, path: str) -> None:
+def _where(path: tuple) -> str:
+    """('requests', 0, 'addSheet') -> "requests[0].add_sheet" (only worded when refusing)."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{snake(part)}" if out else snake(part))
+    return out or "the request"
+
+
+def _check(value, spec: dict, path: tuple) -> None:
     spec = _schema(spec)
     kind = spec.get("type")
-    where = path or "the request"
     if kind == "object" or "properties" in spec:
         if not isinstance(value, dict):
-            raise bad_request(f"Invalid value at '{where}', expected an object")
+            raise bad_request(f"Invalid value at '{_where(path)}', expected an object")
         props = spec.get("properties", {})
         extra = spec.get("additionalProperties")
         for name, item in value.items():
-            if name in props:
-                _check(item, props[name], f"{path}.{snake(name)}" if path else snake(name))
+            sub = props.get(name)
+            if sub is not None:
+                if item is not None:
+                    _check(item, sub, (*path, name))
             elif extra is not None:
-                _check(item, extra, f"{path}[{name}]")
+                _check(item, extra, (*path, name))
             else:
-                raise bad_request(f'Invalid JSON payload received. Unknown name "{name}" at \'{where}\': Cannot find field.')
+                raise bad_request(f'Invalid JSON payload received. Unknown name "{name}" at \'{_where(path)}\': Cannot find field.')
         if spec.get("id") == "Request":
-            kinds = [k for k in value]
+            kinds = list(value)
             if not kinds:
-                raise bad_request(f"Invalid {where}: No request set.")
+                raise bad_request(f"Invalid {_where(path)}: No request set.")
             if len(kinds) > 1:
-                raise bad_request(f"Invalid {where}: oneof field 'kind' is already set. Cannot set '{kinds[1]}'")
+                raise bad_request(f"Invalid {_where(path)}: oneof field 'kind' is already set. Cannot set '{kinds[1]}'")
         return
     if value is None:
         return
     if kind == "array":
         if not isinstance(value, list):
-            raise bad_request(f"Invalid value at '{where}', expected a list")
+            raise bad_request(f"Invalid value at '{_where(path)}', expected a list")
+        items = spec.get("items", {})
         for i, item in enumerate(value):
-            _check(item, spec.get("items", {}), f"{path}[{i}]")
+            _check(item, items, (*path, i))
         return
     if "enum" in spec:
         if value not in spec["enum"]:
-            raise bad_request(f"Invalid value at '{where}' (type.googleapis.com/google.apps.sheets.v4.{spec.get('id', 'Enum')}), "
-                              f"\"{value}\"")
+            raise bad_request(f"Invalid value at '{_where(path)}' (type.googleapis.com/google.apps.sheets.v4."
+                              f"{spec.get('id', 'Enum')}), \"{value}\"")
         return
-    if kind == "string" and not isinstance(value, str):
-        raise bad_request(f"Invalid value at '{where}' (TYPE_STRING), {json.dumps(value)}")
-    if kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
-        if not (isinstance(value, str) and re.fullmatch(r"-?\d+", value)):
-            raise bad_request(f"Invalid value at '{where}' (TYPE_INT32), {json.dumps(value)}")
-    if kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        raise bad_request(f"Invalid value at '{where}' (TYPE_DOUBLE), {json.dumps(value)}")
-    if kind == "boolean" and not isinstance(value, bool):
-        raise bad_request(f"Invalid value at '{where}' (TYPE_BOOL), {json.dumps(value)}")
+    ok = _TYPE_CHECKS.get(kind)
+    if ok is not None and not ok(value):
+        raise bad_request(f"Invalid value at '{_where(path)}' ({_TYPE_NAMES[kind]}), {json.dumps(value, ensure_ascii=False)}")
+
+
+_TYPE_CHECKS = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and bool(re.fullmatch(r"-?\d+", v))),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+}
+_TYPE_NAMES = {"string": "TYPE_STRING", "integer": "TYPE_INT32", "number": "TYPE_DOUBLE", "boolean": "TYPE_BOOL"}
 
 
 # ---- field masks ----------------------------------------------------------

@@ -374,8 +374,12 @@ class Spreadsheet:
         return True
 
     def check_edit(self, who: str, sheet: Sheet, cells) -> None:
-        for r, c in cells:
-            if not self.can_edit(who, sheet, r, c):
+        if who == self.owner:
+            return
+        barring = [p for p in self.protections
+                   if p.sheet_id == sheet.sheet_id and not p.warning_only and who not in p.editors]
+        for r, c in cells if barring else ():
+            if any(p.covers(r, c) for p in barring):
                 raise protected_error()
 
     def parse_range(self, a1: str) -> tuple[Sheet, int, int | None, int, int | None]:
