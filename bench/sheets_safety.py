@@ -162,15 +162,22 @@ def faults_run(saves: int, seed: int) -> dict:
 
 
 def read_cost(seed: int) -> dict:
+    """Requests per save (write + fresh read) and the wall time of one save, demo district (4 500 rows)."""
+    import time
+
     api, store = demo_sheet(seed)
     store.read_all()
     out = {}
     for name, gap in (("apart", 10.0), ("bursts", 0.5)):
         api.log.clear()
+        started = time.perf_counter()
         for n in range(20):
-            write(store, CLI, {"meetings": [{"meeting_id": f"{name}{n}", "number": str(n), "date": "2024-12-27"}]})
+            write(store, CLI, {"monthly_reports": [{"participant_id": "lptes", "settlement_id": "lensk", "month": "2024-12",
+                                                    "consumer_group": "population", "debt_start": 10.0, "accrued": 5.0,
+                                                    "paid": float(n), "recovered_enforcement": 0.0, "overdue": 6.0}]})
             api.clock.advance(gap)
         out[name] = api.requests_made() / 20
+        out[f"{name}_s"] = (time.perf_counter() - started) / 20
     return out
 
 
@@ -196,7 +203,8 @@ def main() -> None:
           f"duplicates {faults['duplicates']}, silent losses {faults['silent_losses']}, landed twice and counted once "
           f"{faults['landed_twice_counted_once']}, «check later» {faults['unconfirmed']}, refused {faults['refused']}; "
           f"worst save {faults['worst_s']:.1f} s |")
-    print(f"| requests per save (write + fresh read) | 20 + 20 | apart: {cost['apart']:.2f}, in bursts: {cost['bursts']:.2f} |")
+    print(f"| requests per save (write + fresh read) | 20 + 20 | 10 s apart: {cost['apart']:.2f} ({cost['apart_s']:.2f} s each), "
+          f"0,5 s apart: {cost['bursts']:.2f} ({cost['bursts_s']:.2f} s each) |")
 
 
 if __name__ == "__main__":

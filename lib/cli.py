@@ -46,7 +46,11 @@ def cmd_bootstrap(args, config) -> int:
 
     store = _store_of(SheetsStore, args.store, config, "bootstrap-sheet работает с Google Таблицей: укажите "
                       "--store gsheets://КЛЮЧ или задайте DEBT_STORE / [store] url.")
-    for line in store.bootstrap(time_zone=args.time_zone or config.time_zone):
+    from lib.settings import read_settings
+
+    # the district's time zone: as asked, else the district's own setting (if the schema has one), else the configuration
+    zone = args.time_zone or read_settings(store.read_all()).values.get("time_zone") or config.time_zone
+    for line in store.bootstrap(time_zone=zone):
         print(line)
     print(f"Готово: {store.describe()}")
     return 0

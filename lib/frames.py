@@ -12,6 +12,7 @@ once per distinct value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import zip_longest
 
 import numpy as np
@@ -97,6 +98,17 @@ def map_header(table: Table, header: list) -> tuple[dict[str, int], list[CellPro
 
 
 def empty_frame(table: Table) -> pd.DataFrame:
+    return _empty(table).copy(deep=False)  # building one costs milliseconds; most reads have empty tabs
+
+
+@lru_cache(maxsize=64)
+def _empty_rows(table: Table) -> pd.DataFrame:
+    """What ``cells_to_frame`` gives for a tab without rows (no versions numbered yet)."""
+    return _empty(table).drop(columns="version")
+
+
+@lru_cache(maxsize=64)
+def _empty(table: Table) -> pd.DataFrame:
     data = {c.key: pd.Series([], dtype=DTYPES.get(c.type, "str")) for c in table.columns}
     data["row"] = pd.Series([], dtype="int64")
     data["version"] = pd.Series([], dtype="int64")
@@ -232,8 +244,7 @@ def cells_to_frame(
                 kept.append(r)
                 numbers.append(first_row + n)
     if not kept:
-        frame = empty_frame(table).drop(columns="version")
-        return frame, problems
+        return _empty_rows(table).copy(deep=False), problems
     row_numbers = np.asarray(numbers, dtype="int64")
     data = {}
     # rows -> columns at C speed; a sheet's rows are ragged (trailing blanks trimmed) and get padded

@@ -29,18 +29,25 @@ def test_a_full_read_is_one_batchget_of_every_tab_as_google_stored_it(sheets_sto
 
 
 def test_a_save_is_one_fresh_read_and_one_atomic_append_and_needs_no_read_after(sheets_store, fake_api):
+    from lib.access import command_line_user, write
+
     table = sheets_store.schema["monthly_reports"]
     fake_api.clock.advance(60)  # the page's read is old: the save reads fresh first
     fake_api.log.clear()
-    sheets_store.save({"monthly_reports": [sample_record(table)]}, "a@x")
+    write(sheets_store, command_line_user("t"), {"monthly_reports": [sample_record(table)]})
     assert methods(fake_api) == ["spreadsheets.values.batchGet", "spreadsheets.batchUpdate"]
     ranges = fake_api.log[0]["query"]["ranges"]
     assert not any(r.endswith("!1:1") for r in ranges)  # everything older than the cache's 30 s: read whole, once
-    (request,) = fake_api.log[1]["body"]["requests"]
-    assert set(request) == {"appendCells"} and request["appendCells"]["fields"] == "userEnteredValue"
+    (*requests,) = fake_api.log[1]["body"]["requests"]
+    assert [set(r) for r in requests] == [{"appendCells"}, {"appendCells"}]  # the report and its audit row
+    assert requests[0]["appendCells"]["fields"] == "userEnteredValue"
     fake_api.log.clear()
     assert len(sheets_store.read_all().current("monthly_reports")) == 1
     assert fake_api.requests_made() == 0  # what was read plus what was written is the new snapshot
+    fake_api.clock.advance(60)
+    fake_api.log.clear()
+    sheets_store.save({"audit": [sample_record(sheets_store.schema["audit"])]}, "a@x")  # a plain save (a copy)
+    assert all(r.endswith("!1:1") for r in fake_api.log[0]["query"]["ranges"])  # reads nothing but the headers
 
 
 def test_a_save_across_tabs_is_one_batch_update(sheets_store, fake_api):
@@ -58,6 +65,7 @@ def test_saves_close_together_share_one_fresh_read_and_later_ones_read_again(fak
     store = make_sheets_store(fake_api, write_freshness=2.0)
     store.save({"users": [{"login": "c@x", "name": "К", "role": "coordinator", "active": True}]}, "admin")
     coordinator = User("c@x", "К", "coordinator")
+    store.read_all()  # the page was shown: every tab is in the cache, 10 s old when the save comes
     fake_api.clock.advance(10)
     fake_api.log.clear()
     for n in range(3):

@@ -444,11 +444,13 @@ class SheetsStore(Store):
                                  "Укажите её адрес в настройках (DEBT_STORE / [store] url). Ничего не записано.")
             now = self._clock()
             with self._lock:
-                # the tabs build reads, unless read within write_freshness; and, in the same request, every tab
-                # the cache would re-read anyway (older than cache_ttl): the page shown after the save then needs
-                # no request; the other tabs' header rows, so every write goes under the headers as they are
-                stale_data = {t for t in wanted if not self._fresh(t, now, data=True)} | {
-                    t for t in self.schema.tables if not self._fresh(t, now, data=True, within=self.cache_ttl)}
+                # the tabs build reads, unless read within write_freshness; for a person's save, in the same
+                # request, every tab the cache would re-read anyway (older than cache_ttl), so the page shown
+                # after it needs no request; the other tabs' header rows, so every write goes under the headers
+                # as they are (a plain save — a copy, the demo — reads nothing but headers)
+                stale_data = {t for t in wanted if not self._fresh(t, now, data=True)}
+                if build is not None:
+                    stale_data |= {t for t in self.schema.tables if not self._fresh(t, now, data=True, within=self.cache_ttl)}
                 stale_heads = {t for t in self.schema.tables if not self._fresh(t, now, data=False)} - stale_data
             if stale_data or stale_heads:
                 with self._read_lock:

@@ -415,25 +415,24 @@ class Spreadsheet:
         for lst in (sheet.col_formats, sheet.col_rules):
             lst[at:at] = [None] * count
             del lst[sheet.column_count:]
+        self._shift(sheet, "col", at, count)
+
+    def _shift(self, sheet: Sheet, axis: str, at: int, count: int) -> None:
+        """Protected ranges move with the cells when rows or columns are inserted before them."""
         for p in self.protections:
             if p.sheet_id != sheet.sheet_id:
                 continue
-            if p.start_col is not None and p.start_col >= at:
-                p.start_col += count
-            if p.end_col is not None and p.end_col > at:
-                p.end_col += count
+            start, end = getattr(p, f"start_{axis}"), getattr(p, f"end_{axis}")
+            if start is not None and start >= at:
+                setattr(p, f"start_{axis}", start + count)
+            if end is not None and end > at:
+                setattr(p, f"end_{axis}", end + count)
 
     def insert_rows(self, sheet: Sheet, at: int, count: int = 1, where: str = "") -> None:
         self.grow(sheet, rows=count, where=where)
         if at < len(sheet.rows):
             sheet.rows[at:at] = [[] for _ in range(count)]
-        for p in self.protections:
-            if p.sheet_id != sheet.sheet_id:
-                continue
-            if p.start_row is not None and p.start_row >= at:
-                p.start_row += count
-            if p.end_row is not None and p.end_row > at:
-                p.end_row += count
+        self._shift(sheet, "row", at, count)
 
     def delete_columns(self, sheet: Sheet, start: int, end: int) -> None:
         n = end - start
@@ -561,6 +560,8 @@ class FakeSheetsAPI:
         parts = urlsplit(url)
         query: dict[str, list[str]] = parse_qs(parts.query, keep_blank_values=True)
         for k, v in (params or {}).items():
+            if v is None:
+                continue  # requests leaves out parameters set to None
             query.setdefault(k, []).extend(str(x) if not isinstance(x, bool) else str(x).lower()
                                            for x in (v if isinstance(v, (list, tuple)) else [v]))
         if f"{parts.scheme}://{parts.netloc}/" != ROOT:
