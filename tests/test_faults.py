@@ -159,3 +159,26 @@ def test_thirty_percent_failures_with_late_writes_no_duplicates_no_silent_losses
     assert all(count == 2 for count in stored.values()), "no save is ever counted twice or half"
     assert len(set(stored) - set(landed)) <= len(failed)  # a save that said "check later" may have landed
     assert api.requests_made() > 200  # the faults really happened: retries and look-ups were needed
+
+
+def test_a_burst_over_the_per_minute_quota_waits_or_says_so_and_loses_nothing():
+    from tests.support.fake_sheets import Quota
+
+    api = FakeSheetsAPI()
+    store = make_sheets_store(api, fake_policy(api, rng=random.Random(3)))
+    store.read_all()
+    api.quota = Quota(read_per_user=60, write_per_user=60)  # Google's limits for one service account
+    table = store.schema["audit"]
+    saved, refused = [], []
+    for n in range(75):
+        try:
+            saved.append(store.save({"audit": [dict(sample_record(table), event_id=f"q{n}")]}, "a@x").save_id)
+        except StoreUnavailable as err:
+            assert "квота" in str(err) and "не сохранены" in str(err)
+            refused.append(n)
+    assert len(saved) >= 60 and refused  # the minute's quota ran out: some saves were told so
+    api.quota = None
+    store.invalidate()
+    stored = Counter(store.read_all().all_versions("audit")["save_id"])
+    assert all(stored[s] == 1 for s in saved) and sum(stored.values()) == len(saved)  # refused ones did not land
+    assert any(a["code"] == 429 for a in api.answers)

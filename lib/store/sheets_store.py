@@ -137,9 +137,10 @@ class SheetsStore(Store):
         self._write_lock = threading.Lock()  # this process's saves, one at a time
         self._meta: dict | None = None
         self._meta_at = 0.0
-        self._renamed: dict[str, str] = {}
+        self._renamed: dict[str, str] = {}  # old title -> new title, as seen between two metadata reads
         self._tabs: dict[str, TabRead] = {}
         self._snapshot: Snapshot | None = None
+        self._previous: Snapshot | None = None  # the last snapshot built: unchanged tabs reuse its current versions
         self._max_seq = 0
 
     # ---- metadata ------------------------------------------------------
@@ -160,12 +161,12 @@ class SheetsStore(Store):
                 raise store_error(exc, self.key, self.account) from exc
             raise
         with self._lock:
-            old = self._titles_of(self._meta) if self._meta else {}
+            before = {s["properties"]["sheetId"]: s["properties"]["title"] for s in (self._meta or {}).get("sheets", [])}
+            for s in meta.get("sheets", []):  # the same sheet under another title: renamed by a person
+                was = before.get(s["properties"]["sheetId"])
+                if was and was != s["properties"]["title"]:
+                    self._renamed[was] = s["properties"]["title"]
             self._meta, self._meta_at = meta, self._clock()
-            new = self._titles_of(meta)
-            for tab, title in new.items():
-                if tab in old and old[tab] != title:
-                    self._renamed[tab] = old[tab]
             return meta
 
     def _titles_of(self, meta: dict) -> dict[str, str]:
@@ -209,9 +210,6 @@ class SheetsStore(Store):
             if title != self.schema[tab].title:
                 out.append(f"Лист «{self.schema[tab].title}» переименован в «{title}»: приложение продолжает с ним "
                            f"работать, но верните название «{self.schema[tab].title}», чтобы таблицу понимали и люди.")
-        for t in self.schema:
-            if meta and t.key not in titles:
-                out.append(f"Нет листа «{t.title}» (удалён или переименован): выполните «python -m lib.cli bootstrap-sheet».")
         if self.archived_to():
             out.append(f"Эта таблица — архив прошлого года (только чтение): данные продолжаются в таблице "
                        f"{self.archived_to()}. Укажите её адрес в настройках (DEBT_STORE / [store] url).")
@@ -283,10 +281,10 @@ class SheetsStore(Store):
             return self._snapshot_now()
 
     def _missing_reason(self, tab: str) -> str:
-        old = self._renamed.get(tab)
         title = self.schema[tab].title
-        if old:
-            return f"лист «{title}» не найден (был «{old}»): верните название или выполните «python -m lib.cli bootstrap-sheet»"
+        now = self._renamed.get(title)
+        if now:
+            return f"лист «{title}» переименован в «{now}»: верните название (или выполните «python -m lib.cli bootstrap-sheet»)"
         return f"лист «{title}» не найден (удалён или переименован?) — выполните «python -m lib.cli bootstrap-sheet»"
 
     def _time_zone(self) -> dt.tzinfo:
@@ -365,8 +363,7 @@ class SheetsStore(Store):
         rows = []
         for k in held:
             values = dict(zip(table.record_key, k.split(" · ")))
-            rows.append(record_cells(table, {**values, **safe, "comment": "изменено в таблице вручную — считается "
-                                             "закрытым до исправления", "saved_at": now_utc(), "saved_by": "приложение",
+            rows.append(record_cells(table, {**values, **safe, "saved_at": now_utc(), "saved_by": "приложение",
                                              "save_id": signing.QUARANTINE_ID}))
         added, _ = cells_to_frame(table, table.keys, rows, first_row=0, machine_rows=True)
         added["version"] = [int((frame[table.record_key[0]] == r[0]).sum()) + 1 for r in rows]
@@ -393,7 +390,7 @@ class SheetsStore(Store):
         """The cached snapshot, with the rows this process wrote since the last read (call under the lock)."""
         if self._snapshot is not None:
             return self._snapshot
-        previous = getattr(self, "_previous", None)
+        previous = self._previous
         for table in self.schema:
             read = self._tabs.get(table.key)
             if read is None or not read.pending or read.typed is None:

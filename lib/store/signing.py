@@ -54,7 +54,7 @@ def verify(key: bytes, table: Table, record: Mapping) -> bool:
 # or the app's latest version deleted from the sheet): the state that grants nothing. A user, a
 # return, a setting or an export log entry is treated as absent (no sign-in, no right, the
 # default value); a quarter is treated as closed.
-SAFE_STATE = {"locks": {"locked": True}}
+SAFE_STATE = {"locks": {"locked": True, "comment": "строки квартала изменены в таблице вручную — считается закрытым до исправления"}}
 QUARANTINE_ID = "quarantine"
 
 
