@@ -76,25 +76,15 @@ def header_positions(table: Table, header: list) -> dict[str, list[int]]:
     return positions
 
 
-def duplicate_header_problems(table: Table, positions: dict[str, list[int]]) -> list[CellProblem]:
-    return [
-        CellProblem(table.title, 1, table.column(k).title, "",
-                    f"заголовок повторяется в столбцах {', '.join(column_letter(i) for i in at)}: оставьте один "
-                    "(значения из них сведены, расхождения перечислены ниже; сохранения в этот лист не принимаются)")
-        for k, at in positions.items() if len(at) > 1
-    ]
-
-
-def map_header(table: Table, header: list) -> tuple[dict[str, int], list[CellProblem]]:
-    """Column key -> (first) position in the header row, and the header's problems:
-    missing required columns and titles that appear twice."""
-    all_positions = header_positions(table, header)
-    positions = {k: at[0] for k, at in all_positions.items()}
-    problems = [
-        CellProblem(table.title, 1, c.title, "", "в строке заголовков нет обязательного столбца")
-        for c in table.columns if c.required and c.key not in positions
-    ]
-    return positions, problems + duplicate_header_problems(table, all_positions)
+def header_problems(table: Table, positions: dict[str, list[int]]) -> list[CellProblem]:
+    """The header row's own problems: a required column missing, a title that appears twice."""
+    missing = [CellProblem(table.title, 1, c.title, "", "в строке заголовков нет обязательного столбца")
+               for c in table.columns if c.required and c.key not in positions]
+    twice = [CellProblem(table.title, 1, table.column(k).title, "",
+                         f"заголовок повторяется в столбцах {', '.join(column_letter(i) for i in at)}: оставьте один "
+                         "(значения из них сведены, расхождения перечислены ниже; сохранения в этот лист не принимаются)")
+             for k, at in positions.items() if len(at) > 1]
+    return missing + twice
 
 
 def empty_frame(table: Table) -> pd.DataFrame:
@@ -229,10 +219,7 @@ def cells_to_frame(
     the rows come from a database (full width, never blank), so that scan is skipped.
     """
     positions = header_positions(table, header)
-    problems = [
-        CellProblem(table.title, 1, c.title, "", "в строке заголовков нет обязательного столбца")
-        for c in table.columns if c.required and c.key not in positions
-    ] + duplicate_header_problems(table, positions)
+    problems = header_problems(table, positions)
     width = max((max(at) for at in positions.values()), default=-1) + 1
     if machine_rows:
         kept, numbers = rows, list(range(first_row, first_row + len(rows)))

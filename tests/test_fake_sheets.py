@@ -23,7 +23,7 @@ def api():
 
 def book_with_sheet(api: FakeSheetsAPI, locale: str = "ru_RU", rows=None) -> tuple[str, object]:
     key = api.create(locale=locale)
-    sheet = api.spreadsheets[key].add_sheet("Лист", row_count=20, column_count=6)
+    sheet = api.spreadsheets[key].add_sheet("Лист", row_count=20, column_count=12)
     sheet.rows = [list(r) for r in rows or [["Код", "Значение"]]]
     return key, api.session()
 
@@ -173,7 +173,7 @@ def test_values_append_writes_after_the_table_it_finds_and_from_its_first_column
                          params={"valueInputOption": "RAW", "insertDataOption": option}, json={"values": [["new", 9]]}).json()
 
     answer = append("'Лист'!A1")
-    assert answer["tableRange"] == "'Лист'!A1:F2" and answer["updates"]["updatedRange"] == "'Лист'!A3:B3"
+    assert answer["tableRange"] == "'Лист'!A1:L2" and answer["updates"]["updatedRange"] == "'Лист'!A3:B3"
     assert api.rows(key, "Лист") == [["Код", "Значение"], ["a", 1], ["new", 9], [], ["b", 2]]  # in the middle, not at the end
     sheet = api.spreadsheets[key].by_title("Лист")
     sheet.rows = [[None, "Код", "Значение"], [None, "a", 1]]  # a person cleared column A
@@ -189,13 +189,15 @@ def test_values_append_writes_after_the_table_it_finds_and_from_its_first_column
 
 def test_the_ten_million_cell_and_fifty_thousand_character_limits_answer_like_google(api):
     key, s = book_with_sheet(api)
-    grow = batch(s, key, {"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": CELL_LIMIT // 6}})
+    grow = batch(s, key, {"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": CELL_LIMIT // 12}})
     assert grow.status_code == 400
     assert error(grow) == ("Invalid requests[0].appendDimension: This action would increase the number of cells in the "
                            "workbook above the limit of 10000000 cells.")
     long = s.request("PUT", f"{BASE}/{key}/values/'Лист'!A2", params={"valueInputOption": "RAW"}, json={"values": [["я" * 50_001]]})
     assert long.status_code == 400 and "maximum of 50000 characters in a single cell" in error(long)
     assert api.rows(key, "Лист") == [["Код", "Значение"]]
+    beyond = s.request("PUT", f"{BASE}/{key}/values/'Лист'!M1", params={"valueInputOption": "RAW"}, json={"values": [["x"]]})
+    assert beyond.status_code == 400 and "exceeds grid limits" in error(beyond)  # only appends enlarge the grid
 
 
 # ---- time: quotas per minute, writes applied after the client gave up -------------------------

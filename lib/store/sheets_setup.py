@@ -160,8 +160,11 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
 
     # 2. columns (6. the hash column leaves the shared sheet first)
     headers = _headers(store, titles)
-    report += _move_hashes(store, titles, sheets, headers)
-    headers = _headers(store, titles)
+    moved = _move_hashes(store, titles, sheets, headers)
+    if moved:  # a column was deleted: grids and headers changed
+        report += moved
+        sheets = {s["properties"]["title"]: s for s in store.metadata(refresh=True).get("sheets", [])}
+        headers = _headers(store, titles)
     data, grow, newly_signed = [], [], []
     for t in schema:
         header = headers.get(t.key, [])

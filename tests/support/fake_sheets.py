@@ -709,13 +709,18 @@ class FakeSheetsAPI:
                     raise bad_request(f"Your input contains more than the maximum of {CHAR_LIMIT} characters in a single cell.")
 
     def _write_block(self, book: Spreadsheet, sheet: Sheet, r1: int, c1: int, values: list[list], option: str, user: str,
-                     where: str = "") -> None:
-        """Write a block of typed values (validated first: a request is all or nothing)."""
+                     where: str = "", grow: bool = False) -> None:
+        """Write a block of typed values (validated first: a request is all or nothing). Only an append
+        enlarges the grid; values.update past it is refused like Google ("exceeds grid limits")."""
         self._check_chars(values)
         cells = [(r1 + i, c1 + j) for i, row in enumerate(values) for j in range(len(row))]
         book.check_edit(user, sheet, cells)
         need_rows = r1 + len(values) - sheet.row_count
         need_cols = c1 + max((len(r) for r in values), default=0) - sheet.column_count
+        if not grow and (need_rows > 0 or need_cols > 0):
+            last = f"{col_letters(c1 + max((len(r) for r in values), default=1) - 1)}{r1 + len(values)}"
+            raise bad_request(f"Range ('{sheet.title}'!{last}) exceeds grid limits. Max rows: {sheet.row_count}, "
+                              f"max columns: {sheet.column_count}")
         book.grow(sheet, rows=need_rows, cols=need_cols, where=where)
         for i, row in enumerate(values):
             for j, v in enumerate(row):
@@ -759,7 +764,7 @@ class FakeSheetsAPI:
         self._check_chars(values)
         if (q.get("insertDataOption") or ["OVERWRITE"])[0] == "INSERT_ROWS":
             book.insert_rows(sheet, start, len(values))
-        self._write_block(book, sheet, start, first_col, values, option, user)
+        self._write_block(book, sheet, start, first_col, values, option, user, grow=True)
         width = max((len(r) for r in values), default=0)
         updated = f"'{sheet.title}'!{col_letters(first_col)}{start + 1}:{col_letters(first_col + max(width, 1) - 1)}{start + len(values)}"
         return {
