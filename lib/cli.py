@@ -108,11 +108,12 @@ def cmd_check(args, config) -> int:
 
 
 def cmd_rollover(args, config) -> int:
+    import getpass
+
     from lib.rollover import rollover
 
     source, target = _store(args.source, config), _store(args.target, config)
-    carried = rollover(source, target, months=args.months, user=f"cli:{__import__('getpass').getuser()}",
-                       progress=lambda line: print(line))
+    carried = rollover(source, target, months=args.months, user=f"cli:{getpass.getuser()}", progress=print)
     print(f"Открытые данные перенесены в {target.describe()}:")
     for line in carried.lines(target.schema):
         print(f"  {line}")

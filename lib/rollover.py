@@ -42,7 +42,13 @@ class Carried:
     months: list[str]
 
     def lines(self, schema) -> list[str]:
-        span = f"{self.months[0]} … {self.months[-1]}" if self.months else "нет отчётных месяцев"
+        months = self.months
+        if not months:
+            span = "нет отчётных месяцев"
+        elif len(months) > 1 and months[1] != shift_month(months[0], 1):  # the baseline month stands apart
+            span = f"{months[1]} … {months[-1]} и базовый месяц {months[0]}"
+        else:
+            span = f"{months[0]} … {months[-1]}"
         out = [f"месяцы отчётов: {span}"]
         out += [f"  «{schema[t].title}»: записей {len(r)}" for t, r in self.records.items() if r]
         out.append("  журнал изменений и выгрузок остаётся в архиве")

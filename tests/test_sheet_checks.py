@@ -65,3 +65,18 @@ def test_overview_shows_typed_rows_setup_problems_and_the_capacity_advice_to_the
     executor.session_state["user_login"] = "lptes@lensk.demo"
     executor.run()
     assert not any("rollover" in w.value for w in executor.warning)  # the advice is the coordinator's
+
+
+def test_the_rollover_command_names_the_new_sheet_and_says_what_was_carried(demo_sheets, monkeypatch, capsys):
+    from tests.conftest import make_sheets_store
+
+    api, old = demo_sheets
+    new = make_sheets_store(api, secrets=old.secrets)
+    stores = {f"gsheets://{old.key}": old, f"gsheets://{new.key}": new}
+    monkeypatch.setattr(cli, "_store", lambda url, config: stores[url])
+    assert cli.main(["rollover", "--from", f"gsheets://{old.key}", "--to", f"gsheets://{new.key}"]) == 0
+    out = capsys.readouterr().out
+    assert "месяцы отчётов: 2023-12 … 2024-12" in out and "«Ежемесячный отчёт»: записей" in out
+    assert f"[store] url = gsheets://{new.key}" in out and "архив только для чтения" in out
+    assert cli.main(["rollover", "--from", f"gsheets://{old.key}", "--to", f"gsheets://{new.key}"]) == 1
+    assert "уже архив" in capsys.readouterr().err

@@ -35,6 +35,21 @@ are exercised without a network. What it models, each after Google's reference
 
 What a *person* does in the browser (sort, insert or move a column, rename a tab, type a row)
 lives in ``tests/support/people.py`` and goes through the same protection and validation.
+
+Pages modelled (under https://developers.google.com/sheets/api/reference/rest/v4/): ``spreadsheets.values/append``
+(table detection, ``InsertDataOption``), ``spreadsheets/request#AppendCellsRequest``,
+``spreadsheets/sheets#ProtectedRange``, ``spreadsheets/cells#DataValidationRule``,
+``spreadsheets.developerMetadata#DeveloperMetadata``, ``spreadsheets#SpreadsheetProperties`` (locale, timeZone),
+``ValueRenderOption``, ``DateTimeRenderOption``; the limits and behaviour ("All Sheets requests are applied
+atomically", the 180 s processing limit, per-minute quotas) from https://developers.google.com/sheets/api/limits.
+Error texts as Google words them: 429 ``RESOURCE_EXHAUSTED`` "Quota exceeded for quota metric 'Write requests'
+and limit 'Write requests per minute per user' …" with an ``ErrorInfo`` ``RATE_LIMIT_EXCEEDED``; 403
+``SERVICE_DISABLED`` "Google Sheets API has not been used in project … before or it is disabled"; "The caller does
+not have permission"; "You are trying to edit a protected cell or object …" (reported by clients as 400 or 403:
+modelled as 403, and the adapter tells it by its text either way); 400 "This action would increase the number of
+cells in the workbook above the limit of 10000000 cells." and "Your input contains more than the maximum of 50000
+characters in a single cell."; "Range (…) exceeds grid limits". One assumption, not documented by Google: values
+written through the API are not refused by a strict validation rule (people are).
 """
 
 from __future__ import annotations
