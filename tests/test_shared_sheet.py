@@ -130,6 +130,27 @@ def test_bootstrap_sets_dropdowns_number_formats_locale_time_zone_and_a_frozen_h
     assert store.bootstrap() == ["все листы, столбцы и защита уже на месте"]
 
 
+def test_bootstrap_after_an_upgrade_moves_hashes_out_adds_columns_and_keeps_everyone_signed_in(fake_api):
+    from lib.schema import schema
+
+    key = fake_api.create()
+    book = fake_api.spreadsheets[key]
+    for table in schema():  # a sheet set up by the previous version: no «Номер сохранения», no «Подпись»
+        book.add_sheet(table.title).rows = [[c.title for c in table.columns if c.key not in ("save_seq", "signature")]]
+    book.by_title("Пользователи").rows.append(["c@x", "К", "координатор", None, hash_password("Пароль-старый-1"), "да",
+                                               "2024-01-01T00:00:00+00:00", "admin", "s-old"])
+    store = make_sheets_store(fake_api, key=key, bootstrap=False)
+    before = store.read_all()
+    assert before.current("users").empty  # unsigned: not taken, and the sheet says what to do
+    assert any("Пользователи" in line and "bootstrap-sheet" in line for line in before.setup)
+    report = " ".join(store.bootstrap())
+    assert "хеши паролей (1) перенесены" in report and "подписаны строки" in report
+    snap = fresh(store)
+    assert not snap.problems and not snap.setup
+    assert authenticate(snap, "c@x", "Пароль-старый-1", LoginThrottle()).role == "coordinator"
+    assert not any(str(v).startswith("$argon2") for r in fake_api.rows(key, "Пользователи") for v in r)
+
+
 # ---- 2. versions do not depend on row order; a duplicated header is no silent zero ---------------------
 
 

@@ -136,10 +136,12 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
             report.append(f"создан лист «{t.title}»")
     props = meta.get("properties", {})
     zone = time_zone or DEFAULT_TIME_ZONE
-    if props.get("locale") != LOCALE or props.get("timeZone") != zone:
+    changed = [f"локаль {LOCALE} (была {props.get('locale')})"] if props.get("locale") != LOCALE else []
+    changed += [f"часовой пояс {zone} (был {props.get('timeZone')})"] if props.get("timeZone") != zone else []
+    if changed:
         first.append({"updateSpreadsheetProperties": {"properties": {"locale": LOCALE, "timeZone": zone},
                                                       "fields": "locale,timeZone"}})
-        report.append(f"локаль таблицы: {LOCALE} (была {props.get('locale')}), часовой пояс: {zone}")
+        report.append(f"таблица: {', '.join(changed)}")
     _batch(store, first)
     meta = store.metadata(refresh=True)
     titles = store._titles_of(meta)

@@ -34,6 +34,7 @@ import zoneinfo
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from lib.frames import CellProblem, cells_to_frame, column_letter, empty_frame, frame_records, header_positions, record_cells, versioned
@@ -210,6 +211,13 @@ class SheetsStore(Store):
             if title != self.schema[tab].title:
                 out.append(f"Лист «{self.schema[tab].title}» переименован в «{title}»: приложение продолжает с ним "
                            f"работать, но верните название «{self.schema[tab].title}», чтобы таблицу понимали и люди.")
+        for tab, read in self._tabs.items():
+            table = self.schema[tab]
+            lacking = [c.title for c in table.columns if read.layout_at and not read.missing and not c.secret
+                       and c.key not in read.layout]
+            if lacking and read.layout:
+                out.append(f"В листе «{table.title}» нет столбцов {', '.join('«' + m + '»' for m in lacking)}: выполните "
+                           "«python -m lib.cli bootstrap-sheet» (после обновления приложения — обязательно).")
         if self.archived_to():
             out.append(f"Эта таблица — архив прошлого года (только чтение): данные продолжаются в таблице "
                        f"{self.archived_to()}. Укажите её адрес в настройках (DEBT_STORE / [store] url).")
@@ -338,7 +346,7 @@ class SheetsStore(Store):
         good = [signing.verify(key, table, r) for r in records]
         problems = [CellProblem(table.title, int(row), "", "", UNSIGNED) for row, ok in zip(typed["row"], good) if not ok]
         bad = [r for r, ok in zip(records, good) if not ok]
-        return typed[good].reset_index(drop=True), problems, bad
+        return typed[np.array(good, dtype=bool)].reset_index(drop=True), problems, bad
 
     def _versions(self, table: Table, typed: pd.DataFrame, read: TabRead) -> pd.DataFrame:
         """Versions of a tab; on a signed tab, records whose latest row is not the app's are held in the
@@ -348,7 +356,7 @@ class SheetsStore(Store):
             good = frame_records(table, frame)
             held = signing.quarantined(table, good, read.bad_rows, self.secrets.ledger(table.key))
             if held:
-                keep = [signing.record_text(table, r) not in held for r in good]
+                keep = np.array([signing.record_text(table, r) not in held for r in good], dtype=bool)
                 frame = frame[keep].reset_index(drop=True)
                 safe = signing.SAFE_STATE.get(table.key)
                 if safe:
