@@ -208,6 +208,7 @@ def test_saves_right_after_a_person_moves_or_inserts_columns_land_under_the_righ
     owner = Person(api, store.key)
     owner.move_column(reports, "Оплачено", 0)
     owner.insert_column(reports, 3, "Примечание")
+    owner.insert_row(reports, 5)  # and a blank row in the middle of the data
     receipt = write(store, CLI, {"monthly_reports": [report_row(month="2024-12", paid=41.5, accrued=55.0)]})
     rows = api.rows(store.key, reports)
     header, mine = rows[0], [r for r in rows if receipt.save_id in r]
