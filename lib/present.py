@@ -13,7 +13,7 @@ DERIVED_TITLES = {"version": "Версия", "row": "Строка"}
 def for_display(table: Table, frame: pd.DataFrame, *, system: bool = True, money_decimals: int = 3) -> pd.DataFrame:
     out = {}
     for c in table.columns:
-        if (c.system and not system) or c.secret:
+        if (c.system and not system) or c.secret or c.hidden:
             continue
         col = frame[c.key]
         if c.type == "enum":

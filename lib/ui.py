@@ -67,6 +67,17 @@ def snapshot() -> Snapshot:
         _unavailable("Не удалось прочитать данные", err)
 
 
+def capacity():
+    """How full the store is (``lib.capacity``); a store that cannot tell says so instead of failing the page."""
+    from lib.capacity import Capacity
+
+    try:
+        return store().capacity()
+    except StoreError as err:
+        st.warning(f"Заполненность хранилища не определена: {err}")
+        return Capacity(0, None, None)
+
+
 def sso_configured() -> bool:
     return bool(secrets_mapping().get("auth"))
 
