@@ -39,13 +39,13 @@ if me["kind"] == "utility" or status.code == "locked":  # a settlement head in a
     ui_entry.status_banner(status)
 
 assignments = commission.assignments_of(snap, pid, today)
-orders_title = "Поручения комиссии"  # a stable label: the open tab is remembered by it across reruns
+orders_title = "Поручения комиссии"  # a stable label: tabs whose labels change are rebuilt, back on the first tab
 if me["kind"] == "utility":
     tabs = st.tabs(["Ежемесячный отчёт", "Структура задолженности", "Претензионная работа", "Исполнение плана",
-                    "Excel без интернета", orders_title], key="entry_tab", on_change="rerun")
+                    "Excel без интернета", orders_title])
     tabs = [*tabs[:5], None, tabs[5]]  # slot 5 is the settlement's territory view
 else:
-    tabs = st.tabs(["Исполнение плана", "Задолженность на территории", orders_title], key="entry_tab_settlement", on_change="rerun")
+    tabs = st.tabs(["Исполнение плана", "Задолженность на территории", orders_title])
     tabs = [None, None, None, tabs[0], None, tabs[1], tabs[2]]
 
 served = served_settlements(snap, pid)
