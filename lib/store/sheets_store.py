@@ -146,6 +146,9 @@ class SheetsStore(Store):
 
     # ---- metadata ------------------------------------------------------
 
+    def server_file(self):
+        return self.secrets.path  # the server's secrets file (None: in memory)
+
     def describe(self) -> str:
         title = (self._meta or {}).get("properties", {}).get("title", "")
         archived = " — архив" if self.archived_to() else ""
