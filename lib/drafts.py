@@ -78,9 +78,12 @@ def field_changes(stored: Mapping, typed: Mapping, numeric: Sequence[str]) -> di
 def versions(snapshot: Snapshot, tab: str, records: Sequence[Mapping]) -> Versions:
     """The current version of each record a form shows (``records`` carry the tab's record-key fields)."""
     table = snapshot.schema[tab]
+    keys = [tuple(r[k] for k in table.record_key) for r in records]
     current = snapshot.current(tab)
+    for i, k in enumerate(table.record_key):  # only the rows that can match (a participant's, a month's), vectorised
+        current = current[current[k].isin({key[i] for key in keys})]
     index = {tuple(r): s for r, s in zip(current[list(table.record_key)].itertuples(index=False, name=None), current.save_id)}
-    return {key: index.get(key) for key in (tuple(r[k] for k in table.record_key) for r in records)}
+    return {key: index.get(key) for key in keys}
 
 
 def stale(base: Versions, now: Versions) -> list[Key]:

@@ -16,7 +16,6 @@ snap = ui.snapshot()
 settings = read_settings(snap)
 who = entry.names(snap)
 pending = ui.drafts()
-with_drafts = {(d.params["participant"], d.params["month"]) for d in pending.values() if d.page == "pages/entry.py"}
 asked = st.query_params.get("participant")  # a link: /entry?participant=ves&month=2024-12
 if user.role == "executor":
     pid = user.participant_id
@@ -32,7 +31,7 @@ elif user.role == "coordinator":
     filers = filers[filers.kind.isin(["utility", "settlement"])].sort_values("kind", ascending=False)["id"].tolist()
     pid, unknown = ui.address_choice(
         "Участник (координатор вводит за него)", filers, key="entry_participant", param="participant",
-        format_func=lambda p: who.get(p, p) + (" · есть несохранённые изменения" if any(w[0] == p for w in with_drafts) else ""))
+        format_func=lambda p: who.get(p, p))  # a fixed label: Streamlit keeps a choice by its label
     if unknown is not None:
         st.error(f"В ссылке указан участник «{unknown}»: среди организаций ЖКК и поселений его нет. Открыт «{who.get(pid, pid)}» — "
                  "выберите нужного участника выше.", icon=":material/error:")
@@ -49,7 +48,7 @@ months = entry.selectable_months(today, settings)
 st.title(f"Ввод данных — {me['name']}")
 month, refused = ui.address_choice(
     "Отчётный месяц", months, key="entry_month", param="month",
-    format_func=lambda m: fmt.month_label(m) + (" · есть несохранённые изменения" if (pid, m) in with_drafts else ""))
+    format_func=fmt.month_label)
 if refused is not None:
     st.error(f"В ссылке указан месяц «{refused}»: его нельзя открыть — за него ещё нельзя отчитаться или он вне плана "
              f"(можно с {fmt.month_label(months[-1])} по {fmt.month_label(months[0])}). Открыт {fmt.month_label(month)}.",
