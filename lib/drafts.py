@@ -79,11 +79,18 @@ def versions(snapshot: Snapshot, tab: str, records: Sequence[Mapping]) -> Versio
     """The current version of each record a form shows (``records`` carry the tab's record-key fields)."""
     table = snapshot.schema[tab]
     keys = [tuple(r[k] for k in table.record_key) for r in records]
-    current = snapshot.current(tab)
-    for i, k in enumerate(table.record_key):  # only the rows that can match (a participant's, a month's), vectorised
-        current = current[current[k].isin({key[i] for key in keys})]
+    current = _current_of(snapshot, tab, keys)
     index = {tuple(r): s for r, s in zip(current[list(table.record_key)].itertuples(index=False, name=None), current.save_id)}
     return {key: index.get(key) for key in keys}
+
+
+def _current_of(snapshot: Snapshot, tab: str, keys: Sequence[Key]) -> pd.DataFrame:
+    """The current versions that can be those of ``keys``: a participant's, a month's (vectorised, not a loop
+    over the whole tab)."""
+    current = snapshot.current(tab)
+    for i, k in enumerate(snapshot.schema[tab].record_key):
+        current = current[current[k].isin({key[i] for key in keys})]
+    return current
 
 
 def stale(base: Versions, now: Versions) -> list[Key]:
@@ -115,7 +122,7 @@ def version_of(snapshot: Snapshot, tab: str, save_id: str | None, key: Key) -> d
 def saved_by(snapshot: Snapshot, tab: str, keys: Sequence[Key]) -> str:
     """«Иванов И.И., 22.11.2026 10:15» for the latest of the current versions of ``keys``."""
     table = snapshot.schema[tab]
-    current = {tuple(r.get(k) for k in table.record_key): r for r in frame_records(table, snapshot.current(tab))}
+    current = {tuple(r.get(k) for k in table.record_key): r for r in frame_records(table, _current_of(snapshot, tab, keys))}
     found = [current[k] for k in keys if k in current]
     if not found:
         return "запись удалена из таблицы"

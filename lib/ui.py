@@ -222,22 +222,6 @@ def address_choice(label: str, options: list, *, key: str, param: str, format_fu
     return value, refused
 
 
-def openable_reports(signed_in: User, quality, months: list[str]):
-    """The reports named by data-quality findings that this person can open on «Ввод данных» (the coordinator
-    any, an executor its own; a member of the commission none) for a month that can be opened, with how
-    many findings each has («замечаний: 3»)."""
-    import pandas as pd
-
-    if signed_in.role not in ("coordinator", "executor") or quality.empty:
-        return pd.DataFrame(columns=["participant_id", "month", "findings"])
-    rows = quality[quality.month.isin(months)]
-    if signed_in.role == "executor":
-        rows = rows[rows.participant_id == signed_in.participant_id]
-    counts = rows.groupby(["participant_id", "month"], sort=False).size().reset_index(name="n")
-    counts["findings"] = [f"замечаний: {n}" for n in counts.n]
-    return counts.drop(columns="n")
-
-
 def gate(signed_in: User | None, url_path: str, on_login_page: bool) -> None:
     """Before a page runs (app.py): a visitor goes to the login page first; a person just back from
     single sign-on goes on to the page of the link they had opened."""

@@ -8,6 +8,7 @@ from lib.dashboard import Filters, execute
 from lib.domain import group_labels, resource_labels
 from lib.entry import names as participant_names
 from lib.entry import selectable_months as entry_months
+from lib.pages import openable_reports
 from lib.settings import read_settings
 from lib.xlsx_tables import table_xlsx
 
@@ -135,7 +136,7 @@ else:
     st.dataframe(quality.drop(columns="Открыть"), hide_index=True, width="stretch")
     download(quality.drop(columns="Открыть"), "Качество данных", "quality")
     # «к отчёту»: a link of this app, in this tab and this session (a link column opens a new tab)
-    reports = ui.openable_reports(user, result.quality, entry_months(ui.today(), settings))
+    reports = openable_reports(user, result.quality, entry_months(ui.today(), settings))
     if len(reports):
         links = st.container(horizontal=True)
         for r in reports.to_dict("records"):

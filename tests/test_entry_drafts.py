@@ -187,3 +187,26 @@ def test_taking_the_saved_version_drops_the_draft(demo_store_url):
     at.button(key="monthly-tsk-2024-11-take-theirs").click().run()
     assert not at.button(key="save_monthly").disabled and "Есть несохранённые изменения" not in messages(at)
     assert not any("сохранили после того" in e.value for e in at.error)
+
+
+# ---- lib.drafts on literal tables -----------------------------------------------------------------
+
+
+def test_a_change_is_what_means_something_else_than_stored():
+    import numpy as np
+    import pandas as pd
+
+    from lib import drafts
+
+    assert drafts.same_value(1234.5, "1 234,5", True) and drafts.same_value(1234.5, "1234.50", True)
+    assert drafts.same_value(np.nan, "", True) and drafts.same_value(None, None, False)
+    assert not drafts.same_value(1234.5, "1 234,6", True) and not drafts.same_value(np.nan, "0", True)
+    assert not drafts.same_value(5.0, "12,3456", True)  # refused by the parser later: still a change, kept as typed
+    assert not drafts.same_value("done", "in_progress", False) and drafts.same_value("done", "done", False)
+    stored = pd.DataFrame({"s": ["a", "b"], "g": ["x", "x"], "v": [1.0, np.nan], "w": [2.0, 3.0]})
+    edited = stored.astype(object).assign(v=["1,0", "7"], w=[2.0, "3,5"])
+    changes = drafts.grid_changes(stored, edited, ("s", "g"), ("v", "w"), ("v", "w"))
+    assert changes == {("b", "x"): {"v": "7", "w": "3,5"}}
+    # put back by key, whatever the row order now
+    again = drafts.with_changes(stored.iloc[::-1].reset_index(drop=True), changes, ("s", "g"))
+    assert again.v.tolist()[0] == "7" and again.w.tolist()[0] == "3,5" and again.v.tolist()[1] == 1.0

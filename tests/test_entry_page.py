@@ -52,7 +52,8 @@ def test_a_utility_sees_its_status_and_a_prefilled_form(demo_store_url):
     at = open_entry("ves@lensk.demo")
     assert at.title[0].value == "Ввод данных — ООО «Восточные энергетические сети»"
     assert at.selectbox(key="entry_month").value == MONTH  # the month now due
-    assert any("Статус месяца: не подан, срок прошёл" in e.value for e in at.error)  # due 10.01.2025: overdue by now
+    # «today» is 22.11.2026 here: December 2024 is long overdue, and says so in red
+    assert any("Статус месяца: не подан, срок прошёл" in e.value for e in at.error)
     assert any("Осталось заполнить ячеек: 16" in i.value for i in at.info)
     assert at.button(key="save_monthly").disabled
 
