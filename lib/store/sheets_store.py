@@ -20,9 +20,12 @@ A save whose answer is lost (5xx, time-out) is looked for by its «Код сох
 save that land twice count once (``lib.frames.versioned``), so a late-applied first attempt is
 harmless. Everything runs inside the policy's wall-clock budget (90 s).
 
-The residual window: another server process (or a person) can change a lock, a user or a column
-between this process's fresh read and its write — under a second, plus ``write_freshness`` when
-a recent read is reused. One process serialises its own saves; SQLite has no such window.
+Saves of one server are serialised across its processes (``ServerSecrets.turn``: a lock file beside the
+secrets file, holding the id of the latest save); a process that finds another's save there re-reads
+before deciding, so no save checks a record against a version already replaced, and the audit's «было»
+is the version written over. The residual window: a *person* (or a server on another machine, with its
+own secrets file) can change a lock, a user or a column between the fresh read and the write — under a
+second, plus ``write_freshness`` when a recent read is reused. SQLite has no such window.
 """
 
 from __future__ import annotations
@@ -143,8 +146,13 @@ class SheetsStore(Store):
         self._snapshot: Snapshot | None = None
         self._previous: Snapshot | None = None  # the last snapshot built: unchanged tabs reuse its current versions
         self._max_seq = 0
+        self._turn_seen = ""  # the latest save of the server's processes that this one has taken into account
+        self._behind: set[str] = set()  # tabs read before another process's save: read again before deciding a save
 
     # ---- metadata ------------------------------------------------------
+
+    def server_file(self):
+        return self.secrets.path  # the server's secrets file (None: in memory)
 
     def describe(self) -> str:
         title = (self._meta or {}).get("properties", {}).get("title", "")
@@ -323,6 +331,7 @@ class SheetsStore(Store):
                 problems += unsigned
             read.typed, read.data_at, read.pending, read.cell_problems, read.last_row = typed, at, [], problems, len(values)
             read.versions = self._versions(table, typed, read)
+            self._behind.discard(tab)
         self._tabs[tab] = read
 
     @staticmethod
@@ -442,18 +451,21 @@ class SheetsStore(Store):
 
     def _transact(self, user, build, *, tabs, keep_system: bool = False, changes=None) -> SaveReceipt:
         wanted = set(self.schema.tables) if tabs is None else set(tabs)
-        with self._write_lock, Budget(self.policy):
+        with self._write_lock, self.secrets.turn() as turn, Budget(self.policy):
             self.metadata()
             if self.archived_to():
                 raise StoreError(f"Эта Google Таблица — архив прошлого года: данные ведутся в таблице {self.archived_to()}. "
                                  "Укажите её адрес в настройках (DEBT_STORE / [store] url). Ничего не записано.")
             now = self._clock()
             with self._lock:
+                if turn.seen != self._turn_seen:  # another process of this server saved since: none of our reads will do
+                    self._behind = set(self.schema.tables)
+                self._turn_seen = turn.seen
                 # the tabs build reads, unless read within write_freshness; for a person's save, in the same
                 # request, every tab the cache would re-read anyway (older than cache_ttl), so the page shown
                 # after it needs no request; the other tabs' header rows, so every write goes under the headers
                 # as they are (a plain save — a copy, the demo — reads nothing but headers)
-                stale_data = {t for t in wanted if not self._fresh(t, now, data=True)}
+                stale_data = {t for t in wanted if t in self._behind or not self._fresh(t, now, data=True)}
                 if build is not None:
                     stale_data |= {t for t in self.schema.tables if not self._fresh(t, now, data=True, within=self.cache_ttl)}
                 stale_heads = {t for t in self.schema.tables if not self._fresh(t, now, data=False)} - stale_data
@@ -466,6 +478,7 @@ class SheetsStore(Store):
                 changes = build(snapshot)
             prepared, receipt = self.prepare(changes, user, keep_system=keep_system, floor=self._max_seq)
             if prepared:
+                turn.stamp = self._turn_seen = receipt.save_id  # before the write: a failed one may still land
                 self._write(prepared, receipt.save_id)
             return receipt
 
