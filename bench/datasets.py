@@ -15,6 +15,7 @@ from lib.store.sqlite_store import SQLiteStore, _q
 SCALES = {"district": 20, "region": 700, "large": 5000}
 FIRST, LAST = "2022-01", "2024-12"  # 36 months
 SHEETS_CELL_LIMIT = 10_000_000  # Google Sheets: at most 10 million cells per spreadsheet
+SIGNING_KEY = "bench-signing-key"  # rows of the signed tabs carry signatures made with it (lib.store.signing)
 
 
 def frames(participants: int, seed: int = 1) -> dict[str, pd.DataFrame]:
@@ -63,7 +64,16 @@ def cells(table_key: str, frame: pd.DataFrame, sch: Schema | None = None) -> lis
         else:
             col = frame[c.key].to_numpy(object)
         columns.append(col)
-    return np.column_stack(columns).tolist() if n else []
+    rows = np.column_stack(columns).tolist() if n else []
+    if table.signed and rows:  # the app signs the rows of the system tabs; a read checks every signature
+        from lib.frames import cells_to_frame, frame_records
+        from lib.store.signing import sign
+
+        typed, _ = cells_to_frame(table, table.keys, rows, machine_rows=True)
+        at = table.keys.index("signature")
+        for row, record in zip(rows, frame_records(table, typed)):
+            row[at] = sign(SIGNING_KEY.encode(), table, record)
+    return rows
 
 
 def all_cells(data: dict[str, pd.DataFrame]) -> dict[str, list[list]]:

@@ -259,11 +259,12 @@ def write(
         raise ValueError("нечего сохранять")
 
     def build(fresh: Snapshot) -> dict[str, list[dict]]:
+        acting = fresh_user(fresh, user)
         check_expected(fresh, expect or {})
         audit, changed = [], {}
         for tab, rows in parsed.items():
             table = store.schema[tab]
-            check(user, table, rows, fresh)
+            check(acting, table, rows, fresh)
             current = _current_by_key(fresh, table)
             # a record equal to its current version is not written again: no empty versions, no
             # "без изменений" lines in the audit, and an unchanged form says so instead of «Сохранено»
@@ -283,7 +284,20 @@ def write(
             raise NothingChanged()
         return {**changed, "audit": audit}
 
-    return store.transact(user.login, build)
+    # what build reads: the target tabs (expected versions, the audit's "old"), users and locks
+    return store.transact(user.login, build, tabs={*parsed, "users", "locks", "returns"})
+
+
+def fresh_user(snapshot: Snapshot, user: User) -> User:
+    """The acting user as the store has them now: disabled since signing in -> refused; a changed
+    role or participant counts at once. The command line acts for the server, not as a user."""
+    if user.login.startswith("cli:"):
+        return user
+    users = snapshot.current("users")
+    match = users[users["login"].str.lower() == user.login.lower()]
+    if match.empty or match.iloc[-1].get("active") is False:
+        raise Denied("Учётная запись отключена или удалена: изменения не принимаются. Обратитесь к координатору.")
+    return User.from_row(match.iloc[-1].to_dict())
 
 
 def audit_for(snapshot: Snapshot, tab: str, record: Mapping) -> pd.DataFrame:

@@ -46,7 +46,11 @@ def cmd_bootstrap(args, config) -> int:
 
     store = _store_of(SheetsStore, args.store, config, "bootstrap-sheet работает с Google Таблицей: укажите "
                       "--store gsheets://КЛЮЧ или задайте DEBT_STORE / [store] url.")
-    for line in store.bootstrap():
+    from lib.settings import read_settings
+
+    # the district's time zone: as asked, else the district's own setting (if the schema has one), else the configuration
+    zone = args.time_zone or read_settings(store.read_all()).values.get("time_zone") or config.time_zone
+    for line in store.bootstrap(time_zone=zone):
         print(line)
     print(f"Готово: {store.describe()}")
     return 0
@@ -64,15 +68,58 @@ def cmd_copy(args, config) -> int:
 
 
 def cmd_check(args, config) -> int:
+    """Cells not understood, rows not counted, rows typed by hand, the sheet's own drift, capacity."""
+    from lib.store.sheets_store import SheetsStore
+
     store = _store(args.store, config)
     snapshot = store.read_all()
-    if not snapshot.problems:
+    failing = False
+    if snapshot.problems:
+        failing = True
+        print(f"Нераспознанные ячейки и неучтённые строки: {len(snapshot.problems)} ({store.describe()})")
+        for problem in snapshot.problems:
+            print(f"  {problem}")
+    manual = snapshot.manual_rows()
+    if manual:
+        print(f"Строки, введённые вручную в таблицу (без «Код сохранения»): {len(manual)}")
+        for note in manual:
+            print(f"  {note}")
+    repeats = [n for n in snapshot.notes if n.kind == "repeat"]
+    if repeats:
+        print(f"Повторы одного сохранения (учтены один раз): {len(repeats)}")
+    if isinstance(store, SheetsStore):
+        from lib.store.sheets_setup import drift
+
+        found = drift(store)
+        if found:
+            failing = True
+            print("Настройка таблицы:")
+            for line in found:
+                print(f"  {line}")
+    capacity = store.capacity()
+    for line in capacity.lines():
+        print(line)
+    if capacity.advice():
+        failing = True
+        print(capacity.advice())
+    if not failing:
         print(f"Проблем не найдено ({store.describe()}).")
-        return 0
-    print(f"Нераспознанных ячеек: {len(snapshot.problems)} ({store.describe()})")
-    for problem in snapshot.problems:
-        print(f"  {problem}")
-    return 1
+    return 1 if failing else 0
+
+
+def cmd_rollover(args, config) -> int:
+    import getpass
+
+    from lib.rollover import rollover
+
+    source, target = _store(args.source, config), _store(args.target, config)
+    carried = rollover(source, target, months=args.months, user=f"cli:{getpass.getuser()}", progress=print)
+    print(f"Открытые данные перенесены в {target.describe()}:")
+    for line in carried.lines(target.schema):
+        print(f"  {line}")
+    print(f"Старая таблица {source.describe()} теперь архив только для чтения. Укажите новый адрес в настройках: "
+          f"DEBT_STORE / [store] url = {target.url}")
+    return 0
 
 
 def _read_password(args) -> str:
@@ -228,8 +275,10 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="создать или пересоздать встроенную базу с демо-данными Ленского района")
     d.add_argument("--store", help=store_help)
     d.set_defaults(run=cmd_demo)
-    b = sub.add_parser("bootstrap-sheet", help="создать в Google Таблице недостающие листы и заголовки (можно запускать повторно)")
+    b = sub.add_parser("bootstrap-sheet", help="подготовить Google Таблицу: листы, заголовки, защита, списки, форматы, "
+                       "локаль ru_RU (можно запускать повторно)")
     b.add_argument("--store", help=store_help)
+    b.add_argument("--time-zone", help="часовой пояс района, например Asia/Yakutsk (по умолчанию DEBT_TIME_ZONE)")
     b.set_defaults(run=cmd_bootstrap)
     c = sub.add_parser("copy", help="скопировать все листы со всеми версиями из одного хранилища в другое")
     c.add_argument("--from", dest="source", required=True, help="откуда: sqlite:///… или gsheets://…")
@@ -261,9 +310,16 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="файл .xlsx")
     e.add_argument("--store", help=store_help)
     e.set_defaults(run=cmd_export)
-    k = sub.add_parser("check", help="проверить данные и перечислить нераспознанные ячейки")
+    k = sub.add_parser("check", help="проверить данные и таблицу: нераспознанные ячейки, строки, введённые вручную, "
+                       "защита и локаль, заполненность")
     k.add_argument("--store", help=store_help)
     k.set_defaults(run=cmd_check)
+    r = sub.add_parser("rollover", help="начать новый год в новой Google Таблице: перенести открытые данные, старую "
+                       "сделать архивом")
+    r.add_argument("--to", dest="target", required=True, help="новая пустая таблица: gsheets://КЛЮЧ")
+    r.add_argument("--from", dest="source", help="старая таблица (по умолчанию из DEBT_STORE или secrets.toml)")
+    r.add_argument("--months", type=int, default=12, help="сколько последних месяцев отчётов перенести (по умолчанию 12)")
+    r.set_defaults(run=cmd_rollover)
     return p
 
 

@@ -1,9 +1,10 @@
 """Copy every tab, every version, from one store to another.
 
 Rows keep their own who/when/save id. Rows whose save id is already in the
-destination are skipped, so an interrupted copy can simply be run again and a
-backup can be refreshed. Chunks never split one save, so a chunk that fails
-ambiguously can be checked by its last save id.
+destination are skipped (rows typed by hand, which have none, when the same row is
+there), so an interrupted copy can simply be run again and a backup can be refreshed.
+Chunks never split one save, so a chunk that fails ambiguously can be checked by its
+last save id.
 """
 
 from __future__ import annotations
@@ -33,18 +34,31 @@ def copy_store(source: Store, target: Store, chunk_rows: int = CHUNK_ROWS, progr
     existing = target.read_all()
     report = CopyReport({}, {})
     for table in source.schema:
-        have = set(existing.all_versions(table.key)["save_id"].dropna())
+        there = existing.all_versions(table.key)
+        have = set(there["save_id"].dropna())
+        by_hand = there[there["save_id"].isna()]  # rows typed without a save id: compared by their values
+        typed_by_hand = {_values(table, r) for r in frame_records(table, by_hand)}
         records = frame_records(table, snapshot.all_versions(table.key))
-        todo = [r for r in records if r["save_id"] not in have]
+        todo = [r for r in records
+                if (r["save_id"] not in have if r["save_id"] else _values(table, r) not in typed_by_hand)]
         report.skipped[table.key] = len(records) - len(todo)
         report.copied[table.key] = len(todo)
-        chunk: list[dict] = []
-        for i, record in enumerate(todo):
-            chunk.append(record)
-            boundary = i + 1 == len(todo) or todo[i + 1]["save_id"] != record["save_id"]
-            if (boundary and len(chunk) >= chunk_rows) or i + 1 == len(todo):
-                target.save({table.key: chunk}, "", keep_system=True)
-                chunk = []
+        write_records(target, table, todo, chunk_rows)
         if todo:
             progress(f"«{table.title}»: скопировано строк {len(todo)}")
     return report
+
+
+def _values(table, record: dict) -> tuple:
+    return tuple(str(record.get(c.key)) for c in table.data_columns)
+
+
+def write_records(target: Store, table, records: list[dict], chunk_rows: int = CHUNK_ROWS) -> None:
+    """Rows with their own who/when/save id, in chunks that never split one save."""
+    chunk: list[dict] = []
+    for i, record in enumerate(records):
+        chunk.append(record)
+        boundary = i + 1 == len(records) or records[i + 1]["save_id"] != record["save_id"]
+        if (boundary and len(chunk) >= chunk_rows) or i + 1 == len(records):
+            target.save({table.key: chunk}, "", keep_system=True)
+            chunk = []

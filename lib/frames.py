@@ -12,6 +12,7 @@ once per distinct value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import zip_longest
 
 import numpy as np
@@ -39,7 +40,7 @@ class CellProblem:
     reason: str
 
     def __str__(self) -> str:
-        where = f"лист «{self.tab}», строка {self.row}"
+        where = f"лист «{self.tab}»" + (f", строка {self.row}" if self.row else "")
         if self.column:
             where += f", столбец «{self.column}»"
         shown = f" (значение «{self.value}»)" if self.value else ""
@@ -50,23 +51,54 @@ def _norm_title(title: object) -> str:
     return " ".join(str(title or "").replace("ё", "е").lower().split())
 
 
-def map_header(table: Table, header: list) -> tuple[dict[str, int], list[CellProblem]]:
-    """Column key -> position in the sheet's own header row (humans reorder columns)."""
-    found = {_norm_title(t): i for i, t in enumerate(header) if not is_empty(t)}
-    positions, problems = {}, []
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (for messages people can find in the sheet)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def header_positions(table: Table, header: list) -> dict[str, list[int]]:
+    """Column key -> every position in the sheet's own header row with its title (humans
+    reorder columns, and sometimes give two columns the same title)."""
+    found: dict[str, list[int]] = {}
+    for i, t in enumerate(header):
+        if not is_empty(t):
+            found.setdefault(_norm_title(t), []).append(i)
+    positions = {}
     for c in table.columns:
-        i = found.get(_norm_title(c.title))
-        if i is None:
-            i = found.get(_norm_title(c.key))
-        if i is None:
-            if c.required:
-                problems.append(CellProblem(table.title, 1, c.title, "", "в строке заголовков нет обязательного столбца"))
-            continue
-        positions[c.key] = i
-    return positions, problems
+        at = found.get(_norm_title(c.title)) or found.get(_norm_title(c.key))
+        if at:
+            positions[c.key] = at
+    return positions
+
+
+def header_problems(table: Table, positions: dict[str, list[int]]) -> list[CellProblem]:
+    """The header row's own problems: a required column missing, a title that appears twice."""
+    missing = [CellProblem(table.title, 1, c.title, "", "в строке заголовков нет обязательного столбца")
+               for c in table.columns if c.required and c.key not in positions]
+    twice = [CellProblem(table.title, 1, table.column(k).title, "",
+                         f"заголовок повторяется в столбцах {', '.join(column_letter(i) for i in at)}: оставьте один "
+                         "(значения из них сведены, расхождения перечислены ниже; сохранения в этот лист не принимаются)")
+             for k, at in positions.items() if len(at) > 1]
+    return missing + twice
 
 
 def empty_frame(table: Table) -> pd.DataFrame:
+    return _empty(table).copy(deep=False)  # building one costs milliseconds; most reads have empty tabs
+
+
+@lru_cache(maxsize=64)
+def _empty_rows(table: Table) -> pd.DataFrame:
+    """What ``cells_to_frame`` gives for a tab without rows (no versions numbered yet)."""
+    return _empty(table).drop(columns="version")
+
+
+@lru_cache(maxsize=64)
+def _empty(table: Table) -> pd.DataFrame:
     data = {c.key: pd.Series([], dtype=DTYPES.get(c.type, "str")) for c in table.columns}
     data["row"] = pd.Series([], dtype="int64")
     data["version"] = pd.Series([], dtype="int64")
@@ -169,19 +201,35 @@ def _numeric(values: list, column: Column, rows: np.ndarray, table: Table, probl
     return numbers
 
 
+def _merged(columns: list[list], column: Column, rows: np.ndarray, table: Table, problems: list) -> list:
+    """One value per row from two or more columns with the same title: blanks give way to
+    values; two different values are a problem and the cell is left missing (never a guess)."""
+    out = []
+    for n, cells in enumerate(zip(*columns)):
+        values = [v for v in cells if not is_empty(v)]
+        distinct = {str(v).strip() for v in values}
+        if len(distinct) > 1:
+            shown = " и ".join(f"«{_shown(v)}»" for v in values)
+            problems.append(CellProblem(table.title, int(rows[n]), column.title, _shown(values[0]),
+                                        f"в столбцах с одинаковым заголовком разные значения: {shown}"))
+            out.append(None)
+        else:
+            out.append(values[0] if values else None)
+    return out
+
+
 def cells_to_frame(
     table: Table, header: list, rows: list, first_row: int = 2, *, machine_rows: bool = False
 ) -> tuple[pd.DataFrame, list[CellProblem]]:
-    """Typed frame of all stored rows (every version) plus the problems found.
+    """Typed frame of all stored rows plus the problems found; ``versioned`` then orders them.
 
     ``first_row`` is the sheet row number of ``rows[0]``. Rows that are entirely
     empty are spacer rows a person left in the sheet and are skipped. ``machine_rows``:
-    the rows come from a database (full width, never blank), so that scan is skipped, and
-    they may be one chunk of a tab: the caller numbers the versions (``with_versions``) after
-    joining the chunks.
+    the rows come from a database (full width, never blank), so that scan is skipped.
     """
-    positions, problems = map_header(table, header)
-    width = max(positions.values(), default=-1) + 1
+    positions = header_positions(table, header)
+    problems = header_problems(table, positions)
+    width = max((max(at) for at in positions.values()), default=-1) + 1
     if machine_rows:
         kept, numbers = rows, list(range(first_row, first_row + len(rows)))
     else:
@@ -192,14 +240,25 @@ def cells_to_frame(
                 kept.append(r)
                 numbers.append(first_row + n)
     if not kept:
-        return empty_frame(table), problems
+        return _empty_rows(table).copy(deep=False), problems
     row_numbers = np.asarray(numbers, dtype="int64")
     data = {}
     # rows -> columns at C speed; a sheet's rows are ragged (trailing blanks trimmed) and get padded
     by_position = list(zip(*kept)) if machine_rows else list(zip_longest(*kept, fillvalue=None))
+
+    def column_values(i: int) -> list:
+        return list(by_position[i]) if i < len(by_position) else [None] * len(kept)
+
     for c in table.columns:
-        i = positions.get(c.key)
-        values = list(by_position[i]) if i is not None and i < len(by_position) else [None] * len(kept)
+        at = positions.get(c.key)
+        if not at:
+            values = [None] * len(kept)
+        elif len(at) == 1:
+            values = column_values(at[0])
+        else:
+            before = len(problems)
+            values = _merged([column_values(i) for i in at], c, row_numbers, table, problems)
+            conflicts = {p.row for p in problems[before:]}
         if c.type in ("integer", "number", "money", "percent"):
             arr = _numeric(values, c, row_numbers, table, problems)
             if c.type == "integer":
@@ -215,9 +274,11 @@ def cells_to_frame(
                 data[c.key] = pd.array(parsed, dtype="boolean")
             else:
                 data[c.key] = pd.array(parsed, dtype="str")
+        if at and len(at) > 1 and conflicts:  # a conflict is reported once, not again as a missing value
+            problems[:] = [p for p in problems if not (p.column == c.title and p.row in conflicts and p.value == "")]
     frame = pd.DataFrame(data)
     frame["row"] = row_numbers
-    return (frame if machine_rows else with_versions(table, frame)), without_secrets(table, problems)
+    return frame, without_secrets(table, problems)
 
 
 SECRET_PROBLEM = ("значение повреждено; содержимое секретного столбца не показывается — задайте пароль заново "
@@ -233,15 +294,143 @@ def without_secrets(table: Table, problems: list[CellProblem]) -> list[CellProbl
     return [CellProblem(p.tab, p.row, p.column, "", SECRET_PROBLEM) if p.column in secret and p.value else p for p in problems]
 
 
-def with_versions(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
-    """Number the versions of each record in storage order (needs the whole tab at once)."""
-    frame["version"] = frame.groupby(list(table.record_key), dropna=False, sort=False).cumcount().astype("int64") + 1
-    return frame
+@dataclass(frozen=True)
+class RowNote:
+    """A row worth telling about that is not a cell problem: typed by hand (``manual``), or
+    a second copy of the same save (``repeat``, counted once)."""
+
+    tab: str  # Russian title of the tab
+    row: int
+    kind: str  # "manual" | "repeat"
+    record: str  # the record key as text
+    counted: bool
+    reason: str
+
+    def __str__(self) -> str:
+        return f"лист «{self.tab}», строка {self.row} («{self.record}»): {self.reason}"
+
+
+MANUAL = "введено вручную"
+
+
+def _save_order(frame: pd.DataFrame) -> np.ndarray:
+    """When each row was saved, in microseconds: «Номер сохранения», or «Сохранено» for rows
+    written before that column existed (whole seconds); NaN for rows without either."""
+    seq = frame["save_seq"].astype("float64").to_numpy(copy=True) if "save_seq" in frame else np.full(len(frame), np.nan)
+    missing = np.isnan(seq)
+    if missing.any():
+        codes, uniques = pd.factorize(frame["saved_at"], use_na_sentinel=True)
+        stamps = pd.to_datetime(pd.Series(uniques, dtype=object), utc=True, format="ISO8601")
+        micros = (stamps - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1)
+        lookup = np.append(micros.astype("float64").to_numpy(), np.nan)  # code -1 -> NaN
+        seq[missing] = lookup[codes[missing]]
+    return seq
+
+
+def _key_tuples(frame: pd.DataFrame, key: list[str]) -> list[tuple]:
+    columns = [frame[k].astype(object).where(frame[k].notna(), None).tolist() for k in key]
+    return list(zip(*columns))
+
+
+def _same_values(table: Table, a: pd.Series, b: pd.Series) -> bool:
+    for c in table.data_columns:
+        x, y = a[c.key], b[c.key]
+        if not ((pd.isna(x) and pd.isna(y)) or (not pd.isna(x) and not pd.isna(y) and x == y)):
+            return False
+    return True
+
+
+def versioned(table: Table, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[CellProblem], list[RowNote]]:
+    """Every stored row -> the versions of each record, oldest first, numbered; plus what was
+    left out and why. Nothing here depends on where a row sits in the sheet:
+
+    - a row saved by the app (it has «Код сохранения» and «Сохранено») is a version, ordered
+      by «Номер сохранения» (then «Сохранено» for older rows, then the save id);
+    - rows of one save that landed twice (a resend after a lost answer) count once; a copy
+      whose values differ (copied and then changed by hand) is not counted and is a problem;
+    - a row typed by hand without those columns is listed as «введено вручную». It counts
+      only while its record has no version saved by the app (then it is the record's only
+      version); otherwise, or if two different hand-typed rows claim the same record, it is
+      not counted and is listed as a problem, so whoever typed it sees that it was not taken.
+    """
+    if "version" in frame:
+        frame = frame.drop(columns="version")
+    if frame.empty:
+        return empty_frame(table), [], []
+    key = list(table.record_key)
+    order = _save_order(frame)
+    from_app = frame["save_id"].notna().to_numpy() & frame["saved_at"].notna().to_numpy() & ~np.isnan(order)
+    problems: list[CellProblem] = []
+    notes: list[RowNote] = []
+    app_pos = np.flatnonzero(from_app)
+    if len(app_pos):
+        # ties (two saves in the same second, before «Номер сохранения» existed) go by save id, not by
+        # position, so the order is the same in every copy of the store; rows of one save keep theirs
+        ids = frame["save_id"].to_numpy(dtype=object)[app_pos]
+        save_rank = pd.factorize(ids, sort=True)[0]
+        ranked = app_pos[np.lexsort((app_pos, save_rank, order[app_pos]))]
+        in_place = len(ranked) == len(frame) and bool((ranked == np.arange(len(frame))).all())
+        app = frame if in_place else frame.iloc[ranked]  # most tabs are stored in save order already
+        twice = app.duplicated(subset=[*key, "save_id"], keep="first").to_numpy()
+        if twice.any():
+            firsts = app[~twice].set_index([*key, "save_id"], drop=False)
+            for _, row in app[twice].iterrows():
+                first = firsts.loc[tuple(row[k] for k in [*key, "save_id"])]
+                first = first.iloc[0] if isinstance(first, pd.DataFrame) else first
+                shown_key = " · ".join(str(row[k]) for k in key)
+                if _same_values(table, row, first):
+                    notes.append(RowNote(table.title, int(row["row"]), "repeat", shown_key, False,
+                                         f"повтор сохранения из строки {int(first['row'])} (связь прервалась, "
+                                         "запрос дошёл дважды) — учтён один раз"))
+                else:
+                    problems.append(CellProblem(table.title, int(row["row"]), "", "",
+                                                f"строка повторяет «Код сохранения» строки {int(first['row'])}, но "
+                                                "значения отличаются (скопирована и изменена вручную?) — не учтена; "
+                                                "исправления вносите через приложение"))
+            app = app[~twice]
+    else:
+        app = frame.iloc[[]]
+    parts = [app]
+    manual_pos = np.flatnonzero(~from_app)
+    if len(manual_pos):
+        manual = frame.iloc[manual_pos]
+        app_keys = set(_key_tuples(app, key))
+        groups: dict[tuple, list[int]] = {}
+        for i, k in zip(range(len(manual)), _key_tuples(manual, key)):
+            groups.setdefault(k, []).append(i)
+        counted = []
+        for k, members in groups.items():
+            shown_key = " · ".join("" if v is None else str(v) for v in k)
+            rows = [manual.iloc[i] for i in members]
+            if k in app_keys:
+                reason = (f"{MANUAL}: у записи есть версии, сохранённые приложением, поэтому строка не учтена; "
+                          "исправления вносите через приложение (ненужную строку удалите из таблицы)")
+            elif all(_same_values(table, rows[0], r) for r in rows[1:]):
+                counted.append(members[0])
+                notes.append(RowNote(table.title, int(rows[0]["row"]), "manual", shown_key, True,
+                                     f"{MANUAL} (без «Код сохранения»): учтена как единственная версия записи"))
+                for r in rows[1:]:
+                    notes.append(RowNote(table.title, int(r["row"]), "repeat", shown_key, False,
+                                         f"{MANUAL}: повторяет строку {int(rows[0]['row'])} — учтена один раз"))
+                continue
+            else:
+                others = ", ".join(str(int(r["row"])) for r in rows)
+                reason = (f"{MANUAL}: для одной записи набраны разные строки ({others}) — ни одна не учтена; "
+                          "оставьте одну")
+            for r in rows:
+                notes.append(RowNote(table.title, int(r["row"]), "manual", shown_key, False, reason))
+                problems.append(CellProblem(table.title, int(r["row"]), "", "", reason))
+        if counted:
+            parts.append(manual.iloc[counted])
+    result = pd.concat(parts) if len(parts) > 1 else parts[0]
+    result = result.reset_index(drop=True) if result is not frame else frame.copy(deep=False)
+    result["version"] = result.groupby(key, dropna=False, sort=False).cumcount().astype("int64") + 1
+    return result, problems, notes
 
 
 def current_versions(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
-    """The latest version of every record (storage order decides, not clocks), each record kept
-    where it first appeared, so a corrected row does not jump to the end of a table."""
+    """The latest version of every record (``frame`` comes from ``versioned``: oldest first),
+    each record kept where it first appeared, so a corrected row does not jump to the end."""
     if "version" in frame and not (frame["version"] > 1).any():
         return frame  # nothing was ever corrected: every row is current (no copy of a large tab)
     key = list(table.record_key)

@@ -276,7 +276,7 @@ def for_display(table: Table, frame: pd.DataFrame, names: Labels | None = None, 
     names = names or Labels()
     out, decimals, moments = {}, {}, []
     for c in table.columns:
-        if (c.system and not system) or c.secret:
+        if (c.system and not system) or c.secret or c.hidden:
             continue
         col = frame[c.key]
         if table.key == "audit" and c.key in AUDIT_READ:  # the log's own codes: which tab, which record, what changed

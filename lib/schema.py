@@ -58,7 +58,8 @@ class Column:
     values: tuple[EnumValue, ...] = ()
     ref: str | None = None
     system: bool = False
-    secret: bool = False  # never shown in the app (password hashes)
+    secret: bool = False  # never shown in the app (password hashes); never written to a shared Google Sheet
+    hidden: bool = False  # bookkeeping (save order, signature): not shown in tables for people
 
     def label_of(self, key: str) -> str:
         for value in self.values:
@@ -101,6 +102,8 @@ class Table:
     columns: tuple[Column, ...]  # the tab's own columns followed by the system ones
     settings: tuple[Setting, ...] = ()
     access: Access = Access()
+    system_tab: bool = False  # written only by the app: protected on a shared sheet
+    signed: bool = False  # rows carry «Подпись»; unsigned rows on a shared sheet are not read
 
     @property
     def data_columns(self) -> tuple[Column, ...]:
@@ -141,7 +144,7 @@ class Schema:
 def _column(raw: dict, where: str, system: bool = False) -> Column:
     unknown = set(raw) - {
         "key", "title", "type", "description", "required", "min", "max",
-        "max_length", "values", "ref", "secret",
+        "max_length", "values", "ref", "secret", "hidden",
     }
     if unknown:
         raise SchemaError(f"{where}: неизвестные поля {sorted(unknown)}")
@@ -163,13 +166,18 @@ def _column(raw: dict, where: str, system: bool = False) -> Column:
         ref=raw.get("ref"),
         system=system,
         secret=bool(raw.get("secret", False)),
+        hidden=bool(raw.get("hidden", False)),
     )
 
 
 def load_schema(directory: Path = SCHEMA_DIR) -> Schema:
     """Read and check every tab file; raise SchemaError on any inconsistency."""
     with open(directory / "_system.toml", "rb") as f:
-        system = [_column(c, "_system", system=True) for c in tomllib.load(f)["columns"]]
+        raw_system = tomllib.load(f)
+    system = [_column(c, "_system", system=True) for c in raw_system["columns"]]
+    signed_columns = [_column(c, "_system", system=True) for c in raw_system.get("signed_columns", ())]
+    system_tabs = set(raw_system.get("system_tabs", ()))
+    signed_tabs = set(raw_system.get("signed_tabs", ()))
     with open(directory / "_tabs.toml", "rb") as f:
         order = tomllib.load(f)["order"]
     files = sorted(p.stem for p in directory.glob("*.toml") if not p.stem.startswith("_"))
@@ -184,7 +192,7 @@ def load_schema(directory: Path = SCHEMA_DIR) -> Schema:
         if tab["key"] != name:
             raise SchemaError(f"{name}.toml: key {tab['key']!r} должен совпадать с именем файла")
         own = [_column(c, f"{name}.{c.get('key')}") for c in raw["columns"]]
-        columns = tuple(own + system)
+        columns = tuple(own + system + (signed_columns if name in signed_tabs else []))
         keys = [c.key for c in columns]
         titles = [c.title for c in columns]
         if len(set(keys)) != len(keys) or len(set(titles)) != len(titles):
@@ -216,11 +224,15 @@ def load_schema(directory: Path = SCHEMA_DIR) -> Schema:
             record_key=record_key,
             columns=columns,
             settings=settings,
+            system_tab=name in system_tabs,
+            signed=name in signed_tabs,
         )
     for t in tables.values():
         for c in t.columns:
             if c.ref and c.ref not in tables:
                 raise SchemaError(f"{t.key}.{c.key}: ссылка на неизвестный лист {c.ref!r}")
+    if not (system_tabs | signed_tabs) <= set(tables):
+        raise SchemaError(f"_system.toml: неизвестные листы в system_tabs/signed_tabs {sorted((system_tabs | signed_tabs) - set(tables))}")
     if len({t.title for t in tables.values()}) != len(tables):
         raise SchemaError("названия листов повторяются")
     return Schema(tables)

@@ -30,6 +30,8 @@ def read_settings(snapshot) -> Settings:
     for s in table.settings:
         column = Column(key=s.key, title=s.key, type=s.type, min=0 if s.type in ("money", "integer", "percent", "number") else None)
         raw = stored.get(s.key)
+        if s.type == "percent" and isinstance(raw, str) and raw.strip().endswith("%"):
+            raw = raw.strip()[:-1]  # «5%» and «5 %» mean 5: the setting is in percent already
         try:
             value = parse_value(raw, column)
         except ParseError as err:

@@ -81,10 +81,14 @@ if user.role == "coordinator":  # what the store holds: the coordinator's concer
     st.dataframe(present.table(inventory), hide_index=True, width="stretch")
 
 st.subheader("Проверка данных")
+for line in snap.setup:
+    st.warning(line, icon=":material/build:")
 if snap.problems:
+    rows_left_out = sum(1 for p in snap.problems if not p.column)
     st.error(
-        f"Не распознано ячеек: {len(snap.problems)}. Эти значения не учтены в расчётах, пока их не исправят "
-        "в таблице (они не заменены нулями)."
+        f"Не распознано ячеек: {len(snap.problems) - rows_left_out}"
+        + (f", не учтено строк: {rows_left_out}" if rows_left_out else "")
+        + ". Эти значения не учтены в расчётах, пока их не исправят в таблице (они не заменены нулями)."
     )
     st.dataframe(
         present.table(pd.DataFrame(
@@ -101,5 +105,26 @@ if snap.problems:
     )
 else:
     st.success("Все ячейки распознаны.")
+manual = snap.manual_rows()
+if manual:
+    st.info(f"Введено вручную в таблицу (без «Код сохранения»): строк {len(manual)}.", icon=":material/edit_note:")
+    st.dataframe(
+        pd.DataFrame({
+            "Лист": [n.tab for n in manual],
+            "Строка": [n.row for n in manual],
+            "Запись": [n.record for n in manual],
+            "Учтена": ["да" if n.counted else "нет" for n in manual],
+            "Пояснение": [n.reason for n in manual],
+        }),
+        hide_index=True,
+        width="stretch",
+    )
 for problem in settings.problems:
     st.warning(problem)
+
+st.subheader("Заполненность хранилища")
+capacity = ui.capacity()
+for line in capacity.lines():
+    st.write(line)
+if capacity.advice() and user.role == "coordinator":
+    st.warning(capacity.advice(), icon=":material/inventory_2:")

@@ -16,27 +16,41 @@ STORE_KINDS = ["sqlite", "gsheets"]
 
 
 class RecordingSleep:
-    """Stands in for time.sleep: the retry policy's waits are recorded, not slept."""
+    """Stands in for time.sleep: the retry policy's waits are recorded, and pass on the fake
+    API's clock (so Google's late writes and per-minute quotas see the time go by)."""
 
-    def __init__(self):
+    def __init__(self, clock=None):
         self.calls: list[float] = []
+        self.clock = clock
 
     def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
+        if self.clock is not None:
+            self.clock.advance(seconds)
 
 
-def sheets_client(api: FakeSheetsAPI, policy: RetryPolicy | None = None) -> gspread.Client:
-    client = gspread.Client(auth=None, session=api.session(), http_client=RetryingHTTPClient)
-    client.http_client.policy = policy or RetryPolicy(sleep=RecordingSleep())
+def fake_policy(api: FakeSheetsAPI, **kw) -> RetryPolicy:
+    """The adapter's retry policy on the fake's clock: its budget is measured in the fake's time."""
+    return RetryPolicy(sleep=RecordingSleep(api.clock), clock=api.clock.now, **kw)
+
+
+def sheets_client(api: FakeSheetsAPI, policy: RetryPolicy | None = None, user: str | None = None) -> gspread.Client:
+    client = gspread.Client(auth=None, session=api.session(user), http_client=RetryingHTTPClient)
+    client.http_client.policy = policy or fake_policy(api)
     client.set_timeout((10, 60))
     return client
 
 
-def make_sheets_store(api: FakeSheetsAPI, policy: RetryPolicy | None = None, **kw) -> SheetsStore:
-    key = api.create()
-    policy = policy or RetryPolicy(sleep=RecordingSleep())
+def make_sheets_store(api: FakeSheetsAPI, policy: RetryPolicy | None = None, *, key: str | None = None,
+                      bootstrap: bool = True, **kw) -> SheetsStore:
+    """A store on a new (or the given) fake spreadsheet, as the service account, set up by bootstrap-sheet."""
+    key = key or api.create()
+    policy = policy or fake_policy(api)
+    kw.setdefault("account_email", api.service_account)
+    kw.setdefault("clock", api.clock.now)
     store = SheetsStore(key, sheets_client(api, policy), policy=policy, **kw)
-    store.bootstrap()
+    if bootstrap:
+        store.bootstrap()
     return store
 
 
@@ -61,6 +75,28 @@ def store(request, tmp_path):
     if request.param == "sqlite":
         return SQLiteStore(tmp_path / "debt.sqlite")
     return make_sheets_store(FakeSheetsAPI())
+
+
+@pytest.fixture(scope="session")
+def demo_sheet_template(demo_db):
+    """The demo district copied into a fake Google Sheet once per session (with its server secrets)."""
+    from lib.copying import copy_store
+    from lib.store.server_secrets import ServerSecrets
+
+    api = FakeSheetsAPI()
+    secrets = ServerSecrets(None, signing_key="test-signing-key")
+    store = make_sheets_store(api, secrets=secrets)
+    copy_store(SQLiteStore(demo_db), store, progress=lambda _: None)
+    return api.spreadsheets[store.key], secrets
+
+
+@pytest.fixture
+def demo_sheets(demo_sheet_template) -> tuple[FakeSheetsAPI, SheetsStore]:
+    """A private copy of the demo district on the fake Sheets API, and a store on it."""
+    book, secrets = demo_sheet_template
+    api = FakeSheetsAPI()
+    api.spreadsheets[book.spreadsheet_id] = book.clone()
+    return api, make_sheets_store(api, key=book.spreadsheet_id, bootstrap=False, secrets=secrets.copy())
 
 
 @pytest.fixture(scope="session")

@@ -101,7 +101,7 @@ def every_file(downloads) -> dict[str, bytes]:
     at = page("coordinator@lensk.demo", "pages/export.py", {"export_quarter": "2024-Q4"})
     at.button(key="export_build").click().run()
     files.update(downloads())
-    page("ves@lensk.demo", "pages/entry.py", {"entry_tab": "Excel без интернета", "entry_month-ves": "2024-12"})
+    page("ves@lensk.demo", "pages/entry.py", {"entry_month": "2024-12"})
     files.update(downloads())
     return files
 

@@ -192,6 +192,7 @@ def test_expectations_refuse_a_taken_new_id_and_a_stale_base_version(store):
     from lib.store.port import Conflict
 
     coordinator = User("c@x", "К", "coordinator")
+    store.save({"users": [{"login": "c@x", "name": "К", "role": "coordinator", "active": True}]}, "admin")
     meeting = {"meeting_id": "m-1", "number": "1", "date": dt.date(2024, 12, 27)}
     first = write(store, coordinator, {"meetings": [meeting]}, expect={"meetings": {("m-1",): None}})
     with pytest.raises(Conflict) as taken:
@@ -203,3 +204,18 @@ def test_expectations_refuse_a_taken_new_id_and_a_stale_base_version(store):
     rows = store.read_all().all_versions("meetings")
     assert rows.number.tolist() == ["1", "1а"]  # refused writes left nothing behind
     assert len(store.read_all().all_versions("audit")) == 2
+
+
+def test_a_write_checks_the_acting_user_as_the_store_has_them_now(store):
+    """Disabled after signing in: refused at write time, whatever the page's session still holds."""
+    from lib.access import Denied, User, write
+
+    executor = User("e@x", "Е", "executor", "lptes")
+    row = {"login": "e@x", "name": "Е", "role": "executor", "participant_id": "lptes", "active": True}
+    store.save({"users": [row]}, "admin")
+    record = dict(sample_record(store.schema["claims_work"]), participant_id="lptes")
+    write(store, executor, {"claims_work": [record]})
+    store.save({"users": [dict(row, active=False)]}, "admin")
+    with pytest.raises(Denied, match="отключена"):
+        write(store, executor, {"claims_work": [dict(record, notices_sent=9)]})
+    assert len(store.read_all().all_versions("claims_work")) == 1

@@ -31,28 +31,49 @@ def sheet_key(url: str) -> str:
     return key
 
 
+def _key_problem(err: Exception) -> str:
+    text = str(err)
+    if "missing fields" in text:
+        return "в ключе нет полей " + text.split("missing fields", 1)[1].strip(" .")
+    if "private key" in text.lower() or "deserialize" in text.lower() or "PEM" in text:
+        return "закрытый ключ (private_key) не читается"
+    if isinstance(err, OSError):
+        return f"файл не читается ({err.strerror or err})"
+    return "ключ не в формате JSON-ключа сервисного аккаунта"
+
+
+def credentials_for(config: Config):
+    """Service-account credentials; a missing or malformed key is a Russian ``ConfigError``."""
+    from google.auth.exceptions import GoogleAuthError
+    from google.oauth2.service_account import Credentials
+
+    if config.service_account:
+        where, load = "раздел [gcp_service_account] в .streamlit/secrets.toml", lambda: Credentials.from_service_account_info(
+            dict(config.service_account), scopes=SCOPES)
+    elif config.credentials_file:
+        where, load = f"файл {config.credentials_file} (GOOGLE_APPLICATION_CREDENTIALS)", lambda: Credentials.from_service_account_file(
+            config.credentials_file, scopes=SCOPES)
+    else:
+        raise ConfigError(
+            "Для Google Таблицы нужен сервисный аккаунт: раздел [gcp_service_account] в "
+            ".streamlit/secrets.toml или переменная GOOGLE_APPLICATION_CREDENTIALS (см. README)."
+        )
+    try:
+        return load()
+    except (OSError, ValueError, TypeError, KeyError, GoogleAuthError) as err:
+        raise ConfigError(
+            f"Ключ сервисного аккаунта не подходит ({where}): {_key_problem(err)}. Скачайте ключ заново: Google Cloud "
+            "Console → IAM → Сервисные аккаунты → «Ключи» → «Добавить ключ» → JSON (см. README)."
+        ) from None
+
+
 def google_client(config: Config, session=None):
     """A gspread client with bounded retries and explicit timeouts."""
     import gspread
 
     from lib.store.sheets_http import RetryingHTTPClient, RetryPolicy
 
-    credentials = None
-    if session is None:
-        from google.oauth2.service_account import Credentials
-
-        if config.service_account:
-            credentials = Credentials.from_service_account_info(dict(config.service_account), scopes=SCOPES)
-        elif config.credentials_file:
-            try:
-                credentials = Credentials.from_service_account_file(config.credentials_file, scopes=SCOPES)
-            except (OSError, ValueError) as err:
-                raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS: не удалось прочитать ключ сервисного аккаунта: {err}") from err
-        else:
-            raise ConfigError(
-                "Для Google Таблицы нужен сервисный аккаунт: раздел [gcp_service_account] в "
-                ".streamlit/secrets.toml или переменная GOOGLE_APPLICATION_CREDENTIALS (см. README)."
-            )
+    credentials = None if session is not None else credentials_for(config)
     client = gspread.Client(auth=credentials, session=session, http_client=RetryingHTTPClient)
     client.http_client.policy = RetryPolicy()
     client.set_timeout((10, 60))  # connect, read: a stuck request must end, never hang a page
@@ -66,9 +87,16 @@ def open_store(url: str, config: Config, session=None) -> Store:
 
         return SQLiteStore(sqlite_path(url), url=url)
     if url.startswith(("gsheets://", "https://docs.google.com/spreadsheets/")):
+        from lib.store.server_secrets import ServerSecrets
         from lib.store.sheets_store import SheetsStore
 
-        return SheetsStore(sheet_key(url), google_client(config, session), cache_ttl=config.cache_ttl)
+        client = google_client(config, session)
+        account = getattr(client.http_client, "auth", None)
+        email = getattr(account, "service_account_email", None) or (config.service_account or {}).get("client_email")
+        return SheetsStore(
+            sheet_key(url), client, cache_ttl=config.cache_ttl, account_email=email,
+            secrets=ServerSecrets(config.secrets_path, config.signing_key), write_freshness=config.write_freshness,
+        )
     raise ConfigError(f"Неизвестный адрес хранилища «{url}»: ожидается sqlite:///путь или gsheets://ключ")
 
 

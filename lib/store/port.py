@@ -1,26 +1,31 @@
 """The storage port: what the app needs from a store, whichever it is.
 
 A store holds one tab per schema table. Rows are only ever appended: a
-correction is a new row with the same record key, so the latest row is the
-current version and the earlier ones are its history. Every row carries who
-saved it, when, and the id of the save it belongs to.
+correction is a new row with the same record key, so the latest version is the
+current one and the earlier ones are its history. Every row carries who saved
+it, when, the id of the save it belongs to and the save's sequence number, which
+orders the versions (never the row's position: people sort shared sheets).
 
-Adapters implement ``read_all`` (every tab in one go) and ``_write`` (one
-atomic write of already validated rows); validation, stamping and the
-snapshot helpers live here so both adapters behave the same.
+Adapters implement ``read_all`` (every tab in one go), ``_write`` (one atomic
+write of already validated rows) and, where the storage allows better than the
+default, ``transact``; validation, stamping and the snapshot helpers live here so
+both adapters behave the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
-from lib.frames import CellProblem, current_versions, empty_frame, frame_records
+from lib.frames import CellProblem, RowNote, current_versions, empty_frame, frame_records
 from lib.parsing import ParseError, parse_value
 from lib.schema import Schema, Table
 from lib.schema import schema as project_schema
@@ -79,8 +84,11 @@ class SaveReceipt:
 
 @dataclass
 class Snapshot:
-    """Every tab as a typed frame of all versions, in storage order.
+    """Every tab as a typed frame of all versions, oldest first (``lib.frames.versioned``).
 
+    ``problems``: cells and rows that were not understood or not counted; ``notes``: rows
+    typed by hand and repeats of one save, listed for people («введено вручную»);
+    ``setup``: what is wrong with the store itself (locale, protection, headers), Russian.
     Stores cache and share snapshots between callers: treat the frames as
     read-only (copy before changing one).
     """
@@ -88,6 +96,8 @@ class Snapshot:
     tables: dict[str, pd.DataFrame]
     problems: list[CellProblem] = field(default_factory=list)
     schema: Schema = field(default_factory=project_schema)
+    notes: list[RowNote] = field(default_factory=list)
+    setup: list[str] = field(default_factory=list)
     _current: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def all_versions(self, tab: str) -> pd.DataFrame:
@@ -122,13 +132,50 @@ class Snapshot:
         """tab -> (records, rows including earlier versions)."""
         return {t: (len(self.current(t)), len(self.all_versions(t))) for t in self.schema.tables}
 
+    def manual_rows(self) -> list[RowNote]:
+        return [n for n in self.notes if n.kind == "manual"]
+
+    def max_seq(self) -> int:
+        """The latest save this snapshot has seen, as a sequence number (0 if none)."""
+        latest = 0
+        for frame in self.tables.values():
+            if frame.empty:
+                continue
+            seq = frame["save_seq"].max() if "save_seq" in frame else None
+            if seq is not None and not pd.isna(seq):
+                latest = max(latest, int(seq))
+            at = frame["saved_at"].dropna()
+            if len(at):
+                latest = max(latest, seq_of(at.max()))
+        return latest
+
+
+def seq_of(saved_at: str) -> int:
+    """«Сохранено» (ISO 8601) as a sequence number: microseconds since 1970, UTC."""
+    return int(dt.datetime.fromisoformat(saved_at).timestamp()) * 1_000_000
+
+
+_seq_lock = threading.Lock()
+_last_seq = 0
+
+
+def next_seq(floor: int = 0) -> int:
+    """A save's sequence number: the clock in microseconds, but always above ``floor`` (the latest
+    version the save saw) and above any number this process handed out. So a correction is
+    ordered after the version it was based on even if this server's clock is behind another's."""
+    global _last_seq
+    with _seq_lock:
+        _last_seq = max(time.time_ns() // 1000, floor + 1, _last_seq + 1)
+        return _last_seq
+
 
 def now_utc() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def prepare_records(
-    table: Table, records: Sequence[Mapping], user: str, save_id: str, saved_at: str, keep_system: bool
+    table: Table, records: Sequence[Mapping], user: str, save_id: str, saved_at: str, keep_system: bool,
+    save_seq: int | None = None,
 ) -> tuple[list[dict], list[FieldProblem]]:
     """Parse every field with the sheet's own rules and stamp who/when/which save."""
     rows, problems = [], []
@@ -145,7 +192,9 @@ def prepare_records(
             except ParseError as err:
                 problems.append(FieldProblem(table.title, n, c.title, str(err)))
         if not keep_system:
-            row.update(saved_at=saved_at, saved_by=user, save_id=save_id)
+            row.update(saved_at=saved_at, saved_by=user, save_id=save_id, save_seq=save_seq)
+        if table.signed:
+            row["signature"] = None  # a signature is one store's: the adapter that needs one signs the row as written
         rows.append(row)
     return rows, problems
 
@@ -171,19 +220,33 @@ class Store(ABC):
     def _write(self, rows: dict[str, list[dict]], save_id: str) -> None:
         """Append validated canonical rows to their tabs atomically, exactly once."""
 
+    def server_file(self) -> Path | None:
+        """A file on this server for what is neither the district's data nor for the shared store — the
+        sign-in throttle (``lib/login.py``): every process of the server opens the same one and it outlives
+        a restart. None: there is no such file, the state stays in this process's memory."""
+        return None
+
     def invalidate(self) -> None:  # noqa: B027 - a no-op by default: not every adapter caches
         """Drop any cached read (adapters with a cache override this)."""
 
-    def transact(self, user: str, build: Callable[[Snapshot], Mapping[str, Sequence[Mapping]]]) -> SaveReceipt:
+    def transact(
+        self,
+        user: str,
+        build: Callable[[Snapshot], Mapping[str, Sequence[Mapping]]],
+        *,
+        tabs: Collection[str] | None = None,
+    ) -> SaveReceipt:
         """Decide what to write from the store as it is at the moment of writing, then write it.
 
         ``build(snapshot)`` returns the changes for ``save``; it may raise (``Denied``, ``Conflict``,
         ``ValidationError``) and then nothing is written. Checks that must see the latest state —
         closed quarters, disabled users, the version an edit was based on, ids that must be new,
-        the audit's "old" values — belong in ``build``. Adapters narrow the window between that
-        read and the write as far as their storage allows (see each adapter's override).
+        the audit's "old" values — belong in ``build``. ``tabs``: the tabs ``build`` reads (None:
+        all); an adapter may read only those fresh. Adapters narrow the window between that read
+        and the write as far as their storage allows (see each adapter's override).
         """
-        return self.save(build(self.read_all()), user)
+        snapshot = self.read_all()
+        return self.commit(build(snapshot), user, floor=snapshot.max_seq())
 
     def save(
         self,
@@ -197,22 +260,41 @@ class Store(ABC):
         Raises ``ValidationError`` (nothing written) when a field does not pass
         the schema, ``StoreUnavailable``/``StoreError`` when the store fails; in
         both cases the caller still holds what the user typed.
-        ``keep_system`` keeps the records' own saved_at/saved_by/save_id (used
+        ``keep_system`` keeps the records' own saved_at/saved_by/save_id/save_seq (used
         when copying history between stores).
         """
+        return self.commit(changes, user, keep_system=keep_system)
+
+    def prepare(
+        self, changes: Mapping[str, Sequence[Mapping]], user: str, *, keep_system: bool = False, floor: int = 0
+    ) -> tuple[dict[str, list[dict]], SaveReceipt]:
+        """Validated, stamped rows of one save (``ValidationError`` if a field does not pass)."""
         if not user and not keep_system:
             raise ValueError("save() без пользователя")
         save_id = uuid.uuid4().hex
         saved_at = now_utc()
+        seq = None if keep_system else next_seq(floor)
         prepared, problems = {}, []
         for tab, records in changes.items():
             if not records:
                 continue
-            rows, found = prepare_records(self.schema[tab], records, user, save_id, saved_at, keep_system)
+            rows, found = prepare_records(self.schema[tab], records, user, save_id, saved_at, keep_system, seq)
             prepared[tab] = rows
             problems += found
         if problems:
             raise ValidationError(problems)
+        return prepared, SaveReceipt(save_id, saved_at, {t: len(r) for t, r in prepared.items()})
+
+    def commit(
+        self, changes: Mapping[str, Sequence[Mapping]], user: str, *, keep_system: bool = False, floor: int = 0
+    ) -> SaveReceipt:
+        prepared, receipt = self.prepare(changes, user, keep_system=keep_system, floor=floor)
         if prepared:
-            self._write(prepared, save_id)
-        return SaveReceipt(save_id, saved_at, {t: len(r) for t, r in prepared.items()})
+            self._write(prepared, receipt.save_id)
+        return receipt
+
+    def capacity(self):
+        """How full the store is (``lib.capacity.Capacity``); adapters with a limit override this."""
+        from lib.capacity import measure
+
+        return measure(self.read_all(), limit=None)

@@ -1,14 +1,24 @@
-"""HTTP layer for the Sheets adapter: bounded, jittered retries and clear errors.
+"""HTTP layer for the Sheets adapter: a wall-clock budget, bounded jittered retries, Russian errors.
 
-gspread 6.2.1's own ``BackOffHTTPClient`` never stops retrying, so we bring
-our own policy. Only reads are retried here. A write that fails ambiguously
-(5xx, timeout) may have landed, so its retry belongs to the store, which first
-checks whether the save is already in the sheet (see ``SheetsStore._write``).
+gspread 6.2.1's own ``BackOffHTTPClient`` never stops retrying, so we bring our own policy.
+Every operation (a read, a save with its checks and resends) runs under a ``Budget`` of wall
+time (``RetryPolicy.budget``, 90 s): each request's time-out is cut to what is left of it and no
+wait outlasts it, so the worst case is bounded by the clock, not by a count of sleeps.
+
+Only reads are retried here. A write that fails ambiguously (5xx, time-out) may have landed,
+or may still land — Google can apply a request up to 180 s after the client gave up — so its
+retry belongs to the store, which first looks for the save in the sheet (``SheetsStore._send``).
+
+Every failure of Google, of google-auth (token refresh, a revoked key) and of the network
+becomes a ``StoreError`` with a Russian message saying what to do; a 403 is told apart by
+Google's error body: the sheet not shared with the service account (its e-mail is named), the
+Sheets API not enabled in its project, or a protected range.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,26 +32,74 @@ from lib.store.port import StoreError, StoreUnavailable
 TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
+class LayoutChanged(StoreError):
+    """A tab was renamed or deleted since the metadata was read ("Unable to parse range",
+    "No grid with id"): the store refreshes its metadata and says which tab."""
+
+
 @dataclass
 class RetryPolicy:
-    """Full-jitter exponential backoff with a cap on attempts and on total wait."""
+    """Full-jitter exponential backoff inside a wall-clock budget."""
 
-    attempts: int = 5
+    attempts: int = 6
     base: float = 0.5
     cap: float = 8.0
-    deadline: float = 45.0  # total seconds of waiting between attempts, at most
+    budget: float = 90.0  # wall-clock seconds one operation may take, requests and waits included
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    confirm_window: float = 30.0  # after a lost answer: how long to look for the save before resending
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
 
     def delays(self) -> Iterator[float]:
-        """Waits before attempt 2, 3, …; stops early when the deadline would pass."""
-        waited = 0.0
+        """Waits before attempt 2, 3, … (the budget may stop them earlier)."""
         for attempt in range(self.attempts - 1):
-            delay = self.rng.uniform(0, min(self.cap, self.base * 2**attempt))
-            if waited + delay > self.deadline:
-                return
-            waited += delay
-            yield delay
+            yield self.rng.uniform(0, min(self.cap, self.base * 2**attempt))
+
+
+class Budget:
+    """The wall time left to one operation; requests made under it get their time-outs cut to it."""
+
+    _local = threading.local()
+
+    def __init__(self, policy: RetryPolicy):
+        self.policy = policy
+        self.started = policy.clock()
+
+    def elapsed(self) -> float:
+        return self.policy.clock() - self.started
+
+    def left(self) -> float:
+        return self.policy.budget - self.elapsed()
+
+    MARGIN = 1.0  # seconds kept back for the answer's handling after the last request
+
+    def timeout(self) -> tuple[float, float]:
+        left = max(self.left() - self.MARGIN, 0.1)
+        return min(self.policy.connect_timeout, left), min(self.policy.read_timeout, left)
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep if the budget allows a request after the wait; False when it does not."""
+        if seconds + 2 * self.MARGIN >= self.left():
+            return False
+        self.policy.sleep(seconds)
+        return True
+
+    def __enter__(self) -> Budget:
+        self._outer = getattr(Budget._local, "current", None)
+        if self._outer is None:  # an operation inside another one shares the outer budget
+            Budget._local.current = self
+            return self
+        return self._outer
+
+    def __exit__(self, *exc) -> None:
+        if self._outer is None:
+            Budget._local.current = None
+
+    @classmethod
+    def current(cls) -> Budget | None:
+        return getattr(cls._local, "current", None)
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -50,70 +108,141 @@ def status_of(exc: BaseException) -> int | None:
     return None
 
 
+def _auth_errors():
+    from google.auth import exceptions
+
+    return exceptions
+
+
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
+    if isinstance(exc, (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
         return True
+    auth = _auth_errors()
+    if isinstance(exc, auth.TransportError):
+        return True
+    if isinstance(exc, auth.RefreshError):
+        return bool(getattr(exc, "retryable", False))
     return status_of(exc) in TRANSIENT_STATUS
 
 
 def was_refused(exc: BaseException) -> bool:
-    """429: quota refused the request before it did anything, so it certainly did not land."""
-    return status_of(exc) == 429
+    """Certainly not applied: refused by quota (429), or never connected."""
+    return status_of(exc) == 429 or isinstance(exc, requests.exceptions.ConnectTimeout)
+
+
+def error_message(exc: BaseException) -> str:
+    if isinstance(exc, APIError) and isinstance(exc.error, dict):
+        return str(exc.error.get("message", ""))
+    return ""
+
+
+def _reasons(exc: BaseException) -> set[str]:
+    if not (isinstance(exc, APIError) and isinstance(exc.error, dict)):
+        return set()
+    return {d.get("reason", "") for d in exc.error.get("details", []) or [] if isinstance(d, dict)}
 
 
 def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, requests.Timeout):
         return "нет ответа (истекло время ожидания)"
-    if isinstance(exc, requests.ConnectionError):
-        return "нет соединения"
+    if isinstance(exc, (requests.ConnectionError, _auth_errors().TransportError)):
+        return "нет соединения с Google"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "ответ Google оборвался"
     status = status_of(exc)
     if status == 429:
-        return "превышена квота запросов Google (HTTP 429)"
+        return "превышена квота запросов Google (HTTP 429: не больше 60 запросов в минуту от сервисного аккаунта)"
+    if status is not None and status >= 500:
+        return f"сбой на стороне Google (HTTP {status})"
     if isinstance(exc, APIError):
-        message = exc.error.get("message", "") if isinstance(exc.error, dict) else ""
-        return f"HTTP {status}: {message}".strip(": ")
+        return f"HTTP {status}: {error_message(exc)}".strip(": ")
     return str(exc)
 
 
-def store_error(exc: BaseException, key: str) -> StoreError:
-    """A non-transient API error, worded for a person."""
+def store_error(exc: BaseException, key: str, account: str | None = None) -> StoreError:
+    """A non-transient failure, worded for a person: what happened and what to do."""
+    who = f"сервисного аккаунта {account}" if account else "сервисного аккаунта (client_email в ключе JSON)"
+    auth = _auth_errors()
+    if isinstance(exc, auth.RefreshError):
+        return StoreError(
+            f"Google не выдал доступ {who}: ключ отозван, сервисный аккаунт удалён или часы сервера сбиты "
+            "(«{}»). Проверьте сервисный аккаунт в Google Cloud Console (IAM → Сервисные аккаунты) и при "
+            "необходимости создайте новый ключ JSON.".format(str(exc)[:200])
+        )
+    if isinstance(exc, auth.GoogleAuthError):
+        return StoreError(f"Ошибка учётных данных Google для {who}: {str(exc)[:200]}. Проверьте ключ JSON (см. README).")
+    message = error_message(exc)
     status = status_of(exc)
+    if "protected cell or object" in message:
+        return StoreError(
+            f"Лист защищён так, что {who} не может в него писать (защиту меняли в таблице). Выполните "
+            "«python -m lib.cli bootstrap-sheet»: она восстановит защиту с правом записи для приложения. "
+            "Данные не сохранены."
+        )
+    if status == 403 and ("SERVICE_DISABLED" in _reasons(exc) or "has not been used in project" in message
+                          or "is disabled" in message):
+        return StoreError(
+            f"В проекте Google Cloud {who} не включён Google Sheets API. Откройте Google Cloud Console → "
+            "«API и сервисы» → Google Sheets API → «Включить» и повторите через несколько минут."
+        )
     if status == 403:
         return StoreError(
-            "Нет доступа к Google Таблице: откройте её (кнопка «Настройки доступа») для e-mail "
-            "сервисного аккаунта с правом «Редактор»."
+            f"Нет доступа к Google Таблице {key}: откройте её (кнопка «Настройки доступа») для {who} с правом «Редактор»."
         )
+    if status == 401:
+        return StoreError(f"Google не принял учётные данные {who}: проверьте ключ JSON (см. README).")
     if status == 404:
         return StoreError(f"Google Таблица с ключом «{key}» не найдена: проверьте ключ в настройках.")
+    if "above the limit of" in message and "cells" in message:
+        return StoreError(
+            "Google Таблица заполнена: в одной таблице не больше 10 млн ячеек. Данные не сохранены. Начните новый "
+            "год в новой таблице: «python -m lib.cli rollover --to gsheets://КЛЮЧ_НОВОЙ_ТАБЛИЦЫ» (README, «Ёмкость таблицы»)."
+        )
+    if "characters in a single cell" in message:
+        return StoreError("В ячейке больше 50 000 символов — Google Таблица такое не принимает. Сократите текст. Данные не сохранены.")
+    if "Unable to parse range" in message or "No grid with id" in message:
+        return LayoutChanged(f"Лист Google Таблицы переименован или удалён ({message}).")
     return StoreError(f"Google Таблица отклонила запрос ({describe_failure(exc)}).")
 
 
+def is_google_failure(exc: BaseException) -> bool:
+    """An answer or a failure of Google, google-auth or the network (not a bug of ours)."""
+    return isinstance(exc, (APIError, requests.RequestException, _auth_errors().GoogleAuthError))
+
+
 def call_with_retry(call: Callable[[], object], policy: RetryPolicy, what: str) -> object:
-    delays = policy.delays()
-    while True:
-        try:
-            return call()
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            delay = next(delays, None)
-            if delay is None:
-                raise StoreUnavailable(
-                    f"Google Таблица не ответила ({what}): {describe_failure(exc)} после "
-                    f"{policy.attempts} попыток. Попробуйте ещё раз через минуту."
-                ) from exc
-            policy.sleep(delay)
+    with Budget(policy) as budget:
+        delays = policy.delays()
+        while True:
+            try:
+                return call()
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                delay = next(delays, None)
+                if delay is None or not budget.wait(delay):
+                    raise StoreUnavailable(
+                        f"Google Таблица не ответила ({what}): {describe_failure(exc)}; пробовали "
+                        f"{budget.elapsed():.0f} с. Попробуйте ещё раз через минуту."
+                    ) from exc
 
 
 class RetryingHTTPClient(HTTPClient):
-    """gspread's HTTP client with bounded retries for GET requests."""
+    """gspread's HTTP client with bounded retries for GET requests and time-outs cut to the budget."""
 
     policy: RetryPolicy = RetryPolicy()
 
     def request(self, method, endpoint, params=None, data=None, json=None, files=None, headers=None):
-        send = lambda: super(RetryingHTTPClient, self).request(
-            method, endpoint, params=params, data=data, json=json, files=files, headers=headers
-        )
+        def send():
+            budget = Budget.current()
+            response = self.session.request(
+                method=method, url=endpoint, json=json, params=params, data=data, files=files, headers=headers,
+                timeout=budget.timeout() if budget else self.timeout,
+            )
+            if response.ok:
+                return response
+            raise APIError(response)
+
         if method.upper() != "GET":
             return send()
         return call_with_retry(send, self.policy, "чтение")

@@ -1,54 +1,83 @@
-"""Google Sheets store: one spreadsheet, one tab per schema table.
+"""Google Sheets store: one spreadsheet, one tab per schema table, shared with people.
 
 Requests, by design:
-- opening: one ``spreadsheets.get`` (tab list), once per process;
-- reading everything: one ``values:batchGet`` for all tabs, cached for a short TTL;
-- a save: one ``values:append`` (RAW, INSERT_ROWS) for one tab, or one
-  ``spreadsheets:batchUpdate`` of ``appendCells`` when a save spans tabs; both
-  are atomic on Google's side.
-A save that fails ambiguously is retried only after checking, by its
-``save_id``, that it did not land: a retry never duplicates rows.
+- metadata (tab ids and titles, locale, protection): one ``spreadsheets.get`` per process, again
+  after Google says a range or a grid no longer exists (a tab renamed or deleted) and for capacity;
+- reading everything: one ``values:batchGet`` of all tabs, cached for ``cache_ttl`` seconds;
+- a save (``transact``): under a process-wide write lock, **one** fresh ``values:batchGet`` — the
+  tabs the decision reads in full (the target tabs, «Пользователи», «Закрытые кварталы»,
+  «Возвраты»), every other tab's header row — then **one** ``spreadsheets:batchUpdate`` of
+  ``appendCells`` (atomic on Google's side), written under the headers as they are in that read.
+  What was read plus what was written becomes the cached snapshot, so the page shown after a save
+  needs no new request; saves within ``write_freshness`` seconds of a fresh read (2 s) share it.
+
+Why ``appendCells`` and not ``values:append``: values:append writes "starting with the first column
+of the table" it detects, so a person clearing or inserting an empty first column shifts every
+appended row one column; appendCells always starts at column A, where the header positions are.
+
+A save whose answer is lost (5xx, time-out) is looked for by its «Код сохранения» for up to
+``confirm_window`` seconds before the same rows, with the same save id, are sent again; rows of one
+save that land twice count once (``lib.frames.versioned``), so a late-applied first attempt is
+harmless. Everything runs inside the policy's wall-clock budget (90 s).
+
+Saves of one server are serialised across its processes (``ServerSecrets.turn``: a lock file beside the
+secrets file, holding the id of the latest save); a process that finds another's save there re-reads
+before deciding, so no save checks a record against a version already replaced, and the audit's «было»
+is the version written over. The residual window: a *person* (or a server on another machine, with its
+own secrets file) can change a lock, a user or a column between the fresh read and the write — under a
+second, plus ``write_freshness`` when a recent read is reused. SQLite has no such window.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
+import zoneinfo
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from gspread.exceptions import APIError
+import numpy as np
+import pandas as pd
 
-from lib.frames import CellProblem, cells_to_frame, empty_frame, map_header, record_cells
+from lib.frames import CellProblem, cells_to_frame, column_letter, empty_frame, frame_records, header_positions, record_cells, versioned
 from lib.schema import Schema, Table
-from lib.store.port import Snapshot, Store, StoreError, StoreUnavailable
+from lib.store import signing
+from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, StoreUnavailable, now_utc
+from lib.store.server_secrets import ServerSecrets
 from lib.store.sheets_http import (
+    Budget,
+    LayoutChanged,
     RetryPolicy,
     call_with_retry,
     describe_failure,
+    is_google_failure,
     is_transient,
     store_error,
     was_refused,
 )
 
 READ_PARAMS = {
-    # numbers as numbers, but dates a person typed as the text they see
+    # numbers as numbers and dates as serial numbers: what Google stored, whatever the locale shows
     "valueRenderOption": "UNFORMATTED_VALUE",
-    "dateTimeRenderOption": "FORMATTED_STRING",
+    "dateTimeRenderOption": "SERIAL_NUMBER",
     "majorDimension": "ROWS",
 }
+TAB_METADATA = "debt.tab"  # developer metadata on each sheet: which table it holds (survives renames)
+ARCHIVED_METADATA = "debt.archived_to"  # on the spreadsheet: the year was rolled over to that key
+CELL_LIMIT = 10_000_000
+SHEETS_EPOCH = dt.datetime(1899, 12, 30)
+UNSIGNED = ("строка не подписана приложением (набрана, вставлена или изменена в таблице вручную) — не учтена: "
+            "права, роли, блокировки, возвраты и настройки меняются только через приложение")
 
 
 def a1_tab(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+def _latest(frame: pd.DataFrame) -> int:
+    """The latest save among these rows, as a sequence number (``Snapshot.max_seq`` for one tab)."""
+    return Snapshot({"t": frame}, schema=None).max_seq() if len(frame) else 0
 
 
 def _cell_data(value) -> dict:
@@ -62,25 +91,23 @@ def _cell_data(value) -> dict:
     return {"userEnteredValue": {"stringValue": str(value)}}
 
 
-def parse_batch(schema: Schema, payload: dict, tables: list[Table]) -> tuple[Snapshot, dict[str, list[str | None]]]:
-    """A values:batchGet answer -> typed snapshot, and each tab's column layout (key per sheet column)."""
-    frames, problems, layouts = {}, [], {}
-    for table, value_range in zip(tables, payload.get("valueRanges", [])):
-        values = value_range.get("values", [])
-        header = values[0] if values else []
-        frame, found = cells_to_frame(table, header, values[1:])
-        frames[table.key] = frame
-        problems += found
-        positions, _ = map_header(table, header)
-        layout: list[str | None] = [None] * len(header)
-        for k, i in positions.items():
-            layout[i] = k
-        layouts[table.key] = layout
-    for table in schema:
-        if table.key not in frames:
-            frames[table.key] = empty_frame(table)
-            problems.append(CellProblem(table.title, 0, "", "", "лист не найден — выполните «python -m lib.cli bootstrap-sheet»"))
-    return Snapshot(frames, problems, schema), layouts
+@dataclass
+class TabRead:
+    """One tab as last read: its typed rows (before versioning), versions, problems and layout."""
+
+    data_at: float | None = None  # when its rows were read (None: only the header)
+    layout_at: float | None = None
+    typed: pd.DataFrame | None = None
+    versions: pd.DataFrame | None = None
+    cell_problems: list = field(default_factory=list)  # cells not understood, rows not signed
+    version_problems: list = field(default_factory=list)  # rows not counted (lib.frames.versioned)
+    notes: list = field(default_factory=list)
+    layout: list[str | None] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    last_row: int = 1
+    missing: str | None = None  # why the tab is not there
+    pending: list[dict] = field(default_factory=list)  # rows this process wrote since, not yet versioned
+    bad_rows: list[dict] = field(default_factory=list)  # rows of a signed tab without the app's signature
 
 
 class SheetsStore(Store):
@@ -95,200 +122,531 @@ class SheetsStore(Store):
         cache_ttl: float = 30.0,
         policy: RetryPolicy | None = None,
         clock=time.monotonic,
+        account_email: str | None = None,
+        secrets: ServerSecrets | None = None,
+        write_freshness: float = 2.0,
     ):
         super().__init__(f"gsheets://{key}", schema)
         self.key = key
         self.http = client.http_client
         self.policy = policy or getattr(self.http, "policy", None) or RetryPolicy()
+        self.http.policy = self.policy
         self.cache_ttl = cache_ttl
+        self.write_freshness = write_freshness
+        self.account = account_email
+        self.secrets = secrets or ServerSecrets(None)
         self._clock = clock
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # state
+        self._read_lock = threading.Lock()  # one read in flight: concurrent page loads wait for it
+        self._write_lock = threading.Lock()  # this process's saves, one at a time
         self._meta: dict | None = None
-        self._cache: tuple[float, Snapshot] | None = None
-        self._layouts: dict[str, list[str | None]] = {}
+        self._meta_at = 0.0
+        self._renamed: dict[str, str] = {}  # old title -> new title, as seen between two metadata reads
+        self._tabs: dict[str, TabRead] = {}
+        self._snapshot: Snapshot | None = None
+        self._previous: Snapshot | None = None  # the last snapshot built: unchanged tabs reuse its current versions
+        self._max_seq = 0
+        self._turn_seen = ""  # the latest save of the server's processes that this one has taken into account
+        self._behind: set[str] = set()  # tabs read before another process's save: read again before deciding a save
 
     # ---- metadata ------------------------------------------------------
 
+    def server_file(self):
+        return self.secrets.path  # the server's secrets file (None: in memory)
+
     def describe(self) -> str:
         title = (self._meta or {}).get("properties", {}).get("title", "")
-        return f"Google Таблица «{title}» ({self.key})" if title else f"Google Таблица {self.key}"
+        archived = " — архив" if self.archived_to() else ""
+        return f"Google Таблица «{title}» ({self.key}){archived}" if title else f"Google Таблица {self.key}"
 
     def metadata(self, refresh: bool = False) -> dict:
         with self._lock:
-            if self._meta is None or refresh:
-                try:
-                    self._meta = self.http.fetch_sheet_metadata(self.key)
-                except APIError as exc:
-                    raise store_error(exc, self.key) from exc
-            return self._meta
+            if self._meta is not None and not refresh:
+                return self._meta
+        try:
+            meta = call_with_retry(lambda: self.http.fetch_sheet_metadata(self.key), self.policy, "описание таблицы")
+        except Exception as exc:
+            if is_google_failure(exc):
+                raise store_error(exc, self.key, self.account) from exc
+            raise
+        with self._lock:
+            before = {s["properties"]["sheetId"]: s["properties"]["title"] for s in (self._meta or {}).get("sheets", [])}
+            for s in meta.get("sheets", []):  # the same sheet under another title: renamed by a person
+                was = before.get(s["properties"]["sheetId"])
+                if was and was != s["properties"]["title"]:
+                    self._renamed[was] = s["properties"]["title"]
+            self._meta, self._meta_at = meta, self._clock()
+            return meta
+
+    def _titles_of(self, meta: dict) -> dict[str, str]:
+        """table key -> the title of its sheet: by our developer metadata, else by the schema title."""
+        found: dict[str, str] = {}
+        titles = {s["properties"]["title"] for s in meta.get("sheets", [])}
+        for s in meta.get("sheets", []):
+            for m in s.get("developerMetadata", []) or []:
+                if m.get("metadataKey") == TAB_METADATA and m.get("metadataValue") in self.schema.tables:
+                    found.setdefault(m["metadataValue"], s["properties"]["title"])
+        for t in self.schema:
+            if t.key not in found and t.title in titles:
+                found[t.key] = t.title
+        return found
+
+    def titles(self) -> dict[str, str]:
+        return self._titles_of(self.metadata())
 
     def sheet_ids(self, refresh: bool = False) -> dict[str, int]:
         return {s["properties"]["title"]: s["properties"]["sheetId"] for s in self.metadata(refresh).get("sheets", [])}
+
+    def archived_to(self) -> str | None:
+        for m in (self._meta or {}).get("developerMetadata", []) or []:
+            if m.get("metadataKey") == ARCHIVED_METADATA:
+                return m.get("metadataValue")
+        return None
+
+    def setup_problems(self) -> list[str]:
+        """What is wrong with the spreadsheet itself, in Russian (shown on «Обзор» and by ``check``)."""
+        meta = self._meta or {}
+        out = []
+        locale = meta.get("properties", {}).get("locale", "ru_RU")
+        if locale != "ru_RU":
+            out.append(
+                f"Таблица в локали «{locale}», а не ru_RU (русская): Google по-другому понимает набранное вручную — "
+                "05.04.2024 становится 4 мая, «12,5» остаётся текстом. Выполните «python -m lib.cli bootstrap-sheet» "
+                "(установит ru_RU) и проверьте даты, введённые в таблицу раньше."
+            )
+        titles = self._titles_of(meta) if meta else {}
+        for tab, title in titles.items():
+            if title != self.schema[tab].title:
+                out.append(f"Лист «{self.schema[tab].title}» переименован в «{title}»: приложение продолжает с ним "
+                           f"работать, но верните название «{self.schema[tab].title}», чтобы таблицу понимали и люди.")
+        for tab, read in self._tabs.items():
+            table = self.schema[tab]
+            lacking = [c.title for c in table.columns if read.layout_at and not read.missing and not c.secret
+                       and c.key not in read.layout]
+            if lacking and read.layout:
+                out.append(f"В листе «{table.title}» нет столбцов {', '.join('«' + m + '»' for m in lacking)}: выполните "
+                           "«python -m lib.cli bootstrap-sheet» (после обновления приложения — обязательно).")
+        if self.archived_to():
+            out.append(f"Эта таблица — архив прошлого года (только чтение): данные продолжаются в таблице "
+                       f"{self.archived_to()}. Укажите её адрес в настройках (DEBT_STORE / [store] url).")
+        return out
 
     # ---- reading -------------------------------------------------------
 
     def invalidate(self) -> None:
         with self._lock:
-            self._cache = None
+            self._tabs = {}
+            self._snapshot = None
 
     def read_all(self) -> Snapshot:
         with self._lock:
-            if self._cache and self._clock() - self._cache[0] < self.cache_ttl:
-                return self._cache[1]
-        present = self.sheet_ids()
-        tables = [t for t in self.schema if t.title in present]
-        try:
-            payload = self.http.values_batch_get(self.key, [a1_tab(t.title) for t in tables], params=dict(READ_PARAMS))
-        except APIError as exc:
-            raise store_error(exc, self.key) from exc
-        snapshot = self.parse_payload(payload, tables)
+            if self._all_fresh(self._clock(), self.cache_ttl):
+                return self._snapshot_now()
+        with self._read_lock:
+            with self._lock:  # another thread may have read while we waited
+                if self._all_fresh(self._clock(), self.cache_ttl):
+                    return self._snapshot_now()
+            self._read(full=set(self.schema.tables), headers=set())
+            with self._lock:
+                return self._snapshot_now()
+
+    def _all_fresh(self, now: float, ttl: float) -> bool:
+        return all(
+            (r := self._tabs.get(t)) is not None and r.data_at is not None and now - r.data_at < ttl
+            for t in self.schema.tables
+        )
+
+    def _read(self, full: set[str], headers: set[str]) -> None:
+        """One batchGet: ``full`` tabs whole, ``headers`` tabs' header rows; metadata refreshed once if
+        Google says a range no longer parses (a tab renamed or deleted)."""
+        for attempt in (1, 2):
+            titles = self.titles() if attempt == 1 else self._titles_of(self.metadata(refresh=True))
+            wanted = [(t, True) for t in self.schema.tables if t in full] + [(t, False) for t in self.schema.tables if t in headers]
+            present = [(t, whole) for t, whole in wanted if t in titles]
+            ranges = [a1_tab(titles[t]) if whole else f"{a1_tab(titles[t])}!1:1" for t, whole in present]
+            started = self._clock()
+            try:
+                payload = call_with_retry(
+                    lambda ranges=ranges: self.http.values_batch_get(self.key, ranges, params=dict(READ_PARAMS)),
+                    self.policy, "чтение",
+                ) if ranges else {"valueRanges": []}
+                break
+            except Exception as exc:
+                if not is_google_failure(exc):
+                    raise
+                error = store_error(exc, self.key, self.account)
+                if isinstance(error, LayoutChanged) and attempt == 1:
+                    continue
+                raise error from exc
+        tz = self._time_zone()
         with self._lock:
-            self._cache = (self._clock(), snapshot)
-        return snapshot
+            for (tab, whole), value_range in zip(present, payload.get("valueRanges", [])):
+                self._take(tab, value_range.get("values", []), whole, started, tz)
+            for tab, _ in wanted:
+                if tab not in titles:
+                    self._tabs[tab] = TabRead(data_at=started, layout_at=started, missing=self._missing_reason(tab))
+            self._snapshot = None
 
     def parse_payload(self, payload: dict, tables: list[Table]) -> Snapshot:
-        snapshot, layouts = parse_batch(self.schema, payload, tables)
+        """A ``values:batchGet`` answer of whole tabs (``tables`` in its order) -> snapshot (benchmarks)."""
         with self._lock:
-            self._layouts = layouts
+            at, tz = self._clock(), self._time_zone()
+            for table, value_range in zip(tables, payload.get("valueRanges", [])):
+                self._take(table.key, value_range.get("values", []), True, at, tz)
+            self._snapshot = None
+            return self._snapshot_now()
+
+    def _missing_reason(self, tab: str) -> str:
+        title = self.schema[tab].title
+        now = self._renamed.get(title)
+        if now:
+            return f"лист «{title}» переименован в «{now}»: верните название (или выполните «python -m lib.cli bootstrap-sheet»)"
+        return f"лист «{title}» не найден (удалён или переименован?) — выполните «python -m lib.cli bootstrap-sheet»"
+
+    def _time_zone(self) -> dt.tzinfo:
+        name = (self._meta or {}).get("properties", {}).get("timeZone") or "UTC"
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return dt.UTC
+
+    def _take(self, tab: str, values: list[list], whole: bool, at: float, tz: dt.tzinfo) -> None:
+        table = self.schema[tab]
+        header = values[0] if values else []
+        positions = header_positions(table, header)
+        layout: list[str | None] = [None] * len(header)
+        for k, where in positions.items():
+            for i in where:
+                layout[i] = k
+        read = self._tabs.get(tab) or TabRead()
+        read.layout, read.layout_at, read.missing = layout, at, None
+        read.duplicated = [k for k, where in positions.items() if len(where) > 1]
+        if whole:
+            rows = values[1:]
+            self._serials_to_text(table, positions, rows, tz)
+            typed, problems = cells_to_frame(table, header, rows)
+            self._max_seq = max(self._max_seq, _latest(typed))  # claims of unsigned rows too: a fix orders after them
+            if table.signed:
+                typed, unsigned, read.bad_rows = self._verified(table, typed)
+                problems += unsigned
+            read.typed, read.data_at, read.pending, read.cell_problems, read.last_row = typed, at, [], problems, len(values)
+            read.versions = self._versions(table, typed, read)
+            self._behind.discard(tab)
+        self._tabs[tab] = read
+
+    @staticmethod
+    def _serials_to_text(table: Table, positions: dict, rows: list[list], tz: dt.tzinfo) -> None:
+        """A moment a person typed (Google stores a serial number in the sheet's time zone) -> ISO text."""
+        for c in table.columns:
+            if c.type != "datetime":
+                continue
+            for i in positions.get(c.key, []):
+                for row in rows:
+                    if i < len(row) and type(row[i]) in (int, float):
+                        local = SHEETS_EPOCH + dt.timedelta(days=row[i])
+                        row[i] = local.replace(tzinfo=tz).astimezone(dt.UTC).isoformat(timespec="seconds")
+
+    def _verified(self, table: Table, typed: pd.DataFrame) -> tuple[pd.DataFrame, list[CellProblem], list[dict]]:
+        """Rows of a signed tab that carry the app's signature; the others are reported and set aside."""
+        if typed.empty:
+            return typed, [], []
+        key = self.secrets.signing_key()
+        records = frame_records(table, typed)
+        good = [signing.verify(key, table, r) for r in records]
+        problems = [CellProblem(table.title, int(row), "", "", UNSIGNED) for row, ok in zip(typed["row"], good) if not ok]
+        bad = [r for r, ok in zip(records, good) if not ok]
+        return typed[np.array(good, dtype=bool)].reset_index(drop=True), problems, bad
+
+    def _versions(self, table: Table, typed: pd.DataFrame, read: TabRead) -> pd.DataFrame:
+        """Versions of a tab; on a signed tab, records whose latest row is not the app's are held in the
+        state that grants nothing (``signing.SAFE_STATE``) and reported."""
+        frame, read.version_problems, read.notes = versioned(table, typed)
+        if table.signed:
+            good = frame_records(table, frame)
+            held = signing.quarantined(table, good, read.bad_rows, self.secrets.ledger(table.key))
+            if held:
+                keep = np.array([signing.record_text(table, r) not in held for r in good], dtype=bool)
+                frame = frame[keep].reset_index(drop=True)
+                safe = signing.SAFE_STATE.get(table.key)
+                if safe:
+                    frame = self._safe_rows(table, frame, held, safe)
+                read.version_problems = read.version_problems + [
+                    CellProblem(table.title, 0, "", "", signing.quarantine_message(table, k, why)) for k, why in held.items()]
+        if table.key == "users":
+            frame = self._with_hashes(frame)
+        return frame
+
+    def _safe_rows(self, table: Table, frame: pd.DataFrame, held: dict[str, str], safe: dict) -> pd.DataFrame:
+        rows = []
+        for k in held:
+            values = dict(zip(table.record_key, k.split(" · ")))
+            rows.append(record_cells(table, {**values, **safe, "saved_at": now_utc(), "saved_by": "приложение",
+                                             "save_id": signing.QUARANTINE_ID}))
+        added, _ = cells_to_frame(table, table.keys, rows, first_row=0, machine_rows=True)
+        added["version"] = [int((frame[table.record_key[0]] == r[0]).sum()) + 1 for r in rows]
+        return pd.concat([frame, added], ignore_index=True)
+
+    def _with_hashes(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Password hashes live on the server (``ServerSecrets``): each version gets the hash set by it
+        or by the latest earlier version of the same login."""
+        if frame.empty:
+            return frame
+        hashes = self.secrets.hashes()
+        out, latest = [], {}
+        for login, save_id in zip(frame["login"], frame["save_id"]):
+            k = str(login).lower()
+            found = hashes.get((k, save_id))
+            if found:
+                latest[k] = found
+            out.append(latest.get(k))
+        frame = frame.copy()
+        frame["password_hash"] = pd.array(out, dtype="str")
+        return frame
+
+    def _snapshot_now(self) -> Snapshot:
+        """The cached snapshot, with the rows this process wrote since the last read (call under the lock)."""
+        if self._snapshot is not None:
+            return self._snapshot
+        previous = self._previous
+        for table in self.schema:
+            read = self._tabs.get(table.key)
+            if read is None or not read.pending or read.typed is None:
+                continue
+            cells = [record_cells(table, r) for r in read.pending]
+            added, _ = cells_to_frame(table, table.keys, cells, first_row=read.last_row + 1, machine_rows=True)
+            read.typed = pd.concat([read.typed, added], ignore_index=True) if len(read.typed) else added
+            read.versions = self._versions(table, read.typed, read)
+            read.last_row += len(read.pending)
+            read.pending = []
+        tables, problems, notes = {}, [], []
+        for table in self.schema:
+            read = self._tabs.get(table.key)
+            if read is None or read.versions is None:
+                tables[table.key] = empty_frame(table)
+                if read is not None and read.missing:
+                    problems.append(CellProblem(table.title, 0, "", "", read.missing))
+                continue
+            tables[table.key] = read.versions
+            problems += read.cell_problems + read.version_problems
+            notes += read.notes
+        snapshot = Snapshot(tables, problems, self.schema, notes, self.setup_problems())
+        if previous is not None:  # tabs that did not change keep their computed current versions
+            snapshot._current.update({t: f for t, f in previous._current.items() if previous.tables.get(t) is tables[t]})
+        self._snapshot = self._previous = snapshot
         return snapshot
 
     # ---- writing -------------------------------------------------------
 
+    def save(self, changes: Mapping[str, Sequence[Mapping]], user: str, *, keep_system: bool = False) -> SaveReceipt:
+        return self._transact(user, None, tabs=(), keep_system=keep_system, changes=changes)
+
+    def transact(
+        self,
+        user: str,
+        build: Callable[[Snapshot], Mapping[str, Sequence[Mapping]]],
+        *,
+        tabs: Collection[str] | None = None,
+    ) -> SaveReceipt:
+        return self._transact(user, build, tabs=tabs)
+
+    def _transact(self, user, build, *, tabs, keep_system: bool = False, changes=None) -> SaveReceipt:
+        wanted = set(self.schema.tables) if tabs is None else set(tabs)
+        with self._write_lock, self.secrets.turn() as turn, Budget(self.policy):
+            self.metadata()
+            if self.archived_to():
+                raise StoreError(f"Эта Google Таблица — архив прошлого года: данные ведутся в таблице {self.archived_to()}. "
+                                 "Укажите её адрес в настройках (DEBT_STORE / [store] url). Ничего не записано.")
+            now = self._clock()
+            with self._lock:
+                if turn.seen != self._turn_seen:  # another process of this server saved since: none of our reads will do
+                    self._behind = set(self.schema.tables)
+                self._turn_seen = turn.seen
+                # the tabs build reads, unless read within write_freshness; for a person's save, in the same
+                # request, every tab the cache would re-read anyway (older than cache_ttl), so the page shown
+                # after it needs no request; the other tabs' header rows, so every write goes under the headers
+                # as they are (a plain save — a copy, the demo — reads nothing but headers)
+                stale_data = {t for t in wanted if t in self._behind or not self._fresh(t, now, data=True)}
+                if build is not None:
+                    stale_data |= {t for t in self.schema.tables if not self._fresh(t, now, data=True, within=self.cache_ttl)}
+                stale_heads = {t for t in self.schema.tables if not self._fresh(t, now, data=False)} - stale_data
+            if stale_data or stale_heads:
+                with self._read_lock:
+                    self._read(full=stale_data, headers=stale_heads)
+            if build is not None:
+                with self._lock:
+                    snapshot = self._snapshot_now()
+                changes = build(snapshot)
+            prepared, receipt = self.prepare(changes, user, keep_system=keep_system, floor=self._max_seq)
+            if prepared:
+                turn.stamp = self._turn_seen = receipt.save_id  # before the write: a failed one may still land
+                self._write(prepared, receipt.save_id)
+            return receipt
+
+    def _fresh(self, tab: str, now: float, *, data: bool, within: float | None = None) -> bool:
+        read = self._tabs.get(tab)
+        stamp = None if read is None else (read.data_at if data else read.layout_at)
+        return stamp is not None and now - stamp <= (self.write_freshness if within is None else within)
+
     def _layout(self, tab: str) -> list[str | None]:
-        if tab not in self._layouts:
-            self.invalidate()
-            self.read_all()
-        layout = self._layouts.get(tab)
-        if not layout:
-            raise StoreError(f"В Google Таблице нет листа «{self.schema[tab].title}» с заголовками: выполните bootstrap-sheet.")
-        missing = [c.title for c in self.schema[tab].columns if c.key not in layout]
+        read = self._tabs.get(tab)
+        table = self.schema[tab]
+        if read is None or read.missing:
+            raise StoreError(f"В Google Таблице нет листа «{table.title}»: {read.missing if read else ''}. Данные не сохранены.")
+        if read.duplicated:
+            titles = ", ".join(f"«{table.column(k).title}»" for k in read.duplicated)
+            raise StoreError(f"В листе «{table.title}» несколько столбцов с заголовком {titles}: приложение не знает, в "
+                             "какой писать. Оставьте один столбец с таким заголовком. Данные не сохранены.")
+        missing = [c.title for c in table.columns if c.key not in read.layout and not c.secret]
         if missing:
             raise StoreError(
-                f"В листе «{self.schema[tab].title}» нет столбцов {', '.join('«' + m + '»' for m in missing)}: "
+                f"В листе «{table.title}» нет столбцов {', '.join('«' + m + '»' for m in missing)}: "
                 "выполните bootstrap-sheet. Данные не сохранены."
             )
-        return layout
+        return read.layout
 
-    def _send(self, rows: dict[str, list[dict]]) -> None:
-        cells = {tab: [record_cells(self.schema[tab], r, self._layout(tab)) for r in recs] for tab, recs in rows.items()}
-        if len(cells) == 1:
-            (tab, values), = cells.items()
-            self.http.values_append(
-                self.key,
-                f"{a1_tab(self.schema[tab].title)}!A1",
-                params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
-                body={"majorDimension": "ROWS", "values": [["" if v is None else v for v in row] for row in values]},
-            )
-            return
-        ids = self.sheet_ids()
+    def _write(self, rows: dict[str, list[dict]], save_id: str) -> None:
+        """Hashes to the server, signatures on system rows, then one appendCells batch."""
+        key = self.secrets.signing_key()
+        hashes = []
+        for tab, records in rows.items():
+            table = self.schema[tab]
+            for r in records:
+                for c in table.columns:
+                    if c.secret and r.get(c.key):
+                        hashes.append((r["login"], r["save_id"], r[c.key]))
+                        r[c.key] = None
+                if table.signed:
+                    r["signature"] = signing.sign(key, table, r)
+        layouts = {tab: self._layout(tab) for tab in rows}
+        self.secrets.put_hashes(hashes)
+        ids = {tab: self._sheet_id(tab) for tab in rows}
         requests = [
-            {
-                "appendCells": {
-                    "sheetId": ids[self.schema[tab].title],
-                    "rows": [{"values": [_cell_data(v) for v in row]} for row in values],
-                    "fields": "userEnteredValue",
-                }
-            }
-            for tab, values in cells.items()
+            {"appendCells": {"sheetId": ids[tab], "fields": "userEnteredValue",
+                             "rows": [{"values": [_cell_data(v) for v in record_cells(self.schema[tab], r, layouts[tab])]}
+                                      for r in records]}}
+            for tab, records in rows.items()
         ]
-        self.http.batch_update(self.key, {"requests": requests})
+        first = next(iter(rows))
+        marker = rows[first][-1]["save_id"]
+        try:
+            self._send({"requests": requests}, first, marker)
+        except LayoutChanged as exc:
+            self.invalidate()
+            titles = self._titles_of(self.metadata(refresh=True))
+            gone = [f"«{self.schema[t].title}»" for t in rows if t not in titles]
+            raise StoreError(f"Лист {', '.join(gone) or ''} удалён или заменён, пока шло сохранение: выполните "
+                             "«python -m lib.cli bootstrap-sheet». Данные не сохранены.") from exc
+        except BaseException:
+            self.invalidate()
+            raise
+        for tab, records in rows.items():
+            if self.schema[tab].signed:
+                table = self.schema[tab]
+                self.secrets.record_written(tab, {signing.record_text(table, r): r["save_seq"] for r in records if r.get("save_seq")})
+        self._merge(rows)
+
+    def _sheet_id(self, tab: str) -> int:
+        title = self.titles().get(tab)
+        sheet_id = self.sheet_ids().get(title) if title else None
+        if sheet_id is None:
+            raise StoreError(f"В Google Таблице нет листа «{self.schema[tab].title}». Данные не сохранены.")
+        return sheet_id
+
+    def _send(self, body: dict, first_tab: str, marker: str) -> None:
+        """Send once; after a lost answer look for the save before sending the same rows again."""
+        budget = Budget.current()
+        delays = self.policy.delays()
+        ambiguous = False
+        while True:
+            try:
+                self.http.batch_update(self.key, body)
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    if is_google_failure(exc):
+                        raise store_error(exc, self.key, self.account) from exc
+                    raise
+                if not was_refused(exc):
+                    ambiguous = True
+                    if self._confirm(first_tab, marker, budget):
+                        return
+                delay = next(delays, None)
+                if delay is None or not budget.wait(delay):
+                    if ambiguous:
+                        raise StoreUnavailable(
+                            f"Связь с Google Таблицей прервалась во время сохранения ({describe_failure(exc)}), и за "
+                            f"{budget.elapsed():.0f} с подтвердить запись не удалось. Google может применить её в течение "
+                            "трёх минут. Введённое осталось на экране: обновите страницу через 3–5 минут и проверьте, есть "
+                            "ли запись; если нет — сохраните снова (повтор не создаст дубликат)."
+                        ) from exc
+                    raise StoreUnavailable(
+                        f"Не удалось сохранить в Google Таблицу: {describe_failure(exc)}; пробовали "
+                        f"{budget.elapsed():.0f} с. Данные не сохранены, введённое осталось на экране — попробуйте ещё раз "
+                        "через минуту."
+                    ) from exc
+
+    def _confirm(self, tab: str, save_id: str, budget: Budget) -> bool:
+        """Look for the save's id in its tab for up to ``confirm_window`` seconds (Google may still be
+        applying the request); False if it did not appear."""
+        started = budget.elapsed()
+        wait = 1.0
+        while True:
+            try:
+                if self.landed(tab, save_id):
+                    return True
+            except StoreUnavailable:
+                pass
+            if budget.elapsed() - started + wait > self.policy.confirm_window or not budget.wait(wait):
+                return False
+            wait = min(wait * 2, 8.0)
 
     def landed(self, tab: str, save_id: str) -> bool:
-        """Is a row of this save already in the tab? (one read of the save_id column)."""
+        """Is a row of this save already in the tab? (one read of the save_id column)"""
         letter = column_letter(self._layout(tab).index("save_id"))
-        title = a1_tab(self.schema[tab].title)
-        answer = self.http.values_get(
-            self.key, f"{title}!{letter}:{letter}", params={"majorDimension": "COLUMNS", "valueRenderOption": "UNFORMATTED_VALUE"}
-        )
+        title = a1_tab(self.titles().get(tab, self.schema[tab].title))
+        try:
+            answer = self.http.values_get(
+                self.key, f"{title}!{letter}:{letter}", params={"majorDimension": "COLUMNS", "valueRenderOption": "UNFORMATTED_VALUE"}
+            )
+        except Exception as exc:
+            if is_google_failure(exc) and not is_transient(exc):
+                raise store_error(exc, self.key, self.account) from exc
+            if is_transient(exc):
+                raise StoreUnavailable(describe_failure(exc)) from exc
+            raise
         column = (answer.get("values") or [[]])[0]
         return save_id in column
 
-    def _write(self, rows: dict[str, list[dict]], save_id: str) -> None:
-        first_tab = next(iter(rows))
-        marker = rows[first_tab][-1]["save_id"]  # the whole write is atomic: the last row tells
-        delays = self.policy.delays()
-        try:
-            while True:
-                try:
-                    self._send(rows)
-                    return
-                except Exception as exc:
-                    if not is_transient(exc):
-                        if isinstance(exc, APIError):
-                            raise store_error(exc, self.key) from exc
-                        raise
-                    if not was_refused(exc):
-                        try:
-                            if self.landed(first_tab, marker):
-                                return
-                        except StoreUnavailable as check_failed:
-                            raise StoreUnavailable(
-                                "Связь с Google Таблицей прервалась во время сохранения, и проверить, "
-                                "дошли ли данные, не удалось. Введённое осталось на экране: обновите "
-                                "страницу позже и проверьте, есть ли запись, прежде чем сохранять снова."
-                            ) from check_failed
-                    delay = next(delays, None)
-                    if delay is None:
-                        raise StoreUnavailable(
-                            f"Не удалось сохранить в Google Таблицу: {describe_failure(exc)} после "
-                            f"{self.policy.attempts} попыток. Данные не сохранены, введённое осталось на "
-                            "экране — попробуйте ещё раз через минуту."
-                        ) from exc
-                    self.policy.sleep(delay)
-        finally:
-            self.invalidate()
+    def _merge(self, rows: dict[str, list[dict]]) -> None:
+        """The written rows join the cached tabs: the page after a save needs no new read."""
+        with self._lock:
+            for tab, records in rows.items():
+                read = self._tabs.get(tab)
+                if read is not None and read.typed is not None:
+                    read.pending += records
+                self._max_seq = max([self._max_seq] + [r["save_seq"] for r in records if r.get("save_seq")])
+            self._snapshot = None
+
+    # ---- capacity --------------------------------------------------------
+
+    def capacity(self):
+        """Cells used of Google's 10 million per spreadsheet (the grid counts, empty cells too)."""
+        from lib.capacity import measure
+
+        if self._clock() - self._meta_at > 600:
+            self.metadata(refresh=True)
+        grid = {}
+        titles = self.titles()
+        by_title = {s["properties"]["title"]: s["properties"].get("gridProperties", {}) for s in self.metadata().get("sheets", [])}
+        used = sum(g.get("rowCount", 0) * g.get("columnCount", 0) for g in by_title.values())
+        for tab, title in titles.items():
+            g = by_title.get(title, {})
+            grid[tab] = g.get("columnCount", len(self.schema[tab].columns))
+        return measure(self.read_all(), limit=CELL_LIMIT, used=used, widths=grid)
 
     # ---- setting up a spreadsheet -------------------------------------
 
-    def bootstrap(self) -> list[str]:
-        """Create missing tabs with header rows and a frozen first row; add missing columns.
+    def bootstrap(self, time_zone: str | None = None) -> list[str]:
+        from lib.store.sheets_setup import bootstrap
 
-        Safe to run twice: existing tabs, their data and their own extra columns are kept.
-        """
-        report = []
-        ids = self.sheet_ids(refresh=True)
-        add = [
-            {"addSheet": {"properties": {"title": t.title, "gridProperties": {
-                "rowCount": 1000, "columnCount": max(26, len(t.columns)), "frozenRowCount": 1}}}}
-            for t in self.schema if t.title not in ids
-        ]
-        try:
-            if add:
-                self.http.batch_update(self.key, {"requests": add})
-                report += [f"создан лист «{r['addSheet']['properties']['title']}»" for r in add]
-                ids = self.sheet_ids(refresh=True)
-            headers = call_with_retry(
-                lambda: self.http.values_batch_get(self.key, [f"{a1_tab(t.title)}!1:1" for t in self.schema], params=dict(READ_PARAMS)),
-                self.policy, "заголовки",
-            )
-            data, fixes = [], []
-            props = {s["properties"]["title"]: s["properties"] for s in self.metadata().get("sheets", [])}
-            for t, vr in zip(self.schema, headers.get("valueRanges", [])):
-                header = (vr.get("values") or [[]])[0]
-                positions, _ = map_header(t, header)
-                missing = [c.title for c in t.columns if c.key not in positions]
-                if missing:
-                    start = len(header)
-                    created = not header
-                    data.append({"range": f"{a1_tab(t.title)}!{column_letter(start)}1", "values": [missing]})
-                    if not created:
-                        report.append(f"лист «{t.title}»: добавлены столбцы {', '.join(missing)}")
-                    need = start + len(missing)
-                    grid = props[t.title].get("gridProperties", {})
-                    if grid.get("columnCount", 26) < need:
-                        more = need - grid.get("columnCount", 26)
-                        fixes.append({"appendDimension": {"sheetId": ids[t.title], "dimension": "COLUMNS", "length": more}})
-                if props[t.title].get("gridProperties", {}).get("frozenRowCount", 0) != 1:
-                    fixes.append({"updateSheetProperties": {
-                        "properties": {"sheetId": ids[t.title], "gridProperties": {"frozenRowCount": 1}},
-                        "fields": "gridProperties.frozenRowCount"}})
-            if fixes:
-                self.http.batch_update(self.key, {"requests": fixes})
-            if data:
-                self.http.values_batch_update(self.key, {"valueInputOption": "RAW", "data": data})
-        except APIError as exc:
-            raise store_error(exc, self.key) from exc
-        self.metadata(refresh=True)
-        self.invalidate()
-        self._layouts = {}
-        return report or ["все листы и столбцы уже на месте"]
+        return bootstrap(self, time_zone=time_zone)

@@ -3,6 +3,10 @@
 Cells are stored exactly as they would be in the sheet (enum labels, ``да``,
 ISO dates) and read back through the same parser as the Google Sheets payload,
 so both adapters share one definition of what a cell means.
+
+``transact`` reads and writes inside one ``BEGIN IMMEDIATE`` transaction on one
+connection: no other writer, in this process or another, can change anything
+between the checks and the write.
 """
 
 from __future__ import annotations
@@ -10,15 +14,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
 
-from lib.frames import cells_to_frame, empty_frame, record_cells, with_versions
+from lib.frames import cells_to_frame, empty_frame, record_cells, versioned
 from lib.schema import Schema
-from lib.store.port import Snapshot, Store, StoreError, ValidationError, now_utc, prepare_records
+from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, ValidationError, now_utc, prepare_records
 
 SEQ = "_seq"
 CHUNK_ROWS = 50_000
@@ -37,15 +41,21 @@ class SQLiteStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._cache: tuple[tuple, Snapshot] | None = None
         self._cache_lock = threading.Lock()
-        # Append-only storage: per tab, the typed rows read so far, their count and last _seq, and
-        # the problems found in them, so a later read only fetches and types the rows added since.
-        self._tabs: dict[str, tuple[pd.DataFrame, int, int, list]] = {}
+        self._local = threading.local()  # the connection of the transaction in progress on this thread
+        # Append-only storage: per tab, the typed rows read so far, their count and last _seq, the
+        # problems found in them, and their versions (frame, problems, notes), so a later read only
+        # fetches and types the rows added since, and re-orders versions only of tabs that grew.
+        self._tabs: dict[str, tuple[pd.DataFrame, int, int, list, tuple]] = {}
         with closing(self._connect()) as con:
             con.execute("PRAGMA journal_mode=WAL")
             self._ensure_tables(con)
 
     def describe(self) -> str:
         return f"встроенная база SQLite: {self.path}"
+
+    def server_file(self) -> Path:
+        # beside the database, not in it: a write there would change the file every snapshot is checked against
+        return self.path.with_suffix(".server.sqlite")
 
     def _connect(self) -> sqlite3.Connection:
         # autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE,
@@ -98,22 +108,26 @@ class SQLiteStore(Store):
             self._cache = (stamp, snapshot)
         return snapshot
 
-    def _read(self) -> Snapshot:
-        tables, problems = {}, []
-        try:
-            with closing(self._connect()) as con:
-                con.execute("BEGIN")  # one read transaction: a consistent view of every tab
-                for table in self.schema:
-                    frame, found = self._read_table(con, table)
-                    tables[table.key] = frame
-                    problems += found
-                con.execute("COMMIT")
-        except sqlite3.Error as err:
-            raise StoreError(f"Не удалось прочитать базу {self.path}: {err}") from err
-        return Snapshot(tables, problems, self.schema)
+    def _read(self, con: sqlite3.Connection | None = None) -> Snapshot:
+        if con is None:
+            try:
+                with closing(self._connect()) as own:
+                    own.execute("BEGIN")  # one read transaction: a consistent view of every tab
+                    snapshot = self._read(own)
+                    own.execute("COMMIT")
+                    return snapshot
+            except sqlite3.Error as err:
+                raise StoreError(f"Не удалось прочитать базу {self.path}: {err}") from err
+        tables, problems, notes = {}, [], []
+        for table in self.schema:
+            frame, found, noted = self._read_table(con, table)
+            tables[table.key] = frame
+            problems += found
+            notes += noted
+        return Snapshot(tables, problems, self.schema, notes)
 
-    def _read_table(self, con: sqlite3.Connection, table) -> tuple[pd.DataFrame, list]:
-        """Typed rows of one tab: those read before plus the ones appended since (by _seq).
+    def _read_table(self, con: sqlite3.Connection, table) -> tuple[pd.DataFrame, list, list]:
+        """Versions of one tab from its typed rows: those read before plus the ones appended since (by _seq).
 
         Rows are streamed in chunks and typed chunk by chunk, so a large tab never sits in memory
         as millions of Python objects. If rows were removed (``cli demo`` resets the store), the
@@ -121,8 +135,11 @@ class SQLiteStore(Store):
         """
         count, last = con.execute(f"SELECT count(*), coalesce(max({SEQ}), 0) FROM {_q(table.key)}").fetchone()
         known = self._tabs.get(table.key)
+        if known and known[1] == count and known[2] == last and self._same_row(con, table, known):
+            frame, found, noted = known[4]
+            return frame, known[3] + found, noted  # nothing new: the versions stand
         if known and known[1] <= count and known[2] <= last and self._same_row(con, table, known):
-            old, old_count, old_last, old_problems = known
+            old, old_count, old_last, old_problems, _ = known
         else:
             old, old_count, old_last, old_problems = None, 0, 0, []
         cols = ", ".join(_q(k) for k in table.keys)
@@ -132,24 +149,24 @@ class SQLiteStore(Store):
         while rows := cursor.fetchmany(CHUNK_ROWS):
             new_last = rows[-1][-1]
             frame, found = cells_to_frame(table, table.keys, [r[:-1] for r in rows], first_row=2 + seen, machine_rows=True)
-            frames.append(frame.drop(columns="version", errors="ignore"))
+            frames.append(frame)
             problems += found
             seen += len(rows)
         if seen != count:  # something other than appends happened: start over
             self._tabs.pop(table.key, None)
             return self._read_table(con, table)
         if not frames:
-            frame = empty_frame(table)
+            typed = empty_frame(table).drop(columns="version")
         else:
-            frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-            frame = with_versions(table, frame.drop(columns="version", errors="ignore"))
-        self._tabs[table.key] = (frame.drop(columns="version"), count, new_last, problems)
-        return frame, problems
+            typed = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        versions = versioned(table, typed)
+        self._tabs[table.key] = (typed, count, new_last, problems, versions)
+        return versions[0], problems + versions[1], versions[2]
 
     @staticmethod
     def _same_row(con: sqlite3.Connection, table, known) -> bool:
         """The last row read before is still there, unchanged (not a store reset and refilled)."""
-        frame, count, last, _ = known
+        frame, count, last = known[0], known[1], known[2]
         if count == 0:
             return True
         row = con.execute(f"SELECT save_id FROM {_q(table.key)} WHERE {SEQ} = ?", (last,)).fetchone()
@@ -180,8 +197,35 @@ class SQLiteStore(Store):
             raise StoreError(f"Не удалось записать в базу {self.path}: {err}. Данные не сохранены.") from err
 
     def _write(self, rows: dict[str, list[dict]], save_id: str) -> None:
+        con = getattr(self._local, "con", None)
+        if con is not None:  # inside ``transact``: the same transaction as the read the rows were decided on
+            self._insert(con, rows)
+            return
         try:
-            self._transaction(lambda con: self._insert(con, rows))
+            self._transaction(lambda own: self._insert(own, rows))
+        finally:
+            self.invalidate()
+
+    def transact(
+        self,
+        user: str,
+        build: Callable[[Snapshot], Mapping[str, Sequence[Mapping]]],
+        *,
+        tabs: Collection[str] | None = None,
+    ) -> SaveReceipt:
+        """The fresh read, ``build`` and the write in one ``BEGIN IMMEDIATE`` transaction on one
+        connection: other writers wait on the lock, so nothing changes in between."""
+
+        def work(con: sqlite3.Connection) -> SaveReceipt:
+            self._local.con = con
+            try:
+                snapshot = self._read(con)
+                return self.commit(build(snapshot), user, floor=snapshot.max_seq())
+            finally:
+                self._local.con = None
+
+        try:
+            return self._transaction(work)
         finally:
             self.invalidate()
 

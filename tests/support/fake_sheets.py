@@ -1,106 +1,217 @@
-"""An in-process fake of the Google Sheets v4 REST API.
+"""An in-process fake of the Google Sheets v4 REST API, strict enough that tests prove something.
 
 It is mounted as the HTTP session of a real ``gspread.Client``
-(``gspread.Client(auth=None, session=api.session())``), so the adapter's real
-gspread calls are exercised without a network. Routes are taken from Google's
-own discovery document for Sheets v4 (shipped in google-api-python-client): a
-request whose method, path or query parameter the real API does not have is
-answered 404/400, so the adapter cannot drift into calls Google would refuse.
+(``gspread.Client(auth=None, session=api.session())``), so the adapter's real gspread calls
+are exercised without a network. What it models, each after Google's reference
+(https://developers.google.com/sheets/api/reference/rest) and usage-limits page
+(https://developers.google.com/sheets/api/limits):
 
-Answers follow the real API where the adapter depends on them: A1 ranges with
-quoted titles, trimmed trailing empty cells, ``updates`` of appends, 400
-"Unable to parse range" for a tab that does not exist, RAW vs USER_ENTERED.
-Faults (429, 500 before or after applying, timeouts) are injected with a seeded
-random generator so a failing run can be repeated.
+- **routes, parameters, bodies, enums, field masks** — checked against Google's own discovery
+  document (``fake_discovery``): what the real API would refuse, the fake refuses with a 400;
+- **values**: A1 ranges with quoted titles, trimmed trailing empty cells, RAW vs USER_ENTERED
+  typed input under the spreadsheet's **locale** (``fake_locale``: ru_RU, en_US), every
+  ``valueRenderOption`` and ``dateTimeRenderOption``, number formats (a TEXT column keeps ``007``);
+- **values:append** finds the "table" from the range ("The input range is used to search for
+  existing data and find a 'table' within that range. Values will be appended to the next row of
+  the table, starting with the first column of the table") — a blank row ends a table, an empty
+  first column moves its start; **appendCells** "appends … after the last row with data in a sheet";
+- **protected ranges** (``ProtectedRange``: editors, ``warningOnly``), **data validation**
+  (``DataValidationRule``, strict dropdowns for people), **developer metadata** on the
+  spreadsheet and on sheets, **spreadsheet properties** (locale, time zone);
+- **limits**: 10 million cells per spreadsheet, counted over the grid ("This action would
+  increase the number of cells in the workbook above the limit of 10000000 cells."), 50 000
+  characters per cell; **per-minute quotas** (60 reads and 60 writes per minute per user, 300 per
+  project, refilled every minute) answered with Google's 429 ``RESOURCE_EXHAUSTED`` body;
+- **errors with Google's bodies**: 403 when the spreadsheet is not shared with the caller, when
+  the API is not enabled for the project (``SERVICE_DISABLED``), when a protected cell is edited;
+  404 for an unknown spreadsheet; "Unable to parse range", "No grid with id";
+- **time and faults**: a fake clock (``FakeClock``) that requests and the client's waits advance;
+  faults injected with a seeded generator: 429, 500 before or after applying, a client time-out
+  after which the write is applied **late** — Google may still apply a request up to 180 s after
+  the client gave up ("When Sheets processes a request for more than 180 seconds, the request
+  returns a timeout error") — or never;
+- **concurrency**: one lock per spreadsheet, held only while a request is applied, so requests to
+  different spreadsheets, and the waits around requests, interleave like the real service.
+
+What a *person* does in the browser (sort, insert or move a column, rename a tab, type a row)
+lives in ``tests/support/people.py`` and goes through the same protection and validation.
+
+Pages modelled (under https://developers.google.com/sheets/api/reference/rest/v4/): ``spreadsheets.values/append``
+(table detection, ``InsertDataOption``), ``spreadsheets/request#AppendCellsRequest``,
+``spreadsheets/sheets#ProtectedRange``, ``spreadsheets/cells#DataValidationRule``,
+``spreadsheets.developerMetadata#DeveloperMetadata``, ``spreadsheets#SpreadsheetProperties`` (locale, timeZone),
+``ValueRenderOption``, ``DateTimeRenderOption``; the limits and behaviour ("All Sheets requests are applied
+atomically", the 180 s processing limit, per-minute quotas) from https://developers.google.com/sheets/api/limits.
+Error texts as Google words them: 429 ``RESOURCE_EXHAUSTED`` "Quota exceeded for quota metric 'Write requests'
+and limit 'Write requests per minute per user' …" with an ``ErrorInfo`` ``RATE_LIMIT_EXCEEDED``; 403
+``SERVICE_DISABLED`` "Google Sheets API has not been used in project … before or it is disabled"; "The caller does
+not have permission"; "You are trying to edit a protected cell or object …" (reported by clients as 400 or 403:
+modelled as 403, and the adapter tells it by its text either way); 400 "This action would increase the number of
+cells in the workbook above the limit of 10000000 cells." and "Your input contains more than the maximum of 50000
+characters in a single cell."; "Range (…) exceeds grid limits". One assumption, not documented by Google: values
+written through the API are not refused by a strict validation rule (people are).
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import random
 import re
 import threading
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 
+from tests.support.fake_discovery import (
+    ApiError,
+    apply_mask,
+    bad_request,
+    check_body,
+    check_mask,
+    check_query,
+    discovery_document,
+    routes,
+)
+from tests.support.fake_locale import Formatted, Formula, render, user_entered
+
+__all__ = ["ApiError", "FakeClock", "FakeSheetsAPI", "Faults", "Formula", "Quota", "bad_request", "discovery_document"]
+
 ROOT = "https://sheets.googleapis.com/"
+CELL_LIMIT = 10_000_000
+CHAR_LIMIT = 50_000
+LATE_APPLY_LIMIT = 180.0  # seconds: Google's processing time limit for one request
+SERVICE_ACCOUNT = "debt-app@lensk-debt.iam.gserviceaccount.com"
+OWNER = "owner@lensk.ru"
+PROJECT = "123456789012"
+PROTECTED = ("You are trying to edit a protected cell or object. Please contact the spreadsheet owner to remove "
+             "protection if you need to edit.")
+READ_METHODS = frozenset({"spreadsheets.get", "spreadsheets.values.get", "spreadsheets.values.batchGet",
+                          "spreadsheets.getByDataFilter", "spreadsheets.values.batchGetByDataFilter",
+                          "spreadsheets.developerMetadata.get", "spreadsheets.developerMetadata.search"})
 
 
-def discovery_document() -> dict:
-    import googleapiclient
+class FakeClock:
+    """Seconds of fake time; the client's sleeps and the requests' durations advance it."""
 
-    path = Path(googleapiclient.__file__).parent / "discovery_cache/documents/sheets.v4.json"
-    return json.loads(path.read_text())
+    def __init__(self, start: float = 1_000.0):
+        self._now = start
+        self._lock = threading.Lock()
+        self.listeners: list = []
 
+    def now(self) -> float:
+        with self._lock:
+            return self._now
 
-def _routes(doc: dict) -> list[tuple[str, str, re.Pattern, dict]]:
-    routes = []
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += max(0.0, seconds)
+        for listener in self.listeners:
+            listener()
 
-    def walk(resources: dict, prefix: str) -> None:
-        for name, res in resources.items():
-            for method_name, m in res.get("methods", {}).items():
-                pattern = re.escape(m["flatPath"])
-                pattern = re.sub(r"\\\{(\w+)\\\}", lambda g: f"(?P<{g[1]}>[^/]+?)", pattern)
-                routes.append((f"{prefix}{name}.{method_name}", m["httpMethod"], re.compile(pattern + "$"), m.get("parameters", {})))
-            walk(res.get("resources", {}), f"{prefix}{name}.")
-
-    walk(doc["resources"], "")
-    return routes
-
-
-class Formula(str):
-    """A cell that the API would treat as a formula (only via USER_ENTERED)."""
-
-
-@dataclass
-class Sheet:
-    sheet_id: int
-    title: str
-    index: int
-    rows: list[list] = field(default_factory=list)
-    row_count: int = 1000
-    column_count: int = 26
-    frozen_rows: int = 0
-
-    def properties(self) -> dict:
-        return {
-            "sheetId": self.sheet_id, "title": self.title, "index": self.index, "sheetType": "GRID",
-            "gridProperties": {"rowCount": self.row_count, "columnCount": self.column_count, "frozenRowCount": self.frozen_rows},
-        }
-
-    def last_data_row(self) -> int:
-        for i in range(len(self.rows) - 1, -1, -1):
-            if any(v not in (None, "") for v in self.rows[i]):
-                return i + 1
-        return 0
+    sleep = advance
 
 
 @dataclass
 class Faults:
-    """Probabilities per request; ``methods`` limits which API methods may fail."""
+    """Probabilities per request; ``methods`` limits which API methods may fail.
+
+    ``timeout_after``: the client times out, and the write is applied after a delay drawn from
+    ``late_apply`` (seconds, within Google's 180 s; (0, 0) = at once); ``timeout_lost``: the client
+    times out and the write is never applied.
+    """
 
     rate_429: float = 0.0
     rate_500_before: float = 0.0  # refused before doing anything
     rate_500_after: float = 0.0  # applied, but the answer is lost (the ambiguous case)
-    rate_timeout_after: float = 0.0  # applied, then the client times out
+    rate_timeout_after: float = 0.0  # applied (at once or late), then the client times out
+    rate_timeout_lost: float = 0.0  # never applied, the client times out
+    late_apply: tuple[float, float] = (0.0, 0.0)
     methods: frozenset | None = None
     seed: int = 0
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
+        self.lock = threading.Lock()
+
+    def draw(self, name: str) -> tuple[str | None, float]:
+        if self.methods is not None and name not in self.methods:
+            return None, 0.0
+        with self.lock:
+            x = self.rng.random()
+            delay = self.rng.uniform(*self.late_apply)
+        for kind, p in (("429", self.rate_429), ("500_before", self.rate_500_before),
+                        ("500_after", self.rate_500_after), ("timeout_after", self.rate_timeout_after),
+                        ("timeout_lost", self.rate_timeout_lost)):
+            if x < p:
+                return kind, delay
+            x -= p
+        return None, 0.0
 
 
-class ApiError(Exception):
-    def __init__(self, code: int, message: str, status: str):
-        self.code, self.message, self.status = code, message, status
+@dataclass
+class Quota:
+    """Google's per-minute request quotas (usage-limits page), refilled at each fake minute."""
+
+    read_per_user: int = 60
+    write_per_user: int = 60
+    read_per_project: int = 300
+    write_per_project: int = 300
+
+    def __post_init__(self):
+        self.window = -1
+        self.used: dict[tuple, int] = {}
+        self.lock = threading.Lock()
+
+    def take(self, now: float, user: str, write: bool) -> ApiError | None:
+        kind = "write" if write else "read"
+        with self.lock:
+            window = int(now // 60)
+            if window != self.window:
+                self.window, self.used = window, {}
+            for scope, limit in (("user", self.write_per_user if write else self.read_per_user),
+                                 ("project", self.write_per_project if write else self.read_per_project)):
+                k = (kind, scope, user if scope == "user" else "")
+                if self.used.get(k, 0) >= limit:
+                    return quota_error(kind, scope, limit)
+            for scope in ("user", "project"):
+                k = (kind, scope, user if scope == "user" else "")
+                self.used[k] = self.used.get(k, 0) + 1
+        return None
 
 
-def bad_request(message: str) -> ApiError:
-    return ApiError(400, message, "INVALID_ARGUMENT")
+def quota_error(kind: str, scope: str, limit: int) -> ApiError:
+    metric = "Read requests" if kind == "read" else "Write requests"
+    limit_name = f"{metric} per minute per {'user' if scope == 'user' else 'project'}"
+    code_name = f"{'Read' if kind == 'read' else 'Write'}RequestsPerMinutePer{'User' if scope == 'user' else 'Project'}"
+    return ApiError(429, f"Quota exceeded for quota metric '{metric}' and limit '{limit_name}' of service "
+                    f"'sheets.googleapis.com' for consumer 'project_number:{PROJECT}'.", "RESOURCE_EXHAUSTED", [
+                        {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED",
+                         "domain": "googleapis.com",
+                         "metadata": {"quota_metric": f"sheets.googleapis.com/{kind}_requests", "quota_limit": code_name,
+                                      "quota_limit_value": str(limit), "service": "sheets.googleapis.com",
+                                      "consumer": f"projects/{PROJECT}", "quota_location": "global"}},
+                        {"@type": "type.googleapis.com/google.rpc.Help",
+                         "links": [{"description": "Request a higher quota limit.",
+                                    "url": "https://cloud.google.com/docs/quotas/help/request_increase"}]},
+                    ])
+
+
+def disabled_error() -> ApiError:
+    return ApiError(403, f"Google Sheets API has not been used in project {PROJECT} before or it is disabled. Enable it "
+                    f"by visiting https://console.developers.google.com/apis/api/sheets.googleapis.com/overview?project="
+                    f"{PROJECT} then retry. If you enabled this API recently, wait a few minutes for the action to "
+                    "propagate to our systems and retry.", "PERMISSION_DENIED", [
+                        {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED",
+                         "domain": "googleapis.com",
+                         "metadata": {"service": "sheets.googleapis.com", "consumer": f"projects/{PROJECT}"}}])
+
+
+def protected_error() -> ApiError:
+    return ApiError(403, PROTECTED, "PERMISSION_DENIED")
 
 
 def col_index(letters: str) -> int:
@@ -118,12 +229,115 @@ def col_letters(index: int) -> str:
     return s
 
 
+def empty(v) -> bool:
+    return v is None or v == ""
+
+
+# ---- the spreadsheet model -------------------------------------------------------
+
+
+@dataclass
+class Protection:
+    """A ``ProtectedRange``: grid indices (None = unbounded) that move with inserted and moved cells."""
+
+    protected_range_id: int
+    sheet_id: int
+    start_row: int | None = None
+    end_row: int | None = None
+    start_col: int | None = None
+    end_col: int | None = None
+    editors: set[str] = field(default_factory=set)
+    warning_only: bool = False
+    description: str = ""
+
+    def covers(self, r: int, c: int) -> bool:
+        return ((self.start_row is None or r >= self.start_row) and (self.end_row is None or r < self.end_row)
+                and (self.start_col is None or c >= self.start_col) and (self.end_col is None or c < self.end_col))
+
+    def resource(self) -> dict:
+        grid = {"sheetId": self.sheet_id}
+        for name, v in (("startRowIndex", self.start_row), ("endRowIndex", self.end_row),
+                        ("startColumnIndex", self.start_col), ("endColumnIndex", self.end_col)):
+            if v is not None:
+                grid[name] = v
+        out = {"protectedRangeId": self.protected_range_id, "range": grid, "description": self.description,
+               "warningOnly": self.warning_only, "requestingUserCanEdit": True}
+        if not self.warning_only:
+            out["editors"] = {"users": sorted(self.editors)}
+        return out
+
+
+@dataclass
+class Sheet:
+    sheet_id: int
+    title: str
+    index: int
+    rows: list[list] = field(default_factory=list)
+    row_count: int = 1000
+    column_count: int = 26
+    frozen_rows: int = 0
+    # per grid column, from row 1 down (moved and inserted with the column, like Google's cell formats)
+    col_formats: list = field(default_factory=list)
+    col_rules: list = field(default_factory=list)
+    metadata: list[dict] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        for lst in (self.col_formats, self.col_rules):
+            while len(lst) < self.column_count:
+                lst.append(None)
+
+    def properties(self) -> dict:
+        return {
+            "sheetId": self.sheet_id, "title": self.title, "index": self.index, "sheetType": "GRID",
+            "gridProperties": {"rowCount": self.row_count, "columnCount": self.column_count, "frozenRowCount": self.frozen_rows},
+        }
+
+    def last_data_row(self) -> int:
+        for i in range(len(self.rows) - 1, -1, -1):
+            if any(not empty(v) for v in self.rows[i]):
+                return i + 1
+        return 0
+
+    def cell(self, r: int, c: int):
+        return self.rows[r][c] if r < len(self.rows) and c < len(self.rows[r]) else None
+
+    def format_of(self, r: int, c: int) -> dict | None:
+        if r < 1 or c >= len(self.col_formats):
+            return None
+        return self.col_formats[c]
+
+    def rule_of(self, r: int, c: int) -> dict | None:
+        if r < 1 or c >= len(self.col_rules):
+            return None
+        return self.col_rules[c]
+
+    def put(self, r: int, c: int, value) -> None:
+        while len(self.rows) <= r:
+            self.rows.append([])
+        row = self.rows[r]
+        while len(row) <= c:
+            row.append(None)
+        row[c] = None if value == "" else value
+
+
 @dataclass
 class Spreadsheet:
     spreadsheet_id: str
     title: str
+    locale: str = "ru_RU"
+    time_zone: str = "Europe/Moscow"
+    owner: str = OWNER
+    editors: set[str] = field(default_factory=lambda: {SERVICE_ACCOUNT})
     sheets: list[Sheet] = field(default_factory=list)
+    protections: list[Protection] = field(default_factory=list)
+    metadata: list[dict] = field(default_factory=list)
     next_id: int = 0
+    next_protection: int = 1000
+    next_metadata: int = 1
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     def add_sheet(self, title: str, **grid) -> Sheet:
         if any(s.title == title for s in self.sheets):
@@ -136,11 +350,52 @@ class Spreadsheet:
     def by_title(self, title: str) -> Sheet | None:
         return next((s for s in self.sheets if s.title == title), None)
 
+    def clone(self) -> Spreadsheet:
+        """An independent copy (tests build a large spreadsheet once and copy it per test)."""
+        import copy
+
+        state = copy.deepcopy({k: v for k, v in self.__dict__.items() if k != "lock"})
+        twin = Spreadsheet.__new__(Spreadsheet)
+        twin.__dict__.update(state, lock=threading.RLock())
+        return twin
+
     def by_id(self, sheet_id: int) -> Sheet:
         for s in self.sheets:
             if s.sheet_id == sheet_id:
                 return s
         raise bad_request(f"No grid with id: {sheet_id}")
+
+    def cells(self) -> int:
+        return sum(s.row_count * s.column_count for s in self.sheets)
+
+    def grow(self, sheet: Sheet, rows: int = 0, cols: int = 0, where: str = "") -> None:
+        """Enlarge a sheet's grid, refusing like Google past 10 million cells."""
+        if rows <= 0 and cols <= 0:
+            return
+        after = self.cells() - sheet.row_count * sheet.column_count + (sheet.row_count + max(rows, 0)) * (sheet.column_count + max(cols, 0))
+        if after > CELL_LIMIT:
+            raise bad_request(f"{where}This action would increase the number of cells in the workbook above the limit "
+                              f"of {CELL_LIMIT} cells.")
+        sheet.row_count += max(rows, 0)
+        sheet.column_count += max(cols, 0)
+        sheet.fit_columns()
+
+    def can_edit(self, who: str, sheet: Sheet, r: int, c: int) -> bool:
+        if who == self.owner:
+            return True  # the owner can always edit protected ranges
+        for p in self.protections:
+            if p.sheet_id == sheet.sheet_id and p.covers(r, c) and not p.warning_only and who not in p.editors:
+                return False
+        return True
+
+    def check_edit(self, who: str, sheet: Sheet, cells) -> None:
+        if who == self.owner:
+            return
+        barring = [p for p in self.protections
+                   if p.sheet_id == sheet.sheet_id and not p.warning_only and who not in p.editors]
+        for r, c in cells if barring else ():
+            if any(p.covers(r, c) for p in barring):
+                raise protected_error()
 
     def parse_range(self, a1: str) -> tuple[Sheet, int, int | None, int, int | None]:
         """A1 -> sheet, first row, last row (None = open), first col, last col (None = open); 0-based."""
@@ -165,147 +420,275 @@ class Spreadsheet:
         r2 = int(cm[4]) - 1 if cm[4] else None
         return sheet, r1, r2, c1, c2
 
+    # ---- structural edits (shared by API requests and people) ----
 
-def _render(value, option: str):
-    if isinstance(value, Formula):
-        return str(value) if option == "FORMULA" else "#ERROR!"
-    if option == "FORMATTED_VALUE":
-        if isinstance(value, bool):
-            return "TRUE" if value else "FALSE"
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value)
-    return value
+    def insert_columns(self, sheet: Sheet, at: int, count: int = 1) -> None:
+        self.grow(sheet, cols=count)
+        for row in sheet.rows:
+            if len(row) > at:
+                row[at:at] = [None] * count
+        for lst in (sheet.col_formats, sheet.col_rules):
+            lst[at:at] = [None] * count
+            del lst[sheet.column_count:]
+        self._shift(sheet, "col", at, count)
+
+    def _shift(self, sheet: Sheet, axis: str, at: int, count: int) -> None:
+        """Protected ranges move with the cells when rows or columns are inserted before them."""
+        for p in self.protections:
+            if p.sheet_id != sheet.sheet_id:
+                continue
+            start, end = getattr(p, f"start_{axis}"), getattr(p, f"end_{axis}")
+            if start is not None and start >= at:
+                setattr(p, f"start_{axis}", start + count)
+            if end is not None and end > at:
+                setattr(p, f"end_{axis}", end + count)
+
+    def insert_rows(self, sheet: Sheet, at: int, count: int = 1, where: str = "") -> None:
+        self.grow(sheet, rows=count, where=where)
+        if at < len(sheet.rows):
+            sheet.rows[at:at] = [[] for _ in range(count)]
+        self._shift(sheet, "row", at, count)
+
+    def delete_columns(self, sheet: Sheet, start: int, end: int) -> None:
+        n = end - start
+        for row in sheet.rows:
+            del row[start:end]
+        for lst in (sheet.col_formats, sheet.col_rules):
+            del lst[start:end]
+        sheet.column_count -= n
+        sheet.fit_columns()
+        for p in list(self.protections):
+            if p.sheet_id != sheet.sheet_id:
+                continue
+            s = p.start_col if p.start_col is not None else None
+            e = p.end_col if p.end_col is not None else None
+            if s is not None and e is not None and start <= s and e <= end:
+                self.protections.remove(p)
+                continue
+            if s is not None and s >= end:
+                p.start_col = s - n
+            elif s is not None and s > start:
+                p.start_col = start
+            if e is not None and e >= end:
+                p.end_col = e - n
+            elif e is not None and e > start:
+                p.end_col = start
+
+    def delete_rows(self, sheet: Sheet, start: int, end: int) -> None:
+        del sheet.rows[start:end]
+        sheet.row_count -= end - start
+
+    def move_columns(self, sheet: Sheet, start: int, end: int, dest: int) -> None:
+        """``moveDimension``: columns [start, end) go before column ``dest`` (indices before the move)."""
+        width = max(sheet.column_count, max((len(r) for r in sheet.rows), default=0))
+        order = list(range(width))
+        block = order[start:end]
+        rest = order[:start] + order[end:]
+        insert_at = dest if dest <= start else dest - (end - start)
+        new_order = rest[:insert_at] + block + rest[insert_at:]
+        for i, row in enumerate(sheet.rows):
+            padded = row + [None] * (width - len(row))
+            moved = [padded[j] for j in new_order]
+            while moved and moved[-1] is None:
+                moved.pop()
+            sheet.rows[i] = moved
+        for name in ("col_formats", "col_rules"):
+            lst = getattr(sheet, name) + [None] * (width - len(getattr(sheet, name)))
+            setattr(sheet, name, [lst[j] for j in new_order][: sheet.column_count])
+        where_now = {old: new for new, old in enumerate(new_order)}
+        for p in self.protections:
+            if p.sheet_id == sheet.sheet_id and p.start_col is not None and p.end_col is not None:
+                cols = sorted(where_now[c] for c in range(p.start_col, p.end_col))
+                p.start_col, p.end_col = cols[0], cols[-1] + 1
 
 
-def _user_entered(value):
-    if isinstance(value, str):
-        if value.startswith("="):
-            return Formula(value)
-        try:
-            return float(value.replace(",", ".")) if re.fullmatch(r"-?\d+([.,]\d+)?", value) else value
-        except ValueError:
-            return value
-    return value
+# ---- the API -------------------------------------------------------------------
 
 
 class FakeSheetsAPI:
-    def __init__(self, faults: Faults | None = None):
-        self.routes = _routes(discovery_document())
-        self.global_params = set(discovery_document()["parameters"])
+    def __init__(self, faults: Faults | None = None, clock: FakeClock | None = None, latency: float = 0.01):
+        self.doc = discovery_document()
+        self.routes = routes(self.doc)
         self.spreadsheets: dict[str, Spreadsheet] = {}
         self.faults = faults or Faults()
-        self.lock = threading.RLock()
+        self.clock = clock or FakeClock()
+        self.clock.listeners.append(self._run_due)
+        self.latency = latency
+        self.quota: Quota | None = None
+        self.enabled = True  # the Sheets API is enabled for the service account's project
+        self.service_account = SERVICE_ACCOUNT
         self.log: list[dict] = []
+        self.answers: list[dict] = []  # what the client got back: method, code, applied
+        self._log_lock = threading.Lock()
+        self._due: list[tuple[float, int, object]] = []
+        self._due_lock = threading.Lock()
+        self._due_seq = 0
 
     # ---- test helpers --------------------------------------------------
 
-    def create(self, title: str = "Долги ЖКУ") -> str:
-        key = uuid.uuid4().hex[:20]
-        self.spreadsheets[key] = Spreadsheet(key, title)
+    def create(self, title: str = "Долги ЖКУ", *, locale: str = "ru_RU", time_zone: str = "Europe/Moscow") -> str:
+        key = uuid.uuid4().hex[:24]
+        self.spreadsheets[key] = Spreadsheet(key, title, locale, time_zone)
         return key
 
-    def session(self) -> FakeSession:
-        return FakeSession(self)
+    def session(self, user: str | None = None) -> FakeSession:
+        return FakeSession(self, user or self.service_account)
 
     def requests_made(self, name: str | None = None) -> int:
         return sum(1 for r in self.log if name is None or r["method"] == name)
 
     def rows(self, key: str, title: str) -> list[list]:
+        self._run_due()
         sheet = self.spreadsheets[key].by_title(title)
         return [list(r) for r in sheet.rows[: sheet.last_data_row()]]
 
+    def pending(self) -> int:
+        """Writes the client gave up on that Google has not applied yet."""
+        with self._due_lock:
+            return len(self._due)
+
+    def settle(self) -> None:
+        """Let Google's 180 s processing window pass: every late write is applied (or dropped)."""
+        self.clock.advance(LATE_APPLY_LIMIT + 1)
+
     # ---- dispatch ------------------------------------------------------
 
-    def handle(self, method: str, url: str, params, body) -> tuple[int, dict]:
+    def _later(self, at: float, work) -> None:
+        with self._due_lock:
+            self._due_seq += 1
+            heapq.heappush(self._due, (at, self._due_seq, work))
+
+    def _run_due(self) -> None:
+        now = self.clock.now()
+        while True:
+            with self._due_lock:
+                if not self._due or self._due[0][0] > now:
+                    return
+                _, _, work = heapq.heappop(self._due)
+            try:
+                work()
+            except ApiError:
+                pass  # a late write Google refused while processing: never applied
+
+    def handle(self, method: str, url: str, params, body, user: str, timeout) -> tuple[int, dict]:
+        self._run_due()
         parts = urlsplit(url)
-        base = f"{parts.scheme}://{parts.netloc}/"
         query: dict[str, list[str]] = parse_qs(parts.query, keep_blank_values=True)
         for k, v in (params or {}).items():
-            query.setdefault(k, []).extend(v if isinstance(v, (list, tuple)) else [v])
-        if base != ROOT:
-            return 404, {"error": {"code": 404, "message": f"unknown host {base}", "status": "NOT_FOUND"}}
+            if v is None:
+                continue  # requests leaves out parameters set to None
+            query.setdefault(k, []).extend(str(x) if not isinstance(x, bool) else str(x).lower()
+                                           for x in (v if isinstance(v, (list, tuple)) else [v]))
+        if f"{parts.scheme}://{parts.netloc}/" != ROOT:
+            return 404, {"error": {"code": 404, "message": f"unknown host {parts.netloc}", "status": "NOT_FOUND"}}
         path = parts.path.lstrip("/")
         route = self._route(method, path)
         if route is None:
             return 404, {"error": {"code": 404, "message": f"{method} {path} is not a Sheets v4 method", "status": "NOT_FOUND"}}
-        name, m, declared = route
-        for q in query:
-            if q not in declared and q not in self.global_params:
-                message = f'Invalid JSON payload received. Unknown name "{q}": Cannot bind query parameter.'
-                return 400, {"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}}
+        name, spec, m = route
         path_params = {k: unquote(v) for k, v in m.groupdict().items()}
-        entry = {"method": name, "path_params": path_params, "query": query, "body": body}
-        with self.lock:
+        write = name not in READ_METHODS
+        entry = {"method": name, "path_params": path_params, "query": query, "body": body, "user": user,
+                 "at": self.clock.now()}
+        with self._log_lock:
             self.log.append(entry)
-            fault = self._fault(name)
-            if fault in ("429", "500_before"):
-                code = 429 if fault == "429" else 500
-                return code, {"error": {"code": code, "message": "Quota exceeded" if code == 429 else "Internal error encountered.",
-                                        "status": "RESOURCE_EXHAUSTED" if code == 429 else "INTERNAL"}}
-            try:
-                handler = getattr(self, "_" + name.replace(".", "_"), None)
-                if handler is None:
-                    return 501, {"error": {"code": 501, "message": f"fake does not implement {name}", "status": "UNIMPLEMENTED"}}
-                result = handler(path_params, query, body or {})
-            except ApiError as err:
-                return err.code, {"error": {"code": err.code, "message": err.message, "status": err.status}}
-            if fault == "500_after":
-                return 500, {"error": {"code": 500, "message": "Internal error encountered.", "status": "INTERNAL"}}
-            if fault == "timeout_after":
+        self.clock.advance(self.latency)
+        try:
+            check_query(spec, query)
+            check_body(spec, body)
+            if not self.enabled:
+                raise disabled_error()
+            if self.quota is not None:
+                refused = self.quota.take(self.clock.now(), user, write)
+                if refused:
+                    raise refused
+            fault, delay = self.faults.draw(name)
+            if fault == "429":
+                raise quota_error("write" if write else "read", "user", 60)
+            if fault == "500_before":
+                raise ApiError(500, "Internal error encountered.", "INTERNAL")
+            handler = getattr(self, "_" + name.replace(".", "_"), None)
+            if handler is None:
+                raise ApiError(501, f"fake does not implement {name}", "UNIMPLEMENTED")
+            book = self._book(path_params, user, write)
+            run = lambda: self._apply(book, handler, path_params, query, body or {}, user)
+            if fault in ("timeout_after", "timeout_lost"):
+                if write and fault == "timeout_after" and delay > 0:
+                    self._later(self.clock.now() + min(delay, LATE_APPLY_LIMIT), run)
+                elif fault == "timeout_after" or not write:
+                    run()
+                wait = timeout[1] if isinstance(timeout, tuple) else (timeout or 60)
+                self.clock.advance(wait)
+                self._answer(name, 0, fault == "timeout_after")
                 raise requests.exceptions.ReadTimeout("fake: read timed out")
-            return 200, result
+            result = run()
+        except ApiError as err:
+            self._answer(name, err.code, False)
+            return err.code, err.body()
+        if fault == "500_after":
+            self._answer(name, 500, True)
+            return 500, {"error": {"code": 500, "message": "Internal error encountered.", "status": "INTERNAL"}}
+        self._answer(name, 200, True)
+        fields = (query.get("fields") or [None])[0]
+        return 200, apply_mask(result, fields)
+
+    def _answer(self, name: str, code: int, applied: bool) -> None:
+        with self._log_lock:
+            self.answers.append({"method": name, "code": code, "applied": applied})
+
+    @staticmethod
+    def _apply(book: Spreadsheet, handler, p, q, body, user):
+        with book.lock:  # one spreadsheet at a time; other spreadsheets and all waits interleave
+            return handler(book, p, q, body, user)
 
     def _route(self, method: str, path: str):
-        for name, http_method, pattern, declared in self.routes:
+        for name, spec, pattern in self.routes:
             m = pattern.fullmatch(path)
-            if m and http_method == method.upper():
-                return name, m, declared
+            if m and spec["httpMethod"] == method.upper():
+                return name, spec, m
         return None
 
-    def _fault(self, name: str) -> str | None:
-        f = self.faults
-        if f.methods is not None and name not in f.methods:
-            return None
-        x = f.rng.random()
-        for kind, p in (("429", f.rate_429), ("500_before", f.rate_500_before),
-                        ("500_after", f.rate_500_after), ("timeout_after", f.rate_timeout_after)):
-            if x < p:
-                return kind
-            x -= p
-        return None
-
-    def _book(self, path_params) -> Spreadsheet:
-        book = self.spreadsheets.get(path_params["spreadsheetId"])
+    def _book(self, path_params, user: str, write: bool) -> Spreadsheet:
+        book = self.spreadsheets.get(path_params.get("spreadsheetId", ""))
         if book is None:
             raise ApiError(404, "Requested entity was not found.", "NOT_FOUND")
+        if user != book.owner and user not in book.editors:
+            raise ApiError(403, "The caller does not have permission", "PERMISSION_DENIED")
         return book
 
-    # ---- methods -------------------------------------------------------
+    # ---- reading -------------------------------------------------------
 
-    def _spreadsheets_get(self, p, q, body):
-        book = self._book(p)
+    def _spreadsheets_get(self, book: Spreadsheet, p, q, body, user):
         return {
             "spreadsheetId": book.spreadsheet_id,
-            "properties": {"title": book.title, "locale": "ru_RU", "timeZone": "Asia/Yakutsk"},
-            "sheets": [{"properties": s.properties()} for s in book.sheets],
+            "properties": {"title": book.title, "locale": book.locale, "timeZone": book.time_zone, "autoRecalc": "ON_CHANGE"},
+            "sheets": [
+                {"properties": s.properties(),
+                 "protectedRanges": [pr.resource() for pr in book.protections if pr.sheet_id == s.sheet_id],
+                 "developerMetadata": [dict(m) for m in s.metadata]}
+                for s in book.sheets
+            ],
+            "developerMetadata": [dict(m) for m in book.metadata],
             "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit",
         }
 
     def _read(self, book: Spreadsheet, a1: str, q) -> dict:
         sheet, r1, r2, c1, c2 = book.parse_range(a1)
         option = (q.get("valueRenderOption") or ["FORMATTED_VALUE"])[0]
+        dt_option = (q.get("dateTimeRenderOption") or ["SERIAL_NUMBER"])[0]
         last = sheet.last_data_row() if r2 is None else min(r2 + 1, len(sheet.rows))
         out = []
-        for row in sheet.rows[r1:last]:
-            cells = row[c1:] if c2 is None else row[c1 : c2 + 1]
-            cells = [_render(v, option) if v is not None else "" for v in cells]
+        for r in range(r1, last):
+            row = sheet.rows[r]
+            end = len(row) if c2 is None else min(c2 + 1, len(row))
+            cells = [render(row[c], option, dt_option, book.locale, sheet.format_of(r, c)) for c in range(c1, end)]
             while cells and cells[-1] == "":
                 cells.pop()
             out.append(cells)
         while out and not out[-1]:
             out.pop()
-        if (q.get("majorDimension") or ["ROWS"])[0] == "COLUMNS":
+        major = (q.get("majorDimension") or ["ROWS"])[0]
+        if major == "COLUMNS":
             width = max((len(r) for r in out), default=0)
             cols = [[r[j] if j < len(r) else "" for r in out] for j in range(width)]
             for col in cols:
@@ -313,154 +696,353 @@ class FakeSheetsAPI:
                     col.pop()
             out = cols
         end_col = col_letters(c2 if c2 is not None else max(sheet.column_count - 1, 0))
-        result = {"range": f"'{sheet.title}'!{col_letters(c1)}{r1 + 1}:{end_col}{max(last, r1 + 1)}",
-                  "majorDimension": (q.get("majorDimension") or ["ROWS"])[0]}
+        result = {"range": f"'{sheet.title}'!{col_letters(c1)}{r1 + 1}:{end_col}{max(last, r1 + 1)}", "majorDimension": major}
         if out:
             result["values"] = out
         return result
 
-    def _spreadsheets_values_get(self, p, q, body):
-        return self._read(self._book(p), p["range"], q)
+    def _spreadsheets_values_get(self, book, p, q, body, user):
+        return self._read(book, p["range"], q)
 
-    def _spreadsheets_values_batchGet(self, p, q, body):
-        book = self._book(p)
-        ranges = q.get("ranges", [])
-        return {"spreadsheetId": book.spreadsheet_id, "valueRanges": [self._read(book, r, q) for r in ranges]}
+    def _spreadsheets_values_batchGet(self, book, p, q, body, user):
+        return {"spreadsheetId": book.spreadsheet_id, "valueRanges": [self._read(book, r, q) for r in q.get("ranges", [])]}
+
+    # ---- writing values ------------------------------------------------
 
     @staticmethod
-    def _input(q, body) -> str:
+    def _input_option(q, body) -> str:
         option = (q.get("valueInputOption") or [body.get("valueInputOption")])[0]
         if option not in ("RAW", "USER_ENTERED"):
             raise bad_request("Invalid valueInputOption: INPUT_VALUE_OPTION_UNSPECIFIED")
         return option
 
     @staticmethod
-    def _convert(values, option):
-        return [[_user_entered(v) if option == "USER_ENTERED" else v for v in row] for row in values]
+    def _check_chars(values) -> None:
+        for row in values:
+            for v in row:
+                if isinstance(v, str) and len(v) > CHAR_LIMIT:
+                    raise bad_request(f"Your input contains more than the maximum of {CHAR_LIMIT} characters in a single cell.")
 
-    def _put(self, sheet: Sheet, r1: int, c1: int, values: list[list]) -> None:
+    def _write_block(self, book: Spreadsheet, sheet: Sheet, r1: int, c1: int, values: list[list], option: str, user: str,
+                     where: str = "", grow: bool = False) -> None:
+        """Write a block of typed values (validated first: a request is all or nothing). Only an append
+        enlarges the grid; values.update past it is refused like Google ("exceeds grid limits")."""
+        self._check_chars(values)
+        cells = [(r1 + i, c1 + j) for i, row in enumerate(values) for j in range(len(row))]
+        book.check_edit(user, sheet, cells)
+        need_rows = r1 + len(values) - sheet.row_count
+        need_cols = c1 + max((len(r) for r in values), default=0) - sheet.column_count
+        if not grow and (need_rows > 0 or need_cols > 0):
+            last = f"{col_letters(c1 + max((len(r) for r in values), default=1) - 1)}{r1 + len(values)}"
+            raise bad_request(f"Range ('{sheet.title}'!{last}) exceeds grid limits. Max rows: {sheet.row_count}, "
+                              f"max columns: {sheet.column_count}")
+        book.grow(sheet, rows=need_rows, cols=need_cols, where=where)
         for i, row in enumerate(values):
-            while len(sheet.rows) <= r1 + i:
-                sheet.rows.append([])
-            target = sheet.rows[r1 + i]
             for j, v in enumerate(row):
-                while len(target) <= c1 + j:
-                    target.append(None)
-                target[c1 + j] = None if v == "" else v
-        sheet.row_count = max(sheet.row_count, len(sheet.rows))
-        sheet.column_count = max(sheet.column_count, max((c1 + len(r) for r in values), default=0))
+                stored = user_entered(v, book.locale, sheet.format_of(r1 + i, c1 + j)) if option == "USER_ENTERED" else v
+                sheet.put(r1 + i, c1 + j, stored)
 
-    def _spreadsheets_values_append(self, p, q, body):
-        book = self._book(p)
-        sheet, r1, _, c1, _ = book.parse_range(p["range"])
-        option = self._input(q, body)
-        values = self._convert(body.get("values", []), option)
-        start = max(sheet.last_data_row(), r1)
-        insert = (q.get("insertDataOption") or ["OVERWRITE"])[0]
-        if insert == "INSERT_ROWS":
-            for i in range(len(values)):
-                sheet.rows.insert(start + i, [])
-        self._put(sheet, start, c1, values)
+    def _find_table(self, sheet: Sheet, r1: int, c1: int, c2: int | None) -> tuple[int, int, int] | None:
+        """values:append's "table": the first run of non-blank rows at or below the range's first
+        row (a blank row ends it), and the first column with data in it. (first row, last row, first col)"""
+
+        def filled(r: int) -> bool:
+            row = sheet.rows[r] if r < len(sheet.rows) else []
+            cells = row[c1:] if c2 is None else row[c1 : c2 + 1]
+            return any(not empty(v) for v in cells)
+
+        start = next((r for r in range(r1, len(sheet.rows)) if filled(r)), None)
+        if start is None:
+            return None
+        end = start
+        while end + 1 < len(sheet.rows) and filled(end + 1):
+            end += 1
+        first_col = min(
+            next(j for j in range(c1, len(sheet.rows[r])) if not empty(sheet.rows[r][j]))
+            for r in range(start, end + 1) if filled(r)
+        )
+        return start, end, first_col
+
+    def _spreadsheets_values_append(self, book: Spreadsheet, p, q, body, user):
+        sheet, r1, r2, c1, c2 = book.parse_range(p["range"])
+        if (r2, c2) == (r1, c1):  # one cell ("A1"): the table around it, as wide and long as it goes
+            c2 = None
+        option = self._input_option(q, body)
+        values = body.get("values", [])
+        table = self._find_table(sheet, r1, c1, c2)
+        if table is None:
+            start, first_col, table_range = r1, c1, ""
+        else:
+            top, bottom, first_col = table
+            start = bottom + 1
+            table_range = f"'{sheet.title}'!{col_letters(first_col)}{top + 1}:{col_letters(max(sheet.column_count, 1) - 1)}{bottom + 1}"
+        self._check_chars(values)
+        if (q.get("insertDataOption") or ["OVERWRITE"])[0] == "INSERT_ROWS":
+            book.insert_rows(sheet, start, len(values))
+        self._write_block(book, sheet, start, first_col, values, option, user, grow=True)
         width = max((len(r) for r in values), default=0)
-        updated = f"'{sheet.title}'!{col_letters(c1)}{start + 1}:{col_letters(c1 + max(width, 1) - 1)}{start + len(values)}"
+        updated = f"'{sheet.title}'!{col_letters(first_col)}{start + 1}:{col_letters(first_col + max(width, 1) - 1)}{start + len(values)}"
         return {
             "spreadsheetId": book.spreadsheet_id,
-            "tableRange": f"'{sheet.title}'!A1:{col_letters(max(sheet.column_count, 1) - 1)}{max(start, 1)}",
+            "tableRange": table_range,
             "updates": {"spreadsheetId": book.spreadsheet_id, "updatedRange": updated, "updatedRows": len(values),
                         "updatedColumns": width, "updatedCells": sum(len(r) for r in values)},
         }
 
-    def _spreadsheets_values_update(self, p, q, body):
-        book = self._book(p)
+    def _spreadsheets_values_update(self, book, p, q, body, user):
         sheet, r1, _, c1, _ = book.parse_range(p["range"])
-        values = self._convert(body.get("values", []), self._input(q, body))
-        self._put(sheet, r1, c1, values)
+        values = body.get("values", [])
+        self._write_block(book, sheet, r1, c1, values, self._input_option(q, body), user)
         return {"spreadsheetId": book.spreadsheet_id, "updatedRange": p["range"], "updatedRows": len(values),
                 "updatedColumns": max((len(r) for r in values), default=0), "updatedCells": sum(len(r) for r in values)}
 
-    def _spreadsheets_values_batchUpdate(self, p, q, body):
-        book = self._book(p)
-        option = self._input(q, body)
+    def _spreadsheets_values_batchUpdate(self, book, p, q, body, user):
+        option = self._input_option(q, body)
         targets = [(book.parse_range(d["range"]), d.get("values", [])) for d in body.get("data", [])]  # validate all first
         for (sheet, r1, _, c1, _), values in targets:
-            self._put(sheet, r1, c1, self._convert(values, option))
+            self._check_chars(values)
+            book.check_edit(user, sheet, [(r1 + i, c1 + j) for i, row in enumerate(values) for j in range(len(row))])
+        for (sheet, r1, _, c1, _), values in targets:
+            self._write_block(book, sheet, r1, c1, values, option, user)
         return {"spreadsheetId": book.spreadsheet_id, "totalUpdatedRows": sum(len(v) for _, v in targets)}
 
-    def _spreadsheets_batchUpdate(self, p, q, body):
-        book = self._book(p)
+    # ---- batchUpdate ---------------------------------------------------
+
+    MASKED: ClassVar[dict[str, str]] = {"updateSheetProperties": "SheetProperties", "updateSpreadsheetProperties": "SpreadsheetProperties",
+              "repeatCell": "CellData", "appendCells": "CellData", "updateCells": "CellData",
+              "updateProtectedRange": "ProtectedRange", "updateDeveloperMetadata": "DeveloperMetadata"}
+
+    def _spreadsheets_batchUpdate(self, book: Spreadsheet, p, q, body, user):
         requests_ = body.get("requests", [])
-        kinds = {"addSheet", "updateSheetProperties", "appendCells", "appendDimension"}
-        for i, r in enumerate(requests_):  # batchUpdate is all-or-nothing: validate before applying
-            kind = next(iter(r), None)
-            if len(r) != 1 or kind not in kinds:
-                raise bad_request(f"Invalid requests[{i}]: fake supports {sorted(kinds)}, got {list(r)}")
-            if kind == "addSheet" and book.by_title(r[kind]["properties"]["title"]):
-                title = r[kind]["properties"]["title"]
-                raise bad_request(f'Invalid requests[{i}].addSheet: A sheet with the name "{title}" already exists.')
-            if kind in ("appendCells", "appendDimension"):
-                book.by_id(r[kind]["sheetId"])
-            if kind == "updateSheetProperties":
-                book.by_id(r[kind]["properties"]["sheetId"])
-        replies = []
-        for r in requests_:
+        for i, r in enumerate(requests_):
             kind, req = next(iter(r.items()))
-            if kind == "addSheet":
-                grid = req["properties"].get("gridProperties", {})
-                sheet = book.add_sheet(req["properties"]["title"], row_count=grid.get("rowCount", 1000),
-                                       column_count=grid.get("columnCount", 26), frozen_rows=grid.get("frozenRowCount", 0))
-                replies.append({"addSheet": {"properties": sheet.properties()}})
-            elif kind == "updateSheetProperties":
-                sheet = book.by_id(req["properties"]["sheetId"])
-                grid = req["properties"].get("gridProperties", {})
-                if "frozenRowCount" in grid:
-                    sheet.frozen_rows = grid["frozenRowCount"]
-                replies.append({})
-            elif kind == "appendDimension":
-                sheet = book.by_id(req["sheetId"])
-                if req["dimension"] == "COLUMNS":
-                    sheet.column_count += req["length"]
-                else:
-                    sheet.row_count += req["length"]
-                replies.append({})
-            elif kind == "appendCells":
-                sheet = book.by_id(req["sheetId"])
-                values = []
-                for row in req.get("rows", []):
-                    cells = []
-                    for cell in row.get("values", []):
-                        v = cell.get("userEnteredValue", {})
-                        cells.append(v.get("stringValue", v.get("numberValue", v.get("boolValue"))))
-                    values.append(cells)
-                start = sheet.last_data_row()
-                for i in range(len(values)):
-                    sheet.rows.insert(start + i, [])
-                self._put(sheet, start, 0, values)
-                replies.append({})
+            if kind in self.MASKED:
+                check_mask(req.get("fields", ""), self.MASKED[kind], f"requests[{i}].{kind}")
+            if not hasattr(self, f"_req_{kind}"):
+                raise ApiError(501, f"fake does not implement requests[{i}].{kind}", "UNIMPLEMENTED")
+        # all or nothing ("All Sheets requests are applied atomically"): appends are checked whole
+        # before any is applied; other batches run on a copy that is kept only if every request passes
+        if requests_ and all("appendCells" in r for r in requests_):
+            return {"spreadsheetId": book.spreadsheet_id, "replies": self._append_all(book, requests_, user)}
+        import copy
+
+        trial = copy.deepcopy({k: v for k, v in book.__dict__.items() if k != "lock"})
+        replies = []
+        try:
+            for i, r in enumerate(requests_):
+                kind, req = next(iter(r.items()))
+                replies.append(getattr(self, f"_req_{kind}")(book, req, user, f"Invalid requests[{i}].{kind}: ") or {})
+        except ApiError:
+            book.__dict__.update(trial)
+            raise
         return {"spreadsheetId": book.spreadsheet_id, "replies": replies}
+
+    def _append_all(self, book: Spreadsheet, requests_: list, user: str) -> list:
+        planned, growth = [], {}
+        for i, r in enumerate(requests_):
+            req = r["appendCells"]
+            where = f"Invalid requests[{i}].appendCells: "
+            sheet = book.by_id(req["sheetId"])
+            if req.get("fields", "") not in ("*", "userEnteredValue"):
+                raise ApiError(501, f"fake appends userEnteredValue only, got {req.get('fields')!r}", "UNIMPLEMENTED")
+            values = [[_entered(cell.get("userEnteredValue", {})) for cell in row.get("values", [])] for row in req.get("rows", [])]
+            self._check_chars(values)
+            start = sheet.last_data_row() + growth.get(sheet.sheet_id, 0)
+            book.check_edit(user, sheet, [(start + k, j) for k, row in enumerate(values) for j in range(len(row))])
+            growth[sheet.sheet_id] = growth.get(sheet.sheet_id, 0) + len(values)
+            planned.append((sheet, start, values, where))
+        extra = 0
+        for sheet in book.sheets:
+            if sheet.sheet_id in growth:
+                extra += max(0, sheet.last_data_row() + growth[sheet.sheet_id] - sheet.row_count) * sheet.column_count
+        if book.cells() + extra > CELL_LIMIT:
+            raise bad_request(f"{planned[0][3]}This action would increase the number of cells in the workbook above the "
+                              f"limit of {CELL_LIMIT} cells.")
+        for sheet, start, values, where in planned:
+            book.grow(sheet, rows=start + len(values) - sheet.row_count, where=where)
+            for k, row in enumerate(values):
+                for j, v in enumerate(row):
+                    sheet.put(start + k, j, v)
+        return [{} for _ in planned]
+
+    def _grid(self, book: Spreadsheet, grid: dict) -> tuple[Sheet, int, int | None, int, int | None]:
+        sheet = book.by_id(grid.get("sheetId", 0))
+        return sheet, grid.get("startRowIndex", 0), grid.get("endRowIndex"), grid.get("startColumnIndex", 0), grid.get("endColumnIndex")
+
+    def _req_addSheet(self, book, req, user, where):
+        props = req.get("properties", {})
+        grid = props.get("gridProperties", {})
+        rows, cols = grid.get("rowCount", 1000), grid.get("columnCount", 26)
+        if book.cells() + rows * cols > CELL_LIMIT:
+            raise bad_request(f"{where}This action would increase the number of cells in the workbook above the limit of {CELL_LIMIT} cells.")
+        title = props.get("title") or f"Лист{len(book.sheets) + 1}"
+        if book.by_title(title):
+            raise bad_request(f'{where}A sheet with the name "{title}" already exists. Please enter another name.')
+        sheet = book.add_sheet(title, row_count=rows, column_count=cols, frozen_rows=grid.get("frozenRowCount", 0))
+        return {"addSheet": {"properties": sheet.properties()}}
+
+    def _req_deleteSheet(self, book, req, user, where):
+        sheet = book.by_id(req["sheetId"])
+        book.sheets.remove(sheet)
+        book.protections = [p for p in book.protections if p.sheet_id != sheet.sheet_id]
+
+    def _req_updateSheetProperties(self, book, req, user, where):
+        props = req.get("properties", {})
+        sheet = book.by_id(props.get("sheetId", 0))
+        fields = {f.strip() for f in req.get("fields", "").split(",")}
+        grid = props.get("gridProperties", {})
+        if "title" in fields or "*" in fields:
+            if book.by_title(props["title"]) not in (None, sheet):
+                raise bad_request(f'{where}A sheet with the name "{props["title"]}" already exists. Please enter another name.')
+            sheet.title = props["title"]
+        if fields & {"gridProperties.frozenRowCount", "gridProperties", "*"}:
+            sheet.frozen_rows = grid.get("frozenRowCount", 0)
+        if fields & {"gridProperties.rowCount", "gridProperties.columnCount", "gridProperties", "*"}:
+            book.grow(sheet, rows=grid.get("rowCount", sheet.row_count) - sheet.row_count,
+                      cols=grid.get("columnCount", sheet.column_count) - sheet.column_count, where=where)
+
+    def _req_updateSpreadsheetProperties(self, book, req, user, where):
+        props = req.get("properties", {})
+        for f in (f.strip() for f in req.get("fields", "").split(",")):
+            if f in ("locale", "*") and "locale" in props:
+                book.locale = props["locale"] if props["locale"] in ("ru_RU", "en_US") else book.locale
+            if f in ("timeZone", "*") and "timeZone" in props:
+                book.time_zone = props["timeZone"]
+            if f in ("title", "*") and "title" in props:
+                book.title = props["title"]
+
+    def _req_appendDimension(self, book, req, user, where):
+        sheet = book.by_id(req["sheetId"])
+        if req["dimension"] == "COLUMNS":
+            book.grow(sheet, cols=req["length"], where=where)
+        else:
+            book.grow(sheet, rows=req["length"], where=where)
+
+    def _req_insertDimension(self, book, req, user, where):
+        rng = req["range"]
+        sheet = book.by_id(rng["sheetId"])
+        n = rng["endIndex"] - rng["startIndex"]
+        if rng["dimension"] == "COLUMNS":
+            book.insert_columns(sheet, rng["startIndex"], n)
+        else:
+            book.insert_rows(sheet, rng["startIndex"], n, where)
+
+    def _req_deleteDimension(self, book, req, user, where):
+        rng = req["range"]
+        sheet = book.by_id(rng["sheetId"])
+        start, end = rng.get("startIndex", 0), rng.get("endIndex", sheet.column_count if rng["dimension"] == "COLUMNS" else sheet.row_count)
+        cells = [(r, c) for r in range(len(sheet.rows)) for c in range(start, end)] if rng["dimension"] == "COLUMNS" \
+            else [(r, c) for r in range(start, end) for c in range(sheet.column_count)]
+        book.check_edit(user, sheet, cells)
+        if rng["dimension"] == "COLUMNS":
+            book.delete_columns(sheet, start, end)
+        else:
+            book.delete_rows(sheet, start, end)
+
+    def _req_moveDimension(self, book, req, user, where):
+        src = req["source"]
+        sheet = book.by_id(src["sheetId"])
+        if src["dimension"] != "COLUMNS":
+            raise ApiError(501, "fake moves columns only", "UNIMPLEMENTED")
+        book.move_columns(sheet, src["startIndex"], src["endIndex"], req["destinationIndex"])
+
+    def _req_appendCells(self, book, req, user, where):
+        self._append_all(book, [{"appendCells": req}], user)
+
+    def _req_repeatCell(self, book, req, user, where):
+        sheet, r1, r2, c1, c2 = self._grid(book, req["range"])
+        fmt = (req.get("cell", {}).get("userEnteredFormat") or {}).get("numberFormat")
+        if req.get("fields") not in ("userEnteredFormat.numberFormat", "userEnteredFormat(numberFormat)"):
+            raise ApiError(501, "fake repeats number formats only", "UNIMPLEMENTED")
+        if r1 != 1 or r2 is not None:
+            raise ApiError(501, "fake formats whole columns below the header only", "UNIMPLEMENTED")
+        for c in range(c1, c2 if c2 is not None else sheet.column_count):
+            sheet.col_formats[c] = fmt
+
+    def _req_setDataValidation(self, book, req, user, where):
+        sheet, r1, r2, c1, c2 = self._grid(book, req["range"])
+        if r1 != 1 or r2 is not None:
+            raise ApiError(501, "fake validates whole columns below the header only", "UNIMPLEMENTED")
+        for c in range(c1, c2 if c2 is not None else sheet.column_count):
+            sheet.col_rules[c] = req.get("rule")
+
+    def _req_addProtectedRange(self, book, req, user, where):
+        pr = req["protectedRange"]
+        grid = pr.get("range", {})
+        book.by_id(grid.get("sheetId", 0))
+        editors = set((pr.get("editors") or {}).get("users", [])) | {user}  # the requester keeps edit access
+        if pr.get("warningOnly") and pr.get("editors"):
+            raise bad_request(f"{where}Editors are not supported with warning_only protection.")
+        p = Protection(book.next_protection, grid.get("sheetId", 0), grid.get("startRowIndex"), grid.get("endRowIndex"),
+                       grid.get("startColumnIndex"), grid.get("endColumnIndex"), editors, bool(pr.get("warningOnly")),
+                       pr.get("description", ""))
+        book.next_protection += 1
+        book.protections.append(p)
+        return {"addProtectedRange": {"protectedRange": p.resource()}}
+
+    def _req_deleteProtectedRange(self, book, req, user, where):
+        found = [p for p in book.protections if p.protected_range_id == req["protectedRangeId"]]
+        if not found:
+            raise bad_request(f"{where}No protected range with id: {req['protectedRangeId']}")
+        book.protections.remove(found[0])
+
+    def _req_createDeveloperMetadata(self, book, req, user, where):
+        meta = dict(req["developerMetadata"])
+        loc = meta.get("location", {})
+        meta.setdefault("metadataId", book.next_metadata)
+        book.next_metadata += 1
+        if loc.get("spreadsheet"):
+            meta["location"] = {"locationType": "SPREADSHEET", "spreadsheet": True}
+            book.metadata.append(meta)
+        elif "sheetId" in loc:
+            meta["location"] = {"locationType": "SHEET", "sheetId": loc["sheetId"]}
+            book.by_id(loc["sheetId"]).metadata.append(meta)
+        else:
+            raise ApiError(501, "fake keeps metadata on the spreadsheet and on sheets only", "UNIMPLEMENTED")
+        return {"createDeveloperMetadata": {"developerMetadata": meta}}
+
+    def _req_deleteDeveloperMetadata(self, book, req, user, where):
+        lookup = req["dataFilter"].get("developerMetadataLookup", {})
+        for owner in [book, *book.sheets]:
+            owner.metadata = [m for m in owner.metadata
+                              if not (("metadataId" not in lookup or m["metadataId"] == lookup["metadataId"])
+                                      and ("metadataKey" not in lookup or m["metadataKey"] == lookup["metadataKey"]))]
 
 
 class FakeSession(requests.Session):
-    """What gspread's HTTPClient calls: ``session.request(method, url, ...)``."""
+    """What gspread's HTTPClient calls: ``session.request(method, url, ...)``, as ``user``."""
 
-    def __init__(self, api: FakeSheetsAPI):
+    def __init__(self, api: FakeSheetsAPI, user: str):
         super().__init__()
         self.api = api
+        self.user = user
         self.timeouts: list = []
 
     def request(self, method, url, params=None, data=None, headers=None, cookies=None, files=None,
                 auth=None, timeout=None, allow_redirects=True, proxies=None, hooks=None, stream=None,
                 verify=None, cert=None, json=None):
         self.timeouts.append(timeout)
-        body = json if json is not None else (__import__("json").loads(data) if data else None)
+        body = json if json is not None else (_json.loads(data) if data else None)
         # Round-trip the body through JSON like the wire does (no NaN, no Python objects).
         if body is not None:
-            body = __import__("json").loads(__import__("json").dumps(body, allow_nan=False))
-        code, payload = self.api.handle(method, url, params, body)
+            body = _json.loads(_json.dumps(body, allow_nan=False))
+        code, payload = self.api.handle(method, url, params, body, self.user, timeout)
         response = requests.Response()
         response.status_code = code
-        response._content = __import__("json").dumps(payload, ensure_ascii=False).encode()
+        response._content = _json.dumps(payload, ensure_ascii=False).encode()
         response.headers["Content-Type"] = "application/json; charset=UTF-8"
         response.encoding = "utf-8"
         response.url = url
         response.request = requests.Request(method, url).prepare()
         return response
+
+
+def _entered(value: dict):
+    """An ExtendedValue of appendCells as a stored cell (stringValue is literal text, like RAW)."""
+    if "formulaValue" in value:
+        return Formula(value["formulaValue"])
+    return value.get("stringValue", value.get("numberValue", value.get("boolValue")))
+
+
+_json = json
+_ = Formatted  # re-exported for tests that build typed cells

@@ -1,0 +1,364 @@
+"""Making a shared Google Sheet safe for the app and for the people in it: ``bootstrap-sheet``, drift.
+
+``bootstrap`` is idempotent, on a new sheet and on one that already holds data:
+
+1. tabs the schema has and the sheet lacks are created (2 rows, as many columns as needed: the
+   10-million-cell limit counts empty cells too), each marked with developer metadata
+   (``DeveloperMetadata``, key ``debt.tab``) so a renamed tab is still found; the header row frozen;
+2. missing columns are added at the end of the header; data and the person's own columns are kept;
+3. the spreadsheet locale becomes ru_RU and its time zone the district's
+   (``SpreadsheetProperties.locale`` decides how Google reads what people type: 05.04.2024, 12,5);
+4. number formats (``repeatCell`` of ``userEnteredFormat.numberFormat``): money ``# ##0,0##``, counts
+   ``0``, dates ``ДД.ММ.ГГГГ``, everything else plain text, so a typed ``007`` keeps its zeros and
+   ``03.2024`` stays a month; dropdowns (``DataValidationRule`` ``ONE_OF_LIST`` / ``ONE_OF_RANGE``)
+   from the schema's enum, yes/no and reference columns;
+5. protection (``ProtectedRange``, editors: the service account only): the system tabs whole, and
+   the system columns of the data tabs, so people can type data but not «Код сохранения»;
+6. migrations of older sheets: password hashes move out of «Пользователи» into the server's
+   secrets file and the column is deleted; rows of signed tabs present before «Подпись» existed
+   are signed once (listed in the report: check them).
+
+``drift`` reports what has changed since: protection removed or widened, locale changed, header
+row no longer frozen, a tab not marked — ``check`` prints it with the header and cell problems.
+"""
+
+from __future__ import annotations
+
+from lib.frames import cells_to_frame, column_letter, frame_records, header_positions
+from lib.schema import Column, Table
+from lib.store import signing
+from lib.store.port import StoreError, StoreUnavailable
+from lib.store.sheets_http import call_with_retry, describe_failure, is_google_failure, is_transient, store_error
+from lib.store.sheets_store import ARCHIVED_METADATA, TAB_METADATA, a1_tab
+
+TAG = "debt:"
+LOCALE = "ru_RU"
+DEFAULT_TIME_ZONE = "Asia/Yakutsk"  # the demo district (Lensk); set yours with --time-zone
+
+FORMATS = {
+    "money": {"type": "NUMBER", "pattern": "#,##0.0##"},
+    "number": {"type": "NUMBER", "pattern": "#,##0.###"},
+    "percent": {"type": "NUMBER", "pattern": "#,##0.###"},  # 5 means 5 %: not a PERCENT format (500 %)
+    "integer": {"type": "NUMBER", "pattern": "0"},
+    "date": {"type": "DATE", "pattern": "dd.mm.yyyy"},
+}
+TEXT = {"type": "TEXT", "pattern": "@"}
+
+
+def sheet_columns(table: Table) -> list[Column]:
+    """The columns a shared sheet has: all but the secret ones (they stay on the server)."""
+    return [c for c in table.columns if not c.secret]
+
+
+def _grid(sheet_id: int, start: int | None = None, end: int | None = None, from_row: int | None = None) -> dict:
+    grid = {"sheetId": sheet_id}
+    if from_row is not None:
+        grid["startRowIndex"] = from_row
+    if start is not None:
+        grid["startColumnIndex"], grid["endColumnIndex"] = start, end
+    return grid
+
+
+def _runs(positions: list[int]) -> list[tuple[int, int]]:
+    """[3, 4, 5, 9] -> [(3, 6), (9, 10)]"""
+    runs: list[tuple[int, int]] = []
+    for p in sorted(positions):
+        if runs and runs[-1][1] == p:
+            runs[-1] = (runs[-1][0], p + 1)
+        else:
+            runs.append((p, p + 1))
+    return runs
+
+
+def _fail(store, exc: Exception) -> Exception:
+    """A failure during set-up, for a person (bootstrap-sheet may simply be run again)."""
+    if isinstance(exc, StoreError):
+        return exc
+    if is_transient(exc):
+        return StoreUnavailable(f"Google Таблица не ответила во время настройки ({describe_failure(exc)}). "
+                                "Запустите bootstrap-sheet ещё раз: он продолжит с того же места.")
+    if is_google_failure(exc):
+        return store_error(exc, store.key, store.account)
+    return exc
+
+
+def _batch(store, requests: list[dict]) -> None:
+    if requests:
+        try:
+            store.http.batch_update(store.key, {"requests": requests})
+        except Exception as exc:
+            raise _fail(store, exc) from exc
+
+
+def _headers(store, titles: dict[str, str]) -> dict[str, list]:
+    tabs = [t for t in store.schema.tables if t in titles]
+    try:
+        answer = call_with_retry(
+            lambda: store.http.values_batch_get(store.key, [f"{a1_tab(titles[t])}!1:1" for t in tabs],
+                                                params={"valueRenderOption": "UNFORMATTED_VALUE"}),
+            store.policy, "заголовки")
+    except Exception as exc:
+        raise _fail(store, exc) from exc
+    return {t: ((vr.get("values") or [[]])[0]) for t, vr in zip(tabs, answer.get("valueRanges", []))}
+
+
+def desired_protection(store, table: Table, sheet_id: int, header: list) -> list[dict]:
+    editors = {"users": [store.account]}
+    if table.system_tab:
+        return [{"range": _grid(sheet_id), "description": f"{TAG} системный лист «{table.title}»: изменяет только приложение",
+                 "warningOnly": False, "editors": editors}]
+    positions = header_positions(table, header)
+    system = [i for c in table.columns if c.system for i in positions.get(c.key, [])]
+    return [{"range": _grid(sheet_id, a, b), "description": f"{TAG} служебные столбцы листа «{table.title}»",
+             "warningOnly": False, "editors": editors} for a, b in _runs(system)]
+
+
+def _same(existing: dict, wanted: dict) -> bool:
+    users = set((existing.get("editors") or {}).get("users", []))
+    return (existing.get("range") == wanted["range"] and not existing.get("warningOnly")
+            and users == set(wanted["editors"]["users"]))
+
+
+def bootstrap(store, time_zone: str | None = None) -> list[str]:
+    schema = store.schema
+    report: list[str] = []
+    meta = store.metadata(refresh=True)
+    if store.archived_to():
+        raise StoreError(f"Эта Google Таблица — архив: данные перенесены в {store.archived_to()}. Её не меняют.")
+    titles = store._titles_of(meta)
+
+    # 1. tabs, their marks, the frozen header; 3. locale and time zone
+    first: list[dict] = []
+    for t in schema:
+        if t.key not in titles:
+            first.append({"addSheet": {"properties": {"title": t.title, "gridProperties": {
+                "rowCount": 2, "columnCount": len(sheet_columns(t)), "frozenRowCount": 1}}}})
+            report.append(f"создан лист «{t.title}»")
+    props = meta.get("properties", {})
+    zone = time_zone or DEFAULT_TIME_ZONE
+    changed = [f"локаль {LOCALE} (была {props.get('locale')})"] if props.get("locale") != LOCALE else []
+    changed += [f"часовой пояс {zone} (был {props.get('timeZone')})"] if props.get("timeZone") != zone else []
+    if changed:
+        first.append({"updateSpreadsheetProperties": {"properties": {"locale": LOCALE, "timeZone": zone},
+                                                      "fields": "locale,timeZone"}})
+        report.append(f"таблица: {', '.join(changed)}")
+    _batch(store, first)
+    meta = store.metadata(refresh=True)
+    titles = store._titles_of(meta)
+    sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
+
+    marks: list[dict] = []
+    for t in schema:
+        sheet = sheets[titles[t.key]]
+        sheet_id = sheet["properties"]["sheetId"]
+        if not any(m.get("metadataKey") == TAB_METADATA for m in sheet.get("developerMetadata", []) or []):
+            marks.append({"createDeveloperMetadata": {"developerMetadata": {
+                "metadataKey": TAB_METADATA, "metadataValue": t.key, "visibility": "DOCUMENT",
+                "location": {"sheetId": sheet_id}}}})
+        if sheet["properties"].get("gridProperties", {}).get("frozenRowCount", 0) != 1:
+            marks.append({"updateSheetProperties": {"properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": 1}},
+                                                    "fields": "gridProperties.frozenRowCount"}})
+    _batch(store, marks)
+
+    # 2. columns (6. the hash column leaves the shared sheet first)
+    headers = _headers(store, titles)
+    moved = _move_hashes(store, titles, sheets, headers)
+    if moved:  # a column was deleted: grids and headers changed
+        report += moved
+        sheets = {s["properties"]["title"]: s for s in store.metadata(refresh=True).get("sheets", [])}
+        headers = _headers(store, titles)
+    data, grow, newly_signed = [], [], []
+    for t in schema:
+        header = headers.get(t.key, [])
+        positions = header_positions(t, header)
+        missing = [c.title for c in sheet_columns(t) if c.key not in positions]
+        if not missing:
+            continue
+        start = len(header)
+        data.append({"range": f"{a1_tab(titles[t.key])}!{column_letter(start)}1", "values": [missing]})
+        if header:
+            report.append(f"лист «{t.title}»: добавлены столбцы {', '.join(missing)}")
+        if t.signed and "signature" not in positions and header:
+            newly_signed.append(t.key)
+        grid = sheets[titles[t.key]]["properties"].get("gridProperties", {})
+        if grid.get("columnCount", 26) < start + len(missing):
+            grow.append({"appendDimension": {"sheetId": sheets[titles[t.key]]["properties"]["sheetId"],
+                                             "dimension": "COLUMNS", "length": start + len(missing) - grid.get("columnCount", 26)}})
+    _batch(store, grow)
+    if data:
+        try:
+            store.http.values_batch_update(store.key, {"valueInputOption": "RAW", "data": data})
+        except Exception as exc:
+            raise _fail(store, exc) from exc
+    headers = _headers(store, titles)
+    report += _sign_existing(store, titles, headers, newly_signed)
+
+    # 4. formats and dropdowns; 5. protection
+    setup: list[dict] = []
+    protection: list[dict] = []
+    for t in schema:
+        sheet = sheets[titles[t.key]]
+        sheet_id = sheet["properties"]["sheetId"]
+        header = headers.get(t.key, [])
+        positions = header_positions(t, header)
+        for c in sheet_columns(t):
+            for i in positions.get(c.key, []):
+                setup.append({"repeatCell": {"range": _grid(sheet_id, i, i + 1, from_row=1),
+                                             "cell": {"userEnteredFormat": {"numberFormat": FORMATS.get(c.type, TEXT)}},
+                                             "fields": "userEnteredFormat.numberFormat"}})
+                rule = _rule(store, c, titles, headers)
+                if rule:
+                    setup.append({"setDataValidation": {"range": _grid(sheet_id, i, i + 1, from_row=1), "rule": rule}})
+        if store.account is None:
+            continue
+        wanted = desired_protection(store, t, sheet_id, header)
+        ours = [p for p in sheet.get("protectedRanges", []) or [] if str(p.get("description", "")).startswith(TAG)]
+        if len(ours) == len(wanted) and all(any(_same(p, w) for p in ours) for w in wanted):
+            continue
+        protection += [{"deleteProtectedRange": {"protectedRangeId": p["protectedRangeId"]}} for p in ours]
+        protection += [{"addProtectedRange": {"protectedRange": w}} for w in wanted]
+        report.append(f"лист «{t.title}»: {'защищён целиком' if t.system_tab else 'защищены служебные столбцы'} "
+                      f"(изменять может только {store.account})")
+    _batch(store, setup + protection)
+    if store.account is None:
+        report.append("e-mail сервисного аккаунта неизвестен (нет client_email в ключе): защита листов не настроена")
+    store.metadata(refresh=True)
+    store.invalidate()
+    return report or ["все листы, столбцы и защита уже на месте"]
+
+
+def _rule(store, column: Column, titles: dict[str, str], headers: dict[str, list]) -> dict | None:
+    message = column.description[:200] if column.description else None
+
+    def rule(condition: dict, strict: bool = True) -> dict:
+        out = {"condition": condition, "strict": strict, "showCustomUi": True}
+        if message:
+            out["inputMessage"] = message
+        return out
+
+    if column.system:
+        return None
+    if column.type == "enum":
+        return rule({"type": "ONE_OF_LIST", "values": [{"userEnteredValue": v.label} for v in column.values]})
+    if column.type == "bool":
+        return rule({"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "да"}, {"userEnteredValue": "нет"}]})
+    if column.type == "ref" and column.ref in titles:
+        target = store.schema[column.ref]
+        id_key = target.record_key[0]
+        at = header_positions(target, headers.get(column.ref, [])).get(id_key)
+        if at:
+            letter = column_letter(at[0])
+            return rule({"type": "ONE_OF_RANGE", "values": [
+                {"userEnteredValue": f"={a1_tab(titles[column.ref])}!${letter}$2:${letter}"}]})
+    if column.type == "money":
+        return rule({"type": "NUMBER_GREATER_THAN_EQ", "values": [{"userEnteredValue": "0"}]}, strict=False)
+    return None
+
+
+def _move_hashes(store, titles: dict[str, str], sheets: dict, headers: dict[str, list]) -> list[str]:
+    """An older sheet kept argon2 hashes in «Пользователи»: they move to the server, the column goes."""
+    table = store.schema["users"]
+    at = header_positions(table, headers.get("users", [])).get("password_hash")
+    if not at or "users" not in titles:
+        return []
+    try:
+        answer = store.http.values_get(store.key, a1_tab(titles["users"]), params={"valueRenderOption": "UNFORMATTED_VALUE"})
+    except Exception as exc:
+        raise _fail(store, exc) from exc
+    values = answer.get("values", [])
+    positions = header_positions(table, values[0] if values else [])
+    login_at, save_at, hash_at = positions.get("login", [None])[0], positions.get("save_id", [None])[0], at[0]
+    moved = []
+    for row in values[1:]:
+        cell = row[hash_at] if hash_at < len(row) else ""
+        if cell and login_at is not None and save_at is not None and save_at < len(row) and row[save_at]:
+            moved.append((str(row[login_at]), str(row[save_at]), str(cell)))
+    store.secrets.put_hashes(moved)
+    sheet_id = sheets[titles["users"]]["properties"]["sheetId"]
+    _batch(store, [{"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "COLUMNS",
+                                                  "startIndex": i, "endIndex": i + 1}}} for i in sorted(at, reverse=True)])
+    return [f"хеши паролей ({len(moved)}) перенесены из листа «{table.title}» в файл секретов сервера "
+            f"({store.secrets.describe()}); столбец «{table.column('password_hash').title}» удалён из общей таблицы"]
+
+
+def _sign_existing(store, titles: dict[str, str], headers: dict[str, list], tabs: list[str]) -> list[str]:
+    """Rows of a signed tab written before «Подпись» existed are adopted once, at this bootstrap."""
+    report = []
+    key = store.secrets.signing_key()
+    for tab in tabs:
+        table = store.schema[tab]
+        try:
+            answer = store.http.values_get(store.key, a1_tab(titles[tab]),
+                                           params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"})
+        except Exception as exc:
+            raise _fail(store, exc) from exc
+        values = answer.get("values", [])
+        if len(values) < 2:
+            continue
+        typed, _ = cells_to_frame(table, values[0], values[1:])
+        at = header_positions(table, values[0])["signature"][0]
+        data = [{"range": f"{a1_tab(titles[tab])}!{column_letter(at)}{int(row)}", "values": [[signing.sign(key, table, record)]]}
+                for row, record in zip(typed["row"], frame_records(table, typed))]
+        if data:
+            try:
+                store.http.values_batch_update(store.key, {"valueInputOption": "RAW", "data": data})
+            except Exception as exc:
+                raise _fail(store, exc) from exc
+            report.append(f"лист «{table.title}»: подписаны строки, бывшие в нём до защиты ({len(data)}) — "
+                          "проверьте их: дальше приложение учитывает только строки, записанные им самим")
+    return report
+
+
+def drift(store) -> list[str]:
+    """What changed in the spreadsheet since bootstrap-sheet (Russian, one line per finding)."""
+    meta = store.metadata(refresh=True)
+    titles = store._titles_of(meta)
+    sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
+    headers = _headers(store, titles)
+    out = list(store.setup_problems())
+    for t in store.schema:
+        if t.key not in titles:
+            continue
+        sheet = sheets[titles[t.key]]
+        if sheet["properties"].get("gridProperties", {}).get("frozenRowCount", 0) != 1:
+            out.append(f"лист «{t.title}»: строка заголовков не закреплена")
+        if not any(m.get("metadataKey") == TAB_METADATA for m in sheet.get("developerMetadata", []) or []):
+            out.append(f"лист «{t.title}» не помечен приложением: выполните bootstrap-sheet")
+        if store.account is None:
+            continue
+        ours = [p for p in sheet.get("protectedRanges", []) or [] if str(p.get("description", "")).startswith(TAG)]
+        for wanted in desired_protection(store, t, sheet["properties"]["sheetId"], headers.get(t.key, [])):
+            match = [p for p in ours if p.get("range") == wanted["range"]]
+            what = "лист" if t.system_tab else "служебные столбцы листа"
+            if not match:
+                out.append(f"{what} «{t.title}»: защита снята — люди могут {'его' if t.system_tab else 'их'} менять; "
+                           "выполните bootstrap-sheet")
+                continue
+            p = match[0]
+            others = set((p.get("editors") or {}).get("users", [])) - {store.account}
+            if p.get("warningOnly"):
+                out.append(f"{what} «{t.title}»: защита ослаблена до предупреждения; выполните bootstrap-sheet")
+            elif others:
+                out.append(f"{what} «{t.title}»: в защиту добавлены редакторы {', '.join(sorted(others))}; "
+                           "выполните bootstrap-sheet")
+    return out
+
+
+def archive(store, new_key: str) -> None:
+    """The year was rolled over: every tab protected whole (only the service account), and the
+    spreadsheet marked, so the app refuses to save here and names the new sheet."""
+    meta = store.metadata(refresh=True)
+    requests: list[dict] = []
+    for sheet in meta.get("sheets", []):
+        sheet_id = sheet["properties"]["sheetId"]
+        requests += [{"deleteProtectedRange": {"protectedRangeId": p["protectedRangeId"]}}
+                     for p in sheet.get("protectedRanges", []) or [] if str(p.get("description", "")).startswith(TAG)]
+        requests.append({"addProtectedRange": {"protectedRange": {
+            "range": _grid(sheet_id), "description": f"{TAG} архив: данные перенесены в {new_key}", "warningOnly": False,
+            "editors": {"users": [store.account] if store.account else []}}}})
+    requests.append({"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": ARCHIVED_METADATA, "metadataValue": new_key, "visibility": "DOCUMENT",
+        "location": {"spreadsheet": True}}}})
+    _batch(store, requests)
+    store.metadata(refresh=True)
+    store.invalidate()

@@ -1,0 +1,290 @@
+"""The fake Sheets API is strict where the real one is, or the adapter's tests would prove nothing.
+
+Requests go over the fake's HTTP session as the adapter's would; what a person does goes through
+``tests/support/people.py``. Each case is what Google's reference or usage-limits page says.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.support.fake_sheets import CELL_LIMIT, OWNER, FakeSheetsAPI, Faults, Quota
+from tests.support.people import EDITOR, INVALID, Person, Refused
+
+BASE = "https://sheets.googleapis.com/v4/spreadsheets"
+
+
+@pytest.fixture
+def api():
+    return FakeSheetsAPI()
+
+
+def book_with_sheet(api: FakeSheetsAPI, locale: str = "ru_RU", rows=None) -> tuple[str, object]:
+    key = api.create(locale=locale)
+    sheet = api.spreadsheets[key].add_sheet("Лист", row_count=20, column_count=12)
+    sheet.rows = [list(r) for r in rows or [["Код", "Значение"]]]
+    return key, api.session()
+
+
+def batch(session, key: str, *requests):
+    return session.request("POST", f"{BASE}/{key}:batchUpdate", json={"requests": list(requests)})
+
+
+def error(response) -> str:
+    return response.json()["error"]["message"]
+
+
+# ---- the discovery document decides what a request may contain ----------------------------
+
+
+def test_bodies_enums_types_and_field_masks_are_checked_against_the_discovery_document(api):
+    key, s = book_with_sheet(api)
+    unknown = batch(s, key, {"addSheet": {"properties": {"title": "Б", "colour": "red"}}})
+    assert unknown.status_code == 400 and 'Unknown name "colour"' in error(unknown)
+    two_kinds = batch(s, key, {"addSheet": {"properties": {"title": "Б"}}, "deleteSheet": {"sheetId": 0}})
+    assert two_kinds.status_code == 400 and "oneof field 'kind'" in error(two_kinds)
+    bad_enum = batch(s, key, {"appendDimension": {"sheetId": 0, "dimension": "ROW", "length": 1}})
+    assert bad_enum.status_code == 400 and '"ROW"' in error(bad_enum)
+    bad_type = batch(s, key, {"appendDimension": {"sheetId": "первый", "dimension": "ROWS", "length": 1}})
+    assert bad_type.status_code == 400 and "TYPE_INT32" in error(bad_type)
+    bad_mask = batch(s, key, {"updateSheetProperties": {"properties": {"sheetId": 0, "gridProperties": {"frozenRowCount": 1}},
+                                                        "fields": "gridProperties.frozenRowCunt"}})
+    assert bad_mask.status_code == 400 and "Invalid field mask path" in error(bad_mask)
+    bad_query = s.request("PUT", f"{BASE}/{key}/values/'Лист'!A1", params={"valueInputOption": "TYPED"}, json={"values": [["x"]]})
+    assert bad_query.status_code == 400 and "value_input_option" in error(bad_query)
+    assert api.spreadsheets[key].by_title("Б") is None  # nothing refused was applied
+    masked = s.request("GET", f"{BASE}/{key}", params={"fields": "sheets.properties.title"})
+    assert masked.json() == {"sheets": [{"properties": {"title": "Лист"}}]}
+
+
+def test_a_batch_update_is_all_or_nothing(api):
+    key, s = book_with_sheet(api)
+    answer = batch(s, key, {"addSheet": {"properties": {"title": "Новый"}}}, {"appendDimension": {"sheetId": 99, "dimension": "ROWS", "length": 1}})
+    assert answer.status_code == 400 and "No grid with id: 99" in error(answer)
+    assert api.spreadsheets[key].by_title("Новый") is None
+
+
+# ---- locale: what typed text becomes, and how it comes back ---------------------------------
+
+TYPED = ["05.04.2024", "5%", "12,5", "1 234,5", "1,234.5", "007", "=1+1", "ИСТИНА", "TRUE"]
+# locale -> (UNFORMATTED_VALUE + SERIAL_NUMBER, UNFORMATTED_VALUE + FORMATTED_STRING, FORMATTED_VALUE, FORMULA)
+EXPECTED = {
+    "ru_RU": (
+        [45387, 0.05, 12.5, 1234.5, "1,234.5", 7, "#ERROR!", True, "TRUE"],
+        ["05.04.2024", 0.05, 12.5, 1234.5, "1,234.5", 7, "#ERROR!", True, "TRUE"],
+        ["05.04.2024", "5%", "12,5", "1234,5", "1,234.5", "7", "#ERROR!", "ИСТИНА", "TRUE"],
+        [45387, 0.05, 12.5, 1234.5, "1,234.5", 7, "=1+1", True, "TRUE"],
+    ),
+    "en_US": (
+        [45416, 0.05, "12,5", "1 234,5", 1234.5, 7, "#ERROR!", "ИСТИНА", True],  # 05.04.2024 is 4 May
+        ["5/4/2024", 0.05, "12,5", "1 234,5", 1234.5, 7, "#ERROR!", "ИСТИНА", True],
+        ["5/4/2024", "5%", "12,5", "1 234,5", "1234.5", "7", "#ERROR!", "ИСТИНА", "TRUE"],
+        [45416, 0.05, "12,5", "1 234,5", 1234.5, 7, "=1+1", "ИСТИНА", True],
+    ),
+}
+
+
+@pytest.mark.parametrize("locale", ["ru_RU", "en_US"])
+def test_typed_input_follows_the_spreadsheet_locale_under_each_render_option(api, locale):
+    key, s = book_with_sheet(api, locale)
+    put = s.request("PUT", f"{BASE}/{key}/values/'Лист'!A2", params={"valueInputOption": "USER_ENTERED"}, json={"values": [TYPED]})
+    assert put.status_code == 200
+
+    def read(**params):
+        return s.request("GET", f"{BASE}/{key}/values/'Лист'!A2:I2", params=params).json()["values"][0]
+
+    serial, formatted_string, formatted, formula = EXPECTED[locale]
+    assert read(valueRenderOption="UNFORMATTED_VALUE", dateTimeRenderOption="SERIAL_NUMBER") == serial
+    assert read(valueRenderOption="UNFORMATTED_VALUE", dateTimeRenderOption="FORMATTED_STRING") == formatted_string
+    assert read(valueRenderOption="FORMATTED_VALUE") == formatted
+    assert read(valueRenderOption="FORMULA") == formula
+    raw = s.request("PUT", f"{BASE}/{key}/values/'Лист'!A3", params={"valueInputOption": "RAW"}, json={"values": [TYPED]})
+    assert raw.status_code == 200
+    assert s.request("GET", f"{BASE}/{key}/values/'Лист'!A3:I3", params={"valueRenderOption": "FORMULA"}).json()["values"][0] == TYPED
+
+
+def test_a_text_format_keeps_what_a_person_types(api):
+    key, s = book_with_sheet(api)
+    fmt = batch(s, key, {"repeatCell": {"range": {"sheetId": 0, "startRowIndex": 1, "startColumnIndex": 0, "endColumnIndex": 1},
+                                        "cell": {"userEnteredFormat": {"numberFormat": {"type": "TEXT", "pattern": "@"}}},
+                                        "fields": "userEnteredFormat.numberFormat"}})
+    assert fmt.status_code == 200
+    person = Person(api, key)
+    person.type_row("Лист", ["007", "007"])
+    person.type_row("Лист", ["03.2024", "03.2024"])
+    assert api.rows(key, "Лист")[1:] == [["007", 7.0], ["03.2024", 45352.0]]  # formatted column kept the text
+
+
+# ---- protection and validation -----------------------------------------------------------------
+
+
+def test_a_protected_range_refuses_everyone_not_among_its_editors_with_googles_message(api):
+    key, _ = book_with_sheet(api)
+    owner = api.session(OWNER)  # the owner protects column A for herself only
+    api.spreadsheets[key].editors.add(OWNER)
+    added = batch(owner, key, {"addProtectedRange": {"protectedRange": {
+        "range": {"sheetId": 0, "startColumnIndex": 0, "endColumnIndex": 1}, "editors": {"users": [OWNER]}}}})
+    assert added.status_code == 200
+    service = api.session()
+    refused = service.request("PUT", f"{BASE}/{key}/values/'Лист'!A2", params={"valueInputOption": "RAW"}, json={"values": [["x"]]})
+    assert refused.status_code == 403 and "protected cell or object" in error(refused)
+    assert service.request("PUT", f"{BASE}/{key}/values/'Лист'!B2", params={"valueInputOption": "RAW"},
+                           json={"values": [["y"]]}).status_code == 200
+    with pytest.raises(Refused, match="protected"):
+        Person(api, key, EDITOR).type_cell("Лист", 2, 0, "z")
+    Person(api, key).type_cell("Лист", 2, 0, "владелец может")  # the owner can always edit
+    assert api.rows(key, "Лист")[1] == ["владелец может", "y"]
+
+
+def test_a_strict_dropdown_refuses_what_is_not_on_its_list(api):
+    key, s = book_with_sheet(api)
+    rule = {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "население"}, {"userEnteredValue": "прочие"}]},
+            "strict": True, "showCustomUi": True}
+    assert batch(s, key, {"setDataValidation": {"range": {"sheetId": 0, "startRowIndex": 1, "startColumnIndex": 1,
+                                                          "endColumnIndex": 2}, "rule": rule}}).status_code == 200
+    person = Person(api, key, EDITOR)
+    person.type_cell("Лист", 2, 1, "Население")  # the list ignores case
+    with pytest.raises(Refused, match=INVALID):
+        person.type_cell("Лист", 3, 1, "граждане")
+
+
+def test_sheet_not_shared_api_not_enabled_and_unknown_sheet_answer_with_googles_bodies(api):
+    key, s = book_with_sheet(api)
+    api.spreadsheets[key].editors.clear()
+    not_shared = s.request("GET", f"{BASE}/{key}")
+    assert not_shared.status_code == 403 and error(not_shared) == "The caller does not have permission"
+    api.enabled = False
+    disabled = s.request("GET", f"{BASE}/{key}")
+    assert disabled.status_code == 403 and disabled.json()["error"]["details"][0]["reason"] == "SERVICE_DISABLED"
+    api.enabled = True
+    assert s.request("GET", f"{BASE}/nosuchsheet00000").status_code == 404
+
+
+# ---- values:append finds a table; appendCells goes after the last row ----------------------
+
+
+def test_values_append_writes_after_the_table_it_finds_and_from_its_first_column(api):
+    key, s = book_with_sheet(api, rows=[["Код", "Значение"], ["a", 1], [], ["b", 2]])  # a blank row splits the tables
+
+    def append(rng: str, option="INSERT_ROWS"):
+        return s.request("POST", f"{BASE}/{key}/values/{rng}:append",
+                         params={"valueInputOption": "RAW", "insertDataOption": option}, json={"values": [["new", 9]]}).json()
+
+    answer = append("'Лист'!A1")
+    assert answer["tableRange"] == "'Лист'!A1:L2" and answer["updates"]["updatedRange"] == "'Лист'!A3:B3"
+    assert api.rows(key, "Лист") == [["Код", "Значение"], ["a", 1], ["new", 9], [], ["b", 2]]  # in the middle, not at the end
+    sheet = api.spreadsheets[key].by_title("Лист")
+    sheet.rows = [[None, "Код", "Значение"], [None, "a", 1]]  # a person cleared column A
+    append("'Лист'!A1")
+    assert api.rows(key, "Лист")[-1] == [None, "new", 9]  # starts at the table's first column: one column off
+    cells = batch(s, key, {"appendCells": {"sheetId": 0, "fields": "userEnteredValue",
+                                           "rows": [{"values": [{"userEnteredValue": {"stringValue": "x"}}]}]}})
+    assert cells.status_code == 200 and api.rows(key, "Лист")[-1] == ["x"]  # appendCells starts at column A
+
+
+# ---- limits ------------------------------------------------------------------------------------
+
+
+def test_the_ten_million_cell_and_fifty_thousand_character_limits_answer_like_google(api):
+    key, s = book_with_sheet(api)
+    grow = batch(s, key, {"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": CELL_LIMIT // 12}})
+    assert grow.status_code == 400
+    assert error(grow) == ("Invalid requests[0].appendDimension: This action would increase the number of cells in the "
+                           "workbook above the limit of 10000000 cells.")
+    long = s.request("PUT", f"{BASE}/{key}/values/'Лист'!A2", params={"valueInputOption": "RAW"}, json={"values": [["я" * 50_001]]})
+    assert long.status_code == 400 and "maximum of 50000 characters in a single cell" in error(long)
+    assert api.rows(key, "Лист") == [["Код", "Значение"]]
+    beyond = s.request("PUT", f"{BASE}/{key}/values/'Лист'!M1", params={"valueInputOption": "RAW"}, json={"values": [["x"]]})
+    assert beyond.status_code == 400 and "exceeds grid limits" in error(beyond)  # only appends enlarge the grid
+
+
+# ---- time: quotas per minute, writes applied after the client gave up -------------------------
+
+
+def test_per_minute_quotas_answer_429_with_googles_body_and_refill_each_minute(api):
+    key, s = book_with_sheet(api)
+    api.quota = Quota(read_per_user=3, write_per_user=60)
+    codes = [s.request("GET", f"{BASE}/{key}").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    body = s.request("GET", f"{BASE}/{key}").json()["error"]
+    assert body["status"] == "RESOURCE_EXHAUSTED" and "Read requests per minute per user" in body["message"]
+    assert body["details"][0]["reason"] == "RATE_LIMIT_EXCEEDED"
+    assert s.request("PUT", f"{BASE}/{key}/values/'Лист'!A2", params={"valueInputOption": "RAW"},
+                     json={"values": [["w"]]}).status_code == 200  # writes have their own quota
+    api.clock.advance(60)
+    assert s.request("GET", f"{BASE}/{key}").status_code == 200
+
+
+def test_a_write_the_client_gave_up_on_is_applied_later_or_never(api):
+    import requests
+
+    key, s = book_with_sheet(api)
+    api.faults = Faults(rate_timeout_after=1.0, late_apply=(120.0, 120.0))
+    body = {"values": [["late", 1]]}
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        s.request("POST", f"{BASE}/{key}/values/'Лист'!A1:append", params={"valueInputOption": "RAW"}, json=body, timeout=(10, 60))
+    assert api.pending() == 1 and api.rows(key, "Лист") == [["Код", "Значение"]]
+    api.faults = Faults()
+    api.clock.advance(61)  # 121 s after it was sent
+    assert api.rows(key, "Лист")[-1] == ["late", 1] and api.pending() == 0
+    api.faults = Faults(rate_timeout_lost=1.0)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        s.request("POST", f"{BASE}/{key}/values/'Лист'!A1:append", params={"valueInputOption": "RAW"}, json=body, timeout=(10, 60))
+    api.faults = Faults()
+    api.settle()
+    assert len(api.rows(key, "Лист")) == 2
+
+
+def test_appends_interleave_without_a_global_lock_and_none_is_lost(api):
+    key, _ = book_with_sheet(api)
+    other, _ = book_with_sheet(api)
+    held = api.spreadsheets[key].lock
+    with held:  # a request busy on one spreadsheet does not hold up another one
+        done = threading.Event()
+        t = threading.Thread(target=lambda: (api.session().request(
+            "GET", f"{BASE}/{other}/values/'Лист'!A1"), done.set()))
+        t.start()
+        assert done.wait(5)
+        t.join()
+
+    def writer(n: int) -> None:
+        session = api.session()
+        for i in range(25):
+            session.request("POST", f"{BASE}/{key}/values/'Лист'!A1:append",
+                            params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}, json={"values": [[f"w{n}", i]]})
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows = api.rows(key, "Лист")[1:]
+    assert sorted(map(tuple, rows)) == sorted((f"w{n}", i) for n in range(4) for i in range(25))
+
+
+# ---- what people do -----------------------------------------------------------------------------
+
+
+def test_people_sort_insert_move_and_rename_and_protection_moves_with_the_cells(api):
+    key, s = book_with_sheet(api, rows=[["Код", "Значение", "Служебное"], ["b", 2, "s"], ["a", 1, "s"]])
+    api.spreadsheets[key].sheets[0].frozen_rows = 1
+    assert batch(s, key, {"addProtectedRange": {"protectedRange": {
+        "range": {"sheetId": 0, "startColumnIndex": 2, "endColumnIndex": 3},
+        "editors": {"users": [api.service_account]}}}}).status_code == 200
+    editor, owner = Person(api, key, EDITOR), Person(api, key)
+    with pytest.raises(Refused):
+        editor.sort("Лист", "Код")  # sorting moves protected cells
+    owner.sort("Лист", "Код")
+    assert [r[0] for r in api.rows(key, "Лист")] == ["Код", "a", "b"]  # the frozen header stays on top
+    owner.insert_column("Лист", 0, "Новый")
+    owner.move_column("Лист", "Значение", 0)
+    assert api.rows(key, "Лист")[0] == ["Значение", "Новый", "Код", "Служебное"]
+    protection = api.spreadsheets[key].protections[0]
+    assert (protection.start_col, protection.end_col) == (3, 4)  # still over «Служебное»
+    with pytest.raises(Refused):
+        editor.type_cell("Лист", 2, 3, "x")
+    editor.type_cell("Лист", 2, 1, "можно")
+    owner.rename_tab("Лист", "Переименован")
+    assert s.request("GET", f"{BASE}/{key}/values/'Лист'!A1").status_code == 400

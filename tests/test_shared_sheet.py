@@ -1,0 +1,373 @@
+"""The shared Google Sheet with people in it (issue 12): each finding of the review is a test here.
+
+The store is the real adapter over the fake Sheets API (``tests/support/fake_sheets.py``); people act
+through ``tests/support/people.py`` (the owner, who can always edit protected ranges, or a district
+employee with edit rights); the demo district is copied into the sheet once per session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from lib.access import Denied, User, command_line_user, write
+from lib.login import LoginError, authenticate, user_by_email
+from lib.passwords import LoginThrottle, hash_password
+from lib.periods import closed_quarters
+from lib.settings import read_settings
+from lib.store.port import StoreError, StoreUnavailable
+from tests.conftest import make_sheets_store
+from tests.support.people import EDITOR, Person, Refused
+
+CLI = command_line_user("test")
+
+
+def fresh(store):
+    store.invalidate()
+    return store.read_all()
+
+
+def title(store, tab: str) -> str:
+    return store.schema[tab].title
+
+
+def report_row(**changes) -> dict:
+    row = {"participant_id": "lptes", "settlement_id": "lensk", "month": "2024-12", "consumer_group": "population",
+           "debt_start": 100.0, "accrued": 50.0, "paid": 40.0, "recovered_enforcement": 1.0, "overdue": 60.0}
+    return {**row, **changes}
+
+
+# ---- 1. nothing typed into the shared sheet grants anything; no credentials in it --------------------
+
+
+def test_no_password_hash_reaches_the_shared_sheet_and_signing_in_still_works(demo_sheets):
+    api, store = demo_sheets
+    write(store, CLI, {"users": [{"login": "new@lensk.demo", "name": "Новый", "role": "commission",
+                                  "password_hash": hash_password("Пароль-нового-1"), "active": True}]})
+    cells = [str(v) for row in api.rows(store.key, title(store, "users")) for v in row]
+    assert "Хеш пароля" not in cells and not any(v.startswith("$argon2") for v in cells)
+    assert not any("$argon2" in str(v) for sheet in api.spreadsheets[store.key].sheets for r in sheet.rows for v in r)
+    snap = fresh(store)
+    assert authenticate(snap, "new@lensk.demo", "Пароль-нового-1", LoginThrottle()).role == "commission"
+    assert authenticate(snap, "lptes@lensk.demo", "demo-lptes", LoginThrottle()).participant_id == "lptes"
+
+
+def test_a_row_typed_into_users_grants_no_role_even_by_the_owner(demo_sheets):
+    api, store = demo_sheets
+    users = title(store, "users")
+    with pytest.raises(Refused, match="protected"):
+        Person(api, store.key, EDITOR).type_record(users, {"Логин (e-mail)": "intruder@mail.ru", "ФИО": "Чужой",
+                                                           "Роль": "координатор", "Активен": "да"})
+    owner = Person(api, store.key)
+    owner.type_record(users, {"Логин (e-mail)": "intruder@mail.ru", "ФИО": "Чужой", "Роль": "координатор", "Активен": "да"})
+    header = api.rows(store.key, users)[0]
+    lptes_row = next(i for i, r in enumerate(api.rows(store.key, users), 1) if r[0] == "lptes@lensk.demo")
+    owner.type_cell(users, lptes_row, header.index("Роль"), "координатор")
+    snap = fresh(store)
+    with pytest.raises(LoginError):
+        user_by_email(snap, "intruder@mail.ru")  # single sign-on finds no such user
+    assert "lptes@lensk.demo" not in set(snap.current("users")["login"])  # held: signs in as nobody, not as coordinator
+    with pytest.raises(LoginError):
+        authenticate(snap, "lptes@lensk.demo", "demo-lptes", LoginThrottle())
+    reasons = " ".join(p.reason for p in snap.problems)
+    assert "не подписана приложением" in reasons and "lptes@lensk.demo" in reasons
+
+
+def test_a_quarter_cannot_be_reopened_nor_a_user_enabled_by_editing_or_deleting_rows(demo_sheets):
+    api, store = demo_sheets
+    snap = store.read_all()
+    assert "2024-Q3" in closed_quarters(snap)
+    write(store, CLI, {"users": [{**snap.record("users", login="ves@lensk.demo"), "active": False}]})
+    owner = Person(api, store.key)
+    locks, users = title(store, "locks"), title(store, "users")
+    rows = api.rows(store.key, locks)
+    q3 = max(i for i, r in enumerate(rows, 1) if r[0] == "2024-Q3")
+    owner.type_cell(locks, q3, rows[0].index("Закрыт"), "нет")  # typed over the app's latest row
+    ves = max(i for i, r in enumerate(api.rows(store.key, users), 1) if r[0] == "ves@lensk.demo")
+    owner.delete_row(users, ves)  # the row that disabled the user is deleted: the older, active one is left
+    snap = fresh(store)
+    assert "2024-Q3" in closed_quarters(snap)
+    assert "ves@lensk.demo" not in set(snap.current("users")["login"])
+    with pytest.raises(Denied):
+        write(store, User("lptes@lensk.demo", "ЛПТЭС", "executor", "lptes"), {"monthly_reports": [report_row(month="2024-08")]})
+    reasons = " ".join(p.reason for p in snap.problems)
+    assert "квартал считается закрытым" in reasons and "удалена из таблицы" in reasons
+    write(store, CLI, {"locks": [{"quarter": "2024-Q3", "locked": True, "comment": "подтверждено"}]})  # the coordinator decides
+    assert not [p for p in fresh(store).problems if "2024-Q3" in p.reason and "запись" in p.reason]
+
+
+def test_the_system_tabs_and_the_system_columns_are_protected_from_people(demo_sheets):
+    api, store = demo_sheets
+    editor = Person(api, store.key, EDITOR)
+    for tab in ("audit", "users", "locks", "returns", "exports", "settings"):
+        with pytest.raises(Refused, match="protected"):
+            editor.type_row(title(store, tab), ["x"])
+    reports = title(store, "monthly_reports")
+    header = api.rows(store.key, reports)[0]
+    with pytest.raises(Refused, match="protected"):
+        editor.type_cell(reports, 2, header.index("Код сохранения"), "поддельный")
+    editor.type_cell(reports, 2, header.index("Списано"), "1")  # data cells stay editable
+
+
+def test_bootstrap_sets_dropdowns_number_formats_locale_time_zone_and_a_frozen_header(fake_api):
+    key = fake_api.create(locale="en_US", time_zone="America/New_York")
+    store = make_sheets_store(fake_api, key=key, bootstrap=False)
+    report = store.bootstrap(time_zone="Asia/Yakutsk")
+    book = fake_api.spreadsheets[key]
+    assert (book.locale, book.time_zone) == ("ru_RU", "Asia/Yakutsk") and any("ru_RU" in line for line in report)
+    sheet = book.by_title(title(store, "monthly_reports"))
+    header = sheet.rows[0]
+    formats = dict(zip(header, sheet.col_formats))
+    assert formats["Начислено"] == {"type": "NUMBER", "pattern": "#,##0.0##"}
+    assert formats["Отчётный месяц"]["type"] == "TEXT" and formats["Код сохранения"]["type"] == "TEXT"
+    rules = dict(zip(header, sheet.col_rules))
+    assert [v["userEnteredValue"] for v in rules["Группа потребителей"]["condition"]["values"]] == ["население", "прочие потребители"]
+    assert rules["Организация"]["condition"]["type"] == "ONE_OF_RANGE"
+    assert all(s.frozen_rows == 1 for s in book.sheets)
+    assert all(s.row_count * s.column_count < 400 for s in book.sheets)  # no 1000 empty rows per tab
+    assert store.bootstrap() == ["все листы, столбцы и защита уже на месте"]
+
+
+def test_bootstrap_after_an_upgrade_moves_hashes_out_adds_columns_and_keeps_everyone_signed_in(fake_api):
+    from lib.schema import schema
+
+    key = fake_api.create()
+    book = fake_api.spreadsheets[key]
+    for table in schema():  # a sheet set up by the previous version: no «Номер сохранения», no «Подпись»
+        book.add_sheet(table.title).rows = [[c.title for c in table.columns if c.key not in ("save_seq", "signature")]]
+    book.by_title("Пользователи").rows.append(["c@x", "К", "координатор", None, hash_password("Пароль-старый-1"), "да",
+                                               "2024-01-01T00:00:00+00:00", "admin", "s-old"])
+    store = make_sheets_store(fake_api, key=key, bootstrap=False)
+    before = store.read_all()
+    assert before.current("users").empty  # unsigned: not taken, and the sheet says what to do
+    assert any("Пользователи" in line and "bootstrap-sheet" in line for line in before.setup)
+    report = " ".join(store.bootstrap())
+    assert "хеши паролей (1) перенесены" in report and "подписаны строки" in report
+    snap = fresh(store)
+    assert not snap.problems and not snap.setup
+    assert authenticate(snap, "c@x", "Пароль-старый-1", LoginThrottle()).role == "coordinator"
+    assert not any(str(v).startswith("$argon2") for r in fake_api.rows(key, "Пользователи") for v in r)
+
+
+# ---- 2. versions do not depend on row order; a duplicated header is no silent zero ---------------------
+
+
+def currents(snap, tab: str) -> dict:
+    frame = snap.current(tab)
+    key = list(snap.schema[tab].record_key)
+    return {tuple(r[k] for k in key): (r["paid"], r["accrued"]) for r in frame.to_dict("records")}
+
+
+def test_sorting_a_tab_by_a_value_or_by_saved_at_never_makes_an_older_version_current(demo_sheets):
+    api, store = demo_sheets
+    reports = title(store, "monthly_reports")
+    snap = store.read_all()
+    row = snap.record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-11", consumer_group="population")
+    write(store, CLI, {"monthly_reports": [{**row, "paid": 100.0}]})
+    write(store, CLI, {"monthly_reports": [{**row, "paid": 900.0}]})  # the correction 100 -> 900
+    before = currents(fresh(store), "monthly_reports")
+    owner = Person(api, store.key)
+    for column, descending in (("Оплачено", False), ("Сохранено", True), ("Номер сохранения", True), ("Организация", False)):
+        owner.sort(reports, column, descending)
+        snap = fresh(store)
+        after = currents(snap, "monthly_reports")
+        wrong = {k for k in before if after.get(k) != before[k]}
+        assert not wrong, f"sorted by {column}: {len(wrong)} wrong current values"
+        assert not snap.problems
+    assert after[("lptes", "lensk", "2024-11", "population")][0] == 900.0
+
+
+def test_a_second_column_with_the_same_title_is_reported_and_never_read_as_zero(demo_sheets):
+    api, store = demo_sheets
+    reports = title(store, "monthly_reports")
+    before = fresh(store).current("monthly_reports")["accrued"].sum()
+    owner = Person(api, store.key)
+    at = owner.duplicate_header(reports, "Начислено")  # an empty column with the same title, at the end
+    snap = fresh(store)
+    assert snap.current("monthly_reports")["accrued"].sum() == pytest.approx(before)
+    (problem,) = snap.problems
+    assert problem.row == 1 and problem.column == "Начислено" and "повторяется" in problem.reason
+    with pytest.raises(StoreError, match="несколько столбцов с заголовком «Начислено»"):
+        write(store, CLI, {"monthly_reports": [report_row()]})
+    owner.type_cell(reports, 2, at, "999")  # now the two columns disagree in row 2
+    snap = fresh(store)
+    disagree = [p for p in snap.problems if p.row == 2]
+    assert len(disagree) == 1 and "разные значения" in disagree[0].reason
+    assert snap.all_versions("monthly_reports").set_index("row").loc[2, "accrued"] != 999  # missing, not guessed
+
+
+# ---- 3. a column a person moved or inserted never garbles a save --------------------------------------
+
+
+def test_saves_right_after_a_person_moves_or_inserts_columns_land_under_the_right_headers(demo_sheets):
+    api, store = demo_sheets
+    reports = title(store, "monthly_reports")
+    store.read_all()  # the app's cache holds the old layout
+    owner = Person(api, store.key)
+    owner.move_column(reports, "Оплачено", 0)
+    owner.insert_column(reports, 3, "Примечание")
+    owner.insert_row(reports, 5)  # and a blank row in the middle of the data
+    receipt = write(store, CLI, {"monthly_reports": [report_row(month="2024-12", paid=41.5, accrued=55.0)]})
+    rows = api.rows(store.key, reports)
+    header, mine = rows[0], [r for r in rows if receipt.save_id in r]
+    assert len(mine) == 1
+    cell = dict(zip(header, mine[0]))
+    assert (cell["Оплачено"], cell["Начислено"], cell["Организация"], cell.get("Примечание")) == (41.5, 55.0, "lptes", None)
+    assert fresh(store).record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-12",
+                               consumer_group="population")["paid"] == 41.5
+
+
+# ---- 4. locks and users are checked against fresh data before every write ------------------------------
+
+
+def test_a_quarter_closed_or_a_user_disabled_by_another_server_is_seen_before_the_write(demo_sheets):
+    api, store = demo_sheets
+    other = make_sheets_store(api, key=store.key, bootstrap=False, secrets=store.secrets)  # a second server process
+    executor = User("lptes@lensk.demo", "ЛПТЭС", "executor", "lptes")
+    store.read_all()  # this server's cache: 2024-Q4 open, lptes active
+    api.clock.advance(5)
+    write(other, CLI, {"locks": [{"quarter": "2024-Q4", "locked": True, "comment": "закрыт на другом сервере"}]})
+    with pytest.raises(Denied, match="закрыт"):
+        write(store, executor, {"monthly_reports": [report_row(month="2024-12")]})
+    snap = other.read_all()
+    write(other, CLI, {"users": [{**snap.record("users", login="nyuya@lensk.demo"), "active": False}]})
+    api.clock.advance(5)
+    with pytest.raises(Denied, match="отключена"):
+        write(store, User("nyuya@lensk.demo", "Глава", "executor", "nyuya"),
+              {"plan_progress": [{"measure_id": "2023/2024-1", "participant_id": "nyuya", "period": "2024-12", "status": "done"}]})
+
+
+# ---- 5. the spreadsheet's locale: read, reported, set; what people type means what they meant ---------
+
+
+def type_decision(person: Person, store, due: str) -> None:
+    person.type_record(title(store, "decisions"), {"Код решения": f"d-{due}", "Заседание": "meet-2024-01-18", "Текст решения": "Проверить",
+                                                   "Ответственный": "lptes", "Срок": due, "Статус": "на исполнении"})
+
+
+def test_an_en_us_sheet_is_reported_and_bootstrap_makes_typed_dates_mean_day_month(demo_sheets):
+    api, store = demo_sheets
+    head = Person(api, store.key, EDITOR)
+    head.set_locale("en_US")
+    type_decision(head, store, "05.04.2024")
+    snap = fresh(store)
+    assert any("en_US" in line and "4 мая" in line for line in snap.setup)
+    due = snap.current("decisions").set_index("decision_id").loc["d-05.04.2024", "due_date"]
+    assert due == pd.Timestamp("2024-05-04")  # what Google stored under en_US — shown, and reported
+    store.bootstrap()
+    type_decision(head, store, "06.04.2024")
+    snap = fresh(store)
+    assert not snap.setup
+    assert snap.current("decisions").set_index("decision_id").loc["d-06.04.2024", "due_date"] == pd.Timestamp("2024-04-06")
+
+
+def test_leading_zeros_months_and_numbers_typed_by_hand_survive(demo_sheets):
+    api, store = demo_sheets
+    head = Person(api, store.key, EDITOR)
+    head.type_record(title(store, "participants"), {"Код": "007", "Наименование": "ТСЖ «Север»", "Вид": "организация ЖКК",
+                                                    "Контакты": "0079", "Сдаёт ежемесячный отчёт": "да"})
+    head.type_record(title(store, "claims_work"), {"Организация": "lptes", "Отчётный месяц": "03.2024",
+                                                   "Должников свыше порога": "12"})
+    snap = fresh(store)
+    typed = snap.current("participants").set_index("id").loc["007"]
+    assert typed["contacts"] == "0079"
+    claims = snap.current("claims_work").set_index(["participant_id", "month"])
+    assert ("lptes", "2024-03") in claims.index
+
+
+def test_five_percent_means_five_percent_and_a_setting_typed_into_the_sheet_is_not_taken(demo_sheets):
+    api, store = demo_sheets
+    write(store, CLI, {"settings": [{"key": "target_reduction_pct", "value": "7%", "description": "цель"}]})
+    assert read_settings(fresh(store))["target_reduction_pct"] == 7.0
+    owner = Person(api, store.key)
+    owner.type_record(title(store, "settings"), {"Параметр": "target_reduction_pct", "Значение": "5%"})
+    snap = fresh(store)
+    assert read_settings(snap)["target_reduction_pct"] == 5.0  # held: the default, not 0,05 and not the typed row
+    assert any("target_reduction_pct" in p.reason and "значение по умолчанию" in p.reason for p in snap.problems)
+
+
+# ---- 6. a renamed or deleted tab ------------------------------------------------------------------------
+
+
+def test_a_renamed_tab_keeps_working_and_is_named(demo_sheets):
+    api, store = demo_sheets
+    before = len(store.read_all().current("monthly_reports"))
+    Person(api, store.key).rename_tab(title(store, "monthly_reports"), "Отчёт (копия)")
+    snap = fresh(store)
+    assert len(snap.current("monthly_reports")) == before
+    assert any("переименован в «Отчёт (копия)»" in line for line in snap.setup)
+    write(store, CLI, {"monthly_reports": [report_row(month="2024-12", paid=1.0)]})
+    assert fresh(store).record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-12",
+                               consumer_group="population")["paid"] == 1.0
+
+
+def test_a_deleted_tab_is_named_when_reading_and_when_saving(demo_sheets):
+    api, store = demo_sheets
+    store.read_all()
+    Person(api, store.key).delete_tab(title(store, "meetings"))
+    snap = fresh(store)
+    assert any("«Заседания» не найден" in p.reason for p in snap.problems)
+    with pytest.raises(StoreError, match="Заседания"):
+        write(store, CLI, {"meetings": [{"meeting_id": "m-x", "number": "9", "date": dt.date(2024, 12, 27)}]})
+
+
+# ---- 7. Google, google-auth and the network fail in Russian, with what to do -------------------------
+
+
+def test_google_auth_and_transport_failures_become_russian_errors_naming_the_service_account(demo_sheets, monkeypatch):
+    from google.auth.exceptions import RefreshError, TransportError
+
+    api, store = demo_sheets
+    session = store.http.session
+
+    def failing(exc):
+        def request(*a, **kw):
+            raise exc
+        return request
+
+    monkeypatch.setattr(session, "request", failing(RefreshError("invalid_grant: Invalid JWT Signature.")))
+    with pytest.raises(StoreError, match=api.service_account) as err:
+        fresh(store)
+    assert "ключ" in str(err.value) and "Invalid JWT" in str(err.value)
+    monkeypatch.setattr(session, "request", failing(TransportError("Name or service not known")))
+    with pytest.raises(StoreUnavailable, match="нет соединения"):
+        fresh(store)
+    monkeypatch.undo()
+    api.spreadsheets[store.key].editors.discard(api.service_account)
+    with pytest.raises(StoreError, match=f"Настройки доступа.*{api.service_account}"):
+        fresh(store)
+    api.spreadsheets[store.key].editors.add(api.service_account)
+    api.enabled = False
+    with pytest.raises(StoreError, match="не включён Google Sheets API"):
+        fresh(store)
+    api.enabled = True
+
+
+def test_a_protected_range_the_app_may_not_write_is_told_apart_and_nothing_is_saved(demo_sheets):
+    api, store = demo_sheets
+    book = api.spreadsheets[store.key]
+    for p in book.protections:  # someone narrowed the protection of the audit to the owner only
+        if p.sheet_id == book.by_title(title(store, "audit")).sheet_id:
+            p.editors = {book.owner}
+    with pytest.raises(StoreError, match="защищён так, что сервисного аккаунта") as err:
+        write(store, CLI, {"monthly_reports": [report_row()]})
+    assert "bootstrap-sheet" in str(err.value)
+    assert not api.rows(store.key, title(store, "audit"))[1:] or "lptes · lensk" not in str(api.rows(store.key, title(store, "audit")))
+
+
+def test_a_malformed_service_account_key_is_a_russian_configuration_error(tmp_path):
+    from lib.config import Config, ConfigError
+    from lib.store.factory import credentials_for
+
+    with pytest.raises(ConfigError, match=r"нет полей.*client_email"):
+        credentials_for(Config(store_url="gsheets://x", service_account={"type": "service_account", "private_key": "x"}))
+    broken = {"type": "service_account", "client_email": "a@b.iam.gserviceaccount.com", "token_uri": "https://oauth2.googleapis.com/token",
+              "private_key": "-----BEGIN PRIVATE KEY-----\nнеключ\n-----END PRIVATE KEY-----\n"}
+    with pytest.raises(ConfigError, match="private_key"):
+        credentials_for(Config(store_url="gsheets://x", service_account=broken))
+    path = tmp_path / "key.json"
+    path.write_text("{не json")
+    with pytest.raises(ConfigError, match="Скачайте ключ заново"):
+        credentials_for(Config(store_url="gsheets://x", credentials_file=str(path)))

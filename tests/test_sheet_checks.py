@@ -1,0 +1,82 @@
+"""What people see of the shared sheet's state: ``check`` and «Обзор» list rows typed by hand
+(«введено вручную»), the sheet's drift (protection, locale, headers) and how full it is."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib import cli
+from lib.config import PROJECT_ROOT
+from lib.store import factory
+from tests.support.people import EDITOR, Person
+
+
+@pytest.fixture
+def typed_sheet(demo_sheets):
+    api, store = demo_sheets
+    head = Person(api, store.key, EDITOR)
+    head.type_record(store.schema["plan_progress"].title, {"Код мероприятия": "2023/2024-1", "Участник": "nyuya", "Период": "2024-12",
+                                                            "Статус": "выполнено", "Что сделано": "набрано в таблице"})
+    return api, store
+
+
+def test_check_lists_rows_typed_by_hand_drift_and_capacity(typed_sheet, monkeypatch, capsys):
+    api, store = typed_sheet
+    monkeypatch.setattr(cli, "_store", lambda url, config: store)
+    store.invalidate()
+    assert cli.main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "введённые вручную" in out and "учтена как единственная версия" in out
+    assert "Заполнено ячеек:" in out and "из 10\u00a0000\u00a0000" in out
+    owner = Person(api, store.key)
+    owner.remove_protection(store.schema["locks"].title)
+    owner.set_locale("en_US")
+    owner.duplicate_header(store.schema["claims_work"].title, "Отчётный месяц")
+    store.invalidate()
+    assert cli.main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "лист «Закрытые кварталы»: защита снята" in out
+    assert "локали «en_US»" in out
+    assert "столбцах" in out and "«Отчётный месяц»" in out
+
+
+def test_overview_shows_typed_rows_setup_problems_and_the_capacity_advice_to_the_coordinator(typed_sheet, monkeypatch):
+    api, store = typed_sheet
+    book = api.spreadsheets[store.key]
+    audit = book.by_title(store.schema["audit"].title)
+    audit.row_count = 8_500_000 // audit.column_count  # the sheet is 85 % full
+    api.clock.advance(601)
+    Person(api, store.key).set_locale("en_US")
+    store.invalidate()
+    url = f"gsheets://{store.key}"
+    monkeypatch.setenv("DEBT_STORE", url)
+    monkeypatch.setitem(factory._shared, url, store)
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    at.session_state["user_login"] = "coordinator@lensk.demo"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("en_US" in w.value for w in at.warning)
+    manual = at.dataframe[-1].value
+    assert manual.iloc[0].to_dict()["Учтена"] == "да" and "введено вручную" in manual.iloc[0].to_dict()["Пояснение"]
+    assert any("заполнена на 8" in w.value and "rollover" in w.value for w in at.warning)
+    assert any("Заполнено ячеек:" in m.value for m in at.markdown)
+    executor = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    executor.session_state["user_login"] = "lptes@lensk.demo"
+    executor.run()
+    assert not any("rollover" in w.value for w in executor.warning)  # the advice is the coordinator's
+
+
+def test_the_rollover_command_names_the_new_sheet_and_says_what_was_carried(demo_sheets, monkeypatch, capsys):
+    from tests.conftest import make_sheets_store
+
+    api, old = demo_sheets
+    new = make_sheets_store(api, secrets=old.secrets)
+    stores = {f"gsheets://{old.key}": old, f"gsheets://{new.key}": new}
+    monkeypatch.setattr(cli, "_store", lambda url, config: stores[url])
+    assert cli.main(["rollover", "--from", f"gsheets://{old.key}", "--to", f"gsheets://{new.key}"]) == 0
+    out = capsys.readouterr().out
+    assert "месяцы отчётов: 2023-12 … 2024-12" in out and "«Ежемесячный отчёт»: записей" in out
+    assert f"[store] url = gsheets://{new.key}" in out and "архив только для чтения" in out
+    assert cli.main(["rollover", "--from", f"gsheets://{old.key}", "--to", f"gsheets://{new.key}"]) == 1
+    assert "уже архив" in capsys.readouterr().err
