@@ -41,8 +41,17 @@ AXIS = alt.Axis(format=WHOLE, labelLimit=0)
 LEGEND = {"orient": "bottom", "labelLimit": 0, "titleLimit": 0}
 
 
+# Streamlit sizes a chart with Vega's autosize «fit» (streamlit/elements/vega_charts.py): the whole chart,
+# title, legend and rotated month labels included, is squeezed into ``height`` — at 1280 px the aging and
+# debt charts kept a plot 40–90 px tall under a two-line title and a two-column legend. «fit-x» fits the
+# width only: the plot keeps its own height and the title and legend add to it
+# (https://vega.github.io/vega-lite/docs/size.html#autosize).
+AUTOSIZE = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
 def _russian(chart) -> alt.TopLevelMixin:
-    """The one place every chart passes: the Russian locale, titles never cut."""
+    """The one place every chart passes: the Russian locale, titles never cut, the plot's height its own."""
+    chart = chart.properties(autosize=AUTOSIZE)
     return chart.configure(locale=RU_LOCALE).configure_title(limit=0, anchor="start").configure_axis(labelLimit=0, titleLimit=0) \
         .configure_legend(labelLimit=0, titleLimit=0)
 
