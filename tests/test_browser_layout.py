@@ -8,6 +8,7 @@ at 800 px, the entry grid's last columns reachable. One server, one browser page
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
@@ -18,6 +19,7 @@ from tests.test_browser import ARTIFACTS, idle, open_login, rerun_after, sign_in
 server_fixture, page_fixture = browser.server, browser.page
 
 SHOTS = ARTIFACTS / "layout"
+MONTH_LABEL = re.compile(r"[а-я]{3} \d\d")  # «янв 24»: the x axis of a chart by month
 WIDTHS = (1280, 800)
 TALL = 2600  # one tall window: the main area scrolls inside itself, and a full-page shot would show one screen
 FUNNEL = ["Должники свыше порога (на конец периода)", "Уведомления", "Заявления в суд", "Решения (приказы)", "ИД направлены приставам"]
@@ -57,7 +59,9 @@ LAYOUT = """() => {
     }
     const bars = [...chart.querySelectorAll("g.mark-rect.role-mark path")].filter(visible).map(b => {
       const r = box(b); return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, height: r.height}; });
-    out.charts.push({svg: !!svg, texts, axisOverlaps, bars,
+    // the plot's own height: the span of the grid lines (the whole chart is not squeezed into its height)
+    const grids = [...chart.querySelectorAll("g.role-axis-grid")].map(g => box(g).height);
+    out.charts.push({svg: !!svg, texts, axisOverlaps, bars, plotHeight: Math.max(0, ...grids),
                      yLabels: [...chart.querySelectorAll("g.role-axis-label text")].filter(t => t.textContent.trim() && visible(t)
                               && t.closest("g.role-axis") && t.closest("g.role-axis").querySelector("g.role-axis-label"))
                               .map(t => t.textContent.trim()),
@@ -114,6 +118,8 @@ def check_page(page, where: str, name: str) -> dict:
         assert not [t for t in chart["texts"] if "…" in t], f"{where}, {title}: cut labels {[t for t in chart['texts'] if '…' in t]}"
         assert not chart["axisOverlaps"], f"{where}, {title}: labels over each other {chart['axisOverlaps'][:3]}"
         assert chart["overflow"] <= 1 and chart["beyondWindow"] <= 1, f"{where}, {title}: the chart is cut on the right"
+        if any(MONTH_LABEL.fullmatch(t) for t in chart["texts"]):  # a chart by month: a plot of its own height (260 px)
+            assert chart["plotHeight"] >= 200, f"{where}, {title}: the plot is squeezed to {chart['plotHeight']:.0f} px"
     for tile in got["tiles"]:
         assert tile["valueCut"] <= 1 and tile["labelCut"] <= 1 and tile["outside"] <= 1 and tile["beyondWindow"] <= 1, \
             f"{where}: tile «{tile['label']}» shows «{tile['value']}» cut: {tile}"
