@@ -41,7 +41,9 @@ if st.button("Сформировать", type="primary", icon=":material/descrip
 ready = st.session_state.get("export_file")
 if ready and ready[0] == period.key:
     _, name, data = ready
-    st.download_button("Скачать выгрузку", data, file_name=name, icon=":material/download:", type="primary",
+    # the file was built by «Сформировать» (the journal records its checksum): the click hands over these very
+    # bytes, and a rerun does not register a copy of them with the media manager again (download_button(data=callable))
+    st.download_button("Скачать выгрузку", lambda: data, file_name=name, icon=":material/download:", type="primary",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_download")
     st.caption(f"Контрольная сумма SHA-256: `{export.checksum(data)}`")
     if period.quarter and period.key not in closed_quarters(snap):
