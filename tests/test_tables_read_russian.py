@@ -11,11 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.access import User, write
-from lib.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
-from tests.support.shown import cells, styled
+from tests.support.shown import cells, opened, styled
 
-APP = str(PROJECT_ROOT / "app.py")
 RUSSIAN_NUMBER = re.compile(r"(\u2212?\d{1,3}(\u00a0\d{3})*(,\d+)?|—|)")
 RAW_NUMBER = re.compile(r"-?\d+\.\d+|-?\d{5,}|-\d+(,\d+)?")  # 268558, -11232.6, 22719.5 as a whole cell
 NOT_A_VALUE = {"None", "nan", "NaN", "<NA>", "NaT", "none"}
@@ -81,17 +79,6 @@ def check_tables(at: AppTest, known: set[str], where: str) -> int:
     return len(at.dataframe)
 
 
-def app(login: str, page: str, state: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["user_login"] = login
-    at.run()
-    at.switch_page(page)
-    for key, value in (state or {}).items():
-        at.session_state[key] = value
-    at.run()
-    return at
-
-
 PAGES = [  # (who, page, open tab)
     ("coordinator@lensk.demo", "pages/overview.py", {}),
     ("tsk@lensk.demo", "pages/overview.py", {}),
@@ -113,14 +100,14 @@ PAGES = [  # (who, page, open tab)
                                                           for p in PAGES])
 def test_every_table_of_every_page_reads_in_russian(district, login, page, state):
     known = codes(district.read_all())
-    at = app(login, page, state)
+    at = opened(login, page, state, timeout=90)
     assert check_tables(at, known, f"{page} ({login})") >= 1
 
 
 def test_every_tab_of_the_data_page_reads_in_russian_with_its_history(district):
     snap = district.read_all()
     known = codes(snap)
-    at = app("coordinator@lensk.demo", "pages/data.py", {"data_all_versions": True})
+    at = opened("coordinator@lensk.demo", "pages/data.py", {"data_all_versions": True}, timeout=90)
     for table in snap.schema:
         at.selectbox(key="data_tab").select(table.title).run()
         check_tables(at, known, f"«Данные и история», {table.title}")

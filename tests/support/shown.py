@@ -18,3 +18,19 @@ def cells(element) -> pd.DataFrame:
 def styled(element) -> bool:
     proto = element.proto.arrow_data
     return proto.HasField("styler") and bool(proto.styler.display_values)
+
+
+def opened(login: str, page: str, state: dict | None = None, timeout: float = 120):
+    """A page of the app as ``login`` opens it (AppTest), with ``state`` set in the session first."""
+    from streamlit.testing.v1 import AppTest
+
+    from lib.config import PROJECT_ROOT
+
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=timeout)
+    at.session_state["user_login"] = login
+    at.run()
+    at.switch_page(page)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.run()
+    return at
