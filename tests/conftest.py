@@ -134,3 +134,13 @@ def no_unexpected_page_error(request, caplog):
 
 def pytest_configure(config):
     os.environ.setdefault("TZ", "UTC")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive Chromium against a Streamlit server, or start server processes of their own, run one
+    after another on one xdist worker (``--dist loadgroup``): two of them at once on two cores would each wait
+    on the other's rerun, while the rest of the suite shares the cores with them."""
+    heavy = ("test_browser", "test_edit_conflicts")
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1].startswith(heavy):
+            item.add_marker(pytest.mark.xdist_group("browser"))
