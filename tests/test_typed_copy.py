@@ -2,7 +2,7 @@
 and the copy is never trusted when it is stale or damaged.
 
 Each test works on a real SQLite file (a copy of the demo district: corrections, returns, several
-versions) and its copy in ``<file>-typed/``; "a server start" is a new ``SQLiteStore`` on the same file.
+versions) and its copy in ``.<file>.typed/``; "a server start" is a new ``SQLiteStore`` on the same file.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def assert_same(snap, reference) -> None:
 
 def test_a_server_start_takes_the_typed_frames_from_the_copy_and_types_no_cell(db, typed_rows):
     read_and_keep(db)  # the first server wrote the copy
-    assert (db.parent / "debt.sqlite-typed" / "manifest.json").exists()
+    assert (db.parent / ".debt.sqlite.typed" / "manifest.json").exists()
     typed_rows.clear()
     store = started(db)
     snap = store.read_all()
@@ -172,7 +172,7 @@ def damage(path: Path, how: str) -> None:
 @pytest.mark.parametrize("how", ["truncated", "flipped", "garbage"])
 def test_a_damaged_file_is_never_trusted_and_is_written_again(db, how, caplog):
     read_and_keep(db)
-    folder = db.parent / "debt.sqlite-typed"
+    folder = db.parent / ".debt.sqlite.typed"
     target = max(folder.glob("monthly_reports.*.arrow"), key=lambda p: p.stat().st_size)
     damage(target, how)
     caplog.set_level(logging.WARNING, logger=frame_cache.__name__)
@@ -190,7 +190,7 @@ def test_a_damaged_file_is_never_trusted_and_is_written_again(db, how, caplog):
 @pytest.mark.parametrize("manifest", ["{", '{"format": 999}', ""])
 def test_a_damaged_or_foreign_manifest_means_the_real_read(db, manifest):
     read_and_keep(db)
-    (db.parent / "debt.sqlite-typed" / "manifest.json").write_text(manifest)
+    (db.parent / ".debt.sqlite.typed" / "manifest.json").write_text(manifest)
     store = started(db)
     assert_same(store.read_all(), real_read(db))
     assert store.typed_copy.loaded == []

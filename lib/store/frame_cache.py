@@ -3,7 +3,8 @@
 Reading a SQLite store from scratch means fetching every cell and typing it (``lib.frames``): at
 region scale seconds, at large scale tens of seconds, on the first page after every server start.
 The typed frames of each tab are therefore kept in Arrow IPC files («feather», pyarrow ships with
-Streamlit) in ``<file>-typed/`` beside the database, with a manifest of what they hold.
+Streamlit) in ``.<file>.typed/`` beside the database, with a manifest of what they hold: a hidden
+folder, the server's own — nothing to back up (the database is the data; the copy is rebuilt from it).
 
 A copy is used only while it provably holds a prefix of the store as it is now:
 
@@ -94,7 +95,7 @@ class FrameCache:
     """The typed copy of one SQLite file (see the module docstring)."""
 
     def __init__(self, db_path: Path):
-        self.dir = Path(f"{db_path}-typed")
+        self.dir = db_path.with_name(f".{db_path.name}.typed")
         self._code = code_fingerprint()
         self._lock = threading.Lock()  # the state below
         self._pending: tuple | None = None  # the latest state waiting to be written

@@ -25,9 +25,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 
-import pandas as pd
-
-from lib.frames import cells_to_frame, empty_frame, record_cells, versioned
+from lib.frames import cells_to_frame, concat_rows, empty_frame, record_cells, versioned
 from lib.schema import Schema
 from lib.store.frame_cache import CachedTab, FrameCache
 from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, ValidationError, now_utc, prepare_records
@@ -196,7 +194,7 @@ class SQLiteStore(Store):
         if not frames:
             typed = empty_frame(table).drop(columns="version")
         else:
-            typed = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+            typed = concat_rows(frames)
         versions, version_problems, notes = versioned(table, typed)
         tab = CachedTab(typed, count, new_last, problems, versions, version_problems, notes)
         self._tabs[table.key] = tab
