@@ -233,3 +233,46 @@ def test_a_row_this_server_wrote_that_a_person_deleted_is_gone_after_the_next_wh
     snap = store.read_all()
     assert not (snap.all_versions("monthly_reports")["save_id"] == receipt.save_id).any()
     pd.testing.assert_frame_equal(snap.current("monthly_reports"), truth(api, store).current("monthly_reports"))
+
+
+class WatchedLock:
+    """The store's read lock, telling when a second thread starts waiting for it."""
+
+    def __init__(self, lock):
+        self.lock, self.waiting = lock, threading.Event()
+
+    def __enter__(self):
+        if not self.lock.acquire(blocking=False):
+            self.waiting.set()
+            self.lock.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.lock.release()
+
+
+def test_a_save_waiting_for_a_read_in_flight_decides_on_it_without_a_read_of_its_own(sheet):
+    api, store = sheet
+    row = store.read_all().record("monthly_reports", **KEY)
+    api.clock.advance(store.cache_ttl + 1)  # the cache is stale: a page load reads, and so would a save
+    store._read_lock = WatchedLock(store._read_lock)
+    real = store.http.values_batch_get
+    saved = []
+
+    def read_while_a_save_waits(*a, **k):
+        if not saved:
+            saved.append(threading.Thread(target=lambda: saved.append(write(store, CLI, {"monthly_reports": [{**row, "paid": 9.5}]}))))
+            saved[0].start()
+            assert store._read_lock.waiting.wait(30), "the save did not wait for the read in flight"
+        return real(*a, **k)
+
+    store.http.values_batch_get = read_while_a_save_waits
+    api.log.clear()
+    try:
+        store.read_all()
+        saved[0].join(30)
+    finally:
+        store.http.values_batch_get = real
+    assert api.requests_made("spreadsheets.values.batchGet") == 1  # the page load's read served the save too
+    assert api.requests_made("spreadsheets.batchUpdate") == 1
+    assert save_id_of(store.read_all()) == saved[1].save_id
