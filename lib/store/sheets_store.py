@@ -3,13 +3,20 @@
 Requests, by design:
 - metadata (tab ids and titles, locale, protection): one ``spreadsheets.get`` per process, again
   after Google says a range or a grid no longer exists (a tab renamed or deleted) and for capacity;
-- reading everything: one ``values:batchGet`` of all tabs, cached for ``cache_ttl`` seconds;
-- a save (``transact``): under a process-wide write lock, **one** fresh ``values:batchGet`` — the
-  tabs the decision reads in full (the target tabs, «Пользователи», «Закрытые кварталы»,
-  «Возвраты»), every other tab's header row — then **one** ``spreadsheets:batchUpdate`` of
-  ``appendCells`` (atomic on Google's side), written under the headers as they are in that read.
-  What was read plus what was written becomes the cached snapshot, so the page shown after a save
-  needs no new request; saves within ``write_freshness`` seconds of a fresh read (2 s) share it.
+- reading everything: one ``values:batchGet`` of all tabs, cached for ``cache_ttl`` seconds (then
+  read whole again, so people's edits of earlier rows are seen; ``refresh`` reads whole on demand);
+  a tab whose cells are the same as at its last whole read is not typed again, and a snapshot with
+  nothing changed is the same object (results kept per snapshot, ``lib.memo``, stay);
+- a save (``transact``): under a process-wide write lock, **one** fresh ``values:batchGet`` — of the
+  tabs the decision reads (the target tabs, «Пользователи», «Закрытые кварталы», «Возвраты») only
+  what changed since this process read them: the header row, the «Код сохранения» of the rows read
+  before (checked unchanged — nobody sorted, inserted, deleted or cleared rows, moved a column) and
+  the rows after them; a signed tab, or one that fails the check, whole; every other tab's header
+  row — then **one** ``spreadsheets:batchUpdate`` of ``appendCells`` (atomic on Google's side),
+  written under the headers as they are in that read. What was read plus what was written becomes
+  the cached snapshot, so the page shown after a save needs no new request; saves within
+  ``write_freshness`` seconds of a fresh read (2 s) share it, and so does a save that waited for a
+  read in flight. One read in flight per process: page loads that miss the cache wait for it.
 
 Why ``appendCells`` and not ``values:append``: values:append writes "starting with the first column
 of the table" it detects, so a person clearing or inserting an empty first column shifts every
@@ -280,13 +287,22 @@ class SheetsStore(Store):
                 now = self._clock()
                 if self._all_fresh(now, self.cache_ttl):
                     return self._snapshot_now()
-                stale = {t for t in self.schema.tables if not self._fresh(t, now, "whole", within=self.cache_ttl)}
+                stale = self._ttl_due(now)
             self._read(full=stale)
             with self._lock:
                 return self._snapshot_now()
 
     def _all_fresh(self, now: float, ttl: float) -> bool:
         return all(self._fresh(t, now, "whole", within=ttl) for t in self.schema.tables)
+
+    def _ttl_due(self, now: float) -> set[str]:
+        """The tabs to read whole for the cache's TTL: none while every tab was read whole within it; else
+        also those read whole more than half a TTL ago. A save reads some tabs whole (signed, small) and
+        others by their tails, so the tabs' TTLs drift apart; reading the nearly-due ones together keeps
+        one request per TTL instead of one more each time another tab expires."""
+        if self._all_fresh(now, self.cache_ttl):
+            return set()
+        return {t for t in self.schema.tables if not self._fresh(t, now, "whole", within=self.cache_ttl / 2)}
 
     def _read(self, full: set[str], tails: frozenset[str] | set[str] = frozenset(), headers: set[str] = frozenset()) -> None:
         """One batchGet: ``full`` tabs whole; ``tails`` tabs only what changed since they were read — the
@@ -611,7 +627,7 @@ class SheetsStore(Store):
         stale = {t for t in wanted if not self._fresh(t, now, "data")}
         full = {t for t in stale if self.schema[t].signed}
         if decides:
-            full |= {t for t in self.schema.tables if not self._fresh(t, now, "whole", within=self.cache_ttl)}
+            full |= self._ttl_due(now)
         tails = stale - full
         heads = {t for t in self.schema.tables if not self._fresh(t, now, "layout")} - full - tails
         return full, tails, heads
