@@ -28,7 +28,10 @@ def main() -> None:
     }
     navigation = st.navigation(list(pages.values()))
     ui.gate(user, navigation.url_path, on_login_page=navigation is pages[pages_for(None)[0]])
-    navigation.run()
+    try:
+        navigation.run()
+    finally:  # after the page, which may have just begun or ended a draft (also when it stops early)
+        ui.unsaved_notice()
 
 
 if __name__ == "__main__":

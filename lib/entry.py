@@ -423,16 +423,22 @@ def check_claims(snapshot: Snapshot, participant_id: str, month: str, values: di
     return checked
 
 
-def save_checked(store: Store, user: access.User, tab: str, checked: Checked, snapshot: Snapshot, confirmed=()):
+def save_checked(store: Store, user: access.User, tab: str, checked: Checked, snapshot: Snapshot, confirmed=(),
+                 base: dict | None = None):
     """One storage call (the form and its audit rows). Raises EntryRejected (also NeedsConfirmation, when a
-    ×20 / ÷20 value is not among ``confirmed`` tokens)/Denied/StoreError; nothing half-written."""
+    ×20 / ÷20 value is not among ``confirmed`` tokens)/Denied/Conflict/StoreError; nothing half-written.
+
+    ``base``: record key -> the version (save_id, None: not stored) the person's edit was based on; every
+    record of the form is written only if it is still at that version (``access.write(expect=…)``)."""
     if checked.errors:
         raise EntryRejected(checked.errors)
     access.check(user, snapshot.schema[tab], checked.records, snapshot)  # «not yours / closed» before «please confirm»
     missing = unconfirmed(checked.confirm, confirmed)
     if missing:
         raise NeedsConfirmation(missing)
-    return access.write(store, user, {tab: checked.records}, snapshot=snapshot)
+    keys = snapshot.schema[tab].record_key
+    expect = None if base is None else {tab: {k: base[k] for k in (tuple(r[f] for f in keys) for r in checked.records) if k in base}}
+    return access.write(store, user, {tab: checked.records}, snapshot=snapshot, expect=expect)
 
 
 # ---- plan progress and a settlement's territory ------------------------------

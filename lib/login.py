@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import threading
 
 from lib.access import User
 from lib.passwords import LoginThrottle, verify_password
 
-THROTTLE = LoginThrottle()  # per process: every session of this server shares it
+WRONG = "Неверный логин или пароль."
+_throttles: dict[str, LoginThrottle] = {}
+_lock = threading.Lock()
 
 
 class LoginError(Exception):
@@ -20,20 +23,36 @@ def _find(snapshot, login: str) -> dict | None:
     return match.iloc[-1].to_dict() if len(match) else None
 
 
-def authenticate(snapshot, login: str, password: str, throttle: LoginThrottle = THROTTLE) -> User:
+def throttle_for(store) -> LoginThrottle:
+    """The sign-in throttle of this store's server, kept in its ``server_file`` so that every process of the
+    server and a restart see the same failures; one object per file in the process."""
+    path = store.server_file()
+    where = str(path) if path else f"memory:{id(store)}"
+    with _lock:
+        if where not in _throttles:
+            _throttles[where] = LoginThrottle(path=path)
+        return _throttles[where]
+
+
+def authenticate(snapshot, login: str, password: str, throttle: LoginThrottle) -> User:
+    """The user of this login and password, or ``LoginError``.
+
+    An unknown login, a wrong password and a disabled account get the same answer after the same work (one
+    argon2 verification at our parameters, see ``verify_password``), so neither the words nor the time tell
+    which it was — «Учётная запись отключена» would confirm the password. Every attempt counts against the
+    throttle until it succeeds.
+    """
     key = (login or "").strip().lower()
     if not key or not password:
         raise LoginError("Введите логин и пароль.")
-    wait = throttle.wait_seconds(key)
+    wait = throttle.admit(key)
     if wait > 0:
         raise LoginError(f"Слишком много неудачных попыток входа. Повторите через {math.ceil(wait / 60)} мин.")
     row = _find(snapshot, key)
     stored = row.get("password_hash") if row else None
-    if not verify_password(stored if isinstance(stored, str) else None, password):
-        throttle.failed(key)
-        raise LoginError("Неверный логин или пароль.")
-    if row.get("active") is False:
-        raise LoginError("Учётная запись отключена. Обратитесь к координатору.")
+    matched = verify_password(stored if isinstance(stored, str) else None, password)
+    if not matched or row.get("active") is False:
+        raise LoginError(WRONG)
     throttle.succeeded(key)
     return User.from_row(row)
 

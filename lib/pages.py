@@ -46,3 +46,19 @@ def page_at(path: str) -> PageSpec:
     the start page."""
     name = path.strip("/")
     return next((p for p in registered() if p.path.removeprefix("pages/").removesuffix(".py") == name), PAGES[0])
+
+
+def openable_reports(signed_in, quality, months: list[str]):
+    """The reports named by data-quality findings that this person can open on «Ввод данных» (the coordinator
+    any, an executor its own; a member of the commission none) for a month that can be opened, with how
+    many findings each has («замечаний: 3»)."""
+    import pandas as pd
+
+    if signed_in.role not in ("coordinator", "executor") or quality.empty:
+        return pd.DataFrame(columns=["participant_id", "month", "findings"])
+    rows = quality[quality.month.isin(months)]
+    if signed_in.role == "executor":
+        rows = rows[rows.participant_id == signed_in.participant_id]
+    counts = rows.groupby(["participant_id", "month"], sort=False).size().reset_index(name="n")
+    counts["findings"] = [f"замечаний: {n}" for n in counts.n]
+    return counts.drop(columns="n")

@@ -1,4 +1,5 @@
-"""Passwords: argon2id hashes only, constant-time checks, a throttle on repeated failures.
+"""Passwords: argon2id hashes only, checks that take the same time whatever the account, a throttle on
+repeated failures kept on the server.
 
 The plaintext password lives only in the local variables of these functions:
 it is never stored, logged or put into an exception message.
@@ -6,11 +7,15 @@ it is never stored, logged or put into an exception message.
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 
-from argon2 import PasswordHasher, Type
+from argon2 import PasswordHasher, Type, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 MIN_LENGTH = 8
@@ -38,14 +43,37 @@ def _dummy_hash() -> str:
     return _hasher.hash("no-such-user-timing-equaliser")
 
 
-def verify_password(stored_hash: str | None, password: str) -> bool:
-    """argon2 compares in constant time; an unknown user costs the same as a wrong password."""
-    if not stored_hash:
-        try:
-            _hasher.verify(_dummy_hash(), password)
-        except VerificationError:
-            pass
+def _costs_as_ours(stored_hash: str) -> bool:
+    """Whether verifying this hash costs what verifying one of ours does (argon2id, our parameters)."""
+    try:
+        found = extract_parameters(stored_hash)
+    except (InvalidHashError, ValueError):
         return False
+    ours = extract_parameters(_dummy_hash())
+    return (found.type, found.time_cost, found.memory_cost, found.parallelism) == \
+        (ours.type, ours.time_cost, ours.memory_cost, ours.parallelism)
+
+
+def _spend_a_verification(password: str) -> None:
+    try:
+        _hasher.verify(_dummy_hash(), password)
+    except VerificationError:
+        pass
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """argon2 compares in constant time, and every answer costs one verification at our parameters: an
+    unknown user, a hash cell someone typed over (not argon2, or argon2 with other costs) and a wrong
+    password take the same time, so the time of the answer says nothing about the account."""
+    if not stored_hash or not _costs_as_ours(stored_hash):
+        matched = False
+        if stored_hash:
+            try:  # a valid hash with other parameters still counts; its own cost is added to ours
+                matched = _hasher.verify(stored_hash, password)
+            except (VerificationError, InvalidHashError, ValueError):
+                pass
+        _spend_a_verification(password)
+        return matched
     try:
         return _hasher.verify(stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError, ValueError):
@@ -53,29 +81,89 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return False
 
 
-class LoginThrottle:
-    """After ``max_failures`` failed attempts within ``window`` seconds a login waits ``lockout`` seconds."""
+def _login_key(login: str) -> str:
+    """What the throttle keeps of a login: a digest, never the text (a password typed into the login field by
+    mistake must not land in a file)."""
+    return hashlib.sha256(login.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def __init__(self, max_failures: int = 5, window: float = 900, lockout: float = 300, clock=time.monotonic):
+
+class LoginThrottle:
+    """After ``max_failures`` failed attempts within ``window`` seconds a login waits ``lockout`` seconds.
+
+    Kept in a SQLite file on the server (``path``; the store's ``server_file``), so every process of the
+    server and a restart see the same count; without a path, in this process's memory. Each attempt is
+    counted as a failure *before* the password is checked (``admit``) and forgiven when it succeeds, so six
+    attempts sent at once from six tabs or processes get no more checks than six sent one after another.
+    The clock is the wall clock: it means the same in every process and after a restart.
+    """
+
+    def __init__(self, max_failures: int = 5, window: float = 900, lockout: float = 300, clock=time.time,
+                 path: str | Path | None = None):
         self.max_failures, self.window, self.lockout, self.clock = max_failures, window, lockout, clock
-        self._failures: dict[str, list[float]] = {}
-        self._locked_until: dict[str, float] = {}
+        self.path = Path(path) if path else None
         self._lock = threading.Lock()
+        self._memory = None if self.path else self._open(":memory:")
+        with self._connection() as con:
+            con.execute("CREATE TABLE IF NOT EXISTS sign_in_failures (login TEXT NOT NULL, at REAL NOT NULL)")
+            con.execute("CREATE INDEX IF NOT EXISTS ix_sign_in_failures ON sign_in_failures (login)")
+            con.execute("CREATE TABLE IF NOT EXISTS sign_in_locks (login TEXT PRIMARY KEY, until REAL NOT NULL)")
+
+    @staticmethod
+    def _open(where: str) -> sqlite3.Connection:
+        return sqlite3.connect(where, timeout=30, isolation_level=None, check_same_thread=False)
+
+    @contextmanager
+    def _connection(self):
+        """One transaction that other processes wait for (``BEGIN IMMEDIATE``)."""
+        with self._lock:
+            con = self._memory or self._open(str(self.path))
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    yield con
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+            finally:
+                if con is not self._memory:
+                    con.close()
+
+    @staticmethod
+    def _locked_for(con: sqlite3.Connection, key: str, now: float) -> float:
+        row = con.execute("SELECT until FROM sign_in_locks WHERE login = ?", (key,)).fetchone()
+        return max(0.0, row[0] - now) if row else 0.0
+
+    def _count_failure(self, con: sqlite3.Connection, key: str, now: float) -> None:
+        con.execute("DELETE FROM sign_in_failures WHERE at <= ?", (now - self.window,))  # forgotten after the window
+        con.execute("DELETE FROM sign_in_locks WHERE until <= ?", (now,))
+        con.execute("INSERT INTO sign_in_failures (login, at) VALUES (?, ?)", (key, now))
+        (recent,) = con.execute("SELECT count(*) FROM sign_in_failures WHERE login = ?", (key,)).fetchone()
+        if recent >= self.max_failures:
+            con.execute("INSERT OR REPLACE INTO sign_in_locks (login, until) VALUES (?, ?)", (key, now + self.lockout))
+            con.execute("DELETE FROM sign_in_failures WHERE login = ?", (key,))
+
+    def admit(self, login: str) -> float:
+        """Before checking a password: seconds to wait (the login is locked; nothing is counted), or 0 and
+        the attempt is counted as a failure until ``succeeded`` forgives it."""
+        key, now = _login_key(login), self.clock()
+        with self._connection() as con:
+            wait = self._locked_for(con, key, now)
+            if wait == 0:
+                self._count_failure(con, key, now)
+            return wait
 
     def wait_seconds(self, login: str) -> float:
-        with self._lock:
-            return max(0.0, self._locked_until.get(login, 0.0) - self.clock())
+        with self._connection() as con:
+            return self._locked_for(con, _login_key(login), self.clock())
 
     def failed(self, login: str) -> None:
-        now = self.clock()
-        with self._lock:
-            recent = [t for t in self._failures.get(login, []) if now - t < self.window] + [now]
-            self._failures[login] = recent
-            if len(recent) >= self.max_failures:
-                self._locked_until[login] = now + self.lockout
-                self._failures[login] = []
+        """Count a failure (``admit`` already counts each attempt it lets through)."""
+        with self._connection() as con:
+            self._count_failure(con, _login_key(login), self.clock())
 
     def succeeded(self, login: str) -> None:
-        with self._lock:
-            self._failures.pop(login, None)
-            self._locked_until.pop(login, None)
+        key = _login_key(login)
+        with self._connection() as con:
+            con.execute("DELETE FROM sign_in_failures WHERE login = ?", (key,))
+            con.execute("DELETE FROM sign_in_locks WHERE login = ?", (key,))

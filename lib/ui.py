@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -136,6 +137,7 @@ def _remember(row: dict) -> str:
 def _forget(notice: str | None = None) -> None:
     st.session_state.pop(SESSION_USER, None)
     st.session_state.pop(SESSION_FP, None)
+    st.session_state.pop(DRAFTS, None)  # the next person signing in on this browser must not find them
     if notice:
         st.session_state[NOTICE] = notice
 
@@ -194,6 +196,30 @@ def link_here(url_path: str) -> str:
 
     query = urlencode([(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
     return "/" + url_path.strip("/") + (f"?{query}" if query else "")
+
+
+def address_choice(label: str, options: list, *, key: str, param: str, format_func, **kwargs):
+    """A selectbox that the address names and follows (``/entry?participant=ves&month=2024-12``), so a link
+    can point at a choice and the address shows it. The address holds the option itself, not its label
+    (``bind="query-params"`` would put the formatted label there: «декабрь 2024»). A value that a link
+    newly brings decides; otherwise the widget does, and it is kept for the session when the page is left.
+
+    Returns the choice and, when the address asked for something that is not among ``options``, what it
+    asked (the page says so instead of quietly showing another choice)."""
+    seen = f"{key}:address"
+    asked = st.query_params.get(param)
+    refused = None
+    if asked is not None and asked != st.session_state.get(seen):
+        st.session_state[seen] = asked
+        if asked in options:
+            st.session_state[key] = asked
+        else:
+            refused = asked
+    value = st.selectbox(label, options, key=key, format_func=format_func, persist_state="session", **kwargs)
+    if value is not None and st.query_params.get(param) != str(value):
+        st.query_params[param] = str(value)
+    st.session_state[seen] = None if value is None else str(value)
+    return value, refused
 
 
 def gate(signed_in: User | None, url_path: str, on_login_page: bool) -> None:
@@ -368,6 +394,110 @@ def edit_base(form: str, current_version: str | None) -> str | None:
     return bases.setdefault(form, current_version)
 
 
+# ---- edits in progress (drafts) ----------------------------------------------------------------
+# A draft lives in the session, apart from widget state, which Streamlit drops when the widget is not
+# drawn (another month, another page): it is put back on the form when the form is shown again.
+
+DRAFTS = "drafts"
+EDITOR_ROUNDS = "editor_rounds"
+
+
+@dataclass
+class Draft:
+    changes: dict  # record key -> {field: value as typed}, or field -> value for a one-record form
+    title: str  # «Ежемесячный отчёт»
+    where: str  # «ООО «ВЭС», декабрь 2024»
+    page: str  # the page the form is on, and the query parameters that open it
+    params: dict
+
+
+def draft_changes(form: str) -> dict:
+    found = st.session_state.get(DRAFTS, {}).get(form)
+    return dict(found.changes) if found else {}
+
+
+def keep_draft(form: str, changes: dict, *, title: str, where: str, page: str, params: dict) -> None:
+    """Remember a form's changes for the session (no changes: the draft is gone)."""
+    drafts = st.session_state.setdefault(DRAFTS, {})
+    if changes:
+        drafts[form] = Draft(changes, title, where, page, params)
+    else:
+        drafts.pop(form, None)
+
+
+def drafts() -> dict[str, Draft]:
+    return dict(st.session_state.get(DRAFTS, {}))
+
+
+def editor_key(form: str) -> str:
+    """The widget key of a form's editor; a new one after «Отменить», so the browser's grid starts afresh
+    (a data editor's state cannot be set, only left behind)."""
+    rounds = st.session_state.get(EDITOR_ROUNDS, {}).get(form, 0)
+    return form if not rounds else f"{form}~{rounds}"
+
+
+def drop_draft(form: str) -> None:
+    """«Отменить» / «Взять сохранённые»: the draft, its base version and the editor's state are gone; the form
+    shows what is stored."""
+    st.session_state.get(DRAFTS, {}).pop(form, None)
+    st.session_state.get(EDIT_BASES, {}).pop(form, None)
+    rounds = st.session_state.setdefault(EDITOR_ROUNDS, {})
+    rounds[form] = rounds.get(form, 0) + 1
+
+
+def saved_draft(form: str) -> None:
+    """The form is saved: its draft and base are done with (the editor already shows what was saved)."""
+    st.session_state.get(DRAFTS, {}).pop(form, None)
+    st.session_state.get(EDIT_BASES, {}).pop(form, None)
+
+
+def form_base(form: str, now: dict, editing: bool) -> dict:
+    """The versions an edit in progress is based on: what the form showed on the run before the first change
+    (the person typed looking at it); while nothing is changed, whatever is stored now."""
+    bases = st.session_state.setdefault(EDIT_BASES, {})
+    if not editing:
+        bases[form] = now
+        return now
+    return bases.setdefault(form, now)
+
+
+def rebase(form: str, now: dict) -> None:
+    """«Оставить мои изменения»: the draft now stands on the version stored now."""
+    st.session_state.setdefault(EDIT_BASES, {})[form] = now
+
+
+def unsaved_notice() -> None:
+    """On every page, in the sidebar: the forms with unsaved changes, each a link back to it; and the browser's
+    own «Покинуть страницу?» on reload or close while there are any (a reload starts a new session, and
+    the changes kept in this one are lost)."""
+    pending = drafts()
+    if pending:
+        with st.sidebar:
+            st.warning("Есть несохранённые изменения:", icon=":material/edit_note:")
+            grouped: dict[tuple, list[Draft]] = {}
+            for d in pending.values():
+                grouped.setdefault((d.page, d.where, tuple(sorted(d.params.items()))), []).append(d)
+            for (page, where, params), items in grouped.items():
+                st.page_link(page, label=f"{where}: {', '.join(d.title for d in items)}", query_params=dict(params),
+                             icon=":material/edit:")
+    leave_guard(bool(pending))
+
+
+def leave_guard(active: bool) -> None:
+    """A ``beforeunload`` handler that asks only while ``active``; the flag is updated on every run. Moving
+    between the app's pages is not a page unload and keeps the session (and its drafts): it does not ask."""
+    flag = "true" if active else "false"
+    st.sidebar.html(f"""<script>
+        window.debtUnsaved = {flag};
+        if (!window.debtLeaveGuard) {{
+            window.debtLeaveGuard = true;
+            window.addEventListener("beforeunload", (event) => {{
+                if (window.debtUnsaved) {{ event.preventDefault(); event.returnValue = ""; }}
+            }});
+        }}
+    </script><span data-testid="unsaved-{flag}"></span>""", unsafe_allow_javascript=True, width="content")
+
+
 def forget_form(form: str) -> None:
     """Start a form afresh: a new id for a new record, the stored version for an edit, empty widgets."""
     st.session_state.get(NEW_IDS, {}).pop(form, None)
@@ -391,11 +521,12 @@ def stored_version(tab: str, record: dict):
 
 
 def submit(signed_in: User, changes: dict, *, action: str | None = None, success: str = "Сохранено.",
-           expect: dict | None = None, slot: str | None = None, form: str | None = None) -> bool:
+           expect: dict | None = None, slot: str | None = None, form: str | None = None, on_conflict=None) -> bool:
     """Write through lib.access (rules + audit); on any refusal say why and keep the form as typed.
 
     ``expect``: the versions the form was based on / ids that must be new (see ``access.write``).
-    An unchanged form writes nothing and says so; a conflicting edit shows what is stored now.
+    An unchanged form writes nothing and says so; a conflicting edit shows what is stored now, or is
+    handed to ``on_conflict(err)`` (a form that offers its own choice).
     """
     from lib import access
     from lib.store.port import Conflict
@@ -406,6 +537,9 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
         st.info(str(err), icon=":material/info:")
         return False
     except Conflict as err:
+        if on_conflict is not None:
+            on_conflict(err)
+            return False
         st.error(f"{err} Ниже — что сохранено сейчас: загрузите эту версию в форму и внесите свою правку снова.",
                  icon=":material/sync_problem:")
         if err.current:

@@ -7,10 +7,12 @@ from lib import dashboard_views as views
 from lib.dashboard import Filters, execute
 from lib.domain import group_labels, resource_labels
 from lib.entry import names as participant_names
+from lib.entry import selectable_months as entry_months
+from lib.pages import openable_reports
 from lib.settings import read_settings
 from lib.xlsx_tables import table_xlsx
 
-ui.require_user()
+user = ui.require_user()
 snap = ui.snapshot()
 settings = read_settings(snap)
 names = participant_names(snap)
@@ -24,19 +26,24 @@ if not months:
 with st.expander("Фильтры", expanded=False, icon=":material/filter_alt:"):
     c1, c2, c3 = st.columns(3)
     period = c1.select_slider("Период", months, value=(months[max(0, len(months) - 12)], months[-1]),
-                              format_func=fmt.month_label, key="dash_period")
+                              format_func=fmt.month_label, key="dash_period", persist_state="session")
     utilities = participants[participants.kind == "utility"].id.tolist()
-    chosen_utilities = c2.multiselect("Организации ЖКК", utilities, format_func=names.get, key="dash_utilities", placeholder="все")
+    chosen_utilities = c2.multiselect("Организации ЖКК", utilities, format_func=names.get, key="dash_utilities", placeholder="все",
+                                  persist_state="session")
     settlements = participants[participants.kind == "settlement"].id.tolist()
-    chosen_settlements = c3.multiselect("Поселения", settlements, format_func=names.get, key="dash_settlements", placeholder="все")
+    chosen_settlements = c3.multiselect("Поселения", settlements, format_func=names.get, key="dash_settlements", placeholder="все",
+                                    persist_state="session")
     groups = group_labels()
     resources = resource_labels()
     kinds = snap.schema["participants"].column("kind").labels
-    chosen_groups = c1.multiselect("Группа потребителей", list(groups), format_func=groups.get, key="dash_groups", placeholder="все")
-    chosen_resources = c2.multiselect("Ресурс", list(resources), format_func=resources.get, key="dash_resources", placeholder="все")
-    chosen_kinds = c3.multiselect("Вид участника (для плана)", list(kinds), format_func=kinds.get, key="dash_kinds", placeholder="все")
+    chosen_groups = c1.multiselect("Группа потребителей", list(groups), format_func=groups.get, key="dash_groups", placeholder="все",
+                                   persist_state="session")
+    chosen_resources = c2.multiselect("Ресурс", list(resources), format_func=resources.get, key="dash_resources", placeholder="все",
+                                      persist_state="session")
+    chosen_kinds = c3.multiselect("Вид участника (для плана)", list(kinds), format_func=kinds.get, key="dash_kinds", placeholder="все",
+                                  persist_state="session")
 drill = st.selectbox("Подробно по организации", [None, *utilities], format_func=lambda p: "все организации" if p is None else names[p],
-                     key="dash_drill")
+                     key="dash_drill", persist_state="session")
 filters = Filters(period[0], period[1], tuple(chosen_settlements), (drill,) if drill else tuple(chosen_utilities),
                   tuple(chosen_kinds), tuple(chosen_groups), tuple(chosen_resources))
 result = execute(snap, filters, settings, ui.today())
@@ -126,8 +133,15 @@ quality = views.quality_table(result.quality, names)
 if quality.empty and not result.problems:
     st.success("Замечаний нет.")
 else:
-    st.dataframe(quality, hide_index=True, width="stretch",
-                 column_config={"Открыть": st.column_config.LinkColumn("Открыть", display_text="к отчёту")})
+    st.dataframe(quality.drop(columns="Открыть"), hide_index=True, width="stretch")
     download(quality.drop(columns="Открыть"), "Качество данных", "quality")
+    # «к отчёту»: a link of this app, in this tab and this session (a link column opens a new tab)
+    reports = openable_reports(user, result.quality, entry_months(ui.today(), settings))
+    if len(reports):
+        links = st.container(horizontal=True)
+        for r in reports.to_dict("records"):
+            links.page_link("pages/entry.py", label=f"{names.get(r['participant_id'], r['participant_id'])}, "
+                            f"{fmt.month_label(r['month'])} — к отчёту ({r['findings']})", icon=":material/edit_note:",
+                            query_params={"participant": r["participant_id"], "month": r["month"]})
     for problem in result.problems:
         st.warning(str(problem))

@@ -15,12 +15,26 @@ user = ui.require_user()
 snap = ui.snapshot()
 settings = read_settings(snap)
 who = entry.names(snap)
+pending = ui.drafts()
+asked = st.query_params.get("participant")  # a link: /entry?participant=ves&month=2024-12
 if user.role == "executor":
     pid = user.participant_id
+    if asked is not None and asked != pid:  # someone else's report: said so, never shown
+        st.error(f"Ссылка ведёт к отчёту участника «{who.get(asked, asked)}». Вы вводите данные только за "
+                 f"«{who.get(pid, pid)}»: чужие отчёты открывают их исполнители и координатор.", icon=":material/block:")
+        month_asked = st.query_params.get("month")
+        st.page_link("pages/entry.py", label="Открыть свой отчёт", icon=":material/edit_note:",
+                     query_params={"participant": pid, **({"month": month_asked} if month_asked else {})})
+        st.stop()
 elif user.role == "coordinator":
     filers = snap.current("participants")
     filers = filers[filers.kind.isin(["utility", "settlement"])].sort_values("kind", ascending=False)["id"].tolist()
-    pid = st.selectbox("Участник (координатор вводит за него)", filers, format_func=lambda p: who.get(p, p), key="entry_participant")
+    pid, unknown = ui.address_choice(
+        "Участник (координатор вводит за него)", filers, key="entry_participant", param="participant",
+        format_func=lambda p: who.get(p, p))  # a fixed label: Streamlit keeps a choice by its label
+    if unknown is not None:
+        st.error(f"В ссылке указан участник «{unknown}»: среди организаций ЖКК и поселений его нет. Открыт «{who.get(pid, pid)}» — "
+                 "выберите нужного участника выше.", icon=":material/error:")
 else:
     st.error("Члены комиссии только просматривают данные: откройте «Обзор» или «Данные и история».")
     st.stop()
@@ -32,20 +46,32 @@ except StoreError as err:  # a user tied to a code the registry no longer has
 today = ui.today()
 months = entry.selectable_months(today, settings)
 st.title(f"Ввод данных — {me['name']}")
-month = st.selectbox("Отчётный месяц", months, format_func=fmt.month_label, key=f"entry_month-{pid}")
+month, refused = ui.address_choice(
+    "Отчётный месяц", months, key="entry_month", param="month",
+    format_func=fmt.month_label)
+if refused is not None:
+    st.error(f"В ссылке указан месяц «{refused}»: его нельзя открыть — за него ещё нельзя отчитаться или он вне плана "
+             f"(можно с {fmt.month_label(months[-1])} по {fmt.month_label(months[0])}). Открыт {fmt.month_label(month)}.",
+             icon=":material/error:")
+place = ui_entry.Place(pid, month, me["name"])
+elsewhere = [d for d in pending.values() if d.params != place.params]
+if elsewhere:  # switching the month or the participant keeps the drafts: say where they are
+    st.info("Несохранённые изменения остались: " + "; ".join(f"{d.where} — «{d.title}»" for d in elsewhere) +
+            ". Они хранятся до конца сеанса (и в списке слева): откройте тот месяц, чтобы сохранить или отменить их.",
+            icon=":material/edit_note:")
 status = entry.month_status(snap, pid, month, settings, today)
 locked = status.code == "locked" and user.role != "coordinator"
 if me["kind"] == "utility" or status.code == "locked":  # a settlement head in a closed quarter is told why too
     ui_entry.status_banner(status)
 
 assignments = commission.assignments_of(snap, pid, today)
-orders_title = "Поручения комиссии"  # a stable label: the open tab is remembered by it across reruns
+orders_title = "Поручения комиссии"  # a stable label: tabs whose labels change are rebuilt, back on the first tab
 if me["kind"] == "utility":
     tabs = st.tabs(["Ежемесячный отчёт", "Структура задолженности", "Претензионная работа", "Исполнение плана",
-                    "Excel без интернета", orders_title], key="entry_tab", on_change="rerun")
+                    "Excel без интернета", orders_title])
     tabs = [*tabs[:5], None, tabs[5]]  # slot 5 is the settlement's territory view
 else:
-    tabs = st.tabs(["Исполнение плана", "Задолженность на территории", orders_title], key="entry_tab_settlement", on_change="rerun")
+    tabs = st.tabs(["Исполнение плана", "Задолженность на территории", orders_title])
     tabs = [None, None, None, tabs[0], None, tabs[1], tabs[2]]
 
 served = served_settlements(snap, pid)
@@ -55,32 +81,32 @@ if me["kind"] == "utility":
             st.info(f"{me['name']}: {NO_SETTLEMENTS}.", icon=":material/info:")
         st.caption("Задолженность на начало месяца подставлена из остатка прошлого месяца — её можно изменить. "
                    "Собираемость считается сама. " + ui_entry.TYPED)
-        monthly = ui_entry.monthly_editor(snap, pid, month, locked)
+        monthly, editing = ui_entry.monthly_editor(snap, place, locked)
         checked = entry.check_monthly(snap, pid, month, monthly, today, settings)
         ui_entry.monthly_understood(snap, checked)
         st.dataframe(ui_entry.comparison(snap, pid, month, checked.frame(MONEY_FIELDS)), hide_index=True, width="stretch")
         ui_entry.show_findings(checked)
         ui_entry.save_button("Сохранить отчёт", "save_monthly", user, "monthly_reports", checked, snap, locked,
-                             entry.saved_note(snap, "monthly_reports", pid, month))
+                             entry.saved_note(snap, "monthly_reports", pid, month), editing)
         history = entry.month_history(snap, pid, month)
         with st.expander(f"История месяца: сохранений {len(history)}", icon=":material/history:"):
             st.dataframe(history, hide_index=True, width="stretch")
     with tabs[1]:
         st.caption("Просроченная задолженность по ресурсам и срокам. Сумма по срокам по всем ресурсам должна быть равна "
                    "просроченной задолженности строки ежемесячного отчёта (±0,5 тыс. руб.). " + ui_entry.TYPED)
-        structure = ui_entry.structure_editor(snap, pid, month, locked)
+        structure, editing = ui_entry.structure_editor(snap, place, locked)
         checked_s = entry.check_structure(snap, pid, month, structure, checked.frame(MONEY_FIELDS), today, settings)
         ui_entry.structure_understood(snap, checked_s)
         ui_entry.show_findings(checked_s)
         ui_entry.save_button("Сохранить структуру", "save_structure", user, "debt_structure", checked_s, snap, locked,
-                             entry.saved_note(snap, "debt_structure", pid, month))
+                             entry.saved_note(snap, "debt_structure", pid, month), editing)
     with tabs[2]:
-        claims, understood_slots = ui_entry.claims_inputs(snap, pid, month, locked)
+        claims, understood_slots, editing = ui_entry.claims_inputs(snap, place, locked)
         checked_c = entry.check_claims(snap, pid, month, claims, today, settings)
         ui_entry.claims_understood(checked_c, understood_slots)
         ui_entry.show_findings(checked_c)
         ui_entry.save_button("Сохранить претензионную работу", "save_claims", user, "claims_work", checked_c, snap, locked,
-                             entry.saved_note(snap, "claims_work", pid, month))
+                             entry.saved_note(snap, "claims_work", pid, month), editing)
     with tabs[4]:
         st.markdown("Скачайте бланк месяца, заполните его без интернета (жёлтые ячейки) и загрузите обратно. "
                     "Ничего не записывается, пока весь файл не будет без ошибок.")
@@ -110,12 +136,12 @@ if me["kind"] == "utility":
 
 with tabs[3]:
     st.caption("Исполнение плана: по каждому мероприятию — за его отчётный период (месяц или квартал, как в плане).")
-    plan = ui_entry.plan_editor(snap, pid, month, locked)
+    plan, editing = ui_entry.plan_editor(snap, place, locked)
     checked_p = entry.check_plan(snap, pid, plan, today)
     ui_entry.plan_understood(snap, checked_p, plan)
     ui_entry.show_findings(checked_p)
     ui_entry.save_button("Сохранить исполнение плана", "save_plan", user, "plan_progress", checked_p, snap, locked,
-                         entry.saved_note(snap, "plan_progress", pid, month, periods=set(plan.period)))
+                         entry.saved_note(snap, "plan_progress", pid, month, periods=set(plan.period)), editing)
 
 if me["kind"] == "settlement":
     with tabs[5]:
@@ -131,14 +157,4 @@ with tabs[6]:
     else:
         st.caption(f"Открытых поручений: {len(assignments)}.")
     for a in assignments.to_dict("records"):
-        overdue = a["overdue"]
-        with st.container(border=True):
-            st.markdown(f"**{a['text']}**  \nСрок: {fmt.date_ru(a['due_date'])}" + (" — **просрочено**" if overdue else ""))
-            with st.form(f"done-{a['decision_id']}"):
-                comment = st.text_area("Что сделано", key=f"done-comment-{a['decision_id']}")
-                if st.form_submit_button("Сообщить об исполнении", type="primary"):
-                    if not comment.strip():
-                        st.error("Опишите, что сделано: комиссия увидит этот комментарий.")
-                    else:
-                        ui.submit(user, {"decisions": [commission.done_record(snap, a["decision_id"], comment, today)]},
-                                  action="исполнение поручения", success="Исполнение поручения отмечено.")
+        ui_entry.assignment(user, snap, a, today)

@@ -4,7 +4,7 @@ where the link they opened pointed (``?next=``), not always to «Обзор».""
 import streamlit as st
 
 from lib import ui
-from lib.login import LoginError, authenticate, user_by_email
+from lib.login import LoginError, authenticate, throttle_for, user_by_email
 from lib.settings import read_settings
 
 snap = ui.snapshot()
@@ -34,7 +34,7 @@ with st.form("login", enter_to_submit=True):
     submitted = st.form_submit_button("Войти", type="primary")
 if submitted:
     try:
-        signed_in = authenticate(snap, login, password)
+        signed_in = authenticate(snap, login, password, throttle_for(ui.store()))
     except LoginError as err:
         st.error(str(err))
     else:

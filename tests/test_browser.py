@@ -259,7 +259,7 @@ def rerun_after(page, action) -> None:
         window.__watch.observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
     }""")
     action()
-    page.wait_for_function("window.__reruns > 0", timeout=15000)
+    page.wait_for_function("window.__reruns > 0", timeout=60000)  # a loaded 2-core machine starts a rerun late; a lost edit still fails
     idle(page)
 
 

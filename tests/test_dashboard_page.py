@@ -79,10 +79,32 @@ def test_drill_down_to_one_utility_and_period(demo_store_url):
     assert filing.iloc[0]["ноябрь 2024"] == "на доработке" and filing.iloc[0]["октябрь 2024"] == "с опозданием"
 
 
-def test_quality_panel_links_to_the_entry(demo_store_url):
+def links_to_reports(at: AppTest) -> dict[str, str]:
+    return {link.proto.label: f"/{link.proto.page}?{link.proto.query_string}" for link in at.get("page_link")}
+
+
+def test_quality_panel_links_to_the_entry_in_this_tab(demo_store_url):
+    """«к отчёту» is a link of the app (st.page_link: same tab, same session), not a link column that opens a new tab."""
     at = open_dashboard("coordinator@lensk.demo")
     quality = next(d.value for d in at.dataframe if "Что не так" in d.value.columns)
-    assert "/entry?participant=tsk&month=2024-11" in quality["Открыть"].tolist()
+    assert "Открыть" not in quality.columns
+    assert links_to_reports(at)["ООО «Теплостройкомплекс», ноябрь 2024 — к отчёту (замечаний: 1)"] == \
+        "/entry?participant=tsk&month=2024-11"
+    assert set(links_to_reports(open_dashboard("tsk@lensk.demo"))) == set(links_to_reports(at))  # its own reports
+    assert not links_to_reports(open_dashboard("lptes@lensk.demo"))  # not someone else's
+    assert not links_to_reports(open_dashboard("commission@lensk.demo"))  # members do not open the entry page
+
+
+def test_the_filters_are_kept_for_the_session_across_pages(demo_store_url):
+    at = open_dashboard("commission@lensk.demo")
+    at.multiselect(key="dash_settlements").set_value(["vitim"])
+    at.select_slider(key="dash_period").set_value(("2024-07", "2024-11"))
+    at.selectbox(key="dash_drill").set_value("tes").run()
+    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/dashboard.py").run()
+    assert at.multiselect(key="dash_settlements").value == ["vitim"]
+    assert at.select_slider(key="dash_period").value == ("2024-07", "2024-11")
+    assert at.selectbox(key="dash_drill").value == "tes"
 
 
 def test_filters_a_figure_cannot_honour_say_so(demo_store_url):

@@ -76,7 +76,8 @@ def test_disabled_user_cannot_sign_in_and_is_signed_out(demo_db, tmp_path):
               "password_hash": row["password_hash"], "active": False}
     write(store, command_line_user("t"), {"users": [record]})
     snap = store.read_all()
-    with pytest.raises(LoginError, match="отключена"):
+    # the same answer as a wrong password: «Учётная запись отключена» would confirm that the password is right
+    with pytest.raises(LoginError, match=r"^Неверный логин или пароль\.$"):
         authenticate(snap, "ves@lensk.demo", "demo-ves", LoginThrottle())
     assert current_user(snap, "ves@lensk.demo") is None
 
@@ -139,7 +140,8 @@ def test_app_disabled_user(demo_store_url):
     write(store, command_line_user("t"), {"users": [{"login": "tsk@lensk.demo", "name": row["name"], "role": "executor",
                                                       "participant_id": "tsk", "password_hash": row["password_hash"], "active": False}]})
     at = sign_in("tsk@lensk.demo", "demo-tsk")
-    assert any("отключена" in e.value for e in at.error)
+    assert [e.value for e in at.error] == ["Неверный логин или пароль."]
+    assert "user_login" not in at.session_state
 
 
 def test_app_logout(demo_store_url):
@@ -225,3 +227,161 @@ def test_no_plaintext_password_in_store_logs_or_errors(tmp_path, caplog, capfd):
         assert not any(needle in e for e in errors), "a password is in an error message"
     captured = capfd.readouterr()
     assert secret not in captured.out + captured.err
+
+
+# ---- issue 13, item 6: the throttle is the server's, and the answer says nothing about the account -------
+
+
+def _attempts(store_path: str, login: str, password: str, times: int) -> list[str]:
+    """``times`` sign-in attempts in a new Python process on the same store (another server process)."""
+    code = (
+        "import sys\n"
+        "from lib.login import LoginError, authenticate, throttle_for\n"
+        "from lib.store.sqlite_store import SQLiteStore\n"
+        "store = SQLiteStore(sys.argv[1])\n"
+        "snap = store.read_all()\n"
+        "for _ in range(int(sys.argv[4])):\n"
+        "    try:\n"
+        "        print(authenticate(snap, sys.argv[2], sys.argv[3], throttle_for(store)).login)\n"
+        "    except LoginError as err:\n"
+        "        print(err)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, store_path, login, password, str(times)], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_the_throttle_holds_across_two_server_processes_and_a_restart(demo_db, tmp_path):
+    from lib.login import throttle_for
+
+    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    path = str(tmp_path / "d.sqlite")
+    # three failures in one server process, two in another: the fifth locks the login for both
+    assert _attempts(path, "ves@lensk.demo", "wrong-1", 3) == ["Неверный логин или пароль."] * 3
+    store = SQLiteStore(path)
+    snap = store.read_all()
+    for _ in range(2):
+        with pytest.raises(LoginError, match=r"^Неверный логин или пароль\.$"):
+            authenticate(snap, "ves@lensk.demo", "wrong-2", throttle_for(store))
+    with pytest.raises(LoginError, match=r"Слишком много неудачных попыток входа\. Повторите через 5 мин\."):
+        authenticate(snap, "ves@lensk.demo", "demo-ves", throttle_for(store))
+    # a restarted server (a new process) still refuses, even the right password; another login is not affected
+    assert _attempts(path, "VES@lensk.demo ", "demo-ves", 1) == ["Слишком много неудачных попыток входа. Повторите через 5 мин."]
+    assert _attempts(path, "lptes@lensk.demo", "demo-lptes", 1) == ["lptes@lensk.demo"]
+    # the throttle lives beside the database, not in it (a write there would make every page re-read the data)
+    assert store.server_file().exists() and store.server_file() != store.path
+    assert b"ves@lensk.demo" not in store.server_file().read_bytes()  # logins are kept as digests
+
+
+def test_the_lockout_ends_and_a_success_forgets_the_failures(tmp_path):
+    now = [1_000_000.0]
+    throttle = LoginThrottle(max_failures=5, window=900, lockout=300, clock=lambda: now[0], path=tmp_path / "t.sqlite")
+    again = LoginThrottle(clock=lambda: now[0], path=tmp_path / "t.sqlite")  # a second process, the same file
+    for _ in range(4):
+        assert throttle.admit("a@x") == 0
+    throttle.succeeded("a@x")  # the right password at last: the four are forgiven
+    for _ in range(4):
+        assert again.admit("a@x") == 0
+    now[0] += 901  # the window has passed: those four no longer count
+    for _ in range(4):
+        assert throttle.admit("a@x") == 0
+    assert again.admit("a@x") == 0  # the fifth within 15 minutes
+    assert throttle.admit("a@x") == 300 and again.wait_seconds("a@x") == 300
+    now[0] += 301
+    assert throttle.admit("a@x") == 0
+
+
+def test_attempts_sent_at_once_get_no_more_checks_than_the_limit(tmp_path):
+    """Twelve attempts at the same moment (tabs, processes): each is counted before its password is checked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    throttles = [LoginThrottle(path=tmp_path / "t.sqlite") for _ in range(4)]
+    with ThreadPoolExecutor(6) as pool:
+        waits = list(pool.map(lambda i: throttles[i % 4].admit("a@x"), range(12)))
+    assert waits.count(0) == 5 and all(w > 0 for w in waits if w)
+
+
+def test_a_sheets_server_keeps_the_throttle_in_its_secrets_file(tmp_path, fake_api):
+    from lib.login import throttle_for
+    from lib.store.server_secrets import ServerSecrets
+    from tests.conftest import make_sheets_store
+
+    secrets = tmp_path / "server-secrets.sqlite"
+    one = make_sheets_store(fake_api, secrets=ServerSecrets(secrets, "k"))
+    two = make_sheets_store(fake_api, key=one.key, bootstrap=False, secrets=ServerSecrets(secrets, "k"))
+    assert one.server_file() == two.server_file() == secrets
+    for _ in range(5):
+        throttle_for(one).admit("a@x")
+    assert LoginThrottle(path=two.server_file()).wait_seconds("a@x") > 0  # what another process on the file sees
+    assert ServerSecrets(secrets, "k").hashes() == {}  # the secrets file still works as before
+
+
+def _verifications(monkeypatch) -> list[tuple]:
+    """Every argon2 verification made, with the cost parameters of the hash it was made against."""
+    from argon2 import extract_parameters
+
+    from lib import passwords
+
+    made = []
+    real = passwords._hasher
+
+    class Counting:  # PasswordHasher has slots: wrap it rather than patch its method
+        def hash(self, password):
+            return real.hash(password)
+
+        def verify(self, hash_, password):
+            p = extract_parameters(hash_)
+            made.append((p.type, p.time_cost, p.memory_cost, p.parallelism))
+            return real.verify(hash_, password)
+
+    monkeypatch.setattr(passwords, "_hasher", Counting())
+    return made
+
+
+@pytest.mark.parametrize("stored", ["", "мусор", "$2b$12$abcdefghijklmnopqrstuuJ8wB3vLKxO0Q0rC3O3n4wqS2d9mY1e",
+                                    "$argon2id$v=19$m=65536,t=3,p=4$повреждён", "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"])
+def test_an_account_whose_hash_is_not_ours_costs_what_a_wrong_password_costs(monkeypatch, stored):
+    """Not argon2 (bcrypt, text typed over the cell), damaged, or argon2 with cheaper costs: still one
+    verification at our parameters, like a wrong password, never a 3 ms answer."""
+    made = _verifications(monkeypatch)
+    assert not verify_password(hash_password("настоящий-пароль"), "не-тот-пароль")
+    wrong = list(made)
+    made.clear()
+    assert not verify_password(stored or None, "не-тот-пароль")
+    assert wrong[-1] in made and len(wrong) == 1
+
+
+def test_a_disabled_account_and_a_wrong_password_take_the_same_time(demo_db, tmp_path):
+    """Measured, not asserted to the millisecond: the medians of five attempts each are within a factor
+    of two (before: a disabled account answered the same 225 ms but with other words; a hash that is
+    not argon2 answered in 3 ms)."""
+    import statistics
+    import time
+
+    from lib.access import command_line_user, write
+
+    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    store = SQLiteStore(tmp_path / "d.sqlite")
+    users = store.read_all().current("users").set_index("login")
+    base = {"role": "executor", "active": True}
+    write(store, command_line_user("t"), {"users": [
+        {**base, "login": "ves@lensk.demo", "name": users.loc["ves@lensk.demo", "name"], "participant_id": "ves",
+         "password_hash": users.loc["ves@lensk.demo", "password_hash"], "active": False},
+        {**base, "login": "tsk@lensk.demo", "name": users.loc["tsk@lensk.demo", "name"], "participant_id": "tsk",
+         "password_hash": "не хеш, а набранный текст"}]})
+    snap = store.read_all()
+
+    def median(login, password):
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            with pytest.raises(LoginError) as err:
+                authenticate(snap, login, password, LoginThrottle(max_failures=100))
+            times.append(time.perf_counter() - started)
+            assert str(err.value) == "Неверный логин или пароль."
+        return statistics.median(times)
+
+    wrong = median("lptes@lensk.demo", "не-тот-пароль")
+    for login, password in (("ves@lensk.demo", "demo-ves"), ("tsk@lensk.demo", "demo-tsk"), ("nobody@lensk.demo", "x-x-x-x-x")):
+        assert 0.5 < median(login, password) / wrong < 2, login

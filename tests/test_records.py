@@ -331,7 +331,7 @@ def open_entry_page(login: str, today: dt.date, monkeypatch, month: str | None =
     at.run()
     at.switch_page("pages/entry.py").run()
     if month:
-        at.selectbox(key=next(s.key for s in at.selectbox if str(s.key).startswith("entry_month-"))).set_value(month).run()
+        at.selectbox(key="entry_month").set_value(month).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -146,7 +146,7 @@ def test_an_edit_of_an_earlier_row_is_seen_at_the_ttl_or_on_demand(sheet):
     changed = lambda snap: 77.5 in set(snap.all_versions("monthly_reports")["paid"])
     correct(store, 1.0)  # a save reads only the rows added since: an earlier row is taken as read
     assert not changed(store.read_all())
-    assert changed(store.refresh())  # on demand (the sidebar's «Перечитать таблицу»)
+    assert changed(store.refresh())  # on demand
     owner.type_cell(reports, int(row["row"]), owner.column(reports, "Оплачено"), "78,5")
     api.clock.advance(store.cache_ttl)
     assert 78.5 in set(store.read_all().all_versions("monthly_reports")["paid"])  # at the TTL: a whole read

@@ -21,6 +21,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -218,6 +219,12 @@ class Store(ABC):
     @abstractmethod
     def _write(self, rows: dict[str, list[dict]], save_id: str) -> None:
         """Append validated canonical rows to their tabs atomically, exactly once."""
+
+    def server_file(self) -> Path | None:
+        """A file on this server for what is neither the district's data nor for the shared store — the
+        sign-in throttle (``lib/login.py``): every process of the server opens the same one and it outlives
+        a restart. None: there is no such file, the state stays in this process's memory."""
+        return None
 
     def invalidate(self) -> None:  # noqa: B027 - a no-op by default: not every adapter caches
         """Drop any cached read (adapters with a cache override this)."""

@@ -11,7 +11,10 @@ file next to the app instead (``DEBT_SECRETS_FILE`` / ``[store] secrets_file``, 
   use unless ``DEBT_SIGNING_KEY`` / ``[store] signing_key`` sets it (several servers must share it);
 - **a ledger** of the latest version this server wrote of each record of those tabs, so a row
   deleted from the sheet (which a signature cannot show) is noticed: the record is then held in
-  the state that grants nothing until it is saved again.
+  the state that grants nothing until it is saved again;
+- **the turn to save** (``turn``): a lock file beside it, so the server's processes save one at a time
+  and each knows whether another saved since it last read (the sheet offers no transaction);
+- the sign-in throttle (``lib/passwords.LoginThrottle``, its own tables in the same file).
 
 Single sign-on (SSO) needs no hashes at all and is the recommended sign-in for a shared sheet.
 """
@@ -21,19 +24,38 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping
-from contextlib import closing
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from lib.store.port import StoreError
+from lib.store.port import StoreError, StoreUnavailable
+
+try:
+    import fcntl
+except ImportError:  # not on Linux: the processes of one server are not serialised, only the threads of each
+    fcntl = None
+
+TURN_WAIT = 100.0  # seconds: longer than one save's whole budget (90 s), so a waiting save sees the other end
+
+
+@dataclass
+class Turn:
+    """This process's turn to save. ``seen``: the stamp of the latest save of any process of the server when
+    the turn began; set ``stamp`` to this save's id once written."""
+
+    seen: str
+    stamp: str
 
 
 class ServerSecrets:
     def __init__(self, path: str | Path | None, signing_key: str | None = None):
         """``path`` None keeps everything in memory (tests, a throw-away store)."""
         self.path = Path(path) if path else None
-        self._memory: dict | None = None if path else {"hashes": [], "key": None, "ledger": {}}
+        self._memory: dict | None = None if path else {"hashes": [], "key": None, "ledger": {}, "stamp": ""}
         self._lock = threading.Lock()
+        self._turn_lock = threading.Lock()  # in memory: the stores sharing this object are the "processes"
         self._configured_key = signing_key.encode() if signing_key else None
         if self.path:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,6 +83,45 @@ class ServerSecrets:
             return sqlite3.connect(self.path, timeout=30)
         except sqlite3.Error as err:
             raise StoreError(f"Не удалось открыть файл секретов сервера {self.path}: {err}") from err
+
+    # ---- the turn to save ----------------------------------------------------
+
+    @contextmanager
+    def turn(self) -> Iterator[Turn]:
+        """One save at a time among the server's processes (an exclusive ``flock`` on ``<file>.lock``, which
+        also holds the id of the latest save). Google Sheets has no transaction: without this, two processes
+        could both check a record against the same version and both write, the second silently reverting the
+        first. Several servers on different machines are not covered (see lib/store/sheets_store.py)."""
+        if self.path is None or fcntl is None:
+            with self._turn_lock:
+                memory = self._memory if self._memory is not None else {}
+                turn = Turn(memory.get("stamp", ""), memory.get("stamp", ""))
+                yield turn
+                memory["stamp"] = turn.stamp
+            return
+        with open(self.path.with_name(self.path.name + ".lock"), "a+", encoding="utf-8") as file:
+            deadline = time.monotonic() + TURN_WAIT
+            while True:
+                try:
+                    fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise StoreUnavailable("Другое сохранение на этом сервере не закончилось за 100 с. Данные не "
+                                               "сохранены, введённое осталось на экране — попробуйте ещё раз.") from None
+                    time.sleep(0.02)
+            try:
+                file.seek(0)
+                seen = file.read().strip()
+                turn = Turn(seen, seen)
+                yield turn
+                if turn.stamp != seen:
+                    file.seek(0)
+                    file.truncate()
+                    file.write(turn.stamp)
+                    file.flush()
+            finally:
+                fcntl.flock(file, fcntl.LOCK_UN)
 
     # ---- signing key -------------------------------------------------------
 

@@ -27,9 +27,12 @@ A save whose answer is lost (5xx, time-out) is looked for by its «Код сох
 save that land twice count once (``lib.frames.versioned``), so a late-applied first attempt is
 harmless. Everything runs inside the policy's wall-clock budget (90 s).
 
-The residual window: another server process (or a person) can change a lock, a user or a column
-between this process's fresh read and its write — under a second, plus ``write_freshness`` when
-a recent read is reused. One process serialises its own saves; SQLite has no such window.
+Saves of one server are serialised across its processes (``ServerSecrets.turn``: a lock file beside the
+secrets file, holding the id of the latest save); a process that finds another's save there re-reads
+before deciding, so no save checks a record against a version already replaced, and the audit's «было»
+is the version written over. The residual window: a *person* (or a server on another machine, with its
+own secrets file) can change a lock, a user or a column between the fresh read and the write — under a
+second, plus ``write_freshness`` when a recent read is reused. SQLite has no such window.
 """
 
 from __future__ import annotations
@@ -181,8 +184,14 @@ class SheetsStore(Store):
         self._snapshot: Snapshot | None = None
         self._previous: Snapshot | None = None  # the last snapshot built: unchanged tabs reuse its current versions
         self._max_seq = 0
+        self._turn_seen = ""  # the latest save of the server's processes that this one has taken into account
+        self._behind: set[str] = set()  # tabs read before another process's save: read again before deciding a save
+        self._behind_since = 0.0  # when that save was seen: only a read sent after it clears a tab
 
     # ---- metadata ------------------------------------------------------
+
+    def server_file(self):
+        return self.secrets.path  # the server's secrets file (None: in memory)
 
     def describe(self) -> str:
         title = (self._meta or {}).get("properties", {}).get("title", "")
@@ -406,6 +415,7 @@ class SheetsStore(Store):
         if whole:
             digest = _digest(values)
             read.data_at = read.full_at = at
+            self._caught_up(tab, at)
             if digest == read.digest and read.typed is not None and read.last_row == len(values):
                 self._seen(read, read.save_ids, at, grew=False)  # the same cells as the last whole read: nothing to type again
             else:
@@ -442,6 +452,7 @@ class SheetsStore(Store):
         if before != read.save_ids:
             return False  # rows sorted, inserted, deleted or cleared: the rows read before are not where they were
         read.layout_at = read.data_at = at
+        self._caught_up(tab, at)  # another process's save only appends: its rows are in the tail
         if rows:
             self._serials_to_text(table, positions, rows, tz)
             added, problems = cells_to_frame(table, header, rows, first_row=read.last_row + 1)
@@ -455,6 +466,12 @@ class SheetsStore(Store):
         else:
             self._seen(read, read.save_ids, at, grew=False)
         return True
+
+    def _caught_up(self, tab: str, started: float) -> None:
+        """The tab's rows were brought up to date by a read sent at ``started``: if that was after another
+        process's save was seen, the tab is no longer behind it (a read already under way then is not enough)."""
+        if started >= self._behind_since:
+            self._behind.discard(tab)
 
     @staticmethod
     def _seen(read: TabRead, save_ids: list, started: float, *, grew: bool) -> None:
@@ -591,13 +608,16 @@ class SheetsStore(Store):
 
     def _transact(self, user, build, *, tabs, keep_system: bool = False, changes=None) -> SaveReceipt:
         wanted = set(self.schema.tables) if tabs is None else set(tabs)
-        with self._write_lock, Budget(self.policy):
+        with self._write_lock, self.secrets.turn() as turn, Budget(self.policy):
             self.metadata()
             if self.archived_to():
                 raise StoreError(f"Эта Google Таблица — архив прошлого года: данные ведутся в таблице {self.archived_to()}. "
                                  "Укажите её адрес в настройках (DEBT_STORE / [store] url). Ничего не записано.")
             now = self._clock()
             with self._lock:
+                if turn.seen != self._turn_seen:  # another process of this server saved since: none of our reads will do
+                    self._behind, self._behind_since = set(self.schema.tables), now
+                self._turn_seen = turn.seen
                 plan = self._save_reads(wanted, now, build is not None)
             if any(plan):
                 with self._read_lock:
@@ -611,6 +631,7 @@ class SheetsStore(Store):
                 changes = build(snapshot)
             prepared, receipt = self.prepare(changes, user, keep_system=keep_system, floor=self._max_seq)
             if prepared:
+                turn.stamp = self._turn_seen = receipt.save_id  # before the write: a failed one may still land
                 self._write(prepared, receipt.save_id)
             return receipt
 
@@ -624,7 +645,7 @@ class SheetsStore(Store):
         cache would re-read anyway (not read whole within cache_ttl), so the page shown after it needs no
         request. The other tabs' header rows, so every write goes under the headers as they are (a plain
         save — a copy, the demo — reads nothing but headers)."""
-        stale = {t for t in wanted if not self._fresh(t, now, "data")}
+        stale = {t for t in wanted if t in self._behind or not self._fresh(t, now, "data")}
         full = {t for t in stale if self.schema[t].signed}
         if decides:
             full |= self._ttl_due(now)

@@ -65,6 +65,10 @@ class SQLiteStore(Store):
     def describe(self) -> str:
         return f"встроенная база SQLite: {self.path}"
 
+    def server_file(self) -> Path:
+        # beside the database, not in it: a write there would change the file every snapshot is checked against
+        return self.path.with_suffix(".server.sqlite")
+
     def _connect(self) -> sqlite3.Connection:
         # autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE,
         # so a save is one transaction and concurrent writers queue on the lock.
