@@ -276,3 +276,32 @@ def test_a_save_waiting_for_a_read_in_flight_decides_on_it_without_a_read_of_its
     assert api.requests_made("spreadsheets.values.batchGet") == 1  # the page load's read served the save too
     assert api.requests_made("spreadsheets.batchUpdate") == 1
     assert save_id_of(store.read_all()) == saved[1].save_id
+
+
+def test_the_sidebar_button_reads_the_sheet_whole_now_and_only_on_a_sheet(sheet, monkeypatch, demo_store_url):
+    from streamlit.testing.v1 import AppTest
+
+    from lib.config import PROJECT_ROOT
+    from lib.store import factory
+
+    api, store = sheet
+    embedded = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    embedded.session_state["user_login"] = "coordinator@lensk.demo"
+    embedded.run()
+    assert not embedded.exception and not [b for b in embedded.button if b.key == "reread_sheet"]  # SQLite: nothing to re-read
+    url = f"gsheets://{store.key}"
+    monkeypatch.setenv("DEBT_STORE", url)
+    monkeypatch.setitem(factory._shared, url, store)
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    at.session_state["user_login"] = "coordinator@lensk.demo"
+    at.run()
+    reports = title(store, "monthly_reports")
+    row = store.read_all().all_versions("monthly_reports").iloc[10]
+    owner = Person(api, store.key, think=0)
+    owner.type_cell(reports, int(row["row"]), owner.column(reports, "Оплачено"), "77,5")
+    assert 77.5 not in set(store.read_all().all_versions("monthly_reports")["paid"])  # within the TTL: the cache
+    api.log.clear()
+    at.button(key="reread_sheet").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert api.requests_made("spreadsheets.values.batchGet") == 1
+    assert 77.5 in set(store.read_all().all_versions("monthly_reports")["paid"])
