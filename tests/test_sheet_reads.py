@@ -195,7 +195,7 @@ def test_a_row_this_server_wrote_while_a_read_was_under_way_stays_in_the_cache(s
     """«Перечитать таблицу» in one session while another session's save lands: the read's answer was made
     before the save, so it lacks the row; the row stays shown until a read sent after it returns it."""
     api, store = sheet
-    store.read_all()
+    correct(store, 1.0)  # this process has seen the latest save of the server (ServerSecrets.turn)
     real = store.http.values_batch_get
     saved = []
 
@@ -253,6 +253,7 @@ class WatchedLock:
 
 def test_a_save_waiting_for_a_read_in_flight_decides_on_it_without_a_read_of_its_own(sheet):
     api, store = sheet
+    correct(store, 1.0)  # this process has seen the latest save of the server (ServerSecrets.turn)
     row = store.read_all().record("monthly_reports", **KEY)
     api.clock.advance(store.cache_ttl + 1)  # the cache is stale: a page load reads, and so would a save
     store._read_lock = WatchedLock(store._read_lock)
@@ -305,3 +306,47 @@ def test_the_sidebar_button_reads_the_sheet_whole_now_and_only_on_a_sheet(sheet,
     assert not at.exception, [e.value for e in at.exception]
     assert api.requests_made("spreadsheets.values.batchGet") == 1
     assert 77.5 in set(store.read_all().all_versions("monthly_reports")["paid"])
+
+
+def test_a_read_sent_before_another_process_saved_is_not_enough_for_a_save_after_it(sheet):
+    """Another process of the server saves while this one's page read is under way (its answer lacks that
+    save); a save of this process that then takes its turn, waits for that read — and must not decide on it."""
+    api, store = sheet
+    correct(store, 1.0)
+    seen = save_id_of(store.read_all())
+    row = store.read_all().record("monthly_reports", **KEY)
+    other = another_server(api, store)
+    other.read_all()
+    api.clock.advance(store.cache_ttl + 1)
+    store._read_lock = WatchedLock(store._read_lock)
+    real = store.http.values_batch_get
+    outcome = []
+
+    def mine():
+        try:
+            outcome.append(write(store, CLI, {"monthly_reports": [{**row, "paid": 2.0}]},
+                                 expect={"monthly_reports": {tuple(KEY.values()): seen}}))
+        except Conflict as exc:
+            outcome.append(exc)
+
+    def read_while_the_other_saves(*a, **k):
+        answer = real(*a, **k)  # the sheet before the other process's save
+        if not outcome and not getattr(read_while_the_other_saves, "done", False):
+            read_while_the_other_saves.done = True
+            api.clock.advance(0.5)
+            correct(other, 333.0)
+            api.clock.advance(0.5)  # within write_freshness of the read under way: fresh enough, were it not behind
+            worker = threading.Thread(target=mine)
+            worker.start()
+            assert store._read_lock.waiting.wait(30), "the save did not wait for the read in flight"
+            read_while_the_other_saves.worker = worker
+        return answer
+
+    store.http.values_batch_get = read_while_the_other_saves
+    try:
+        store.read_all()
+        read_while_the_other_saves.worker.join(30)
+    finally:
+        store.http.values_batch_get = real
+    assert isinstance(outcome[0], Conflict)  # decided on a read sent after the other save: its version is seen
+    assert currents(store.read_all())[tuple(KEY.values())][0] == 333.0
