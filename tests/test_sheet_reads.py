@@ -17,7 +17,7 @@ import pytest
 from lib.access import command_line_user, write
 from lib.store import sheets_store
 from lib.store.port import Conflict
-from tests.conftest import make_sheets_store
+from tests.conftest import app_on_sheet, make_sheets_store
 from tests.support.people import EDITOR, Person
 
 CLI = command_line_user("test")
@@ -283,19 +283,13 @@ def test_the_sidebar_button_reads_the_sheet_whole_now_and_only_on_a_sheet(sheet,
     from streamlit.testing.v1 import AppTest
 
     from lib.config import PROJECT_ROOT
-    from lib.store import factory
 
     api, store = sheet
     embedded = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
     embedded.session_state["user_login"] = "coordinator@lensk.demo"
     embedded.run()
     assert not embedded.exception and not [b for b in embedded.button if b.key == "reread_sheet"]  # SQLite: nothing to re-read
-    url = f"gsheets://{store.key}"
-    monkeypatch.setenv("DEBT_STORE", url)
-    monkeypatch.setitem(factory._shared, url, store)
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
-    at.session_state["user_login"] = "coordinator@lensk.demo"
-    at.run()
+    at = app_on_sheet(store, monkeypatch)
     reports = title(store, "monthly_reports")
     row = store.read_all().all_versions("monthly_reports").iloc[10]
     owner = Person(api, store.key, think=0)
