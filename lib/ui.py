@@ -331,12 +331,36 @@ def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
         st.caption(f"Район: **{settings['district_name']}**")
         if signed_in:
             st.caption(f"Данные: {current.describe()}")
+            reread_button(current)
     if settings["demo"]:
         st.warning(
             "Демонстрационные данные: Ленский район, 2023–2024 годы. Цифры сгенерированы и не являются "
             "отчётностью. Чтобы работать с настоящими данными, подключите Google Таблицу (см. README).",
             icon=":material/warning:",
         )
+
+
+REREAD_FAILED = "reread_failed"
+
+
+def reread_button(current: Store) -> None:
+    """A Google Sheet is read whole every ``cache_ttl`` seconds (after a save only the rows added are read):
+    the button reads it whole now, so an edit someone made in the sheet is seen at once."""
+    if getattr(current, "refresh", None) is None:
+        return
+    failed = st.session_state.pop(REREAD_FAILED, None)
+    if failed:
+        st.warning(f"Не удалось перечитать таблицу: {failed}")
+    st.button("Перечитать таблицу", key="reread_sheet", on_click=_reread, args=(current,), icon=":material/refresh:",
+              help=f"Сразу показать правки, сделанные прямо в Google Таблице (без этого они видны в течение "
+                   f"{current.cache_ttl:g} с)")
+
+
+def _reread(current: Store) -> None:
+    try:
+        current.refresh()
+    except StoreError as err:
+        st.session_state[REREAD_FAILED] = str(err)
 
 
 FLASH = "flash_message"

@@ -54,6 +54,22 @@ def make_sheets_store(api: FakeSheetsAPI, policy: RetryPolicy | None = None, *, 
     return store
 
 
+def app_on_sheet(store: SheetsStore, monkeypatch, login: str = "coordinator@lensk.demo"):
+    """The app (AppTest, run once) configured on this Sheets store, as a person signed in with ``login``."""
+    from streamlit.testing.v1 import AppTest
+
+    from lib.config import PROJECT_ROOT
+    from lib.store import factory
+
+    url = f"gsheets://{store.key}"
+    monkeypatch.setenv("DEBT_STORE", url)
+    monkeypatch.setitem(factory._shared, url, store)
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    at.session_state["user_login"] = login
+    at.run()
+    return at
+
+
 @pytest.fixture
 def fake_api() -> FakeSheetsAPI:
     return FakeSheetsAPI()
