@@ -28,6 +28,7 @@ import pandas as pd
 
 from lib import fmt, memo
 from lib.domain import BUCKETS
+from lib.frames import concat_rows
 from lib.metrics import closing_debt
 from lib.periods import open_returns
 
@@ -91,8 +92,11 @@ def _carry(frame: pd.DataFrame, carried: pd.DataFrame, stocks: dict, flows: tupl
     if carried.empty or frame.empty:
         return frame.iloc[0:0].assign(estimated=pd.Series(dtype=bool), source_month=pd.Series(dtype=object))
     # each tab carries from its own latest month before the carried one (a tab may have been skipped)
-    own = frame[["participant_id", "month"]].drop_duplicates().assign(_i=lambda f: _month_index(f.month)).sort_values("_i")
-    want = carried[["participant_id", "month"]].assign(_i=lambda f: _month_index(f.month)).sort_values("_i")
+    # merge_asof wants its ``by`` key of one dtype on both sides (the snapshot's is a category: lib.frames)
+    key = {"participant_id": "str"}
+    own = (frame[["participant_id", "month"]].drop_duplicates().astype(key)
+           .assign(_i=lambda f: _month_index(f.month)).sort_values("_i"))
+    want = carried[["participant_id", "month"]].astype(key).assign(_i=lambda f: _month_index(f.month)).sort_values("_i")
     src = pd.merge_asof(want, own.rename(columns={"month": "source_month"}), on="_i", by="participant_id",
                         allow_exact_matches=False, direction="backward").dropna(subset=["source_month"])
     copied = frame.merge(src[["participant_id", "month", "source_month"]].rename(columns={"month": "_to"}),
@@ -132,7 +136,7 @@ def _lines(snapshot) -> Lines:
                                        ("claims", claims, {c: c for c in CLAIMS_STOCKS}, claim_flows)):
         extra = _carry(frame, carried, stocks, flows)
         base = frame.assign(estimated=False, source_month=None)
-        parts[name] = base if extra.empty else pd.concat([base, extra[base.columns]], ignore_index=True)
+        parts[name] = base if extra.empty else concat_rows([base, extra[base.columns]])
     filed = set(monthly.participant_id)
     return Lines(parts["monthly"], parts["structure"], parts["claims"], cov, filers, [p for p in filers if p not in filed])
 

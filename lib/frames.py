@@ -7,6 +7,13 @@ vectorised because a region-scale tab holds hundreds of thousands of rows:
 numbers go through ``pd.to_numeric`` and only the cells that fail it (typed by
 hand as ``1 234,5``) reach the per-cell lenient parser; other types are parsed
 once per distinct value.
+
+Text that repeats on every row of the large tabs — the participant, settlement, consumer group and
+resource of a report's record key, who saved it and the save's id — is held as a pandas category
+(``categorical``): a small integer per row and each distinct text once. At large scale that halves
+the frames' memory, and filtering and grouping them, which every figure does, moves integers instead
+of strings. Such columns are only compared for equality, grouped, joined and shown; ``concat_rows``
+keeps them categories (with the categories sorted, so an order by them is the order of the text).
 """
 
 from __future__ import annotations
@@ -87,6 +94,40 @@ def header_problems(table: Table, positions: dict[str, list[int]]) -> list[CellP
     return missing + twice
 
 
+def categorical(table: Table, column: Column) -> bool:
+    """Held as a category (see the module docstring): a reference or a choice that is part of the record
+    key, and who saved a row and in which save."""
+    return (column.type in ("ref", "enum") and column.key in table.record_key) or column.key in ("saved_by", "save_id")
+
+
+def _dtype(table: Table, column: Column):
+    if categorical(table, column):
+        return pd.CategoricalDtype(pd.Index([], dtype="str"))
+    return DTYPES.get(column.type, "str")
+
+
+def concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat`` of frames with the same columns, where a category column of the first frame stays a
+    category (pandas turns categories that differ, or a category and text, into text), its categories in
+    sorted order."""
+    if len(frames) == 1:
+        return frames[0]
+    frames = list(frames)
+    for name in frames[0].columns:
+        if not isinstance(frames[0][name].dtype, pd.CategoricalDtype):
+            continue
+        for i, f in enumerate(frames):  # a category in the first frame is one in the result
+            if name in f and not isinstance(f[name].dtype, pd.CategoricalDtype):
+                frames[i] = f.assign(**{name: f[name].astype("category")})
+        union = sorted(set().union(*(f[name].cat.categories for f in frames if name in f)))
+        if all(list(f[name].cat.categories) == union for f in frames if name in f):
+            continue
+        for i, f in enumerate(frames):
+            if name in f:
+                frames[i] = f.assign(**{name: f[name].cat.set_categories(union)})
+    return pd.concat(frames, ignore_index=True)
+
+
 def empty_frame(table: Table) -> pd.DataFrame:
     return _empty(table).copy(deep=False)  # building one costs milliseconds; most reads have empty tabs
 
@@ -99,7 +140,7 @@ def _empty_rows(table: Table) -> pd.DataFrame:
 
 @lru_cache(maxsize=64)
 def _empty(table: Table) -> pd.DataFrame:
-    data = {c.key: pd.Series([], dtype=DTYPES.get(c.type, "str")) for c in table.columns}
+    data = {c.key: pd.Series([], dtype=_dtype(table, c)) for c in table.columns}
     data["row"] = pd.Series([], dtype="int64")
     data["version"] = pd.Series([], dtype="int64")
     return pd.DataFrame(data)
@@ -272,6 +313,8 @@ def cells_to_frame(
                 data[c.key] = pd.to_datetime(pd.Series(parsed, dtype=object)).astype("datetime64[s]")
             elif c.type == "bool":
                 data[c.key] = pd.array(parsed, dtype="boolean")
+            elif categorical(table, c):
+                data[c.key] = pd.Categorical(pd.array(parsed, dtype="str"))
             else:
                 data[c.key] = pd.array(parsed, dtype="str")
         if at and len(at) > 1 and conflicts:  # a conflict is reported once, not again as a missing value

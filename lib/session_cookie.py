@@ -55,7 +55,8 @@ def _generated_secret(path: Path) -> str:
     on first use, readable by the server's user only. Every process of this installation reads the
     same file, so a restart keeps people signed in. Without a writable folder: one per process."""
     try:
-        return path.read_text().strip()
+        if existing := _written(path):
+            return existing
     except FileNotFoundError:
         pass
     except OSError as err:
@@ -66,13 +67,24 @@ def _generated_secret(path: Path) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process made it a moment ago: use theirs
-        return path.read_text().strip()
+        return _written(path) or value
     except OSError as err:
         log.warning("Секрет cookie входа не записан в %s (%s): действует до перезапуска", path, err)
         return value
     with os.fdopen(fd, "w") as f:
         f.write(value)
     return value
+
+
+def _written(path: Path) -> str:
+    """The secret in ``path``; a file another process has created but not yet written reads empty for a
+    moment, so wait for it (an empty secret would sign every cookie with nothing)."""
+    for _ in range(100):
+        text = path.read_text().strip()
+        if text:
+            return text
+        time.sleep(0.02)
+    return ""
 
 
 def settings_from(env: Mapping[str, str], secrets: Mapping, generated: Path = GENERATED_SECRET) -> tuple[str, float]:

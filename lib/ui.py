@@ -400,6 +400,7 @@ def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
         st.caption(f"Район: **{settings['district_name']}**")
         if signed_in:
             st.caption(f"Данные: {current.describe()}")
+            reread_button(current)
     if settings["demo"]:
         coordinator = signed_in is not None and signed_in.role == "coordinator"
         st.warning("Демонстрационные данные: Ленский район, 2023–2024 годы. Цифры сгенерированы и не являются отчётностью. "
@@ -408,6 +409,29 @@ def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
         if coordinator:
             with st.expander("Как перейти на настоящие данные — общую Google Таблицу", icon=":material/table_view:"):
                 st.markdown(DEMO_STEPS)
+
+
+REREAD_FAILED = "reread_failed"
+
+
+def reread_button(current: Store) -> None:
+    """A Google Sheet is read whole every ``cache_ttl`` seconds (after a save only the rows added are read):
+    the button reads it whole now, so an edit someone made in the sheet is seen at once."""
+    if getattr(current, "refresh", None) is None:
+        return
+    failed = st.session_state.pop(REREAD_FAILED, None)
+    if failed:
+        st.warning(f"Не удалось перечитать таблицу: {failed}")
+    st.button("Перечитать таблицу", key="reread_sheet", on_click=_reread, args=(current,), icon=":material/refresh:",
+              help=f"Сразу показать правки, сделанные прямо в Google Таблице (без этого они видны в течение "
+                   f"{current.cache_ttl:g} с)")
+
+
+def _reread(current: Store) -> None:
+    try:
+        current.refresh()
+    except StoreError as err:
+        st.session_state[REREAD_FAILED] = str(err)
 
 
 FLASH = "flash_message"

@@ -54,6 +54,22 @@ def make_sheets_store(api: FakeSheetsAPI, policy: RetryPolicy | None = None, *, 
     return store
 
 
+def app_on_sheet(store: SheetsStore, monkeypatch, login: str = "coordinator@lensk.demo"):
+    """The app (AppTest, run once) configured on this Sheets store, as a person signed in with ``login``."""
+    from streamlit.testing.v1 import AppTest
+
+    from lib.config import PROJECT_ROOT
+    from lib.store import factory
+
+    url = f"gsheets://{store.key}"
+    monkeypatch.setenv("DEBT_STORE", url)
+    monkeypatch.setitem(factory._shared, url, store)
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    at.session_state["user_login"] = login
+    at.run()
+    return at
+
+
 @pytest.fixture
 def fake_api() -> FakeSheetsAPI:
     return FakeSheetsAPI()
@@ -134,3 +150,13 @@ def no_unexpected_page_error(request, caplog):
 
 def pytest_configure(config):
     os.environ.setdefault("TZ", "UTC")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive Chromium against a Streamlit server, or start server processes of their own, run one
+    after another on one xdist worker (``--dist loadgroup``): two of them at once on two cores would each wait
+    on the other's rerun, while the rest of the suite shares the cores with them."""
+    heavy = ("test_browser", "test_edit_conflicts")
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1].startswith(heavy):
+            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib import cli
 from lib.config import PROJECT_ROOT
-from lib.store import factory
+from tests.conftest import app_on_sheet
 from tests.support.people import EDITOR, Person
 
 
@@ -49,12 +49,7 @@ def test_overview_shows_typed_rows_setup_problems_and_the_capacity_advice_to_the
     api.clock.advance(601)
     Person(api, store.key).set_locale("en_US")
     store.invalidate()
-    url = f"gsheets://{store.key}"
-    monkeypatch.setenv("DEBT_STORE", url)
-    monkeypatch.setitem(factory._shared, url, store)
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
-    at.session_state["user_login"] = "coordinator@lensk.demo"
-    at.run()
+    at = app_on_sheet(store, monkeypatch)
     assert not at.exception, [e.value for e in at.exception]
     assert any("en_US" in w.value for w in at.warning)
     manual = at.dataframe[-1].value

@@ -3,13 +3,20 @@
 Requests, by design:
 - metadata (tab ids and titles, locale, protection): one ``spreadsheets.get`` per process, again
   after Google says a range or a grid no longer exists (a tab renamed or deleted) and for capacity;
-- reading everything: one ``values:batchGet`` of all tabs, cached for ``cache_ttl`` seconds;
-- a save (``transact``): under a process-wide write lock, **one** fresh ``values:batchGet`` — the
-  tabs the decision reads in full (the target tabs, «Пользователи», «Закрытые кварталы»,
-  «Возвраты»), every other tab's header row — then **one** ``spreadsheets:batchUpdate`` of
-  ``appendCells`` (atomic on Google's side), written under the headers as they are in that read.
-  What was read plus what was written becomes the cached snapshot, so the page shown after a save
-  needs no new request; saves within ``write_freshness`` seconds of a fresh read (2 s) share it.
+- reading everything: one ``values:batchGet`` of all tabs, cached for ``cache_ttl`` seconds (then
+  read whole again, so people's edits of earlier rows are seen; ``refresh`` reads whole on demand);
+  a tab whose cells are the same as at its last whole read is not typed again, and a snapshot with
+  nothing changed is the same object (results kept per snapshot, ``lib.memo``, stay);
+- a save (``transact``): under a process-wide write lock, **one** fresh ``values:batchGet`` — of the
+  tabs the decision reads (the target tabs, «Пользователи», «Закрытые кварталы», «Возвраты») only
+  what changed since this process read them: the header row, the «Код сохранения» of the rows read
+  before (checked unchanged — nobody sorted, inserted, deleted or cleared rows, moved a column) and
+  the rows after them; a signed tab, or one that fails the check, whole; every other tab's header
+  row — then **one** ``spreadsheets:batchUpdate`` of ``appendCells`` (atomic on Google's side),
+  written under the headers as they are in that read. What was read plus what was written becomes
+  the cached snapshot, so the page shown after a save needs no new request; saves within
+  ``write_freshness`` seconds of a fresh read (2 s) share it, and so does a save that waited for a
+  read in flight. One read in flight per process: page loads that miss the cache wait for it.
 
 Why ``appendCells`` and not ``values:append``: values:append writes "starting with the first column
 of the table" it detects, so a person clearing or inserting an empty first column shifts every
@@ -31,6 +38,8 @@ second, plus ``write_freshness`` when a recent read is reused. SQLite has no suc
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import threading
 import time
 import zoneinfo
@@ -40,7 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lib.frames import CellProblem, cells_to_frame, column_letter, empty_frame, frame_records, header_positions, record_cells, versioned
+from lib.frames import CellProblem, cells_to_frame, column_letter, concat_rows, empty_frame, frame_records, header_positions, record_cells, versioned
 from lib.schema import Schema, Table
 from lib.store import signing
 from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, StoreUnavailable, now_utc
@@ -66,6 +75,7 @@ READ_PARAMS = {
 TAB_METADATA = "debt.tab"  # developer metadata on each sheet: which table it holds (survives renames)
 ARCHIVED_METADATA = "debt.archived_to"  # on the spreadsheet: the year was rolled over to that key
 CELL_LIMIT = 10_000_000
+TAIL_MIN_ROWS = 500  # a smaller tab is read whole: it costs little more than a tail, and shows every edit at once
 SHEETS_EPOCH = dt.datetime(1899, 12, 30)
 UNSIGNED = ("строка не подписана приложением (набрана, вставлена или изменена в таблице вручную) — не учтена: "
             "права, роли, блокировки, возвраты и настройки меняются только через приложение")
@@ -78,6 +88,23 @@ def a1_tab(title: str) -> str:
 def _latest(frame: pd.DataFrame) -> int:
     """The latest save among these rows, as a sequence number (``Snapshot.max_seq`` for one tab)."""
     return Snapshot({"t": frame}, schema=None).max_seq() if len(frame) else 0
+
+
+def _cell(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _column(rows: list[list], at: list[int] | None) -> list[str]:
+    """One column of rows as text ("" where blank): the «Код сохранения» a tail read checks."""
+    if not at:
+        return [""] * len(rows)
+    i = at[0]
+    return [_cell(r[i]) if i < len(r) else "" for r in rows]
+
+
+def _digest(values: list[list]) -> bytes:
+    """Of a tab's cells as Google sent them (``true`` and ``1`` differ, as they should)."""
+    return hashlib.blake2b(json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode(), digest_size=16).digest()
 
 
 def _cell_data(value) -> dict:
@@ -93,9 +120,17 @@ def _cell_data(value) -> dict:
 
 @dataclass
 class TabRead:
-    """One tab as last read: its typed rows (before versioning), versions, problems and layout."""
+    """One tab as last read: its typed rows (before versioning), versions, problems and layout.
 
-    data_at: float | None = None  # when its rows were read (None: only the header)
+    ``typed`` holds the rows read from the sheet, rows 2 … ``last_row`` (a whole read, then the rows
+    read after it); ``pending`` the rows this process wrote that no read has returned yet. The versions
+    are built from both (``dirty``: not yet). ``data_at``: when the rows were last brought up to date
+    (the freshness a save's decision needs); ``full_at``: when the tab was last read whole (people's
+    edits of earlier rows are seen then: the cache's TTL).
+    """
+
+    data_at: float | None = None  # None: only the header was read
+    full_at: float | None = None
     layout_at: float | None = None
     typed: pd.DataFrame | None = None
     versions: pd.DataFrame | None = None
@@ -105,8 +140,11 @@ class TabRead:
     layout: list[str | None] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
     last_row: int = 1
+    save_ids: list = field(default_factory=list)  # «Код сохранения» of rows 2 … last_row, as read
+    digest: bytes | None = None  # of the cells of the last whole read: an unchanged tab is not typed again
     missing: str | None = None  # why the tab is not there
-    pending: list[dict] = field(default_factory=list)  # rows this process wrote since, not yet versioned
+    pending: list[tuple[float, dict]] = field(default_factory=list)  # (when written, row): not yet returned by a read
+    dirty: bool = False  # typed or pending changed since the versions were built
     bad_rows: list[dict] = field(default_factory=list)  # rows of a signed tab without the app's signature
 
 
@@ -148,6 +186,7 @@ class SheetsStore(Store):
         self._max_seq = 0
         self._turn_seen = ""  # the latest save of the server's processes that this one has taken into account
         self._behind: set[str] = set()  # tabs read before another process's save: read again before deciding a save
+        self._behind_since = 0.0  # when that save was seen: only a read sent after it clears a tab
 
     # ---- metadata ------------------------------------------------------
 
@@ -238,32 +277,79 @@ class SheetsStore(Store):
             self._tabs = {}
             self._snapshot = None
 
+    def refresh(self) -> Snapshot:
+        """Read the whole spreadsheet now (on demand: a person's edits seen before the TTL is up)."""
+        with self._read_lock:
+            self._read(full=set(self.schema.tables))
+        with self._lock:
+            return self._snapshot_now()
+
     def read_all(self) -> Snapshot:
+        """The cached snapshot while every tab was read whole within ``cache_ttl``; else one batchGet of the
+        tabs that were not. One read in flight per process: page loads that miss the cache together wait
+        for the one read (``_read_lock``), and so does a save's fresh read."""
         with self._lock:
             if self._all_fresh(self._clock(), self.cache_ttl):
                 return self._snapshot_now()
         with self._read_lock:
             with self._lock:  # another thread may have read while we waited
-                if self._all_fresh(self._clock(), self.cache_ttl):
+                now = self._clock()
+                if self._all_fresh(now, self.cache_ttl):
                     return self._snapshot_now()
-            self._read(full=set(self.schema.tables), headers=set())
+                stale = self._ttl_due(now)
+            self._read(full=stale)
             with self._lock:
                 return self._snapshot_now()
 
     def _all_fresh(self, now: float, ttl: float) -> bool:
-        return all(
-            (r := self._tabs.get(t)) is not None and r.data_at is not None and now - r.data_at < ttl
-            for t in self.schema.tables
-        )
+        return all(self._fresh(t, now, "whole", within=ttl) for t in self.schema.tables)
 
-    def _read(self, full: set[str], headers: set[str]) -> None:
-        """One batchGet: ``full`` tabs whole, ``headers`` tabs' header rows; metadata refreshed once if
-        Google says a range no longer parses (a tab renamed or deleted)."""
+    def _ttl_due(self, now: float) -> set[str]:
+        """The tabs to read whole for the cache's TTL: none while every tab was read whole within it; else
+        also those read whole more than half a TTL ago. A save reads some tabs whole (signed, small) and
+        others by their tails, so the tabs' TTLs drift apart; reading the nearly-due ones together keeps
+        one request per TTL instead of one more each time another tab expires."""
+        if self._all_fresh(now, self.cache_ttl):
+            return set()
+        return {t for t in self.schema.tables if not self._fresh(t, now, "whole", within=self.cache_ttl / 2)}
+
+    def _read(self, full: set[str], tails: frozenset[str] | set[str] = frozenset(), headers: set[str] = frozenset()) -> None:
+        """One batchGet: ``full`` tabs whole; ``tails`` tabs only what changed since they were read — the
+        header row, the «Код сохранения» of the rows read before (checked unchanged: nobody sorted, moved,
+        inserted or deleted rows) and the rows after them; ``headers`` tabs' header rows. A tail whose check
+        fails is read whole in a second request. Metadata refreshed once if Google says a range no longer
+        parses (a tab renamed or deleted)."""
+        again = self._read_once(full, set(tails), set(headers))
+        if again:
+            self._read_once(again, set(), set())
+
+    def _tail_ranges(self, tab: str, title: str) -> list[str] | None:
+        """The three ranges of a tail read, or None if the tab must be read whole."""
+        read = self._tabs.get(tab)
+        if (read is None or read.typed is None or read.missing or read.duplicated or self.schema[tab].signed
+                or "save_id" not in read.layout or read.last_row < TAIL_MIN_ROWS):
+            return None
+        sheet = a1_tab(title)
+        letter = column_letter(read.layout.index("save_id"))
+        last = column_letter(len(read.layout) - 1)
+        return [f"{sheet}!1:1", f"{sheet}!{letter}2:{letter}{read.last_row}", f"{sheet}!A{read.last_row + 1}:{last}"]
+
+    def _read_once(self, full: set[str], tails: set[str], headers: set[str]) -> set[str]:
+        """One batchGet (see ``_read``); returns the tails to read whole after all."""
         for attempt in (1, 2):
             titles = self.titles() if attempt == 1 else self._titles_of(self.metadata(refresh=True))
-            wanted = [(t, True) for t in self.schema.tables if t in full] + [(t, False) for t in self.schema.tables if t in headers]
-            present = [(t, whole) for t, whole in wanted if t in titles]
-            ranges = [a1_tab(titles[t]) if whole else f"{a1_tab(titles[t])}!1:1" for t, whole in present]
+            plan: list[tuple[str, str, list[str]]] = []  # (tab, how, ranges)
+            for t in self.schema.tables:
+                if t not in titles:
+                    continue
+                tail = self._tail_ranges(t, titles[t]) if t in tails and t not in full else None
+                if tail:
+                    plan.append((t, "tail", tail))
+                elif t in full or t in tails:
+                    plan.append((t, "whole", [a1_tab(titles[t])]))
+                elif t in headers:
+                    plan.append((t, "header", [f"{a1_tab(titles[t])}!1:1"]))
+            ranges = [r for _, _, rs in plan for r in rs]
             started = self._clock()
             try:
                 payload = call_with_retry(
@@ -279,13 +365,22 @@ class SheetsStore(Store):
                     continue
                 raise error from exc
         tz = self._time_zone()
+        answers = iter(payload.get("valueRanges", []))
+        again = set()
         with self._lock:
-            for (tab, whole), value_range in zip(present, payload.get("valueRanges", [])):
-                self._take(tab, value_range.get("values", []), whole, started, tz)
-            for tab, _ in wanted:
+            for tab, how, rs in plan:
+                values = [next(answers, {}).get("values", []) for _ in rs]
+                if how == "tail":
+                    if not self._take_tail(tab, *values, started, tz):
+                        again.add(tab)
+                else:
+                    self._take(tab, values[0], how == "whole", started, tz)
+            for tab in full | tails | headers:
                 if tab not in titles:
-                    self._tabs[tab] = TabRead(data_at=started, layout_at=started, missing=self._missing_reason(tab))
+                    self._tabs[tab] = TabRead(data_at=started, full_at=started, layout_at=started,
+                                              missing=self._missing_reason(tab))
             self._snapshot = None
+        return again
 
     def parse_payload(self, payload: dict, tables: list[Table]) -> Snapshot:
         """A ``values:batchGet`` answer of whole tabs (``tables`` in its order) -> snapshot (benchmarks)."""
@@ -313,26 +408,83 @@ class SheetsStore(Store):
     def _take(self, tab: str, values: list[list], whole: bool, at: float, tz: dt.tzinfo) -> None:
         table = self.schema[tab]
         header = values[0] if values else []
+        positions = self._layout_of(table, header)
+        read = self._tabs.get(tab) or TabRead()
+        read.layout, read.layout_at, read.missing = positions[1], at, None
+        read.duplicated = [k for k, where in positions[0].items() if len(where) > 1]
+        if whole:
+            digest = _digest(values)
+            read.data_at = read.full_at = at
+            self._caught_up(tab, at)
+            if digest == read.digest and read.typed is not None and read.last_row == len(values):
+                self._seen(read, read.save_ids, at, grew=False)  # the same cells as the last whole read: nothing to type again
+            else:
+                rows = values[1:]
+                self._serials_to_text(table, positions[0], rows, tz)
+                typed, problems = cells_to_frame(table, header, rows)
+                self._max_seq = max(self._max_seq, _latest(typed))  # claims of unsigned rows too: a fix orders after them
+                if table.signed:
+                    typed, unsigned, read.bad_rows = self._verified(table, typed)
+                    problems += unsigned
+                read.typed, read.cell_problems, read.last_row, read.digest = typed, problems, len(values), digest
+                self._seen(read, _column(rows, positions[0].get("save_id")), at, grew=True)
+        self._tabs[tab] = read
+
+    @staticmethod
+    def _layout_of(table: Table, header: list) -> tuple[dict, list[str | None]]:
         positions = header_positions(table, header)
         layout: list[str | None] = [None] * len(header)
         for k, where in positions.items():
             for i in where:
                 layout[i] = k
-        read = self._tabs.get(tab) or TabRead()
-        read.layout, read.layout_at, read.missing = layout, at, None
-        read.duplicated = [k for k, where in positions.items() if len(where) > 1]
-        if whole:
-            rows = values[1:]
+        return positions, layout
+
+    def _take_tail(self, tab: str, header: list, ids: list, rows: list, at: float, tz: dt.tzinfo) -> bool:
+        """The rows after those read before, if those are still where they were: the same header and the
+        same «Код сохранения» in every row read before. False: the tab must be read whole."""
+        table = self.schema[tab]
+        read = self._tabs[tab]
+        header = header[0] if header else []
+        positions, layout = self._layout_of(table, header)
+        if layout != read.layout:
+            return False  # a column moved, inserted or renamed: where the ids are is not known
+        before = [_cell(r[0]) if r else "" for r in ids] + [""] * (read.last_row - 1 - len(ids))
+        if before != read.save_ids:
+            return False  # rows sorted, inserted, deleted or cleared: the rows read before are not where they were
+        read.layout_at = read.data_at = at
+        self._caught_up(tab, at)  # another process's save only appends: its rows are in the tail
+        if rows:
             self._serials_to_text(table, positions, rows, tz)
-            typed, problems = cells_to_frame(table, header, rows)
-            self._max_seq = max(self._max_seq, _latest(typed))  # claims of unsigned rows too: a fix orders after them
-            if table.signed:
-                typed, unsigned, read.bad_rows = self._verified(table, typed)
-                problems += unsigned
-            read.typed, read.data_at, read.pending, read.cell_problems, read.last_row = typed, at, [], problems, len(values)
-            read.versions = self._versions(table, typed, read)
+            added, problems = cells_to_frame(table, header, rows, first_row=read.last_row + 1)
+            problems = [p for p in problems if p.row != 1]  # the header's own problems were listed by the whole read
+            self._max_seq = max(self._max_seq, _latest(added))
+            read.typed = concat_rows([read.typed, added]) if len(read.typed) else added
+            read.cell_problems = read.cell_problems + problems
+            read.last_row += len(rows)
+            read.digest = None  # the whole-read digest no longer describes what is held
+            self._seen(read, read.save_ids + _column(rows, positions.get("save_id")), at, grew=True)
+        else:
+            self._seen(read, read.save_ids, at, grew=False)
+        return True
+
+    def _caught_up(self, tab: str, started: float) -> None:
+        """The tab's rows were brought up to date by a read sent at ``started``: if that was after another
+        process's save was seen, the tab is no longer behind it (a read already under way then is not enough)."""
+        if started >= self._behind_since:
             self._behind.discard(tab)
-        self._tabs[tab] = read
+
+    @staticmethod
+    def _seen(read: TabRead, save_ids: list, started: float, *, grew: bool) -> None:
+        """The rows read (a read sent at ``started``) have these «Код сохранения». A row this process wrote
+        is pending until a read returns it; one written before the read was sent and not in it was removed
+        from the sheet (by a person); one written while the read was under way may simply not be in it yet."""
+        read.save_ids = save_ids
+        if read.pending:
+            present = set(save_ids)
+            kept = [(at, r) for at, r in read.pending if r.get("save_id") not in present and at >= started]
+            grew |= len(kept) != len(read.pending)
+            read.pending = kept
+        read.dirty |= grew
 
     @staticmethod
     def _serials_to_text(table: Table, positions: dict, rows: list[list], tz: dt.tzinfo) -> None:
@@ -384,7 +536,7 @@ class SheetsStore(Store):
                                              "save_id": signing.QUARANTINE_ID}))
         added, _ = cells_to_frame(table, table.keys, rows, first_row=0, machine_rows=True)
         added["version"] = [int((frame[table.record_key[0]] == r[0]).sum()) + 1 for r in rows]
-        return pd.concat([frame, added], ignore_index=True)
+        return concat_rows([frame, added])
 
     def _with_hashes(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Password hashes live on the server (``ServerSecrets``): each version gets the hash set by it
@@ -410,14 +562,14 @@ class SheetsStore(Store):
         previous = self._previous
         for table in self.schema:
             read = self._tabs.get(table.key)
-            if read is None or not read.pending or read.typed is None:
+            if read is None or read.typed is None or not (read.dirty or read.versions is None):
                 continue
-            cells = [record_cells(table, r) for r in read.pending]
-            added, _ = cells_to_frame(table, table.keys, cells, first_row=read.last_row + 1, machine_rows=True)
-            read.typed = pd.concat([read.typed, added], ignore_index=True) if len(read.typed) else added
-            read.versions = self._versions(table, read.typed, read)
-            read.last_row += len(read.pending)
-            read.pending = []
+            rows = read.typed
+            if read.pending:
+                cells = [record_cells(table, r) for _, r in read.pending]
+                added, _ = cells_to_frame(table, table.keys, cells, first_row=read.last_row + 1, machine_rows=True)
+                rows = concat_rows([rows, added]) if len(rows) else added
+            read.versions, read.dirty = self._versions(table, rows, read), False
         tables, problems, notes = {}, [], []
         for table in self.schema:
             read = self._tabs.get(table.key)
@@ -429,7 +581,12 @@ class SheetsStore(Store):
             tables[table.key] = read.versions
             problems += read.cell_problems + read.version_problems
             notes += read.notes
-        snapshot = Snapshot(tables, problems, self.schema, notes, self.setup_problems())
+        setup = self.setup_problems()
+        if (previous is not None and all(previous.tables.get(t) is f for t, f in tables.items())
+                and previous.problems == problems and previous.notes == notes and previous.setup == setup):
+            self._snapshot = previous  # nothing changed: the same object, so per-snapshot results (lib.memo) stay
+            return previous
+        snapshot = Snapshot(tables, problems, self.schema, notes, setup)
         if previous is not None:  # tabs that did not change keep their computed current versions
             snapshot._current.update({t: f for t, f in previous._current.items() if previous.tables.get(t) is tables[t]})
         self._snapshot = self._previous = snapshot
@@ -459,19 +616,15 @@ class SheetsStore(Store):
             now = self._clock()
             with self._lock:
                 if turn.seen != self._turn_seen:  # another process of this server saved since: none of our reads will do
-                    self._behind = set(self.schema.tables)
+                    self._behind, self._behind_since = set(self.schema.tables), now
                 self._turn_seen = turn.seen
-                # the tabs build reads, unless read within write_freshness; for a person's save, in the same
-                # request, every tab the cache would re-read anyway (older than cache_ttl), so the page shown
-                # after it needs no request; the other tabs' header rows, so every write goes under the headers
-                # as they are (a plain save — a copy, the demo — reads nothing but headers)
-                stale_data = {t for t in wanted if t in self._behind or not self._fresh(t, now, data=True)}
-                if build is not None:
-                    stale_data |= {t for t in self.schema.tables if not self._fresh(t, now, data=True, within=self.cache_ttl)}
-                stale_heads = {t for t in self.schema.tables if not self._fresh(t, now, data=False)} - stale_data
-            if stale_data or stale_heads:
+                plan = self._save_reads(wanted, now, build is not None)
+            if any(plan):
                 with self._read_lock:
-                    self._read(full=stale_data, headers=stale_heads)
+                    with self._lock:  # a read sent after this save asked (another session's, waited for) is as fresh as its own
+                        plan = self._save_reads(wanted, now, build is not None)
+                    if any(plan):
+                        self._read(*plan)
             if build is not None:
                 with self._lock:
                     snapshot = self._snapshot_now()
@@ -482,9 +635,29 @@ class SheetsStore(Store):
                 self._write(prepared, receipt.save_id)
             return receipt
 
-    def _fresh(self, tab: str, now: float, *, data: bool, within: float | None = None) -> bool:
+    def _save_reads(self, wanted: set[str], now: float, decides: bool) -> tuple[set[str], set[str], set[str]]:
+        """What a save asked at ``now`` must read first: (whole tabs, tails, header rows).
+
+        The tabs the decision reads, unless brought up to date within write_freshness: a tab read whole
+        before, only what changed since (its tail: rows after those read, which are checked to be where
+        they were); a signed tab (users, locks, returns…: small) whole, as its signatures and ledger are
+        checked on the whole tab. For a person's save (``decides``), in the same request, every tab the
+        cache would re-read anyway (not read whole within cache_ttl), so the page shown after it needs no
+        request. The other tabs' header rows, so every write goes under the headers as they are (a plain
+        save — a copy, the demo — reads nothing but headers)."""
+        stale = {t for t in wanted if t in self._behind or not self._fresh(t, now, "data")}
+        full = {t for t in stale if self.schema[t].signed}
+        if decides:
+            full |= self._ttl_due(now)
+        tails = stale - full
+        heads = {t for t in self.schema.tables if not self._fresh(t, now, "layout")} - full - tails
+        return full, tails, heads
+
+    def _fresh(self, tab: str, now: float, what: str, within: float | None = None) -> bool:
+        """Was the tab's ``what`` — its rows brought up to date (``data``), it read whole (``whole``), its
+        header row (``layout``) — read within ``within`` seconds (default: ``write_freshness``)?"""
         read = self._tabs.get(tab)
-        stamp = None if read is None else (read.data_at if data else read.layout_at)
+        stamp = None if read is None else {"data": read.data_at, "whole": read.full_at, "layout": read.layout_at}[what]
         return stamp is not None and now - stamp <= (self.write_freshness if within is None else within)
 
     def _layout(self, tab: str) -> list[str | None]:
@@ -620,10 +793,12 @@ class SheetsStore(Store):
     def _merge(self, rows: dict[str, list[dict]]) -> None:
         """The written rows join the cached tabs: the page after a save needs no new read."""
         with self._lock:
+            written = self._clock()
             for tab, records in rows.items():
                 read = self._tabs.get(tab)
                 if read is not None and read.typed is not None:
-                    read.pending += records
+                    read.pending += [(written, r) for r in records]
+                    read.dirty = True
                 self._max_seq = max([self._max_seq] + [r["save_seq"] for r in records if r.get("save_seq")])
             self._snapshot = None
 

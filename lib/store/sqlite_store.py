@@ -7,6 +7,13 @@ so both adapters share one definition of what a cell means.
 ``transact`` reads and writes inside one ``BEGIN IMMEDIATE`` transaction on one
 connection: no other writer, in this process or another, can change anything
 between the checks and the write.
+
+Rows are only appended, so a read after the first fetches and types only the rows added since
+(by row id). What makes that safe is the database's **change stamp** (``_stamp``): a generation
+drawn when the file is created or reset and a count of rows ever updated or deleted, kept by
+triggers on every tab (so edits made with the ``sqlite3`` shell count too), plus SQLite's schema
+version. Typed rows are reused only under the stamp they were read under; the typed copy next to
+the file (``lib.store.frame_cache``) follows the same rule, so a server starts without re-typing.
 """
 
 from __future__ import annotations
@@ -18,13 +25,13 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 
-import pandas as pd
-
-from lib.frames import cells_to_frame, empty_frame, record_cells, versioned
+from lib.frames import cells_to_frame, concat_rows, empty_frame, record_cells, versioned
 from lib.schema import Schema
+from lib.store.frame_cache import CachedTab, FrameCache
 from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, ValidationError, now_utc, prepare_records
 
 SEQ = "_seq"
+STAMP = "_stamp"
 CHUNK_ROWS = 50_000
 
 
@@ -42,10 +49,15 @@ class SQLiteStore(Store):
         self._cache: tuple[tuple, Snapshot] | None = None
         self._cache_lock = threading.Lock()
         self._local = threading.local()  # the connection of the transaction in progress on this thread
+        self._read_lock = threading.Lock()  # one read in flight: concurrent page loads wait for it
+        self._tabs_lock = threading.Lock()  # the typed state below
         # Append-only storage: per tab, the typed rows read so far, their count and last _seq, the
-        # problems found in them, and their versions (frame, problems, notes), so a later read only
-        # fetches and types the rows added since, and re-orders versions only of tabs that grew.
-        self._tabs: dict[str, tuple[pd.DataFrame, int, int, list, tuple]] = {}
+        # problems found in them, and their versions, so a later read only fetches and types the rows
+        # added since, and re-orders versions only of tabs that grew; valid under ``_tabs_stamp``.
+        self._tabs: dict[str, CachedTab] = {}
+        self._tabs_stamp: tuple | None = None
+        self._last: Snapshot | None = None  # handed out again while nothing changed (per-snapshot results stay)
+        self.typed_copy = FrameCache(self.path)
         with closing(self._connect()) as con:
             con.execute("PRAGMA journal_mode=WAL")
             self._ensure_tables(con)
@@ -69,6 +81,9 @@ class SQLiteStore(Store):
         """Create missing tables and add columns the schema gained since."""
         con.execute("BEGIN IMMEDIATE")
         try:
+            con.execute(f"CREATE TABLE IF NOT EXISTS {STAMP} (id INTEGER PRIMARY KEY CHECK (id = 1), "
+                        "generation TEXT NOT NULL, mutations INTEGER NOT NULL)")
+            con.execute(f"INSERT OR IGNORE INTO {STAMP} VALUES (1, lower(hex(randomblob(16))), 0)")
             for table in self.schema:
                 cols = ", ".join(_q(k) for k in table.keys)  # no declared type: cells keep their own
                 con.execute(f"CREATE TABLE IF NOT EXISTS {_q(table.key)} ({SEQ} INTEGER PRIMARY KEY AUTOINCREMENT, {cols})")
@@ -77,6 +92,9 @@ class SQLiteStore(Store):
                     if k not in have:
                         con.execute(f"ALTER TABLE {_q(table.key)} ADD COLUMN {_q(k)}")
                 con.execute(f"CREATE INDEX IF NOT EXISTS {_q('ix_' + table.key + '_save')} ON {_q(table.key)} (save_id)")
+                for change in ("UPDATE", "DELETE"):  # rows are only appended: anything else is counted
+                    con.execute(f"CREATE TRIGGER IF NOT EXISTS {_q('_' + change.lower() + '_' + table.key)} AFTER {change} "
+                                f"ON {_q(table.key)} BEGIN UPDATE {STAMP} SET mutations = mutations + 1; END")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -103,10 +121,15 @@ class SQLiteStore(Store):
         with self._cache_lock:
             if self._cache and self._cache[0] == stamp:
                 return self._cache[1]
-        snapshot = self._read()
-        with self._cache_lock:
-            self._cache = (stamp, snapshot)
-        return snapshot
+        with self._read_lock:
+            stamp = self._change_stamp()  # another thread may have read while this one waited
+            with self._cache_lock:
+                if self._cache and self._cache[0] == stamp:
+                    return self._cache[1]
+            snapshot = self._read()
+            with self._cache_lock:
+                self._cache = (stamp, snapshot)
+            return snapshot
 
     def _read(self, con: sqlite3.Connection | None = None) -> Snapshot:
         if con is None:
@@ -118,34 +141,51 @@ class SQLiteStore(Store):
                     return snapshot
             except sqlite3.Error as err:
                 raise StoreError(f"Не удалось прочитать базу {self.path}: {err}") from err
-        tables, problems, notes = {}, [], []
-        for table in self.schema:
-            frame, found, noted = self._read_table(con, table)
-            tables[table.key] = frame
-            problems += found
-            notes += noted
-        return Snapshot(tables, problems, self.schema, notes)
+        stamp = self._stamp(con)
+        with self._tabs_lock:
+            if stamp != self._tabs_stamp:  # reset, edited in place or re-shaped: nothing read before holds
+                self._tabs, self._last = {}, None
+            if not self._tabs:  # the first read of this process, or the first since a reset
+                self._tabs = self.typed_copy.load(stamp, list(self.schema))
+            self._tabs_stamp = stamp
+            tables, problems, notes, changed = {}, [], [], False
+            for table in self.schema:
+                tab, grew = self._read_table(con, table)
+                changed |= grew
+                tables[table.key] = tab.versions
+                problems += tab.problems + tab.version_problems
+                notes += tab.notes
+            if self.typed_copy.needs_write(stamp, self._tabs):
+                self.typed_copy.write_later(stamp, self._tabs, {t.key: t for t in self.schema})
+            if not changed and self._last is not None:
+                return self._last  # the same object: results computed per snapshot (lib.memo) stay valid
+            self._last = Snapshot(tables, problems, self.schema, notes)
+            return self._last
 
-    def _read_table(self, con: sqlite3.Connection, table) -> tuple[pd.DataFrame, list, list]:
-        """Versions of one tab from its typed rows: those read before plus the ones appended since (by _seq).
+    @staticmethod
+    def _stamp(con: sqlite3.Connection) -> tuple:
+        generation, mutations = con.execute(f"SELECT generation, mutations FROM {STAMP}").fetchone()
+        return generation, mutations, con.execute("PRAGMA schema_version").fetchone()[0]
+
+    def _read_table(self, con: sqlite3.Connection, table) -> tuple[CachedTab, bool]:
+        """Versions of one tab from its typed rows: those read before plus the ones appended since (by _seq);
+        and whether any row had to be read.
 
         Rows are streamed in chunks and typed chunk by chunk, so a large tab never sits in memory
-        as millions of Python objects. If rows were removed (``cli demo`` resets the store), the
-        count no longer adds up and the tab is read again from the start.
+        as millions of Python objects. If rows were removed without the stamp noticing, the count
+        no longer adds up and the tab is read again from the start.
         """
         count, last = con.execute(f"SELECT count(*), coalesce(max({SEQ}), 0) FROM {_q(table.key)}").fetchone()
         known = self._tabs.get(table.key)
-        if known and known[1] == count and known[2] == last and self._same_row(con, table, known):
-            frame, found, noted = known[4]
-            return frame, known[3] + found, noted  # nothing new: the versions stand
-        if known and known[1] <= count and known[2] <= last and self._same_row(con, table, known):
-            old, old_count, old_last, old_problems, _ = known
-        else:
-            old, old_count, old_last, old_problems = None, 0, 0, []
+        if known and known.count == count and known.last == last and self._same_row(con, table, known):
+            return known, False  # nothing new: the versions stand
+        if not (known and known.count <= count and known.last <= last and self._same_row(con, table, known)):
+            known = None
         cols = ", ".join(_q(k) for k in table.keys)
+        old_last = known.last if known else 0
         cursor = con.execute(f"SELECT {cols}, {SEQ} FROM {_q(table.key)} WHERE {SEQ} > ? ORDER BY {SEQ}", (old_last,))
-        frames = [] if old is None else [old]
-        problems, seen, new_last = list(old_problems), old_count, old_last
+        frames = [known.typed] if known else []
+        problems, seen, new_last = list(known.problems) if known else [], known.count if known else 0, old_last
         while rows := cursor.fetchmany(CHUNK_ROWS):
             new_last = rows[-1][-1]
             frame, found = cells_to_frame(table, table.keys, [r[:-1] for r in rows], first_row=2 + seen, machine_rows=True)
@@ -158,19 +198,19 @@ class SQLiteStore(Store):
         if not frames:
             typed = empty_frame(table).drop(columns="version")
         else:
-            typed = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-        versions = versioned(table, typed)
-        self._tabs[table.key] = (typed, count, new_last, problems, versions)
-        return versions[0], problems + versions[1], versions[2]
+            typed = concat_rows(frames)
+        versions, version_problems, notes = versioned(table, typed)
+        tab = CachedTab(typed, count, new_last, problems, versions, version_problems, notes)
+        self._tabs[table.key] = tab
+        return tab, True
 
     @staticmethod
-    def _same_row(con: sqlite3.Connection, table, known) -> bool:
+    def _same_row(con: sqlite3.Connection, table, known: CachedTab) -> bool:
         """The last row read before is still there, unchanged (not a store reset and refilled)."""
-        frame, count, last = known[0], known[1], known[2]
-        if count == 0:
+        if known.count == 0:
             return True
-        row = con.execute(f"SELECT save_id FROM {_q(table.key)} WHERE {SEQ} = ?", (last,)).fetchone()
-        return row is not None and row[0] == frame["save_id"].iloc[-1]
+        row = con.execute(f"SELECT save_id FROM {_q(table.key)} WHERE {SEQ} = ?", (known.last,)).fetchone()
+        return row is not None and row[0] == known.typed["save_id"].iloc[-1]
 
     def _insert(self, con: sqlite3.Connection, rows: dict[str, list[dict]]) -> None:
         for tab, records in rows.items():
@@ -257,6 +297,7 @@ class SQLiteStore(Store):
                 for table in self.schema:
                     con.execute(f"DELETE FROM {_q(table.key)}")
                 con.execute("DELETE FROM sqlite_sequence")
+                con.execute(f"UPDATE {STAMP} SET generation = lower(hex(randomblob(16)))")  # another store now
             elif only_if_empty:
                 for table in self.schema:
                     if con.execute(f"SELECT 1 FROM {_q(table.key)} LIMIT 1").fetchone():

@@ -1,0 +1,115 @@
+"""Requests a minute against the service account's quota at the deadline: ``python -m bench.sheets_quota
+[--people 5,10,20,30] [--minutes 6] [--freshness 2] [--ttl 30]``.
+
+A model, but of the real adapter: one server process (one ``SheetsStore``, as ``factory.shared_store``
+gives every session of a process), the demo district in the in-process Sheets API (a real gspread
+client), and N people on its fake clock. Each person saves a correction once a minute (at a random
+second of it, through ``lib.access.write``), sees the page after the save (``read_all``) and, between
+saves, reruns a page every ``--view`` seconds (``read_all``: each click of a Streamlit page is one).
+Requests are counted per minute of the fake clock, the first minute (the cold start) left out; reads
+and writes apart, as Google has a quota for each (60 a minute per user — a service account is one
+user: https://developers.google.com/workspace/sheets/api/limits), and in total (the issue's target:
+≤ 30 a minute with 20 people saving once a minute).
+
+The floor is one write a save (``spreadsheets:batchUpdate``: a save cannot cost less); the rest are
+reads: the fresh read before a save (shared by saves within ``write_freshness``), the whole read at
+the cache's TTL (folded into a save's read when one comes first) and metadata.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import random
+from collections import Counter
+
+from bench.sheets_safety import CLI, TAB, demo_sheet
+from lib.access import write
+from tests.support.fake_sheets import READ_METHODS
+
+
+def simulate(people: int, minutes: int, seed: int, *, freshness: float, ttl: float, view: float, latency: float) -> dict:
+    rng = random.Random(seed)
+    api, store = demo_sheet(seed)
+    api.latency = latency  # each request's time on the fake clock: a save that comes while another is under way waits
+    store.write_freshness, store.cache_ttl = freshness, ttl
+    records = store.read_all().current(TAB).sample(people, random_state=seed)
+    keys = list(store.schema[TAB].record_key)
+    mine = [{k: r[k] for k in keys} for r in records.to_dict("records")]
+    start = api.clock.now() + 1
+    events: list[tuple[float, int, str, int]] = []  # (when, order, what, person)
+    order = 0
+    for p in range(people):
+        for m in range(minutes):
+            events.append((start + 60 * m + rng.uniform(0, 60), order, "save", p))
+            order += 1
+        t = start + rng.uniform(0, view)
+        while t < start + 60 * minutes:
+            events.append((t, order, "view", p))
+            order += 1
+            t += view
+    heapq.heapify(events)
+    api.log.clear()
+    saves = 0
+    while events:
+        when, _, what, p = heapq.heappop(events)
+        if when > api.clock.now():
+            api.clock.advance(when - api.clock.now())
+        if what == "view":
+            store.read_all()
+            continue
+        row = store.read_all().record(TAB, **mine[p])
+        write(store, CLI, {TAB: [{**row, "paid": round(rng.uniform(0, 1000), 2)}]})
+        saves += 1
+        store.read_all()  # the page shown after the save
+    per_minute: dict[str, Counter] = {"reads": Counter(), "writes": Counter()}
+    for entry in api.log:
+        minute = int((entry["at"] - start) // 60)
+        if 1 <= minute < minutes:
+            per_minute["reads" if entry["method"] in READ_METHODS else "writes"][minute] += 1
+    steady = range(1, minutes)
+    totals = [per_minute["reads"][m] + per_minute["writes"][m] for m in steady]
+    return {
+        "people": people, "saves": saves, "freshness_s": freshness, "ttl_s": ttl, "latency_s": latency,
+        "reads_per_min": sum(per_minute["reads"][m] for m in steady) / len(steady),
+        "writes_per_min": sum(per_minute["writes"][m] for m in steady) / len(steady),
+        "total_per_min": sum(totals) / len(steady), "worst_min": max(totals),
+        "floor_per_min": float(people),  # one write a save
+    }
+
+
+def report(results: list[dict]) -> str:
+    lines = ["| люди (сохраняют раз в минуту) | write_freshness, с | TTL кэша, с | ответ Google, с | чтения в минуту | записи в минуту | "
+             "всего в минуту (худшая минута) | минимум (одна запись на сохранение) | ÷ минимум | цель ≤ 30 при 20 людях |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        met = "—" if r["people"] != 20 else ("да" if r["worst_min"] <= 30 else "нет")
+        lines.append(f"| {r['people']} | {r['freshness_s']:g} | {r['ttl_s']:g} | {r['latency_s']:g} | {r['reads_per_min']:.1f} | "
+                     f"{r['writes_per_min']:.1f} | {r['total_per_min']:.1f} ({r['worst_min']}) | {r['floor_per_min']:.0f} | "
+                     f"×{r['total_per_min'] / r['floor_per_min']:.2f} | {met} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", default="5,10,20,30")
+    parser.add_argument("--minutes", type=int, default=6)
+    parser.add_argument("--freshness", default="2", help="write_freshness values, comma-separated")
+    parser.add_argument("--ttl", type=float, default=30.0)
+    parser.add_argument("--view", type=float, default=10.0, help="seconds between a person's page reruns")
+    parser.add_argument("--latency", default="0.01,0.5", help="seconds a request takes, comma-separated")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    results = []
+    for latency in (float(x) for x in args.latency.split(",")):
+        for freshness in (float(f) for f in args.freshness.split(",")):
+            for n in (int(x) for x in args.people.split(",")):
+                results.append(simulate(n, args.minutes, args.seed, freshness=freshness, ttl=args.ttl, view=args.view,
+                                        latency=latency))
+                print(results[-1], flush=True)
+    print()
+    print(report(results))
+
+
+if __name__ == "__main__":
+    main()
