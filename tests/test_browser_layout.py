@@ -181,15 +181,26 @@ def narrow_page(page_fixture):
 def at_width(page, width: int) -> None:
     """The window made ``width`` px wide as a person would: wide, the sidebar open; narrow, the sidebar closed
     (on a narrow screen the app closes it on load — checked once, on the first page)."""
+    from playwright.sync_api import Error
+
+    narrow = width < 1100
     page.set_viewport_size({"width": width, "height": TALL})
-    page.wait_for_timeout(300)  # Streamlit opens the sidebar it closed itself when the window widens
-    expanded = page.evaluate("() => document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().right > 1")
-    if width >= 1100 and not expanded:
-        page.locator("[data-testid='stExpandSidebarButton']").first.click()
-    elif width < 1100 and expanded:
-        page.locator("[data-testid='stSidebarHeader']").hover()  # the button shows when the pointer is over the sidebar
-        page.locator("[data-testid='stSidebarCollapseButton'] button").first.click()
-    page.wait_for_function(RESIZED, arg=width < 1100, timeout=10000)
+    try:  # Streamlit opens the sidebar it closed itself when the window widens: give it the time to
+        page.wait_for_function(SIDEBAR_AS_WANTED, arg=narrow, timeout=3000)
+    except Error:
+        try:
+            if narrow:
+                page.locator("[data-testid='stSidebarHeader']").hover()  # the button shows when the pointer is over the sidebar
+                page.locator("[data-testid='stSidebarCollapseButton'] button").first.click(timeout=5000)
+            else:
+                page.locator("[data-testid='stExpandSidebarButton']").first.click(timeout=5000)
+        except Error:
+            pass  # it moved by itself meanwhile: RESIZED below says whether it is where it should be
+    page.wait_for_function(RESIZED, arg=narrow, timeout=15000)
+
+
+SIDEBAR_AS_WANTED = """(narrow) => { const right = document.querySelector("[data-testid='stSidebar']").getBoundingClientRect().right;
+  return narrow ? right <= 1 : right > 1; }"""
 
 
 # the sidebar has finished moving and every chart has been drawn again for its new width
