@@ -19,7 +19,7 @@ def main() -> None:
     snapshot = ui.snapshot()
     user = ui.user(snapshot)
     ui.chrome(store, snapshot, user)
-    ui.hide_english_input_hints()
+    ui.russian_chrome()
 
     visible = pages_for(user.role if user else None)
     pages = {
@@ -40,12 +40,14 @@ if __name__ == "__main__":
     except Exception as err:  # st.stop / st.rerun / switch_page are BaseExceptions and pass through untouched
         ui.unexpected_error(err)
 else:
+    from starlette.middleware import Middleware
     from streamlit.runtime.pages_manager import PagesManager
 
+    from lib.html_lang import RussianPage
     from lib.ui_session import routes
 
     # Pages are chosen by st.navigation in main(), and pages/ is only where their files live. Without
     # this, the first visit after a start that asks for a page (/admin) runs pages/admin.py on its own,
     # Streamlit's old pages-folder mode, and skips main() (the check is made once, at the first session).
     PagesManager.uses_pages_directory = False
-    app = st.App(__file__, routes=routes())
+    app = st.App(__file__, routes=routes(), middleware=[Middleware(RussianPage)])  # <html lang="ru">

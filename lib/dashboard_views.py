@@ -20,12 +20,26 @@ from lib.plan_rules import STATUS_LABELS as PLAN_LABELS
 
 @dataclass(frozen=True)
 class Tile:
+    """A KPI tile. Its arrow and colour are stated, not left to Streamlit, which reads the direction only
+    from an ASCII «-» at the start of the delta — and the delta is written with a true minus."""
+
     label: str
     value: str
     delta: str | None = None
-    delta_color: str = "normal"  # "inverse": a decrease is good (debt)
+    good: str | None = None  # for a change: the direction that is good ("down" for debt); None: a note
     help: str | None = None
-    arrow: str = "auto"  # "off" for a note that is not a change
+    change: float | None = None  # the signed change the delta states (its sign points the arrow)
+    tone: str = "gray"  # a note's colour: "red" when it reports something to act on
+
+    @property
+    def arrow(self) -> str:
+        return fmt.direction(self.change) if self.good and self.change is not None else "off"
+
+    @property
+    def color(self) -> str:
+        if self.good is None:
+            return self.tone
+        return "gray" if self.arrow == "off" else "green" if self.arrow == self.good else "red"
 
 
 def _names(ids, names: dict[str, str]) -> str:
@@ -55,49 +69,50 @@ def tiles(r: DashboardResult, names: dict[str, str], settings) -> list[Tile]:
     na = lambda key: limits.get(key) or r.no_data
 
     debt = Tile("Задолженность" + (" · оценка" if carried else ""), fmt.money(t["debt"]),
-                None if pd.isna(t["change_month"]) else fmt.delta(t["change_month"], unit=" за месяц"), "inverse",
+                None if pd.isna(t["change_month"]) else fmt.delta(t["change_month"], unit=" за месяц"), "down",
                 _with("Начало месяца + начислено − оплачено − списано, по отчётам с учётом фильтров; изменение за месяц — "
-                      "по тем же организациям в обоих месяцах.", estimate, never))
+                      "по тем же организациям в обоих месяцах.", estimate, never), change=t["change_month"])
     base = Tile(f"К базовому ({fmt.month_label(settings['baseline_month'])})", fmt.percent(t["change_pct"]),
-                f"цель −{fmt.number(settings['target_reduction_pct'], 0)} %", "off",
-                _with(f"Базовая задолженность {fmt.money(t['baseline'])}, цель {fmt.money(t['target'])} тыс. руб.", left_out, estimate), "off")
-    collection = Tile("Собираемость", fmt.percent(total.pct), f"с начала года {fmt.percent(total.pct_ytd)}", "off",
+                f"цель −{fmt.number(settings['target_reduction_pct'], 0)}{fmt.NBSP}%", None,
+                _with(f"Базовая задолженность {fmt.money(t['baseline'])}, цель {fmt.money(t['target'])} тыс. руб.", left_out, estimate))
+    collection = Tile("Собираемость", fmt.percent(total.pct), f"с начала года {fmt.percent(total.pct_ytd)}", None,
                       _with("Оплачено / начислено × 100, по сданным отчётам.",
                             f"Без отчёта за {fmt.month_label(r.month)}: {_names(missing.participant_id, names)} — их оплата и "
-                            "начисления не учтены." if len(missing) else None), "off")
+                            "начисления не учтены." if len(missing) else None))
     if "enforcement_target" in limits or pd.isna(recovered):
-        enf = Tile("Взыскано по ИП", fmt.money(recovered), None, "off", limits.get("enforcement_target"), "off")
+        enf = Tile("Взыскано по ИП", fmt.money(recovered), None, None, limits.get("enforcement_target"))
     else:
         enf = Tile("Взыскано по ИП", fmt.money(recovered), fmt.delta(recovered - target_enf, unit=f" к цели {fmt.money(target_enf, 0)}"),
-                   "normal", "По сданным отчётам." + (f" Без отчёта: {_names(missing.participant_id, names)}." if len(missing) else ""))
+                   "up", "По сданным отчётам." + (f" Без отчёта: {_names(missing.participant_id, names)}." if len(missing) else ""),
+                   change=recovered - target_enf)
     if expected:
         parts = [f"не сдали: {len(missing)}" if len(missing) else "", f"на доработке: {len(returned)}" if len(returned) else ""]
         status = "; ".join(p for p in parts if p) or "все сдали"
-        reports = Tile("Отчёты сданы", f"{filed} из {expected}", status, "inverse" if len(missing) or len(returned) else "off",
+        reports = Tile("Отчёты сданы", f"{filed} из {expected}", status, None,
                        _with(f"Не сдали: {_names(missing.participant_id, names)}." if len(missing) else None,
                              f"На доработке (цифры в сумме, могут измениться): {_names(returned.participant_id, names)}."
-                             if len(returned) else None), "off")
+                             if len(returned) else None), tone="red" if len(missing) or len(returned) else "gray")
     else:
-        reports = Tile("Отчёты сданы", "—", None, "off", r.no_data or "Выбранным фильтрам не соответствует ни одна организация, "
-                       "сдающая ежемесячный отчёт.", "off")
+        reports = Tile("Отчёты сданы", "—", None, None, r.no_data or "Выбранным фильтрам не соответствует ни одна организация, "
+                       "сдающая ежемесячный отчёт.")
     s = r.plan_summary
-    plan = Tile(ATTENTION_LABEL, str(sum(s.get(k, 0) for k in ATTENTION)), None, "off",
+    plan = Tile(ATTENTION_LABEL, fmt.number(sum(s.get(k, 0) for k in ATTENTION), 0), None, None,
                 f"Не выполнено (так сообщил исполнитель): {s.get('not_done', 0)}; просрочено (отчёт не подан после срока): "
                 f"{s.get('overdue', 0)}.")
-    risk = Tile("Риск давности", fmt.money(r.limitation.at_risk.sum()), None, "off",
+    risk = Tile("Риск давности", fmt.money(r.limitation.at_risk.sum()), None, None,
                 "Долг сроком 24–36 мес., не покрытый заявлениями в суд за последние 12 мес.: его съест трёхлетний срок давности.")
-    older = Tile("Старше 12 мес.", fmt.percent(r.older_than_12_pct), None, "off", estimate)
+    older = Tile("Старше 12 мес.", fmt.percent(r.older_than_12_pct), None, None, estimate)
     if na("debt"):
-        debt = Tile("Задолженность", "—", None, "off", na("debt"), "off")
-        base = Tile(base.label, "—", None, "off", na("debt"), "off")
+        debt = Tile("Задолженность", "—", None, None, na("debt"))
+        base = Tile(base.label, "—", None, None, na("debt"))
     if na("collection"):
-        collection = Tile("Собираемость", "—", None, "off", na("collection"), "off")
+        collection = Tile("Собираемость", "—", None, None, na("collection"))
     if na("enforcement"):
-        enf = Tile("Взыскано по ИП", "—", None, "off", na("enforcement"), "off")
+        enf = Tile("Взыскано по ИП", "—", None, None, na("enforcement"))
     if na("claims"):
-        risk = Tile("Риск давности", "—", None, "off", na("claims"))
+        risk = Tile("Риск давности", "—", None, None, na("claims"))
     if r.no_data:
-        older = Tile("Старше 12 мес.", "—", None, "off", r.no_data)
+        older = Tile("Старше 12 мес.", "—", None, None, r.no_data)
     return [debt, base, collection, enf, reports, plan, risk, older]
 
 
@@ -147,9 +162,9 @@ def _verdict(t: dict, settings, pending: list, names: dict[str, str]) -> str:
 def ranking_table(frame: pd.DataFrame, names: dict[str, str], since: str) -> pd.DataFrame:
     return pd.DataFrame({
         "Место по долгу": frame.rank_level, "Участник": [names.get(i, i) for i in frame["id"]],
-        "Долг на конец, тыс. руб.": frame.debt.round(1),
-        f"Рост с начала {fmt.month_label(since, 'gen')}, тыс. руб.": frame.growth.round(1),
-        "Рост, %": frame.growth_pct.round(1), "Место по росту": frame.rank_growth,
+        "Долг на конец, тыс. руб.": frame.debt,
+        f"Рост с начала {fmt.month_label(since, 'gen')}, тыс. руб.": frame.growth,
+        "Рост, %": frame.growth_pct, "Место по росту": frame.rank_growth,
         "Примечание": ["оценка: есть организации без отчёта" if e else "" for e in frame.estimated],
     })
 
@@ -188,12 +203,24 @@ def overdue_decisions_table(decisions: pd.DataFrame, names: dict[str, str]) -> p
     od = decisions[decisions.overdue]
     return pd.DataFrame({
         "Поручение": od.text, "Ответственный": od.responsible_id.map(lambda p: names.get(p, p)),
-        "Срок": od.due_date.map(fmt.date_ru), "Заседание": od.meeting_date.map(fmt.date_ru),
+        "Срок": od.due_date, "Заседание": od.meeting_date,
     })
 
 
 def limitation_table(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({
-        "Организация": [names.get(p, p) for p in frame.participant_id], "Долг 24–36 мес., тыс. руб.": frame.old_debt.round(1),
-        "Подано в суд за 12 мес., тыс. руб.": frame.sued.round(1), "Под угрозой, тыс. руб.": frame.at_risk.round(1),
+        "Организация": [names.get(p, p) for p in frame.participant_id], "Долг 24–36 мес., тыс. руб.": frame.old_debt,
+        "Подано в суд за 12 мес., тыс. руб.": frame.sued, "Под угрозой, тыс. руб.": frame.at_risk,
     })
+
+
+def download_tables(r: DashboardResult, names: dict[str, str], since: str) -> dict[str, tuple[str, pd.DataFrame]]:
+    """Every table «Свод» offers as an Excel file: key -> (title, table), as the page builds them."""
+    out = {"settlements": ("Поселения: долг и рост", ranking_table(r.settlements, names, since)),
+           "utilities": ("Организации ЖКК: долг и рост", ranking_table(r.utilities, names, since)),
+           "filing": ("Сдача отчётов", filing_table(r.filing, names)),
+           "plan-overdue": (ATTENTION_LABEL, plan_overdue_table(r.plan, names)),
+           "decisions-overdue": ("Просроченные поручения комиссии", overdue_decisions_table(r.decisions, names)),
+           "limitation": ("Риск исковой давности", limitation_table(r.limitation, names)),
+           "quality": ("Качество данных", quality_table(r.quality, names).drop(columns="Открыть"))}
+    return out

@@ -526,7 +526,8 @@ def saved_note(snapshot: Snapshot, tab: str, participant_id: str, month: str, pe
     if rows.empty:
         return "В базе: ещё не сохранялось."
     last = rows.loc[rows.saved_at.idxmax()]
-    return f"В базе: последнее сохранение {fmt.moment_ru(last.saved_at)}, {last.saved_by}; сохранений — {rows.save_id.nunique()}."
+    who = access.user_name(snapshot, last.saved_by)
+    return f"В базе: последнее сохранение {fmt.moment_ru(last.saved_at)}, {who}; сохранений — {rows.save_id.nunique()}."
 
 
 def month_history(snapshot: Snapshot, participant_id: str, month: str) -> pd.DataFrame:
@@ -547,6 +548,7 @@ def month_history(snapshot: Snapshot, participant_id: str, month: str) -> pd.Dat
                                                        forms=("form", lambda f: ", ".join(dict.fromkeys(f))))
     grouped = grouped.sort_values("saved_at")
     return pd.DataFrame({
-        "Когда": [fmt.moment_ru(t) for t in grouped.saved_at], "Кто": grouped.saved_by.tolist(), "Формы": grouped.forms.tolist(),
+        "Когда": [fmt.moment_ru(t) for t in grouped.saved_at], "Кто": [access.user_name(snapshot, u) for u in grouped.saved_by],
+        "Формы": grouped.forms.tolist(),
         "Изменения": [changes.get(sid, "") for sid in grouped.index],
     })

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Alignment, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 
 from lib import fmt
@@ -31,6 +31,7 @@ from lib.registry import served_settlements
 from lib.rules import ToConfirm, unconfirmed
 from lib.schema import Column
 from lib.store.port import Snapshot, StoreError
+from lib.xlsx_tables import BOX, FONT_SIZE, font, number_format, print_setup, row_height, text_cell
 
 FORMAT = "debt-forms-1"
 MAX_BYTES = 5 * 1024 * 1024
@@ -75,32 +76,41 @@ def _monthly_columns(snapshot: Snapshot) -> list[tuple[str, str]]:
 # ---- building the workbook --------------------------------------------------
 
 
-def _title(ws, text: str, who: str, month: str) -> None:
-    ws["A1"] = text
-    ws["A1"].font = Font(bold=True, size=13)
-    ws["A2"] = f"Организация: {who}"
-    ws["A3"] = f"Отчётный месяц: {fmt.month_label(month)}"
-    ws["A4"] = "Суммы — в тысячах рублей, не больше 3 знаков после запятой. Заполняйте только жёлтые ячейки."
+# How the blank looks and prints (the cell rules are lib.xlsx_tables'): the key columns a person reads
+# (settlement, group, resource, the indicator's name) and the yellow cells to fill; the codes the reader
+# matches rows by (settlement and indicator codes) sit in hidden columns; A4 landscape, fit to the width.
+NAME_WIDTH, CODE_WIDTH, FIGURE_WIDTH = 30, 14, 16
 
 
-def _header(ws, titles: list[str]) -> None:
-    for j, title in enumerate(titles, start=1):
-        cell = ws.cell(HEADER_ROW, j, title)
-        cell.font = Font(bold=True)
+def _title(ws, text: str, who: str, month: str, columns: int) -> None:
+    lines = (text, f"Организация: {who}", f"Отчётный месяц: {fmt.month_label(month)}",
+             "Суммы — в тысячах рублей, не больше 3 знаков после запятой. Заполняйте только жёлтые ячейки.")
+    for row, line in enumerate(lines, start=1):
+        text_cell(ws.cell(row, 1), line)
+        ws.cell(row, 1).font = font(bold=row == 1, size=12 if row == 1 else FONT_SIZE)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+
+
+def _header(ws, titles: list[str], widths: list[float], hidden: tuple[int, ...] = ()) -> None:
+    for j, (title, width) in enumerate(zip(titles, widths), start=1):
+        cell = ws.cell(HEADER_ROW, j)
+        text_cell(cell, title)
+        cell.font, cell.border = font(bold=True), BOX
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.column_dimensions[get_column_letter(j)].width = 18 if j > 3 else 28
-    ws.row_dimensions[HEADER_ROW].height = 45
+        ws.column_dimensions[get_column_letter(j)].width = width
+        ws.column_dimensions[get_column_letter(j)].hidden = j in hidden
+    ws.row_dimensions[HEADER_ROW].height = row_height(titles, widths)
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
+    print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
 
 
 def _text(ws, row: int, col: int, value) -> None:
-    cell = ws.cell(row, col)
-    cell.value = value
-    cell.data_type = "s"  # never a formula, whatever the text
+    text_cell(ws.cell(row, col), value)  # never a formula, whatever the text
+    ws.cell(row, col).font = font()
 
 
 def _line_keys(ws, row: int, r: dict, settlement_names: dict, groups: dict) -> None:
-    """The locked key cells of a form row: settlement name and code, consumer group."""
+    """The locked key cells of a form row: settlement name and (hidden) code, consumer group."""
     _text(ws, row, 1, settlement_names.get(r["settlement_id"], r["settlement_id"]))
     _text(ws, row, 2, r["settlement_id"])
     _text(ws, row, 3, groups[r["consumer_group"]])
@@ -110,7 +120,16 @@ def _input(ws, row: int, col: int, value) -> None:
     cell = ws.cell(row, col, None if value is None or (isinstance(value, float) and np.isnan(value)) else value)
     cell.protection = Protection(locked=False)
     cell.fill = INPUT_FILL
-    cell.number_format = "#,##0.000"
+    cell.font = font()
+    cell.number_format = number_format(3)
+
+
+def _fit_rows(ws, widths: list[float]) -> None:
+    """Each form row as tall as its text, in a printed grid."""
+    for row in range(HEADER_ROW + 1, ws.max_row + 1):
+        ws.row_dimensions[row].height = row_height([ws.cell(row, j).value for j in range(1, len(widths) + 1)], widths)
+        for j in range(1, len(widths) + 1):
+            ws.cell(row, j).border = BOX
 
 
 def build_workbook(snapshot: Snapshot, participant_id: str, month: str) -> bytes:
@@ -123,35 +142,46 @@ def build_workbook(snapshot: Snapshot, participant_id: str, month: str) -> bytes
 
     ws = wb.active
     ws.title = SHEET_REPORT
-    _title(ws, "Ежемесячный отчёт о начислениях, оплате и задолженности (приложение 4)", who, month)
-    _header(ws, ["Поселение", "Код поселения", "Группа потребителей", *[t for _, t in _monthly_columns(snapshot)]])
+    titles = ["Поселение", "Код поселения", "Группа потребителей", *[t for _, t in _monthly_columns(snapshot)]]
+    widths = [NAME_WIDTH, CODE_WIDTH, 20, *[FIGURE_WIDTH] * len(MONEY_FIELDS)]
+    _title(ws, "Ежемесячный отчёт о начислениях, оплате и задолженности (приложение 4)", who, month, len(titles))
+    _header(ws, titles, widths, hidden=(2,))
     for i, r in enumerate(monthly_form(snapshot, participant_id, month).to_dict("records")):
         row = HEADER_ROW + 1 + i
         _line_keys(ws, row, r, settlement_names, groups)
         for j, k in enumerate(MONEY_FIELDS, start=4):
             _input(ws, row, j, r[k])
+    _fit_rows(ws, widths)
     ws.protection.sheet = True
 
     ws = wb.create_sheet(SHEET_STRUCTURE)
-    _title(ws, "Структура просроченной задолженности по ресурсам и срокам", who, month)
-    _header(ws, ["Поселение", "Код поселения", "Группа потребителей", "Ресурс", *[f"Просрочка {BUCKET_LABELS[b]}" for b in BUCKETS]])
+    titles = ["Поселение", "Код поселения", "Группа потребителей", "Ресурс", *[f"Просрочка {BUCKET_LABELS[b]}" for b in BUCKETS]]
+    widths = [NAME_WIDTH, CODE_WIDTH, 20, 26, *[FIGURE_WIDTH] * len(BUCKETS)]
+    _title(ws, "Структура просроченной задолженности по ресурсам и срокам", who, month, len(titles))
+    _header(ws, titles, widths, hidden=(2,))
     for i, r in enumerate(structure_form(snapshot, participant_id, month).to_dict("records")):
         row = HEADER_ROW + 1 + i
         _line_keys(ws, row, r, settlement_names, groups)
         _text(ws, row, 4, resources[r["resource"]])
         for j, b in enumerate(BUCKETS, start=5):
             _input(ws, row, j, r[b])
+    _fit_rows(ws, widths)
     ws.protection.sheet = True
 
     ws = wb.create_sheet(SHEET_CLAIMS)
-    _title(ws, "Претензионно-исковая работа", who, month)
-    _header(ws, ["Показатель", "Код", "Значение"])
+    widths = [70, 30, FIGURE_WIDTH]
+    _title(ws, "Претензионно-исковая работа", who, month, 3)
+    _header(ws, ["Показатель", "Код", "Значение"], widths, hidden=(2,))
     table = snapshot.schema["claims_work"]
     for i, (k, v) in enumerate(claims_form(snapshot, participant_id, month).items()):
         row = HEADER_ROW + 1 + i
-        _text(ws, row, 1, table.column(k).title)
+        c = table.column(k)
+        _text(ws, row, 1, f"{c.title}, {'шт.' if c.type == 'integer' else 'тыс. руб.'}")
         _text(ws, row, 2, k)
         _input(ws, row, 3, v)
+        if c.type == "integer":
+            ws.cell(row, 3).number_format = number_format(0)
+    _fit_rows(ws, widths)
     ws.protection.sheet = True
 
     params = wb.create_sheet(PARAMS)

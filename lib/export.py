@@ -2,7 +2,11 @@
 
 Every figure comes from ``lib.dashboard.select``/``execute`` and the metric functions, so the
 workbook's totals equal the dashboard's for the same period and filters. Text typed by users is
-written as text (a value starting with ``= + - @`` never becomes a formula).
+written as text (a value starting with ``= + - @`` never becomes a formula, see ``lib.xlsx_tables``).
+
+How it prints (the rules are in ``lib.xlsx_tables``): A4 landscape fitted to the width, the header
+rows on every page, Arial 10, each row as tall as its wrapped text; «тыс. руб.» only on the sheets
+with money; «№ п/п» and every figure stored as a number.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.styles import Alignment, NamedStyle
 from openpyxl.utils import get_column_letter
 
 from lib import estimates, fmt, metrics
@@ -25,12 +29,13 @@ from lib.domain import BUCKET_LABELS, BUCKETS, resource_labels
 from lib.filing import STATUS_LABELS as FILING_LABELS
 from lib.periods import months_range, period_label, quarter_label, quarter_months
 from lib.plan_rules import STATUS_LABELS as PLAN_LABELS
+from lib.xlsx_tables import BOX, DATE_FORMAT, dangerous, font, number_format, print_setup, row_height, wrapped_lines
 
-NUMBER = "# ##0.0"
+NUMBER = number_format(1)  # thousands of rubles: «1 234,5» in a Russian Excel
+COUNT = number_format(0)
+EXACT = number_format(None)  # a number typed by a person (an indicator value): every digit they typed
 PERCENT = "0.0"
-BOLD = Font(bold=True)
-THIN = Side(style="thin", color="999999")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+UNIT = "тыс. руб."
 GROUPS = (("population", "население"), ("other", "прочие потребители"))
 
 
@@ -119,57 +124,79 @@ def _styles(wb: Workbook) -> None:
     """Cell styles registered once: assigning a named style is one lookup, not a hash per attribute."""
     top = Alignment(wrap_text=True, vertical="top")
     for name, number, bold in (("num", NUMBER, False), ("num_b", NUMBER, True), ("pct", PERCENT, False), ("pct_b", PERCENT, True),
-                               ("int", "0.000", False), ("int_b", "0.000", True), ("dec2", "0.00", False), ("dec2_b", "0.00", True),
+                               ("cnt", COUNT, False), ("cnt_b", COUNT, True), ("exact", EXACT, False), ("exact_b", EXACT, True),
+                               ("dec3", "0.000", False), ("dec3_b", "0.000", True), ("dec2", "0.00", False), ("dec2_b", "0.00", True),
+                               ("date", DATE_FORMAT, False), ("date_b", DATE_FORMAT, True),
                                ("txt", "General", False), ("txt_b", "General", True)):
-        wb.add_named_style(NamedStyle(name=name, number_format=number, font=Font(bold=bold), border=BOX,
+        wb.add_named_style(NamedStyle(name=name, number_format=number, font=font(bold=bold), border=BOX,
                                       alignment=top if name.startswith("txt") else Alignment(vertical="top")))
     centred = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    wb.add_named_style(NamedStyle(name="head", font=BOLD, border=BOX, alignment=centred))
-    wb.add_named_style(NamedStyle(name="num_head", border=BOX, alignment=Alignment(horizontal="center")))
-    wb.add_named_style(NamedStyle(name="title", font=Font(bold=True, size=12)))
-    wb.add_named_style(NamedStyle(name="bold", font=BOLD))
-    wb.add_named_style(NamedStyle(name="plain"))
-    wb.add_named_style(NamedStyle(name="note", font=Font(italic=True, size=9)))
+    wb.add_named_style(NamedStyle(name="head", font=font(bold=True), border=BOX, alignment=centred))
+    wb.add_named_style(NamedStyle(name="num_head", font=font(), border=BOX, alignment=Alignment(horizontal="center")))
+    wb.add_named_style(NamedStyle(name="title", font=font(bold=True, size=12)))
+    wb.add_named_style(NamedStyle(name="bold", font=font(bold=True)))
+    wb.add_named_style(NamedStyle(name="plain", font=font()))
+    wb.add_named_style(NamedStyle(name="note", font=font(italic=True, size=9), alignment=Alignment(wrap_text=True, vertical="top")))
 
 
-STYLE_OF = {NUMBER: "num", PERCENT: "pct", "0.000": "int", "0.00": "dec2"}
+STYLE_OF = {NUMBER: "num", PERCENT: "pct", COUNT: "cnt", EXACT: "exact", "0.000": "dec3", "0.00": "dec2"}
+
+
+def item_number(text) -> int | str:
+    """«№ п/п» as printed in the plan: a number where it is one («5»), the text otherwise («12а»)."""
+    if isinstance(text, str) and text.strip().isdigit():
+        return int(text.strip())
+    return text if isinstance(text, str) else ""
 
 
 class SheetWriter:
     """One sheet, written row by row: title block, a header, rows (text as text), totals in bold,
     print setup, signature. The table header is given to the constructor, which also fixes the
-    frozen rows, the repeated print titles and the column widths."""
+    frozen rows, the repeated print titles and the column widths. ``unit`` stands under the title
+    only on a sheet with money; each row is as tall as its wrapped text needs."""
 
     def __init__(self, wb: Workbook, title: str, heading: str, district: str, period: Period, widths: list[int],
-                 header: list[str], numbered: bool = False):
+                 header: list[str], numbered: bool = False, unit: str | None = UNIT):
         self.ws = wb.create_sheet(title)
         self.widths = widths
         for j, w in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(j)].width = w
         first_header = 5
         self.ws.freeze_panes = f"A{first_header + 1 + int(numbered)}"
-        self.ws.print_title_rows = f"{first_header}:{first_header + int(numbered)}"
-        self.ws.row_dimensions[first_header].height = 80
-        setup = self.ws.page_setup  # landscape, A4, fit to the page width: how the ministry prints it
-        setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight = "landscape", 9, 1, 0
-        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        print_setup(self.ws, f"{first_header}:{first_header + int(numbered)}")  # how the ministry prints it
         self.text(heading, style="title")
         self.text(f"{district} — {period.label}")
-        self.text("тыс. руб.")
+        self.text(unit or "")
         self.ws.append([])
         self.ws.append([self._cell(t, "head") for t in header])
+        self.ws.row_dimensions[first_header].height = row_height(header, widths) + 4  # centred: a little air
         if numbered:
             self.ws.append([self._cell(j, "num_head") for j in range(1, len(header) + 1)])
 
     def _cell(self, value, style: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.ws, value=value)
+        cell.style = style  # first: a named style sets the whole cell style, the quote prefix included
         if isinstance(value, str):
             cell.data_type = "s"  # user text: never a formula
-        cell.style = style
+            if dangerous(value):
+                cell.quotePrefix = True
         return cell
+
+    def _fit(self, values: list) -> None:
+        """The row just written: as tall as its longest wrapped text (one line needs nothing)."""
+        if any(isinstance(v, str) and wrapped_lines(v, w) > 1 for v, w in zip(values, self.widths)):
+            self.ws.row_dimensions[self.ws.max_row].height = row_height(values, self.widths)
 
     def text(self, value: str, style: str = "plain") -> None:
         self.ws.append([self._cell(value, style)])
+
+    def wide(self, value: str, style: str) -> None:
+        """A line of text across the whole table (a footnote), wrapped to its width."""
+        self.text(value, style)
+        row = self.ws.max_row
+        if len(self.widths) > 1:
+            self.ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(self.widths))
+        self.ws.row_dimensions[row].height = row_height([value], [sum(self.widths)], size=9)
 
     def heading_row(self, value: str) -> None:
         """A block title (organisation, period) in bold; not merged: merging thousands of ranges is slow."""
@@ -181,11 +208,14 @@ class SheetWriter:
         for j, value in enumerate(values, start=1):
             if value is None or (isinstance(value, float) and value != value):
                 cells.append(self._cell(None, "txt" + suffix))
+            elif isinstance(value, dt.date):
+                cells.append(self._cell(value, "date" + suffix))
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                cells.append(self._cell(float(value), STYLE_OF[(formats or {}).get(j, NUMBER)] + suffix))
+                cells.append(self._cell(value if isinstance(value, int) else float(value), STYLE_OF[(formats or {}).get(j, NUMBER)] + suffix))
             else:
                 cells.append(self._cell(str(value), "txt" + suffix))
         self.ws.append(cells)
+        self._fit(values)
 
     def empty(self) -> None:
         self.text("Нет данных за период.")
@@ -193,7 +223,7 @@ class SheetWriter:
     def note(self, text: str | None) -> None:
         """A footnote under a block (an estimate in it, a filter that does not apply)."""
         if text:
-            self.text(f"* {text}", style="note")
+            self.wide(f"* {text}", style="note")
 
     def finish(self, position: str, name: str) -> None:
         self.ws.append([])
@@ -259,8 +289,8 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
                 s.heading_row(f"   {r['block']}")
             i += 1
             total = r["consumer_group"] == "total"
-            s.line([str(i) if not total else "", labels[r["consumer_group"]], r["debt_year_start"], r["debt_start"], r["accrued"],
-                    r["paid"], r["collection"], r["recovered"], r["overdue"]], bold=total, formats={7: PERCENT})
+            s.line([i if not total else None, labels[r["consumer_group"]], r["debt_year_start"], r["debt_start"], r["accrued"],
+                    r["paid"], r["collection"], r["recovered"], r["overdue"]], bold=total, formats={1: COUNT, 7: PERCENT})
         if label is not None:
             s.note(footnote(block_months[label], None if who == "__all__" else who))
     s.finish(position, name)
@@ -296,8 +326,8 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
         per["older"] = per[list(metrics.OLDER_THAN_12)].sum(axis=1) / per.total.where(per.total > 0) * 100
         for u in sorted(per.index, key=lambda p: names.get(p, p)):
             r = per.loc[u]
-            s.line([names.get(u, u), *[r[b] for b in BUCKETS], r.total, r.older], formats={7: PERCENT})
-        s.line(_aging_line("Итого", structure, last), bold=True, formats={7: PERCENT})
+            s.line([names.get(u, u), *[r[b] for b in BUCKETS], r.total, r.older], formats={8: PERCENT})
+        s.line(_aging_line("Итого", structure, last), bold=True, formats={8: PERCENT})
         s.note(footnote([last], found=estimates.notes(structure, lines.coverage, [last])))
     s.finish(position, name)
 
@@ -320,7 +350,9 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     s = SheetWriter(wb, "Претензионная работа", "Претензионно-исковая работа", district, period, [36] + [13] * 10,
                     ["Организация", f"Должников свыше порога на конец {fmt.month_label(last, 'gen')}",
                      "Уведомлений", "Заявлений в суд", "Сумма заявлений", "Решений (приказов)",
-                     "Сумма решений", "ИД приставам", "Сумма ИД", "Заявлений на должника", "ИД на решение"])
+                     "Сумма решений", "ИД приставам", "Сумма ИД", "Заявлений на должника", "ИД на решение"],
+                    unit=f"количество — штук, суммы — {UNIT}")
+    claim_formats = {2: COUNT, 3: COUNT, 4: COUNT, 6: COUNT, 8: COUNT, 10: "0.000", 11: "0.00"}
     claims = select(snapshot, filters, lines=lines).claims
     claims = claims[claims.month.isin(period.scope)]
     s.note(limits.get("claims"))
@@ -329,8 +361,8 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     else:
         per = metrics.claims_by(claims, period.scope, ["participant_id"])
         for u in sorted(per.index, key=lambda p: names.get(p, p)):
-            s.line(_claims_row(names.get(u, u), per.loc[u]), formats={10: "0.000", 11: "0.00"})
-        s.line(_claims_row("Итого", metrics.claims_by(claims, period.scope, []).iloc[0]), bold=True, formats={10: "0.000", 11: "0.00"})
+            s.line(_claims_row(names.get(u, u), per.loc[u]), formats=claim_formats)
+        s.line(_claims_row("Итого", metrics.claims_by(claims, period.scope, []).iloc[0]), bold=True, formats=claim_formats)
         s.note("Должники свыше порога — число на конец периода (не сумма по месяцам); заявления на должника — заявления "
                "за период на это число.")
         s.note(footnote([last], found=estimates.notes(claims, lines.coverage, [last])))
@@ -338,28 +370,28 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
 
     step(0.85, "Исполнение плана")
     s = SheetWriter(wb, "Исполнение плана", "Исполнение плана мероприятий", district, period, [8, 60, 34, 14, 16, 14, 50],
-                    ["№ п/п", "Мероприятие", "Исполнитель", "Период", "Состояние", "Значение индикатора", "Что сделано"])
+                    ["№ п/п", "Мероприятие", "Исполнитель", "Период", "Состояние", "Значение индикатора", "Что сделано"], unit=None)
     if result.plan.empty:
         s.empty()
     for r in result.plan.itertuples():
-        s.line([r.item_no if isinstance(r.item_no, str) else "", r.measure, names.get(r.participant_id, r.participant_id),
+        s.line([item_number(r.item_no), r.measure, names.get(r.participant_id, r.participant_id),
                 period_label(r.period), PLAN_LABELS.get(r.status, r.status),
-                r.indicator_value, r.done_text if isinstance(r.done_text, str) else ""])
+                r.indicator_value, r.done_text if isinstance(r.done_text, str) else ""], formats={1: COUNT, 6: EXACT})
     s.finish(position, name)
 
     step(0.92, "Сдача отчётов и качество данных")
-    s = SheetWriter(wb, "Сдача отчётов", "Участники, не сдавшие отчёт в срок (до 10 числа)", district, period, [44, 18, 20, 16],
-                    ["Участник", "Месяц", "Состояние", "Подан"])
+    s = SheetWriter(wb, "Сдача отчётов", f"Участники, не сдавшие отчёт в срок (до {settings['report_due_day']} числа)", district, period,
+                    [44, 18, 20, 16], ["Участник", "Месяц", "Состояние", "Подан"], unit=None)
     late = result.filing[result.filing.status.isin(["late", "missing", "returned"])]
     if late.empty:
         s.text("Все отчёты сданы в срок.")
     for r in late.itertuples():
         s.line([names.get(r.participant_id, r.participant_id), fmt.month_label(r.month), FILING_LABELS[r.status],
-                fmt.date_ru(r.filed_on) if r.filed_on else ""])
+                r.filed_on if isinstance(r.filed_on, dt.date) else None])
     s.finish(position, name)
 
     s = SheetWriter(wb, "Качество данных", "Замечания к данным, не устранённые на дату выгрузки", district, period, [34, 28, 14, 30, 60],
-                    ["Участник", "Поселение", "Месяц", "Поле", "Что не так"])
+                    ["Участник", "Поселение", "Месяц", "Поле", "Что не так"], unit=f"суммы в замечаниях — {UNIT}")
     if result.quality.empty:
         s.text("Замечаний нет.")
     for r in result.quality.itertuples():
@@ -407,4 +439,6 @@ def record(period: Period, data: bytes, file_name: str) -> dict:
 
 
 def file_name(period: Period, district: str) -> str:
-    return f"{district} — задолженность ЖКУ — {period.key}{' нарастающим' if period.cumulative else ''}.xlsx"
+    """«Ленский район — задолженность ЖКУ — 4 квартал 2024.xlsx»: the period as people say it."""
+    when = f"{period.quarter} квартал {period.year}" if period.quarter else f"{period.year} год"
+    return f"{district} — задолженность ЖКУ — {when}{' нарастающим итогом' if period.cumulative else ''}.xlsx"

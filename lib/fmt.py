@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 NBSP = "\u00a0"  # thousands separator that never breaks a number across lines
@@ -28,27 +27,46 @@ MONTH_CASES["acc"] = MONTHS
 
 
 def number(x, decimals: int = 1) -> str:
-    """1234.56 -> '1 234,6'; None/NaN -> '—'."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    try:
-        import pandas as pd
+    """1234.56 -> '1 234,6'; a negative number with a true minus (U+2212); None/NaN -> '—'."""
+    return numbers([x], decimals)[0]
 
-        if x is pd.NA:
-            return "—"
-    except ImportError:  # pragma: no cover
-        pass
-    # Half-up on the decimal value, as a person or a calculator rounds: 95,05 -> 95,1. Rounding the
-    # float first to 9 places removes binary noise (950,5 / 1 000 × 100 = 95,04999…).
-    exact = Decimal(repr(round(float(x), 9))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    text = f"{abs(exact):,.{decimals}f}".replace(",", NBSP).replace(".", ",")
-    negative = exact < 0 and text.strip("0,\u00a0") != ""
-    return (MINUS if negative else "") + text
+
+def numbers(values, decimals: int = 1, empty: str = "—") -> list[str]:
+    """Many numbers at once, as ``number`` shows each: a table column of 50 000 cells in a few tens of ms.
+
+    Half-up on the decimal value, as a person or a calculator rounds: 95,05 -> 95,1, 2,675 -> 2,68.
+    The value is first rounded to 9 places (binary noise: 950,5 / 1 000 × 100 = 95,04999…); the tiny
+    relative nudge before the floor absorbs what noise the scaling leaves, and is far below 9 places.
+    """
+    import numpy as np
+    import pandas as pd
+
+    x = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    missing = ~np.isfinite(x)
+    magnitude = np.round(np.abs(np.where(missing, 0.0, x)), 9) * 10.0**decimals
+    steps = np.floor(magnitude + 0.5 + magnitude * 1e-13).astype("int64")
+    unit = 10**decimals
+    negative = (x < 0) & (steps != 0)  # no «minus zero»
+    out = []
+    for whole, part, minus, gone in zip((steps // unit).tolist(), (steps % unit).tolist(), negative.tolist(), missing.tolist()):
+        if gone:
+            out.append(empty)
+            continue
+        text = f"{whole:,}".replace(",", NBSP) + (f",{part:0{decimals}d}" if decimals else "")
+        out.append(MINUS + text if minus else text)
+    return out
 
 
 def money(x, decimals: int = 1) -> str:
     """Thousand rubles as shown everywhere: one decimal by default."""
     return number(x, decimals)
+
+
+def apart(a, b) -> tuple[str, str]:
+    """Two sums of thousands of rubles compared in a sentence: one decimal, as everywhere, unless they
+    would then read the same («2 790,4 ≠ 2 790,4») — then three, the ruble."""
+    first, second = money(a), money(b)
+    return (money(a, 3), money(b, 3)) if first == second else (first, second)
 
 
 def percent(x, decimals: int = 1) -> str:
@@ -125,9 +143,18 @@ def moment_ru(iso: str | None, zone: ZoneInfo | str | None = None) -> str:
 
 
 def delta(x, decimals: int = 1, unit: str = "") -> str:
-    """A signed change for a metric tile: an ASCII sign first, so the tile knows the direction."""
+    """A signed change for a metric tile, «+75,3» or «−6 714,3» (a true minus, as everywhere else): the
+    tile is told its direction separately (``direction``), Streamlit guesses it only from an ASCII «-»."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
-    text = number(abs(x), decimals)
-    sign = "" if text.strip("0,\u00a0") == "" else ("-" if x < 0 else "+")
-    return f"{sign}{text}{unit}"
+    text = number(x, decimals)
+    return f"{'+' if direction(x, decimals) == 'up' else ''}{text}{unit}"
+
+
+def direction(x, decimals: int = 1) -> str:
+    """'up', 'down' or 'off' (zero as shown, or no value): where a tile's arrow points."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "off"
+    if number(abs(x), decimals).strip("0,\u00a0") == "":
+        return "off"
+    return "down" if x < 0 else "up"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from lib import estimates, fmt, metrics
@@ -23,6 +23,8 @@ from lib.filing import deadline
 from lib.periods import period_label, shift_month
 from lib.plan_rules import ATTENTION_LABEL, needs_attention
 from lib.plan_rules import STATUS_LABELS as PLAN_LABELS
+from lib.present import texts
+from lib.xlsx_tables import FONT_SIZE, font, print_setup, row_height, text_cell, write_table
 
 
 @dataclass
@@ -75,8 +77,8 @@ def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
         # growth over the reporting month: its closing debt − its opening debt (lib.metrics.ranking)
         g = metrics.ranking(history, month, month, by).dropna(subset=["growth"]).sort_values("growth", ascending=False).head(top)
         g = g[g.growth > 0]
-        return pd.DataFrame({"Участник": [names.get(i, i) for i in g["id"]], "Долг, тыс. руб.": g.debt.round(1),
-                             f"Рост за {fmt.month_label(month)}, тыс. руб.": g.growth.round(1), "Рост, %": g.growth_pct.round(1),
+        return pd.DataFrame({"Участник": [names.get(i, i) for i in g["id"]], "Долг, тыс. руб.": g.debt,
+                             f"Рост за {fmt.month_label(month)}, тыс. руб.": g.growth, "Рост, %": g.growth_pct,
                              "Примечание": ["оценка: есть организации без отчёта" if e else "" for e in g.estimated]})
 
     late = needs_attention(result.plan)
@@ -86,7 +88,7 @@ def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
     d = decisions(snapshot, meeting_date)
     od = d[d.overdue]
     overdue_decisions = pd.DataFrame({"Поручение": od.text, "Ответственный": [names.get(p, p) for p in od.responsible_id],
-                                      "Срок": od.due_date.map(fmt.date_ru)})
+                                      "Срок": od.due_date})
     agenda = [
         f"О сдаче отчётов за {fmt.month_label(month)}" + (f" (не сдали: {len(not_filed)})" if len(not_filed) else ""),
         "О росте задолженности в поселениях и организациях ЖКК",
@@ -101,7 +103,7 @@ def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
         mid = today_meeting.iloc[0].meeting_id
         taken = d[d.meeting_id == mid]
         protocol = pd.DataFrame({"Решение": taken.text, "Ответственный": [names.get(p, p) for p in taken.responsible_id],
-                                 "Срок": taken.due_date.map(fmt.date_ru)})
+                                 "Срок": taken.due_date})
     footnote = estimates.footnote(estimates.notes(history, lines.coverage, [month]), names)
     return Pack(meeting_date, month, result, not_filed, growth("settlement_id"), growth("participant_id"),
                 overdue_measures, overdue_decisions, agenda, protocol, [footnote] if footnote else [])
@@ -125,52 +127,47 @@ def title(pack: Pack, district: str) -> str:
 
 
 def to_xlsx(pack: Pack, district: str) -> bytes:
+    """The pack as one printable sheet: agenda, notes, then each section's table (``lib.xlsx_tables``)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Материалы"
-    ws["A1"] = title(pack, district)
-    ws["A1"].font = Font(bold=True, size=13)
+    widths = (60, 34, 22, 16, 30)
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+
+    def line(row: int, text: str, **style) -> None:
+        """A line of text across the sheet's width, wrapped."""
+        text_cell(ws.cell(row, 1), text)
+        ws.cell(row, 1).font = font(**style)
+        ws.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(widths))
+        ws.row_dimensions[row].height = row_height([text], [sum(widths)], size=style.get("size", FONT_SIZE))
+
+    line(1, title(pack, district), bold=True, size=13)
     row = 3
-    ws.cell(row, 1, "Проект повестки").font = Font(bold=True)
+    line(row, "Проект повестки", bold=True)
     for i, item in enumerate(pack.agenda, start=1):
         row += 1
-        cell = ws.cell(row, 1)
-        cell.value, cell.data_type = f"{i}. {item}", "s"
+        line(row, f"{i}. {item}")
     for note in pack.notes or []:
         row += 2
-        cell = ws.cell(row, 1)
-        cell.value, cell.data_type, cell.font = f"* {note}", "s", Font(italic=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        line(row, f"* {note}", italic=True)
     for heading, frame in sections(pack):
         row += 2
-        ws.cell(row, 1, heading).font = Font(bold=True)
+        line(row, heading, bold=True)
         row += 1
         if frame.empty:
-            ws.cell(row, 1, "нет")
+            line(row, "нет")
             continue
-        for j, column in enumerate(frame.columns, start=1):
-            ws.cell(row, j, str(column)).font = Font(bold=True)
-        for values in frame.itertuples(index=False):
-            row += 1
-            for j, value in enumerate(values, start=1):
-                cell = ws.cell(row, j)
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    cell.value, cell.number_format = float(value), "# ##0.0"
-                else:
-                    cell.value, cell.data_type = ("" if value is None else str(value)), "s"
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for j, width in enumerate((60, 34, 22, 16), start=1):
-        ws.column_dimensions[get_column_letter(j)].width = width
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+        row = write_table(ws, frame, row) - 1
+    print_setup(ws)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
 def to_html(pack: Pack, district: str) -> str:
-    """A print view: open in a browser and print (or save as PDF)."""
+    """A print view: open in a browser and print (or save as PDF). Cells read as on the page (``lib.present``)."""
     e = html.escape
     parts = [f"<h1>{e(title(pack, district))}</h1>", "<h2>Проект повестки</h2><ol>"]
     parts += [f"<li>{e(item)}</li>" for item in pack.agenda] + ["</ol>"]
@@ -181,9 +178,9 @@ def to_html(pack: Pack, district: str) -> str:
             parts.append("<p>нет</p>")
             continue
         head = "".join(f"<th>{e(str(c))}</th>" for c in frame.columns)
-        body = "".join("<tr>" + "".join(
-            f"<td class='n'>{e(fmt.number(v))}</td>" if isinstance(v, (int, float)) and not isinstance(v, bool)
-            else f"<td>{e('' if v is None else str(v))}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False))
+        shown, numeric = texts(frame), [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+        body = "".join("<tr>" + "".join(f"<td class='n'>{e(v)}</td>" if n else f"<td>{e(v)}</td>" for v, n in zip(row, numeric)) + "</tr>"
+                       for row in shown.itertuples(index=False))
         parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     style = ("body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:11pt;margin:2em}table{border-collapse:collapse;width:100%}"
              "th,td{border:1px solid #999;padding:4px;vertical-align:top}td.n{text-align:right;white-space:nowrap}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib import fmt
 from lib.periods import period_label
 from lib.plan_rules import STATUS_LABELS, item_order
 
@@ -39,7 +38,7 @@ def matrix_table(matrix: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 def detail_table(matrix: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({
         "Пункт": matrix.item_no.fillna(""), "Мероприятие": matrix.measure, "Исполнитель": matrix.participant_id.map(lambda p: names.get(p, p)),
-        "Период": matrix.period.map(period_label), "Срок отчёта": matrix.due.map(fmt.date_ru),
+        "Период": matrix.period.map(period_label), "Срок отчёта": pd.to_datetime(matrix.due),
         "Состояние": matrix.status.map(STATUS_LABELS), "Значение индикатора": matrix.indicator_value,
         "Что сделано": matrix.done_text.fillna(""),
     })

@@ -19,6 +19,11 @@ from lib.rules import AGING_TOLERANCE, COLLECTION_HIGH, COLLECTION_LOW, CONTINUI
 COLUMNS = ["participant_id", "settlement_id", "consumer_group", "month", "field", "message"]
 
 
+def _jump(value, usual) -> str:
+    shown, median = fmt.apart(value, usual)
+    return f"{shown} — отличается больше чем в {fmt.number(JUMP_FACTOR, 0)} раз от обычного ({median})"
+
+
 def _rows(frame: pd.DataFrame, mask, field: str, message) -> pd.DataFrame:
     hit = frame[mask]
     if hit.empty:
@@ -45,9 +50,9 @@ def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataF
     m["prev_end"] = prev_end
     parts = [
         _rows(m, broken, "Задолженность на начало месяца",
-              lambda r: f"{fmt.number(r.debt_start, 3)} ≠ остатку прошлого месяца {fmt.number(r.prev_end, 3)}"),
+              lambda r: "{} ≠ остатку прошлого месяца {}".format(*fmt.apart(r.debt_start, r.prev_end))),
         _rows(m, m.overdue > m.end + 1e-9, "Просроченная задолженность",
-              lambda r: f"{fmt.number(r.overdue, 3)} больше задолженности на конец месяца {fmt.number(r.end, 3)}"),
+              lambda r: "{} больше задолженности на конец месяца {}".format(*fmt.apart(r.overdue, r.end))),
     ]
     pct = collection_pct(m.paid, m.accrued)
     m["pct"] = pct
@@ -57,15 +62,14 @@ def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataF
         median = m.groupby(key)[field].transform("median")
         jump = (median > 0) & ((m[field] > JUMP_FACTOR * median) | (m[field] * JUMP_FACTOR < median))
         m["median"] = median
-        parts.append(_rows(m, jump, title, lambda r, f=field: f"{fmt.number(getattr(r, f), 3)} — больше чем в "
-                                                             f"{fmt.number(JUMP_FACTOR, 0)} раз от обычного ({fmt.number(r.median, 3)})"))
+        parts.append(_rows(m, jump, title, lambda r, f=field: _jump(getattr(r, f), r.median)))
     if len(structure):
         line = ["participant_id", "settlement_id", "month", "consumer_group"]
         s = structure.assign(_t=structure[list(BUCKETS)].sum(axis=1)).groupby(line)["_t"].sum()
         joined = m.set_index(line).join(s.rename("buckets"), how="inner").reset_index()
         off = (joined.buckets - joined.overdue).abs() > AGING_TOLERANCE
         parts.append(_rows(joined, off, "Структура задолженности",
-                           lambda r: f"сумма по срокам {fmt.number(r.buckets, 3)} ≠ просроченной {fmt.number(r.overdue, 3)}"))
+                           lambda r: "сумма по срокам {} ≠ просроченной {}".format(*fmt.apart(r.buckets, r.overdue))))
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=COLUMNS)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lib import config as cfg
+from lib import present
 from lib.access import User
 from lib.demo import ensure_demo
 from lib.login import current_user
@@ -312,10 +313,78 @@ def sign_out() -> None:
         st.logout()
 
 
-def hide_english_input_hints() -> None:
-    """Streamlit writes «Press Enter to apply» under a text field being typed in. It is English and not
-    needed: a field's value is taken when the person moves on (Tab, a click elsewhere) or presses Enter."""
-    st.html("<style>[data-testid='InputInstructions'] {display: none}</style>")
+# Streamlit's own chrome, made to fit a Russian page (Streamlit 1.67 has no interface language):
+# - «Press Enter to apply» / «Press Ctrl+Enter to submit form» under a field being typed in: English and
+#   not needed (a field's value is taken when the person moves on or presses Enter) — hidden;
+# - a metric's label is cut to one line («Не выполнено или п…»): it wraps instead;
+# - a table's own «Download as CSV» writes English numbers into a comma CSV that Russian Excel does not
+#   split into columns, formulas left live: hidden — the tables worth a file have a «Скачать» button;
+# - the wide layout keeps 5rem of empty margin on each side: 2rem leaves the entry grid its six figures
+#   beside the keys at 1280 px with the sidebar open.
+RUSSIAN_CHROME = """<style>
+[data-testid='stMainBlockContainer'] {padding-left: 2rem; padding-right: 2rem}
+[data-testid='InputInstructions'] {display: none}
+[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * {white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important}
+[data-testid='stElementToolbar'] button[aria-label='Download as CSV'] {display: none}
+</style>"""
+# Streamlit collapses the sidebar by itself only below 768 px; at 800–1100 px it takes a third of the
+# screen. Below 1100 px it starts collapsed, unless the person opened or closed it themselves — the
+# frontend remembers that choice in localStorage («stSidebarCollapsed-…»), and then nothing is done.
+SIDEBAR_OPEN_FROM = 1100  # px
+SIDEBAR_SCRIPT = """<script>
+(() => {
+  if (window.__debtSidebarChecked) return;
+  window.__debtSidebarChecked = true;
+  const KEY = "stSidebarCollapsed-";
+  const chosen = () => Object.keys(window.localStorage).some(k => k.startsWith(KEY));
+  if (window.innerWidth >= WIDE || chosen()) return;
+  const collapse = (tries) => {
+    const button = document.querySelector("[data-testid='stSidebarCollapseButton'] button");
+    if (button && button.getAttribute("aria-expanded") === "true") {
+      button.click();
+      // the click is ours, not the person's choice: forget it, so a wider window opens the sidebar again
+      setTimeout(() => Object.keys(window.localStorage).filter(k => k.startsWith(KEY)).forEach(k => window.localStorage.removeItem(k)), 0);
+    } else if (tries > 0) {
+      setTimeout(() => collapse(tries - 1), 100);
+    }
+  };
+  collapse(50);
+})();
+</script>""".replace("WIDE", str(SIDEBAR_OPEN_FROM))
+
+
+def russian_chrome() -> None:
+    """On every page (app.py): Streamlit's chrome fitted to a Russian page, the sidebar out of the way on a narrow screen."""
+    st.html(RUSSIAN_CHROME)
+    st.html(SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
+
+
+def caption_upload(limit_mb: int, kinds: str) -> None:
+    """Beside the file uploader, whose words are English («Upload», «5MB per file • XLSX»)."""
+    st.caption(f"Кнопка «Upload» открывает выбор файла; файл можно и перетащить в это поле. Не больше {limit_mb} МБ, формат {kinds}.")
+
+
+def caption_multiselect() -> None:
+    """Beside multiselects, whose list starts with an English «Select all»."""
+    st.caption("В раскрывающемся списке «Select all» — выбрать все; пустое поле — без отбора, все.")
+
+
+def caption_dates() -> None:
+    """Beside date fields, whose calendar is English."""
+    st.caption("Календарь подписан по-английски; дату можно набрать с клавиатуры: ДД.ММ.ГГГГ.")
+
+
+DEMO_STEPS = """\
+1. Создайте в Google Диске пустую таблицу и дайте доступ **редактора** адресу сервисного аккаунта
+   (вида `…@….iam.gserviceaccount.com`; его создаёт в Google Cloud тот, кто обслуживает сервер).
+2. Тот, кто обслуживает сервер, вписывает в файл `.streamlit/secrets.toml` на сервере адрес таблицы — строку
+   `url = "gsheets://<адрес таблицы>"` в разделе `[store]` — и ключ сервисного аккаунта в раздел `[gcp_service_account]`
+   (образец — файл `.streamlit/secrets.toml.example`).
+3. Он же создаёт листы командой `python -m lib.cli bootstrap-sheet` и перезапускает приложение. Перенести в таблицу
+   участников, пользователей и план из этой базы: `python -m lib.cli copy --from sqlite:///data/debt.sqlite --to gsheets://<адрес таблицы>`.
+4. После перезапуска это предупреждение исчезнет.
+"""
 
 
 def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
@@ -333,11 +402,13 @@ def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
             st.caption(f"Данные: {current.describe()}")
             reread_button(current)
     if settings["demo"]:
-        st.warning(
-            "Демонстрационные данные: Ленский район, 2023–2024 годы. Цифры сгенерированы и не являются "
-            "отчётностью. Чтобы работать с настоящими данными, подключите Google Таблицу (см. README).",
-            icon=":material/warning:",
-        )
+        coordinator = signed_in is not None and signed_in.role == "coordinator"
+        st.warning("Демонстрационные данные: Ленский район, 2023–2024 годы. Цифры сгенерированы и не являются отчётностью. "
+                   + ("Как перейти на настоящие данные — ниже." if coordinator else "Настоящие данные подключает координатор района."),
+                   icon=":material/warning:")
+        if coordinator:
+            with st.expander("Как перейти на настоящие данные — общую Google Таблицу", icon=":material/table_view:"):
+                st.markdown(DEMO_STEPS)
 
 
 REREAD_FAILED = "reread_failed"
@@ -535,13 +606,13 @@ def stored_version(tab: str, record: dict):
     import pandas as pd
 
     from lib.frames import empty_frame
-    from lib.present import for_display
+    from lib.present import for_display, labels, texts
     from lib.schema import schema
 
     table = schema()[tab]
     frame = pd.concat([empty_frame(table), pd.DataFrame([record])], ignore_index=True)[table.keys]
-    shown = for_display(table, frame).iloc[0]
-    return pd.DataFrame({"Поле": shown.index, "Сохранено сейчас": [str(v) for v in shown.to_numpy()]})
+    shown = texts(for_display(table, frame, labels(snapshot()))).iloc[0]  # names for codes, as every table reads
+    return pd.DataFrame({"Поле": shown.index, "Сохранено сейчас": shown.tolist()})
 
 
 def submit(signed_in: User, changes: dict, *, action: str | None = None, success: str = "Сохранено.",
@@ -567,7 +638,7 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
         st.error(f"{err} Ниже — что сохранено сейчас: загрузите эту версию в форму и внесите свою правку снова.",
                  icon=":material/sync_problem:")
         if err.current:
-            st.dataframe(stored_version(err.tab, err.current), hide_index=True)
+            st.dataframe(present.table(stored_version(err.tab, err.current)), hide_index=True)
         if form:
             st.button("Загрузить сохранённую версию", key=f"reload-{form}", on_click=forget_form, args=(form,))
         return False

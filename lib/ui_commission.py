@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from lib import commission, fmt, ui
+from lib import commission, fmt, present, ui
 from lib.access import Rejected, User, audit_for
 
 
@@ -46,6 +46,7 @@ def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFram
     meeting_id = ui.new_record_id(form, "meet")
     with st.form(f"{form}-{meeting_id}"):
         st.subheader("Записать заседание")
+        ui.caption_dates()
         c1, c2 = st.columns(2)
         fields = {"number": c1.text_input("Номер протокола", value=commission.next_meeting_number(snap), key=f"{form}:number"),
                   "date": c2.date_input("Дата", value=ui.today(), format="DD.MM.YYYY", key=f"{form}:date"),
@@ -102,6 +103,7 @@ def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataF
     decision_id = ui.new_record_id(form, "dec")
     with st.form(f"{form}-{decision_id}"):
         st.subheader("Новое решение или поручение")
+        ui.caption_dates()
         fields = {"meeting_id": _meeting_choice(form, meetings),
                   "text": st.text_area("Текст решения", key=f"{form}:text"),
                   # no default: a preselected participant is how decisions ended up with the wrong one
@@ -146,6 +148,5 @@ def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataF
         _write_decision(user, snap, fields, chosen, base, form, action, "Решение сохранено новой версией.")
     history = audit_for(snap, "decisions", {"decision_id": chosen})
     with st.expander(f"История решения: изменений {len(history)}", icon=":material/history:"):
-        st.dataframe(pd.DataFrame({
-            "Когда": [fmt.moment_ru(t) for t in history.saved_at], "Кто": history.saved_by, "Действие": history.action,
-            "Изменения": history.changes}), hide_index=True, width="stretch")
+        st.dataframe(present.table(present.audit_table(snap.schema, history, present.labels(snap), record=False)),
+                     hide_index=True, width="stretch")

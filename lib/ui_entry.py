@@ -9,11 +9,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from lib import commission, drafts, entry, fmt, form_input, ui
+from lib import commission, drafts, entry, fmt, form_input, present, ui
 from lib.access import NothingChanged, User
 from lib.domain import BUCKET_LABELS, BUCKETS, MONEY_FIELDS, group_labels, resource_labels
 from lib.metrics import collection_pct
 from lib.parsing import number_text
+from lib.periods import shift_month
 from lib.store.port import Conflict, StoreError
 
 STATUS_STYLE = {"not_filed": st.info, "overdue": st.error, "on_time": st.success, "late": st.warning, "returned": st.error,
@@ -21,6 +22,13 @@ STATUS_STYLE = {"not_filed": st.info, "overdue": st.error, "on_time": st.success
 # Figures are text cells read on the server (lib.parsing): a number cell or st.number_input reads a
 # pasted «23,4» as 234 in any browser language, «12,5» typed into number_input as 125.
 TYPED = "Тыс. руб. Вводите как привыкли: 1 234,5 или 1234.5 — что понято, показано ниже до сохранения."
+# The grid, «так понято» and last month's figures below it share their columns: the same short titles
+# (the full one is the column's tooltip) and the same widths, so each figure has last month's under it
+# and all six figures fit beside the keys at 1280 px; at 800 px the keys stay pinned while the figures scroll.
+SHORT = {"debt_start": "Долг на начало", "accrued": "Начислено", "paid": "Оплачено", "recovered_enforcement": "Получено по ИП",
+         "overdue": "Просрочено", "written_off": "Списано"}
+KEY_WIDTHS = {"Поселение": 170, "Группа": 130, "Ресурс": 170, "Пункт": 60, "Период": 130}
+FIGURE_WIDTH = 100
 
 
 def status_banner(status: entry.MonthStatus) -> None:
@@ -170,7 +178,18 @@ def save_button(label: str, key: str, user: User, tab: str, checked: entry.Check
 
 
 def text_columns(titles: dict[str, str], helps: dict[str, str] | None = None) -> dict:
-    return {k: st.column_config.TextColumn(t, help=(helps or {}).get(k) or TYPED, alignment="right") for k, t in titles.items()}
+    config = {k: st.column_config.TextColumn(t, help=(helps or {}).get(k) or TYPED, alignment="right", width=FIGURE_WIDTH)
+              for k, t in titles.items()}
+    return {**key_columns(), **config}
+
+
+def key_columns() -> dict:
+    """The key columns of every entry table: pinned, of one width everywhere."""
+    return {title: st.column_config.TextColumn(title, width=width, pinned=True) for title, width in KEY_WIDTHS.items()}
+
+
+def figure_columns(titles) -> dict:
+    return {title: st.column_config.Column(title, width=FIGURE_WIDTH, alignment="right") for title in titles}
 
 
 def grid(form_id: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[str, ...], config: dict, locked: bool,
@@ -193,7 +212,8 @@ def grid(form_id: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[
 def understood(title: str, checked: entry.Checked, keys: dict[str, list[str]], columns: dict[str, str]) -> None:
     """«Что будет сохранено»: each figure as the server read it, in Russian format, before the save."""
     st.markdown(f"**{title}** — так введённое понято и будет сохранено:")
-    st.dataframe(form_input.preview(checked.records, columns, keys, checked.bad), hide_index=True, width="stretch")
+    st.dataframe(present.table(form_input.preview(checked.records, columns, keys, checked.bad)), hide_index=True, width="stretch",
+                 column_config={**key_columns(), **figure_columns(columns.values())})
 
 
 def labelled(frame: pd.DataFrame, snap) -> pd.DataFrame:
@@ -230,8 +250,7 @@ def monthly_editor(snap, place: Place, locked: bool) -> tuple[pd.DataFrame, Edit
     pid, month = place.pid, place.month
     form = entry.monthly_form(snap, pid, month)
     shown = labelled(form_input.as_text(form, MONEY_FIELDS), snap)
-    config = text_columns({k: table.column(k).title for k in MONEY_FIELDS},
-                          {k: f"{table.column(k).description} {TYPED}" for k in MONEY_FIELDS})
+    config = text_columns(SHORT, {k: f"{table.column(k).title}. {table.column(k).description} {TYPED}" for k in MONEY_FIELDS})
     config.update(settlement_id=None, consumer_group=None)
     form_id = f"monthly-{pid}-{month}"
     edited, changes = grid(form_id, form, shown, MONEY_FIELDS, config, locked, LINE, MONEY_FIELDS)
@@ -240,8 +259,7 @@ def monthly_editor(snap, place: Place, locked: bool) -> tuple[pd.DataFrame, Edit
 
 
 def monthly_understood(snap, checked: entry.Checked) -> None:
-    table = snap.schema["monthly_reports"]
-    understood("Ежемесячный отчёт", checked, line_keys(snap, checked.records), {k: table.column(k).title for k in MONEY_FIELDS})
+    understood("Ежемесячный отчёт", checked, line_keys(snap, checked.records), SHORT)
 
 
 def line_keys(snap, records: list[dict], resource: bool = False) -> dict[str, list[str]]:
@@ -254,23 +272,27 @@ def line_keys(snap, records: list[dict], resource: bool = False) -> dict[str, li
 
 
 def comparison(snap, pid: str, month: str, form: pd.DataFrame) -> pd.DataFrame:
-    """Collection % computed live, and last month beside this one."""
+    """Last month in the grid's own columns (each figure under this month's), and collection % — this
+    month's computed live from what is typed, and last month's."""
     prev = entry.previous_values(snap, pid, month).set_index(["settlement_id", "consumer_group"])
     rows = []
     for r in labelled(form, snap).to_dict("records"):
         key = (r["settlement_id"], r["consumer_group"])
         p = prev.loc[key] if key in prev.index else None
-        pct = collection_pct(r["paid"], r["accrued"])
-        prev_pct = collection_pct(p.paid, p.accrued) if p is not None else float("nan")
-        rows.append({
-            "Поселение": r["Поселение"], "Группа": r["Группа"],
-            "Собираемость, %": fmt.number(pct), "Было, %": fmt.number(prev_pct),
-            "Начислено: было": fmt.money(p.accrued, 3) if p is not None else "—",
-            "Изменение начислений": fmt.money(r["accrued"] - p.accrued, 3) if p is not None and pd.notna(r["accrued"]) else "—",
-            "Оплачено: было": fmt.money(p.paid, 3) if p is not None else "—",
-            "Изменение оплаты": fmt.money(r["paid"] - p.paid, 3) if p is not None and pd.notna(r["paid"]) else "—",
-        })
-    return pd.DataFrame(rows)
+        row = {"Поселение": r["Поселение"], "Группа": r["Группа"]}
+        row.update({SHORT[k]: p[k] if p is not None else float("nan") for k in MONEY_FIELDS})
+        row["Собираемость, %"] = collection_pct(r["paid"], r["accrued"])
+        row["Собираемость в прошлом месяце, %"] = collection_pct(p.paid, p.accrued) if p is not None else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Поселение", "Группа", *SHORT.values(), "Собираемость, %", "Собираемость в прошлом месяце, %"])
+
+
+def comparison_table(snap, pid: str, month: str, form: pd.DataFrame) -> None:
+    table = comparison(snap, pid, month, form)
+    st.markdown(f"**Для сравнения — {fmt.month_label(shift_month(month, -1))}**, тыс. руб.; собираемость этого месяца "
+                "считается по введённому:")
+    st.dataframe(present.table(table, decimals=dict.fromkeys(SHORT.values(), 3)), hide_index=True, width="stretch",
+                 column_config={**key_columns(), **figure_columns(table.columns[2:])})
 
 
 def structure_editor(snap, place: Place, locked: bool) -> tuple[pd.DataFrame, Editing]:
@@ -350,14 +372,17 @@ def plan_editor(snap, place: Place, locked: bool) -> tuple[pd.DataFrame, Editing
     config = {
         "measure_id": None,
         "period": None,
+        **key_columns(),
         "Мероприятие": st.column_config.TextColumn(width="large"),
-        "status": st.column_config.SelectboxColumn("Статус", options=list(status_labels), format_func=status_labels.get),
+        # an empty cell reads «—», not Streamlit's grey «None»: "" is the not-yet-reported choice
+        "status": st.column_config.SelectboxColumn("Статус", options=["", *status_labels], format_func=lambda k: status_labels.get(k, "—")),
         "indicator_value": st.column_config.TextColumn(indicator.title, help=f"{indicator.description} Число, например 12 или 1 234,5.",
                                                        alignment="right"),
         "done_text": st.column_config.TextColumn("Что сделано", max_chars=2000, width="large"),
     }
     # text columns typed as text even when empty: a grid whose column type changed with a draft would start afresh
     shown = form_input.as_text(form, ("indicator_value",)).astype({"status": "string", "done_text": "string"})
+    shown[["status", "done_text"]] = shown[["status", "done_text"]].fillna("")  # an empty cell, not «None»
     form_id = f"plan-{pid}-{month}"
     edited, changes = grid(form_id, form, shown, entry.PLAN_EDITABLE, config, locked, PLAN_LINE, ("indicator_value",))
     items = dict(zip(zip(form.measure_id, form.period), zip(form["Пункт"], form["Период"])))
@@ -458,9 +483,9 @@ def territory_table(snap, territory: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Организация": [who.get(p, p) for p in territory.participant_id],
         "Группа": [groups[g] for g in territory.consumer_group],
-        "Долг на начало": [fmt.money(v) for v in territory.debt_start],
-        "Начислено": [fmt.money(v) for v in territory.accrued],
-        "Оплачено": [fmt.money(v) for v in territory.paid],
-        "Собираемость, %": [fmt.number(v) for v in collection_pct(territory.paid, territory.accrued)],
-        "Просрочено": [fmt.money(v) for v in territory.overdue],
+        "Долг на начало": territory.debt_start.to_numpy(),
+        "Начислено": territory.accrued.to_numpy(),
+        "Оплачено": territory.paid.to_numpy(),
+        "Собираемость, %": collection_pct(territory.paid, territory.accrued).to_numpy(),
+        "Просрочено": territory.overdue.to_numpy(),
     })

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from lib import fmt, ui
+from lib import fmt, present, ui
 from lib.access import ROLE_LABELS
 from lib.passwords import PasswordError, check_new_password, hash_password
 from lib.periods import closed_quarters, open_returns, quarter_label, quarter_of
@@ -17,6 +17,7 @@ snap = ui.snapshot()
 schema = snap.schema
 participants = snap.current("participants")
 names = dict(zip(participants["id"], participants["name"]))
+labels = present.labels(snap)
 
 st.title("Администрирование")
 users_tab, periods_tab, returns_tab, audit_tab = st.tabs(
@@ -24,7 +25,7 @@ users_tab, periods_tab, returns_tab, audit_tab = st.tabs(
 )
 
 with users_tab:
-    st.dataframe(for_display(schema["users"], snap.current("users"), system=False), hide_index=True, width="stretch")
+    st.dataframe(present.table(for_display(schema["users"], snap.current("users"), labels, system=False)), hide_index=True, width="stretch")
     roles = list(ROLE_LABELS)
     with st.form("add_user"):
         st.subheader("Новый пользователь")
@@ -32,7 +33,7 @@ with users_tab:
         name = st.text_input("ФИО", key="new_name")
         role = st.selectbox("Роль", roles, format_func=ROLE_LABELS.get, key="new_role")
         participant = st.selectbox("Участник (для исполнителя)", [None, *names], key="new_participant",
-                                   format_func=lambda p: "—" if p is None else f"{names[p]} ({p})")
+                                   format_func=lambda p: "—" if p is None else names[p])
         password = st.text_input("Пароль", type="password", key="new_password")
         again = st.text_input("Пароль ещё раз", type="password", key="new_password_again")
         if st.form_submit_button("Добавить", type="primary"):
@@ -92,11 +93,11 @@ with periods_tab:
         status = pd.DataFrame({
             "Квартал": [quarter_label(q) for q in quarters],
             "Состояние": ["закрыт" if q in closed else "открыт" for q in quarters],
-            "Кто и когда закрыл": [f"{closed[q]['closed_by']}, {fmt.moment_ru(closed[q]['saved_at'])}" if q in closed else ""
-                                   for q in quarters],
+            "Кто закрыл": [closed[q]["closed_by"] if q in closed else "" for q in quarters],
+            "Когда": present.local_moments([closed[q]["saved_at"] if q in closed else None for q in quarters]),
             "Основание": [closed[q].get("comment") or "" if q in closed else "" for q in quarters],
         })
-        st.dataframe(status, hide_index=True, width="stretch")
+        st.dataframe(present.table(status, moments=["Когда"]), hide_index=True, width="stretch")
     # the quarter is chosen outside the form so the button always says what it will do
     quarter = st.selectbox("Квартал", quarters, format_func=quarter_label, key="lock_quarter")
     if quarter:
@@ -108,12 +109,12 @@ with returns_tab:
     if waiting.empty:
         st.info("Нет отчётов, ожидающих доработки.")
     else:
-        st.dataframe(pd.DataFrame({
+        st.dataframe(present.table(pd.DataFrame({
             "Участник": [names.get(p, p) for p in waiting["participant_id"]],
             "Месяц": [fmt.month_label(m) for m in waiting["month"]],
-            "Причина": waiting["reason"],
-            "Возвращён": [fmt.moment_ru(t) for t in waiting["saved_at"]],
-        }), hide_index=True, width="stretch")
+            "Причина": waiting["reason"].tolist(),
+            "Возвращён": present.local_moments(waiting["saved_at"]).tolist(),
+        }), moments=["Возвращён"]), hide_index=True, width="stretch")
     filers = participants[participants["files_monthly"].fillna(False).astype(bool)]["id"].tolist()
     with st.form("return"):
         who = st.selectbox("Участник", filers, format_func=lambda p: names.get(p, p), key="return_participant")
@@ -135,11 +136,4 @@ with audit_tab:
     if entity:
         audit = audit[audit["entity"] == entity]
     st.caption(f"Записей в журнале: {len(audit)}. Журнал ведётся автоматически и не редактируется.")
-    st.dataframe(pd.DataFrame({
-        "Когда": [fmt.moment_ru(t) for t in audit["saved_at"]],
-        "Кто": audit["saved_by"],
-        "Лист": [tables.get(e, e) for e in audit["entity"]],
-        "Запись": audit["record_key"],
-        "Действие": audit["action"],
-        "Изменения": audit["changes"],
-    }), hide_index=True, width="stretch")
+    st.dataframe(present.table(present.audit_table(schema, audit, labels)), hide_index=True, width="stretch")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from lib import commission, fmt, meeting_pack, ui, ui_commission
+from lib import commission, fmt, meeting_pack, present, ui, ui_commission
 from lib.entry import names as participant_names
 from lib.settings import read_settings
 
@@ -20,10 +20,10 @@ tab_meetings, tab_decisions, tab_pack, tab_members = st.tabs(
     ["Заседания", "Решения и поручения", "Материалы к заседанию", "Состав"], key="commission_tab", on_change="rerun")
 
 with tab_members:
-    st.dataframe(pd.DataFrame({
-        "Роль": members.role.map(roles), "Должность": members.position, "ФИО": members.person.fillna(""),
-        "Участник": members.participant_id.map(lambda p: names.get(p, p)), "Входит в состав": members.active.map({True: "да", False: "нет"}),
-    }), hide_index=True, width="stretch")
+    st.dataframe(present.table(pd.DataFrame({
+        "Роль": members.role.map(roles), "Должность": members.position, "ФИО": members.person,
+        "Участник": members.participant_id.map(lambda p: names.get(p, p)), "Входит в состав": members.active.astype("boolean"),
+    })), hide_index=True, width="stretch")
 
 meetings = commission.meetings(snap)
 active_members = members[members.active.fillna(True) == True]  # noqa: E712 - nullable boolean
@@ -35,11 +35,11 @@ with tab_meetings:
     st.caption("Заседание правомочно, если присутствует не менее половины членов комиссии; член комиссии, "
                "направивший представителя, считается присутствующим (п. 3.7–3.8 Положения). Решения заседания без кворума недействительны.")
     if len(meetings):
-        st.dataframe(pd.DataFrame({
-            "№": meetings.number, "Дата": meetings.date.map(fmt.date_ru), "Лично": meetings.present_count,
+        st.dataframe(present.table(pd.DataFrame({
+            "№": meetings.number, "Дата": meetings.date, "Лично": meetings.present_count,
             "Представители": meetings.represented_count, "Учтено": meetings.counted, "Членов": meetings.total, "Нужно": meetings.needed,
             "Кворум": meetings.has_quorum.map({True: "есть", False: "НЕТ — решения недействительны"}),
-        }), hide_index=True, width="stretch")
+        })), hide_index=True, width="stretch")
     if coordinator:
         ui_commission.meeting_forms(user, snap, meetings, active_members, member_label)
 
@@ -50,14 +50,14 @@ with tab_decisions:
     if len(overdue):
         st.error(f"Просрочено поручений: {len(overdue)}.", icon=":material/schedule:")
     table = pd.DataFrame({
-        "Заседание": decisions.meeting_date.map(fmt.date_ru), "Решение": decisions.text,
-        "Ответственный": decisions.responsible_id.map(lambda p: names.get(p, p)), "Срок": decisions.due_date.map(fmt.date_ru),
-        "Статус": decisions.status.map(statuses), "Исполнено": decisions.done_date.map(fmt.date_ru),
-        "Комментарий": decisions.comment.fillna(""),
+        "Заседание": decisions.meeting_date, "Решение": decisions.text,
+        "Ответственный": decisions.responsible_id.map(lambda p: names.get(p, p)), "Срок": decisions.due_date,
+        "Статус": decisions.status.map(statuses), "Исполнено": decisions.done_date,
+        "Комментарий": decisions.comment,
         "Действительно": decisions.valid.map({True: "да", False: "нет (без кворума)"}),
         "Просрочено": decisions.overdue.map({True: "ПРОСРОЧЕНО", False: ""}),
     }).iloc[::-1]
-    st.dataframe(table.style.apply(lambda r: ["background-color: #fde7e9" if r["Просрочено"] else "" for _ in r], axis=1),
+    st.dataframe(present.table(table).apply(lambda r: ["background-color: #fde7e9" if r["Просрочено"] else "" for _ in r], axis=1),
                  hide_index=True, width="stretch")
     if coordinator and len(meetings):
         ui_commission.decision_forms(user, snap, meetings, decisions, names)
@@ -65,6 +65,7 @@ with tab_decisions:
 with tab_pack:
     meeting_date = st.date_input("Дата заседания", value=meeting_pack.default_date(snap, settings, ui.today()), format="DD.MM.YYYY",
                                  key="pack_date", help="По умолчанию — первое заседание после срока сдачи последнего отчётного месяца.")
+    ui.caption_dates()
     pack = meeting_pack.build(snap, meeting_date, settings)
     district = settings["district_name"]
     st.markdown(f"**{meeting_pack.title(pack, district)}** — данные за {fmt.month_label(pack.month)}.")
@@ -76,9 +77,9 @@ with tab_pack:
         if frame.empty:
             st.caption("нет")
         else:
-            st.dataframe(frame, hide_index=True, width="stretch")
+            st.dataframe(present.table(frame), hide_index=True, width="stretch")
     c1, c2 = st.columns(2)
-    c1.download_button("Скачать Excel", meeting_pack.to_xlsx(pack, district), file_name=f"заседание-{meeting_date.isoformat()}.xlsx",
+    c1.download_button("Скачать Excel", lambda: meeting_pack.to_xlsx(pack, district), file_name=f"заседание-{meeting_date.isoformat()}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
-    c2.download_button("Скачать для печати (HTML)", meeting_pack.to_html(pack, district).encode("utf-8"),
+    c2.download_button("Скачать для печати (HTML)", lambda: meeting_pack.to_html(pack, district).encode("utf-8"),
                        file_name=f"заседание-{meeting_date.isoformat()}.html", mime="text/html", icon=":material/print:")

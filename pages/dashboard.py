@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import charts, fmt, ui
+from lib import charts, fmt, present, ui
 from lib import dashboard_views as views
 from lib.dashboard import Filters, execute
 from lib.domain import group_labels, resource_labels
@@ -42,6 +42,7 @@ with st.expander("Фильтры", expanded=False, icon=":material/filter_alt:")
                                       persist_state="session")
     chosen_kinds = c3.multiselect("Вид участника (для плана)", list(kinds), format_func=kinds.get, key="dash_kinds", placeholder="все",
                                   persist_state="session")
+    ui.caption_multiselect()
 drill = st.selectbox("Подробно по организации", [None, *utilities], format_func=lambda p: "все организации" if p is None else names[p],
                      key="dash_drill", persist_state="session")
 filters = Filters(period[0], period[1], tuple(chosen_settlements), (drill,) if drill else tuple(chosen_utilities),
@@ -49,10 +50,9 @@ filters = Filters(period[0], period[1], tuple(chosen_settlements), (drill,) if d
 result = execute(snap, filters, settings, ui.today())
 
 st.caption(views.tiles_caption(result))
-columns = st.columns(4)
-for i, tile in enumerate(views.tiles(result, names, settings)):
-    columns[i % 4].metric(tile.label, tile.value, tile.delta, delta_color=tile.delta_color, help=tile.help, border=True,
-                          delta_arrow=tile.arrow)
+with st.container(horizontal=True, key="dash_tiles"):  # tiles wrap onto the next row when the screen is narrow
+    for tile in views.tiles(result, names, settings):
+        st.metric(tile.label, tile.value, tile.delta, delta_color=tile.color, help=tile.help, border=True, delta_arrow=tile.arrow)
 if result.no_data:
     st.warning(result.no_data, icon=":material/filter_alt_off:")
 st.info(views.forecast_sentence(result, settings, names), icon=":material/trending_down:")
@@ -62,7 +62,7 @@ limits = result.limits
 
 
 def download(frame, title: str, key: str) -> None:
-    st.download_button("Скачать в Excel", table_xlsx(frame, title), file_name=f"{key}.xlsx", key=f"xlsx-{key}",
+    st.download_button("Скачать в Excel", lambda: table_xlsx(frame, title), file_name=f"{key}.xlsx", key=f"xlsx-{key}",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 
 
@@ -74,22 +74,24 @@ def chart(where, key: str, build) -> None:
         where.altair_chart(build(), width="stretch")
 
 
+# month-by-month charts two to a row; the bar charts with long category names get the whole width
 left, right = st.columns(2)
 chart(left, "debt", lambda: charts.debt_chart(result.totals, result.target, filters.months))
 chart(right, "collection", lambda: charts.collection_chart(result.collection_by_month, groups))
+left, right = st.columns(2)
 chart(left, "structure", lambda: charts.aging_chart(result.aging))
-chart(right, "structure", lambda: charts.bars(result.resources.assign(Ресурс=result.resources.resource.map(resources)), "Ресурс", "amount",
-                                              f"Просроченная задолженность по ресурсам на конец {fmt.month_label(result.month, 'gen')}"))
 enforcement_target = None if "enforcement_target" in limits else settings["enforcement_monthly_target"]
-chart(left, "enforcement", lambda: charts.enforcement_chart(result.enforcement, enforcement_target))
+chart(right, "enforcement", lambda: charts.enforcement_chart(result.enforcement, enforcement_target))
 if "enforcement_target" in limits and "enforcement" not in limits:
-    left.caption(limits["enforcement_target"])
-chart(right, "claims", lambda: charts.funnel_chart(result.funnel["stages"]))
+    right.caption(limits["enforcement_target"])
+chart(st, "structure", lambda: charts.bars(result.resources.assign(Ресурс=result.resources.resource.map(resources)), "Ресурс", "amount",
+                                           "Просроченная задолженность по ресурсам", f"на конец {fmt.month_label(result.month, 'gen')}"))
+chart(st, "claims", lambda: charts.funnel_chart(result.funnel["stages"]))
 if "claims" not in limits:
-    right.caption(f"Должники свыше порога — на конец периода. Заявлений на одного должника: "
-                  f"{fmt.number(result.funnel['applications_per_debtor'], 3)}; исполнительных документов на одно решение: "
-                  f"{fmt.number(result.funnel['writs_per_decision'], 2)}; "
-                  f"взыскано по ИП за период: {fmt.money(result.funnel['recovered'])} тыс. руб.")
+    st.caption(f"Должники свыше порога — на конец периода. Заявлений на одного должника: "
+               f"{fmt.number(result.funnel['applications_per_debtor'], 3)}; исполнительных документов на одно решение: "
+               f"{fmt.number(result.funnel['writs_per_decision'], 2)}; "
+               f"взыскано по ИП за период: {fmt.money(result.funnel['recovered'])} тыс. руб.")
 
 rankings = (("Поселения: долг и рост", "settlements", result.settlements), ("Организации ЖКК: долг и рост", "utilities", result.utilities))
 for title, key, frame in rankings:
@@ -98,26 +100,26 @@ for title, key, frame in rankings:
         st.info(limits["debt"], icon=":material/info:")
         continue
     table = views.ranking_table(frame, names, filters.month_from)
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(present.table(table), hide_index=True, width="stretch")
     download(table, title, key)
 
 st.subheader(f"Кто сдал отчёт (срок — до {settings['report_due_day']} числа)")
 filing = views.filing_table(result.filing, names)
-st.dataframe(filing, hide_index=True, width="stretch")
+st.dataframe(present.table(filing), hide_index=True, width="stretch")
 download(filing, "Сдача отчётов", "filing")
 
 st.subheader("Исполнение плана")
 p1, p2 = st.columns([1, 3])
-p1.dataframe(views.plan_status_table(result.plan_summary), hide_index=True, width="stretch")
+p1.dataframe(present.table(views.plan_status_table(result.plan_summary)), hide_index=True, width="stretch")
 overdue = views.plan_overdue_table(result.plan, names)
 p2.markdown(f"**{views.ATTENTION_LABEL}: {len(overdue)}**")
-p2.dataframe(overdue, hide_index=True, width="stretch")
+p2.dataframe(present.table(overdue), hide_index=True, width="stretch")
 download(overdue, views.ATTENTION_LABEL, "plan-overdue")
 
 late_orders = views.overdue_decisions_table(result.decisions, names)
 st.subheader(f"Просроченные поручения комиссии: {len(late_orders)}")
 if len(late_orders):
-    st.dataframe(late_orders.style.apply(lambda r: ["background-color: #fde7e9"] * len(r), axis=1), hide_index=True, width="stretch")
+    st.dataframe(present.table(late_orders).apply(lambda r: ["background-color: #fde7e9"] * len(r), axis=1), hide_index=True, width="stretch")
     download(late_orders, "Просроченные поручения комиссии", "decisions-overdue")
 
 st.subheader("Риск исковой давности")
@@ -125,7 +127,7 @@ if "claims" in limits:
     st.info(limits["claims"], icon=":material/info:")
 else:
     risk = views.limitation_table(result.limitation, names)
-    st.dataframe(risk, hide_index=True, width="stretch")
+    st.dataframe(present.table(risk), hide_index=True, width="stretch")
     download(risk, "Риск исковой давности", "limitation")
 
 st.subheader("Качество данных")
@@ -133,7 +135,7 @@ quality = views.quality_table(result.quality, names)
 if quality.empty and not result.problems:
     st.success("Замечаний нет.")
 else:
-    st.dataframe(quality.drop(columns="Открыть"), hide_index=True, width="stretch")
+    st.dataframe(present.table(quality.drop(columns="Открыть")), hide_index=True, width="stretch")
     download(quality.drop(columns="Открыть"), "Качество данных", "quality")
     # «к отчёту»: a link of this app, in this tab and this session (a link column opens a new tab)
     reports = openable_reports(user, result.quality, entry_months(ui.today(), settings))

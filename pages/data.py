@@ -1,14 +1,14 @@
 """«Данные и история»: any tab as stored, the current version of each record and its history."""
 
-import pandas as pd
 import streamlit as st
 
-from lib import fmt, ui
+from lib import fmt, present, ui
 from lib.access import audit_for
 from lib.present import for_display, matching_rows, record_labels
 
 ui.require_user()
 snap = ui.snapshot()
+names = present.labels(snap)
 tables = {t.title: t for t in snap.schema}
 
 st.title("Данные и история изменений")
@@ -21,20 +21,21 @@ table = tables[title]
 show_all = st.toggle("Показать все версии, а не только текущие", key="data_all_versions")
 frame = snap.all_versions(table.key) if show_all else snap.current(table.key)
 
-query = st.text_input("Поиск по тексту", key="data_query", placeholder="например, lptes, население или 1 234,5")
-shown = for_display(table, frame)
+query = st.text_input("Поиск по тексту", key="data_query", placeholder="например, Ленск, население, декабрь 2024 или 1 234,5")
+shown = for_display(table, frame, names)
 if query:  # in what the table shows, as it shows it — never in a hidden column (password hashes)
     keep = matching_rows(shown, query)
     frame, shown = frame[keep], shown[keep]
 
-st.caption(f"Строк: {len(frame)}")
-st.dataframe(shown, hide_index=True, width="stretch")
+st.caption(f"Строк: {fmt.number(len(frame), 0)}")
+st.dataframe(present.table(shown), hide_index=True, width="stretch")
 st.download_button(
-    "Скачать CSV",
-    shown.to_csv(index=False).encode("utf-8-sig"),  # BOM: Excel opens Cyrillic correctly
+    "Скачать CSV (для Excel)",
+    lambda: present.csv_bytes(shown),  # «;», decimal comma, UTF-8 with BOM: Russian Excel opens it in columns
     file_name=f"{table.key}.csv",
     mime="text/csv",
     disabled=frame.empty,
+    icon=":material/download:",
 )
 
 if not frame.empty:
@@ -46,13 +47,8 @@ if not frame.empty:
     key = {k: labels[chosen][k] for k in table.record_key}
     history = snap.history(table.key, **key)
     st.caption(f"Версий: {len(history)}")
-    st.dataframe(for_display(table, history), hide_index=True, width="stretch")
+    st.dataframe(present.table(for_display(table, history, names)), hide_index=True, width="stretch")
     changes = audit_for(snap, table.key, key)
     if len(changes):
         st.caption("Журнал изменений записи")
-        st.dataframe(pd.DataFrame({
-            "Когда": [fmt.moment_ru(t) for t in changes["saved_at"]],
-            "Кто": changes["saved_by"],
-            "Действие": changes["action"],
-            "Изменения": changes["changes"],
-        }), hide_index=True, width="stretch")
+        st.dataframe(present.table(present.audit_table(snap.schema, changes, names, record=False)), hide_index=True, width="stretch")

@@ -4,7 +4,7 @@ a settlement's plan progress and the debt on its territory; the offline Excel ro
 import pandas as pd
 import streamlit as st
 
-from lib import commission, entry, fmt, ui, ui_entry
+from lib import commission, entry, fmt, present, ui, ui_entry
 from lib.domain import MONEY_FIELDS
 from lib.excel_forms import MAX_BYTES, UploadRejected, build_workbook, check_upload, read_upload
 from lib.registry import NO_SETTLEMENTS, served_settlements
@@ -84,13 +84,13 @@ if me["kind"] == "utility":
         monthly, editing = ui_entry.monthly_editor(snap, place, locked)
         checked = entry.check_monthly(snap, pid, month, monthly, today, settings)
         ui_entry.monthly_understood(snap, checked)
-        st.dataframe(ui_entry.comparison(snap, pid, month, checked.frame(MONEY_FIELDS)), hide_index=True, width="stretch")
+        ui_entry.comparison_table(snap, pid, month, checked.frame(MONEY_FIELDS))
         ui_entry.show_findings(checked)
         ui_entry.save_button("Сохранить отчёт", "save_monthly", user, "monthly_reports", checked, snap, locked,
                              entry.saved_note(snap, "monthly_reports", pid, month), editing)
         history = entry.month_history(snap, pid, month)
         with st.expander(f"История месяца: сохранений {len(history)}", icon=":material/history:"):
-            st.dataframe(history, hide_index=True, width="stretch")
+            st.dataframe(present.table(history), hide_index=True, width="stretch")
     with tabs[1]:
         st.caption("Просроченная задолженность по ресурсам и срокам. Сумма по срокам по всем ресурсам должна быть равна "
                    "просроченной задолженности строки ежемесячного отчёта (±0,5 тыс. руб.). " + ui_entry.TYPED)
@@ -114,6 +114,7 @@ if me["kind"] == "utility":
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
         uploaded = st.file_uploader(f"Загрузить заполненный бланк или форму приложения 4 (.xlsx, до {MAX_BYTES // 1024 // 1024} МБ)",
                                     type=["xlsx"], key=f"upload-{pid}-{month}", max_upload_size=MAX_BYTES // 1024 // 1024)
+        ui.caption_upload(MAX_BYTES // 1024 // 1024, ".xlsx")
         annex_settlement = st.selectbox("Поселение (только для формы приложения 4: в ней поселение не указано)", served,
                                         format_func=lambda p: who.get(p, p), key=f"annex4-settlement-{pid}")
         if uploaded is not None:
@@ -125,7 +126,7 @@ if me["kind"] == "utility":
                 result = check_upload(snap, pid, month, upload, today, settings)
                 if result.errors:
                     st.error(f"В файле {len(result.errors)} ошибок — ничего не записано. Исправьте и загрузите снова:")
-                    st.dataframe(pd.DataFrame({"Где и что": result.errors}), hide_index=True, width="stretch")
+                    st.dataframe(present.table(pd.DataFrame({"Где и что": result.errors})), hide_index=True, width="stretch")
                 else:
                     for line in result.warnings:
                         st.warning(line)
@@ -149,7 +150,7 @@ if me["kind"] == "settlement":
         if territory.empty:
             st.info(f"За {fmt.month_label(month)} организации ЖКК ещё не сдали отчёты по территории поселения.")
         else:
-            st.dataframe(ui_entry.territory_table(snap, territory), hide_index=True, width="stretch")
+            st.dataframe(present.table(ui_entry.territory_table(snap, territory)), hide_index=True, width="stretch")
 
 with tabs[6]:
     if assignments.empty:

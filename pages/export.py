@@ -1,8 +1,9 @@
 """«Выгрузка»: the quarterly (or annual) workbook for the ministry, its journal, and closing the quarter."""
 
+import pandas as pd
 import streamlit as st
 
-from lib import export, fmt, ui
+from lib import export, fmt, present, ui
 from lib.periods import closed_quarters, quarter_label, quarter_of
 from lib.settings import read_settings
 
@@ -40,7 +41,9 @@ if st.button("Сформировать", type="primary", icon=":material/descrip
 ready = st.session_state.get("export_file")
 if ready and ready[0] == period.key:
     _, name, data = ready
-    st.download_button("Скачать выгрузку", data, file_name=name, icon=":material/download:", type="primary",
+    # the file was built by «Сформировать» (the journal records its checksum): the click hands over these very
+    # bytes, and a rerun does not register a copy of them with the media manager again (download_button(data=callable))
+    st.download_button("Скачать выгрузку", lambda: data, file_name=name, icon=":material/download:", type="primary",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_download")
     st.caption(f"Контрольная сумма SHA-256: `{export.checksum(data)}`")
     if period.quarter and period.key not in closed_quarters(snap):
@@ -53,6 +56,9 @@ if log.empty:
     st.caption("Выгрузок ещё не было.")
 else:
     modes = snap.schema["exports"].column("mode").labels
-    st.dataframe({"Когда": [fmt.moment_ru(t) for t in log.saved_at], "Кто": log.saved_by.tolist(), "Период": log.period.tolist(),
-                  "Порядок": [modes[m] for m in log["mode"]], "Файл": log.file_name.tolist(), "SHA-256": log.checksum.tolist()},
-                 hide_index=True, width="stretch")
+    names = present.labels(snap)
+    journal = pd.DataFrame({"Когда": present.local_moments(log.saved_at).tolist(), "Кто": [names.user(u) for u in log.saved_by],
+                            "Период": [present.export_period(p) for p in log.period],
+                            "Порядок": [modes.get(m, m) for m in log["mode"]], "Файл": log.file_name.tolist(),
+                            "SHA-256": log.checksum.tolist()})
+    st.dataframe(present.table(journal, moments=["Когда"]), hide_index=True, width="stretch")

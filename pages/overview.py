@@ -1,15 +1,19 @@
-"""«Обзор»: what this workspace holds and whether every cell was understood."""
+"""«Обзор»: for an executor, what their organisation has to do; for the coordinator, what this workspace
+holds and whether every cell was understood; for a commission member, the district at a glance."""
 
 import pandas as pd
 import streamlit as st
 
-from lib import fmt, ui
+from lib import fmt, overview, present, ui
+from lib.entry import participant
 from lib.periods import closed_quarters, lock_note, open_returns, quarter_of
 from lib.settings import read_settings
+from lib.store.port import StoreError
 
 user = ui.require_user()
 snap = ui.snapshot()
 settings = read_settings(snap)
+today = ui.today()
 
 st.title(f"Комиссия по задолженности за ЖКУ — {settings['district_name']}")
 st.markdown(
@@ -31,24 +35,50 @@ if user.participant_id:
             icon=":material/undo:",
         )
 
-months = snap.current("monthly_reports")["month"].dropna()
-c1, c2, c3 = st.columns(3)
-c1.metric("Участников", len(snap.current("participants")))
-c2.metric("Мероприятий плана", len(snap.current("plan")))
-c3.metric("Последний отчётный месяц", fmt.month_label(months.max()) if len(months) else "нет отчётов")
+if user.role == "executor" and user.participant_id:
+    try:
+        me = participant(snap, user.participant_id)
+    except StoreError as err:  # an account tied to a code the registry no longer has
+        st.error(f"{err} Обратитесь к координатору: он укажет участника в вашей учётной записи.")
+        st.stop()
+    st.subheader(f"Что нужно сделать — {me['name']}")
+    if me["kind"] == "utility":
+        months = overview.months_due(snap, user.participant_id, settings, today)
+        waiting = overview.to_do(months)
+        st.markdown(f"**Ежемесячный отчёт** (срок — до {settings['report_due_day']} числа следующего месяца): "
+                    + (f"ждут отчёта месяцев: {waiting}." if waiting else "все последние месяцы сданы."))
+        st.dataframe(present.table(months), hide_index=True, width="stretch")
+    plan = overview.plan_due(snap, user.participant_id, settings, today)
+    st.markdown(f"**Исполнение плана мероприятий**: {'отчётов к сдаче: ' + str(len(plan)) if len(plan) else 'все отчёты поданы.'}")
+    if len(plan):
+        st.dataframe(present.table(plan), hide_index=True, width="stretch",
+                     column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
+    orders = overview.assignments(snap, user.participant_id, today)
+    st.markdown(f"**Поручения комиссии**: {'открытых ' + str(len(orders)) if len(orders) else 'открытых нет.'}")
+    if len(orders):
+        st.dataframe(present.table(orders), hide_index=True, width="stretch")
+    st.page_link("pages/entry.py", label="Открыть «Ввод данных»", icon=":material/edit_note:")
+    st.stop()
 
-st.subheader("Что хранится")
-schema_tables = list(snap.schema)
-counts = snap.counts()
-inventory = pd.DataFrame(
-    {
-        "Лист": [t.title for t in schema_tables],
-        "Записей": [counts[t.key][0] for t in schema_tables],
-        "Строк с версиями": [counts[t.key][1] for t in schema_tables],
-        "Назначение": [t.description for t in schema_tables],
-    }
-)
-st.dataframe(inventory, hide_index=True, width="stretch")
+months = snap.current("monthly_reports")["month"].dropna()
+with st.container(horizontal=True):
+    st.metric("Участников", fmt.number(len(snap.current("participants")), 0), border=True)
+    st.metric("Мероприятий плана", fmt.number(len(snap.current("plan")), 0), border=True)
+    st.metric("Последний отчётный месяц", fmt.month_label(months.max()) if len(months) else "нет отчётов", border=True)
+
+if user.role == "coordinator":  # what the store holds: the coordinator's concern, not a reader's
+    st.subheader("Что хранится")
+    schema_tables = list(snap.schema)
+    counts = snap.counts()
+    inventory = pd.DataFrame(
+        {
+            "Лист": [t.title for t in schema_tables],
+            "Записей": [counts[t.key][0] for t in schema_tables],
+            "Строк с версиями": [counts[t.key][1] for t in schema_tables],
+            "Назначение": [t.description for t in schema_tables],
+        }
+    )
+    st.dataframe(present.table(inventory), hide_index=True, width="stretch")
 
 st.subheader("Проверка данных")
 for line in snap.setup:
@@ -61,7 +91,7 @@ if snap.problems:
         + ". Эти значения не учтены в расчётах, пока их не исправят в таблице (они не заменены нулями)."
     )
     st.dataframe(
-        pd.DataFrame(
+        present.table(pd.DataFrame(
             {
                 "Лист": [p.tab for p in snap.problems],
                 "Строка": [p.row for p in snap.problems],
@@ -69,7 +99,7 @@ if snap.problems:
                 "Значение": [p.value for p in snap.problems],
                 "Причина": [p.reason for p in snap.problems],
             }
-        ),
+        )),
         hide_index=True,
         width="stretch",
     )

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import fmt, plan_admin, ui
+from lib import fmt, plan_admin, present, ui
 from lib import plan_views as views
 from lib.access import Rejected
 from lib.entry import names as participant_names
@@ -22,7 +22,7 @@ plan = plan_all[(plan_all.plan_id == plan_id) & (plan_all.retired.fillna(False) 
 
 if plan_id:
     st.subheader("Утверждённый план")
-    st.dataframe(views.plan_table(plan), hide_index=True, width="stretch",
+    st.dataframe(present.table(views.plan_table(plan)), hide_index=True, width="stretch",
                  column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
 
     st.subheader("Исполнение")
@@ -33,17 +33,18 @@ if plan_id:
     matrix = execution_matrix(snap, months_range(first, last), ui.today())
     matrix = matrix[matrix.measure_id.isin(plan.measure_id)]
     counts = execution_summary(matrix)
-    cols = st.columns(len(counts))
-    for col, (status, n) in zip(cols, counts.items()):
-        col.metric(views.STATUS_LABELS[status], n, border=True)
+    with st.container(horizontal=True):  # the tiles wrap on a narrow screen
+        for status, n in counts.items():
+            st.metric(views.STATUS_LABELS[status], fmt.number(n, 0), border=True)
     periods = sorted(matrix.period.unique())
     if periods:
         period = st.selectbox("Отчётный период для матрицы", periods, index=len(periods) - 1, format_func=views.period_label,
                               key="plan_matrix_period")
         table = views.matrix_table(matrix[matrix.period == period], names)
-        st.dataframe(table.style.map(views.color_status, subset=table.columns[1:]), hide_index=True, width="stretch")
+        st.dataframe(present.table(table).map(views.color_status, subset=table.columns[1:]), hide_index=True, width="stretch")
         with st.expander("Подробно: значения индикаторов и что сделано"):
-            st.dataframe(views.detail_table(matrix[matrix.period == period], names), hide_index=True, width="stretch")
+            detail = views.detail_table(matrix[matrix.period == period], names)
+            st.dataframe(present.table(detail, decimals={"Значение индикатора": present.EXACT}), hide_index=True, width="stretch")
 
 if user.role == "coordinator":
     st.subheader("Ведение плана")

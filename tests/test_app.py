@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -9,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.config import PROJECT_ROOT
 from lib.schema import load_schema
+from tests.support.shown import cells
 
 APP = str(PROJECT_ROOT / "app.py")
 
@@ -54,16 +56,18 @@ def test_overview_lists_cells_it_could_not_read(demo_store_url):
 def test_data_page_shows_a_corrected_record_with_its_history(demo_store_url):
     at = run_app("pages/data.py")
     at.selectbox(key="data_tab").select("Ежемесячный отчёт").run()
-    at.text_input(key="data_query").input("lpzhkh").run()
+    at.text_input(key="data_query").input("ЛПЖХ").run()  # the name shown, not the code lpzhkh
     at.toggle(key="data_all_versions").set_value(True).run()
-    records = [o for o in at.selectbox(key="data_record").options if "2024-05" in o and "население" in o]
+    records = [o for o in at.selectbox(key="data_record").options if "май 2024" in o and "население" in o]
+    assert records and all(o.startswith("ООО «ЛПЖХ» · ") for o in records)
     at.selectbox(key="data_record").select(records[0]).run()
     assert not at.exception
     history = at.dataframe[-1].value
     assert history["Версия"].tolist() == [1, 2]
-    assert history["Кем сохранено"].tolist() == ["lpzhkh@lensk.demo"] * 2
+    assert history["Кем сохранено"].tolist() == ["Исполнитель ООО «ЛПЖХ»"] * 2  # a person, not a login
     assert history["Группа потребителей"].tolist() == ["население"] * 2
-    assert "," in history["Оплачено"].iloc[0]  # Russian decimal comma
+    assert history["Оплачено"].dtype == "float64"  # a number: it sorts as one
+    assert re.fullmatch(r"\d{1,3}(\u00a0\d{3})*,\d{3}", cells(at.dataframe[-1])["Оплачено"].iloc[0])  # and reads «1 234,567»
 
 
 def test_an_empty_store_that_is_not_the_default_gets_no_demo(tmp_path, monkeypatch):

@@ -196,7 +196,7 @@ def test_missing_data_in_a_locked_or_other_context_names_the_field():
 def test_the_history_of_a_month_shows_every_save_with_its_changes(store):
     snap = store.read_all()
     demo_history = entry.month_history(snap, "lpzhkh", "2024-05")
-    assert len(demo_history) == 2 and demo_history["Кто"].tolist() == ["lpzhkh@lensk.demo"] * 2  # filed, then corrected
+    assert len(demo_history) == 2 and demo_history["Кто"].tolist() == ["Исполнитель ООО «ЛПЖХ»"] * 2  # filed, then corrected; a name, not a login
     form = valid_monthly(snap)
     entry.save_checked(store, VES, "monthly_reports", entry.check_monthly(snap, "ves", MONTH, form, TODAY, settings(snap)), snap)
     snap = store.read_all()

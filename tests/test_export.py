@@ -104,7 +104,16 @@ def test_layout_title_signature_and_print_setup(demo):
     assert ws.freeze_panes == "A7" and ws.print_title_rows.replace("$", "") == "5:6"
     assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
     total = next(r for r in ws.iter_rows() if r[1].value == "Итого")
-    assert total[2].font.bold and total[2].number_format == "# ##0.0"
+    # «#,##0.0» in the file is what a Russian Excel shows as «# ##0,0»: 1 234,5
+    assert total[2].font.bold and total[2].number_format == "#,##0.0"
+    numbered = [r[0].value for r in ws.iter_rows(min_row=7) if r[1].value in ("население", "прочие потребители")]
+    assert numbered and all(isinstance(v, int) for v in numbered)  # «№ п/п» is a number, not text
+    # the unit only where there is money
+    units = {name: wb[name]["A3"].value for name in wb.sheetnames}
+    assert units["Исполнение плана"] is None and units["Сдача отчётов"] is None and units["По ресурсам"] == "тыс. руб."
+    assert units["Претензионная работа"] == "количество — штук, суммы — тыс. руб."
+    plan = wb["Исполнение плана"]
+    assert all(isinstance(r[0].value, int) for r in plan.iter_rows(min_row=6) if isinstance(r[0].value, int | str) and str(r[0].value).isdigit())
     texts = [c.value for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
     assert "Начальник управления производственного развития" in texts and "_____________ И.А. Беляев" in texts
 

@@ -31,10 +31,35 @@ def test_percent_month_and_dates():
     assert fmt.moment_ru("2024-04-05T01:00:00+00:00", "Asia/Yakutsk") == "05.04.2024 10:00"  # Yakutsk time
 
 
-def test_deltas_carry_an_ascii_sign_for_the_tile_arrow():
-    assert fmt.delta(-6714.3, unit=" за месяц") == f"-6{N}714,3 за месяц"
-    assert fmt.delta(75.3) == "+75,3"
-    assert fmt.delta(-0.01) == "0,0"
+def test_deltas_carry_a_true_minus_and_the_direction_is_told_apart():
+    # the tile's arrow is given explicitly (Streamlit reads a direction only from an ASCII «-»)
+    assert fmt.delta(-6714.3, unit=" за месяц") == f"\u22126{N}714,3 за месяц" and fmt.direction(-6714.3) == "down"
+    assert fmt.delta(75.3) == "+75,3" and fmt.direction(75.3) == "up"
+    assert fmt.delta(-0.01) == "0,0" and fmt.direction(-0.01) == "off"
+
+
+def test_many_numbers_at_once_round_as_one_number_does():
+    """``numbers`` (a whole column) against the decimal definition: half-up on the value as written."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    import numpy as np
+
+    def by_hand(x, d):
+        exact = Decimal(repr(round(float(x), 9))).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP)
+        text = f"{abs(exact):,.{d}f}".replace(",", N).replace(".", ",")
+        return ("\u2212" if exact < 0 and text.strip("0,\u00a0") else "") + text
+
+    rng = np.random.default_rng(15)
+    for d in (0, 1, 3):
+        for places in (0, 1, 2, 3, 5):
+            values = np.round(rng.uniform(-1e6, 1e6, 2000), places)
+            assert fmt.numbers(values, d) == [by_hand(v, d) for v in values]
+    assert fmt.numbers([None, float("nan"), 1.05, -0.049], 1) == ["—", "—", "1,1", "0,0"]
+
+
+def test_two_sums_compared_in_a_sentence_are_told_apart():
+    assert fmt.apart(2790.445, 2791.0) == (f"2{N}790,4", f"2{N}791,0")
+    assert fmt.apart(2790.445, 2790.4) == (f"2{N}790,445", f"2{N}790,400")  # at one decimal they would read the same
 
 
 CASES = {  # every month in every case the product's phrases use
