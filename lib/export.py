@@ -17,6 +17,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -304,9 +305,9 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     if scope.empty:
         s.empty()
     else:
-        by_settlement = metrics.totals_by(scope, ["settlement_id"])
-        for settlement, totals in sorted(by_settlement.groupby("settlement_id", sort=False), key=lambda kv: names.get(kv[0], kv[0])):
-            s.line(_settlement_line(names.get(settlement, settlement), totals, period.scope), formats={5: PERCENT})
+        lines_by = settlement_lines(metrics.totals_by(scope, ["settlement_id"]), period.scope)
+        for settlement in sorted(lines_by, key=lambda k: names.get(k, k)):
+            s.line([names.get(settlement, settlement), *lines_by[settlement]], formats={5: PERCENT})
         s.line(_settlement_line("Итого", metrics.totals_by(scope, []), period.scope), bold=True, formats={5: PERCENT})
         s.note(footnote(period.scope, found=estimates.notes(scope, lines.coverage, period.scope)))
     s.finish(position, name)
@@ -408,6 +409,32 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
 def _who_and_what(filters: Filters) -> tuple:
     """The filters other than the period."""
     return (filters.settlements, filters.utilities, filters.kinds, filters.groups, filters.resources)
+
+
+def settlement_lines(by_settlement: pd.DataFrame, months: list[str]) -> dict[str, list]:
+    """``_settlement_line`` for every settlement of ``metrics.totals_by(…, ["settlement_id"])`` in one
+    grouping pass (one call per settlement cost ~700 pandas calls at region scale): the same sums over
+    ``months``, the debt at their start, the overdue and closing debt at their end; keyed by settlement
+    in the order they first appear."""
+    ids = list(dict.fromkeys(by_settlement.settlement_id))
+    within = by_settlement[by_settlement.month.isin(months)]
+    # a settlement × month grid summed along its rows: numpy adds each row exactly as ``Series.sum`` adds
+    # that settlement's months (pairwise, a missing value as 0), so the sums agree to the last bit —
+    # a groupby sum (compensated) differs from the dashboard's own sums in the 16th digit
+    flows = ["accrued", "paid", "recovered_enforcement"]
+    grid = within.pivot(index="settlement_id", columns="month", values=flows).reindex(ids)
+    sums = pd.DataFrame({f: np.nan_to_num(grid[f].to_numpy(dtype="float64")).sum(axis=1) if len(within) else np.zeros(len(ids))
+                         for f in flows})
+    collection = metrics.collection_pct(sums.paid, sums.accrued)
+
+    def at(month: str, field: str) -> dict:
+        """The field in that month, by settlement; a settlement without the month has none (None, as ``Series.get``)."""
+        part = by_settlement[by_settlement.month == month]
+        return dict(zip(part.settlement_id, part[field]))
+
+    start, overdue, closing = at(months[0], "debt_start"), at(months[-1], "overdue"), at(months[-1], "debt_end")
+    return {k: [start.get(k), accrued, paid, pct, recovered, overdue.get(k), closing.get(k)]
+            for k, accrued, paid, pct, recovered in zip(ids, sums.accrued, sums.paid, collection, sums.recovered_enforcement)}
 
 
 def _settlement_line(label: str, totals: pd.DataFrame, months: list[str]) -> list:
