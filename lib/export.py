@@ -19,10 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, NamedStyle
-from openpyxl.utils import get_column_letter
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from lib import estimates, fmt, metrics
 from lib.dashboard import Filters, execute, select
@@ -30,7 +28,17 @@ from lib.domain import BUCKET_LABELS, BUCKETS, resource_labels
 from lib.filing import STATUS_LABELS as FILING_LABELS
 from lib.periods import months_range, period_label, quarter_label, quarter_months
 from lib.plan_rules import STATUS_LABELS as PLAN_LABELS
-from lib.xlsx_tables import BOX, DATE_FORMAT, dangerous, font, number_format, print_setup, row_height, wrapped_lines
+from lib.xlsx_tables import (
+    DATE_FORMAT,
+    FONT_SIZE,
+    cell_format,
+    column_width,
+    dangerous,
+    number_format,
+    print_setup_xlsxwriter,
+    row_height,
+    wrapped_lines,
+)
 
 NUMBER = number_format(1)  # thousands of rubles: «1 234,5» in a Russian Excel
 COUNT = number_format(0)
@@ -121,83 +129,115 @@ def annex4_table(monthly: pd.DataFrame, blocks: list[tuple[str, list[str]]], yea
     return pd.concat(pieces, ignore_index=True)
 
 
-def _styles(wb: Workbook) -> None:
-    """Cell styles registered once: assigning a named style is one lookup, not a hash per attribute."""
-    top = Alignment(wrap_text=True, vertical="top")
-    for name, number, bold in (("num", NUMBER, False), ("num_b", NUMBER, True), ("pct", PERCENT, False), ("pct_b", PERCENT, True),
-                               ("cnt", COUNT, False), ("cnt_b", COUNT, True), ("exact", EXACT, False), ("exact_b", EXACT, True),
-                               ("dec3", "0.000", False), ("dec3_b", "0.000", True), ("dec2", "0.00", False), ("dec2_b", "0.00", True),
-                               ("date", DATE_FORMAT, False), ("date_b", DATE_FORMAT, True),
-                               ("txt", "General", False), ("txt_b", "General", True)):
-        wb.add_named_style(NamedStyle(name=name, number_format=number, font=font(bold=bold), border=BOX,
-                                      alignment=top if name.startswith("txt") else Alignment(vertical="top")))
-    centred = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    wb.add_named_style(NamedStyle(name="head", font=font(bold=True), border=BOX, alignment=centred))
-    wb.add_named_style(NamedStyle(name="num_head", font=font(), border=BOX, alignment=Alignment(horizontal="center")))
-    wb.add_named_style(NamedStyle(name="title", font=font(bold=True, size=12)))
-    wb.add_named_style(NamedStyle(name="bold", font=font(bold=True)))
-    wb.add_named_style(NamedStyle(name="plain", font=font()))
-    wb.add_named_style(NamedStyle(name="note", font=font(italic=True, size=9), alignment=Alignment(wrap_text=True, vertical="top")))
-
-
+TOP, CENTRED, WRAPPED = {"valign": "top"}, {"text_wrap": True, "valign": "vcenter", "align": "center"}, {"text_wrap": True, "valign": "top"}
+# Every cell style of the workbook: name → (number format, bold, italic, size, grid border, alignment).
+# A number style has a bold twin («_b») for totals; text wraps within its column.
+STYLES = {
+    **{name + suffix: (number, bool(suffix), False, FONT_SIZE, True, WRAPPED if name == "txt" else TOP)
+       for name, number in (("num", NUMBER), ("pct", PERCENT), ("cnt", COUNT), ("exact", EXACT), ("dec3", "0.000"),
+                            ("dec2", "0.00"), ("date", DATE_FORMAT), ("txt", "General")) for suffix in ("", "_b")},
+    "head": ("General", True, False, FONT_SIZE, True, CENTRED),
+    "num_head": ("General", False, False, FONT_SIZE, True, {"align": "center"}),
+    "title": ("General", True, False, 12, False, {}),
+    "bold": ("General", True, False, FONT_SIZE, False, {}),
+    "plain": ("General", False, False, FONT_SIZE, False, {}),
+    "note": ("General", False, True, 9, False, WRAPPED),
+}
 STYLE_OF = {NUMBER: "num", PERCENT: "pct", COUNT: "cnt", EXACT: "exact", "0.000": "dec3", "0.00": "dec2"}
+EXCEL_TEXT_LIMIT = 32_767  # characters in one cell: Excel's limit (xlsxwriter would cut the text)
 
 
-def item_number(text) -> int | str:
-    """«№ п/п» as printed in the plan: a number where it is one («5»), the text otherwise («12а»)."""
-    if isinstance(text, str) and text.strip().isdigit():
-        return int(text.strip())
-    return text if isinstance(text, str) else ""
+class Book:
+    """The workbook, written with xlsxwriter (about five times faster than openpyxl here, issue 16): one
+    format object per cell style, made on first use; text always through ``write_string``."""
+
+    def __init__(self):
+        self.out = io.BytesIO()
+        # nothing typed is ever read as a formula, a link or a number: every cell is written by its type
+        self.wb = xlsxwriter.Workbook(self.out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                                  "strings_to_numbers": False})
+        self.formats: dict[tuple[str, bool], object] = {}
+
+    def sheet(self, *args, **kwargs) -> SheetWriter:
+        return SheetWriter(self, *args, **kwargs)
+
+    def format(self, style: str, quoted: bool = False):
+        """The format of a named style; ``quoted``: with Excel's «'» marker (``quotePrefix``) for text that
+        a spreadsheet would otherwise run (``lib.xlsx_tables.text_cell``)."""
+        key = (style, quoted)
+        if key not in self.formats:
+            number, bold, italic, size, box, align = STYLES[style]
+            self.formats[key] = self.wb.add_format(cell_format(number, bold=bold, italic=italic, size=size, box=box, quoted=quoted, **align))
+        return self.formats[key]
+
+    def bytes(self) -> bytes:
+        self.wb.close()
+        return self.out.getvalue()
 
 
 class SheetWriter:
     """One sheet, written row by row: title block, a header, rows (text as text), totals in bold,
     print setup, signature. The table header is given to the constructor, which also fixes the
     frozen rows, the repeated print titles and the column widths. ``unit`` stands under the title
-    only on a sheet with money; each row is as tall as its wrapped text needs."""
+    only on a sheet with money; each row is as tall as its wrapped text needs. Rows count from 0
+    here, as in xlsxwriter."""
 
-    def __init__(self, wb: Workbook, title: str, heading: str, district: str, period: Period, widths: list[int],
+    def __init__(self, book: Book, title: str, heading: str, district: str, period: Period, widths: list[int],
                  header: list[str], numbered: bool = False, unit: str | None = UNIT):
-        self.ws = wb.create_sheet(title)
-        self.widths = widths
-        for j, w in enumerate(widths, start=1):
-            self.ws.column_dimensions[get_column_letter(j)].width = w
-        first_header = 5
-        self.ws.freeze_panes = f"A{first_header + 1 + int(numbered)}"
-        print_setup(self.ws, f"{first_header}:{first_header + int(numbered)}")  # how the ministry prints it
+        self.book, self.widths, self.row = book, widths, 0  # ``row``: the next row to write
+        self.ws = book.wb.add_worksheet(title)
+        for j, w in enumerate(widths):
+            self.ws.set_column(j, j, column_width(w))
+        head = 4  # the fifth row
+        self.ws.freeze_panes(head + 1 + int(numbered), 0)
+        print_setup_xlsxwriter(self.ws, (head, head + int(numbered)))  # how the ministry prints it
         self.text(heading, style="title")
         self.text(f"{district} — {period.label}")
         self.text(unit or "")
-        self.ws.append([])
-        self.ws.append([self._cell(t, "head") for t in header])
-        self.ws.row_dimensions[first_header].height = row_height(header, widths) + 4  # centred: a little air
+        self.row += 1
+        self._append([(t, "head") for t in header])
+        self.ws.set_row(head, row_height(header, widths) + 4)  # centred: a little air
         if numbered:
-            self.ws.append([self._cell(j, "num_head") for j in range(1, len(header) + 1)])
+            self._append([(j, "num_head") for j in range(1, len(header) + 1)])
 
-    def _cell(self, value, style: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell.style = style  # first: a named style sets the whole cell style, the quote prefix included
-        if isinstance(value, str):
-            cell.data_type = "s"  # user text: never a formula
-            if dangerous(value):
-                cell.quotePrefix = True
-        return cell
+    def _append(self, cells: list) -> None:
+        """One row of (value, style) pairs from the first column; None instead of a pair leaves a cell out."""
+        for j, cell in enumerate(cells):
+            if cell is not None:
+                self._put(j, *cell)
+        self.row += 1
+
+    def _put(self, col: int, value, style: str) -> None:
+        ws, row = self.ws, self.row
+        if isinstance(value, str) and value:
+            if len(value) > EXCEL_TEXT_LIMIT:  # refuse rather than cut what someone wrote
+                raise ValueError(f"Лист «{ws.name}», ячейка {xl_rowcol_to_cell(row, col)}: текст длиннее "
+                                 f"{EXCEL_TEXT_LIMIT:,} знаков — столько Excel в одной ячейке не хранит.".replace(",", "\u00a0"))
+            ws.write_string(row, col, value, self.book.format(style, dangerous(value)))
+        elif value is None or value == "" or value is pd.NaT:  # an empty cell in its style, as openpyxl wrote them
+            ws.write_blank(row, col, None, self.book.format(style))
+        elif isinstance(value, bool):
+            ws.write_boolean(row, col, value, self.book.format(style))
+        elif isinstance(value, dt.date):
+            ws.write_datetime(row, col, value, self.book.format(style))
+        else:
+            ws.write_number(row, col, value, self.book.format(style))
 
     def _fit(self, values: list) -> None:
         """The row just written: as tall as its longest wrapped text (one line needs nothing)."""
         if any(isinstance(v, str) and wrapped_lines(v, w) > 1 for v, w in zip(values, self.widths)):
-            self.ws.row_dimensions[self.ws.max_row].height = row_height(values, self.widths)
+            self.ws.set_row(self.row - 1, row_height(values, self.widths))
 
     def text(self, value: str, style: str = "plain") -> None:
-        self.ws.append([self._cell(value, style)])
+        self._append([(value, style)])
 
     def wide(self, value: str, style: str) -> None:
         """A line of text across the whole table (a footnote), wrapped to its width."""
-        self.text(value, style)
-        row = self.ws.max_row
+        row = self.row
         if len(self.widths) > 1:
-            self.ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(self.widths))
-        self.ws.row_dimensions[row].height = row_height([value], [sum(self.widths)], size=9)
+            self.ws.merge_range(row, 0, row, len(self.widths) - 1, "", self.book.format(style))
+        self.text(value, style)  # after the merge: the first cell's value and format are this text's
+        self.ws.set_row(row, row_height([value], [sum(self.widths)], size=9))
 
     def heading_row(self, value: str) -> None:
         """A block title (organisation, period) in bold; not merged: merging thousands of ranges is slow."""
@@ -208,14 +248,14 @@ class SheetWriter:
         cells = []
         for j, value in enumerate(values, start=1):
             if value is None or (isinstance(value, float) and value != value):
-                cells.append(self._cell(None, "txt" + suffix))
+                cells.append((None, "txt" + suffix))
             elif isinstance(value, dt.date):
-                cells.append(self._cell(value, "date" + suffix))
+                cells.append((value, "date" + suffix))
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                cells.append(self._cell(value if isinstance(value, int) else float(value), STYLE_OF[(formats or {}).get(j, NUMBER)] + suffix))
+                cells.append((value if isinstance(value, int) else float(value), STYLE_OF[(formats or {}).get(j, NUMBER)] + suffix))
             else:
-                cells.append(self._cell(str(value), "txt" + suffix))
-        self.ws.append(cells)
+                cells.append((str(value), "txt" + suffix))
+        self._append(cells)
         self._fit(values)
 
     def empty(self) -> None:
@@ -227,14 +267,21 @@ class SheetWriter:
             self.wide(f"* {text}", style="note")
 
     def finish(self, position: str, name: str) -> None:
-        self.ws.append([])
-        row = [self._cell(position, "plain")] + [None] * max(0, len(self.widths) - 3) + [self._cell(f"_____________ {name}", "plain")]
-        self.ws.append(row)
+        self.row += 1
+        self._append([(position, "plain")] + [None] * max(0, len(self.widths) - 3) + [(f"_____________ {name}", "plain")])
+
+
+def item_number(text) -> int | str:
+    """«№ п/п» as printed in the plan: a number where it is one («5»), the text otherwise («12а»)."""
+    if isinstance(text, str) and text.strip().isdigit():
+        return int(text.strip())
+    return text if isinstance(text, str) else ""
 
 
 def build(snapshot, period: Period, settings, today: dt.date, progress: Callable[[float, str], None] | None = None,
-          filters: Filters | None = None) -> bytes:
-    """The workbook as bytes. ``filters`` narrow it like the dashboard's (period comes from ``period``)."""
+          filters: Filters | None = None, book: Callable[[], Book] = Book) -> bytes:
+    """The workbook as bytes. ``filters`` narrow it like the dashboard's (period comes from ``period``);
+    ``book`` makes the writer (the tests and the bench pass another with the same interface)."""
     step = progress or (lambda _f, _t: None)
     base = filters or Filters(period.scope[0], period.scope[-1])
     filters = Filters(period.scope[0], period.scope[-1], base.settlements, base.utilities, base.kinds, base.groups, base.resources)
@@ -255,12 +302,10 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     limits = result.limits
     if "debt" in limits:  # the monthly report has no resources: no district figures beside filtered ones
         monthly = monthly.iloc[0:0]
-    wb = Workbook()  # the normal mode: measured faster than write-only here (no lxml in the stack)
-    wb.remove(wb.active)
-    _styles(wb)
+    wb = book()
 
     step(0.2, "Сводная форма")
-    s = SheetWriter(wb, "Сводная форма", "Информация о начислениях, сборе платежей и задолженности населения и прочих "
+    s = wb.sheet("Сводная форма", "Информация о начислениях, сборе платежей и задолженности населения и прочих "
                     "потребителей (приложение 4)", district, period, [6, 24, 16, 16, 16, 16, 14, 16, 16],
                     ["№ п/п", "Потребители", f"Задолженность за ЖКУ на начало {period.year} года",
                      "Задолженность на начало отчётного периода", "Начислено в отчётном периоде", "Оплачено в отчётном периоде",
@@ -297,7 +342,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     s.finish(position, name)
 
     step(0.4, "По поселениям")
-    s = SheetWriter(wb, "По поселениям", "Задолженность по поселениям", district, period, [36, 16, 16, 16, 14, 16, 16, 16],
+    s = wb.sheet("По поселениям", "Задолженность по поселениям", district, period, [36, 16, 16, 16, 14, 16, 16, 16],
                     ["Поселение", "Задолженность на начало периода", "Начислено", "Оплачено", "Собираемость, %",
               "Получено по ИП", "Просроченная задолженность", "Задолженность на конец периода"])
     scope = monthly[monthly.month.isin(period.scope)]
@@ -314,7 +359,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
 
     step(0.55, "Структура")
     last = period.scope[-1]
-    s = SheetWriter(wb, "Структура по срокам", f"Просроченная задолженность по срокам на конец {fmt.month_label(last, 'gen')}",
+    s = wb.sheet("Структура по срокам", f"Просроченная задолженность по срокам на конец {fmt.month_label(last, 'gen')}",
                     district, period, [36, *[15] * len(BUCKETS), 15, 12],
                     ["Организация", *[BUCKET_LABELS[b] for b in BUCKETS], "Всего", "Старше 12 мес., %"])
     structure = select(snapshot, filters, lines=lines).structure
@@ -334,7 +379,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
 
     step(0.65, "По ресурсам")
     resources = resource_labels()
-    s = SheetWriter(wb, "По ресурсам", f"Просроченная задолженность по ресурсам на конец {fmt.month_label(last, 'gen')}",
+    s = wb.sheet("По ресурсам", f"Просроченная задолженность по ресурсам на конец {fmt.month_label(last, 'gen')}",
                     district, period, [40, 18, 12],
                     ["Ресурс", "Просроченная задолженность", "Доля, %"])
     if result.resources.empty:
@@ -348,7 +393,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     s.finish(position, name)
 
     step(0.75, "Претензионная работа")
-    s = SheetWriter(wb, "Претензионная работа", "Претензионно-исковая работа", district, period, [36] + [13] * 10,
+    s = wb.sheet("Претензионная работа", "Претензионно-исковая работа", district, period, [36] + [13] * 10,
                     ["Организация", f"Должников свыше порога на конец {fmt.month_label(last, 'gen')}",
                      "Уведомлений", "Заявлений в суд", "Сумма заявлений", "Решений (приказов)",
                      "Сумма решений", "ИД приставам", "Сумма ИД", "Заявлений на должника", "ИД на решение"],
@@ -370,7 +415,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     s.finish(position, name)
 
     step(0.85, "Исполнение плана")
-    s = SheetWriter(wb, "Исполнение плана", "Исполнение плана мероприятий", district, period, [8, 60, 34, 14, 16, 14, 50],
+    s = wb.sheet("Исполнение плана", "Исполнение плана мероприятий", district, period, [8, 60, 34, 14, 16, 14, 50],
                     ["№ п/п", "Мероприятие", "Исполнитель", "Период", "Состояние", "Значение индикатора", "Что сделано"], unit=None)
     if result.plan.empty:
         s.empty()
@@ -381,7 +426,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     s.finish(position, name)
 
     step(0.92, "Сдача отчётов и качество данных")
-    s = SheetWriter(wb, "Сдача отчётов", f"Участники, не сдавшие отчёт в срок (до {settings['report_due_day']} числа)", district, period,
+    s = wb.sheet("Сдача отчётов", f"Участники, не сдавшие отчёт в срок (до {settings['report_due_day']} числа)", district, period,
                     [44, 18, 20, 16], ["Участник", "Месяц", "Состояние", "Подан"], unit=None)
     late = result.filing[result.filing.status.isin(["late", "missing", "returned"])]
     if late.empty:
@@ -391,7 +436,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
                 r.filed_on if isinstance(r.filed_on, dt.date) else None])
     s.finish(position, name)
 
-    s = SheetWriter(wb, "Качество данных", "Замечания к данным, не устранённые на дату выгрузки", district, period, [34, 28, 14, 30, 60],
+    s = wb.sheet("Качество данных", "Замечания к данным, не устранённые на дату выгрузки", district, period, [34, 28, 14, 30, 60],
                     ["Участник", "Поселение", "Месяц", "Поле", "Что не так"], unit=f"суммы в замечаниях — {UNIT}")
     if result.quality.empty:
         s.text("Замечаний нет.")
@@ -401,9 +446,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     s.finish(position, name)
 
     step(1.0, "Готово")
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return wb.bytes()
 
 
 def _who_and_what(filters: Filters) -> tuple:

@@ -5,10 +5,14 @@ cell by cell and attribute by attribute, the one the former openpyxl writer made
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
+import re
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
+from openpyxl.styles import Font
 
 from lib import estimates, export, metrics
 from lib.dashboard import Filters, select
@@ -56,3 +60,122 @@ def test_settlement_lines_equal_the_per_settlement_arithmetic_to_the_bit(demo, s
     old = {k: export._settlement_line("x", group, scope)[1:] for k, group in by.groupby("settlement_id", sort=False)}
     assert list(lines) == list(old) and len(old) > 1
     assert all(same(a, b) for k in old for a, b in zip(old[k], lines[k], strict=True)), (old, lines)
+
+
+def rgb(color) -> str | None:
+    """A colour as its RGB: the file's alpha byte («00…» from openpyxl, «FF…» from xlsxwriter) is not
+    used by Excel or LibreOffice for cell colours."""
+    if color is None:
+        return None
+    return color.rgb[-6:] if color.type == "rgb" else f"{color.type}:{color.value}"
+
+
+def side_of(side) -> tuple:
+    return (None, None) if side is None else (side.style, rgb(side.color) if side.style else None)
+
+
+def describe_cell(c) -> dict:
+    f, a, b = c.font, c.alignment, c.border
+    # the type of an empty cell says nothing (openpyxl writes «inlineStr» for an empty text, xlsxwriter a blank)
+    return {"value": c.value, "type": None if c.value is None else c.data_type, "number_format": c.number_format, "quote_prefix": c.quotePrefix,
+            "font": (f.name, f.size, f.bold, f.italic, f.underline, f.strike, f.vertAlign, f.family, rgb(f.color)),
+            "alignment": (a.horizontal, a.vertical, a.wrap_text, a.shrink_to_fit, a.indent, a.textRotation),
+            "border": tuple(side_of(getattr(b, side)) for side in ("left", "right", "top", "bottom")),
+            "fill": (c.fill.patternType, rgb(c.fill.fgColor)), "protection": (c.protection.locked, c.protection.hidden)}
+
+
+def describe_sheet(ws) -> dict:
+    """Everything of a sheet that a person sees or prints, but its cells."""
+    setup, m = ws.page_setup, ws.page_margins
+    return {"dimensions": ws.dimensions, "merged": sorted(str(r) for r in ws.merged_cells.ranges),
+            # one <col> may span equal columns (xlsxwriter joins them): the width of each column
+            "widths": {j: d.width for d in ws.column_dimensions.values() if d.customWidth for j in range(d.min, d.max + 1)},
+            "heights": {k: d.height for k, d in ws.row_dimensions.items() if d.height is not None},
+            "freeze": ws.freeze_panes, "titles": (ws.print_title_rows, ws.print_title_cols), "area": ws.print_area,
+            # a fitToWidth left out of the file is 1 (ECMA-376 §18.3.1.63, the default xlsxwriter leaves out)
+            "setup": (setup.orientation, setup.paperSize, 1 if setup.fitToWidth is None else setup.fitToWidth, setup.fitToHeight,
+                      ws.sheet_properties.pageSetUpPr.fitToPage),
+            "margins": (m.left, m.right, m.top, m.bottom, m.header, m.footer),
+            "footer": [(part.text, part.size, part.font, part.color) for hf in (ws.oddHeader, ws.oddFooter, ws.evenHeader, ws.evenFooter)
+                       for part in (hf.left, hf.center, hf.right)],
+            "names": sorted(ws.defined_names), "gridlines": ws.sheet_view.showGridLines}
+
+
+def assert_same_workbook(old: bytes, new: bytes) -> int:
+    """Cell by cell and attribute by attribute; returns the number of cells compared."""
+    a, b = load_workbook(io.BytesIO(old)), load_workbook(io.BytesIO(new))
+    assert a.sheetnames == b.sheetnames
+    assert sorted(a.defined_names) == sorted(b.defined_names)
+    cells = 0
+    for wa, wb in zip(a.worksheets, b.worksheets, strict=True):
+        assert describe_sheet(wa) == describe_sheet(wb), wa.title
+        merged_away = {(r, c) for rng in wa.merged_cells.ranges for (r, c) in rng.cells} - {
+            (rng.min_row, rng.min_col) for rng in wa.merged_cells.ranges}
+        for where in sorted(set(wa._cells) | set(wb._cells)):
+            if where in merged_away:  # covered by the merge: openpyxl reads no format for them, whatever the file says
+                continue
+            old_cell, new_cell = describe_cell(wa.cell(*where)), describe_cell(wb.cell(*where))
+            assert old_cell == new_cell, (wa.title, wa.cell(*where).coordinate, old_cell, new_cell)
+            value = old_cell["value"]
+            assert type(value) is type(new_cell["value"]) and (not isinstance(value, float) or value.hex() == new_cell["value"].hex())
+            cells += 1
+    return cells
+
+
+@pytest.fixture(scope="module")
+def written(demo_db, tmp_path_factory):
+    """The demo with what people type that a file must keep: formula-like, long and multi-line text."""
+    from lib.access import User, write
+    from tests.entry_support import copy_demo
+
+    store = copy_demo(demo_db, tmp_path_factory.mktemp("written"))
+    long = "Проведена претензионная работа с должниками; направлены уведомления, " * 6
+    write(store, User("lptes@lensk.demo", "ЛПТЭС", "executor", "lptes"),
+          {"plan_progress": [{"measure_id": "2023/2024-3", "participant_id": "lptes", "period": "2024-Q4", "status": "done",
+                              "done_text": '=HYPERLINK("http://evil","x")'},
+                             {"measure_id": "2023/2024-4", "participant_id": "lptes", "period": "2024-Q4", "status": "done",
+                              "done_text": "@SUM(A1)"},
+                             {"measure_id": "2023/2024-5", "participant_id": "lptes", "period": "2024-Q4", "status": "done",
+                              "done_text": f"-5 должников\n+3 соглашения\n\t{long}"}]})
+    return store.read_all()
+
+
+@pytest.mark.parametrize("period", [("2024-Q1", None, False), ("2024-Q4", None, False), ("2024-Q3", None, True), (None, 2024, False),
+                                    ("2026-Q1", None, False)], ids=["q1", "q4", "q3-cumulative", "year", "empty"])
+def test_the_xlsxwriter_workbook_equals_the_openpyxl_one(written, period):
+    from lib.settings import read_settings
+    from tests.support.openpyxl_export import OpenpyxlBook
+
+    chosen = export.parse_period(*period)
+    old = export.build(written, chosen, read_settings(written), TODAY, book=OpenpyxlBook)
+    new = export.build(written, chosen, read_settings(written), TODAY)
+    cells = assert_same_workbook(old, new)
+    assert cells > 100
+
+
+def test_the_comparison_sees_a_difference(written):
+    """The check above is not blind: a changed figure, a lost bold, a moved width each fail it."""
+    from lib.settings import read_settings
+
+    chosen = export.parse_period("2024-Q1")
+    new = export.build(written, chosen, read_settings(written), TODAY)
+    for change in (lambda ws: setattr(ws["C9"], "value", (ws["C9"].value or 0) + 1e-9),
+                   lambda ws: setattr(ws["A1"], "font", Font(name="Arial", size=12)),
+                   lambda ws: setattr(ws.column_dimensions["B"], "width", 25),
+                   lambda ws: setattr(ws, "freeze_panes", "A6")):
+        wb = load_workbook(io.BytesIO(new))
+        change(wb["Сводная форма"])
+        out = io.BytesIO()
+        wb.save(out)
+        with pytest.raises(AssertionError):
+            assert_same_workbook(new, out.getvalue())
+
+
+def test_libreoffice_opens_the_xlsxwriter_workbook_and_prints_every_sheet(written, tmp_path):
+    from lib.settings import read_settings
+    from tests.test_export import convert
+
+    data = export.build(written, export.parse_period("2024-Q4"), read_settings(written), TODAY)
+    pdf = convert(data, tmp_path, "pdf")[0].read_bytes()
+    # every one of the eight sheets prints on a page of its own at least
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) >= 8
