@@ -370,9 +370,10 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
         per = structure.groupby("participant_id")[list(BUCKETS)].sum()
         per["total"] = per.sum(axis=1)
         per["older"] = per[list(metrics.OLDER_THAN_12)].sum(axis=1) / per.total.where(per.total > 0) * 100
-        for u in sorted(per.index, key=lambda p: names.get(p, p)):
-            r = per.loc[u]
-            s.line([names.get(u, u), *[r[b] for b in BUCKETS], r.total, r.older], formats={7: PERCENT})
+        rows = per.to_dict("index")  # one conversion, not a row lookup per organisation
+        for u in sorted(rows, key=lambda p: names.get(p, p)):
+            r = rows[u]
+            s.line([names.get(u, u), *[r[b] for b in BUCKETS], r["total"], r["older"]], formats={7: PERCENT})
         s.line(_aging_line("Итого", structure, last), bold=True, formats={7: PERCENT})
         s.note(footnote([last], found=estimates.notes(structure, lines.coverage, [last])))
     s.finish(position, name)
@@ -406,8 +407,9 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
         s.empty()
     else:
         per = metrics.claims_by(claims, period.scope, ["participant_id"])
-        for u in sorted(per.index, key=lambda p: names.get(p, p)):
-            s.line(_claims_row(names.get(u, u), per.loc[u]), formats=claim_formats)
+        rows = {r.Index: r for r in per.itertuples()}  # one pass, not a row lookup per organisation
+        for u in sorted(rows, key=lambda p: names.get(p, p)):
+            s.line(_claims_row(names.get(u, u), rows[u]), formats=claim_formats)
         s.line(_claims_row("Итого", metrics.claims_by(claims, period.scope, []).iloc[0]), bold=True, formats=claim_formats)
         s.note("Должники свыше порога — число на конец периода (не сумма по месяцам); заявления на должника — заявления "
                "за период на это число.")

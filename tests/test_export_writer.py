@@ -179,3 +179,21 @@ def test_libreoffice_opens_the_xlsxwriter_workbook_and_prints_every_sheet(writte
     pdf = convert(data, tmp_path, "pdf")[0].read_bytes()
     # every one of the eight sheets prints on a page of its own at least
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) >= 8
+
+
+def test_wrapped_lines_counts_as_textwrap_does():
+    """The short cut for a part that fits on a line gives textwrap's own count (tabs, lone whitespace, «\\r»)."""
+    import random
+    import textwrap
+
+    from lib.xlsx_tables import CHARS_PER_UNIT, wrapped_lines
+
+    def by_textwrap(text, width):
+        per_line = max(1, math.floor(width * CHARS_PER_UNIT) - 1)
+        return sum(max(1, len(textwrap.wrap(part, per_line, break_long_words=True))) for part in text.split("\n"))
+
+    rng = random.Random(16)
+    for _ in range(20_000):
+        text = "".join(rng.choice("ab вг\t\n\r\x0b  -") for _ in range(rng.randint(1, 40)))
+        width = rng.randint(1, 30)
+        assert wrapped_lines(text, width) == by_textwrap(text, width), (text, width)
