@@ -215,8 +215,9 @@ class SheetWriter:
         ws, row = self.ws, self.row
         if isinstance(value, str) and value:
             if len(value) > EXCEL_TEXT_LIMIT:  # refuse rather than cut what someone wrote
-                raise ValueError(f"Лист «{ws.name}», ячейка {xl_rowcol_to_cell(row, col)}: текст длиннее "
-                                 f"{EXCEL_TEXT_LIMIT:,} знаков — столько Excel в одной ячейке не хранит.".replace(",", "\u00a0"))
+                limit = f"{EXCEL_TEXT_LIMIT:,}".replace(",", "\u00a0")
+                raise ValueError(f"Лист «{ws.name}», ячейка {xl_rowcol_to_cell(row, col)}: текст длиннее {limit} знаков — "
+                                 "столько Excel в одной ячейке не хранит.")
             ws.write_string(row, col, value, self.book.format(style, dangerous(value)))
         elif value is None or value == "" or value is pd.NaT:  # an empty cell in its style, as openpyxl wrote them
             ws.write_blank(row, col, None, self.book.format(style))

@@ -197,3 +197,15 @@ def test_wrapped_lines_counts_as_textwrap_does():
         text = "".join(rng.choice("ab вг\t\n\r\x0b  -") for _ in range(rng.randint(1, 40)))
         width = rng.randint(1, 30)
         assert wrapped_lines(text, width) == by_textwrap(text, width), (text, width)
+
+
+def test_a_text_longer_than_an_excel_cell_is_refused_not_cut():
+    """Excel keeps 32 767 characters in a cell and xlsxwriter would cut the rest: the export says so instead."""
+    book = export.Book()
+    sheet = book.sheet("Исполнение плана", "Исполнение плана мероприятий", "Ленский район", export.parse_period("2024-Q1"),
+                       [8, 60], ["№ п/п", "Что сделано"], unit=None)
+    sheet.line([1, "я" * 32_767])  # the longest that fits is written whole
+    with pytest.raises(ValueError, match="Лист «Исполнение плана», ячейка B7: текст длиннее 32\u00a0767 знаков"):
+        sheet.line([2, "я" * 32_768])
+    wb = load_workbook(io.BytesIO(book.bytes()))
+    assert len(wb["Исполнение плана"]["B6"].value) == 32_767
