@@ -8,7 +8,7 @@ How it prints (the rules are in ``lib.xlsx_tables``): A4 landscape fitted to the
 rows on every page, Arial 10, each row as tall as its wrapped text; «тыс. руб.» only on the sheets
 with money; «№ п/п» and every figure stored as a number.
 
-Written with xlsxwriter (``Book``), which made the region's workbook about three times faster than
+Written with xlsxwriter (``Book``), which writes the region's workbook about four times faster than
 openpyxl; the file is the one openpyxl wrote, cell by cell and attribute by attribute
 (tests/test_export_writer.py keeps the former writer to prove it). openpyxl still reads uploads.
 """
@@ -152,7 +152,7 @@ EXCEL_TEXT_LIMIT = 32_767  # characters in one cell: Excel's limit (xlsxwriter w
 
 
 class Book:
-    """The workbook, written with xlsxwriter (about five times faster than openpyxl here, issue 16): one
+    """The workbook, written with xlsxwriter (about four times faster than openpyxl here, issue 16): one
     format object per cell style, made on first use; text always through ``write_string``."""
 
     def __init__(self):
