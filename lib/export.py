@@ -298,11 +298,14 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     # the year-start column needs January even for a quarter alone
     monthly = select(snapshot, Filters(f"{period.year}-01", period.scope[-1], *_who_and_what(filters)), lines=lines).monthly
     noted = estimates.notes(monthly, lines.coverage, sorted(set(period.scope) | set(period.months)))
+    noted_of: dict[str, list] = {}  # by organisation, in the same order: a block's footnote reads its own only
+    for n in noted:
+        noted_of.setdefault(n.participant_id, []).append(n)
 
     def footnote(months: list[str], who: str | None = None, found: list | None = None) -> str | None:
         """The sentence under a block: the estimates and returned reports among its months (one organisation's, or all)."""
-        return estimates.footnote([n for n in (noted if found is None else found)
-                                   if n.month in months and (who is None or n.participant_id == who)], names)
+        pool = found if found is not None else noted if who is None else noted_of.get(who, [])
+        return estimates.footnote([n for n in pool if n.month in months and (who is None or n.participant_id == who)], names)
 
     limits = result.limits
     if "debt" in limits:  # the monthly report has no resources: no district figures beside filtered ones
