@@ -218,7 +218,10 @@ class SheetWriter:
                 limit = f"{EXCEL_TEXT_LIMIT:,}".replace(",", "\u00a0")
                 raise ValueError(f"Лист «{ws.name}», ячейка {xl_rowcol_to_cell(row, col)}: текст длиннее {limit} знаков — "
                                  "столько Excel в одной ячейке не хранит.")
-            ws.write_string(row, col, value, self.book.format(style, dangerous(value)))
+            # a CR reached every reader of openpyxl's file as a line break (XML 1.0 §2.11 turns CR and CRLF
+            # into LF); xlsxwriter would keep it as «_x000D_», a character Excel does not show as one
+            text = value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+            ws.write_string(row, col, text, self.book.format(style, dangerous(value)))
         elif value is None or value == "" or value is pd.NaT:  # an empty cell in its style, as openpyxl wrote them
             ws.write_blank(row, col, None, self.book.format(style))
         elif isinstance(value, bool):

@@ -209,3 +209,29 @@ def test_a_text_longer_than_an_excel_cell_is_refused_not_cut():
         sheet.line([2, "я" * 32_768])
     wb = load_workbook(io.BytesIO(book.bytes()))
     assert len(wb["Исполнение плана"]["B6"].value) == 32_767
+
+
+def test_every_kind_of_cell_is_written_as_the_openpyxl_writer_wrote_it():
+    """Text a spreadsheet would run (= + - @ TAB CR first), empty text, NaN, NaT, a date, an int and a float,
+    a bold total, a footnote across the table and the signature: one sheet through each writer."""
+    from tests.support.openpyxl_export import OpenpyxlBook
+
+    def one(book) -> bytes:
+        sheet = book.sheet("Проба", "Заголовок", "Ленский район", export.parse_period("2024-Q1"), [20, 12, 14, 10],
+                           ["Текст", "Число", "Дата", "Доля"], numbered=True)
+        for text in ("=1+1", "+7 914", "-5", "@SUM(A1)", "\tтаб", "\rвозврат", "обычный текст", "", "длинный " * 12):
+            sheet.line([text, 1234.5678, dt.date(2024, 4, 5), 12.5], formats={4: export.PERCENT})
+        sheet.line([None, float("nan"), pd.NaT, 7], formats={4: export.COUNT})
+        sheet.line(["Итого", 2469.1356, None, 25.0], bold=True, formats={4: export.PERCENT})
+        sheet.note("=не формула, а сноска во всю ширину таблицы")
+        sheet.empty()
+        sheet.finish("Начальник управления", "И.А. Беляев")
+        return book.bytes()
+
+    old, new = one(OpenpyxlBook()), one(export.Book())
+    assert assert_same_workbook(old, new) > 40
+    ws = load_workbook(io.BytesIO(new))["Проба"]
+    flagged = {ws.cell(row, 1).value for row in range(7, 16) if ws.cell(row, 1).quotePrefix}
+    # a CR reads as the line break it always was in these files (XML turns it into LF), still marked
+    assert flagged == {"=1+1", "+7 914", "-5", "@SUM(A1)", "\tтаб", "\nвозврат"}
+    assert all(ws.cell(row, 1).data_type == "s" for row in range(7, 14))
