@@ -1,8 +1,15 @@
-"""Export benchmark: ``python -m bench.export [--scales district,region,large]``.
+"""Export benchmark: ``python -m bench.export [--scales district,region,large] [--before]``.
 
-Time to build the quarterly workbook from loaded tables, as a ratio to ``DataFrame.to_excel``
-(engine openpyxl) writing the same cells without any formatting, measured in the same run.
-Target (issue 7): region ≤ 3 s.
+The quarterly workbook (2024-Q4) built from loaded tables, each scale in its own process, CPU time
+(the machine is shared; best of 3, the variants run in turn):
+- export: ``lib.export.build`` as the page calls it, the first time in the process and again;
+- figures: the same build with a writer that only records what it is asked to write;
+- writer: those recorded calls written by ``lib.export.Book`` (xlsxwriter);
+- floor: the same cells with the same formats, widths, heights, merges, panes and print setup
+  written by xlsxwriter directly, with nothing computed — what a styled xlsxwriter write costs;
+- writer ÷ floor: the writer's own overhead (target, issue 16: ≤ ×2); ``--before``: also the former
+  openpyxl writer (tests/support/openpyxl_export.py) on the same calls, for comparison.
+Targets (issue 16): region export ≤ 2 s, large ≤ 12 s.
 """
 
 from __future__ import annotations
@@ -17,13 +24,111 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
-from openpyxl import load_workbook
-
 TODAY = dt.date(2025, 1, 20)
+TARGETS = {"region": 2.0, "large": 12.0}
+REPEAT = 3
 
 
-def one(scale: str, path: Path) -> dict:
+class Recording:
+    """A writer with ``lib.export.Book``'s interface that keeps the calls, to replay them into a real one."""
+
+    def __init__(self):
+        self.sheets: list[_RecordedSheet] = []
+
+    def sheet(self, *args, **kwargs) -> _RecordedSheet:
+        self.sheets.append(_RecordedSheet(args, kwargs))
+        return self.sheets[-1]
+
+    def bytes(self) -> bytes:
+        return b""
+
+    def replay(self, book) -> bytes:
+        for sheet in self.sheets:
+            writer = book.sheet(*sheet.args, **sheet.kwargs)
+            for name, args, kwargs in sheet.calls:
+                getattr(writer, name)(*args, **kwargs)
+        return book.bytes()
+
+
+class _RecordedSheet:
+    def __init__(self, args, kwargs):
+        self.args, self.kwargs, self.calls = args, kwargs, []
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: self.calls.append((name, args, kwargs))
+
+
+def layout(data: bytes) -> list[dict]:
+    """What the workbook holds, read back with openpyxl: per sheet its cells as (row, column, value,
+    format), and its widths, heights, merges, frozen rows and repeated rows (0-based, as xlsxwriter)."""
+    from openpyxl import load_workbook
+
+    from lib.xlsx_tables import cell_format
+
+    sheets = []
+    for ws in load_workbook(io.BytesIO(data)).worksheets:
+        formats, cells = {}, []
+        for row in ws.iter_rows():
+            for c in row:
+                if not c.has_style and c.value is None:
+                    continue
+                f, a = c.font, c.alignment
+                align = {k: v for k, v in (("text_wrap", a.wrap_text), ("valign", {"center": "vcenter"}.get(a.vertical, a.vertical)),
+                                           ("align", a.horizontal)) if v}
+                key = (c.number_format, bool(f.bold), bool(f.italic), f.size, bool(c.border.left and c.border.left.style), bool(c.quotePrefix),
+                       tuple(sorted(align.items())))
+                formats.setdefault(key, cell_format(*key[:6], **align))
+                cells.append((c.row - 1, c.column - 1, c.value, key))
+        sheets.append({"title": ws.title, "cells": cells, "formats": formats,
+                       "widths": {d.min - 1: d.width for d in ws.column_dimensions.values() if d.customWidth},
+                       "heights": {r - 1: d.height for r, d in ws.row_dimensions.items() if d.height is not None},
+                       "merged": [(r.min_row - 1, r.min_col - 1, r.max_row - 1, r.max_col - 1) for r in ws.merged_cells.ranges],
+                       "frozen": ws.freeze_panes, "titles": ws.print_title_rows})
+    return sheets
+
+
+def floor_write(sheets: list[dict]) -> bytes:
+    """The same workbook by xlsxwriter alone: a format per distinct style, each cell by its type."""
+    import xlsxwriter
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    from lib.xlsx_tables import column_width, print_setup_xlsxwriter
+
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    for sheet in sheets:
+        ws = wb.add_worksheet(sheet["title"])
+        formats = {key: wb.add_format(props) for key, props in sheet["formats"].items()}
+        for col, width in sheet["widths"].items():
+            ws.set_column(col, col, column_width(width))
+        if sheet["frozen"]:
+            ws.freeze_panes(coordinate_to_tuple(sheet["frozen"])[0] - 1, 0)
+        first, last = (int(r) - 1 for r in sheet["titles"].replace("$", "").split(":"))
+        print_setup_xlsxwriter(ws, (first, last))
+        for r1, c1, r2, c2 in sheet["merged"]:  # first: a merge writes its first cell
+            ws.merge_range(r1, c1, r2, c2, "", None)
+        for r, c, value, key in sheet["cells"]:
+            if isinstance(value, str):
+                ws.write_string(r, c, value, formats[key])
+            elif value is None:
+                ws.write_blank(r, c, None, formats[key])
+            elif isinstance(value, dt.datetime):
+                ws.write_datetime(r, c, value, formats[key])
+            else:
+                ws.write_number(r, c, value, formats[key])
+        for r, height in sheet["heights"].items():
+            ws.set_row(r, height)
+    wb.close()
+    return out.getvalue()
+
+
+def cpu(fn) -> tuple[float, object]:
+    start = time.process_time()
+    result = fn()
+    return time.process_time() - start, result
+
+
+def one(scale: str, path: Path, before: bool) -> dict:
     from lib import export
     from lib.settings import read_settings
     from lib.store.sqlite_store import SQLiteStore
@@ -31,40 +136,59 @@ def one(scale: str, path: Path) -> dict:
     snap = SQLiteStore(path).read_all()
     settings = read_settings(snap)
     period = export.parse_period("2024-Q4")
-    start = time.perf_counter()
-    data = export.build(snap, period, settings, TODAY)
-    ours = time.perf_counter() - start
-    wb = load_workbook(io.BytesIO(data))
-    frames = {ws.title: pd.DataFrame([[c.value for c in r] for r in ws.iter_rows()]) for ws in wb.worksheets}
-    cells = sum(f.size for f in frames.values())
-    start = time.perf_counter()
-    with pd.ExcelWriter(io.BytesIO(), engine="openpyxl") as writer:
-        for title, frame in frames.items():
-            frame.to_excel(writer, sheet_name=title, index=False, header=False)
-    plain = time.perf_counter() - start
-    return {"scale": scale, "cells": cells, "export_s": ours, "to_excel_s": plain, "ratio": ours / plain}
+    first, data = cpu(lambda: export.build(snap, period, settings, TODAY))
+    sheets = layout(data)
+    cells = sum(len(s["cells"]) for s in sheets)
+    best = {"export": float("inf"), "figures": float("inf"), "writer": float("inf"), "floor": float("inf")}
+    recorded = Recording()
+    runs = {"export": lambda: export.build(snap, period, settings, TODAY),
+            "figures": lambda: export.build(snap, period, settings, TODAY, book=lambda: recorded),
+            "writer": lambda: recorded.replay(export.Book()), "floor": lambda: floor_write(sheets)}
+    for _ in range(REPEAT):  # the variants in turn, so that a busy moment of the machine hits them alike
+        for name, run in runs.items():
+            if name == "figures":
+                recorded = Recording()
+            best[name] = min(best[name], cpu(run)[0])
+    out = {"scale": scale, "cells": cells, "export_first_s": first, **{f"{k}_s": v for k, v in best.items()}}
+    if before:
+        from tests.support.openpyxl_export import OpenpyxlBook
+
+        out["openpyxl_s"] = cpu(lambda: recorded.replay(OpenpyxlBook()))[0]
+    return out
+
+
+def report(results: list[dict]) -> str:
+    lines = ["| scale | cells | export, first / again, s | target | figures, s | writer, s | floor: xlsxwriter alone, s | "
+             "writer ÷ floor | openpyxl writer (before), s |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        target = TARGETS.get(r["scale"])
+        verdict = (f"≤ {target:g} s: first {'yes' if r['export_first_s'] <= target else 'NO'}, "
+                   f"again {'yes' if r['export_s'] <= target else 'NO'}") if target else "—"
+        before = f"{r['openpyxl_s']:.2f}" if "openpyxl_s" in r else "—"
+        lines.append(f"| {r['scale']} | {r['cells']:,} | {r['export_first_s']:.2f} / {r['export_s']:.2f} | {verdict} | "
+                     f"{r['figures_s']:.2f} | {r['writer_s']:.2f} | {r['floor_s']:.2f} | ×{r['writer_s'] / r['floor_s']:.2f} | {before} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="district,region,large")
+    parser.add_argument("--before", action="store_true", help="also time the former openpyxl writer")
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one[0], Path(args.one[1]))))
+        print(json.dumps(one(args.one[0], Path(args.one[1]), args.before)))
         return
     results = []
     for scale in args.scales.split(","):
         path = Path(tempfile.mkdtemp()) / "bench.sqlite"
         subprocess.run([sys.executable, "-m", "bench.dashboard", "--prepare", scale, str(path)], check=True, capture_output=True)
-        out = subprocess.run([sys.executable, "-m", "bench.export", "--one", scale, str(path)], check=True, capture_output=True, text=True)
+        out = subprocess.run([sys.executable, "-m", "bench.export", "--one", scale, str(path), *(["--before"] if args.before else [])],
+                             check=True, capture_output=True, text=True)
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(results[-1], flush=True)
     print()
-    print("| scale | cells in the workbook | export, s | to_excel of the same cells, s | ratio |")
-    print("|---|---|---|---|---|")
-    for r in results:
-        print(f"| {r['scale']} | {r['cells']:,} | {r['export_s']:.2f} | {r['to_excel_s']:.2f} | ×{r['ratio']:.1f} |")
+    print(report(results))
 
 
 if __name__ == "__main__":

@@ -40,7 +40,8 @@ PAD_POINTS = 2.25
 # little wider than digits — checked on the PDFs LibreOffice prints of the blank and the workbook
 CHARS_PER_UNIT = 0.95
 TOP = Alignment(wrap_text=True, vertical="top")
-THIN = Side(style="thin", color="999999")
+GRID_COLOR = "999999"
+THIN = Side(style="thin", color=GRID_COLOR)
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)  # a printed table's grid
 
 
@@ -60,7 +61,9 @@ def wrapped_lines(text, width: float) -> int:
     if text is None or text == "":
         return 1
     per_line = max(1, math.floor(width * CHARS_PER_UNIT) - 1)
-    return sum(max(1, len(textwrap.wrap(part, per_line, break_long_words=True))) for part in str(text).split("\n"))
+    # a part no longer than a line is one line (textwrap only widens tabs): most cells, without textwrap's cost
+    return sum(1 if len(part) <= per_line and "\t" not in part else max(1, len(textwrap.wrap(part, per_line, break_long_words=True)))
+               for part in str(text).split("\n"))
 
 
 def row_height(values: Iterable, widths: Iterable[float], size: float = FONT_SIZE) -> float:
@@ -69,17 +72,58 @@ def row_height(values: Iterable, widths: Iterable[float], size: float = FONT_SIZ
     return round(lines * LINE_POINTS * size / FONT_SIZE + PAD_POINTS, 2)
 
 
+MARGIN = 0.6  # inches: 1,5 cm
+HEADER_MARGIN = 0.5  # inches, of the header and the footer: openpyxl's default, kept by the xlsxwriter sheets
+FOOTER, FOOTER_SIZE = "Страница &P из &N", 8
+A4 = 9  # the paper size code of the file format (ECMA-376 §18.3.1.64)
+
+
 def print_setup(ws, title_rows: str | None = None) -> None:
     """A4 landscape, fitted to the page width, header rows repeated on every page, page numbers below."""
     setup = ws.page_setup
-    setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight = "landscape", ws.PAPERSIZE_A4, 1, 0
+    setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight = "landscape", A4, 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     margins = ws.page_margins
-    margins.left = margins.right = margins.top = margins.bottom = 0.6  # inches: 1,5 cm
+    margins.left = margins.right = margins.top = margins.bottom = MARGIN
     if title_rows:
         ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = "Страница &P из &N"
-    ws.oddFooter.center.size = 8
+    ws.oddFooter.center.text = FOOTER
+    ws.oddFooter.center.size = FOOTER_SIZE
+
+
+def print_setup_xlsxwriter(ws, title_rows: tuple[int, int] | None = None) -> None:
+    """``print_setup`` for an xlsxwriter sheet, to the same file: ``title_rows`` count from 0."""
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=MARGIN, right=MARGIN, top=MARGIN, bottom=MARGIN)
+    ws.set_header("", {"margin": HEADER_MARGIN})
+    # the text openpyxl writes for a centred footer in size 8 (the space ends the size code)
+    ws.set_footer(f"&C&{FOOTER_SIZE} {FOOTER}", {"margin": HEADER_MARGIN})
+    if title_rows:
+        ws.repeat_rows(*title_rows)
+
+
+def column_width(width: float) -> float:
+    """The width to give xlsxwriter's ``set_column`` so that the file says ``width``, as openpyxl's
+    ``column_dimensions[…].width`` does: xlsxwriter adds Excel's 5-pixel padding of a Calibri 11 column
+    (7 pixels a digit) to what it is given. Exact for whole widths, which are all the product uses."""
+    return width - 5 / 7
+
+
+def cell_format(number: str = "General", bold: bool = False, italic: bool = False, size: float = FONT_SIZE,
+                box: bool = False, quoted: bool = False, **align) -> dict:
+    """xlsxwriter's properties of a cell style as ``font``, ``BOX`` and an openpyxl ``Alignment`` make it:
+    Arial, no theme colour or font family (openpyxl's ``Font`` writes neither), the grey grid, ``align``
+    as xlsxwriter names it (``text_wrap``, ``valign``, ``align``)."""
+    props = {"font_name": FONT_NAME, "font_size": size, "bold": bold, "italic": italic, "theme": -1, "font_family": 0, **align}
+    if number != "General":
+        props["num_format"] = number
+    if box:
+        props |= {"border": 1, "border_color": "#" + GRID_COLOR}
+    if quoted:
+        props["quote_prefix"] = True
+    return props
 
 
 def text_cell(cell, value: str) -> None:
