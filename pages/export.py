@@ -32,11 +32,16 @@ st.caption("Листы: сводная форма (приложение 4, гр�
 
 if st.button("Сформировать", type="primary", icon=":material/description:", key="export_build"):
     bar = st.progress(0.0, text="Начинаю…")
-    data = export.build(snap, period, settings, ui.today(), progress=lambda f, text: bar.progress(f, text=text))
-    name = export.file_name(period, settings["district_name"])
-    st.session_state["export_file"] = (period.key, name, data)  # kept across the rerun that follows the journal entry
-    ui.submit(user, {"exports": [export.record(period, data, name)]}, action="выгрузка в министерство",
-              success=f"Выгрузка за {period.label} сформирована и записана в журнал.")
+    try:
+        data = export.build(snap, period, settings, ui.today(), progress=lambda f, text: bar.progress(f, text=text))
+    except ValueError as err:  # a text no Excel cell can hold: refused whole, never cut
+        bar.empty()
+        st.error(f"Выгрузка не сформирована: {err}", icon=":material/error:")
+    else:
+        name = export.file_name(period, settings["district_name"])
+        st.session_state["export_file"] = (period.key, name, data)  # kept across the rerun that follows the journal entry
+        ui.submit(user, {"exports": [export.record(period, data, name)]}, action="выгрузка в министерство",
+                  success=f"Выгрузка за {period.label} сформирована и записана в журнал.")
 
 ready = st.session_state.get("export_file")
 if ready and ready[0] == period.key:

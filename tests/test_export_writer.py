@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.styles import Font
 
 from lib import estimates, export, metrics
+from lib.config import PROJECT_ROOT
 from lib.dashboard import Filters, select
 
 TODAY = dt.date(2026, 11, 22)
@@ -235,3 +236,31 @@ def test_every_kind_of_cell_is_written_as_the_openpyxl_writer_wrote_it():
     # a CR reads as the line break it always was in these files (XML turns it into LF), still marked
     assert flagged == {"=1+1", "+7 914", "-5", "@SUM(A1)", "\tтаб", "\nвозврат"}
     assert all(ws.cell(row, 1).data_type == "s" for row in range(7, 14))
+
+
+def test_the_export_page_says_why_a_too_long_text_stops_the_workbook(demo_store_url, monkeypatch):
+    """A text longer than an Excel cell (typed into the shared sheet, which holds 50 000 characters) stops
+    «Сформировать» with a Russian message naming the sheet and the cell; nothing is written to the journal.
+    The app's own forms keep texts under 2 000 characters, so the cell's limit is lowered here to reach the page."""
+    from streamlit.testing.v1 import AppTest
+
+    from lib.access import User, write
+    from lib.store.sqlite_store import SQLiteStore
+
+    monkeypatch.setattr(export, "EXCEL_TEXT_LIMIT", 1500)
+    store = SQLiteStore(demo_store_url[len("sqlite:///"):])
+    write(store, User("lptes@lensk.demo", "ЛПТЭС", "executor", "lptes"),
+          {"plan_progress": [{"measure_id": "2023/2024-3", "participant_id": "lptes", "period": "2024-Q4", "status": "done",
+                              "done_text": "сделано " * 220}]})
+    exports_before = len(store.read_all().current("exports"))
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    at.session_state["user_login"] = "coordinator@lensk.demo"
+    at.run()
+    at.switch_page("pages/export.py").run()
+    at.selectbox(key="export_quarter").select("2024-Q4").run()
+    at.button(key="export_build").click().run()
+    assert not at.exception
+    assert any(e.value.startswith("Выгрузка не сформирована: Лист «Исполнение плана», ячейка") and "длиннее 1\u00a0500 знаков" in e.value
+               for e in at.error), [e.value for e in at.error]
+    assert not at.get("download_button") and not at.success
+    assert len(SQLiteStore(demo_store_url[len("sqlite:///"):]).read_all().current("exports")) == exports_before
