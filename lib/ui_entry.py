@@ -197,9 +197,17 @@ def grid(form_id: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[
     """An entry grid whose figures are text cells; returns the server's own ``form`` with the edits
     of ``editable`` columns taken from the editor's state (keys and rows never from the browser), and the
     form's draft: its changed cells by row key, put back on the grid whenever it is shown again."""
-    changes = {} if locked else ui.draft_changes(form_id)
-    read_only = [c for c in shown.columns if c not in editable]
     key = ui.editor_key(form_id)
+    # The browser measures its edits against the data the editor was created with: while that editor lives, the
+    # draft it was created with stays its base. Were this run's draft put under it instead, a cell typed back to
+    # the value it had when the editor opened would count as «no edit» in the browser and the draft's older value
+    # (a «-5» just corrected to «0») would come back.
+    base = f"{key}:draft"
+    if key in st.session_state and base in st.session_state:
+        changes = st.session_state[base]
+    else:
+        changes = st.session_state[base] = {} if locked else ui.draft_changes(form_id)
+    read_only = [c for c in shown.columns if c not in editable]
     # on the grid a changed figure is text, as typed (a number would make the text column a number column)
     as_typed = {row: {c: number_text(v) if c in numeric and not isinstance(v, str) else v for c, v in cells.items()}
                 for row, cells in changes.items()}

@@ -157,7 +157,7 @@ def check_funnel(got: dict, where: str) -> None:
 def choose(page, label: str, option: str) -> None:
     """A selectbox or multiselect as a person uses it: click, type, Enter."""
     rerun_after(page, lambda: (page.locator("[data-testid='stSelectbox'], [data-testid='stMultiSelect']").filter(has_text=label)
-                               .first.click(), page.keyboard.type(option), page.keyboard.press("Enter")))
+                               .first.click(), page.keyboard.type(option), page.keyboard.press("Enter")), attempts=3)
     page.keyboard.press("Escape")
 
 
