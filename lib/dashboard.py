@@ -154,8 +154,17 @@ class DashboardResult:
 
 
 def execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lines: estimates.Lines | None = None) -> DashboardResult:
-    """Every figure of the dashboard for the filters; ``filters.month_to`` is the month shown in the tiles."""
-    lines = lines or estimates.lines(snapshot)
+    """Every figure of the dashboard for the filters; ``filters.month_to`` is the month shown in the tiles.
+
+    A page rerun on the same snapshot with the same filters (a click elsewhere on the page, a download)
+    gets the same result object, computed once (``memo.recent``); the result is only read by the page."""
+    if lines is not None:
+        return _execute(snapshot, filters, settings, today, lines)
+    key = (filters, today, repr(sorted(settings.values.items())))
+    return memo.recent(snapshot, "dashboard.execute", key, lambda: _execute(snapshot, filters, settings, today, estimates.lines(snapshot)))
+
+
+def _execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lines: estimates.Lines) -> DashboardResult:
     period = select(snapshot, filters, lines=lines)
     history = select(snapshot, filters, whole_history=True, lines=lines)
     month = filters.month_to

@@ -55,7 +55,19 @@ def monthly_filers(snapshot) -> list[str]:
 
 
 def _month_index(months: pd.Series) -> pd.Series:
-    return months.str.slice(0, 4).astype(int) * 12 + months.str.slice(5, 7).astype(int)
+    """«2024-03» → 2024·12 + 3, so months subtract; computed once per distinct month (a district has
+    dozens of months over hundreds of thousands of lines)."""
+    codes, distinct = pd.factorize(months)
+    if (codes < 0).any():
+        raise ValueError("строка отчёта без месяца")
+    index = np.array([int(m[:4]) * 12 + int(m[5:7]) for m in distinct], dtype=np.int64)
+    return pd.Series(index[codes], index=months.index)
+
+
+def _month_labels(index: np.ndarray):
+    """The inverse of ``_month_index``: 2024·12 + 3 → «2024-03», again once per distinct month."""
+    distinct, at = np.unique(index, return_inverse=True)
+    return pd.array([f"{(i - 1) // 12:04d}-{(i - 1) % 12 + 1:02d}" for i in distinct], dtype="str").take(at)
 
 
 def coverage(snapshot, monthly: pd.DataFrame, filers: list[str]) -> pd.DataFrame:
@@ -70,7 +82,7 @@ def coverage(snapshot, monthly: pd.DataFrame, filers: list[str]) -> pd.DataFrame
     spans = (last - first + 1).to_numpy()
     months = np.concatenate([np.arange(f, last + 1) for f in first.to_numpy()])
     grid = pd.DataFrame({"participant_id": np.repeat(first.index.to_numpy(), spans),
-                         "month": [f"{(i - 1) // 12:04d}-{(i - 1) % 12 + 1:02d}" for i in months]})
+                         "month": _month_labels(months)})
     grid = grid.merge(filed.assign(filed=True), on=["participant_id", "month"], how="left")
     grid["filed"] = grid["filed"].fillna(False).astype(bool)
     grid = grid.sort_values(["participant_id", "month"]).reset_index(drop=True)

@@ -23,3 +23,18 @@ def per_snapshot(snapshot, name: str, build: Callable[[], T]) -> T:
     value = build()
     _CACHE[key] = (weakref.ref(snapshot, lambda _ref, k=key: _CACHE.pop(k, None)), value)
     return value
+
+
+def recent(snapshot, name: str, key, build: Callable[[], T], keep: int = 4) -> T:
+    """``build()`` for ``key`` (e.g. the filters of a page) on this snapshot, the last ``keep`` keys kept:
+    a rerun with the same filters reuses the figures; a person trying filter after filter does not make
+    the process hold a result per combination."""
+    found: dict = per_snapshot(snapshot, f"recent:{name}", dict)
+    if key in found:
+        found[key] = found.pop(key)  # the most recently used goes last
+        return found[key]
+    value = build()
+    found[key] = value
+    while len(found) > keep:
+        found.pop(next(iter(found)))
+    return value

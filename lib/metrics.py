@@ -80,11 +80,11 @@ def target_progress(per: pd.DataFrame, month: str, baseline_month: str, target_p
     wide = per.pivot_table(index="month", columns="participant_id", values="debt_end", aggfunc="sum") if len(per) else pd.DataFrame()
     row = lambda m: wide.loc[m].dropna() if m in wide.index else pd.Series(dtype=float)
     now, base, prev = row(month), row(baseline_month), row(shift_month(month, -1))
-    compared = [p for p in now.index if p in base.index] if len(base) else list(now.index)
+    compared = list(now.index[now.index.isin(base.index)]) if len(base) else list(now.index)
     current = float(now.sum()) if len(now) else np.nan
     same_now = float(now[compared].sum()) if compared else np.nan
     baseline = float(base[compared].sum()) if compared and len(base) else np.nan
-    month_pair = [p for p in now.index if p in prev.index]
+    month_pair = list(now.index[now.index.isin(prev.index)])
     change_month = float(now[month_pair].sum() - prev[month_pair].sum()) if month_pair else np.nan
     target = baseline * (1 - target_pct / 100) if pd.notna(baseline) else np.nan
     series = wide.loc[wide.index <= month, compared].dropna() if compared else pd.DataFrame()
@@ -101,7 +101,7 @@ def target_progress(per: pd.DataFrame, month: str, baseline_month: str, target_p
         "debt": current,
         "debt_compared": same_now,
         "compared": compared,
-        "left_out": [p for p in now.index if p not in compared],
+        "left_out": list(now.index[~now.index.isin(compared)]),
         "change_month": change_month,
         "baseline": baseline,
         "change": same_now - baseline,
@@ -120,9 +120,12 @@ def collection(monthly: pd.DataFrame, month: str) -> pd.DataFrame:
     """Collection % for the month and cumulative from January, by consumer group and in total."""
     rows = []
     year_start = f"{month[:4]}-01"
-    for group, part in [*monthly.groupby("consumer_group"), ("total", monthly)]:
-        this = part[part.month == month]
-        ytd = part[(part.month >= year_start) & (part.month <= month)]
+    # the year so far is cut once from the whole history, then split by group (the same lines, in the same order)
+    in_year = monthly[(monthly.month >= year_start) & (monthly.month <= month)]
+    groups = monthly.groupby("consumer_group").size().index
+    for group, whole in [*((g, in_year[in_year.consumer_group == g]) for g in groups), ("total", in_year)]:
+        ytd = whole
+        this = whole[whole.month == month]
         rows.append({
             "consumer_group": group,
             "paid": this.paid.sum(), "accrued": this.accrued.sum(),

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import charts, fmt, present, ui
+from lib import charts, fmt, memo, present, ui
 from lib import dashboard_views as views
 from lib.dashboard import Filters, execute
 from lib.domain import group_labels, resource_labels
@@ -10,14 +10,13 @@ from lib.entry import names as participant_names
 from lib.entry import selectable_months as entry_months
 from lib.pages import openable_reports
 from lib.settings import read_settings
-from lib.xlsx_tables import table_xlsx
 
 user = ui.require_user()
 snap = ui.snapshot()
 settings = read_settings(snap)
 names = participant_names(snap)
 participants = snap.current("participants")
-months = sorted(set(snap.current("monthly_reports").month.dropna()))
+months = sorted(snap.current("monthly_reports").month.dropna().unique())
 st.title("Свод")
 if not months:
     st.info("Отчётов пока нет: свод появится, когда организации ЖКК сдадут первый месяц.")
@@ -61,17 +60,24 @@ if views.notes_caption(result, names):
 limits = result.limits
 
 
+def workbook(frame, title: str) -> bytes:
+    from lib.xlsx_tables import table_xlsx  # openpyxl is imported at the first download, not at every server start
+
+    return table_xlsx(frame, title)
+
+
 def download(frame, title: str, key: str) -> None:
-    st.download_button("Скачать в Excel", lambda: table_xlsx(frame, title), file_name=f"{key}.xlsx", key=f"xlsx-{key}",
+    st.download_button("Скачать в Excel", lambda: workbook(frame, title), file_name=f"{key}.xlsx", key=f"xlsx-{key}",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 
 
-def chart(where, key: str, build) -> None:
-    """A chart, or why the filters do not apply to it (never district figures beside filtered ones)."""
+def chart(where, key: str, build, name: str | None = None) -> None:
+    """A chart, or why the filters do not apply to it (never district figures beside filtered ones).
+    Built once per result: a rerun with the same figures draws the same chart objects."""
     if key in limits or result.no_data:
         where.info(limits.get(key) or result.no_data, icon=":material/info:")
     else:
-        where.altair_chart(build(), width="stretch")
+        where.altair_chart(memo.recent(result, "charts", name or key, build, keep=8), width="stretch")
 
 
 # month-by-month charts two to a row; the bar charts with long category names get the whole width
@@ -79,13 +85,14 @@ left, right = st.columns(2)
 chart(left, "debt", lambda: charts.debt_chart(result.totals, result.target, filters.months))
 chart(right, "collection", lambda: charts.collection_chart(result.collection_by_month, groups))
 left, right = st.columns(2)
-chart(left, "structure", lambda: charts.aging_chart(result.aging))
+chart(left, "structure", lambda: charts.aging_chart(result.aging), name="aging")
 enforcement_target = None if "enforcement_target" in limits else settings["enforcement_monthly_target"]
 chart(right, "enforcement", lambda: charts.enforcement_chart(result.enforcement, enforcement_target))
 if "enforcement_target" in limits and "enforcement" not in limits:
     right.caption(limits["enforcement_target"])
 chart(st, "structure", lambda: charts.bars(result.resources.assign(Ресурс=result.resources.resource.map(resources)), "Ресурс", "amount",
-                                           "Просроченная задолженность по ресурсам", f"на конец {fmt.month_label(result.month, 'gen')}"))
+                                           "Просроченная задолженность по ресурсам", f"на конец {fmt.month_label(result.month, 'gen')}"),
+      name="resources")
 chart(st, "claims", lambda: charts.funnel_chart(result.funnel["stages"]))
 if "claims" not in limits:
     st.caption(f"Должники свыше порога — на конец периода. Заявлений на одного должника: "

@@ -252,3 +252,43 @@ def test_a_rerun_with_nothing_changed_hands_out_the_same_snapshot(db, typed_rows
         assert store.read_all() is after_save  # per-snapshot results (lib.memo) stay computed
     assert store.read_all() is after_save
     assert typed_rows == [] and after_save is not first
+
+
+def typed_files(path: Path) -> list[Path]:
+    return sorted((path.parent / ".debt.sqlite.typed").glob("*.typed.*.arrow"))
+
+
+def test_typed_rows_kept_apart_from_the_versions_are_read_only_when_rows_are_appended(db, monkeypatch):
+    """A tab whose versions are not its typed rows in place (corrections reorder them) has a second
+    file; a start checks it but does not hold it in memory until a save appends rows to the tab."""
+    read_and_keep(db)
+    assert typed_files(db), "the demo has corrected reports: some tab keeps its typed rows apart"
+    parsed: list[str] = []
+    real = frame_cache._from_arrow
+    monkeypatch.setattr(frame_cache, "_from_arrow", lambda data: parsed.append(len(data)) or real(data))
+    store = started(db)
+    snap = store.read_all()
+    assert len(parsed) == len(list((db.parent / ".debt.sqlite.typed").glob("*.versions.*.arrow")))  # the versions only
+    assert_same(snap, real_read(db))
+    row = snap.record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-11", consumer_group="population")
+    write(store, CLI, {"monthly_reports": [{**row, "paid": 123.456}]})
+    after = store.read_all()
+    assert len(parsed) > len(list((db.parent / ".debt.sqlite.typed").glob("*.versions.*.arrow")))  # now the typed rows
+    assert_same(after, real_read(db))
+
+
+def test_typed_rows_gone_before_an_append_mean_the_tab_is_read_from_the_store(db, caplog):
+    read_and_keep(db)
+    store = started(db)
+    store.read_all()
+    for path in typed_files(db):  # another server's writer collected them (or a person cleaned the folder)
+        path.unlink()
+    row = store.read_all().record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-11",
+                                  consumer_group="population")
+    caplog.set_level(logging.WARNING)
+    write(store, CLI, {"monthly_reports": [{**row, "paid": 123.456}]})
+    after = store.read_all()
+    assert "not used" in caplog.text
+    assert after.record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-11",
+                        consumer_group="population")["paid"] == 123.456
+    assert_same(after, real_read(db))

@@ -18,6 +18,7 @@ the file (``lib.store.frame_cache``) follows the same rule, so a server starts w
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -30,6 +31,7 @@ from lib.schema import Schema
 from lib.store.frame_cache import CachedTab, FrameCache
 from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, ValidationError, now_utc, prepare_records
 
+log = logging.getLogger(__name__)
 SEQ = "_seq"
 STAMP = "_stamp"
 CHUNK_ROWS = 50_000
@@ -181,6 +183,12 @@ class SQLiteStore(Store):
             return known, False  # nothing new: the versions stand
         if not (known and known.count <= count and known.last <= last and self._same_row(con, table, known)):
             known = None
+        if known is not None:
+            try:
+                known.typed  # noqa: B018 - the copy's typed rows, read now that rows are appended
+            except Exception as err:  # gone or damaged since the start: the tab is read from the store
+                log.warning("typed copy of %s not used (%s); reading it from the store", table.key, err)
+                known = None
         cols = ", ".join(_q(k) for k in table.keys)
         old_last = known.last if known else 0
         cursor = con.execute(f"SELECT {cols}, {SEQ} FROM {_q(table.key)} WHERE {SEQ} > ? ORDER BY {SEQ}", (old_last,))
@@ -200,7 +208,8 @@ class SQLiteStore(Store):
         else:
             typed = concat_rows(frames)
         versions, version_problems, notes = versioned(table, typed)
-        tab = CachedTab(typed, count, new_last, problems, versions, version_problems, notes)
+        tab = CachedTab(typed, count, new_last, problems, versions, version_problems, notes,
+                        str(typed["save_id"].iloc[-1]) if len(typed) else None)
         self._tabs[table.key] = tab
         return tab, True
 
@@ -210,7 +219,7 @@ class SQLiteStore(Store):
         if known.count == 0:
             return True
         row = con.execute(f"SELECT save_id FROM {_q(table.key)} WHERE {SEQ} = ?", (known.last,)).fetchone()
-        return row is not None and row[0] == known.typed["save_id"].iloc[-1]
+        return row is not None and row[0] == known.last_save_id
 
     def _insert(self, con: sqlite3.Connection, rows: dict[str, list[dict]]) -> None:
         for tab, records in rows.items():
