@@ -37,7 +37,9 @@ def _rows(frame: pd.DataFrame, mask, field: str, message) -> pd.DataFrame:
 def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
     if monthly.empty:
         return pd.DataFrame(columns=COLUMNS)
-    m = monthly.sort_values(["participant_id", "settlement_id", "consumer_group", "month"]).reset_index(drop=True)
+    # only the columns the checks read are sorted (a copy of every column of a region's history is not needed)
+    used = ["participant_id", "settlement_id", "consumer_group", "month", "debt_start", "accrued", "paid", "written_off", "overdue"]
+    m = monthly[used].sort_values(used[:4]).reset_index(drop=True)
     written = m.written_off.fillna(0.0)
     m["end"] = closing_debt(m.debt_start, m.accrued, m.paid, written)
     key = ["participant_id", "settlement_id", "consumer_group"]
@@ -69,7 +71,8 @@ def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataF
         parts.append(_rows(m, jump, title, lambda r, f=field: _jump(getattr(r, f), r.median)))
     if len(structure):
         line = ["participant_id", "settlement_id", "month", "consumer_group"]
-        s = structure.assign(_t=structure[list(BUCKETS)].sum(axis=1)).groupby(line, sort=False)["_t"].sum()
+        total = structure[list(BUCKETS)].sum(axis=1)
+        s = total.groupby([structure[c] for c in line], sort=False).sum()
         joined = m.set_index(line).join(s.rename("buckets"), how="inner").reset_index()
         off = (joined.buckets - joined.overdue).abs() > AGING_TOLERANCE
         parts.append(_rows(joined, off, "Структура задолженности",
