@@ -115,9 +115,10 @@ def annex4_table(monthly: pd.DataFrame, blocks: list[tuple[str, list[str]]], yea
     keyed = per.set_index(["participant_id", "consumer_group", "month"])
     key = ["participant_id", "consumer_group"]
     pieces = []
+    known = set(keyed.index.get_level_values("month"))
     for order, (label, months) in enumerate(blocks):
         within = per[per.month.isin(months)].groupby(key)[["accrued", "paid", "recovered_enforcement"]].sum()
-        point = lambda month, field: keyed[field].xs(month, level="month") if month in keyed.index.get_level_values("month") else None
+        point = lambda month, field: keyed[field].xs(month, level="month") if month in known else None
         frame = within.rename(columns={"recovered_enforcement": "recovered"})
         # an organisation without a single report in the block: its flows are unknown, not zero (lib.estimates)
         guessed = per[per.month.isin(months)].groupby(key).estimated.all().reindex(frame.index).fillna(False).astype(bool)
@@ -297,7 +298,7 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     names = dict(zip(snapshot.current("participants").id, snapshot.current("participants").name))
     step(0.05, "Расчёт показателей")
     lines = estimates.lines(snapshot)  # one rule for missing and returned reports, as on the dashboard
-    result = execute(snapshot, filters, settings, today, lines=lines)
+    result = execute(snapshot, filters, settings, today)  # the dashboard's figures of these filters, if it has them
     # the year-start column needs January even for a quarter alone
     monthly = select(snapshot, Filters(f"{period.year}-01", period.scope[-1], *_who_and_what(filters)), lines=lines).monthly
     noted = estimates.notes(monthly, lines.coverage, sorted(set(period.scope) | set(period.months)))

@@ -195,8 +195,11 @@ def ranking(monthly: pd.DataFrame, first_month: str, month: str, by: str) -> pd.
     out["before"] = start[both].groupby(level=0).sum()
     out["growth"] = end[both].groupby(level=0).sum() - out.before
     out["growth_pct"] = np.where(out.before > 0, out.growth / out.before * 100, np.nan)
-    flags = pd.concat([last, first])
-    out["estimated"] = flags.groupby(by).estimated.any().reindex(out.index).fillna(False).astype(bool) if "estimated" in flags else False
+    if "estimated" in monthly:  # only the two columns the flag needs (not a copy of both months' lines)
+        flags = pd.concat([last[[by, "estimated"]], first[[by, "estimated"]]])
+        out["estimated"] = flags.groupby(by).estimated.any().reindex(out.index).fillna(False).astype(bool)
+    else:
+        out["estimated"] = False
     out = out.sort_values("debt", ascending=False)
     out["rank_level"] = np.arange(1, len(out) + 1)
     out["rank_growth"] = out.growth.rank(ascending=False, method="min", na_option="bottom").astype(int)
