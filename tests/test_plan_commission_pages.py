@@ -30,6 +30,14 @@ def open_page(login: str, page: str) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """What a click on a tab does: the tabs' state changes and the page reruns."""
+    at.session_state[key] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def store_of(url: str) -> SQLiteStore:
     return SQLiteStore(url[len("sqlite:///"):])
 
@@ -72,7 +80,9 @@ def test_commission_page_per_role(demo_store_url, login):
     at = open_page(login, "pages/commission.py")
     meetings = next(d.value for d in at.dataframe if "Кворум" in d.value.columns)
     assert meetings.set_index("Дата").loc["18.07.2024", "Кворум"] == "НЕТ — решения недействительны"
+    open_tab(at, "commission_tab", "Решения и поручения")
     assert any("Просрочено поручений" in e.value for e in at.error)
+    open_tab(at, "commission_tab", "Материалы к заседанию")
     pack_text = " ".join(m.value for m in at.markdown)
     # the materials default to the meeting the latest data (December 2024, due 10.01.2025) is for, not to today
     assert at.date_input(key="pack_date").value == dt.date(2025, 1, 11)
@@ -102,3 +112,98 @@ def test_executor_reports_an_assignment_done_on_its_entry_page(demo_store_url):
     assert any("Исполнение поручения отмечено" in s.value for s in at.success), [e.value for e in at.error]
     after = store_of(demo_store_url).read_all().current("decisions").set_index("decision_id").loc[decision]
     assert after.status == "done" and after.comment == "Сверка с ФССП проведена, акт от 19.12.2024"
+
+
+# ---- only the open tab runs (issue 16, item 2) -----------------------------------------------
+
+
+def counted(monkeypatch, module, name: str) -> list:
+    """Calls of ``module.name`` made by the page from now on."""
+    calls, real = [], getattr(module, name)
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls
+
+
+def keyed(widgets, key: str) -> list:
+    return [w for w in widgets if w.key == key]
+
+
+def test_only_the_open_tab_of_the_commission_page_runs_and_the_pack_is_built_only_on_its_tab(demo_store_url, monkeypatch):
+    from lib import commission, meeting_pack
+
+    packs = counted(monkeypatch, meeting_pack, "build")
+    decisions = counted(monkeypatch, commission, "decisions")
+    at = open_page("commission@lensk.demo", "pages/commission.py")
+    # «Заседания» is open: its table is drawn; nothing of the closed tabs is computed or drawn
+    assert any("Кворум" in d.value.columns for d in at.dataframe)
+    assert packs == [] and decisions == [] and not keyed(at.date_input, "pack_date")
+    assert not any("Проект повестки" in m.value for m in at.markdown)
+    assert not any("Входит в состав" in d.value.columns for d in at.dataframe)
+    open_tab(at, "commission_tab", "Материалы к заседанию")
+    assert len(packs) == 1 and any("Проект повестки" in m.value for m in at.markdown)
+    assert not any("Кворум" in d.value.columns for d in at.dataframe)
+    open_tab(at, "commission_tab", "Состав")
+    assert len(packs) == 1 and any("Входит в состав" in d.value.columns for d in at.dataframe)
+    assert not keyed(at.date_input, "pack_date") and not any("Проект повестки" in m.value for m in at.markdown)
+    open_tab(at, "commission_tab", "Решения и поручения")
+    assert any("Просрочено поручений" in e.value for e in at.error) and len(packs) == 1
+
+
+def test_the_coordinators_forms_stay_on_closed_tabs_and_the_open_tab_and_pack_date_are_kept(demo_store_url, monkeypatch):
+    from lib import meeting_pack
+
+    packs = counted(monkeypatch, meeting_pack, "build")
+    at = open_page("coordinator@lensk.demo", "pages/commission.py")
+    assert packs == []
+    open_tab(at, "commission_tab", "Материалы к заседанию")
+    assert len(packs) == 1
+    # the coordinator's forms are drawn while their tabs are closed: what is typed into a form stays in the browser
+    # only until it is sent, and a form not drawn takes it away (checked in a browser: test_browser_tabs_keep_typing)
+    assert keyed(at.text_input, "new_meeting:number") and keyed(at.text_area, "new_decision:text")
+    # a date chosen for the pack is kept while other tabs and pages are open
+    at.date_input(key="pack_date").set_value(dt.date(2025, 2, 14)).run()
+    assert packs[-1][1] == dt.date(2025, 2, 14)
+    open_tab(at, "commission_tab", "Состав")
+    open_tab(at, "commission_tab", "Материалы к заседанию")
+    assert at.date_input(key="pack_date").value == dt.date(2025, 2, 14)
+    at.switch_page("pages/plan.py").run()
+    at.switch_page("pages/commission.py").run()
+    assert at.session_state["commission_tab"] == "Материалы к заседанию"  # back on the page: the tab that was open
+    assert at.date_input(key="pack_date").value == dt.date(2025, 2, 14) and packs[-1][1] == dt.date(2025, 2, 14)
+
+
+def test_the_admin_pages_closed_tabs_do_not_run_and_a_typed_reason_survives_a_tab_switch(demo_store_url, monkeypatch):
+    from lib import present
+
+    audits = counted(monkeypatch, present, "audit_table")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user_login"] = "coordinator@lensk.demo"
+    at.run()
+    at.switch_page("pages/admin.py").run()
+    assert audits == [] and not keyed(at.selectbox, "lock_quarter")
+    open_tab(at, "admin_tab", "Закрытие кварталов")
+    quarter = at.selectbox(key="lock_quarter").value
+    reason = f"admin-lock-comment-{quarter}"
+    at.text_input(key=reason).input("Отчёт направлен в МЖКХ").run()  # typed and left (not in a form: sent on leaving the field)
+    open_tab(at, "admin_tab", "Журнал изменений")
+    assert len(audits) == 1 and not keyed(at.text_input, reason)
+    assert keyed(at.text_input, "new_login") and keyed(at.text_area, "return_reason")  # the tabs of forms are drawn closed
+    open_tab(at, "admin_tab", "Закрытие кварталов")
+    assert at.text_input(key=reason).value == "Отчёт направлен в МЖКХ" and len(audits) == 1
+
+
+def test_an_address_naming_a_tab_opens_it(demo_store_url):
+    """A reload or a link: the address holds the open tab (``?commission_tab=Состав``), a new session opens it."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user_login"] = "commission@lensk.demo"
+    at.run()
+    at.switch_page("pages/commission.py")
+    at.query_params["commission_tab"] = "Состав"
+    at.run()
+    assert at.session_state["commission_tab"] == "Состав" and any("Входит в состав" in d.value.columns for d in at.dataframe)
+    assert not any("Кворум" in d.value.columns for d in at.dataframe)
