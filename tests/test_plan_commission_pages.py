@@ -207,3 +207,44 @@ def test_an_address_naming_a_tab_opens_it(demo_store_url):
     at.run()
     assert at.session_state["commission_tab"] == "Состав" and any("Входит в состав" in d.value.columns for d in at.dataframe)
     assert not any("Кворум" in d.value.columns for d in at.dataframe)
+
+
+# ---- the plan grid on the entry page: no English «None» ----------------------------------------
+
+
+def test_the_plan_grid_shows_a_dash_for_no_status_and_reads_it_back_as_empty(demo_store_url):
+    import pandas as pd
+
+    from lib import entry
+    from lib.form_input import NOT_CHOSEN
+
+    def open_grid(edits: dict | None = None):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.session_state["user_login"] = "ves@lensk.demo"
+        at.run()
+        at.switch_page("pages/entry.py")
+        if edits:
+            at.session_state[key] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at, next(d for d in at.dataframe if str(d.key).startswith("plan-ves-"))
+
+    at, grid = open_grid()
+    key, month = grid.key, grid.key[len("plan-ves-"):]
+    stored = entry.plan_form(store_of(demo_store_url).read_all(), "ves", month).status.tolist()
+    shown = grid.value["status"].tolist()
+    assert any(pd.isna(s) for s in stored) and any(not pd.isna(s) for s in stored)  # the demo has both
+    # every empty status cell is the «—» option (Streamlit draws "" or None as a grey «None»), the others unchanged
+    assert shown == [NOT_CHOSEN if pd.isna(s) else s for s in stored]
+    # «—» chosen in an empty row is no change: no draft, nothing to save; in a row with a status it empties the cell
+    empty, filed = next(i for i, s in enumerate(stored) if pd.isna(s)), next(i for i, s in enumerate(stored) if not pd.isna(s))
+    at, grid = open_grid({empty: {"status": NOT_CHOSEN}})
+    assert key not in (at.session_state["drafts"] if "drafts" in at.session_state else {})
+    assert grid.value["status"].tolist() == shown
+    at, grid = open_grid({filed: {"status": NOT_CHOSEN}})
+    draft = at.session_state["drafts"][key].changes
+    assert list(draft.values()) == [{"status": None}]  # the draft holds an empty status, not the dash
+    del at.session_state[key]  # the editor is gone (another month or page in a browser): drawn afresh from the draft
+    at.run()
+    grid = next(d for d in at.dataframe if d.key == key)
+    assert grid.value["status"].tolist() == [NOT_CHOSEN if i == filed else s for i, s in enumerate(shown)]
