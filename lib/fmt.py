@@ -62,11 +62,19 @@ def money(x, decimals: int = 1) -> str:
     return number(x, decimals)
 
 
+def exact(x, decimals: int = 3) -> str:
+    """Thousand rubles in a message about a typed figure, as the entry grid shows it: to the ruble (three
+    decimals, rounded half-up, so a computed sum's binary noise never shows), without trailing zeros —
+    1234.5 -> «1 234,5», 2000 -> «2 000», 0.125 -> «0,125» (the grid's «1 234,5» is not «1 234,500»)."""
+    text = number(x, decimals)
+    return text.rstrip("0").rstrip(",") if "," in text else text
+
+
 def apart(a, b) -> tuple[str, str]:
     """Two sums of thousands of rubles compared in a sentence: one decimal, as everywhere, unless they
-    would then read the same («2 790,4 ≠ 2 790,4») — then three, the ruble."""
+    would then read the same («2 790,4 ≠ 2 790,4») — then to the ruble, as the grid shows them."""
     first, second = money(a), money(b)
-    return (money(a, 3), money(b, 3)) if first == second else (first, second)
+    return (exact(a), exact(b)) if first == second else (first, second)
 
 
 def percent(x, decimals: int = 1) -> str:

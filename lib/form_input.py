@@ -14,7 +14,11 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from lib.parsing import number_text
+from lib.parsing import is_empty, number_text
+
+# «Nothing chosen» in a choice cell of a grid: Streamlit draws an empty choice ("" or None) as a grey English
+# «None», so the grid shows this option instead, and reading the grid turns it back into «empty».
+NOT_CHOSEN = "—"
 
 
 def as_text(form: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -26,11 +30,17 @@ def as_text(form: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return out
 
 
-def apply_edits(form: pd.DataFrame, state: Mapping | None, editable: Sequence[str]) -> pd.DataFrame:
+def as_choices(values) -> list:
+    """A choice column as the grid shows it: an empty cell is the «nothing chosen» option."""
+    return [NOT_CHOSEN if is_empty(v) else v for v in values]
+
+
+def apply_edits(form: pd.DataFrame, state: Mapping | None, editable: Sequence[str], choices: Sequence[str] = ()) -> pd.DataFrame:
     """The server's ``form`` with the edits of ``st.data_editor``'s state applied to ``editable`` columns only.
 
     ``state`` is ``{"edited_rows": {position: {column: value}}, "added_rows": [...], "deleted_rows": [...]}``
-    as the browser sent it; values stay as typed (text) for the parser to judge.
+    as the browser sent it; values stay as typed (text) for the parser to judge. In ``choices`` columns the
+    «nothing chosen» option is an empty cell (it is only how the grid shows one); a typed text cell is never changed.
     """
     out = form.copy()
     for c in editable:
@@ -48,7 +58,7 @@ def apply_edits(form: pd.DataFrame, state: Mapping | None, editable: Sequence[st
             continue
         for column, value in changes.items():
             if column in positions:
-                out.iat[i, positions[column]] = value
+                out.iat[i, positions[column]] = None if column in choices and value == NOT_CHOSEN else value
     return out
 
 

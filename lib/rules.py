@@ -70,9 +70,9 @@ def magnitude_findings(form: str, rows: list[dict], fields: dict[str, tuple[str,
                 continue
             ratio = value / base
             if ratio >= MAGNITUDE_FACTOR:
-                how = f"в {fmt.number(ratio, 0)} раз больше, чем {basis} ({number_text(base)}): нет ли лишней цифры или запятой не на месте?"
+                how = f"в {fmt.number(ratio, 0)} раз больше, чем {basis} ({fmt.exact(base)}): нет ли лишней цифры или запятой не на месте?"
             elif ratio * MAGNITUDE_FACTOR <= 1:
-                how = f"в {fmt.number(1 / ratio, 0)} раз меньше, чем {basis} ({number_text(base)}): не потеряна ли цифра?"
+                how = f"в {fmt.number(1 / ratio, 0)} раз меньше, чем {basis} ({fmt.exact(base)}): не потеряна ли цифра?"
             else:
                 continue
             out.append(ToConfirm(form, label(r), title, f"{number_text(value)} — {how} Если значение верно, подтвердите его",
@@ -101,7 +101,7 @@ def monthly_errors(rows: pd.DataFrame, label) -> list[Finding]:
     for _, r in rows.iterrows():
         if pd.notna(r.recovered_enforcement) and pd.notna(r.paid) and r.recovered_enforcement > r.paid + 1e-9:
             out.append(Finding("Ежемесячный отчёт", label(r), "Получено по исполнительным производствам",
-                               f"{fmt.number(r.recovered_enforcement, 3)} больше оплаты {fmt.number(r.paid, 3)}: "
+                               f"{fmt.exact(r.recovered_enforcement)} больше оплаты {fmt.exact(r.paid)}: "
                                "взысканное по исполнительным производствам входит в оплату"))
     return out
 
@@ -122,12 +122,12 @@ def monthly_warnings(rows: pd.DataFrame, previous: pd.DataFrame, history: pd.Dat
             tolerance = max(CONTINUITY_ABS, abs(expected) * CONTINUITY_PCT / 100)
             if pd.notna(r.debt_start) and abs(r.debt_start - expected) > tolerance:
                 out.append(Finding("Ежемесячный отчёт", where, "Задолженность на начало месяца",
-                                   f"{fmt.number(r.debt_start, 3)} не равна остатку прошлого месяца {fmt.number(expected, 3)} "
+                                   f"{fmt.exact(r.debt_start)} не равна остатку прошлого месяца {fmt.exact(expected)} "
                                    "(начало + начислено − оплачено − списано)"))
         end = closing_debt(r.debt_start, r.accrued, r.paid, r.written_off if pd.notna(r.written_off) else 0.0)
         if pd.notna(r.overdue) and pd.notna(end) and r.overdue > end + 1e-9:
             out.append(Finding("Ежемесячный отчёт", where, "Просроченная задолженность",
-                               f"{fmt.number(r.overdue, 3)} больше задолженности на конец месяца {fmt.number(end, 3)}"))
+                               f"{fmt.exact(r.overdue)} больше задолженности на конец месяца {fmt.exact(end)}"))
         pct = collection_pct(r.paid, r.accrued)
         if not np.isnan(pct) and (pct > COLLECTION_HIGH or pct < COLLECTION_LOW):
             out.append(Finding("Ежемесячный отчёт", where, "Оплачено",
@@ -139,8 +139,8 @@ def monthly_warnings(rows: pd.DataFrame, previous: pd.DataFrame, history: pd.Dat
                 value = r[field]
                 if pd.notna(median) and median > 0 and pd.notna(value) and (value > JUMP_FACTOR * median or value * JUMP_FACTOR < median):
                     out.append(Finding("Ежемесячный отчёт", where, title,
-                                       f"{fmt.number(value, 3)} отличается больше чем в {fmt.number(JUMP_FACTOR, 0)} раз "
-                                       f"от обычного для организации ({fmt.number(median, 3)}) — проверьте единицы (тыс. руб.)"))
+                                       f"{fmt.exact(value)} отличается больше чем в {fmt.number(JUMP_FACTOR, 0)} раз "
+                                       f"от обычного для организации ({fmt.exact(median)}) — проверьте единицы (тыс. руб.)"))
     return out
 
 
@@ -159,6 +159,6 @@ def structure_errors(structure: pd.DataFrame, monthly: pd.DataFrame, label) -> l
                                "нет просроченной задолженности в ежемесячном отчёте за этот месяц — сначала сохраните отчёт"))
         elif abs(total - expected) > AGING_TOLERANCE:
             out.append(Finding("Структура задолженности", label(settlement, group), "",
-                               f"сумма по срокам {fmt.number(total, 3)} не равна просроченной задолженности "
-                               f"{fmt.number(expected, 3)} (разница {fmt.number(total - expected, 3)})"))
+                               f"сумма по срокам {fmt.exact(total)} не равна просроченной задолженности "
+                               f"{fmt.exact(expected)} (разница {fmt.exact(total - expected)})"))
     return out

@@ -223,6 +223,23 @@ def address_choice(label: str, options: list, *, key: str, param: str, format_fu
     return value, refused
 
 
+def page_tabs(labels: list[str], *, key: str) -> tuple:
+    """A page's tabs where only the open one need run: each tab's ``.open`` says whether it is open
+    (``on_change="rerun"``: a switch reruns the page, https://docs.streamlit.io/develop/api-reference/layout/st.tabs).
+
+    The open tab is named in the address (``?commission_tab=Состав``: a reload or a link opens it) and kept for
+    the session, so coming back to the page from another one opens it again; Streamlit drops a widget's state
+    once its page is left, hence the copy. A tab whose form a person types into must still be drawn while closed
+    (``with tab:`` without ``if tab.open``): a form's typed, unsubmitted text lives only in the browser and is lost
+    when the form is not drawn; widgets outside forms on a lazy tab keep their values with ``persist_state``."""
+    kept = f"{key}:kept"
+    if key not in st.session_state and kept in st.session_state and st.query_params.get(key) is None:
+        st.session_state[key] = st.session_state[kept]
+    found = st.tabs(labels, key=key, on_change="rerun", bind="query-params")
+    st.session_state[kept] = st.session_state[key]
+    return found
+
+
 def gate(signed_in: User | None, url_path: str, on_login_page: bool) -> None:
     """Before a page runs (app.py): a visitor goes to the login page first; a person just back from
     single sign-on goes on to the page of the link they had opened."""
@@ -670,9 +687,10 @@ def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: 
             st.warning(f"В {quarter_label(quarter).replace('квартал', 'квартале')} не завершено:\n\n"
                        + "\n".join(f"- {line}" for line in open_items), icon=":material/warning:")
             confirmed = st.checkbox("Всё равно закрыть квартал: исполнители больше не смогут ничего исправить",
-                                    key=f"{key}-lock-confirm-{quarter}")
+                                    key=f"{key}-lock-confirm-{quarter}", persist_state="page")
+    # persist_state: on a tab that runs only while open, what was typed is kept while another tab is open
     reason = st.text_input("Основание", value=comment or "", key=f"{key}-lock-comment-{quarter}",
-                           placeholder="например, отчёт направлен в МЖКХ РС(Я)")
+                           placeholder="например, отчёт направлен в МЖКХ РС(Я)", persist_state="page")
     label = f"Закрыть {quarter_label(quarter)}" if close_it else f"Открыть {quarter_label(quarter)}"
     if st.button(label, type="primary" if close_it else "secondary", disabled=not confirmed, key=f"{key}-lock-{quarter}"):
         submit(signed_in, {"locks": [{"quarter": quarter, "locked": close_it, "comment": reason or None}]},

@@ -25,8 +25,10 @@ TYPED = "Тыс. руб. Вводите как привыкли: 1 234,5 или 
 # The grid, «так понято» and last month's figures below it share their columns: the same short titles
 # (the full one is the column's tooltip) and the same widths, so each figure has last month's under it
 # and all six figures fit beside the keys at 1280 px; at 800 px the keys stay pinned while the figures scroll.
-SHORT = {"debt_start": "Долг на начало", "accrued": "Начислено", "paid": "Оплачено", "recovered_enforcement": "Получено по ИП",
-         "overdue": "Просрочено", "written_off": "Списано"}
+# Each title fits its 100 px whole beside the grid's «editable» icon (≤ 70 px of Source Sans 14 px, measured in
+# Chromium): «Долг на начало», «Получено по ИП» and «Просрочено» were cut («Долг на нач…»).
+SHORT = {"debt_start": "На начало", "accrued": "Начислено", "paid": "Оплачено", "recovered_enforcement": "По ИП",
+         "overdue": "Просрочка", "written_off": "Списано"}
 KEY_WIDTHS = {"Поселение": 170, "Группа": 130, "Ресурс": 170, "Пункт": 60, "Период": 130}
 FIGURE_WIDTH = 100
 
@@ -188,12 +190,19 @@ def key_columns() -> dict:
     return {title: st.column_config.TextColumn(title, width=width, pinned=True) for title, width in KEY_WIDTHS.items()}
 
 
-def figure_columns(titles) -> dict:
-    return {title: st.column_config.Column(title, width=FIGURE_WIDTH, alignment="right") for title in titles}
+def figure_columns(titles, helps: dict[str, str] | None = None) -> dict:
+    return {title: st.column_config.Column(title, width=FIGURE_WIDTH, alignment="right", help=(helps or {}).get(title))
+            for title in titles}
+
+
+def monthly_titles(snap) -> dict[str, str]:
+    """The short title of each figure of the monthly report -> its full title (the tooltip of the column)."""
+    table = snap.schema["monthly_reports"]
+    return {SHORT[k]: table.column(k).title for k in MONEY_FIELDS}
 
 
 def grid(form_id: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[str, ...], config: dict, locked: bool,
-         keys: tuple[str, ...], numeric: tuple[str, ...] = ()) -> tuple[pd.DataFrame, dict | None]:
+         keys: tuple[str, ...], numeric: tuple[str, ...] = (), choices: tuple[str, ...] = ()) -> tuple[pd.DataFrame, dict | None]:
     """An entry grid whose figures are text cells; returns the server's own ``form`` with the edits
     of ``editable`` columns taken from the editor's state (keys and rows never from the browser), and the
     form's draft: its changed cells by row key, put back on the grid whenever it is shown again."""
@@ -209,19 +218,23 @@ def grid(form_id: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[
         changes = st.session_state[base] = {} if locked else ui.draft_changes(form_id)
     read_only = [c for c in shown.columns if c not in editable]
     # on the grid a changed figure is text, as typed (a number would make the text column a number column)
-    as_typed = {row: {c: number_text(v) if c in numeric and not isinstance(v, str) else v for c, v in cells.items()}
+    # and a choice emptied is the «nothing chosen» option (an empty choice cell would read «None»)
+    as_typed = {row: {c: number_text(v) if c in numeric and not isinstance(v, str) else
+                      form_input.as_choices([v])[0] if c in choices else v for c, v in cells.items()}
                 for row, cells in changes.items()}
     st.data_editor(drafts.with_changes(shown, as_typed, keys), key=key, hide_index=True, num_rows="fixed",
                    disabled=True if locked else read_only, column_config=config, width="stretch")
-    edited = form_input.apply_edits(drafts.with_changes(form, changes, keys), st.session_state.get(key), () if locked else editable)
+    edited = form_input.apply_edits(drafts.with_changes(form, changes, keys), st.session_state.get(key), () if locked else editable,
+                                    choices)
     return edited, (None if locked else drafts.grid_changes(form, edited, keys, editable, numeric))
 
 
-def understood(title: str, checked: entry.Checked, keys: dict[str, list[str]], columns: dict[str, str]) -> None:
+def understood(title: str, checked: entry.Checked, keys: dict[str, list[str]], columns: dict[str, str],
+               helps: dict[str, str] | None = None) -> None:
     """«Что будет сохранено»: each figure as the server read it, in Russian format, before the save."""
     st.markdown(f"**{title}** — так введённое понято и будет сохранено:")
     st.dataframe(present.table(form_input.preview(checked.records, columns, keys, checked.bad)), hide_index=True, width="stretch",
-                 column_config={**key_columns(), **figure_columns(columns.values())})
+                 column_config={**key_columns(), **figure_columns(columns.values(), helps)})
 
 
 def labelled(frame: pd.DataFrame, snap) -> pd.DataFrame:
@@ -267,7 +280,7 @@ def monthly_editor(snap, place: Place, locked: bool) -> tuple[pd.DataFrame, Edit
 
 
 def monthly_understood(snap, checked: entry.Checked) -> None:
-    understood("Ежемесячный отчёт", checked, line_keys(snap, checked.records), SHORT)
+    understood("Ежемесячный отчёт", checked, line_keys(snap, checked.records), SHORT, monthly_titles(snap))
 
 
 def line_keys(snap, records: list[dict], resource: bool = False) -> dict[str, list[str]]:
@@ -300,7 +313,7 @@ def comparison_table(snap, pid: str, month: str, form: pd.DataFrame) -> None:
     st.markdown(f"**Для сравнения — {fmt.month_label(shift_month(month, -1))}**, тыс. руб.; собираемость этого месяца "
                 "считается по введённому:")
     st.dataframe(present.table(table, decimals=dict.fromkeys(SHORT.values(), 3)), hide_index=True, width="stretch",
-                 column_config={**key_columns(), **figure_columns(table.columns[2:])})
+                 column_config={**key_columns(), **figure_columns(table.columns[2:], monthly_titles(snap))})
 
 
 def structure_editor(snap, place: Place, locked: bool) -> tuple[pd.DataFrame, Editing]:
@@ -382,17 +395,19 @@ def plan_editor(snap, place: Place, locked: bool) -> tuple[pd.DataFrame, Editing
         "period": None,
         **key_columns(),
         "Мероприятие": st.column_config.TextColumn(width="large"),
-        # an empty cell reads «—», not Streamlit's grey «None»: "" is the not-yet-reported choice
-        "status": st.column_config.SelectboxColumn("Статус", options=["", *status_labels], format_func=lambda k: status_labels.get(k, "—")),
+        # not yet reported: the «—» option, read back as empty (Streamlit draws an empty choice as a grey «None»)
+        "status": st.column_config.SelectboxColumn("Статус", options=[form_input.NOT_CHOSEN, *status_labels],
+                                                   format_func=lambda k: status_labels.get(k, form_input.NOT_CHOSEN)),
         "indicator_value": st.column_config.TextColumn(indicator.title, help=f"{indicator.description} Число, например 12 или 1 234,5.",
                                                        alignment="right"),
         "done_text": st.column_config.TextColumn("Что сделано", max_chars=2000, width="large"),
     }
     # text columns typed as text even when empty: a grid whose column type changed with a draft would start afresh
     shown = form_input.as_text(form, ("indicator_value",)).astype({"status": "string", "done_text": "string"})
-    shown[["status", "done_text"]] = shown[["status", "done_text"]].fillna("")  # an empty cell, not «None»
+    shown["done_text"] = shown["done_text"].fillna("")  # an empty cell, not «None»
+    shown["status"] = pd.Series(form_input.as_choices(shown["status"]), index=shown.index, dtype="string")
     form_id = f"plan-{pid}-{month}"
-    edited, changes = grid(form_id, form, shown, entry.PLAN_EDITABLE, config, locked, PLAN_LINE, ("indicator_value",))
+    edited, changes = grid(form_id, form, shown, entry.PLAN_EDITABLE, config, locked, PLAN_LINE, ("indicator_value",), ("status",))
     items = dict(zip(zip(form.measure_id, form.period), zip(form["Пункт"], form["Период"])))
 
     def label(key: tuple) -> str:

@@ -20,9 +20,11 @@ names = dict(zip(participants["id"], participants["name"]))
 labels = present.labels(snap)
 
 st.title("Администрирование")
-users_tab, periods_tab, returns_tab, audit_tab = st.tabs(
-    ["Пользователи", "Закрытие кварталов", "Возврат на доработку", "Журнал изменений"], key="admin_tab", on_change="rerun"
-)
+users_tab, periods_tab, returns_tab, audit_tab = ui.page_tabs(
+    ["Пользователи", "Закрытие кварталов", "Возврат на доработку", "Журнал изменений"], key="admin_tab")
+# «Закрытие кварталов» and «Журнал изменений» run only while open (their widgets keep their values with
+# persist_state); «Пользователи» and «Возврат на доработку» hold forms, drawn on closed tabs too: a form's
+# typed, unsubmitted text lives only in the browser (see ui.page_tabs).
 
 with users_tab:
     st.dataframe(present.table(for_display(schema["users"], snap.current("users"), labels, system=False)), hide_index=True, width="stretch")
@@ -83,25 +85,26 @@ with users_tab:
         except PasswordError as err:
             st.error(str(err))
 
-with periods_tab:
-    ui.flash("periods")
-    closed = closed_quarters(snap)
-    months = sorted(set(snap.current("monthly_reports")["month"].dropna()))
-    quarters = sorted({quarter_of(m) for m in months}, reverse=True)
-    st.caption("Закрытый квартал не принимает изменений ни от кого, кроме координатора. Каждое закрытие и открытие записывается в журнал.")
-    if quarters:
-        status = pd.DataFrame({
-            "Квартал": [quarter_label(q) for q in quarters],
-            "Состояние": ["закрыт" if q in closed else "открыт" for q in quarters],
-            "Кто закрыл": [closed[q]["closed_by"] if q in closed else "" for q in quarters],
-            "Когда": present.local_moments([closed[q]["saved_at"] if q in closed else None for q in quarters]),
-            "Основание": [closed[q].get("comment") or "" if q in closed else "" for q in quarters],
-        })
-        st.dataframe(present.table(status, moments=["Когда"]), hide_index=True, width="stretch")
-    # the quarter is chosen outside the form so the button always says what it will do
-    quarter = st.selectbox("Квартал", quarters, format_func=quarter_label, key="lock_quarter")
-    if quarter:
-        ui.quarter_lock_control(user, snap, quarter, key="admin", slot="periods")
+if periods_tab.open:
+    with periods_tab:
+        ui.flash("periods")
+        closed = closed_quarters(snap)
+        months = sorted(set(snap.current("monthly_reports")["month"].dropna()))
+        quarters = sorted({quarter_of(m) for m in months}, reverse=True)
+        st.caption("Закрытый квартал не принимает изменений ни от кого, кроме координатора. Каждое закрытие и открытие записывается в журнал.")
+        if quarters:
+            status = pd.DataFrame({
+                "Квартал": [quarter_label(q) for q in quarters],
+                "Состояние": ["закрыт" if q in closed else "открыт" for q in quarters],
+                "Кто закрыл": [closed[q]["closed_by"] if q in closed else "" for q in quarters],
+                "Когда": present.local_moments([closed[q]["saved_at"] if q in closed else None for q in quarters]),
+                "Основание": [closed[q].get("comment") or "" if q in closed else "" for q in quarters],
+            })
+            st.dataframe(present.table(status, moments=["Когда"]), hide_index=True, width="stretch")
+        # the quarter is chosen outside the form so the button always says what it will do
+        quarter = st.selectbox("Квартал", quarters, format_func=quarter_label, key="lock_quarter", persist_state="page")
+        if quarter:
+            ui.quarter_lock_control(user, snap, quarter, key="admin", slot="periods")
 
 with returns_tab:
     ui.flash("returns")
@@ -129,11 +132,13 @@ with returns_tab:
                           action="возврат на доработку", success=f"Отчёт за {fmt.month_label(month)} возвращён на доработку.",
                           slot="returns")
 
-with audit_tab:
-    audit = snap.all_versions("audit").iloc[::-1]
-    tables = {t.key: t.title for t in schema}
-    entity = st.selectbox("Лист", [None, *tables], format_func=lambda k: "все" if k is None else tables[k], key="audit_entity")
-    if entity:
-        audit = audit[audit["entity"] == entity]
-    st.caption(f"Записей в журнале: {len(audit)}. Журнал ведётся автоматически и не редактируется.")
-    st.dataframe(present.table(present.audit_table(schema, audit, labels)), hide_index=True, width="stretch")
+if audit_tab.open:
+    with audit_tab:
+        audit = snap.all_versions("audit").iloc[::-1]
+        tables = {t.key: t.title for t in schema}
+        entity = st.selectbox("Лист", [None, *tables], format_func=lambda k: "все" if k is None else tables[k], key="audit_entity",
+                              persist_state="page")
+        if entity:
+            audit = audit[audit["entity"] == entity]
+        st.caption(f"Записей в журнале: {len(audit)}. Журнал ведётся автоматически и не редактируется.")
+        st.dataframe(present.table(present.audit_table(schema, audit, labels)), hide_index=True, width="stretch")

@@ -48,8 +48,10 @@ if plan_id:
 
 if user.role == "coordinator":
     st.subheader("Ведение плана")
-    edit, add, new = st.tabs(["Изменить или исключить мероприятие", "Добавить мероприятие", "Новый план из образца"],
-                             key="plan_tools_tab", on_change="rerun")
+    # every tab here is a form, drawn while closed too: a form's typed, unsubmitted text lives only in the browser
+    # and would be lost with the form (see ui.page_tabs); the open tab is still kept for the session and the address
+    edit, add, new = ui.page_tabs(["Изменить или исключить мероприятие", "Добавить мероприятие", "Новый план из образца"],
+                                  key="plan_tools_tab")
     with edit:
         if plan_id and len(plan):
             by_id = plan.set_index("measure_id")

@@ -144,7 +144,7 @@ BAD_INPUTS = {
     "a future month": (lambda st: refuse_monthly(st, valid_monthly(st.read_all()), month="2026-11"), "можно подать только после окончания месяца"),
     "a month before the plan": (lambda st: refuse_monthly(st, valid_monthly(st.read_all()), month="2022-12"), "раньше начала плана"),
     "recovered above paid": (lambda st: refuse_monthly(st, monthly_with(st.read_all(), recovered_enforcement=2000.0)),
-                             "«Получено по исполнительным производствам»: 2 000,000 больше оплаты"),
+                             "«Получено по исполнительным производствам»: 2 000 больше оплаты 950,5:"),
     "aging not summing to overdue": (lambda st: entry.save_checked(st, VES, "debt_structure", entry.check_structure(
         st.read_all(), "ves", MONTH, valid_structure(st.read_all(), valid_monthly(st.read_all())).assign(age_1_3=lambda f: f.age_1_3 + 1),
         valid_monthly(st.read_all()), TODAY, settings(st.read_all())), st.read_all()), "сумма по срокам"),

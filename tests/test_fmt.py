@@ -59,7 +59,46 @@ def test_many_numbers_at_once_round_as_one_number_does():
 
 def test_two_sums_compared_in_a_sentence_are_told_apart():
     assert fmt.apart(2790.445, 2791.0) == (f"2{N}790,4", f"2{N}791,0")
-    assert fmt.apart(2790.445, 2790.4) == (f"2{N}790,445", f"2{N}790,400")  # at one decimal they would read the same
+    assert fmt.apart(2790.445, 2790.4) == (f"2{N}790,445", f"2{N}790,4")  # at one decimal they would read the same
+
+
+@pytest.mark.parametrize("value,text", [
+    (1234.5, f"1{N}234,5"),  # as the entry grid shows it, not «1 234,500»
+    (2000.0, f"2{N}000"),
+    (0.125, "0,125"),
+    (1234.05, f"1{N}234,05"),
+    (0.1 + 0.2, "0,3"),  # a computed sum: binary noise rounded away at the ruble
+    (1234.5675, f"1{N}234,568"),  # half-up to the ruble
+    (-5.0, "\u22125"),
+    (0, "0"),
+    (100_000_000, f"100{N}000{N}000"),
+    (None, "—"),
+])
+def test_a_figure_in_a_message_reads_as_the_grid_shows_it(value, text):
+    assert fmt.exact(value) == text
+
+
+def test_the_checks_messages_print_figures_as_the_grid_does():
+    """Literal rows through the checks of the monthly report and the debt structure: the figures in their
+    messages read as typed in the grid (1 234,5; 2 000), never with padded decimals (1 234,500)."""
+    import pandas as pd
+
+    from lib import rules
+
+    row = {"settlement_id": "s1", "consumer_group": "population", "debt_start": 1234.5, "accrued": 100.0, "paid": 50.25,
+           "recovered_enforcement": 2000.0, "overdue": 5000.0, "written_off": None}
+    rows = pd.DataFrame([row])
+    label = lambda r: "Поселение 1"
+    [error] = rules.monthly_errors(rows, label)
+    assert f"2{N}000 больше оплаты 50,25:" in str(error)
+    previous = pd.DataFrame([{**row, "debt_start": 0.1, "accrued": 0.2, "paid": 0.0}])  # closes at 0.1 + 0.2 = 0.30000000000000004
+    warnings = [str(w) for w in rules.monthly_warnings(rows, previous, pd.DataFrame(), label)]
+    assert any(f"1{N}234,5 не равна остатку прошлого месяца 0,3 " in w for w in warnings), warnings
+    assert any(f"5{N}000 больше задолженности на конец месяца 1{N}284,25" in w for w in warnings), warnings  # 1 234,5 + 100 − 50,25
+    structure = pd.DataFrame([{"settlement_id": "s1", "consumer_group": "population", "resource": "heat", "age_1_3": 4000.5,
+                               "age_3_12": 0.0, "age_12_24": 0.0, "age_24_36": 0.0, "age_over_36": None}])
+    [aging] = rules.structure_errors(structure, rows, lambda s, g: "Поселение 1")
+    assert f"сумма по срокам 4{N}000,5 не равна просроченной задолженности 5{N}000 (разница \u2212999,5)" in str(aging)
 
 
 CASES = {  # every month in every case the product's phrases use

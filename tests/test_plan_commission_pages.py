@@ -9,9 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 from lib.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
+from tests import test_browser
 
 APP = str(PROJECT_ROOT / "app.py")
 TODAY = dt.date(2024, 12, 20)
+server, page = test_browser.server, test_browser.page  # the browser fixtures: a server on a copy of the demo, Chromium
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +28,14 @@ def open_page(login: str, page: str) -> AppTest:
     at.session_state["user_login"] = login
     at.run()
     at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """What a click on a tab does: the tabs' state changes and the page reruns."""
+    at.session_state[key] = label
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -72,7 +82,9 @@ def test_commission_page_per_role(demo_store_url, login):
     at = open_page(login, "pages/commission.py")
     meetings = next(d.value for d in at.dataframe if "Кворум" in d.value.columns)
     assert meetings.set_index("Дата").loc["18.07.2024", "Кворум"] == "НЕТ — решения недействительны"
+    open_tab(at, "commission_tab", "Решения и поручения")
     assert any("Просрочено поручений" in e.value for e in at.error)
+    open_tab(at, "commission_tab", "Материалы к заседанию")
     pack_text = " ".join(m.value for m in at.markdown)
     # the materials default to the meeting the latest data (December 2024, due 10.01.2025) is for, not to today
     assert at.date_input(key="pack_date").value == dt.date(2025, 1, 11)
@@ -102,3 +114,187 @@ def test_executor_reports_an_assignment_done_on_its_entry_page(demo_store_url):
     assert any("Исполнение поручения отмечено" in s.value for s in at.success), [e.value for e in at.error]
     after = store_of(demo_store_url).read_all().current("decisions").set_index("decision_id").loc[decision]
     assert after.status == "done" and after.comment == "Сверка с ФССП проведена, акт от 19.12.2024"
+
+
+# ---- only the open tab runs (issue 16, item 2) -----------------------------------------------
+
+
+def counted(monkeypatch, module, name: str) -> list:
+    """Calls of ``module.name`` made by the page from now on."""
+    calls, real = [], getattr(module, name)
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls
+
+
+def keyed(widgets, key: str) -> list:
+    return [w for w in widgets if w.key == key]
+
+
+def test_only_the_open_tab_of_the_commission_page_runs_and_the_pack_is_built_only_on_its_tab(demo_store_url, monkeypatch):
+    from lib import commission, meeting_pack
+
+    packs = counted(monkeypatch, meeting_pack, "build")
+    decisions = counted(monkeypatch, commission, "decisions")
+    at = open_page("commission@lensk.demo", "pages/commission.py")
+    # «Заседания» is open: its table is drawn; nothing of the closed tabs is computed or drawn
+    assert any("Кворум" in d.value.columns for d in at.dataframe)
+    assert packs == [] and decisions == [] and not keyed(at.date_input, "pack_date")
+    assert not any("Проект повестки" in m.value for m in at.markdown)
+    assert not any("Входит в состав" in d.value.columns for d in at.dataframe)
+    open_tab(at, "commission_tab", "Материалы к заседанию")
+    assert len(packs) == 1 and any("Проект повестки" in m.value for m in at.markdown)
+    assert not any("Кворум" in d.value.columns for d in at.dataframe)
+    open_tab(at, "commission_tab", "Состав")
+    assert len(packs) == 1 and any("Входит в состав" in d.value.columns for d in at.dataframe)
+    assert not keyed(at.date_input, "pack_date") and not any("Проект повестки" in m.value for m in at.markdown)
+    open_tab(at, "commission_tab", "Решения и поручения")
+    assert any("Просрочено поручений" in e.value for e in at.error) and len(packs) == 1
+
+
+def test_the_coordinators_forms_stay_on_closed_tabs_and_the_open_tab_and_pack_date_are_kept(demo_store_url, monkeypatch):
+    from lib import meeting_pack
+
+    packs = counted(monkeypatch, meeting_pack, "build")
+    at = open_page("coordinator@lensk.demo", "pages/commission.py")
+    assert packs == []
+    open_tab(at, "commission_tab", "Материалы к заседанию")
+    assert len(packs) == 1
+    # the coordinator's forms are drawn while their tabs are closed: what is typed into a form stays in the browser
+    # only until it is sent, and a form not drawn takes it away (checked in a browser: test_browser_tabs_keep_typing)
+    assert keyed(at.text_input, "new_meeting:number") and keyed(at.text_area, "new_decision:text")
+    # a date chosen for the pack is kept while other tabs and pages are open
+    at.date_input(key="pack_date").set_value(dt.date(2025, 2, 14)).run()
+    assert packs[-1][1] == dt.date(2025, 2, 14)
+    open_tab(at, "commission_tab", "Состав")
+    open_tab(at, "commission_tab", "Материалы к заседанию")
+    assert at.date_input(key="pack_date").value == dt.date(2025, 2, 14)
+    at.switch_page("pages/plan.py").run()
+    at.switch_page("pages/commission.py").run()
+    assert at.session_state["commission_tab"] == "Материалы к заседанию"  # back on the page: the tab that was open
+    assert at.date_input(key="pack_date").value == dt.date(2025, 2, 14) and packs[-1][1] == dt.date(2025, 2, 14)
+
+
+def test_the_admin_pages_closed_tabs_do_not_run_and_a_typed_reason_survives_a_tab_switch(demo_store_url, monkeypatch):
+    from lib import present
+
+    audits = counted(monkeypatch, present, "audit_table")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user_login"] = "coordinator@lensk.demo"
+    at.run()
+    at.switch_page("pages/admin.py").run()
+    assert audits == [] and not keyed(at.selectbox, "lock_quarter")
+    open_tab(at, "admin_tab", "Закрытие кварталов")
+    quarter = at.selectbox(key="lock_quarter").value
+    reason = f"admin-lock-comment-{quarter}"
+    at.text_input(key=reason).input("Отчёт направлен в МЖКХ").run()  # typed and left (not in a form: sent on leaving the field)
+    open_tab(at, "admin_tab", "Журнал изменений")
+    assert len(audits) == 1 and not keyed(at.text_input, reason)
+    assert keyed(at.text_input, "new_login") and keyed(at.text_area, "return_reason")  # the tabs of forms are drawn closed
+    open_tab(at, "admin_tab", "Закрытие кварталов")
+    assert at.text_input(key=reason).value == "Отчёт направлен в МЖКХ" and len(audits) == 1
+
+
+def test_an_address_naming_a_tab_opens_it(demo_store_url):
+    """A reload or a link: the address holds the open tab (``?commission_tab=Состав``), a new session opens it."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user_login"] = "commission@lensk.demo"
+    at.run()
+    at.switch_page("pages/commission.py")
+    at.query_params["commission_tab"] = "Состав"
+    at.run()
+    assert at.session_state["commission_tab"] == "Состав" and any("Входит в состав" in d.value.columns for d in at.dataframe)
+    assert not any("Кворум" in d.value.columns for d in at.dataframe)
+
+
+# ---- the plan grid on the entry page: no English «None» ----------------------------------------
+
+
+def test_the_plan_grid_shows_a_dash_for_no_status_and_reads_it_back_as_empty(demo_store_url):
+    import pandas as pd
+
+    from lib import entry
+    from lib.form_input import NOT_CHOSEN
+
+    def open_grid(edits: dict | None = None):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.session_state["user_login"] = "ves@lensk.demo"
+        at.run()
+        at.switch_page("pages/entry.py")
+        if edits:
+            at.session_state[key] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at, next(d for d in at.dataframe if str(d.key).startswith("plan-ves-"))
+
+    at, grid = open_grid()
+    key, month = grid.key, grid.key[len("plan-ves-"):]
+    stored = entry.plan_form(store_of(demo_store_url).read_all(), "ves", month).status.tolist()
+    shown = grid.value["status"].tolist()
+    assert any(pd.isna(s) for s in stored) and any(not pd.isna(s) for s in stored)  # the demo has both
+    # every empty status cell is the «—» option (Streamlit draws "" or None as a grey «None»), the others unchanged
+    assert shown == [NOT_CHOSEN if pd.isna(s) else s for s in stored]
+    # «—» chosen in an empty row is no change: no draft, nothing to save; in a row with a status it empties the cell
+    empty, filed = next(i for i, s in enumerate(stored) if pd.isna(s)), next(i for i, s in enumerate(stored) if not pd.isna(s))
+    at, grid = open_grid({empty: {"status": NOT_CHOSEN}})
+    assert key not in (at.session_state["drafts"] if "drafts" in at.session_state else {})
+    assert grid.value["status"].tolist() == shown
+    at, grid = open_grid({filed: {"status": NOT_CHOSEN}})
+    draft = at.session_state["drafts"][key].changes
+    assert list(draft.values()) == [{"status": None}]  # the draft holds an empty status, not the dash
+    del at.session_state[key]  # the editor is gone (another month or page in a browser): drawn afresh from the draft
+    at.run()
+    grid = next(d for d in at.dataframe if d.key == key)
+    assert grid.value["status"].tolist() == [NOT_CHOSEN if i == filed else s for i, s in enumerate(shown)]
+
+
+# ---- in a browser: what a person typed survives a tab switch; the open tab survives a reload -----------
+
+
+@pytest.mark.xdist_group("browser")  # one after another with the other browser tests (see tests/conftest.py)
+def test_in_a_browser_typed_text_survives_tab_switches_and_the_open_tab_a_reload(server, page):
+    from playwright.sync_api import expect
+
+    open_login, rerun_after, sign_in = test_browser.open_login, test_browser.rerun_after, test_browser.sign_in
+
+    def open_tab(name: str) -> None:
+        rerun_after(page, page.get_by_role("tab", name=name).click)  # a tab switch reruns the page
+
+    def selected(name: str):
+        return expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true", timeout=30000)
+
+    open_login(page, server)
+    sign_in(page, "coordinator@lensk.demo", "demo-coordinator")
+    page.get_by_role("link", name="Комиссия").click()
+    page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
+    open_tab("Решения и поручения")
+    typed = "Поручение набрано, но не сохранено"
+    page.get_by_label("Текст решения").first.fill(typed)  # in a form: nothing is sent before «Сохранить решение»
+    open_tab("Материалы к заседанию")
+    page.get_by_text("Проект повестки").wait_for(timeout=30000)  # the pack, built now that its tab is open
+    assert "commission_tab=" in page.url  # the address names the open tab
+    open_tab("Решения и поручения")
+    assert page.get_by_label("Текст решения").first.input_value() == typed
+    page.reload()  # a new session: the address opens the same tab
+    selected("Решения и поручения")
+    page.get_by_role("link", name="План мероприятий").click()
+    page.get_by_role("heading", name="План мероприятий").wait_for(timeout=30000)
+    page.get_by_role("link", name="Комиссия").click()  # back from another page: the tab that was open
+    page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
+    selected("Решения и поручения")
+
+    # a tab that runs only while open: a reason typed and left by clicking another tab is there on return
+    page.get_by_role("link", name="Администрирование").click()
+    page.get_by_role("heading", name="Администрирование").wait_for(timeout=30000)
+    open_tab("Закрытие кварталов")
+    page.get_by_label("Основание").fill("Отчёт направлен в МЖКХ")
+    open_tab("Журнал изменений")
+    page.get_by_text("Записей в журнале").wait_for(timeout=30000)
+    assert not page.get_by_label("Основание").count()  # the closed tab did not run
+    open_tab("Закрытие кварталов")
+    assert page.get_by_label("Основание").input_value() == "Отчёт направлен в МЖКХ"
+    assert not page.errors, page.errors
