@@ -137,6 +137,50 @@ def demo_store_url(demo_db, tmp_path, monkeypatch) -> str:
     return url
 
 
+# ---- browser tests (tests/test_browser*.py): one Chromium per pytest process, a fresh context per test ----
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian chromium, launched once per pytest process: each test gets a context of its own (``page``)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.browser import launch
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A ru-RU tab of 1400×1000 px in a browser context of its own (no cookies of another test)."""
+    from tests.support.browser import new_page
+
+    tab = new_page(chromium)
+    yield tab
+    tab.context.close()
+
+
+@pytest.fixture
+def server(demo_db, tmp_path):
+    """``streamlit run`` on a private copy of the demo database, for a test that writes (the copy's path is in
+    ``tmp_path / "db-path"``)."""
+    from tests.support.browser import serve
+
+    yield from serve(demo_db, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def reading_server(demo_db, tmp_path_factory):
+    """One ``streamlit run`` on a copy of the demo database for every browser test that only reads (and signs in,
+    types unsaved drafts, filters): a server start and its first run are the slow part of such a test. A test that
+    saves anything uses ``server``."""
+    from tests.support.browser import serve
+
+    yield from serve(demo_db, tmp_path_factory.mktemp("reading-server"))
+
+
 @pytest.fixture(autouse=True)
 def no_unexpected_page_error(request, caplog):
     """The app turns any unforeseen page error into a Russian message (app.py), so AppTest no longer

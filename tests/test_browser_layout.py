@@ -12,11 +12,10 @@ import re
 
 import pytest
 
-from tests import test_browser as browser
 from tests.test_browser import ARTIFACTS, idle, open_login, rerun_after, sign_in
 
-# the browser test's own fixtures («server»: streamlit on a copy of the demo; «page»: Debian chromium, ru-RU)
-server_fixture, page_fixture = browser.server, browser.page
+# the fixtures are tests/conftest.py's: «reading_server» (streamlit on a copy of the demo, shared by the tests that
+# only read) and «page» (a ru-RU tab of Debian chromium in a context of its own)
 
 SHOTS = ARTIFACTS / "layout"
 MONTH_LABEL = re.compile(r"[а-я]{3} \d\d")  # «янв 24»: the x axis of a chart by month
@@ -173,9 +172,9 @@ def shot(page, name: str) -> None:
 
 
 @pytest.fixture
-def narrow_page(page_fixture):
-    page_fixture.set_viewport_size({"width": WIDTHS[-1], "height": TALL})
-    return page_fixture
+def narrow_page(page):
+    page.set_viewport_size({"width": WIDTHS[-1], "height": TALL})
+    return page
 
 
 def at_width(page, width: int) -> None:
@@ -221,8 +220,8 @@ def both_widths(page, where: str, name: str, then=None) -> None:
     at_width(page, WIDTHS[-1])
 
 
-def test_dashboard_entry_and_commission_read_whole_at_1280_and_800_px(server_fixture, narrow_page):
-    page, server = narrow_page, server_fixture
+def test_dashboard_entry_and_commission_read_whole_at_1280_and_800_px(reading_server, narrow_page):
+    page, server = narrow_page, reading_server
     open_login(page, server)
     sign_in(page, "coordinator@lensk.demo", "demo-coordinator")
     page.get_by_text("Беляев И.А.").first.wait_for(timeout=30000)
