@@ -197,10 +197,17 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests that drive Chromium against a Streamlit server, or start server processes of their own, run one
-    after another on one xdist worker (``--dist loadgroup``): two of them at once on two cores would each wait
-    on the other's rerun, while the rest of the suite shares the cores with them."""
-    heavy = ("test_browser", "test_edit_conflicts")
+    """Tests that drive Chromium against a Streamlit server, or start server processes of their own (marked
+    ``server_processes``), run one after another on one xdist worker (``--dist loadgroup``): two of them at once
+    on two cores would each wait on the other's rerun, while the rest of the suite shares the cores with them."""
     for item in items:
-        if item.module.__name__.rsplit(".", 1)[-1].startswith(heavy):
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module.startswith("test_browser") or item.get_closest_marker("server_processes"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+        elif module in ONE_WORKER:
+            item.add_marker(pytest.mark.xdist_group(module))
+
+
+# modules whose module-scoped set-up is slow: all their tests on one worker, so that it runs once, not once per
+# worker (``loadgroup`` hands out other tests one by one)
+ONE_WORKER = {"test_print"}  # one LibreOffice run printing both files to PDF (≈15–40 s)

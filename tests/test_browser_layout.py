@@ -184,9 +184,19 @@ def at_width(page, width: int) -> None:
 
     narrow = width < 1100
     page.set_viewport_size({"width": width, "height": TALL})
-    try:  # Streamlit opens the sidebar it closed itself when the window widens: give it the time to
-        page.wait_for_function(SIDEBAR_AS_WANTED, arg=narrow, timeout=3000)
-    except Error:
+    # Streamlit 1.67 (frontend AppView/Sidebar): on a width change the sidebar takes the person's own choice, kept in
+    # localStorage «stSidebarCollapsed-…» once the toggle was clicked, else «auto» (closed up to the md breakpoint).
+    # With a choice kept, a resize never moves it: toggle at once. Without one, give Streamlit the time to move it
+    # itself first (clicking while it moves would undo it).
+    if page.evaluate("() => Object.keys(localStorage).some(k => k.startsWith('stSidebarCollapsed-'))"):
+        as_wanted = page.evaluate(SIDEBAR_AS_WANTED, narrow)
+    else:
+        try:
+            page.wait_for_function(SIDEBAR_AS_WANTED, arg=narrow, timeout=3000)
+            as_wanted = True
+        except Error:
+            as_wanted = False
+    if not as_wanted:
         try:
             if narrow:
                 page.locator("[data-testid='stSidebarHeader']").hover()  # the button shows when the pointer is over the sidebar
@@ -198,8 +208,8 @@ def at_width(page, width: int) -> None:
     page.wait_for_function(RESIZED, arg=narrow, timeout=15000)
 
 
-SIDEBAR_AS_WANTED = """(narrow) => { const right = document.querySelector("[data-testid='stSidebar']").getBoundingClientRect().right;
-  return narrow ? right <= 1 : right > 1; }"""
+SIDEBAR_AS_WANTED = """(narrow) => { const s = document.querySelector("[data-testid='stSidebar']");
+  return s.getAttribute("data-collapsed") === String(narrow); }"""
 
 
 # the sidebar has finished moving and every chart has been drawn again for its new width
