@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.support.browser import ARTIFACTS, VIEWPORT
 
 # the fixtures are in tests/conftest.py: «page» (a ru-RU tab in a context of its own on the one Chromium of this
@@ -143,6 +145,7 @@ def test_the_coordinator_keeps_two_meetings_of_one_day_edits_a_decision_and_clos
     page.keyboard.press("Enter")
     page.get_by_label("Текст решения").nth(1).wait_for(timeout=30000)
     page.wait_for_function("[...document.querySelectorAll('textarea')].some(t => t.value === 'Представить график погашения задолженности')")
+    idle(page)  # the run that drew the form is over: the form of the decision shown before is gone, not just stale
     page.get_by_label("Текст решения").nth(1).fill("Представить график погашения задолженности до 31 января")
     page.get_by_role("button", name="Сохранить новую версию").click()
     page.get_by_text("Решение сохранено новой версией.").wait_for(timeout=30000)
@@ -283,6 +286,7 @@ def field(page, label: str):
     return page.get_by_role("textbox", name=label, exact=True)
 
 
+@pytest.mark.timeout(600)  # ≈1.5 min on an idle machine, near pytest's 300 s on a shared one at load 10
 def test_typed_and_pasted_russian_numbers_are_stored_exactly_in_ru_and_en_browsers(server, chromium, tmp_path):
     """Each input of issue 10 typed and pasted into the monthly report, the debt structure, the plan indicator and the
     claims form, saved, and read back from the store — in a ru-RU and then an en-US Chromium (Streamlit's number cells
