@@ -200,12 +200,19 @@ def pytest_collection_modifyitems(config, items):
     """Tests that drive Chromium against a Streamlit server, or start server processes of their own (marked
     ``server_processes``), run one after another on one xdist worker (``--dist loadgroup``): two of them at once
     on two cores would each wait on the other's rerun, while the rest of the suite shares the cores with them."""
+    queue, together = [], []
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
         if module.startswith("test_browser") or item.get_closest_marker("server_processes"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+            queue.append(item)
         elif module in ONE_WORKER:
             item.add_marker(pytest.mark.xdist_group(module))
+            together.append(item)
+    # the long pieces first: xdist hands out the work in collection order, and the browser queue is the longest
+    # (started after the hundred tests collected before it, it ended the run minutes after everything else)
+    first = set(map(id, queue + together))
+    items[:] = queue + together + [item for item in items if id(item) not in first]
 
 
 # modules whose module-scoped set-up is slow: all their tests on one worker, so that it runs once, not once per
