@@ -196,6 +196,7 @@ def pytest_configure(config):
     os.environ.setdefault("TZ", "UTC")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own: it reads the xdist_group marks into the node ids (the group)
 def pytest_collection_modifyitems(config, items):
     """Tests that drive Chromium against a Streamlit server, or start server processes of their own (marked
     ``server_processes``), run one after another on one xdist worker (``--dist loadgroup``): two of them at once
