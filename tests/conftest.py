@@ -211,7 +211,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(module))
             together.append(item)
     # the long pieces first: xdist hands out the work in collection order, and the browser queue is the longest
-    # (started after the hundred tests collected before it, it ended the run minutes after everything else)
+    # (collected after a hundred other tests, it would start minutes late and end the run alone)
     first = set(map(id, queue + together))
     items[:] = queue + together + [item for item in items if id(item) not in first]
 
