@@ -137,6 +137,50 @@ def demo_store_url(demo_db, tmp_path, monkeypatch) -> str:
     return url
 
 
+# ---- browser tests (tests/test_browser*.py): one Chromium per pytest process, a fresh context per test ----
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian chromium, launched once per pytest process: each test gets a context of its own (``page``)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.browser import launch
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A ru-RU tab of 1400×1000 px in a browser context of its own (no cookies of another test)."""
+    from tests.support.browser import new_page
+
+    tab = new_page(chromium)
+    yield tab
+    tab.context.close()
+
+
+@pytest.fixture
+def server(demo_db, tmp_path):
+    """``streamlit run`` on a private copy of the demo database, for a test that writes (the copy's path is in
+    ``tmp_path / "db-path"``)."""
+    from tests.support.browser import serve
+
+    yield from serve(demo_db, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def reading_server(demo_db, tmp_path_factory):
+    """One ``streamlit run`` on a copy of the demo database for every browser test that only reads (and signs in,
+    types unsaved drafts, filters): a server start and its first run are the slow part of such a test. A test that
+    saves anything uses ``server``."""
+    from tests.support.browser import serve
+
+    yield from serve(demo_db, tmp_path_factory.mktemp("reading-server"))
+
+
 @pytest.fixture(autouse=True)
 def no_unexpected_page_error(request, caplog):
     """The app turns any unforeseen page error into a Russian message (app.py), so AppTest no longer
@@ -152,11 +196,26 @@ def pytest_configure(config):
     os.environ.setdefault("TZ", "UTC")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own: it reads the xdist_group marks into the node ids (the group)
 def pytest_collection_modifyitems(config, items):
-    """Tests that drive Chromium against a Streamlit server, or start server processes of their own, run one
-    after another on one xdist worker (``--dist loadgroup``): two of them at once on two cores would each wait
-    on the other's rerun, while the rest of the suite shares the cores with them."""
-    heavy = ("test_browser", "test_edit_conflicts")
+    """Tests that drive Chromium against a Streamlit server, or start server processes of their own (marked
+    ``server_processes``), run one after another on one xdist worker (``--dist loadgroup``): two of them at once
+    on two cores would each wait on the other's rerun, while the rest of the suite shares the cores with them."""
+    queue, together = [], []
     for item in items:
-        if item.module.__name__.rsplit(".", 1)[-1].startswith(heavy):
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if module.startswith("test_browser") or item.get_closest_marker("server_processes"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+            queue.append(item)
+        elif module in ONE_WORKER:
+            item.add_marker(pytest.mark.xdist_group(module))
+            together.append(item)
+    # the long pieces first: xdist hands out the work in collection order, and the browser queue is the longest
+    # (collected after a hundred other tests, it would start minutes late and end the run alone)
+    first = set(map(id, queue + together))
+    items[:] = queue + together + [item for item in items if id(item) not in first]
+
+
+# modules whose module-scoped set-up is slow: all their tests on one worker, so that it runs once, not once per
+# worker (``loadgroup`` hands out other tests one by one)
+ONE_WORKER = {"test_print"}  # one LibreOffice run printing both files to PDF (≈15–40 s)

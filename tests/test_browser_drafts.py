@@ -2,14 +2,14 @@
 signing in, an unsaved edit carried through a month switch and a page switch, «Отменить», the
 browser's «leave page?» while an edit is unsaved, and «к отчёту» under «Качество данных» in one click.
 
-One server, one browser, one page for all of it (the machine is small); never skipped.
+One page for all of it, on the server the reading tests share (the machine is small); never skipped.
 """
 
 from __future__ import annotations
 
 import re
 
-from tests.test_browser import ARTIFACTS, idle, page, rerun_after, server, sign_in, type_cell, wait_for_tables  # noqa: F401
+from tests.test_browser import ARTIFACTS, idle, rerun_after, sign_in, type_cell, wait_for_tables
 
 MONTH_BOX = '[data-testid="stSelectbox"]'
 
@@ -19,10 +19,11 @@ def choose_month(tab, label: str) -> None:
                               tab.keyboard.type(label), tab.keyboard.press("Enter")))
 
 
-def test_a_link_drafts_across_months_and_pages_cancel_leave_prompt_and_the_report_link(server, page):  # noqa: F811
+def test_a_link_drafts_across_months_and_pages_cancel_leave_prompt_and_the_report_link(reading_server, page):
+    """Nothing is saved (drafts live in the person's session): the server the reading tests share."""
     ARTIFACTS.mkdir(exist_ok=True)
     try:
-        walk_through(server, page)
+        walk_through(reading_server, page)
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "failed-drafts.png"), full_page=True)
         raise

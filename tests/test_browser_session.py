@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from lib.session_cookie import COOKIE, Sessions
+from tests.support.browser import ARTIFACTS, free_port, serve
 from tests.support.fake_oidc import FakeOIDC
-from tests.test_browser import ARTIFACTS, free_port, page, serve, sign_in, wait_for_tables  # noqa: F401  (page is a fixture)
+from tests.test_browser import sign_in, wait_for_tables
 
 SECRET = "browser-test-secret-" + "x" * 32
 LOGIN_HEADING = "Вход"
@@ -56,7 +57,7 @@ def users_row(tmp_path, login: str) -> dict:
     return user_row(SQLiteStore(Path(tmp_path.joinpath("db-path").read_text())).read_all(), login)
 
 
-def test_sign_in_survives_reload_new_tab_and_a_link_and_ends_with_sign_out(served, page):  # noqa: F811
+def test_sign_in_survives_reload_new_tab_and_a_link_and_ends_with_sign_out(served, page):
     ARTIFACTS.mkdir(exist_ok=True)
     server, tmp_path = served.url, served.folder
     context = page.context
@@ -153,7 +154,7 @@ def test_sign_in_survives_reload_new_tab_and_a_link_and_ends_with_sign_out(serve
     assert not page.errors, page.errors
 
 
-def test_single_sign_on_end_to_end_lands_on_the_link_and_refuses_a_stranger(served, page):  # noqa: F811
+def test_single_sign_on_end_to_end_lands_on_the_link_and_refuses_a_stranger(served, page):
     """«Войти через единый вход» with Streamlit's real st.login, Authlib and an OpenID provider on this
     machine: the README's setup works with requirements.txt as it is."""
     server, provider = served.url, served.provider

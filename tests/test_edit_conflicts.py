@@ -68,12 +68,14 @@ def check_nothing_reverted(store, saved: list[dict]) -> None:
     assert len(audit[audit.entity == "decisions"]) == len(rows)
 
 
+@pytest.mark.server_processes
 def test_six_processes_editing_one_record_on_sqlite_revert_nothing(tmp_path):
     store = SQLiteStore(tmp_path / "d.sqlite")
     seed(store)
     check_nothing_reverted(store, run_writers(f"sqlite:{tmp_path / 'd.sqlite'}"))
 
 
+@pytest.mark.server_processes
 def test_six_processes_editing_one_record_on_google_sheets_revert_nothing(tmp_path):
     """Six server processes of one server (one secrets file) on one spreadsheet: real processes, real gspread
     clients, the fake reached through tests/support/fake_sheets_server.py. Before: 48 of 60 edits reverted."""
