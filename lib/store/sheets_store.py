@@ -148,6 +148,38 @@ class TabRead:
     bad_rows: list[dict] = field(default_factory=list)  # rows of a signed tab without the app's signature
 
 
+@dataclass
+class PendingSave:
+    """One session's save waiting in the process's queue (``SheetsStore._transact``) until its batch is written."""
+
+    user: str
+    build: Callable[[Snapshot], Mapping[str, Sequence[Mapping]]] | None
+    tabs: frozenset[str] | None  # what build reads (None: every tab)
+    keep_system: bool = False
+    changes: Mapping[str, Sequence[Mapping]] | None = None  # a plain save: the rows as given
+    arrived: float = 0.0  # time.monotonic() when the session asked
+    receipt: SaveReceipt | None = None
+    error: BaseException | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def done(self) -> bool:
+        return self.finished.is_set()
+
+    def succeed(self, receipt: SaveReceipt) -> None:
+        self.receipt = receipt
+        self.finished.set()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self.finished.set()
+
+    def outcome(self) -> SaveReceipt:
+        if self.error is not None:
+            raise self.error  # one instance for every save a failed write fails, as concurrent.futures does
+        return self.receipt
+
+
 class SheetsStore(Store):
     kind = "gsheets"
 
@@ -163,6 +195,7 @@ class SheetsStore(Store):
         account_email: str | None = None,
         secrets: ServerSecrets | None = None,
         write_freshness: float = 2.0,
+        save_window: float = 0.0,
     ):
         super().__init__(f"gsheets://{key}", schema)
         self.key = key
@@ -171,12 +204,16 @@ class SheetsStore(Store):
         self.http.policy = self.policy
         self.cache_ttl = cache_ttl
         self.write_freshness = write_freshness
+        self.save_window = save_window  # wall seconds a save waits for others to join its batch (``_gather``)
         self.account = account_email
         self.secrets = secrets or ServerSecrets(None)
         self._clock = clock
         self._lock = threading.RLock()  # state
         self._read_lock = threading.Lock()  # one read in flight: concurrent page loads wait for it
-        self._write_lock = threading.Lock()  # this process's saves, one at a time
+        self._write_lock = threading.Lock()  # this process's batches of saves, one at a time
+        self._queue_ready = threading.Condition()  # the saves waiting for the next batch, and who leads it
+        self._queue: list[PendingSave] = []
+        self._leading = False  # a save is gathering, reading or writing a batch
         self._meta: dict | None = None
         self._meta_at = 0.0
         self._renamed: dict[str, str] = {}  # old title -> new title, as seen between two metadata reads
@@ -607,7 +644,65 @@ class SheetsStore(Store):
         return self._transact(user, build, tabs=tabs)
 
     def _transact(self, user, build, *, tabs, keep_system: bool = False, changes=None) -> SaveReceipt:
-        wanted = set(self.schema.tables) if tabs is None else set(tabs)
+        """Queue the save; the first in the queue gathers the others and writes them all (``_run_batch``)."""
+        save = PendingSave(user, build, None if tabs is None else frozenset(tabs), keep_system, changes,
+                           arrived=time.monotonic())
+        with self._queue_ready:
+            self._queue.append(save)
+            while not save.done and self._leading:  # a batch is being read or written: this save joins the next
+                self._queue_ready.wait()
+            if save.done:
+                return save.outcome()
+            self._leading = True
+        try:
+            self._gather()
+            with self._queue_ready:
+                batch, self._queue = self._queue, []
+            self._run_batch(batch)
+        finally:
+            with self._queue_ready:
+                self._leading = False
+                self._queue_ready.notify_all()
+        return save.outcome()
+
+    def _gather(self) -> None:
+        """Wait until ``save_window`` seconds after the oldest waiting save arrived (wall time): saves of
+        other sessions arriving meanwhile go in the same batch. A save that waited for the previous batch
+        has used up its window already, so it never waits twice."""
+        with self._queue_ready:
+            deadline = self._queue[0].arrived + self.save_window
+            while (left := deadline - time.monotonic()) > 0:
+                self._queue_ready.wait(left)
+
+    def _run_batch(self, batch: list[PendingSave]) -> None:
+        """Near-simultaneous saves as one: one fresh read, each save decided **in turn** on it with the
+        earlier saves of the batch applied (two edits of one record with one base: the second is a
+        ``Conflict`` showing the first), the saves that pass in **one** ``spreadsheets:batchUpdate``.
+
+        Google applies a batchUpdate atomically: "The requests are validated before being applied. If
+        any request is not valid, then the entire request will fail and nothing will be applied"
+        (https://developers.google.com/workspace/sheets/api/reference/rest/v4/spreadsheets/batchUpdate).
+        So when the write fails every save of the batch gets the error and none is half-written; a save
+        refused by its own checks gets its own error and the others go on. Every save is resolved, one
+        way or the other, before this returns (nobody waits for ever)."""
+        try:
+            self._decide_and_write(batch)
+        except BaseException as exc:
+            for save in batch:
+                if not save.done:
+                    save.fail(exc)
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            for save in batch:
+                if not save.done:  # defensive: a path that resolved nothing must not leave a session waiting
+                    save.fail(StoreError("Сохранение прервано. Введённое осталось на экране: сохраните ещё раз."))
+
+    def _decide_and_write(self, batch: list[PendingSave]) -> None:
+        wanted: set[str] = set()
+        for save in batch:
+            wanted |= set(self.schema.tables) if save.tabs is None else save.tabs
+        decides = any(save.build is not None for save in batch)
         with self._write_lock, self.secrets.turn() as turn, Budget(self.policy):
             self.metadata()
             if self.archived_to():
@@ -618,22 +713,56 @@ class SheetsStore(Store):
                 if turn.seen != self._turn_seen:  # another process of this server saved since: none of our reads will do
                     self._behind, self._behind_since = set(self.schema.tables), now
                 self._turn_seen = turn.seen
-                plan = self._save_reads(wanted, now, build is not None)
+                plan = self._save_reads(wanted, now, decides)
             if any(plan):
                 with self._read_lock:
                     with self._lock:  # a read sent after this save asked (another session's, waited for) is as fresh as its own
-                        plan = self._save_reads(wanted, now, build is not None)
+                        plan = self._save_reads(wanted, now, decides)
                     if any(plan):
                         self._read(*plan)
-            if build is not None:
-                with self._lock:
-                    snapshot = self._snapshot_now()
-                changes = build(snapshot)
-            prepared, receipt = self.prepare(changes, user, keep_system=keep_system, floor=self._max_seq)
-            if prepared:
-                turn.stamp = self._turn_seen = receipt.save_id  # before the write: a failed one may still land
-                self._write(prepared, receipt.save_id)
-            return receipt
+            rows: dict[str, list[dict]] = {}  # the rows of the saves accepted so far, in order
+            accepted: list[tuple[PendingSave, SaveReceipt]] = []
+            floor = self._max_seq
+            for save in batch:
+                try:
+                    changes = save.build(self._view(rows)) if save.build is not None else save.changes
+                    prepared, receipt = self.prepare(changes, save.user, keep_system=save.keep_system, floor=floor)
+                except Exception as exc:  # this save's own refusal (rules, conflict, validation): the others go on
+                    save.fail(exc)
+                    continue
+                if not prepared:
+                    save.succeed(receipt)
+                    continue
+                for tab, records in prepared.items():
+                    rows.setdefault(tab, []).extend(records)
+                floor = max([floor] + [r["save_seq"] for records in prepared.values() for r in records if r.get("save_seq")])
+                accepted.append((save, receipt))
+            if accepted:
+                turn.stamp = self._turn_seen = accepted[-1][1].save_id  # before the write: a failed one may still land
+                self._write(rows, accepted[-1][1].save_id)
+            for save, receipt in accepted:
+                save.succeed(receipt)
+
+    def _view(self, rows: dict[str, list[dict]]) -> Snapshot:
+        """The cached snapshot as it will be once ``rows`` (earlier saves of this batch) are written; the
+        cache itself is not touched (the write may still fail)."""
+        with self._lock:
+            base = self._snapshot_now()
+            if not rows:
+                return base
+            tables = dict(base.tables)
+            for tab, records in rows.items():
+                table, read = self.schema[tab], self._tabs.get(tab)
+                if read is None or read.typed is None:
+                    continue  # not read: no save of the batch decides on it
+                secret = [c.key for c in table.columns if c.secret]
+                cells = [record_cells(table, r) for _, r in read.pending]
+                cells += [record_cells(table, {**r, **dict.fromkeys(secret)}) for r in records]
+                added, _ = cells_to_frame(table, table.keys, cells, first_row=read.last_row + 1, machine_rows=True)
+                kept = read.version_problems, read.notes  # _versions records them on the read: this is only a view
+                tables[tab] = self._versions(table, concat_rows([read.typed, added]) if len(read.typed) else added, read)
+                read.version_problems, read.notes = kept
+            return Snapshot(tables, base.problems, self.schema, base.notes, base.setup)
 
     def _save_reads(self, wanted: set[str], now: float, decides: bool) -> tuple[set[str], set[str], set[str]]:
         """What a save asked at ``now`` must read first: (whole tabs, tails, header rows).
