@@ -75,6 +75,8 @@ READ_PARAMS = {
 TAB_METADATA = "debt.tab"  # developer metadata on each sheet: which table it holds (survives renames)
 ARCHIVED_METADATA = "debt.archived_to"  # on the spreadsheet: the year was rolled over to that key
 CELL_LIMIT = 10_000_000
+TTL_FOLD = 1 / 6  # a save's read takes the TTL's whole read due in the next sixth of the TTL (5 s of 30): else a
+# page's rerun, far more frequent than saves, meets the expired TTL first and reads on its own (bench.sheets_quota)
 TAIL_MIN_ROWS = 500  # a smaller tab is read whole: it costs little more than a tail, and shows every edit at once
 SHEETS_EPOCH = dt.datetime(1899, 12, 30)
 UNSIGNED = ("строка не подписана приложением (набрана, вставлена или изменена в таблице вручную) — не учтена: "
@@ -341,12 +343,12 @@ class SheetsStore(Store):
     def _all_fresh(self, now: float, ttl: float) -> bool:
         return all(self._fresh(t, now, "whole", within=ttl) for t in self.schema.tables)
 
-    def _ttl_due(self, now: float) -> set[str]:
-        """The tabs to read whole for the cache's TTL: none while every tab was read whole within it; else
-        also those read whole more than half a TTL ago. A save reads some tabs whole (signed, small) and
-        others by their tails, so the tabs' TTLs drift apart; reading the nearly-due ones together keeps
-        one request per TTL instead of one more each time another tab expires."""
-        if self._all_fresh(now, self.cache_ttl):
+    def _ttl_due(self, now: float, ahead: float = 0.0) -> set[str]:
+        """The tabs to read whole for the cache's TTL: none while every tab was read whole within it (less
+        ``ahead`` seconds); else also those read whole more than half a TTL ago. A save reads some tabs whole
+        (signed, small) and others by their tails, so the tabs' TTLs drift apart; reading the nearly-due ones
+        together keeps one request per TTL instead of one more each time another tab expires."""
+        if self._all_fresh(now, self.cache_ttl - ahead):
             return set()
         return {t for t in self.schema.tables if not self._fresh(t, now, "whole", within=self.cache_ttl / 2)}
 
@@ -771,13 +773,13 @@ class SheetsStore(Store):
         before, only what changed since (its tail: rows after those read, which are checked to be where
         they were); a signed tab (users, locks, returns…: small) whole, as its signatures and ledger are
         checked on the whole tab. For a person's save (``decides``), in the same request, every tab the
-        cache would re-read anyway (not read whole within cache_ttl), so the page shown after it needs no
+        cache would re-read anyway or within the next sixth of cache_ttl (``TTL_FOLD``), so the page shown after it needs no
         request. The other tabs' header rows, so every write goes under the headers as they are (a plain
         save — a copy, the demo — reads nothing but headers)."""
         stale = {t for t in wanted if t in self._behind or not self._fresh(t, now, "data")}
         full = {t for t in stale if self.schema[t].signed}
         if decides:
-            full |= self._ttl_due(now)
+            full |= self._ttl_due(now, ahead=self.cache_ttl * TTL_FOLD)
         tails = stale - full
         heads = {t for t in self.schema.tables if not self._fresh(t, now, "layout")} - full - tails
         return full, tails, heads
