@@ -218,3 +218,16 @@ def test_a_lone_save_waits_at_most_the_window(sheet):
     started = time.monotonic()
     write(store, CLI, {TAB: [{**row, "paid": 4.0}]})
     assert time.monotonic() - started < WINDOW  # no window: no wait
+
+
+def test_the_window_is_configured_like_the_other_store_settings_and_zero_means_zero(fake_api):
+    from lib.config import resolve
+    from lib.store.factory import open_store
+
+    assert resolve(env={}, secrets={}).save_window == 1.0
+    assert resolve(env={"DEBT_SAVE_WINDOW": "0.5"}, secrets={}).save_window == 0.5
+    assert resolve(env={}, secrets={"store": {"save_window": 0}}).save_window == 0.0  # was the default: a silent change
+    assert resolve(env={}, secrets={"store": {"write_freshness": 0}}).write_freshness == 0.0
+    url = f"gsheets://{fake_api.create()}"
+    config = resolve(env={"DEBT_STORE": url, "DEBT_SAVE_WINDOW": "0.25"}, secrets={})
+    assert open_store(url, config, session=fake_api.session()).save_window == 0.25  # the app's store gets it
