@@ -50,9 +50,10 @@ class Asked:
 
 
 def simulate(people: int, minutes: int, seed: int, *, freshness: float, ttl: float, view: float, latency: float,
-             window: float = 0.0) -> dict:
+             window: float = 0.0, sheet=None) -> dict:
+    """One run; ``sheet``: an (api, store) pair with the demo district already in it (tests), else one is made."""
     rng = random.Random(seed)
-    api, store = demo_sheet(seed)
+    api, store = sheet or demo_sheet(seed)
     api.latency = latency  # each request's time on the fake clock: a save that comes while another is under way waits
     store.write_freshness, store.cache_ttl = freshness, ttl
     records = store.read_all().current(TAB).sample(people, random_state=seed)

@@ -231,3 +231,23 @@ def test_the_window_is_configured_like_the_other_store_settings_and_zero_means_z
     url = f"gsheets://{fake_api.create()}"
     config = resolve(env={"DEBT_STORE": url, "DEBT_SAVE_WINDOW": "0.25"}, secrets={})
     assert open_store(url, config, session=fake_api.session()).save_window == 0.25  # the app's store gets it
+
+
+def test_twenty_people_saving_once_a_minute_cost_at_most_thirty_requests_a_minute(demo_sheets):
+    """The quota model of README «Запросы в минуту у дедлайна» (``bench.sheets_quota``), shortened to two
+    counted minutes on a tab of 200 rows (a read or a write is one request whatever its size): with the
+    app's window (1 s) and Google answering in 0,5 s, every minute stays ≤ 30 requests (without batching:
+    32,7 on average, 34 at worst)."""
+    from bench.sheets_quota import simulate
+    from lib.config import Config
+
+    window = Config(store_url="").save_window
+    api, store = demo_sheets
+    for sheet in api.spreadsheets[store.key].sheets:  # fewer rows, the same requests (each read is one batchGet)
+        if sheet.title == store.schema[TAB].title:
+            sheet.rows = sheet.rows[:200]
+    got = simulate(20, 3, 7, freshness=2.0, ttl=30.0, view=10.0, latency=0.5, window=window, sheet=demo_sheets)
+    assert got["saves"] == 60 and got["refused"] == 0
+    assert got["worst_min"] <= 30
+    assert got["batches"] < got["saves"]
+    assert got["wait_max_s"] <= window + 2 * 0.5 + 0.5  # the window, the batch's read and write, a page's read
