@@ -117,7 +117,6 @@ def simulate(people: int, minutes: int, seed: int, *, freshness: float, ttl: flo
         "reads_per_min": sum(per_minute["reads"][m] for m in steady) / len(steady),
         "writes_per_min": sum(per_minute["writes"][m] for m in steady) / len(steady),
         "total_per_min": sum(totals) / len(steady), "worst_min": max(totals),
-        "floor_per_min": float(people),  # one write a save
     }
 
 

@@ -7,7 +7,10 @@ Requests, by design:
   read whole again, so people's edits of earlier rows are seen; ``refresh`` reads whole on demand);
   a tab whose cells are the same as at its last whole read is not typed again, and a snapshot with
   nothing changed is the same object (results kept per snapshot, ``lib.memo``, stay);
-- a save (``transact``): under a process-wide write lock, **one** fresh ``values:batchGet`` — of the
+- saves (``transact``) of the process's sessions go in **batches**: a save waits ``save_window``
+  seconds for others (one arriving while a batch is read or written joins the next), then the batch
+  is decided in turn on one read and written in one request, as follows (``_run_batch``);
+- a batch of saves: under a process-wide write lock, **one** fresh ``values:batchGet`` — of the
   tabs the decision reads (the target tabs, «Пользователи», «Закрытые кварталы», «Возвраты») only
   what changed since this process read them: the header row, the «Код сохранения» of the rows read
   before (checked unchanged — nobody sorted, inserted, deleted or cleared rows, moved a column) and
@@ -681,9 +684,10 @@ class SheetsStore(Store):
         earlier saves of the batch applied (two edits of one record with one base: the second is a
         ``Conflict`` showing the first), the saves that pass in **one** ``spreadsheets:batchUpdate``.
 
-        Google applies a batchUpdate atomically: "The requests are validated before being applied. If
-        any request is not valid, then the entire request will fail and nothing will be applied"
-        (https://developers.google.com/workspace/sheets/api/reference/rest/v4/spreadsheets/batchUpdate).
+        Google applies a batchUpdate atomically: "Each request is validated before being applied. If any
+        request is not valid then the entire request will fail and nothing will be applied. … it is
+        guaranteed that the updates in the request will be applied together atomically"
+        (https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/batchUpdate).
         So when the write fails every save of the batch gets the error and none is half-written; a save
         refused by its own checks gets its own error and the others go on. Every save is resolved, one
         way or the other, before this returns (nobody waits for ever)."""
