@@ -673,9 +673,10 @@ class SheetsStore(Store):
     def _gather(self) -> None:
         """Wait until ``save_window`` seconds after the oldest waiting save arrived (wall time): saves of
         other sessions arriving meanwhile go in the same batch. A save that waited for the previous batch
-        has used up its window already, so it never waits twice."""
+        has used up its window already, so it never waits twice. A plain ``save`` (a copy's chunks, the
+        demo: one command writing in turn, nobody to wait for) does not wait."""
         with self._queue_ready:
-            deadline = self._queue[0].arrived + self.save_window
+            deadline = self._queue[0].arrived + (self.save_window if self._queue[0].build is not None else 0.0)
             while (left := deadline - time.monotonic()) > 0:
                 self._queue_ready.wait(left)
 
