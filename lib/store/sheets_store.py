@@ -752,24 +752,25 @@ class SheetsStore(Store):
 
     def _view(self, rows: dict[str, list[dict]]) -> Snapshot:
         """The cached snapshot as it will be once ``rows`` (earlier saves of this batch) are written; the
-        cache itself is not touched (the write may still fail)."""
+        cache itself is not touched (the write may still fail). The rows are appended as the latest
+        versions of their records — they are: each save's sequence number is above every one seen — so
+        a save is decided on the current versions without typing and versioning the whole tab again."""
         with self._lock:
             base = self._snapshot_now()
-            if not rows:
-                return base
-            tables = dict(base.tables)
-            for tab, records in rows.items():
-                table, read = self.schema[tab], self._tabs.get(tab)
-                if read is None or read.typed is None:
-                    continue  # not read: no save of the batch decides on it
-                secret = [c.key for c in table.columns if c.secret]
-                cells = [record_cells(table, r) for _, r in read.pending]
-                cells += [record_cells(table, {**r, **dict.fromkeys(secret)}) for r in records]
-                added, _ = cells_to_frame(table, table.keys, cells, first_row=read.last_row + 1, machine_rows=True)
-                kept = read.version_problems, read.notes  # _versions records them on the read: this is only a view
-                tables[tab] = self._versions(table, concat_rows([read.typed, added]) if len(read.typed) else added, read)
-                read.version_problems, read.notes = kept
-            return Snapshot(tables, base.problems, self.schema, base.notes, base.setup)
+        if not rows:
+            return base
+        tables = dict(base.tables)
+        for tab, records in rows.items():
+            table, read = self.schema[tab], self._tabs.get(tab)
+            if read is None or read.typed is None:
+                continue  # not read: no save of the batch decides on it
+            secret = dict.fromkeys(c.key for c in table.columns if c.secret)  # a hash never sits in a frame
+            added, _ = cells_to_frame(table, table.keys, [record_cells(table, {**r, **secret}) for r in records],
+                                      first_row=0, machine_rows=True)
+            frame = concat_rows([tables[tab], added]) if len(tables[tab]) else added
+            frame["version"] = frame.groupby(list(table.record_key), dropna=False, sort=False).cumcount().astype("int64") + 1
+            tables[tab] = frame
+        return Snapshot(tables, base.problems, self.schema, base.notes, base.setup)
 
     def _save_reads(self, wanted: set[str], now: float, decides: bool) -> tuple[set[str], set[str], set[str]]:
         """What a save asked at ``now`` must read first: (whole tabs, tails, header rows).
