@@ -261,3 +261,41 @@ def test_a_copy_writing_chunk_after_chunk_does_not_wait_the_window(sheet):
     for _ in range(3):  # lib.copying writes a table in chunks, one plain save each
         store.save({"audit": [sample_record(store.schema["audit"])]}, "a@x")
     assert time.monotonic() - started < WINDOW
+
+
+def test_a_batch_whose_decisions_outlast_write_freshness_is_decided_again_on_a_fresh_read(sheet):
+    """Deciding a large batch takes time (each save's checks over the whole tab): if it outlasts
+    ``write_freshness``, the read it was decided on is too old to write on — another server's correction
+    made meanwhile must be seen. The batch reads again (only what changed) and decides again."""
+    api, store = sheet
+    mine, theirs = records(store, 2)
+    elsewhere = make_sheets_store(api, key=store.key, bootstrap=False, secrets=store.secrets.copy())  # another machine
+    base = {TAB: {key_of(store, theirs): row_save_id(store, theirs)}}
+    slow = []
+
+    def first_decision_is_slow():
+        receipt_box = []
+
+        def deciding(fresh):
+            if not slow:  # while this session's checks run, another server corrects the other record
+                slow.append(1)
+                receipt_box.append(write(elsewhere, CLI, {TAB: [{**theirs, "paid": 555.0}]}))
+                api.clock.advance(store.write_freshness + 1)
+            return fresh
+
+        real = store._view
+        store._view = lambda rows: deciding(real(rows))
+        try:
+            return write(store, CLI, {TAB: [{**mine, "paid": 1.0}]})
+        finally:
+            del store._view
+
+    api.clock.advance(store.write_freshness + 1)
+    api.log.clear()
+    first, second = in_turn(store, [first_decision_is_slow,
+                                    lambda: write(store, CLI, {TAB: [{**theirs, "paid": 2.0}]}, expect=base)])
+    assert not isinstance(first, Exception)
+    assert isinstance(second, Conflict) and second.current["paid"] == 555.0  # seen on the second read: not overwritten
+    mine_reads = [e for e in api.log if e["method"] == "spreadsheets.values.batchGet" and e["user"] == api.service_account]
+    assert len(mine_reads) >= 3  # this batch's two reads (the other server's own read besides)
+    assert row_of(truth(api, store), store, theirs)["paid"] == 555.0

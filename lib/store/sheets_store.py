@@ -715,40 +715,58 @@ class SheetsStore(Store):
             if self.archived_to():
                 raise StoreError(f"Эта Google Таблица — архив прошлого года: данные ведутся в таблице {self.archived_to()}. "
                                  "Укажите её адрес в настройках (DEBT_STORE / [store] url). Ничего не записано.")
-            now = self._clock()
-            with self._lock:
-                if turn.seen != self._turn_seen:  # another process of this server saved since: none of our reads will do
-                    self._behind, self._behind_since = set(self.schema.tables), now
-                self._turn_seen = turn.seen
-                plan = self._save_reads(wanted, now, decides)
-            if any(plan):
-                with self._read_lock:
-                    with self._lock:  # a read sent after this save asked (another session's, waited for) is as fresh as its own
-                        plan = self._save_reads(wanted, now, decides)
-                    if any(plan):
-                        self._read(*plan)
-            rows: dict[str, list[dict]] = {}  # the rows of the saves accepted so far, in order
+            for attempt in (1, 2):
+                now = self._clock()
+                with self._lock:
+                    if turn.seen != self._turn_seen:  # another process of this server saved since: none of our reads will do
+                        self._behind, self._behind_since = set(self.schema.tables), now
+                    self._turn_seen = turn.seen
+                    plan = self._save_reads(wanted, now, decides)
+                if any(plan):
+                    with self._read_lock:
+                        with self._lock:  # a read sent after this save asked (another session's, waited for) is as fresh as its own
+                            plan = self._save_reads(wanted, now, decides)
+                        if any(plan):
+                            self._read(*plan)
+                decided = self._decide(batch)
+                if attempt == 1 and self._clock() - now > self.write_freshness:
+                    continue  # deciding a large batch outlasted write_freshness: decide again on a fresh read
+                break
+            rows: dict[str, list[dict]] = {}
             accepted: list[tuple[PendingSave, SaveReceipt]] = []
-            floor = self._max_seq
-            for save in batch:
-                try:
-                    changes = save.build(self._view(rows)) if save.build is not None else save.changes
-                    prepared, receipt = self.prepare(changes, save.user, keep_system=save.keep_system, floor=floor)
-                except Exception as exc:  # this save's own refusal (rules, conflict, validation): the others go on
-                    save.fail(exc)
-                    continue
-                if not prepared:
-                    save.succeed(receipt)
-                    continue
-                for tab, records in prepared.items():
-                    rows.setdefault(tab, []).extend(records)
-                floor = max([floor] + [r["save_seq"] for records in prepared.values() for r in records if r.get("save_seq")])
-                accepted.append((save, receipt))
+            for save, outcome in decided:
+                if isinstance(outcome, Exception):
+                    save.fail(outcome)
+                elif not outcome[0]:
+                    save.succeed(outcome[1])
+                else:
+                    for tab, records in outcome[0].items():
+                        rows.setdefault(tab, []).extend(records)
+                    accepted.append((save, outcome[1]))
             if accepted:
                 turn.stamp = self._turn_seen = accepted[-1][1].save_id  # before the write: a failed one may still land
                 self._write(rows, accepted[-1][1].save_id)
             for save, receipt in accepted:
                 save.succeed(receipt)
+
+    def _decide(self, batch: list[PendingSave]) -> list[tuple[PendingSave, Exception | tuple[dict, SaveReceipt]]]:
+        """Each save of the batch decided in turn on the cached snapshot plus the saves accepted before it:
+        its validated rows and receipt, or its own refusal (rules, conflict, validation) — the others go on."""
+        rows: dict[str, list[dict]] = {}  # the rows of the saves accepted so far, in order
+        floor = self._max_seq
+        out = []
+        for save in batch:
+            try:
+                changes = save.build(self._view(rows)) if save.build is not None else save.changes
+                prepared, receipt = self.prepare(changes, save.user, keep_system=save.keep_system, floor=floor)
+            except Exception as exc:
+                out.append((save, exc))
+                continue
+            out.append((save, (prepared, receipt)))
+            for tab, records in prepared.items():
+                rows.setdefault(tab, []).extend(records)
+            floor = max([floor] + [r["save_seq"] for records in prepared.values() for r in records if r.get("save_seq")])
+        return out
 
     def _view(self, rows: dict[str, list[dict]]) -> Snapshot:
         """The cached snapshot as it will be once ``rows`` (earlier saves of this batch) are written; the
