@@ -1,5 +1,5 @@
 """Requests a minute against the service account's quota at the deadline: ``python -m bench.sheets_quota
-[--people 5,10,20,30] [--minutes 6] [--freshness 2] [--ttl 30] [--window 0,0.5,1,2]``.
+[--people 5,10,20,30] [--minutes 6] [--freshness 2] [--ttl 30] [--window 0,1]``.
 
 A model, but of the real adapter: one server process (one ``SheetsStore``, as ``factory.shared_store``
 gives every session of a process), the demo district in the in-process Sheets API (a real gspread
@@ -141,7 +141,7 @@ def main() -> None:
     parser.add_argument("--ttl", type=float, default=30.0)
     parser.add_argument("--view", type=float, default=10.0, help="seconds between a person's page reruns")
     parser.add_argument("--latency", default="0.01,0.5", help="seconds a request takes, comma-separated")
-    parser.add_argument("--window", default="0,0.5,1,2", help="seconds a save waits for others (save_window), comma-separated")
+    parser.add_argument("--window", default="0,1", help="seconds a save waits for others (save_window), comma-separated")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     results = []
