@@ -745,6 +745,7 @@ class SheetsStore(Store):
                     accepted.append((save, outcome[1]))
             if accepted:
                 turn.stamp = self._turn_seen = accepted[-1][1].save_id  # before the write: a failed one may still land
+                # after a lost answer the request is looked for by one save id of it: it lands whole or not at all
                 self._write(rows, accepted[-1][1].save_id)
             for save, receipt in accepted:
                 save.succeed(receipt)
@@ -788,7 +789,9 @@ class SheetsStore(Store):
             frame = concat_rows([tables[tab], added]) if len(tables[tab]) else added
             frame["version"] = frame.groupby(list(table.record_key), dropna=False, sort=False).cumcount().astype("int64") + 1
             tables[tab] = frame
-        return Snapshot(tables, base.problems, self.schema, base.notes, base.setup)
+        view = Snapshot(tables, base.problems, self.schema, base.notes, base.setup)
+        view._current.update({t: f for t, f in base._current.items() if tables[t] is base.tables.get(t)})  # unchanged tabs
+        return view
 
     def _save_reads(self, wanted: set[str], now: float, decides: bool) -> tuple[set[str], set[str], set[str]]:
         """What a save asked at ``now`` must read first: (whole tabs, tails, header rows).
