@@ -37,6 +37,7 @@ class Config:
     secrets_file: str = DEFAULT_SECRETS_FILE
     signing_key: str | None = None
     write_freshness: float = 2.0
+    save_window: float = 1.0  # seconds a save waits for other sessions' saves to go with it (README «Запросы в минуту у дедлайна»)
     time_zone: str = DEFAULT_TIME_ZONE
 
     @property
@@ -73,12 +74,15 @@ def resolve(env: Mapping[str, str] | None = None, secrets: Mapping | None = None
         secrets_file=env.get("DEBT_SECRETS_FILE") or store.get("secrets_file") or DEFAULT_SECRETS_FILE,
         signing_key=env.get("DEBT_SIGNING_KEY") or store.get("signing_key") or None,
         write_freshness=_seconds(env, store, "DEBT_WRITE_FRESHNESS", "write_freshness", 2),
+        save_window=_seconds(env, store, "DEBT_SAVE_WINDOW", "save_window", 1),
         time_zone=env.get("DEBT_TIME_ZONE") or store.get("time_zone") or DEFAULT_TIME_ZONE,
     )
 
 
 def _seconds(env: Mapping[str, str], store: Mapping, variable: str, key: str, default: float) -> float:
-    text = env.get(variable) or store.get(key) or default
+    text = env.get(variable) or store.get(key)
+    if text is None or text == "":  # not `or`: a 0 in secrets.toml means 0, not the default
+        text = default
     try:
         return float(text)
     except (TypeError, ValueError):

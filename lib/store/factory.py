@@ -96,6 +96,7 @@ def open_store(url: str, config: Config, session=None) -> Store:
         return SheetsStore(
             sheet_key(url), client, cache_ttl=config.cache_ttl, account_email=email,
             secrets=ServerSecrets(config.secrets_path, config.signing_key), write_freshness=config.write_freshness,
+            save_window=config.save_window,
         )
     raise ConfigError(f"Неизвестный адрес хранилища «{url}»: ожидается sqlite:///путь или gsheets://ключ")
 

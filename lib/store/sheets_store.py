@@ -7,7 +7,10 @@ Requests, by design:
   read whole again, so people's edits of earlier rows are seen; ``refresh`` reads whole on demand);
   a tab whose cells are the same as at its last whole read is not typed again, and a snapshot with
   nothing changed is the same object (results kept per snapshot, ``lib.memo``, stay);
-- a save (``transact``): under a process-wide write lock, **one** fresh ``values:batchGet`` — of the
+- saves (``transact``) of the process's sessions go in **batches**: a save waits ``save_window``
+  seconds for others (one arriving while a batch is read or written joins the next), then the batch
+  is decided in turn on one read and written in one request, as follows (``_run_batch``);
+- a batch of saves: under a process-wide write lock, **one** fresh ``values:batchGet`` — of the
   tabs the decision reads (the target tabs, «Пользователи», «Закрытые кварталы», «Возвраты») only
   what changed since this process read them: the header row, the «Код сохранения» of the rows read
   before (checked unchanged — nobody sorted, inserted, deleted or cleared rows, moved a column) and
@@ -75,6 +78,8 @@ READ_PARAMS = {
 TAB_METADATA = "debt.tab"  # developer metadata on each sheet: which table it holds (survives renames)
 ARCHIVED_METADATA = "debt.archived_to"  # on the spreadsheet: the year was rolled over to that key
 CELL_LIMIT = 10_000_000
+TTL_FOLD = 1 / 6  # a save's read takes the TTL's whole read due in the next sixth of the TTL (5 s of 30): else a
+# page's rerun, far more frequent than saves, meets the expired TTL first and reads on its own (bench.sheets_quota)
 TAIL_MIN_ROWS = 500  # a smaller tab is read whole: it costs little more than a tail, and shows every edit at once
 SHEETS_EPOCH = dt.datetime(1899, 12, 30)
 UNSIGNED = ("строка не подписана приложением (набрана, вставлена или изменена в таблице вручную) — не учтена: "
@@ -148,6 +153,38 @@ class TabRead:
     bad_rows: list[dict] = field(default_factory=list)  # rows of a signed tab without the app's signature
 
 
+@dataclass
+class PendingSave:
+    """One session's save waiting in the process's queue (``SheetsStore._transact``) until its batch is written."""
+
+    user: str
+    build: Callable[[Snapshot], Mapping[str, Sequence[Mapping]]] | None
+    tabs: frozenset[str] | None  # what build reads (None: every tab)
+    keep_system: bool = False
+    changes: Mapping[str, Sequence[Mapping]] | None = None  # a plain save: the rows as given
+    arrived: float = 0.0  # time.monotonic() when the session asked
+    receipt: SaveReceipt | None = None
+    error: BaseException | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def done(self) -> bool:
+        return self.finished.is_set()
+
+    def succeed(self, receipt: SaveReceipt) -> None:
+        self.receipt = receipt
+        self.finished.set()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self.finished.set()
+
+    def outcome(self) -> SaveReceipt:
+        if self.error is not None:
+            raise self.error  # one instance for every save a failed write fails, as concurrent.futures does
+        return self.receipt
+
+
 class SheetsStore(Store):
     kind = "gsheets"
 
@@ -163,6 +200,7 @@ class SheetsStore(Store):
         account_email: str | None = None,
         secrets: ServerSecrets | None = None,
         write_freshness: float = 2.0,
+        save_window: float = 0.0,
     ):
         super().__init__(f"gsheets://{key}", schema)
         self.key = key
@@ -171,12 +209,16 @@ class SheetsStore(Store):
         self.http.policy = self.policy
         self.cache_ttl = cache_ttl
         self.write_freshness = write_freshness
+        self.save_window = save_window  # wall seconds a save waits for others to join its batch (``_gather``)
         self.account = account_email
         self.secrets = secrets or ServerSecrets(None)
         self._clock = clock
         self._lock = threading.RLock()  # state
         self._read_lock = threading.Lock()  # one read in flight: concurrent page loads wait for it
-        self._write_lock = threading.Lock()  # this process's saves, one at a time
+        self._write_lock = threading.Lock()  # this process's batches of saves, one at a time
+        self._queue_ready = threading.Condition()  # the saves waiting for the next batch, and who leads it
+        self._queue: list[PendingSave] = []
+        self._leading = False  # a save is gathering, reading or writing a batch
         self._meta: dict | None = None
         self._meta_at = 0.0
         self._renamed: dict[str, str] = {}  # old title -> new title, as seen between two metadata reads
@@ -304,12 +346,12 @@ class SheetsStore(Store):
     def _all_fresh(self, now: float, ttl: float) -> bool:
         return all(self._fresh(t, now, "whole", within=ttl) for t in self.schema.tables)
 
-    def _ttl_due(self, now: float) -> set[str]:
-        """The tabs to read whole for the cache's TTL: none while every tab was read whole within it; else
-        also those read whole more than half a TTL ago. A save reads some tabs whole (signed, small) and
-        others by their tails, so the tabs' TTLs drift apart; reading the nearly-due ones together keeps
-        one request per TTL instead of one more each time another tab expires."""
-        if self._all_fresh(now, self.cache_ttl):
+    def _ttl_due(self, now: float, ahead: float = 0.0) -> set[str]:
+        """The tabs to read whole for the cache's TTL: none while every tab was read whole within it (less
+        ``ahead`` seconds); else also those read whole more than half a TTL ago. A save reads some tabs whole
+        (signed, small) and others by their tails, so the tabs' TTLs drift apart; reading the nearly-due ones
+        together keeps one request per TTL instead of one more each time another tab expires."""
+        if self._all_fresh(now, self.cache_ttl - ahead):
             return set()
         return {t for t in self.schema.tables if not self._fresh(t, now, "whole", within=self.cache_ttl / 2)}
 
@@ -607,33 +649,149 @@ class SheetsStore(Store):
         return self._transact(user, build, tabs=tabs)
 
     def _transact(self, user, build, *, tabs, keep_system: bool = False, changes=None) -> SaveReceipt:
-        wanted = set(self.schema.tables) if tabs is None else set(tabs)
+        """Queue the save; the first in the queue gathers the others and writes them all (``_run_batch``)."""
+        save = PendingSave(user, build, None if tabs is None else frozenset(tabs), keep_system, changes,
+                           arrived=time.monotonic())
+        with self._queue_ready:
+            self._queue.append(save)
+            while not save.done and self._leading:  # a batch is being read or written: this save joins the next
+                self._queue_ready.wait()
+            if save.done:
+                return save.outcome()
+            self._leading = True
+        try:
+            self._gather()
+            with self._queue_ready:
+                batch, self._queue = self._queue, []
+            self._run_batch(batch)
+        finally:
+            with self._queue_ready:
+                self._leading = False
+                self._queue_ready.notify_all()
+        return save.outcome()
+
+    def _gather(self) -> None:
+        """Wait until ``save_window`` seconds after the oldest waiting save arrived (wall time): saves of
+        other sessions arriving meanwhile go in the same batch. A save that waited for the previous batch
+        has used up its window already, so it never waits twice. A plain ``save`` (a copy's chunks, the
+        demo: one command writing in turn, nobody to wait for) does not wait."""
+        with self._queue_ready:
+            deadline = self._queue[0].arrived + (self.save_window if self._queue[0].build is not None else 0.0)
+            while (left := deadline - time.monotonic()) > 0:
+                self._queue_ready.wait(left)
+
+    def _run_batch(self, batch: list[PendingSave]) -> None:
+        """Near-simultaneous saves as one: one fresh read, each save decided **in turn** on it with the
+        earlier saves of the batch applied (two edits of one record with one base: the second is a
+        ``Conflict`` showing the first), the saves that pass in **one** ``spreadsheets:batchUpdate``.
+
+        Google applies a batchUpdate atomically: "Each request is validated before being applied. If any
+        request is not valid then the entire request will fail and nothing will be applied. … it is
+        guaranteed that the updates in the request will be applied together atomically"
+        (https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/batchUpdate).
+        So when the write fails every save of the batch gets the error and none is half-written; a save
+        refused by its own checks gets its own error and the others go on. Every save is resolved, one
+        way or the other, before this returns (nobody waits for ever)."""
+        try:
+            self._decide_and_write(batch)
+        except BaseException as exc:
+            for save in batch:
+                if not save.done:
+                    save.fail(exc)
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            for save in batch:
+                if not save.done:  # defensive: a path that resolved nothing must not leave a session waiting
+                    save.fail(StoreError("Сохранение прервано. Введённое осталось на экране: сохраните ещё раз."))
+
+    def _decide_and_write(self, batch: list[PendingSave]) -> None:
+        wanted: set[str] = set()
+        for save in batch:
+            wanted |= set(self.schema.tables) if save.tabs is None else save.tabs
+        decides = any(save.build is not None for save in batch)
         with self._write_lock, self.secrets.turn() as turn, Budget(self.policy):
             self.metadata()
             if self.archived_to():
                 raise StoreError(f"Эта Google Таблица — архив прошлого года: данные ведутся в таблице {self.archived_to()}. "
                                  "Укажите её адрес в настройках (DEBT_STORE / [store] url). Ничего не записано.")
-            now = self._clock()
-            with self._lock:
-                if turn.seen != self._turn_seen:  # another process of this server saved since: none of our reads will do
-                    self._behind, self._behind_since = set(self.schema.tables), now
-                self._turn_seen = turn.seen
-                plan = self._save_reads(wanted, now, build is not None)
-            if any(plan):
-                with self._read_lock:
-                    with self._lock:  # a read sent after this save asked (another session's, waited for) is as fresh as its own
-                        plan = self._save_reads(wanted, now, build is not None)
-                    if any(plan):
-                        self._read(*plan)
-            if build is not None:
+            for attempt in (1, 2):
+                now = self._clock()
                 with self._lock:
-                    snapshot = self._snapshot_now()
-                changes = build(snapshot)
-            prepared, receipt = self.prepare(changes, user, keep_system=keep_system, floor=self._max_seq)
-            if prepared:
-                turn.stamp = self._turn_seen = receipt.save_id  # before the write: a failed one may still land
-                self._write(prepared, receipt.save_id)
-            return receipt
+                    if turn.seen != self._turn_seen:  # another process of this server saved since: none of our reads will do
+                        self._behind, self._behind_since = set(self.schema.tables), now
+                    self._turn_seen = turn.seen
+                    plan = self._save_reads(wanted, now, decides)
+                if any(plan):
+                    with self._read_lock:
+                        with self._lock:  # a read sent after this save asked (another session's, waited for) is as fresh as its own
+                            plan = self._save_reads(wanted, now, decides)
+                        if any(plan):
+                            self._read(*plan)
+                decided = self._decide(batch)
+                if attempt == 1 and self._clock() - now > self.write_freshness:
+                    continue  # deciding a large batch outlasted write_freshness: decide again on a fresh read
+                break
+            rows: dict[str, list[dict]] = {}
+            accepted: list[tuple[PendingSave, SaveReceipt]] = []
+            for save, outcome in decided:
+                if isinstance(outcome, Exception):
+                    save.fail(outcome)
+                elif not outcome[0]:
+                    save.succeed(outcome[1])
+                else:
+                    for tab, records in outcome[0].items():
+                        rows.setdefault(tab, []).extend(records)
+                    accepted.append((save, outcome[1]))
+            if accepted:
+                turn.stamp = self._turn_seen = accepted[-1][1].save_id  # before the write: a failed one may still land
+                # after a lost answer the request is looked for by one save id of it: it lands whole or not at all
+                self._write(rows, accepted[-1][1].save_id)
+            for save, receipt in accepted:
+                save.succeed(receipt)
+
+    def _decide(self, batch: list[PendingSave]) -> list[tuple[PendingSave, Exception | tuple[dict, SaveReceipt]]]:
+        """Each save of the batch decided in turn on the cached snapshot plus the saves accepted before it:
+        its validated rows and receipt, or its own refusal (rules, conflict, validation) — the others go on."""
+        rows: dict[str, list[dict]] = {}  # the rows of the saves accepted so far, in order
+        floor = self._max_seq
+        out = []
+        for save in batch:
+            try:
+                changes = save.build(self._view(rows)) if save.build is not None else save.changes
+                prepared, receipt = self.prepare(changes, save.user, keep_system=save.keep_system, floor=floor)
+            except Exception as exc:
+                out.append((save, exc))
+                continue
+            out.append((save, (prepared, receipt)))
+            for tab, records in prepared.items():
+                rows.setdefault(tab, []).extend(records)
+            floor = max([floor] + [r["save_seq"] for records in prepared.values() for r in records if r.get("save_seq")])
+        return out
+
+    def _view(self, rows: dict[str, list[dict]]) -> Snapshot:
+        """The cached snapshot as it will be once ``rows`` (earlier saves of this batch) are written; the
+        cache itself is not touched (the write may still fail). The rows are appended as the latest
+        versions of their records — they are: each save's sequence number is above every one seen — so
+        a save is decided on the current versions without typing and versioning the whole tab again."""
+        with self._lock:
+            base = self._snapshot_now()
+        if not rows:
+            return base
+        tables = dict(base.tables)
+        for tab, records in rows.items():
+            table, read = self.schema[tab], self._tabs.get(tab)
+            if read is None or read.typed is None:
+                continue  # not read: no save of the batch decides on it
+            secret = dict.fromkeys(c.key for c in table.columns if c.secret)  # a hash never sits in a frame
+            added, _ = cells_to_frame(table, table.keys, [record_cells(table, {**r, **secret}) for r in records],
+                                      first_row=0, machine_rows=True)
+            frame = concat_rows([tables[tab], added]) if len(tables[tab]) else added
+            frame["version"] = frame.groupby(list(table.record_key), dropna=False, sort=False).cumcount().astype("int64") + 1
+            tables[tab] = frame
+        view = Snapshot(tables, base.problems, self.schema, base.notes, base.setup)
+        view._current.update({t: f for t, f in base._current.items() if tables[t] is base.tables.get(t)})  # unchanged tabs
+        return view
 
     def _save_reads(self, wanted: set[str], now: float, decides: bool) -> tuple[set[str], set[str], set[str]]:
         """What a save asked at ``now`` must read first: (whole tabs, tails, header rows).
@@ -642,13 +800,13 @@ class SheetsStore(Store):
         before, only what changed since (its tail: rows after those read, which are checked to be where
         they were); a signed tab (users, locks, returns…: small) whole, as its signatures and ledger are
         checked on the whole tab. For a person's save (``decides``), in the same request, every tab the
-        cache would re-read anyway (not read whole within cache_ttl), so the page shown after it needs no
+        cache would re-read anyway or within the next sixth of cache_ttl (``TTL_FOLD``), so the page shown after it needs no
         request. The other tabs' header rows, so every write goes under the headers as they are (a plain
         save — a copy, the demo — reads nothing but headers)."""
         stale = {t for t in wanted if t in self._behind or not self._fresh(t, now, "data")}
         full = {t for t in stale if self.schema[t].signed}
         if decides:
-            full |= self._ttl_due(now)
+            full |= self._ttl_due(now, ahead=self.cache_ttl * TTL_FOLD)
         tails = stale - full
         heads = {t for t in self.schema.tables if not self._fresh(t, now, "layout")} - full - tails
         return full, tails, heads
