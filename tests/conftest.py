@@ -204,7 +204,8 @@ def pytest_collection_modifyitems(config, items):
     queue, together = [], []
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
-        if module.startswith("test_browser") or item.get_closest_marker("server_processes"):
+        marked = any(m.args[:1] == ("browser",) for m in item.iter_markers("xdist_group"))  # a browser test elsewhere
+        if module.startswith("test_browser") or marked or item.get_closest_marker("server_processes"):
             item.add_marker(pytest.mark.xdist_group("browser"))
             queue.append(item)
         elif module in ONE_WORKER:

@@ -13,7 +13,6 @@ from tests import test_browser
 
 APP = str(PROJECT_ROOT / "app.py")
 TODAY = dt.date(2024, 12, 20)
-server, page = test_browser.server, test_browser.page  # the browser fixtures: a server on a copy of the demo, Chromium
 
 
 @pytest.fixture(autouse=True)
