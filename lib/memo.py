@@ -21,7 +21,8 @@ def per_snapshot(snapshot, name: str, build: Callable[[], T]) -> T:
     if hit is not None and hit[0]() is snapshot:
         return hit[1]  # type: ignore[return-value]
     value = build()
-    _CACHE[key] = (weakref.ref(snapshot, lambda _ref, k=key: _CACHE.pop(k, None)), value)
+    # the dict is bound to the callback: at interpreter exit the module's globals may be gone before it runs
+    _CACHE[key] = (weakref.ref(snapshot, lambda _ref, k=key, cache=_CACHE: cache.pop(k, None)), value)
     return value
 
 
