@@ -7,12 +7,14 @@ computed once and filtered per request. Keyed by the snapshot's identity and dro
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
 T = TypeVar("T")
 _CACHE: dict[tuple[int, str], tuple[weakref.ref, object]] = {}
+_RECENT_LOCK = threading.Lock()
 
 
 def per_snapshot(snapshot, name: str, build: Callable[[], T]) -> T:
@@ -31,11 +33,13 @@ def recent(snapshot, name: str, key, build: Callable[[], T], keep: int = 4) -> T
     a rerun with the same filters reuses the figures; a person trying filter after filter does not make
     the process hold a result per combination."""
     found: dict = per_snapshot(snapshot, f"recent:{name}", dict)
-    if key in found:
-        found[key] = found.pop(key)  # the most recently used goes last
-        return found[key]
-    value = build()
-    found[key] = value
-    while len(found) > keep:
-        found.pop(next(iter(found)))
+    with _RECENT_LOCK:  # sessions of one server rerun in threads on the same snapshot
+        if key in found:
+            found[key] = found.pop(key)  # the most recently used goes last
+            return found[key]
+    value = build()  # outside the lock: another session's page does not wait for these figures
+    with _RECENT_LOCK:
+        found[key] = value
+        while len(found) > keep:
+            found.pop(next(iter(found)))
     return value

@@ -55,3 +55,23 @@ def test_the_dashboard_reuses_its_figures_on_a_rerun_and_computes_them_again_aft
     assert again is not first
     total = lambda r: float(r.collection.set_index("consumer_group").paid["total"])
     assert round(total(again) - total(first), 6) == 1000
+
+
+def test_recent_holds_when_sessions_of_one_server_ask_at_once():
+    import threading
+
+    snap, errors = Snap(), []
+
+    def session(n):
+        try:
+            for i in range(2000):
+                memo.recent(snap, "t", (n + i) % 6, lambda: object(), keep=4)
+        except Exception as err:  # a KeyError from two threads moving one key
+            errors.append(err)
+
+    threads = [threading.Thread(target=session, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
