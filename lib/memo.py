@@ -12,6 +12,8 @@ import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
+from lib import heap
+
 T = TypeVar("T")
 _CACHE: dict[tuple[int, str], tuple[weakref.ref, object]] = {}
 _RECENT_LOCK = threading.Lock()
@@ -23,6 +25,7 @@ def per_snapshot(snapshot, name: str, build: Callable[[], T]) -> T:
     if hit is not None and hit[0]() is snapshot:
         return hit[1]  # type: ignore[return-value]
     value = build()
+    heap.trim()  # its temporaries back to the system before the next computation (lib.heap)
     # the dict is bound to the callback: at interpreter exit the module's globals may be gone before it runs
     _CACHE[key] = (weakref.ref(snapshot, lambda _ref, k=key, cache=_CACHE: cache.pop(k, None)), value)
     return value
@@ -38,6 +41,7 @@ def recent(snapshot, name: str, key, build: Callable[[], T], keep: int = 4) -> T
             found[key] = found.pop(key)  # the most recently used goes last
             return found[key]
     value = build()  # outside the lock: another session's page does not wait for these figures
+    heap.trim()
     with _RECENT_LOCK:
         found[key] = value
         while len(found) > keep:
