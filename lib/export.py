@@ -253,19 +253,25 @@ class SheetWriter:
         self.text(value, style="bold")
 
     def line(self, values: list, bold: bool = False, formats: dict[int, str] | None = None) -> None:
+        # the hot loop of a large workbook (hundreds of thousands of figures): empties and numbers are written
+        # here directly, dates and text through ``_put`` with its checks; the cells are those ``_put`` writes
         suffix = "_b" if bold else ""
-        cells = []
-        for j, value in enumerate(values, start=1):
+        ws, row, style_of = self.ws, self.row, self.book.format
+        text = False  # only a text can need a taller row
+        for col, value in enumerate(values):
             if value is None or (isinstance(value, float) and value != value):
-                cells.append((None, "txt" + suffix))
-            elif isinstance(value, dt.date):
-                cells.append((value, "date" + suffix))
+                ws.write_blank(row, col, None, style_of("txt" + suffix))
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                cells.append((value if isinstance(value, int) else float(value), STYLE_OF[(formats or {}).get(j, NUMBER)] + suffix))
+                style = STYLE_OF[formats.get(col + 1, NUMBER)] if formats else "num"
+                ws.write_number(row, col, value if isinstance(value, int) else float(value), style_of(style + suffix))
+            elif isinstance(value, dt.date):
+                self._put(col, value, "date" + suffix)
             else:
-                cells.append((str(value), "txt" + suffix))
-        self._append(cells)
-        self._fit(values)
+                self._put(col, str(value), "txt" + suffix)
+                text = True
+        self.row += 1
+        if text:
+            self._fit(values)
 
     def empty(self) -> None:
         self.text("Нет данных за период.")
@@ -287,13 +293,46 @@ def item_number(text) -> int | str:
     return text if isinstance(text, str) else ""
 
 
+def _period_filters(period: Period, filters: Filters | None) -> Filters:
+    """The dashboard's filters narrowed to the months of ``period``."""
+    base = filters or Filters(period.scope[0], period.scope[-1])
+    return Filters(period.scope[0], period.scope[-1], base.settlements, base.utilities, base.kinds, base.groups, base.resources)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What the workbook of a period will say about itself, shown before it is made."""
+
+    missing: int  # organisation-months without a report
+    returned: int  # reports sent back for correction
+    late: int  # filed after the deadline
+    warnings: int  # data-quality warnings still open
+
+    def text(self, period: Period) -> str:
+        found = [f"{what} — {n}" for what, n in (("не подано отчётов", self.missing), ("на доработке", self.returned),
+                                                  ("сдано с опозданием", self.late), ("замечаний к данным", self.warnings)) if n]
+        if not found:
+            return f"За {period.label} все отчёты сданы в срок, замечаний к данным нет."
+        estimate = (" Долг и просроченная задолженность не сдавших войдут оценкой по их последнему отчёту, с пометкой под блоком."
+                    if self.missing else "")
+        return f"За {period.label}: {', '.join(found)}. Всё это будет в листах «Сдача отчётов» и «Качество данных».{estimate}"
+
+
+def readiness(snapshot, period: Period, settings, today: dt.date, filters: Filters | None = None) -> Readiness:
+    """The figures the workbook's last two sheets list, counted by the same ``execute`` the workbook uses —
+    so the click on «Сформировать» reuses what the page already computed (``lib.memo.recent``)."""
+    result = execute(snapshot, _period_filters(period, filters), settings, today)
+    status = result.filing.status.value_counts() if len(result.filing) else {}
+    return Readiness(int(status.get("missing", 0)), int(status.get("returned", 0)), int(status.get("late", 0)),
+                     len(result.quality))
+
+
 def build(snapshot, period: Period, settings, today: dt.date, progress: Callable[[float, str], None] | None = None,
           filters: Filters | None = None, book: Callable[[], Book] = Book) -> bytes:
     """The workbook as bytes. ``filters`` narrow it like the dashboard's (period comes from ``period``);
     ``book`` makes the writer (the tests and the bench pass another with the same interface)."""
     step = progress or (lambda _f, _t: None)
-    base = filters or Filters(period.scope[0], period.scope[-1])
-    filters = Filters(period.scope[0], period.scope[-1], base.settlements, base.utilities, base.kinds, base.groups, base.resources)
+    filters = _period_filters(period, filters)
     district, position, name = settings["district_name"], settings["coordinator_position"], settings["coordinator_name"]
     names = dict(zip(snapshot.current("participants").id, snapshot.current("participants").name))
     step(0.05, "Расчёт показателей")

@@ -29,6 +29,9 @@ else:
     period = export.parse_period(year=c2.selectbox("Год", years, key="export_year"))
 st.caption("Листы: сводная форма (приложение 4, графы 1–9) по организациям и в целом, по поселениям, по срокам, по ресурсам, "
            "претензионная работа, исполнение плана, сдача отчётов, замечания к данным. " + fmt.sentence(f"Период: {period.label}"))
+# what the workbook will list, before it is made; the click on «Сформировать» then reuses these figures
+ready_state = export.readiness(snap, period, settings, ui.today())
+(st.success if ready_state == export.Readiness(0, 0, 0, 0) else st.warning)(ready_state.text(period), icon=":material/fact_check:")
 
 if st.button("Сформировать", type="primary", icon=":material/description:", key="export_build"):
     bar = st.progress(0.0, text="Начинаю…")

@@ -197,6 +197,8 @@ def test_export_page_builds_records_and_offers_to_close_the_quarter(demo_store_u
     at.session_state["user_login"] = "coordinator@lensk.demo"
     at.run()
     at.switch_page("pages/export.py").run()
+    before = [w.value for w in at.warning]  # before the click: what the workbook will list (lib.export.readiness)
+    assert len(before) == 1 and before[0].startswith("За 4 квартал 2024 г.:") and "на доработке — 1" in before[0], before
     at.button(key="export_build").click().run()
     assert not at.exception and any("записана в журнал" in s.value for s in at.success)
     assert len(at.get("download_button")) == 1
@@ -209,6 +211,33 @@ def test_export_page_builds_records_and_offers_to_close_the_quarter(demo_store_u
     assert snap.current("exports").iloc[-1].period == "2024-Q4"
     journal = next(d.value for d in at.dataframe if "SHA-256" in d.value.columns)
     assert len(journal) == 1
+
+
+def test_the_page_says_before_the_click_what_the_workbook_will_list():
+    """Readiness counts in words, exactly (issue 16: the page computes them; the click reuses them)."""
+    period = export.parse_period("2024-Q4")
+    assert export.Readiness(0, 0, 0, 0).text(period) == "За 4 квартал 2024 г. все отчёты сданы в срок, замечаний к данным нет."
+    assert export.Readiness(2, 1, 0, 7).text(period) == (
+        "За 4 квартал 2024 г.: не подано отчётов — 2, на доработке — 1, замечаний к данным — 7. Всё это будет в листах "
+        "«Сдача отчётов» и «Качество данных». Долг и просроченная задолженность не сдавших войдут оценкой по их последнему "
+        "отчёту, с пометкой под блоком.")
+    assert export.Readiness(0, 1, 3, 0).text(period) == (
+        "За 4 квартал 2024 г.: на доработке — 1, сдано с опозданием — 3. Всё это будет в листах «Сдача отчётов» и "
+        "«Качество данных».")
+
+
+@pytest.mark.parametrize("quarter", ["2024-Q1", "2024-Q4"])
+def test_readiness_counts_what_the_workbook_lists(demo, quarter):
+    settings = read_settings(demo)
+    period = export.parse_period(quarter)
+    ready = export.readiness(demo, period, settings, TODAY)
+    wb = load_workbook(io.BytesIO(export.build(demo, period, settings, TODAY)))
+    filing = [r[2] for r in rows_of(wb["Сдача отчётов"])[5:] if r[1] and r[2]]
+    quality = [r for r in rows_of(wb["Качество данных"])[5:] if r[3] and r[4]]
+    assert (ready.missing, ready.returned, ready.late) == (filing.count("не подан"), filing.count("на доработке"),
+                                                           filing.count("с опозданием"))
+    assert ready.warnings == len(quality)
+    assert ready.returned + ready.missing + ready.late + ready.warnings > 0 or quarter == "2024-Q1"
 
 
 def test_only_the_coordinator_exports(demo_store_url):
