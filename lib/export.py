@@ -26,7 +26,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from lib import estimates, fmt, metrics
+from lib import estimates, fmt, heap, metrics
 from lib.dashboard import Filters, execute, select
 from lib.domain import BUCKET_LABELS, BUCKETS, resource_labels
 from lib.filing import STATUS_LABELS as FILING_LABELS
@@ -98,6 +98,14 @@ def parse_period(quarter: str | None = None, year: int | None = None, cumulative
 ANNEX4_FIELDS = ("debt_year_start", "debt_start", "accrued", "paid", "collection", "recovered", "overdue")
 
 
+def plain_records(frame: pd.DataFrame) -> list[dict]:
+    """``frame.to_dict("records")`` with the text columns converted first, in one pass each: a text column
+    is Arrow-backed in pandas 3, and handing its values out one by one cost ≈ 5 µs a value (2 s of the
+    large district's workbook)."""
+    text = {c: object for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)}
+    return (frame.astype(text) if text else frame).to_dict("records")
+
+
 def annex4_table(monthly: pd.DataFrame, blocks: list[tuple[str, list[str]]], year: int) -> pd.DataFrame:
     """Columns 3–9 of Annex 4 for every organisation (and «all») × period block × consumer group (and «total»).
 
@@ -115,13 +123,14 @@ def annex4_table(monthly: pd.DataFrame, blocks: list[tuple[str, list[str]]], yea
     keyed = per.set_index(["participant_id", "consumer_group", "month"])
     key = ["participant_id", "consumer_group"]
     pieces = []
-    known = set(keyed.index.get_level_values("month"))
+    known = set(per.month.unique().tolist())
     for order, (label, months) in enumerate(blocks):
-        within = per[per.month.isin(months)].groupby(key)[["accrued", "paid", "recovered_enforcement"]].sum()
+        inside = per[per.month.isin(months)]
+        within = inside.groupby(key)[["accrued", "paid", "recovered_enforcement"]].sum()
         point = lambda month, field: keyed[field].xs(month, level="month") if month in known else None
         frame = within.rename(columns={"recovered_enforcement": "recovered"})
         # an organisation without a single report in the block: its flows are unknown, not zero (lib.estimates)
-        guessed = per[per.month.isin(months)].groupby(key).estimated.all().reindex(frame.index).fillna(False).astype(bool)
+        guessed = inside.groupby(key).estimated.all().reindex(frame.index).fillna(False).astype(bool)
         frame.loc[guessed, ["accrued", "paid", "recovered"]] = float("nan")
         for name, month, field in (("debt_year_start", f"{year}-01", "debt_start"), ("debt_start", months[0], "debt_start"),
                                    ("overdue", months[-1], "overdue")):
@@ -331,10 +340,17 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
           filters: Filters | None = None, book: Callable[[], Book] = Book) -> bytes:
     """The workbook as bytes. ``filters`` narrow it like the dashboard's (period comes from ``period``);
     ``book`` makes the writer (the tests and the bench pass another with the same interface)."""
+    with heap.cyclic_gc_paused():  # a million cells' objects, walked again and again otherwise (lib.heap)
+        return _build(snapshot, period, settings, today, progress, filters, book)
+
+
+def _build(snapshot, period: Period, settings, today: dt.date, progress: Callable[[float, str], None] | None,
+           filters: Filters | None, book: Callable[[], Book]) -> bytes:
     step = progress or (lambda _f, _t: None)
     filters = _period_filters(period, filters)
     district, position, name = settings["district_name"], settings["coordinator_position"], settings["coordinator_name"]
-    names = dict(zip(snapshot.current("participants").id, snapshot.current("participants").name))
+    people = snapshot.current("participants")
+    names = dict(zip(people.id.tolist(), people.name.tolist()))  # lists: an Arrow column's values one by one are slow
     step(0.05, "Расчёт показателей")
     lines = estimates.lines(snapshot)  # one rule for missing and returned reports, as on the dashboard
     result = execute(snapshot, filters, settings, today)  # the dashboard's figures of these filters, if it has them
@@ -371,9 +387,9 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
     labels = dict((*GROUPS, ("total", "Итого")))
     order = {"population": 0, "other": 1, "total": 2}
     table = table.assign(g=table.consumer_group.map(order)).sort_values(["block_order", "g"])
-    utilities = sorted((u for u in table.participant_id.unique() if u != "__all__"), key=lambda p: names.get(p, p))
+    utilities = sorted((u for u in table.participant_id.unique().tolist() if u != "__all__"), key=lambda p: names.get(p, p))
     records: dict[str, list[dict]] = {}
-    for r in table.to_dict("records"):  # plain records: one pass, no per-block DataFrame work
+    for r in plain_records(table):  # plain records: one pass, no per-block DataFrame work
         records.setdefault(r["participant_id"], []).append(r)
     for who in [*utilities, "__all__"] if len(table) else []:
         s.heading_row("Всего по району" if who == "__all__" else names.get(who, who))

@@ -1,4 +1,4 @@
-"""Handing freed memory back to the system after a big computation.
+"""Memory of big computations: freed pages back to the system, no cyclic collection during a build.
 
 Why: the server works with the system allocator (glibc malloc). After the first big buffer is freed
 glibc raises its mmap threshold, so later big buffers — a tab's Arrow bytes, a computation's temporary
@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
+import threading
+from contextlib import contextmanager
 
 
 def _malloc_trim():
@@ -28,3 +31,30 @@ def trim() -> None:
     """Free heap pages back to the system (a few milliseconds)."""
     if _TRIM is not None:
         _TRIM(0)
+
+
+_PAUSE_LOCK = threading.Lock()
+_paused = {"blocks": 0, "was_enabled": True}  # blocks inside cyclic_gc_paused, and the state before the first
+
+
+@contextmanager
+def cyclic_gc_paused():
+    """No cyclic garbage collection inside the block (reference counting frees as usual).
+
+    Why: building a large workbook creates about a million small objects that live until its end (a tuple
+    per cell in xlsxwriter, a record per line); each full collection walks all of them again, and as they
+    pile up Python runs one after another — a fifth of the large district's export. Nothing in a build
+    needs a cycle collected before it ends. Other threads of the server are paused too for those seconds;
+    collection resumes when the last paused block ends."""
+    with _PAUSE_LOCK:
+        if _paused["blocks"] == 0:
+            _paused["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _paused["blocks"] += 1
+    try:
+        yield
+    finally:
+        with _PAUSE_LOCK:
+            _paused["blocks"] -= 1
+            if _paused["blocks"] == 0 and _paused["was_enabled"]:
+                gc.enable()
