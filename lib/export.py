@@ -38,6 +38,7 @@ from lib.xlsx_tables import (
     cell_format,
     column_width,
     dangerous,
+    line_chars,
     number_format,
     print_setup_xlsxwriter,
     row_height,
@@ -199,6 +200,7 @@ class SheetWriter:
     def __init__(self, book: Book, title: str, heading: str, district: str, period: Period, widths: list[int],
                  header: list[str], numbered: bool = False, unit: str | None = UNIT):
         self.book, self.widths, self.row = book, widths, 0  # ``row``: the next row to write
+        self.one_line = [line_chars(w) for w in widths]
         self.ws = book.wb.add_worksheet(title)
         for j, w in enumerate(widths):
             self.ws.set_column(j, j, column_width(w))
@@ -242,8 +244,10 @@ class SheetWriter:
             ws.write_number(row, col, value, self.book.format(style))
 
     def _fit(self, values: list) -> None:
-        """The row just written: as tall as its longest wrapped text (one line needs nothing)."""
-        if any(isinstance(v, str) and wrapped_lines(v, w) > 1 for v, w in zip(values, self.widths)):
+        """The row just written: as tall as its longest wrapped text (one line needs nothing). A text with no
+        line break or tab and no longer than a line is one line: most cells, decided without counting."""
+        if any(isinstance(v, str) and (len(v) > short or "\n" in v or "\t" in v) and wrapped_lines(v, w) > 1
+               for v, w, short in zip(values, self.widths, self.one_line)):
             self.ws.set_row(self.row - 1, row_height(values, self.widths))
 
     def text(self, value: str, style: str = "plain") -> None:

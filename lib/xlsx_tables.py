@@ -56,11 +56,16 @@ def number_format(decimals: int | None) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals else "")
 
 
+def line_chars(width: float) -> int:
+    """Characters one line of a wrapped cell ``width`` units wide holds."""
+    return max(1, math.floor(width * CHARS_PER_UNIT) - 1)
+
+
 def wrapped_lines(text, width: float) -> int:
     """How many lines ``text`` takes in a wrapped cell ``width`` units wide."""
     if text is None or text == "":
         return 1
-    per_line = max(1, math.floor(width * CHARS_PER_UNIT) - 1)
+    per_line = line_chars(width)
     # a part no longer than a line is one line (textwrap only widens tabs): most cells, without textwrap's cost
     return sum(1 if len(part) <= per_line and "\t" not in part else max(1, len(textwrap.wrap(part, per_line, break_long_words=True)))
                for part in str(text).split("\n"))
