@@ -312,3 +312,21 @@ def test_a_frame_read_from_the_copy_does_not_hold_the_whole_file_in_memory():
         else:
             addresses = [back[column].to_numpy(copy=False).__array_interface__["data"][0]]
         assert addresses and not any(a in inside for a in addresses), column
+
+
+def test_a_command_that_reads_and_exits_at_once_leaves_the_copy_written(db):
+    """The writer runs in the background; a process that exits right after reading (``lib.cli check``) waited
+    for nothing, and a daemon thread stopped inside Arrow's C++ code at shutdown aborted the process (SIGABRT)."""
+    import subprocess
+    import sys
+
+    from lib.config import PROJECT_ROOT
+
+    code = ("import sys; from lib.store.sqlite_store import SQLiteStore; "
+            "SQLiteStore(sys.argv[1]).read_all(); print('read')")  # no wait(): exits while the copy is being written
+    done = subprocess.run([sys.executable, "-c", code, str(db)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "read", done.stderr
+    assert (db.with_name(f".{db.name}.typed") / frame_cache.MANIFEST).exists()
+    store = SQLiteStore(db)
+    store.read_all()
+    assert store.typed_copy.loaded  # the next start uses it

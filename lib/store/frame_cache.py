@@ -27,6 +27,7 @@ only costs the next start its speed.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
@@ -34,6 +35,7 @@ import os
 import threading
 import time
 import uuid
+import weakref
 import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -99,7 +101,9 @@ _WRITE = pa.ipc.IpcWriteOptions(compression="lz4")
 
 def _to_arrow(frame: pd.DataFrame) -> bytes:
     sink = pa.BufferOutputStream()
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    # one thread: pyarrow's thread pool is refused once the interpreter is shutting down (the exit waits for
+    # the writer, see _finish_writing), and a background writer should not take every core from the pages
+    table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
     with pa.ipc.new_file(sink, table.schema, options=_WRITE) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
@@ -207,6 +211,7 @@ class FrameCache:
                 return
             self._writer = threading.Thread(target=self._drain, name="typed-copy-writer", daemon=True)
             self._writer.start()
+            _WRITING.add(self)
 
     def wait(self, timeout: float | None = None) -> None:
         """Until the pending state is on disk (tests, benchmarks, a command that exits)."""
@@ -276,6 +281,19 @@ class FrameCache:
                     path.unlink()
             except OSError:
                 pass
+
+
+# Caches whose writer may still run when the process exits. A daemon thread stopped in the middle of Arrow's
+# C++ code by the interpreter's shutdown aborts the whole process (SIGABRT, seen with `lib.cli check` on a
+# busy machine), and the copy would be lost anyway: the exit waits for the writers, a bounded time.
+_WRITING: weakref.WeakSet = weakref.WeakSet()
+EXIT_WAIT_SECONDS = 60
+
+
+@atexit.register
+def _finish_writing() -> None:
+    for cache in list(_WRITING):
+        cache.wait(EXIT_WAIT_SECONDS)
 
 
 def _mark(entry: dict | None) -> tuple[int, int]:
