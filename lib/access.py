@@ -129,7 +129,8 @@ def _same(a, b) -> bool:
 
 
 def shown(column: Column, value) -> str:
-    """A value as the audit log shows it: labels, Russian numbers, never a secret."""
+    """A value as the audit log (and every message about a stored value) shows it: labels, figures as the
+    forms show them (``fmt.figure``), dates ДД.ММ.ГГГГ, «—» for nothing, never a secret."""
     if value is None or (isinstance(value, float) and value != value):
         return "—"
     if column.secret:
@@ -138,10 +139,8 @@ def shown(column: Column, value) -> str:
         return column.labels.get(value, str(value))
     if column.type == "bool":
         return "да" if value else "нет"
-    if column.type == "money":
-        return fmt.number(value, 3)
-    if column.type in ("number", "percent"):
-        return fmt.number(value, 2).rstrip("0").rstrip(",")
+    if column.type in fmt.FIGURES:  # as the forms show them: «40 000», «45 500,5», never «40,000»
+        return fmt.figure(value, column.type)
     if column.type == "date":
         return fmt.date_ru(value)
     return str(value)

@@ -70,6 +70,28 @@ def exact(x, decimals: int = 3) -> str:
     return text.rstrip("0").rstrip(",") if "," in text else text
 
 
+FIGURES = ("money", "integer", "number", "percent")  # the schema's types that hold a figure
+
+
+def figure(x, kind: str = "number") -> str:
+    """A stored figure of a field as the forms and tables show it, in a message or the audit's «было →
+    стало»: thousand rubles to the ruble without trailing zeros (``exact``: 40000 -> «40 000», 45500.5 ->
+    «45 500,5», 0.125 -> «0,125»), a count whole («1 234»), any other number (``number``, ``percent``) with
+    every stored digit, as «Данные и история» shows it (0.125 -> «0,125», never rounded to «0,13»); a true
+    minus; None/NaN -> «—». A text (what was typed and not understood as a number) is shown as it is."""
+    if isinstance(x, str):
+        return x
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if kind == "money":
+        return exact(x)
+    if kind == "integer":
+        return number(x, 0)
+    from lib.parsing import number_text  # every stored digit, as the forms show it (lazy: parsing loads pandas)
+
+    return MINUS + number_text(-x) if x < 0 else number_text(x)
+
+
 def apart(a, b) -> tuple[str, str]:
     """Two sums of thousands of rubles compared in a sentence: one decimal, as everywhere, unless they
     would then read the same («2 790,4 ≠ 2 790,4») — then to the ruble, as the grid shows them."""
