@@ -20,6 +20,7 @@ that a frame built by ``for_display`` is shown, searched and downloaded the same
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -441,17 +442,22 @@ def _changes_label(table: Table, text, names: Labels) -> str:
     return "; ".join(parts)
 
 
-def _figure_text(column, text: str) -> str:
-    """A figure in an audit entry as the forms show it: entries written before the audit used ``fmt.figure``
-    hold money as «40 000,000» (which a reader takes for forty) and counts as «1234»; the stored text is
-    not changed, only read again. What does not read as a number is shown as it is."""
-    from lib.parsing import ParseError, parse_number_text
+# how the audit wrote figures before ``fmt.figure``: money always with three decimals, counts without digit groups
+_OLD_MONEY = re.compile("(\u2212?[0-9]{1,3}(?:\u00a0[0-9]{3})*),([0-9]{3})")
+_OLD_COUNT = re.compile("-?[0-9]{4,}")
 
-    try:
-        value = parse_number_text(text)[0]
-    except ParseError:
-        return text
-    return fmt.figure(value, column.type)
+
+def _figure_text(column, text: str) -> str:
+    """A figure in an audit entry as the forms show it. Entries written before the audit used ``fmt.figure``
+    hold money as «40 000,000» (which a reader takes for forty) and counts as «1234»: they are read in the new
+    form; the stored text is not changed. Anything else (an entry already in the new form, «—») is as it is.
+    Matched as text, not parsed: the log page reads every entry, tens of thousands at region scale."""
+    if column.type == "money" and (old := _OLD_MONEY.fullmatch(text)):
+        fraction = old[2].rstrip("0")
+        return old[1] + ("," + fraction if fraction else "")
+    if column.type == "integer" and _OLD_COUNT.fullmatch(text):
+        return fmt.figure(int(text), "integer")
+    return text
 
 
 def audit_table(schema, audit: pd.DataFrame, names: Labels, record: bool = True) -> pd.DataFrame:
