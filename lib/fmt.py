@@ -96,17 +96,17 @@ def figure(x, kind: str = "number") -> str:
     «45 500,5», 0.125 -> «0,125»), a count whole («1 234»), any other number (``number``, ``percent``) with
     every stored digit, as «Данные и история» shows it (0.125 -> «0,125», never rounded to «0,13»); a true
     minus; None/NaN -> «—». A text (what was typed and not understood as a number) is shown as it is."""
+    from lib.parsing import is_empty, number_text  # lazy: parsing loads pandas
+
     if isinstance(x, str):
         return x
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if is_empty(x):  # None, NaN, pandas' NA
         return "—"
     if kind == "money":
         return exact(x)
     if kind == "integer":
         return number(x, 0)
-    from lib.parsing import number_text  # every stored digit, as the forms show it (lazy: parsing loads pandas)
-
-    return MINUS + number_text(-x) if x < 0 else number_text(x)
+    return MINUS + number_text(-x) if x < 0 else number_text(x)  # every stored digit, as the forms show it
 
 
 def apart(a, b) -> tuple[str, str]:
