@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from lib import config as cfg
+from lib import fmt
 from lib.store.port import StoreError
 
 
@@ -37,7 +38,7 @@ def cmd_demo(args, config) -> int:
     print(f"Демо-данные Ленского района записаны в {store.path}:")
     for table in store.schema:
         records, rows = counts[table.key]
-        print(f"  {table.title}: записей {records}, строк с версиями {rows}")
+        print(f"  {table.title}: записей {fmt.figure(records, 'integer')}, строк с версиями {fmt.figure(rows, 'integer')}")
     return 0
 
 
@@ -63,7 +64,7 @@ def cmd_copy(args, config) -> int:
     report = copy_store(source, target)
     total = sum(report.copied.values())
     skipped = sum(report.skipped.values())
-    print(f"Скопировано строк: {total}; уже были в получателе: {skipped}.")
+    print(f"Скопировано строк: {fmt.figure(total, 'integer')}; уже были в получателе: {fmt.figure(skipped, 'integer')}.")
     return 0
 
 
@@ -76,17 +77,17 @@ def cmd_check(args, config) -> int:
     failing = False
     if snapshot.problems:
         failing = True
-        print(f"Нераспознанные ячейки и неучтённые строки: {len(snapshot.problems)} ({store.describe()})")
+        print(f"Нераспознанные ячейки и неучтённые строки: {fmt.figure(len(snapshot.problems), 'integer')} ({store.describe()})")
         for problem in snapshot.problems:
             print(f"  {problem}")
     manual = snapshot.manual_rows()
     if manual:
-        print(f"Строки, введённые вручную в таблицу (без «Код сохранения»): {len(manual)}")
+        print(f"Строки, введённые вручную в таблицу (без «Код сохранения»): {fmt.figure(len(manual), 'integer')}")
         for note in manual:
             print(f"  {note}")
     repeats = [n for n in snapshot.notes if n.kind == "repeat"]
     if repeats:
-        print(f"Повторы одного сохранения (учтены один раз): {len(repeats)}")
+        print(f"Повторы одного сохранения (учтены один раз): {fmt.figure(len(repeats), 'integer')}")
     if isinstance(store, SheetsStore):
         from lib.store.sheets_setup import drift
 

@@ -21,7 +21,7 @@ import pandas as pd
 from lib import fmt
 from lib.access import shown, user_name
 from lib.frames import frame_records
-from lib.parsing import ParseError, is_empty, number_text, parse_number_text
+from lib.parsing import ParseError, is_empty, parse_number_text
 from lib.store.port import Snapshot
 
 Key = tuple
@@ -98,14 +98,6 @@ def stale(base: Versions, now: Versions) -> list[Key]:
     return [k for k, v in base.items() if now.get(k, v) != v]
 
 
-def _shown(column, value) -> str:
-    """A value as the form shows it: figures with exactly their stored digits (as in «понято»), the rest as the
-    audit shows it."""
-    if column.type in ("money", "number", "integer", "percent") and not is_empty(value) and not isinstance(value, str):
-        return number_text(value)
-    return shown(column, value)
-
-
 def version_of(snapshot: Snapshot, tab: str, save_id: str | None, key: Key) -> dict | None:
     """One version of one record (``save_id`` of it), as plain values; None if there is none."""
     table = snapshot.schema[tab]
@@ -144,9 +136,9 @@ def comparison(snapshot: Snapshot, tab: str, base: Versions, mine: Mapping[Key, 
         for f in fields:
             column = table.column(f)
             values = [None if r is None else r.get(f) for r in (was, stored, yours)]
-            if all(_shown(column, v) == _shown(column, values[0]) for v in values):
+            if all(shown(column, v) == shown(column, values[0]) for v in values):
                 continue
-            rows.append({"Запись": label(key), "Поле": column.title, "Когда вы начали": _shown(column, values[0]),
-                         "Сохранено сейчас": _shown(column, values[1]),
-                         "Ваше": "—" if yours is None else _shown(column, values[2])})
+            rows.append({"Запись": label(key), "Поле": column.title, "Когда вы начали": shown(column, values[0]),
+                         "Сохранено сейчас": shown(column, values[1]),
+                         "Ваше": "—" if yours is None else shown(column, values[2])})
     return pd.DataFrame(rows, columns=["Запись", "Поле", "Когда вы начали", "Сохранено сейчас", "Ваше"])

@@ -20,6 +20,7 @@ that a frame built by ``for_display`` is shown, searched and downloaded the same
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -50,9 +51,7 @@ def _is_dates(col: pd.Series) -> bool:
 
 
 def _exact(values: pd.Series) -> list[str]:
-    from lib.parsing import number_text
-
-    return [(fmt.MINUS + number_text(-v) if v < 0 else number_text(v)) if pd.notna(v) else "—" for v in values]
+    return [fmt.figure(v) if pd.notna(v) else "—" for v in values]
 
 
 def column_text(col: pd.Series, decimals: int | None = 1, moment: bool = False) -> list[str] | None:
@@ -418,7 +417,8 @@ def _changes_label(table: Table, text, names: Labels) -> str:
     """The audit's «Поле = значение; Поле: было → стало» with names for the codes of reference fields."""
     if not isinstance(text, str):
         return ""
-    refs = {c.title: c for c in table.data_columns if c.type in ("ref", "refs", "month", "period") or (table.key, c.key) in READ_AS}
+    refs = {c.title: c for c in table.data_columns
+            if c.type in ("ref", "refs", "month", "period", *fmt.FIGURES) or (table.key, c.key) in READ_AS}
     own = table.column(table.record_key[0]) if len(table.record_key) == 1 and table.key in names.by_tab else None
     own = own.title if own is not None and own.type == "text" else None  # «Код решения = dec-…»: the record as people know it
     if not refs and own is None:
@@ -432,12 +432,32 @@ def _changes_label(table: Table, text, names: Labels) -> str:
             continue
         if title == own:
             read = lambda v: names.of(table.key, v)
+        elif c.type in fmt.FIGURES:
+            read = lambda v, c=c: _figure_text(c, v)
         elif c.type == "text":
             read = READ_AS[table.key, c.key]
         else:
             read = lambda v, c=c: _label_of(c, v, names)
         parts.append(title + sep + " → ".join(read(v) if v != "—" else v for v in rest.split(" → ")))
     return "; ".join(parts)
+
+
+# how the audit wrote figures before ``fmt.figure``: money always with three decimals, counts without digit groups
+_OLD_MONEY = re.compile("(\u2212?[0-9]{1,3}(?:\u00a0[0-9]{3})*),([0-9]{3})")
+_OLD_COUNT = re.compile("-?[0-9]{4,}")
+
+
+def _figure_text(column, text: str) -> str:
+    """A figure in an audit entry as the forms show it. Entries written before the audit used ``fmt.figure``
+    hold money as «40 000,000» (which a reader takes for forty) and counts as «1234»: they are read in the new
+    form; the stored text is not changed. Anything else (an entry already in the new form, «—») is as it is.
+    Matched as text, not parsed: the log page reads every entry, tens of thousands at region scale."""
+    if column.type == "money" and (old := _OLD_MONEY.fullmatch(text)):
+        fraction = old[2].rstrip("0")
+        return old[1] + ("," + fraction if fraction else "")
+    if column.type == "integer" and _OLD_COUNT.fullmatch(text):
+        return fmt.figure(int(text), "integer")
+    return text
 
 
 def audit_table(schema, audit: pd.DataFrame, names: Labels, record: bool = True) -> pd.DataFrame:

@@ -140,5 +140,5 @@ if audit_tab.open:
                               persist_state="page")
         if entity:
             audit = audit[audit["entity"] == entity]
-        st.caption(f"Записей в журнале: {len(audit)}. Журнал ведётся автоматически и не редактируется.")
+        st.caption(f"Записей в журнале: {fmt.figure(len(audit), 'integer')}. Журнал ведётся автоматически и не редактируется.")
         st.dataframe(present.table(present.audit_table(schema, audit, labels)), hide_index=True, width="stretch")

@@ -86,8 +86,8 @@ for line in snap.setup:
 if snap.problems:
     rows_left_out = sum(1 for p in snap.problems if not p.column)
     st.error(
-        f"Не распознано ячеек: {len(snap.problems) - rows_left_out}"
-        + (f", не учтено строк: {rows_left_out}" if rows_left_out else "")
+        f"Не распознано ячеек: {fmt.figure(len(snap.problems) - rows_left_out, 'integer')}"
+        + (f", не учтено строк: {fmt.figure(rows_left_out, 'integer')}" if rows_left_out else "")
         + ". Эти значения не учтены в расчётах, пока их не исправят в таблице (они не заменены нулями)."
     )
     st.dataframe(
@@ -107,7 +107,7 @@ else:
     st.success("Все ячейки распознаны.")
 manual = snap.manual_rows()
 if manual:
-    st.info(f"Введено вручную в таблицу (без «Код сохранения»): строк {len(manual)}.", icon=":material/edit_note:")
+    st.info(f"Введено вручную в таблицу (без «Код сохранения»): строк {fmt.figure(len(manual), 'integer')}.", icon=":material/edit_note:")
     st.dataframe(
         pd.DataFrame({
             "Лист": [n.tab for n in manual],

@@ -113,7 +113,7 @@ def test_audit_records_old_and_new_values_of_a_correction(store):
     entries = audit_for(snapshot, "monthly_reports", {"participant_id": "lptes", "settlement_id": "lensk",
                                                       "month": "2024-12", "consumer_group": "population"})
     assert entries["action"].tolist()[-2:] == ["исправление", "исправление"]
-    assert entries["changes"].iloc[-1] == "Оплачено: 40,000 → 45,500"
+    assert entries["changes"].iloc[-1] == "Оплачено: 40 → 45,5"  # thousand rubles as the form shows them, not «40,000»
     assert entries["saved_by"].iloc[-1] == "lptes@lensk.demo"
 
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+from lib import fmt
 from lib.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
 from tests.conftest import make_sheets_store
@@ -21,7 +22,7 @@ def test_demo_creates_and_resets_the_store(tmp_path):
     url = f"sqlite:///{tmp_path}/d.sqlite"
     first = cli("demo", "--store", url)
     assert first.returncode == 0, first.stderr
-    assert "Ежемесячный отчёт: записей 1100" in first.stdout
+    assert "Ежемесячный отчёт: записей 1\u00a0100" in first.stdout  # a count as the pages show it
     store = SQLiteStore(tmp_path / "d.sqlite")
     store.save({"audit": [{"event_id": "x", "entity": "e", "record_key": "k", "action": "a"}]}, "u@x")
     assert cli("demo", "--store", url).returncode == 0  # reset: the extra row is gone
@@ -47,9 +48,9 @@ def test_copy_between_sqlite_files_is_complete_and_rerunnable(tmp_path, demo_db)
     total = sum(rows for _, rows in SQLiteStore(demo_db).read_all().counts().values())
     first = cli("copy", "--from", f"sqlite:///{demo_db}", "--to", target)
     assert first.returncode == 0, first.stderr
-    assert f"Скопировано строк: {total};" in first.stdout
+    assert f"Скопировано строк: {fmt.figure(total, 'integer')};" in first.stdout
     again = cli("copy", "--from", f"sqlite:///{demo_db}", "--to", target)
-    assert f"Скопировано строк: 0; уже были в получателе: {total}" in again.stdout
+    assert f"Скопировано строк: 0; уже были в получателе: {fmt.figure(total, 'integer')}" in again.stdout
     source, copy = SQLiteStore(demo_db).read_all(), SQLiteStore(tmp_path / "copy.sqlite").read_all()
     for tab in source.schema.tables:
         assert source.all_versions(tab).drop(columns="row").equals(copy.all_versions(tab).drop(columns="row"))

@@ -57,6 +57,21 @@ def test_many_numbers_at_once_round_as_one_number_does():
     assert fmt.numbers([None, float("nan"), 1.05, -0.049], 1) == ["—", "—", "1,1", "0,0"]
 
 
+def test_one_python_number_is_shown_as_a_column_shows_it():
+    """``number`` does a Python int or float without pandas (the audit log reads several per entry): the same
+    text as ``numbers`` for the same value, to the last digit, rounding ties and signs included."""
+    import numpy as np
+
+    rng = np.random.default_rng(16)
+    values = [0, 0.0, -0.0, 0.5, 1.5, 2.5, -0.5, 2.675, 95.05, 950.5 / 1000 * 100, 0.1 + 0.2, 1e-10, -1e-10, -0.049,
+              123456789.987654, -4.9999999999, 1e15, 12, -12, 10**12, float("nan"), float("inf"), -float("inf")]
+    values += [float(v) for v in rng.uniform(-1e7, 1e7, 3000)] + [float(v) for v in np.round(rng.uniform(-1e5, 1e5, 3000), 3)]
+    values += [int(v) for v in rng.integers(-10**9, 10**9, 500)]
+    for d in (0, 1, 2, 3):
+        assert [fmt.number(v, d) for v in values] == fmt.numbers(values, d)
+    assert fmt.number(np.int64(1234), 0) == "1\u00a0234" and fmt.number("12", 1) == "12,0"  # not Python numbers: through ``numbers``
+
+
 def test_two_sums_compared_in_a_sentence_are_told_apart():
     assert fmt.apart(2790.445, 2791.0) == (f"2{N}790,4", f"2{N}791,0")
     assert fmt.apart(2790.445, 2790.4) == (f"2{N}790,445", f"2{N}790,4")  # at one decimal they would read the same
