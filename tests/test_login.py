@@ -16,6 +16,7 @@ from lib.login import LoginError, authenticate, current_user, user_by_email
 from lib.pages import pages_for
 from lib.passwords import LoginThrottle, hash_password, verify_password
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.shown import opened
 
 APP = str(PROJECT_ROOT / "app.py")
 
@@ -165,12 +166,8 @@ def test_admin_page_refuses_a_non_coordinator_even_if_reached(demo_store_url):
 
 
 def test_coordinator_closes_a_quarter_and_returns_a_month_from_the_admin_page(demo_store_url):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = "coordinator@lensk.demo"
-    at.run()
-    at.switch_page("pages/admin.py")
-    at.session_state["admin_tab"] = "Закрытие кварталов"  # only the open tab runs; the return form is drawn on any tab
-    at.run()
+    # only the open tab runs; the return form is drawn on any tab
+    at = opened("coordinator@lensk.demo", "pages/admin.py", {"admin_tab": "Закрытие кварталов"})
     at.selectbox(key="lock_quarter").set_value("2024-Q4").run()
     # what is still open in the quarter is listed, and closing waits for an explicit confirmation
     warning = next(w.value for w in at.warning if "не завершено" in w.value)
