@@ -16,6 +16,7 @@ from lib.login import LoginError, authenticate, current_user, user_by_email
 from lib.pages import pages_for
 from lib.passwords import LoginThrottle, hash_password, verify_password
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.demo_file import copy_demo_file
 from tests.support.shown import opened
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -70,7 +71,7 @@ def test_throttled_login_is_refused_even_with_the_right_password(demo):
 def test_disabled_user_cannot_sign_in_and_is_signed_out(demo_db, tmp_path):
     from lib.access import command_line_user, write
 
-    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    copy_demo_file(demo_db, tmp_path / "d.sqlite")
     store = SQLiteStore(tmp_path / "d.sqlite")
     row = store.read_all().current("users").set_index("login").loc["ves@lensk.demo"]
     record = {"login": "ves@lensk.demo", "name": row["name"], "role": "executor", "participant_id": "ves",
@@ -256,7 +257,7 @@ def _attempts(store_path: str, login: str, password: str, times: int) -> list[st
 def test_the_throttle_holds_across_two_server_processes_and_a_restart(demo_db, tmp_path):
     from lib.login import throttle_for
 
-    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    copy_demo_file(demo_db, tmp_path / "d.sqlite")
     path = str(tmp_path / "d.sqlite")
     # three failures in one server process, two in another: the fifth locks the login for both
     assert _attempts(path, "ves@lensk.demo", "wrong-1", 3) == ["Неверный логин или пароль."] * 3
@@ -363,7 +364,7 @@ def test_a_disabled_account_and_a_wrong_password_take_the_same_time(demo_db, tmp
 
     from lib.access import command_line_user, write
 
-    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    copy_demo_file(demo_db, tmp_path / "d.sqlite")
     store = SQLiteStore(tmp_path / "d.sqlite")
     users = store.read_all().current("users").set_index("login")
     base = {"role": "executor", "active": True}
