@@ -45,7 +45,7 @@ def typed_folder(db: Path) -> Path:
 
 
 def copy_demo_file(demo_db: str | Path, target: Path) -> Path:
-    """A private copy of the demo file at ``target``, with its typed copy."""
+    """A private copy of the demo file (or of a file made from it) at ``target``, with its typed copy."""
     shutil.copy(demo_db, target)
     typed = typed_folder(Path(demo_db))
     if typed.is_dir():
