@@ -234,21 +234,22 @@ def test_no_plaintext_password_in_store_logs_or_errors(demo_db, tmp_path, caplog
 # ---- issue 13, item 6: the throttle is the server's, and the answer says nothing about the account -------
 
 
-def _attempts(store_path: str, login: str, password: str, times: int) -> list[str]:
-    """``times`` sign-in attempts in a new Python process on the same store (another server process)."""
+def _attempts(store_path: str, *attempts: tuple[str, str]) -> list[str]:
+    """Sign-in attempts (login, password), in turn, in a new Python process on the same store (another server
+    process)."""
     code = (
         "import sys\n"
         "from lib.login import LoginError, authenticate, throttle_for\n"
         "from lib.store.sqlite_store import SQLiteStore\n"
         "store = SQLiteStore(sys.argv[1])\n"
         "snap = store.read_all()\n"
-        "for _ in range(int(sys.argv[4])):\n"
+        "for login, password in zip(sys.argv[2::2], sys.argv[3::2]):\n"
         "    try:\n"
-        "        print(authenticate(snap, sys.argv[2], sys.argv[3], throttle_for(store)).login)\n"
+        "        print(authenticate(snap, login, password, throttle_for(store)).login)\n"
         "    except LoginError as err:\n"
         "        print(err)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, store_path, login, password, str(times)], cwd=PROJECT_ROOT,
+    done = subprocess.run([sys.executable, "-c", code, store_path, *(x for pair in attempts for x in pair)], cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
@@ -260,7 +261,7 @@ def test_the_throttle_holds_across_two_server_processes_and_a_restart(demo_db, t
     copy_demo_file(demo_db, tmp_path / "d.sqlite")
     path = str(tmp_path / "d.sqlite")
     # three failures in one server process, two in another: the fifth locks the login for both
-    assert _attempts(path, "ves@lensk.demo", "wrong-1", 3) == ["Неверный логин или пароль."] * 3
+    assert _attempts(path, *[("ves@lensk.demo", "wrong-1")] * 3) == ["Неверный логин или пароль."] * 3
     store = SQLiteStore(path)
     snap = store.read_all()
     for _ in range(2):
@@ -269,8 +270,8 @@ def test_the_throttle_holds_across_two_server_processes_and_a_restart(demo_db, t
     with pytest.raises(LoginError, match=r"Слишком много неудачных попыток входа\. Повторите через 5 мин\."):
         authenticate(snap, "ves@lensk.demo", "demo-ves", throttle_for(store))
     # a restarted server (a new process) still refuses, even the right password; another login is not affected
-    assert _attempts(path, "VES@lensk.demo ", "demo-ves", 1) == ["Слишком много неудачных попыток входа. Повторите через 5 мин."]
-    assert _attempts(path, "lptes@lensk.demo", "demo-lptes", 1) == ["lptes@lensk.demo"]
+    assert _attempts(path, ("VES@lensk.demo ", "demo-ves"), ("lptes@lensk.demo", "demo-lptes")) == [
+        "Слишком много неудачных попыток входа. Повторите через 5 мин.", "lptes@lensk.demo"]
     # the throttle lives beside the database, not in it (a write there would make every page re-read the data)
     assert store.server_file().exists() and store.server_file() != store.path
     assert b"ves@lensk.demo" not in store.server_file().read_bytes()  # logins are kept as digests
