@@ -220,4 +220,5 @@ def pytest_collection_modifyitems(config, items):
 
 # modules whose module-scoped set-up is slow: all their tests on one worker, so that it runs once, not once per
 # worker (``loadgroup`` hands out other tests one by one)
-ONE_WORKER = {"test_print"}  # one LibreOffice run printing both files to PDF (≈15–40 s)
+ONE_WORKER = {"test_print",  # one LibreOffice run printing both files to PDF (≈15–40 s)
+              "test_tables_read_russian"}  # the district with its saves, made once, copied for each of its 20 tests
