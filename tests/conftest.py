@@ -116,7 +116,7 @@ def demo_sheets(demo_sheet_template) -> tuple[FakeSheetsAPI, SheetsStore]:
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory, worker_id) -> str:
+def demo_db(tmp_path_factory) -> str:
     """A demo SQLite file built once per test run, shared by the pytest workers (tests/support/demo_file.py);
     tests copy it before writing."""
     from tests.support.demo_file import build_once
@@ -124,7 +124,7 @@ def demo_db(tmp_path_factory, worker_id) -> str:
     # under xdist the parent of a worker's temporary folder is the run's own, common to its workers; alone, this
     # session's folder (the parent would be shared with other runs)
     root = tmp_path_factory.getbasetemp()
-    return str(build_once((root.parent if worker_id != "master" else root) / "demo-district"))
+    return str(build_once((root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "demo-district"))
 
 
 @pytest.fixture
