@@ -117,21 +117,22 @@ def demo_sheets(demo_sheet_template) -> tuple[FakeSheetsAPI, SheetsStore]:
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> str:
-    """A demo SQLite file built once per test session; tests copy it before writing."""
-    from lib.demo import load_demo
+    """A demo SQLite file built once per test run, shared by the pytest workers (tests/support/demo_file.py);
+    tests copy it before writing."""
+    from tests.support.demo_file import build_once
 
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    load_demo(SQLiteStore(path))
-    return str(path)
+    # under xdist the parent of a worker's temporary folder is the run's own, common to its workers; alone, this
+    # session's folder (the parent would be shared with other runs)
+    root = tmp_path_factory.getbasetemp()
+    return str(build_once((root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "demo-district"))
 
 
 @pytest.fixture
 def demo_store_url(demo_db, tmp_path, monkeypatch) -> str:
     """A private copy of the demo database, configured through DEBT_STORE like a user would."""
-    import shutil
+    from tests.support.demo_file import copy_demo_file
 
-    target = tmp_path / "demo.sqlite"
-    shutil.copy(demo_db, target)
+    target = copy_demo_file(demo_db, tmp_path / "demo.sqlite")
     url = f"sqlite:///{target}"
     monkeypatch.setenv("DEBT_STORE", url)
     return url
@@ -219,4 +220,5 @@ def pytest_collection_modifyitems(config, items):
 
 # modules whose module-scoped set-up is slow: all their tests on one worker, so that it runs once, not once per
 # worker (``loadgroup`` hands out other tests one by one)
-ONE_WORKER = {"test_print"}  # one LibreOffice run printing both files to PDF (≈15–40 s)
+ONE_WORKER = {"test_print",  # one LibreOffice run printing both files to PDF (≈15–40 s)
+              "test_tables_read_russian"}  # the district with its saves, made once, copied for each of its 20 tests

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 
 from lib import entry
@@ -19,8 +17,9 @@ MONTH = "2024-12"  # ves has not filed it in the demo
 
 
 def copy_demo(demo_db, tmp_path) -> SQLiteStore:
-    shutil.copy(demo_db, tmp_path / "d.sqlite")
-    return SQLiteStore(tmp_path / "d.sqlite")
+    from tests.support.demo_file import copy_demo_file
+
+    return SQLiteStore(copy_demo_file(demo_db, tmp_path / "d.sqlite"))
 
 
 def settings(snap):

@@ -16,6 +16,8 @@ from lib.login import LoginError, authenticate, current_user, user_by_email
 from lib.pages import pages_for
 from lib.passwords import LoginThrottle, hash_password, verify_password
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.demo_file import copy_demo_file
+from tests.support.shown import opened
 
 APP = str(PROJECT_ROOT / "app.py")
 
@@ -69,7 +71,7 @@ def test_throttled_login_is_refused_even_with_the_right_password(demo):
 def test_disabled_user_cannot_sign_in_and_is_signed_out(demo_db, tmp_path):
     from lib.access import command_line_user, write
 
-    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    copy_demo_file(demo_db, tmp_path / "d.sqlite")
     store = SQLiteStore(tmp_path / "d.sqlite")
     row = store.read_all().current("users").set_index("login").loc["ves@lensk.demo"]
     record = {"login": "ves@lensk.demo", "name": row["name"], "role": "executor", "participant_id": "ves",
@@ -165,12 +167,8 @@ def test_admin_page_refuses_a_non_coordinator_even_if_reached(demo_store_url):
 
 
 def test_coordinator_closes_a_quarter_and_returns_a_month_from_the_admin_page(demo_store_url):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = "coordinator@lensk.demo"
-    at.run()
-    at.switch_page("pages/admin.py")
-    at.session_state["admin_tab"] = "Закрытие кварталов"  # only the open tab runs; the return form is drawn on any tab
-    at.run()
+    # only the open tab runs; the return form is drawn on any tab
+    at = opened("coordinator@lensk.demo", "pages/admin.py", {"admin_tab": "Закрытие кварталов"})
     at.selectbox(key="lock_quarter").set_value("2024-Q4").run()
     # what is still open in the quarter is listed, and closing waits for an explicit confirmation
     warning = next(w.value for w in at.warning if "не завершено" in w.value)
@@ -197,13 +195,15 @@ def test_coordinator_closes_a_quarter_and_returns_a_month_from_the_admin_page(de
 # ---- no plaintext password anywhere ---------------------------------------------------
 
 
-def test_no_plaintext_password_in_store_logs_or_errors(tmp_path, caplog, capfd):
+def test_no_plaintext_password_in_store_logs_or_errors(demo_db, tmp_path, caplog, capfd):
     secret = "Sekret-Пароль-9731"
+    # the demo district as `lib.cli demo` writes it (that command itself: tests/test_cli.py), copied from the file the
+    # session built once — a private copy, since the commands below write to it
+    shutil.copy(demo_db, tmp_path / "p.sqlite")
     url = f"sqlite:///{tmp_path}/p.sqlite"
     env = {**os.environ}
     run = lambda *a, **kw: subprocess.run([sys.executable, "-m", "lib.cli", *a, "--store", url], cwd=PROJECT_ROOT,
                                           env=env, capture_output=True, text=True, timeout=120, **kw)
-    assert run("demo").returncode == 0
     added = run("user", "add", "--login", "p@x.ru", "--name", "П", "--role", "coordinator", input=secret + "\n")
     changed = run("user", "passwd", "--login", "p@x.ru", input=secret + "2\n")
     short = run("user", "passwd", "--login", "p@x.ru", input="Sekret\n")
@@ -234,21 +234,22 @@ def test_no_plaintext_password_in_store_logs_or_errors(tmp_path, caplog, capfd):
 # ---- issue 13, item 6: the throttle is the server's, and the answer says nothing about the account -------
 
 
-def _attempts(store_path: str, login: str, password: str, times: int) -> list[str]:
-    """``times`` sign-in attempts in a new Python process on the same store (another server process)."""
+def _attempts(store_path: str, *attempts: tuple[str, str]) -> list[str]:
+    """Sign-in attempts (login, password), in turn, in a new Python process on the same store (another server
+    process)."""
     code = (
         "import sys\n"
         "from lib.login import LoginError, authenticate, throttle_for\n"
         "from lib.store.sqlite_store import SQLiteStore\n"
         "store = SQLiteStore(sys.argv[1])\n"
         "snap = store.read_all()\n"
-        "for _ in range(int(sys.argv[4])):\n"
+        "for login, password in zip(sys.argv[2::2], sys.argv[3::2]):\n"
         "    try:\n"
-        "        print(authenticate(snap, sys.argv[2], sys.argv[3], throttle_for(store)).login)\n"
+        "        print(authenticate(snap, login, password, throttle_for(store)).login)\n"
         "    except LoginError as err:\n"
         "        print(err)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, store_path, login, password, str(times)], cwd=PROJECT_ROOT,
+    done = subprocess.run([sys.executable, "-c", code, store_path, *(x for pair in attempts for x in pair)], cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
@@ -257,10 +258,10 @@ def _attempts(store_path: str, login: str, password: str, times: int) -> list[st
 def test_the_throttle_holds_across_two_server_processes_and_a_restart(demo_db, tmp_path):
     from lib.login import throttle_for
 
-    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    copy_demo_file(demo_db, tmp_path / "d.sqlite")
     path = str(tmp_path / "d.sqlite")
     # three failures in one server process, two in another: the fifth locks the login for both
-    assert _attempts(path, "ves@lensk.demo", "wrong-1", 3) == ["Неверный логин или пароль."] * 3
+    assert _attempts(path, *[("ves@lensk.demo", "wrong-1")] * 3) == ["Неверный логин или пароль."] * 3
     store = SQLiteStore(path)
     snap = store.read_all()
     for _ in range(2):
@@ -269,8 +270,8 @@ def test_the_throttle_holds_across_two_server_processes_and_a_restart(demo_db, t
     with pytest.raises(LoginError, match=r"Слишком много неудачных попыток входа\. Повторите через 5 мин\."):
         authenticate(snap, "ves@lensk.demo", "demo-ves", throttle_for(store))
     # a restarted server (a new process) still refuses, even the right password; another login is not affected
-    assert _attempts(path, "VES@lensk.demo ", "demo-ves", 1) == ["Слишком много неудачных попыток входа. Повторите через 5 мин."]
-    assert _attempts(path, "lptes@lensk.demo", "demo-lptes", 1) == ["lptes@lensk.demo"]
+    assert _attempts(path, ("VES@lensk.demo ", "demo-ves"), ("lptes@lensk.demo", "demo-lptes")) == [
+        "Слишком много неудачных попыток входа. Повторите через 5 мин.", "lptes@lensk.demo"]
     # the throttle lives beside the database, not in it (a write there would make every page re-read the data)
     assert store.server_file().exists() and store.server_file() != store.path
     assert b"ves@lensk.demo" not in store.server_file().read_bytes()  # logins are kept as digests
@@ -364,7 +365,7 @@ def test_a_disabled_account_and_a_wrong_password_take_the_same_time(demo_db, tmp
 
     from lib.access import command_line_user, write
 
-    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    copy_demo_file(demo_db, tmp_path / "d.sqlite")
     store = SQLiteStore(tmp_path / "d.sqlite")
     users = store.read_all().current("users").set_index("login")
     base = {"role": "executor", "active": True}

@@ -255,8 +255,11 @@ def test_the_plan_grid_shows_a_dash_for_no_status_and_reads_it_back_as_empty(dem
 
 
 @pytest.mark.xdist_group("browser")  # one after another with the other browser tests (see tests/conftest.py)
-def test_in_a_browser_typed_text_survives_tab_switches_and_the_open_tab_a_reload(server, page):
+def test_in_a_browser_typed_text_survives_tab_switches_and_the_open_tab_a_reload(reading_server, page):
+    """Nothing is saved (the typed decision and reason are never submitted): the server the reading tests share."""
     from playwright.sync_api import expect
+
+    server = reading_server
 
     open_login, rerun_after, sign_in = test_browser.open_login, test_browser.rerun_after, test_browser.sign_in
 

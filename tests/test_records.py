@@ -17,6 +17,7 @@ from lib.settings import read_settings
 from lib.store.port import Conflict
 from lib.store.sqlite_store import SQLiteStore
 from tests.entry_support import copy_demo
+from tests.support.shown import opened
 
 APP = str(PROJECT_ROOT / "app.py")
 TODAY = dt.date(2024, 12, 20)
@@ -241,10 +242,7 @@ def test_the_last_active_coordinator_cannot_be_disabled_or_demoted(store):
 
 
 def test_disabling_a_user_on_the_admin_page_asks_first(demo_store_url):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = "coordinator@lensk.demo"
-    at.run()
-    at.switch_page("pages/admin.py").run()
+    at = opened("coordinator@lensk.demo", "pages/admin.py")
     at.selectbox(key="edit_login").set_value("lptes@lensk.demo").run()
     form = "edit_user-lptes@lensk.demo"
     at.toggle(key=f"{form}:active").set_value(False).run()

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.access import User, write
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.demo_file import copy_demo_file
 from tests.support.shown import cells, opened, styled
 
 RUSSIAN_NUMBER = re.compile(r"(\u2212?\d{1,3}(\u00a0\d{3})*(,\d+)?|—|)")
@@ -23,10 +24,12 @@ MONTH_CODE = re.compile(r"\d{4}-\d{2}")
 CODE_COLUMNS = ("Код", "Логин", "Файл", "SHA-256", "Параметр")
 
 
-@pytest.fixture
-def district(demo_store_url):
-    """The demo district after a few saves, so the audit log has entries of several tabs."""
-    store = SQLiteStore(demo_store_url[len("sqlite:///"):])
+@pytest.fixture(scope="module")
+def district_file(demo_db, tmp_path_factory):
+    """The demo district after a few saves, so the audit log has entries of several tabs: made once (per pytest
+    worker), each test opens a private copy of it (``district``)."""
+    path = copy_demo_file(demo_db, tmp_path_factory.mktemp("district") / "district.sqlite")
+    store = SQLiteStore(path)
     coordinator = User("coordinator@lensk.demo", "Беляев И.А.", "coordinator", None)
     snap = store.read_all()
     meeting = snap.current("meetings").iloc[-1].meeting_id
@@ -38,7 +41,17 @@ def district(demo_store_url):
     write(store, coordinator, {"returns": [{"participant_id": "lptes", "month": "2024-12", "reason": "Проверьте оплату", "active": True}]})
     write(store, coordinator, {"exports": [{"export_id": "2024-Q4-t15", "period": "2024-Q4", "mode": "quarter",
                                             "file_name": "Ленский район — задолженность ЖКУ — 4 квартал 2024.xlsx", "checksum": "ab" * 32}]})
-    return store
+    store.read_all()
+    store.typed_copy.wait()  # the copies take the typed frames along
+    return path
+
+
+@pytest.fixture
+def district(district_file, tmp_path, monkeypatch):
+    """A private copy of the district, configured through DEBT_STORE like a user would."""
+    target = copy_demo_file(district_file, tmp_path / "demo.sqlite")
+    monkeypatch.setenv("DEBT_STORE", f"sqlite:///{target}")
+    return SQLiteStore(target)
 
 
 def codes(snap) -> set[str]:

@@ -10,7 +10,6 @@ missing: CI installs it (.ci/run).
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -38,8 +37,9 @@ def free_port() -> int:
 def serve(demo_db, tmp_path: Path, env: dict | None = None, args: tuple = (), port: int | None = None):
     """``streamlit run app.py`` on a copy of the demo database in ``tmp_path`` (its path in ``db-path``, the
     server's output in ``streamlit.log``); yields its address, then stops it."""
-    db = tmp_path / "demo.sqlite"
-    shutil.copy(demo_db, db)
+    from tests.support.demo_file import copy_demo_file
+
+    db = copy_demo_file(demo_db, tmp_path / "demo.sqlite")
     tmp_path.joinpath("db-path").write_text(str(db))
     port = port or free_port()
     env = {**os.environ, "DEBT_STORE": f"sqlite:///{db}", **(env or {})}
