@@ -5,7 +5,7 @@ glibc raises its mmap threshold, so later big buffers — a tab's Arrow bytes, a
 columns — come from the heap, and freed heap pages stay with the process: its resident memory then
 holds every temporary it ever had at once. ``malloc_trim`` returns the free pages; called after the
 typed copy's read of each tab and after each per-snapshot computation it keeps a large district's page
-at about its live data (issue 16, item 4: 728 → ≈ 600 MB). Elsewhere than glibc it does nothing.
+at about its live data (issue 16, item 4: with the compressed copy, 728 → 641–646 MB). Elsewhere than glibc it does nothing.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def cyclic_gc_paused():
 
     Why: building a large workbook creates about a million small objects that live until its end (a tuple
     per cell in xlsxwriter, a record per line); each full collection walks all of them again, and as they
-    pile up Python runs one after another — a fifth of the large district's export. Nothing in a build
+    pile up Python runs them more and more often — ≈ 7,5 % of a build in the region and at large scale
+    (counted with ``gc.callbacks``). Nothing in a build
     needs a cycle collected before it ends. Other threads of the server are paused too for those seconds;
     collection resumes when the last paused block ends."""
     with _PAUSE_LOCK:
