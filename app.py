@@ -3,23 +3,23 @@
 The same file is two things. Streamlit runs it as ``__main__`` for every session: that is the app.
 ``streamlit run`` first imports it to look for an ``st.App`` (Streamlit 1.67, app_discovery.py) and,
 finding ``app``, serves this script with two more routes, which set and delete the sign-in cookie
-(lib/ui_session.py).
+(lib/ui/web_session.py).
 """
 
 import streamlit as st
 
-from lib import ui
-from lib.pages import PAGES, pages_for, registered
+from lib.auth.page_rights import PAGES, pages_for, registered
+from lib.ui import shell
 
 
 def main() -> None:
     st.set_page_config(page_title="Задолженность за ЖКУ", page_icon=":material/account_balance:", layout="wide")
 
-    store = ui.store()
-    snapshot = ui.snapshot()
-    user = ui.user(snapshot)
-    ui.chrome(store, snapshot, user)
-    ui.russian_chrome()
+    store = shell.store()
+    snapshot = shell.snapshot()
+    user = shell.user(snapshot)
+    shell.chrome(store, snapshot, user)
+    shell.russian_chrome()
 
     visible = pages_for(user.role if user else None)
     pages = {
@@ -27,24 +27,24 @@ def main() -> None:
         for p in registered()
     }
     navigation = st.navigation(list(pages.values()))
-    ui.gate(user, navigation.url_path, on_login_page=navigation is pages[pages_for(None)[0]])
+    shell.gate(user, navigation.url_path, on_login_page=navigation is pages[pages_for(None)[0]])
     try:
         navigation.run()
     finally:  # after the page, which may have just begun or ended a draft (also when it stops early)
-        ui.unsaved_notice()
+        shell.unsaved_notice()
 
 
 if __name__ == "__main__":
     try:
         main()
     except Exception as err:  # st.stop / st.rerun / switch_page are BaseExceptions and pass through untouched
-        ui.unexpected_error(err)
+        shell.unexpected_error(err)
 else:
     from starlette.middleware import Middleware
     from streamlit.runtime.pages_manager import PagesManager
 
-    from lib.html_lang import RussianPage
-    from lib.ui_session import routes
+    from lib.ui.html_lang import RussianPage
+    from lib.ui.web_session import routes
 
     # Pages are chosen by st.navigation in main(), and pages/ is only where their files live. Without
     # this, the first visit after a start that asks for a page (/admin) runs pages/admin.py on its own,

@@ -8,8 +8,8 @@ from contextlib import closing
 import numpy as np
 import pandas as pd
 
+from lib.core.schema import Schema, schema
 from lib.demo.figures import Series, generate, months_between
-from lib.schema import Schema, schema
 from lib.store.sqlite_store import SQLiteStore, _q
 
 SCALES = {"district": 20, "region": 700, "large": 5000}
@@ -66,7 +66,7 @@ def cells(table_key: str, frame: pd.DataFrame, sch: Schema | None = None) -> lis
         columns.append(col)
     rows = np.column_stack(columns).tolist() if n else []
     if table.signed and rows:  # the app signs the rows of the system tabs; a read checks every signature
-        from lib.frames import cells_to_frame, frame_records
+        from lib.core.frames import cells_to_frame, frame_records
         from lib.store.signing import sign
 
         typed, _ = cells_to_frame(table, table.keys, rows, machine_rows=True)

@@ -3,8 +3,8 @@
 ``access.write`` decides a save on the snapshot the store hands to ``Store.transact``: the rules,
 the version the edit was based on (``expect``), the audit's «было». This times that decision —
 ``build(snapshot)`` of one save of one monthly report, with its expectation — on a region data set
-(``python -m bench.dashboard --prepare region DB`` builds one), the snapshot already read and its
-current versions known (the store's read is measured by ``bench.dashboard``). Nothing is written.
+(``python -m bench.summary_page --prepare region DB`` builds one), the snapshot already read and its
+current versions known (the store's read is measured by ``bench.summary_page``). Nothing is written.
 CPU seconds of this process, best of ``--repeat``.
 """
 
@@ -14,7 +14,7 @@ import argparse
 import json
 import time
 
-from lib import access
+from lib.auth import access
 from lib.store.sqlite_store import SQLiteStore
 
 

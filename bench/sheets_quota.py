@@ -4,7 +4,7 @@
 A model, but of the real adapter: one server process (one ``SheetsStore``, as ``factory.shared_store``
 gives every session of a process), the demo district in the in-process Sheets API (a real gspread
 client), and N people on its fake clock. Each person saves a correction once a minute (at a random
-second of it, through ``lib.access.write``), sees the page after the save (``read_all``) and, between
+second of it, through ``lib.auth.access.write``), sees the page after the save (``read_all``) and, between
 saves, reruns a page every ``--view`` seconds (``read_all``: each click of a Streamlit page is one).
 Requests are counted per minute of the fake clock, the first minute (the cold start) left out; reads
 and writes apart, as Google has a quota for each (60 a minute per user — a service account is one
@@ -16,7 +16,7 @@ seconds (``save_window``) for others, and one arriving while a batch is read or 
 next; each batch is one fresh read and one ``spreadsheets:batchUpdate``. The model keeps that queue's
 rule on the fake clock — a batch starts ``window`` after its first save arrived, never before the
 previous batch ended, and takes every save that arrived by then — and runs each batch through the
-adapter's own ``_run_batch`` (the saves' checks, ``lib.access.write``'s, are decided there in turn).
+adapter's own ``_run_batch`` (the saves' checks, ``lib.auth.access.write``'s, are decided there in turn).
 Each person's wait is counted from the click to the end of its batch.
 
 The floor (without batching) was one write a save; the rest are reads: the fresh read before a
@@ -32,13 +32,13 @@ import random
 from collections import Counter
 
 from bench.sheets_safety import CLI, TAB, demo_sheet
-from lib.access import write
+from lib.auth.access import write
 from lib.store.sheets_store import PendingSave
 from tests.support.fake_sheets import READ_METHODS
 
 
 class Asked:
-    """Stands in for the store in ``lib.access.write``: keeps the save it hands to ``transact`` (queued, its
+    """Stands in for the store in ``lib.auth.access.write``: keeps the save it hands to ``transact`` (queued, its
     checks decided later in its batch) instead of sending it."""
 
     def __init__(self, store):

@@ -2,7 +2,7 @@
 
 Two runs on the in-process Sheets API (``tests/support/fake_sheets.py``), demo district in the sheet:
 
-1. **people**: rounds of app saves (corrections of random records, through ``lib.access.write``)
+1. **people**: rounds of app saves (corrections of random records, through ``lib.auth.access.write``)
    mixed with what people do in the browser — the owner sorts a tab by a random column, moves or
    inserts a column, renames a tab and back, a settlement head types a row by hand, someone adds a
    second column with an existing title (and removes it later). After each save the row in the
@@ -29,9 +29,9 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from lib.access import command_line_user, write
-from lib.copying import copy_store
+from lib.auth.access import command_line_user, write
 from lib.demo import load_demo
+from lib.store.copying import copy_store
 from lib.store.port import StoreError, StoreUnavailable
 from lib.store.server_secrets import ServerSecrets
 from lib.store.sqlite_store import SQLiteStore

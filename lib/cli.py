@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lib import config as cfg
-from lib import fmt
+from lib.core import config as cfg
+from lib.core import fmt
 from lib.store.port import StoreError
 
 
@@ -47,7 +47,7 @@ def cmd_bootstrap(args, config) -> int:
 
     store = _store_of(SheetsStore, args.store, config, "bootstrap-sheet работает с Google Таблицей: укажите "
                       "--store gsheets://КЛЮЧ или задайте DEBT_STORE / [store] url.")
-    from lib.settings import read_settings
+    from lib.domain.settings import read_settings
 
     # the district's time zone: as asked, else the district's own setting (if the schema has one), else the configuration
     zone = args.time_zone or read_settings(store.read_all()).values.get("time_zone") or config.time_zone
@@ -58,7 +58,7 @@ def cmd_bootstrap(args, config) -> int:
 
 
 def cmd_copy(args, config) -> int:
-    from lib.copying import copy_store
+    from lib.store.copying import copy_store
 
     source, target = _store(args.source, config), _store(args.target, config)
     report = copy_store(source, target)
@@ -111,7 +111,7 @@ def cmd_check(args, config) -> int:
 def cmd_rollover(args, config) -> int:
     import getpass
 
-    from lib.rollover import rollover
+    from lib.store.rollover import rollover
 
     source, target = _store(args.source, config), _store(args.target, config)
     carried = rollover(source, target, months=args.months, user=f"cli:{getpass.getuser()}", progress=print)
@@ -138,8 +138,8 @@ def _read_password(args) -> str:
 def cmd_user(args, config) -> int:
     import getpass
 
-    from lib import access
-    from lib.passwords import PasswordError, hash_password
+    from lib.auth import access
+    from lib.auth.passwords import PasswordError, hash_password
 
     store = _store(args.store, config)
     snapshot = store.read_all()
@@ -185,7 +185,7 @@ def cmd_user(args, config) -> int:
 
 def month_argument(text: str) -> str:
     """``--month`` as typed: 2024-12, 12.2024, «декабрь 2024»; anything else is a Russian refusal."""
-    from lib.parsing import ParseError, parse_month
+    from lib.core.parsing import ParseError, parse_month
 
     try:
         month = parse_month(text)
@@ -201,11 +201,11 @@ def cmd_import(args, config) -> int:
     import getpass
     from pathlib import Path
 
-    from lib import access
-    from lib.entry import EntryRejected, participant
-    from lib.excel_forms import UploadRejected, check_upload, read_upload, save_upload
-    from lib.rules import MAGNITUDE_FACTOR
-    from lib.settings import read_settings
+    from lib.auth import access
+    from lib.domain.monthly import EntryRejected, participant
+    from lib.domain.rules import MAGNITUDE_FACTOR
+    from lib.domain.settings import read_settings
+    from lib.files.excel_forms import UploadRejected, check_upload, read_upload, save_upload
 
     month = month_argument(args.month)
     store = _store(args.store, config)
@@ -253,19 +253,20 @@ def cmd_export(args, config) -> int:
     import getpass
     from pathlib import Path
 
-    from lib import access, export
-    from lib.settings import read_settings
+    from lib.auth import access
+    from lib.domain.settings import read_settings
+    from lib.files import workbook
 
-    period = export.parse_period(args.quarter, args.year, args.cumulative)
+    period = workbook.parse_period(args.quarter, args.year, args.cumulative)
     store = _store(args.store, config)
     snapshot = store.read_all()
-    data = export.build(snapshot, period, read_settings(snapshot), dt.date.today(),
+    data = workbook.build(snapshot, period, read_settings(snapshot), dt.date.today(),
                         progress=lambda f, text: print(f"  {int(f * 100):3d} % {text}", file=sys.stderr))
     out = Path(args.out)
     out.write_bytes(data)
-    access.write(store, access.command_line_user(getpass.getuser()), {"exports": [export.record(period, data, out.name)]},
+    access.write(store, access.command_line_user(getpass.getuser()), {"exports": [workbook.record(period, data, out.name)]},
                  action="выгрузка в министерство", snapshot=snapshot)
-    print(f"Выгрузка за {period.label} сохранена в {out} (SHA-256 {export.checksum(data)}).")
+    print(f"Выгрузка за {period.label} сохранена в {out} (SHA-256 {workbook.checksum(data)}).")
     return 0
 
 

@@ -3,24 +3,26 @@
 import pandas as pd
 import streamlit as st
 
-from lib import fmt, present, ui
-from lib.access import ROLE_LABELS
-from lib.passwords import PasswordError, check_new_password, hash_password
-from lib.periods import closed_quarters, open_returns, quarter_label, quarter_of
-from lib.present import for_display
+from lib.auth.access import ROLE_LABELS
+from lib.auth.passwords import PasswordError, check_new_password, hash_password
+from lib.core import fmt
+from lib.domain import present
+from lib.domain.periods import closed_quarters, open_returns, quarter_label, quarter_of
+from lib.domain.present import for_display
+from lib.ui import shell
 
-user = ui.require_user()
+user = shell.require_user()
 if user.role != "coordinator":
     st.error("Эта страница доступна только координатору.")
     st.stop()
-snap = ui.snapshot()
+snap = shell.snapshot()
 schema = snap.schema
 participants = snap.current("participants")
 names = dict(zip(participants["id"], participants["name"]))
 labels = present.labels(snap)
 
 st.title("Администрирование")
-users_tab, periods_tab, returns_tab, audit_tab = ui.page_tabs(
+users_tab, periods_tab, returns_tab, audit_tab = shell.page_tabs(
     ["Пользователи", "Закрытие кварталов", "Возврат на доработку", "Журнал изменений"], key="admin_tab")
 # «Закрытие кварталов» and «Журнал изменений» run only while open (their widgets keep their values with
 # persist_state); «Пользователи» and «Возврат на доработку» hold forms, drawn on closed tabs too: a form's
@@ -51,19 +53,19 @@ with users_tab:
                     check_new_password(password)
                     record = {"login": login.strip().lower(), "name": name, "role": role, "participant_id": participant,
                               "password_hash": hash_password(password), "active": True}
-                    ui.submit(user, {"users": [record]}, action="создание пользователя", expect={"users": {(record["login"],): None}},
+                    shell.submit(user, {"users": [record]}, action="создание пользователя", expect={"users": {(record["login"],): None}},
                               success=f"Пользователь {record['login']} добавлен.", slot="users")
                 except PasswordError as err:
                     st.error(str(err))
 
     st.subheader("Пароль, роль и доступ")
-    ui.flash("users")
+    shell.flash("users")
     current_users = snap.current("users")
     chosen = st.selectbox("Пользователь", current_users["login"].tolist(), key="edit_login",
                           format_func=lambda login: f"{current_users.set_index('login').name.get(login, login)} ({login})")
     row = snap.record("users", login=chosen)
     form = f"edit_user-{chosen}"
-    base = ui.edit_base(form, current_users.set_index("login").save_id.get(chosen))
+    base = shell.edit_base(form, current_users.set_index("login").save_id.get(chosen))
     c1, c2 = st.columns(2)
     role = c1.selectbox("Роль", roles, index=roles.index(row["role"]), format_func=ROLE_LABELS.get, key=f"{form}:role")
     active = c2.toggle("Может входить", value=row["active"] is not False, key=f"{form}:active")
@@ -80,14 +82,14 @@ with users_tab:
                 record["password_hash"] = hash_password(new_password)
             action = ("смена пароля" if new_password else "смена роли" if role != row["role"]
                       else "включение пользователя" if active else "отключение пользователя")
-            ui.submit(user, {"users": [record]}, action=action, expect={"users": {(chosen,): base}},
+            shell.submit(user, {"users": [record]}, action=action, expect={"users": {(chosen,): base}},
                       success=f"Пользователь {chosen}: изменения сохранены.", slot="users", form=form)
         except PasswordError as err:
             st.error(str(err))
 
 if periods_tab.open:
     with periods_tab:
-        ui.flash("periods")
+        shell.flash("periods")
         closed = closed_quarters(snap)
         months = sorted(set(snap.current("monthly_reports")["month"].dropna()))
         quarters = sorted({quarter_of(m) for m in months}, reverse=True)
@@ -104,10 +106,10 @@ if periods_tab.open:
         # the quarter is chosen outside the form so the button always says what it will do
         quarter = st.selectbox("Квартал", quarters, format_func=quarter_label, key="lock_quarter", persist_state="page")
         if quarter:
-            ui.quarter_lock_control(user, snap, quarter, key="admin", slot="periods")
+            shell.quarter_lock_control(user, snap, quarter, key="admin", slot="periods")
 
 with returns_tab:
-    ui.flash("returns")
+    shell.flash("returns")
     waiting = open_returns(snap)
     if waiting.empty:
         st.info("Нет отчётов, ожидающих доработки.")
@@ -128,7 +130,7 @@ with returns_tab:
             if not reason.strip():
                 st.error("Укажите причину возврата: исполнитель увидит её на своей странице.")
             else:
-                ui.submit(user, {"returns": [{"participant_id": who, "month": month, "reason": reason, "active": True}]},
+                shell.submit(user, {"returns": [{"participant_id": who, "month": month, "reason": reason, "active": True}]},
                           action="возврат на доработку", success=f"Отчёт за {fmt.month_label(month)} возвращён на доработку.",
                           slot="returns")
 

@@ -3,19 +3,22 @@
 import pandas as pd
 import streamlit as st
 
-from lib import commission, fmt, meeting_pack, present, ui, ui_commission
-from lib.entry import names as participant_names
-from lib.settings import read_settings
+from lib.core import fmt
+from lib.domain import present, proceedings
+from lib.domain.monthly import names as participant_names
+from lib.domain.settings import read_settings
+from lib.files import meeting_pack
+from lib.ui import commission_forms, shell
 
-user = ui.require_user()
-snap = ui.snapshot()
+user = shell.require_user()
+snap = shell.snapshot()
 settings = read_settings(snap)
 names = participant_names(snap)
 members = snap.current("commission_members")
 roles = snap.schema["commission_members"].column("role").labels
 coordinator = user.role == "coordinator"
 st.title("Комиссия")
-tab_meetings, tab_decisions, tab_pack, tab_members = ui.page_tabs(
+tab_meetings, tab_decisions, tab_pack, tab_members = shell.page_tabs(
     ["Заседания", "Решения и поручения", "Материалы к заседанию", "Состав"], key="commission_tab")
 # Only the open tab runs, except the coordinator's tabs of forms: a form's typed, unsubmitted text lives only
 # in the browser and would be lost with a form not drawn while its tab is closed (see ui.page_tabs).
@@ -30,7 +33,7 @@ if tab_members.open:
         })), hide_index=True, width="stretch")
 
 if run_meetings or run_decisions:
-    meetings = commission.meetings(snap)
+    meetings = proceedings.meetings(snap)
 
 if run_meetings:
     active_members = members[members.active.fillna(True) == True]  # noqa: E712 - nullable boolean
@@ -46,10 +49,10 @@ if run_meetings:
                 "Кворум": meetings.has_quorum.map({True: "есть", False: "НЕТ — решения недействительны"}),
             })), hide_index=True, width="stretch")
         if coordinator:
-            ui_commission.meeting_forms(user, snap, meetings, active_members, member_label)
+            commission_forms.meeting_forms(user, snap, meetings, active_members, member_label)
 
 if run_decisions:
-    decisions = commission.decisions(snap, ui.today())
+    decisions = proceedings.decisions(snap, shell.today())
     statuses = snap.schema["decisions"].column("status").labels
     with tab_decisions:
         overdue = decisions[decisions.overdue]
@@ -66,15 +69,15 @@ if run_decisions:
         st.dataframe(present.table(table).apply(lambda r: ["background-color: #fde7e9" if r["Просрочено"] else "" for _ in r], axis=1),
                      hide_index=True, width="stretch")
         if coordinator and len(meetings):
-            ui_commission.decision_forms(user, snap, meetings, decisions, names)
+            commission_forms.decision_forms(user, snap, meetings, decisions, names)
 
 if tab_pack.open:  # the meeting pack is built only when asked for; its files only on the click
     with tab_pack:
         # kept for the session: a date chosen here stays while other tabs or pages are open
-        meeting_date = st.date_input("Дата заседания", value=meeting_pack.default_date(snap, settings, ui.today()), format="DD.MM.YYYY",
+        meeting_date = st.date_input("Дата заседания", value=meeting_pack.default_date(snap, settings, shell.today()), format="DD.MM.YYYY",
                                      key="pack_date", persist_state="session",
                                      help="По умолчанию — первое заседание после срока сдачи последнего отчётного месяца.")
-        ui.caption_dates()
+        shell.caption_dates()
         pack = meeting_pack.build(snap, meeting_date, settings)
         district = settings["district_name"]
         st.markdown(f"**{meeting_pack.title(pack, district)}** — данные за {fmt.month_label(pack.month)}.")

@@ -1,18 +1,20 @@
-"""«Свод»: the commission's one-screen view. Figures from lib.dashboard.execute, charts from lib.charts."""
+"""«Свод»: the commission's one-screen view. Figures from lib.domain.summary.execute, charts from lib.ui.charts."""
 
 import streamlit as st
 
-from lib import charts, fmt, memo, present, ui
-from lib import dashboard_views as views
-from lib.dashboard import Filters, execute
-from lib.domain import group_labels, resource_labels
-from lib.entry import names as participant_names
-from lib.entry import selectable_months as entry_months
-from lib.pages import openable_reports
-from lib.settings import read_settings
+from lib.auth.page_rights import openable_reports
+from lib.core import fmt, memo
+from lib.domain import present
+from lib.domain import summary_views as views
+from lib.domain.categories import group_labels, resource_labels
+from lib.domain.monthly import names as participant_names
+from lib.domain.monthly import selectable_months as entry_months
+from lib.domain.settings import read_settings
+from lib.domain.summary import Filters, execute
+from lib.ui import charts, shell
 
-user = ui.require_user()
-snap = ui.snapshot()
+user = shell.require_user()
+snap = shell.snapshot()
 settings = read_settings(snap)
 names = participant_names(snap)
 participants = snap.current("participants")
@@ -41,12 +43,12 @@ with st.expander("Фильтры", expanded=False, icon=":material/filter_alt:")
                                       persist_state="session")
     chosen_kinds = c3.multiselect("Вид участника (для плана)", list(kinds), format_func=kinds.get, key="dash_kinds", placeholder="все",
                                   persist_state="session")
-    ui.caption_multiselect()
+    shell.caption_multiselect()
 drill = st.selectbox("Подробно по организации", [None, *utilities], format_func=lambda p: "все организации" if p is None else names[p],
                      key="dash_drill", persist_state="session")
 filters = Filters(period[0], period[1], tuple(chosen_settlements), (drill,) if drill else tuple(chosen_utilities),
                   tuple(chosen_kinds), tuple(chosen_groups), tuple(chosen_resources))
-result = execute(snap, filters, settings, ui.today())
+result = execute(snap, filters, settings, shell.today())
 
 st.caption(views.tiles_caption(result))
 with st.container(horizontal=True, key="dash_tiles"):  # tiles wrap onto the next row when the screen is narrow
@@ -61,7 +63,7 @@ limits = result.limits
 
 
 def workbook(frame, title: str) -> bytes:
-    from lib.xlsx_tables import table_xlsx  # openpyxl is imported at the first download, not at every server start
+    from lib.files.xlsx_tables import table_xlsx  # openpyxl is imported at the first download, not at every server start
 
     return table_xlsx(frame, title)
 
@@ -145,7 +147,7 @@ else:
     st.dataframe(present.table(quality.drop(columns="Открыть")), hide_index=True, width="stretch")
     download(quality.drop(columns="Открыть"), "Качество данных", "quality")
     # «к отчёту»: a link of this app, in this tab and this session (a link column opens a new tab)
-    reports = openable_reports(user, result.quality, entry_months(ui.today(), settings))
+    reports = openable_reports(user, result.quality, entry_months(shell.today(), settings))
     if len(reports):
         links = st.container(horizontal=True)
         for r in reports.to_dict("records"):

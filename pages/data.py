@@ -2,12 +2,14 @@
 
 import streamlit as st
 
-from lib import fmt, present, ui
-from lib.access import audit_for
-from lib.present import for_display, matching_rows, record_labels
+from lib.auth.access import audit_for
+from lib.core import fmt
+from lib.domain import present
+from lib.domain.present import for_display, matching_rows, record_labels
+from lib.ui import shell
 
-ui.require_user()
-snap = ui.snapshot()
+shell.require_user()
+snap = shell.snapshot()
 names = present.labels(snap)
 tables = {t.title: t for t in snap.schema}
 

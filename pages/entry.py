@@ -4,18 +4,21 @@ a settlement's plan progress and the debt on its territory; the offline Excel ro
 import pandas as pd
 import streamlit as st
 
-from lib import commission, entry, fmt, present, ui, ui_entry
-from lib.domain import MONEY_FIELDS
-from lib.excel_forms import MAX_BYTES, UploadRejected, build_workbook, check_upload, read_upload
-from lib.registry import NO_SETTLEMENTS, served_settlements
-from lib.settings import read_settings
+from lib.core import fmt
+from lib.domain import monthly as entry
+from lib.domain import present, proceedings
+from lib.domain.categories import MONEY_FIELDS
+from lib.domain.registry import NO_SETTLEMENTS, served_settlements
+from lib.domain.settings import read_settings
+from lib.files.excel_forms import MAX_BYTES, UploadRejected, build_workbook, check_upload, read_upload
 from lib.store.port import StoreError
+from lib.ui import entry_forms, shell
 
-user = ui.require_user()
-snap = ui.snapshot()
+user = shell.require_user()
+snap = shell.snapshot()
 settings = read_settings(snap)
 who = entry.names(snap)
-pending = ui.drafts()
+pending = shell.drafts()
 asked = st.query_params.get("participant")  # a link: /entry?participant=ves&month=2024-12
 if user.role == "executor":
     pid = user.participant_id
@@ -29,7 +32,7 @@ if user.role == "executor":
 elif user.role == "coordinator":
     filers = snap.current("participants")
     filers = filers[filers.kind.isin(["utility", "settlement"])].sort_values("kind", ascending=False)["id"].tolist()
-    pid, unknown = ui.address_choice(
+    pid, unknown = shell.address_choice(
         "Участник (координатор вводит за него)", filers, key="entry_participant", param="participant",
         format_func=lambda p: who.get(p, p))  # a fixed label: Streamlit keeps a choice by its label
     if unknown is not None:
@@ -43,17 +46,17 @@ try:
 except StoreError as err:  # a user tied to a code the registry no longer has
     st.error(f"{err} Обратитесь к координатору: он укажет участника в вашей учётной записи.")
     st.stop()
-today = ui.today()
+today = shell.today()
 months = entry.selectable_months(today, settings)
 st.title(f"Ввод данных — {me['name']}")
-month, refused = ui.address_choice(
+month, refused = shell.address_choice(
     "Отчётный месяц", months, key="entry_month", param="month",
     format_func=fmt.month_label)
 if refused is not None:
     st.error(f"В ссылке указан месяц «{refused}»: его нельзя открыть — за него ещё нельзя отчитаться или он вне плана "
              f"(можно с {fmt.month_label(months[-1])} по {fmt.month_label(months[0])}). Открыт {fmt.month_label(month)}.",
              icon=":material/error:")
-place = ui_entry.Place(pid, month, me["name"])
+place = entry_forms.Place(pid, month, me["name"])
 elsewhere = [d for d in pending.values() if d.params != place.params]
 if elsewhere:  # switching the month or the participant keeps the drafts: say where they are
     st.info("Несохранённые изменения остались: " + "; ".join(f"{d.where} — «{d.title}»" for d in elsewhere) +
@@ -62,9 +65,9 @@ if elsewhere:  # switching the month or the participant keeps the drafts: say wh
 status = entry.month_status(snap, pid, month, settings, today)
 locked = status.code == "locked" and user.role != "coordinator"
 if me["kind"] == "utility" or status.code == "locked":  # a settlement head in a closed quarter is told why too
-    ui_entry.status_banner(status)
+    entry_forms.status_banner(status)
 
-assignments = commission.assignments_of(snap, pid, today)
+assignments = proceedings.assignments_of(snap, pid, today)
 orders_title = "Поручения комиссии"  # a stable label: tabs whose labels change are rebuilt, back on the first tab
 if me["kind"] == "utility":
     tabs = st.tabs(["Ежемесячный отчёт", "Структура задолженности", "Претензионная работа", "Исполнение плана",
@@ -80,32 +83,32 @@ if me["kind"] == "utility":
         if not served:
             st.info(f"{me['name']}: {NO_SETTLEMENTS}.", icon=":material/info:")
         st.caption("Задолженность на начало месяца подставлена из остатка прошлого месяца — её можно изменить. "
-                   "Собираемость считается сама. " + ui_entry.TYPED)
-        monthly, editing = ui_entry.monthly_editor(snap, place, locked)
+                   "Собираемость считается сама. " + entry_forms.TYPED)
+        monthly, editing = entry_forms.monthly_editor(snap, place, locked)
         checked = entry.check_monthly(snap, pid, month, monthly, today, settings)
-        ui_entry.monthly_understood(snap, checked)
-        ui_entry.comparison_table(snap, pid, month, checked.frame(MONEY_FIELDS))
-        ui_entry.show_findings(checked)
-        ui_entry.save_button("Сохранить отчёт", "save_monthly", user, "monthly_reports", checked, snap, locked,
+        entry_forms.monthly_understood(snap, checked)
+        entry_forms.comparison_table(snap, pid, month, checked.frame(MONEY_FIELDS))
+        entry_forms.show_findings(checked)
+        entry_forms.save_button("Сохранить отчёт", "save_monthly", user, "monthly_reports", checked, snap, locked,
                              entry.saved_note(snap, "monthly_reports", pid, month), editing)
         history = entry.month_history(snap, pid, month)
         with st.expander(f"История месяца: сохранений {len(history)}", icon=":material/history:"):
             st.dataframe(present.table(history), hide_index=True, width="stretch")
     with tabs[1]:
         st.caption("Просроченная задолженность по ресурсам и срокам. Сумма по срокам по всем ресурсам должна быть равна "
-                   "просроченной задолженности строки ежемесячного отчёта (±0,5 тыс. руб.). " + ui_entry.TYPED)
-        structure, editing = ui_entry.structure_editor(snap, place, locked)
+                   "просроченной задолженности строки ежемесячного отчёта (±0,5 тыс. руб.). " + entry_forms.TYPED)
+        structure, editing = entry_forms.structure_editor(snap, place, locked)
         checked_s = entry.check_structure(snap, pid, month, structure, checked.frame(MONEY_FIELDS), today, settings)
-        ui_entry.structure_understood(snap, checked_s)
-        ui_entry.show_findings(checked_s)
-        ui_entry.save_button("Сохранить структуру", "save_structure", user, "debt_structure", checked_s, snap, locked,
+        entry_forms.structure_understood(snap, checked_s)
+        entry_forms.show_findings(checked_s)
+        entry_forms.save_button("Сохранить структуру", "save_structure", user, "debt_structure", checked_s, snap, locked,
                              entry.saved_note(snap, "debt_structure", pid, month), editing)
     with tabs[2]:
-        claims, understood_slots, editing = ui_entry.claims_inputs(snap, place, locked)
+        claims, understood_slots, editing = entry_forms.claims_inputs(snap, place, locked)
         checked_c = entry.check_claims(snap, pid, month, claims, today, settings)
-        ui_entry.claims_understood(checked_c, understood_slots)
-        ui_entry.show_findings(checked_c)
-        ui_entry.save_button("Сохранить претензионную работу", "save_claims", user, "claims_work", checked_c, snap, locked,
+        entry_forms.claims_understood(checked_c, understood_slots)
+        entry_forms.show_findings(checked_c)
+        entry_forms.save_button("Сохранить претензионную работу", "save_claims", user, "claims_work", checked_c, snap, locked,
                              entry.saved_note(snap, "claims_work", pid, month), editing)
     with tabs[4]:
         st.markdown("Скачайте бланк месяца, заполните его без интернета (жёлтые ячейки) и загрузите обратно. "
@@ -114,7 +117,7 @@ if me["kind"] == "utility":
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
         uploaded = st.file_uploader(f"Загрузить заполненный бланк или форму приложения 4 (.xlsx, до {MAX_BYTES // 1024 // 1024} МБ)",
                                     type=["xlsx"], key=f"upload-{pid}-{month}", max_upload_size=MAX_BYTES // 1024 // 1024)
-        ui.caption_upload(MAX_BYTES // 1024 // 1024, ".xlsx")
+        shell.caption_upload(MAX_BYTES // 1024 // 1024, ".xlsx")
         annex_settlement = st.selectbox("Поселение (только для формы приложения 4: в ней поселение не указано)", served,
                                         format_func=lambda p: who.get(p, p), key=f"annex4-settlement-{pid}")
         if uploaded is not None:
@@ -130,18 +133,18 @@ if me["kind"] == "utility":
                 else:
                     for line in result.warnings:
                         st.warning(line)
-                    confirmed = ui_entry.confirmation(result, "save_upload")
+                    confirmed = entry_forms.confirmation(result, "save_upload")
                     if st.button("Сохранить загруженное", type="primary", key="save_upload",
                                  disabled=locked or (bool(result.confirm) and not confirmed)):
-                        ui_entry.save_file(user, result, confirmed)
+                        entry_forms.save_file(user, result, confirmed)
 
 with tabs[3]:
     st.caption("Исполнение плана: по каждому мероприятию — за его отчётный период (месяц или квартал, как в плане).")
-    plan, editing = ui_entry.plan_editor(snap, place, locked)
+    plan, editing = entry_forms.plan_editor(snap, place, locked)
     checked_p = entry.check_plan(snap, pid, plan, today)
-    ui_entry.plan_understood(snap, checked_p, plan)
-    ui_entry.show_findings(checked_p)
-    ui_entry.save_button("Сохранить исполнение плана", "save_plan", user, "plan_progress", checked_p, snap, locked,
+    entry_forms.plan_understood(snap, checked_p, plan)
+    entry_forms.show_findings(checked_p)
+    entry_forms.save_button("Сохранить исполнение плана", "save_plan", user, "plan_progress", checked_p, snap, locked,
                          entry.saved_note(snap, "plan_progress", pid, month, periods=set(plan.period)), editing)
 
 if me["kind"] == "settlement":
@@ -150,7 +153,7 @@ if me["kind"] == "settlement":
         if territory.empty:
             st.info(f"За {fmt.month_label(month)} организации ЖКК ещё не сдали отчёты по территории поселения.")
         else:
-            st.dataframe(present.table(ui_entry.territory_table(snap, territory)), hide_index=True, width="stretch")
+            st.dataframe(present.table(entry_forms.territory_table(snap, territory)), hide_index=True, width="stretch")
 
 with tabs[6]:
     if assignments.empty:
@@ -158,4 +161,4 @@ with tabs[6]:
     else:
         st.caption(f"Открытых поручений: {len(assignments)}.")
     for a in assignments.to_dict("records"):
-        ui_entry.assignment(user, snap, a, today)
+        entry_forms.assignment(user, snap, a, today)

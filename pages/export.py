@@ -3,19 +3,22 @@
 import pandas as pd
 import streamlit as st
 
-from lib import export, fmt, present, ui
-from lib.periods import closed_quarters, quarter_label, quarter_of
-from lib.settings import read_settings
+from lib.core import fmt
+from lib.domain import present
+from lib.domain.periods import closed_quarters, quarter_label, quarter_of
+from lib.domain.settings import read_settings
+from lib.files import workbook
+from lib.ui import shell
 
-user = ui.require_user()
+user = shell.require_user()
 if user.role != "coordinator":
     st.error("Выгрузку в министерство готовит координатор.")
     st.stop()
-snap = ui.snapshot()
+snap = shell.snapshot()
 settings = read_settings(snap)
 st.title("Выгрузка в министерство")
 months = sorted(set(snap.current("monthly_reports").month.dropna()))
-quarters = sorted({quarter_of(m) for m in months}, reverse=True) or [quarter_of(ui.today().strftime("%Y-%m"))]
+quarters = sorted({quarter_of(m) for m in months}, reverse=True) or [quarter_of(shell.today().strftime("%Y-%m"))]
 years = sorted({int(q[:4]) for q in quarters}, reverse=True)
 
 c1, c2, c3 = st.columns(3)
@@ -24,26 +27,26 @@ if kind == "квартал":
     quarter = c2.selectbox("Квартал", quarters, format_func=quarter_label, key="export_quarter")
     cumulative = c3.radio("Суммы", ["за квартал", "нарастающим итогом с января"], key="export_mode",
                           help="Нарастающим итогом — как в форме 22-ЖКХ.") != "за квартал"
-    period = export.parse_period(quarter, cumulative=cumulative)
+    period = workbook.parse_period(quarter, cumulative=cumulative)
 else:
-    period = export.parse_period(year=c2.selectbox("Год", years, key="export_year"))
+    period = workbook.parse_period(year=c2.selectbox("Год", years, key="export_year"))
 st.caption("Листы: сводная форма (приложение 4, графы 1–9) по организациям и в целом, по поселениям, по срокам, по ресурсам, "
            "претензионная работа, исполнение плана, сдача отчётов, замечания к данным. " + fmt.sentence(f"Период: {period.label}"))
 # what the workbook will list, before it is made; the click on «Сформировать» then reuses these figures
-ready_state = export.readiness(snap, period, settings, ui.today())
-(st.success if ready_state == export.Readiness(0, 0, 0, 0) else st.warning)(ready_state.text(period), icon=":material/fact_check:")
+ready_state = workbook.readiness(snap, period, settings, shell.today())
+(st.success if ready_state == workbook.Readiness(0, 0, 0, 0) else st.warning)(ready_state.text(period), icon=":material/fact_check:")
 
 if st.button("Сформировать", type="primary", icon=":material/description:", key="export_build"):
     bar = st.progress(0.0, text="Начинаю…")
     try:
-        data = export.build(snap, period, settings, ui.today(), progress=lambda f, text: bar.progress(f, text=text))
+        data = workbook.build(snap, period, settings, shell.today(), progress=lambda f, text: bar.progress(f, text=text))
     except ValueError as err:  # a text no Excel cell can hold: refused whole, never cut
         bar.empty()
         st.error(f"Выгрузка не сформирована: {err}", icon=":material/error:")
     else:
-        name = export.file_name(period, settings["district_name"])
+        name = workbook.file_name(period, settings["district_name"])
         st.session_state["export_file"] = (period.key, name, data)  # kept across the rerun that follows the journal entry
-        ui.submit(user, {"exports": [export.record(period, data, name)]}, action="выгрузка в министерство",
+        shell.submit(user, {"exports": [workbook.record(period, data, name)]}, action="выгрузка в министерство",
                   success=f"Выгрузка за {period.label} сформирована и записана в журнал.")
 
 ready = st.session_state.get("export_file")
@@ -53,10 +56,10 @@ if ready and ready[0] == period.key:
     # bytes, and a rerun does not register a copy of them with the media manager again (download_button(data=callable))
     st.download_button("Скачать выгрузку", lambda: data, file_name=name, icon=":material/download:", type="primary",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_download")
-    st.caption(f"Контрольная сумма SHA-256: `{export.checksum(data)}`")
+    st.caption(f"Контрольная сумма SHA-256: `{workbook.checksum(data)}`")
     if period.quarter and period.key not in closed_quarters(snap):
         st.info(f"После отправки в министерство закройте {quarter_label(period.key)}: исполнители больше не смогут менять его данные.")
-        ui.quarter_lock_control(user, snap, period.key, key="export", comment=f"Выгрузка в министерство {fmt.date_ru(ui.today())}")
+        shell.quarter_lock_control(user, snap, period.key, key="export", comment=f"Выгрузка в министерство {fmt.date_ru(shell.today())}")
 
 st.subheader("Журнал выгрузок")
 log = snap.current("exports").iloc[::-1]

@@ -4,16 +4,18 @@ holds and whether every cell was understood; for a commission member, the distri
 import pandas as pd
 import streamlit as st
 
-from lib import fmt, overview, present, ui
-from lib.entry import participant
-from lib.periods import closed_quarters, lock_note, open_returns, quarter_of
-from lib.settings import read_settings
+from lib.core import fmt
+from lib.domain import present, todo
+from lib.domain.monthly import participant
+from lib.domain.periods import closed_quarters, lock_note, open_returns, quarter_of
+from lib.domain.settings import read_settings
 from lib.store.port import StoreError
+from lib.ui import shell
 
-user = ui.require_user()
-snap = ui.snapshot()
+user = shell.require_user()
+snap = shell.snapshot()
 settings = read_settings(snap)
-today = ui.today()
+today = shell.today()
 
 st.title(f"Комиссия по задолженности за ЖКУ — {settings['district_name']}")
 st.markdown(
@@ -43,17 +45,17 @@ if user.role == "executor" and user.participant_id:
         st.stop()
     st.subheader(f"Что нужно сделать — {me['name']}")
     if me["kind"] == "utility":
-        months = overview.months_due(snap, user.participant_id, settings, today)
-        waiting = overview.to_do(months)
+        months = todo.months_due(snap, user.participant_id, settings, today)
+        waiting = todo.to_do(months)
         st.markdown(f"**Ежемесячный отчёт** (срок — до {settings['report_due_day']} числа следующего месяца): "
                     + (f"ждут отчёта месяцев: {waiting}." if waiting else "все последние месяцы сданы."))
         st.dataframe(present.table(months), hide_index=True, width="stretch")
-    plan = overview.plan_due(snap, user.participant_id, settings, today)
+    plan = todo.plan_due(snap, user.participant_id, settings, today)
     st.markdown(f"**Исполнение плана мероприятий**: {'отчётов к сдаче: ' + str(len(plan)) if len(plan) else 'все отчёты поданы.'}")
     if len(plan):
         st.dataframe(present.table(plan), hide_index=True, width="stretch",
                      column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
-    orders = overview.assignments(snap, user.participant_id, today)
+    orders = todo.assignments(snap, user.participant_id, today)
     st.markdown(f"**Поручения комиссии**: {'открытых ' + str(len(orders)) if len(orders) else 'открытых нет.'}")
     if len(orders):
         st.dataframe(present.table(orders), hide_index=True, width="stretch")
@@ -123,7 +125,7 @@ for problem in settings.problems:
     st.warning(problem)
 
 st.subheader("Заполненность хранилища")
-capacity = ui.capacity()
+capacity = shell.capacity()
 for line in capacity.lines():
     st.write(line)
 if capacity.advice() and user.role == "coordinator":

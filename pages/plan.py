@@ -2,15 +2,17 @@
 
 import streamlit as st
 
-from lib import fmt, plan_admin, present, ui
-from lib import plan_views as views
-from lib.access import Rejected
-from lib.entry import names as participant_names
-from lib.periods import months_range
-from lib.plan_rules import execution_matrix, execution_summary
+from lib.auth.access import Rejected
+from lib.core import fmt
+from lib.domain import plan_admin, present
+from lib.domain import plan_views as views
+from lib.domain.monthly import names as participant_names
+from lib.domain.periods import months_range
+from lib.domain.plan_rules import execution_matrix, execution_summary
+from lib.ui import shell
 
-user = ui.require_user()
-snap = ui.snapshot()
+user = shell.require_user()
+snap = shell.snapshot()
 names = participant_names(snap)
 plan_all = snap.current("plan")
 plans = sorted(plan_all.plan_id.dropna().unique(), reverse=True)
@@ -26,11 +28,11 @@ if plan_id:
                  column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
 
     st.subheader("Исполнение")
-    months = months_range("2023-01", ui.today().strftime("%Y-%m"))
+    months = months_range("2023-01", shell.today().strftime("%Y-%m"))
     reported = sorted(set(snap.current("monthly_reports").month.dropna())) or months
     first, last = st.select_slider("Период", months, value=(max(months[0], reported[-1][:4] + "-01"), min(months[-1], reported[-1])),
                                    format_func=fmt.month_label, key="plan_period")
-    matrix = execution_matrix(snap, months_range(first, last), ui.today())
+    matrix = execution_matrix(snap, months_range(first, last), shell.today())
     matrix = matrix[matrix.measure_id.isin(plan.measure_id)]
     counts = execution_summary(matrix)
     with st.container(horizontal=True):  # the tiles wrap on a narrow screen
@@ -50,7 +52,7 @@ if user.role == "coordinator":
     st.subheader("Ведение плана")
     # every tab here is a form, drawn while closed too: a form's typed, unsubmitted text lives only in the browser
     # and would be lost with the form (see ui.page_tabs); the open tab is still kept for the session and the address
-    edit, add, new = ui.page_tabs(["Изменить или исключить мероприятие", "Добавить мероприятие", "Новый план из образца"],
+    edit, add, new = shell.page_tabs(["Изменить или исключить мероприятие", "Добавить мероприятие", "Новый план из образца"],
                                   key="plan_tools_tab")
     with edit:
         if plan_id and len(plan):
@@ -58,8 +60,8 @@ if user.role == "coordinator":
             chosen = st.selectbox("Мероприятие", plan.measure_id.tolist(), key="plan_edit_measure",
                                   format_func=lambda m: f"{by_id.item_no.get(m) or '—'}. {by_id.measure[m][:90]}")
             record = plan_admin.measure_record(snap, chosen)
-            base = ui.edit_base(f"edit-{chosen}", by_id.save_id[chosen])
-            ui.flash("plan_edit")
+            base = shell.edit_base(f"edit-{chosen}", by_id.save_id[chosen])
+            shell.flash("plan_edit")
             with st.form(f"edit-{chosen}"):
                 record["measure"] = st.text_area("Мероприятие", record["measure"])
                 record["executor"] = st.text_input("Исполнитель", record["executor"] or "")
@@ -71,13 +73,13 @@ if user.role == "coordinator":
                 clicked = st.form_submit_button("Сохранить новую версию", type="primary")
             if clicked:
                 record["retired"] = retire
-                ui.submit(user, {"plan": [record]}, action="исключение мероприятия" if retire else "изменение мероприятия",
+                shell.submit(user, {"plan": [record]}, action="исключение мероприятия" if retire else "изменение мероприятия",
                           expect={"plan": {(chosen,): base}}, slot="plan_edit", form=f"edit-{chosen}",
                           success="Мероприятие исключено." if retire else "Мероприятие сохранено новой версией.")
     with add:
-        ui.flash("plan_add")
+        shell.flash("plan_add")
         form = "add_measure"
-        token = ui.new_record_id(form, "form")
+        token = shell.new_record_id(form, "form")
         with st.form(f"{form}-{token}"):
             item_no = st.text_input("№ п/п (как в документе; можно оставить пустым)", key=f"{form}:item_no")
             measure = st.text_area("Мероприятие", key=f"{form}:measure")
@@ -97,10 +99,10 @@ if user.role == "coordinator":
             except Rejected as err:
                 st.error(str(err))
             else:
-                ui.submit(user, {"plan": [record]}, action="добавление мероприятия", expect={"plan": {(record["measure_id"],): None}},
+                shell.submit(user, {"plan": [record]}, action="добавление мероприятия", expect={"plan": {(record["measure_id"],): None}},
                           success="Мероприятие добавлено.", slot="plan_add", form=form)
     with new:
-        ui.flash("plan_new")
+        shell.flash("plan_new")
         sources = {**{f"Копия плана {p}": ("copy", p) for p in plans},
                    **{f"Образец: {t}": ("template", t) for t in plan_admin.templates()}}
         with st.form("new_plan"):
@@ -113,8 +115,8 @@ if user.role == "coordinator":
                 elif new_id.strip() in plans:
                     st.error(f"План «{new_id.strip()}» уже есть.")
                 else:
-                    year = int(new_id.strip()[:4]) if new_id.strip()[:4].isdigit() else ui.today().year
+                    year = int(new_id.strip()[:4]) if new_id.strip()[:4].isdigit() else shell.today().year
                     rows = plan_admin.copy_plan(snap, ref, new_id.strip()) if kind == "copy" else \
                         plan_admin.from_template(plan_admin.templates()[ref], new_id.strip(), year)
-                    ui.submit(user, {"plan": rows}, action="создание плана", expect={"plan": {(r["measure_id"],): None for r in rows}},
+                    shell.submit(user, {"plan": rows}, action="создание плана", expect={"plan": {(r["measure_id"],): None for r in rows}},
                               success=f"План «{new_id.strip()}» создан: мероприятий {len(rows)}.", slot="plan_new")

@@ -58,7 +58,7 @@ def app_on_sheet(store: SheetsStore, monkeypatch, login: str = "coordinator@lens
     """The app (AppTest, run once) configured on this Sheets store, as a person signed in with ``login``."""
     from streamlit.testing.v1 import AppTest
 
-    from lib.config import PROJECT_ROOT
+    from lib.core.config import PROJECT_ROOT
     from lib.store import factory
 
     url = f"gsheets://{store.key}"
@@ -96,7 +96,7 @@ def store(request, tmp_path):
 @pytest.fixture(scope="session")
 def demo_sheet_template(demo_db):
     """The demo district copied into a fake Google Sheet once per session (with its server secrets)."""
-    from lib.copying import copy_store
+    from lib.store.copying import copy_store
     from lib.store.server_secrets import ServerSecrets
 
     api = FakeSheetsAPI()
@@ -189,7 +189,7 @@ def no_unexpected_page_error(request, caplog):
     yield
     if request.node.get_closest_marker("page_error_expected"):
         return
-    logged = [r for r in caplog.records if r.name == "lib.ui" and r.getMessage().startswith("unexpected page error")]
+    logged = [r for r in caplog.records if r.name == "lib.ui.shell" and r.getMessage().startswith("unexpected page error")]
     assert not logged, "a page failed: " + "\n".join(caplog.text.splitlines()[-30:])
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib import entry
-from lib.access import User
-from lib.domain import BUCKETS
-from lib.periods import shift_month
-from lib.settings import read_settings
+from lib.auth.access import User
+from lib.domain import monthly as entry
+from lib.domain.categories import BUCKETS
+from lib.domain.periods import shift_month
+from lib.domain.settings import read_settings
 from lib.store.sqlite_store import SQLiteStore
 
 VES = User("ves@lensk.demo", "ВЭС", "executor", "ves")

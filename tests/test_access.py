@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from lib.access import Denied, User, audit_for, write
+from lib.auth.access import Denied, User, audit_for, write
 from lib.store.port import ValidationError
 from lib.store.sqlite_store import SQLiteStore
 
@@ -134,7 +134,7 @@ def test_bad_values_are_refused_before_permissions_and_write_nothing(store):
 
 
 def test_password_hashes_never_reach_the_audit(store):
-    from lib.passwords import hash_password
+    from lib.auth.passwords import hash_password
 
     write(store, COORDINATOR, {"users": [{"login": "n@x", "name": "Н", "role": "commission", "password_hash": hash_password("очень-секретный")}]})
     entry = store.read_all().all_versions("audit").iloc[-1]["changes"]
@@ -146,7 +146,7 @@ FORMULAS = ['=HYPERLINK("http://evil.example","нажми")', "+1", "@SUM(A1:A9)
 
 @pytest.mark.parametrize("kind", ["sqlite", "gsheets"])
 def test_formula_looking_text_stays_literal_through_the_app_write_path(kind, demo_db, tmp_path, fake_api):
-    from lib.copying import copy_store
+    from lib.store.copying import copy_store
     from tests.conftest import make_sheets_store
 
     shutil.copy(demo_db, tmp_path / "d.sqlite")

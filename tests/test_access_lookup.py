@@ -1,4 +1,4 @@
-"""The cost of a save: ``lib.access`` looks up only the records a save names, not the whole tab, and decides
+"""The cost of a save: ``lib.auth.access`` looks up only the records a save names, not the whole tab, and decides
 exactly as it did when it turned every current record of the tab into a dict.
 
 The store is a real SQLite file: the demo district plus two thousand monthly reports, corrections (a key
@@ -17,9 +17,9 @@ import sqlite3
 
 import pytest
 
-from lib import access
-from lib.access import Conflict, Denied, NothingChanged, User, command_line_user, write
-from lib.frames import frame_records
+from lib.auth import access
+from lib.auth.access import Conflict, Denied, NothingChanged, User, command_line_user, write
+from lib.core.frames import frame_records
 from lib.store.sqlite_store import SQLiteStore
 
 CLI = command_line_user("test")

@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.config import PROJECT_ROOT
-from lib.schema import load_schema
+from lib.core.config import PROJECT_ROOT
+from lib.core.schema import load_schema
 from tests.support.shown import cells
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -71,7 +71,7 @@ def test_data_page_shows_a_corrected_record_with_its_history(demo_store_url):
 
 
 def test_an_empty_store_that_is_not_the_default_gets_no_demo(tmp_path, monkeypatch):
-    from lib.access import command_line_user, write
+    from lib.auth.access import command_line_user, write
     from lib.store.sqlite_store import SQLiteStore
 
     monkeypatch.setenv("DEBT_STORE", f"sqlite:///{tmp_path}/empty.sqlite")
@@ -100,7 +100,7 @@ def test_a_wrong_store_address_is_explained_not_a_crash(monkeypatch, caplog):
 
 
 def test_first_start_on_the_default_store_fills_the_demo_once(tmp_path):
-    from lib.config import DEFAULT_STORE_URL, Config
+    from lib.core.config import DEFAULT_STORE_URL, Config
     from lib.demo import ensure_demo
     from lib.store.sqlite_store import SQLiteStore
 

@@ -11,10 +11,11 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import fmt, present
-from lib.access import command_line_user, describe_change, shown, write
-from lib.config import PROJECT_ROOT
-from lib.schema import Column, EnumValue, schema
+from lib.auth.access import command_line_user, describe_change, shown, write
+from lib.core import fmt
+from lib.core.config import PROJECT_ROOT
+from lib.core.schema import Column, EnumValue, schema
+from lib.domain import present
 from lib.store.sqlite_store import SQLiteStore
 
 NB, MINUS = "\u00a0", "\u2212"

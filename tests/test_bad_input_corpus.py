@@ -12,11 +12,12 @@ from contextlib import redirect_stderr, redirect_stdout
 import pytest
 from openpyxl import load_workbook
 
-from lib import entry, form_input
-from lib.config import PROJECT_ROOT
-from lib.excel_forms import UploadRejected, build_workbook, check_upload, read_upload, save_upload
-from lib.parsing import ParseError, number_text, parse_value
-from lib.schema import Column, schema
+from lib.core.config import PROJECT_ROOT
+from lib.core.parsing import ParseError, number_text, parse_value
+from lib.core.schema import Column, schema
+from lib.domain import monthly
+from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload, save_upload
+from lib.saving import form_input
 from tests.entry_support import MONTH, VES, copy_demo, settings, valid_monthly
 
 TODAY = dt.date(2026, 11, 22)
@@ -106,7 +107,7 @@ def save(store, tab, checked):
     if checked.errors:
         return None, " | ".join(str(f) for f in checked.errors)
     try:
-        entry.save_checked(store, VES, tab, checked, store.read_all(), [f.token for f in checked.confirm])
+        monthly.save_checked(store, VES, tab, checked, store.read_all(), [f.token for f in checked.confirm])
     except StoreError as err:
         if UNCHANGED not in str(err):
             raise
@@ -116,13 +117,13 @@ def save(store, tab, checked):
 def grid_cell(store, typed):
     """The monthly report grid: written off in the first line, as the editor's state sends it."""
     snap = store.read_all()
-    form = entry.monthly_form(snap, "ves", MONTH)
+    form = monthly.monthly_form(snap, "ves", MONTH)
     filled = valid_monthly(snap)
     edits = {i: {k: number_text(filled.iloc[i][k]) for k in ("accrued", "paid", "recovered_enforcement", "overdue")}
              for i in range(len(form))}
     edits[0]["written_off"] = typed
-    edited = form_input.apply_edits(form, {"edited_rows": edits}, entry.MONEY_FIELDS)
-    _, message = save(store, "monthly_reports", entry.check_monthly(snap, "ves", MONTH, edited, TODAY, settings(snap)))
+    edited = form_input.apply_edits(form, {"edited_rows": edits}, monthly.MONEY_FIELDS)
+    _, message = save(store, "monthly_reports", monthly.check_monthly(snap, "ves", MONTH, edited, TODAY, settings(snap)))
     if message:
         return None, message
     return current(store, "monthly_reports", participant_id="ves", month=MONTH, settlement_id="vitim",
@@ -133,15 +134,15 @@ def claims_field(store, typed):
     snap = store.read_all()
     values = {"debtors_over_threshold": "125", "court_applications": "3", "court_decisions": "3", "writs_sent": "2",
               "court_applications_sum": typed}
-    _, message = save(store, "claims_work", entry.check_claims(snap, "ves", MONTH, values, TODAY, settings(snap)))
+    _, message = save(store, "claims_work", monthly.check_claims(snap, "ves", MONTH, values, TODAY, settings(snap)))
     return (None, message) if message else (current(store, "claims_work", participant_id="ves", month=MONTH).court_applications_sum, None)
 
 
 def plan_indicator(store, typed):
     snap = store.read_all()
-    form = entry.plan_form(snap, "ves", MONTH)
-    edited = form_input.apply_edits(form, {"edited_rows": {0: {"indicator_value": typed}}}, entry.PLAN_EDITABLE)
-    _, message = save(store, "plan_progress", entry.check_plan(snap, "ves", edited, TODAY))
+    form = monthly.plan_form(snap, "ves", MONTH)
+    edited = form_input.apply_edits(form, {"edited_rows": {0: {"indicator_value": typed}}}, monthly.PLAN_EDITABLE)
+    _, message = save(store, "plan_progress", monthly.check_plan(snap, "ves", edited, TODAY))
     if message:
         return None, message
     return current(store, "plan_progress", participant_id="ves", measure_id=form.measure_id.iloc[0], period=form.period.iloc[0]).indicator_value, None

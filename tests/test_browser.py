@@ -89,7 +89,7 @@ def test_the_dashboard_draws_its_charts_without_browser_errors(reading_server, p
 
 
 def test_a_utility_files_a_month_and_the_dashboard_counts_it(server, page, tmp_path):
-    from lib.excel_forms import build_workbook
+    from lib.files.excel_forms import build_workbook
     from lib.store.sqlite_store import SQLiteStore
     from tests.entry_support import MONTH, valid_monthly, valid_structure
     from tests.test_excel_forms import fill

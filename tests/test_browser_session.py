@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.session_cookie import COOKIE, Sessions
+from lib.auth.session_cookie import COOKIE, Sessions
 from tests.support.browser import ARTIFACTS, free_port, serve
 from tests.support.fake_oidc import FakeOIDC
 from tests.test_browser import sign_in, wait_for_tables
@@ -51,7 +51,7 @@ def asks_to_sign_in(tab) -> None:
 
 
 def users_row(tmp_path, login: str) -> dict:
-    from lib.login import user_row
+    from lib.auth.signin import user_row
     from lib.store.sqlite_store import SQLiteStore
 
     return user_row(SQLiteStore(Path(tmp_path.joinpath("db-path").read_text())).read_all(), login)
@@ -120,8 +120,8 @@ def test_sign_in_survives_reload_new_tab_and_a_link_and_ends_with_sign_out(serve
     other.get_by_role("tab", name="Закрытие кварталов").wait_for(timeout=30000)
 
     # the account changes (a new password): every cookie issued before is void, at once
-    from lib.access import command_line_user, write
-    from lib.passwords import hash_password
+    from lib.auth.access import command_line_user, write
+    from lib.auth.passwords import hash_password
     from lib.store.sqlite_store import SQLiteStore
 
     store = SQLiteStore(Path(tmp_path.joinpath("db-path").read_text()))

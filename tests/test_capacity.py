@@ -8,11 +8,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from lib.access import command_line_user, write
-from lib.capacity import Capacity, measure
-from lib.frames import frame_records
-from lib.rollover import open_data, rollover
+from lib.auth.access import command_line_user, write
+from lib.core.frames import frame_records
+from lib.store.capacity import Capacity, measure
 from lib.store.port import Snapshot, StoreError
+from lib.store.rollover import open_data, rollover
 from lib.store.sqlite_store import SQLiteStore
 from tests.conftest import make_sheets_store
 from tests.test_store_contract import sample_record
@@ -22,8 +22,8 @@ TODAY = dt.date(2025, 3, 31)
 
 def snapshot_with(rows_by_tab: dict[str, list[str]]) -> Snapshot:
     """Tabs whose rows were saved at the given ISO times (the other columns do not matter here)."""
-    from lib.frames import empty_frame
-    from lib.schema import schema
+    from lib.core.frames import empty_frame
+    from lib.core.schema import schema
 
     tables = {}
     for table in schema():
@@ -52,7 +52,7 @@ def test_cells_and_rate_are_counted_as_hand_computed():
 def test_without_a_given_grid_every_row_and_header_counts_and_there_may_be_no_limit():
     snap = snapshot_with({"audit": ["2025-03-01T10:00:00+00:00"] * 3})
     cap = measure(snap, limit=None, today=TODAY)
-    from lib.schema import schema
+    from lib.core.schema import schema
 
     assert cap.used == sum(len(t.columns) for t in schema()) + 3 * len(schema()["audit"].columns)
     assert cap.limit is None and not cap.warning and cap.advice() is None and "ограничения нет" in cap.lines()[0]

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from lib import export, meeting_pack
-from lib.dashboard import Filters, execute
-from lib.frames import categorical
-from lib.settings import read_settings
+from lib.core.frames import categorical
+from lib.domain.settings import read_settings
+from lib.domain.summary import Filters, execute
+from lib.files import meeting_pack, workbook
 from lib.store.port import Snapshot
 from lib.store.sqlite_store import SQLiteStore
 
@@ -69,7 +69,7 @@ def same(a, b, where: str = "") -> None:
 
 
 def test_the_key_columns_of_the_report_tabs_are_categories_and_stay_so_in_the_lines(snap):
-    from lib.estimates import lines
+    from lib.domain.estimates import lines
 
     for tab in REPORT_TABS:
         table = snap.schema[tab]
@@ -109,8 +109,8 @@ def cells(data: bytes) -> dict:
 @pytest.mark.parametrize("quarter", ["2024-Q4", "2024-Q2"])
 def test_the_quarterly_workbook_is_the_same_as_from_text(snap, quarter):
     settings = read_settings(snap)
-    period = export.parse_period(quarter)
-    assert cells(export.build(snap, period, settings, TODAY)) == cells(export.build(as_text(snap), period, settings, TODAY))
+    period = workbook.parse_period(quarter)
+    assert cells(workbook.build(snap, period, settings, TODAY)) == cells(workbook.build(as_text(snap), period, settings, TODAY))
 
 
 def test_the_meeting_pack_is_the_same_as_from_text(snap):

@@ -6,8 +6,8 @@ import os
 import subprocess
 import sys
 
-from lib import fmt
-from lib.config import PROJECT_ROOT
+from lib.core import fmt
+from lib.core.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
 from tests.conftest import make_sheets_store
 
@@ -57,7 +57,7 @@ def test_copy_between_sqlite_files_is_complete_and_rerunnable(tmp_path, demo_db)
 
 
 def test_copy_demo_to_a_google_sheet_and_back(tmp_path, demo_db, fake_api):
-    from lib.copying import copy_store
+    from lib.store.copying import copy_store
 
     sheet = make_sheets_store(fake_api)
     copy_store(SQLiteStore(demo_db), sheet, progress=lambda _: None)
@@ -71,7 +71,7 @@ def test_copy_demo_to_a_google_sheet_and_back(tmp_path, demo_db, fake_api):
 def test_copy_refuses_a_source_with_unreadable_cells(tmp_path, fake_api):
     import pytest
 
-    from lib.copying import copy_store
+    from lib.store.copying import copy_store
     from lib.store.port import StoreError
 
     sheet = make_sheets_store(fake_api)

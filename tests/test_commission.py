@@ -8,10 +8,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from lib import commission, meeting_pack, plan_admin
-from lib.access import Denied, User, write
-from lib.dashboard import Filters, execute
-from lib.settings import read_settings
+from lib.auth.access import Denied, User, write
+from lib.domain import plan_admin, proceedings
+from lib.domain.settings import read_settings
+from lib.domain.summary import Filters, execute
+from lib.files import meeting_pack
 from tests.entry_support import copy_demo
 
 COORDINATOR = User("coordinator@lensk.demo", "Беляев", "coordinator", "upr")
@@ -30,7 +31,7 @@ LPTES = User("lptes@lensk.demo", "ЛПТЭС", "executor", "lptes")
 def test_quorum_edge_cases(total, present, represented, has):
     members_present = {f"m{i}" for i in range(present)}
     members_repr = {f"m{i}" for i in range(12 - represented, 12)} if represented == 12 else {f"r{i}" for i in range(represented)}
-    q = commission.quorum(total, members_present, members_repr)
+    q = proceedings.quorum(total, members_present, members_repr)
     assert q["has_quorum"] is has
 
 
@@ -41,9 +42,9 @@ def store(demo_db, tmp_path):
 
 def test_a_meeting_without_quorum_makes_its_decisions_invalid(store):
     snap = store.read_all()
-    m = commission.meetings(snap).set_index("date")
+    m = proceedings.meetings(snap).set_index("date")
     assert not m.loc["2024-07-18", "has_quorum"] and m.loc["2024-07-18", "counted"] == 12 and m.loc["2024-07-18", "total"] == 26
-    d = commission.decisions(snap, dt.date(2025, 3, 1))
+    d = proceedings.decisions(snap, dt.date(2025, 3, 1))
     july = d[d.meeting_id == "meet-2024-07-18"]
     assert len(july) == 2 and not july.valid.any() and not july.overdue.any()
 
@@ -51,17 +52,17 @@ def test_a_meeting_without_quorum_makes_its_decisions_invalid(store):
 def test_overdue_decisions_and_an_executor_reporting_one_done(store):
     today = dt.date(2024, 12, 20)
     snap = store.read_all()
-    d = commission.decisions(snap, today)
-    mine = commission.assignments_of(snap, "lptes", today)
+    d = proceedings.decisions(snap, today)
+    mine = proceedings.assignments_of(snap, "lptes", today)
     assert len(mine) and (d.overdue == ((d.status == "open") & (d.due_date < "2024-12-20") & d.valid)).all()
     decision_id = mine.iloc[0].decision_id
-    write(store, LPTES, {"decisions": [commission.done_record(snap, decision_id, "Сверка проведена, акт № 5", today)]})
+    write(store, LPTES, {"decisions": [proceedings.done_record(snap, decision_id, "Сверка проведена, акт № 5", today)]})
     after = store.read_all().current("decisions").set_index("decision_id").loc[decision_id]
     assert (after.status, after.comment, after.done_date.date()) == ("done", "Сверка проведена, акт № 5", today)
-    other = commission.decisions(store.read_all(), today)
+    other = proceedings.decisions(store.read_all(), today)
     other = other[(other.responsible_id != "lptes") & (other.status == "open")].iloc[0].decision_id
     with pytest.raises(Denied):
-        write(store, LPTES, {"decisions": [commission.done_record(store.read_all(), other, "не моё", today)]})
+        write(store, LPTES, {"decisions": [proceedings.done_record(store.read_all(), other, "не моё", today)]})
 
 
 def test_the_pack_figures_equal_the_dashboard(store):

@@ -1,6 +1,6 @@
 import pytest
 
-from lib.config import DEFAULT_STORE_URL, ConfigError, read_secrets_file, resolve
+from lib.core.config import DEFAULT_STORE_URL, ConfigError, read_secrets_file, resolve
 from lib.store.factory import open_store, sqlite_path
 
 
@@ -42,7 +42,7 @@ def test_a_bad_cache_ttl_is_named():
 
 
 def test_sqlite_paths_are_relative_to_the_project(tmp_path):
-    from lib.config import PROJECT_ROOT
+    from lib.core.config import PROJECT_ROOT
 
     assert sqlite_path("sqlite:///data/x.sqlite") == PROJECT_ROOT / "data" / "x.sqlite"
     assert sqlite_path(f"sqlite:///{tmp_path}/y.sqlite") == tmp_path / "y.sqlite"

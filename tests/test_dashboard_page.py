@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import fmt
-from lib.config import PROJECT_ROOT
-from lib.dashboard import Filters, execute
-from lib.settings import read_settings
+from lib.core import fmt
+from lib.core.config import PROJECT_ROOT
+from lib.domain.settings import read_settings
+from lib.domain.summary import Filters, execute
 from lib.store.sqlite_store import SQLiteStore
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -19,9 +19,9 @@ TODAY = dt.date(2026, 11, 22)
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    from lib import ui
+    from lib.ui import shell
 
-    monkeypatch.setattr(ui, "today", lambda: TODAY)
+    monkeypatch.setattr(shell, "today", lambda: TODAY)
 
 
 def open_dashboard(login: str, **state) -> AppTest:
@@ -55,7 +55,7 @@ def test_tiles_equal_the_lib_figures(demo_store_url):
     assert tile(at, "Задолженность") == fmt.money(r.target["debt"])
     total = r.collection.set_index("consumer_group").loc["total"]
     assert tile(at, "Собираемость") == fmt.percent(total.pct)
-    # December: ВЭС has not filed — carried at November's figures, and the verdict waits for it (lib.estimates)
+    # December: ВЭС has not filed — carried at November's figures, and the verdict waits for it (lib.domain.estimates)
     assert tile(at, "Задолженность") == fmt.money(453743.683)
     assert any("не сдали: ООО «Восточные энергетические сети» (оценка по отчёту за ноябрь 2024)" in i.value
                and "Вывод о цели — после их отчётов" in i.value and "достигнута" not in i.value for i in at.info)

@@ -26,7 +26,7 @@ def test_participants_of_seed_004(demo):
 
 
 def test_it_is_marked_as_demo_and_reads_without_problems(demo):
-    from lib.settings import read_settings
+    from lib.domain.settings import read_settings
 
     assert read_settings(demo)["demo"] is True
     assert not demo.problems

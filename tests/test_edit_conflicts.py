@@ -13,9 +13,9 @@ from itertools import pairwise
 
 import pytest
 
-from lib.access import command_line_user, describe_change, write
-from lib.config import PROJECT_ROOT
-from lib.frames import frame_records
+from lib.auth.access import command_line_user, describe_change, write
+from lib.core.config import PROJECT_ROOT
+from lib.core.frames import frame_records
 from lib.store.server_secrets import ServerSecrets
 from lib.store.sqlite_store import SQLiteStore
 from tests.conftest import make_sheets_store
@@ -152,8 +152,8 @@ def demo_any(request, demo_db, tmp_path):
 
 def test_a_done_mark_based_on_an_older_version_writes_nothing_on_either_store(demo_any):
     """The same in lib on both stores: the executor's write carries the version it was based on."""
-    from lib import commission
-    from lib.access import User
+    from lib.auth.access import User
+    from lib.domain import proceedings
     from lib.store.port import Conflict
 
     store, lptes = demo_any, User("lptes@lensk.demo", "ЛПТЭС", "executor", "lptes")
@@ -161,7 +161,7 @@ def test_a_done_mark_based_on_an_older_version_writes_nothing_on_either_store(de
     base = seen.current("decisions").set_index("decision_id").loc[ASSIGNMENT, "save_id"]
     changed = {**seen.record("decisions", decision_id=ASSIGNMENT), "text": "Новая формулировка", "due_date": dt.date(2025, 3, 31)}
     write(store, CLI, {"decisions": [changed]}, expect={"decisions": {(ASSIGNMENT,): base}})
-    done = commission.done_record(seen, ASSIGNMENT, "Сделано", dt.date(2024, 12, 20))
+    done = proceedings.done_record(seen, ASSIGNMENT, "Сделано", dt.date(2024, 12, 20))
     with pytest.raises(Conflict, match="изменена после того, как вы её открыли"):
         write(store, lptes, {"decisions": [done]}, expect={"decisions": {(ASSIGNMENT,): base}})
     assert store.read_all().record("decisions", decision_id=ASSIGNMENT)["text"] == "Новая формулировка"

@@ -13,8 +13,8 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.access import User, write
-from lib.config import PROJECT_ROOT
+from lib.auth.access import User, write
+from lib.core.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
 from tests.entry_support import MONTH
 
@@ -24,9 +24,9 @@ FORM = f"monthly-ves-{MONTH}"
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    from lib import ui
+    from lib.ui import shell
 
-    monkeypatch.setattr(ui, "today", lambda: dt.date(2026, 11, 22))
+    monkeypatch.setattr(shell, "today", lambda: dt.date(2026, 11, 22))
 
 
 def store_of(url: str) -> SQLiteStore:
@@ -189,14 +189,14 @@ def test_taking_the_saved_version_drops_the_draft(demo_store_url):
     assert not any("сохранили после того" in e.value for e in at.error)
 
 
-# ---- lib.drafts on literal tables -----------------------------------------------------------------
+# ---- lib.saving.drafts on literal tables -----------------------------------------------------------------
 
 
 def test_a_change_is_what_means_something_else_than_stored():
     import numpy as np
     import pandas as pd
 
-    from lib import drafts
+    from lib.saving import drafts
 
     assert drafts.same_value(1234.5, "1 234,5", True) and drafts.same_value(1234.5, "1234.50", True)
     assert drafts.same_value(np.nan, "", True) and drafts.same_value(None, None, False)

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.config import PROJECT_ROOT
+from lib.core.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
 from tests.entry_support import MONTH, valid_monthly, valid_structure
 from tests.support.shown import cells
@@ -18,9 +18,9 @@ APP = str(PROJECT_ROOT / "app.py")
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    from lib import ui
+    from lib.ui import shell
 
-    monkeypatch.setattr(ui, "today", lambda: dt.date(2026, 11, 22))
+    monkeypatch.setattr(shell, "today", lambda: dt.date(2026, 11, 22))
 
 
 def open_entry(login: str, edits: dict | None = None) -> AppTest:
@@ -169,7 +169,7 @@ def test_the_coordinator_can_enter_for_a_participant_and_the_commission_cannot(d
 
 
 def test_upload_through_the_page(demo_store_url):
-    from lib.excel_forms import build_workbook
+    from lib.files.excel_forms import build_workbook
     from tests.test_excel_forms import fill
 
     snap = store_of(demo_store_url).read_all()

@@ -10,8 +10,8 @@ import sys
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from lib.config import PROJECT_ROOT
-from lib.excel_forms import build_workbook, check_upload, read_upload
+from lib.core.config import PROJECT_ROOT
+from lib.files.excel_forms import build_workbook, check_upload, read_upload
 from tests.entry_support import MONTH, copy_demo, settings, valid_monthly, valid_structure
 from tests.test_entry import TODAY
 
@@ -63,7 +63,7 @@ def test_round_trip_download_fill_offline_upload(store):
 
 
 def test_an_upload_for_another_month_is_refused(store):
-    from lib.excel_forms import UploadRejected
+    from lib.files.excel_forms import UploadRejected
 
     snap = store.read_all()
     with pytest.raises(UploadRejected, match="подготовлен для"):

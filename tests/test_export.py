@@ -15,11 +15,12 @@ import sys
 import pytest
 from openpyxl import load_workbook
 
-from lib import export, metrics
-from lib.config import PROJECT_ROOT
-from lib.dashboard import Filters, execute, select
-from lib.domain import BUCKETS
-from lib.settings import read_settings
+from lib.core.config import PROJECT_ROOT
+from lib.domain import metrics
+from lib.domain.categories import BUCKETS
+from lib.domain.settings import read_settings
+from lib.domain.summary import Filters, execute, select
+from lib.files import workbook
 from tests.entry_support import copy_demo
 
 TODAY = dt.date(2026, 11, 22)
@@ -55,8 +56,8 @@ def total_row(ws) -> list:
                                      Filters("2024-01", "2024-03", groups=("population",))], ids=["district", "lptes", "population"])
 def test_every_sheet_totals_equal_the_dashboard(demo, filters):
     settings = read_settings(demo)
-    period = export.parse_period("2024-Q1")
-    wb = load_workbook(io.BytesIO(export.build(demo, period, settings, TODAY, filters=filters)))
+    period = workbook.parse_period("2024-Q1")
+    wb = load_workbook(io.BytesIO(workbook.build(demo, period, settings, TODAY, filters=filters)))
     board = execute(demo, filters, settings, TODAY)
     totals = board.totals.set_index("month")
     q = totals.loc["2024-01":"2024-03"]
@@ -83,19 +84,19 @@ def test_every_sheet_totals_equal_the_dashboard(demo, filters):
 
 def test_cumulative_from_january_and_the_year(demo):
     settings = read_settings(demo)
-    wb = load_workbook(io.BytesIO(export.build(demo, export.parse_period("2024-Q3", cumulative=True), settings, TODAY)))
+    wb = load_workbook(io.BytesIO(workbook.build(demo, workbook.parse_period("2024-Q3", cumulative=True), settings, TODAY)))
     row = block_total(wb["Сводная форма"], "Всего по району", "С начала года по сентябрь 2024")
     monthly = select(demo, Filters("2024-01", "2024-09")).monthly
     totals = metrics.monthly_totals(monthly).set_index("month")
     assert row[3] == pytest.approx(totals.loc["2024-01", "debt_start"]) and row[4] == pytest.approx(totals.accrued.sum())
-    year = load_workbook(io.BytesIO(export.build(demo, export.parse_period(year=2024), settings, TODAY)))
+    year = load_workbook(io.BytesIO(workbook.build(demo, workbook.parse_period(year=2024), settings, TODAY)))
     assert block_total(year["Сводная форма"], "Всего по району", "Итого за 2024 год")[8] == pytest.approx(
         metrics.monthly_totals(select(demo, Filters("2024-12", "2024-12")).monthly).overdue.iloc[0])
 
 
 def test_layout_title_signature_and_print_setup(demo):
     settings = read_settings(demo)
-    wb = load_workbook(io.BytesIO(export.build(demo, export.parse_period("2024-Q1"), settings, TODAY)))
+    wb = load_workbook(io.BytesIO(workbook.build(demo, workbook.parse_period("2024-Q1"), settings, TODAY)))
     assert wb.sheetnames == ["Сводная форма", "По поселениям", "Структура по срокам", "По ресурсам", "Претензионная работа",
                              "Исполнение плана", "Сдача отчётов", "Качество данных"]
     ws = wb["Сводная форма"]
@@ -119,7 +120,7 @@ def test_layout_title_signature_and_print_setup(demo):
 
 
 def test_user_text_that_looks_like_a_formula_stays_text(demo_db, tmp_path):
-    from lib.access import User, write
+    from lib.auth.access import User, write
 
     store = copy_demo(demo_db, tmp_path)
     write(store, User("lptes@lensk.demo", "ЛПТЭС", "executor", "lptes"),
@@ -128,7 +129,7 @@ def test_user_text_that_looks_like_a_formula_stays_text(demo_db, tmp_path):
                              {"measure_id": "2023/2024-4", "participant_id": "lptes", "period": "2024-Q4", "status": "done",
                               "done_text": "@SUM(A1)"}]})
     snap = store.read_all()
-    data = export.build(snap, export.parse_period("2024-Q4"), read_settings(snap), TODAY)
+    data = workbook.build(snap, workbook.parse_period("2024-Q4"), read_settings(snap), TODAY)
     ws = load_workbook(io.BytesIO(data))["Исполнение плана"]
     cells = [c for r in ws.iter_rows() for c in r if c.value in ('=HYPERLINK("http://evil","x")', "@SUM(A1)")]
     assert len(cells) == 2 and all(c.data_type == "s" for c in cells)
@@ -139,7 +140,7 @@ def test_user_text_that_looks_like_a_formula_stays_text(demo_db, tmp_path):
 
 
 def test_an_empty_quarter_is_a_valid_workbook_that_says_so(demo):
-    wb = load_workbook(io.BytesIO(export.build(demo, export.parse_period("2026-Q1"), read_settings(demo), TODAY)))
+    wb = load_workbook(io.BytesIO(workbook.build(demo, workbook.parse_period("2026-Q1"), read_settings(demo), TODAY)))
     assert len(wb.sheetnames) == 8
     assert "Нет данных за период." in [c.value for c in wb["Сводная форма"]["A"]]
 
@@ -151,7 +152,7 @@ def test_cli_export_records_who_when_and_the_checksum(demo_db, tmp_path):
                              "--store", f"sqlite:///{store.path}"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     log = store.read_all().current("exports").iloc[-1]
-    assert (log.period, log["mode"], log.checksum) == ("2024-Q1", "quarter", export.checksum(out.read_bytes()))
+    assert (log.period, log["mode"], log.checksum) == ("2024-Q1", "quarter", workbook.checksum(out.read_bytes()))
     assert log.saved_by.startswith("cli:")
     bad = subprocess.run([sys.executable, "-m", "lib.cli", "export", "--quarter", "2024-5", "--out", str(out)],
                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
@@ -171,7 +172,7 @@ def convert(data: bytes, tmp_path, target: str) -> list:
 
 
 def test_the_workbook_opens_in_libreoffice_and_the_values_match(demo, tmp_path):
-    data = export.build(demo, export.parse_period("2024-Q1"), read_settings(demo), TODAY)
+    data = workbook.build(demo, workbook.parse_period("2024-Q1"), read_settings(demo), TODAY)
     pdf = convert(data, tmp_path, "pdf")[0].read_bytes()
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) >= 2
     # every sheet to its own CSV (UTF-8, comma-separated), values as LibreOffice shows them
@@ -197,7 +198,7 @@ def test_export_page_builds_records_and_offers_to_close_the_quarter(demo_store_u
     at.session_state["user_login"] = "coordinator@lensk.demo"
     at.run()
     at.switch_page("pages/export.py").run()
-    before = [w.value for w in at.warning]  # before the click: what the workbook will list (lib.export.readiness)
+    before = [w.value for w in at.warning]  # before the click: what the workbook will list (lib.files.workbook.readiness)
     assert len(before) == 1 and before[0].startswith("За 4 квартал 2024 г.:") and "на доработке — 1" in before[0], before
     at.button(key="export_build").click().run()
     assert not at.exception and any("записана в журнал" in s.value for s in at.success)
@@ -215,13 +216,13 @@ def test_export_page_builds_records_and_offers_to_close_the_quarter(demo_store_u
 
 def test_the_page_says_before_the_click_what_the_workbook_will_list():
     """Readiness counts in words, exactly (issue 16: the page computes them; the click reuses them)."""
-    period = export.parse_period("2024-Q4")
-    assert export.Readiness(0, 0, 0, 0).text(period) == "За 4 квартал 2024 г. все отчёты сданы в срок, замечаний к данным нет."
-    assert export.Readiness(2, 1, 0, 7).text(period) == (
+    period = workbook.parse_period("2024-Q4")
+    assert workbook.Readiness(0, 0, 0, 0).text(period) == "За 4 квартал 2024 г. все отчёты сданы в срок, замечаний к данным нет."
+    assert workbook.Readiness(2, 1, 0, 7).text(period) == (
         "За 4 квартал 2024 г.: не подано отчётов — 2, на доработке — 1, замечаний к данным — 7. Всё это будет в листах "
         "«Сдача отчётов» и «Качество данных». Долг и просроченная задолженность не сдавших войдут оценкой по их последнему "
         "отчёту, с пометкой под блоком.")
-    assert export.Readiness(0, 1, 3, 0).text(period) == (
+    assert workbook.Readiness(0, 1, 3, 0).text(period) == (
         "За 4 квартал 2024 г.: на доработке — 1, сдано с опозданием — 3. Всё это будет в листах «Сдача отчётов» и "
         "«Качество данных».")
 
@@ -229,9 +230,9 @@ def test_the_page_says_before_the_click_what_the_workbook_will_list():
 @pytest.mark.parametrize("quarter", ["2024-Q1", "2024-Q4"])
 def test_readiness_counts_what_the_workbook_lists(demo, quarter):
     settings = read_settings(demo)
-    period = export.parse_period(quarter)
-    ready = export.readiness(demo, period, settings, TODAY)
-    wb = load_workbook(io.BytesIO(export.build(demo, period, settings, TODAY)))
+    period = workbook.parse_period(quarter)
+    ready = workbook.readiness(demo, period, settings, TODAY)
+    wb = load_workbook(io.BytesIO(workbook.build(demo, period, settings, TODAY)))
     filing = [r[2] for r in rows_of(wb["Сдача отчётов"])[5:] if r[1] and r[2]]
     quality = [r for r in rows_of(wb["Качество данных"])[5:] if r[3] and r[4]]
     assert (ready.missing, ready.returned, ready.late) == (filing.count("не подан"), filing.count("на доработке"),

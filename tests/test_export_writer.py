@@ -14,9 +14,10 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.styles import Font
 
-from lib import estimates, export, metrics
-from lib.config import PROJECT_ROOT
-from lib.dashboard import Filters, select
+from lib.core.config import PROJECT_ROOT
+from lib.domain import estimates, metrics
+from lib.domain.summary import Filters, select
+from lib.files import workbook
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -42,14 +43,14 @@ def test_settlement_lines_on_a_literal_table():
                        "debt_start": [100.0, 105.0, 110.0, 40.0], "accrued": [10.0, 20.0, 30.0, nan],
                        "paid": [5.0, 15.0, 40.0, 7.0], "recovered_enforcement": [1.0, 2.0, 3.0, nan],
                        "overdue": [48.0, 49.0, 50.0, 30.0], "debt_end": [105.0, 110.0, 70.0, 33.0]})
-    lines = export.settlement_lines(by, months)
+    lines = workbook.settlement_lines(by, months)
     assert list(lines) == ["a", "b"]
     assert lines["a"] == [100.0, 60.0, 60.0, 100.0, 6.0, 50.0, 70.0]
     # «b» reported February only, with nothing accrued: no start or end figures, flows summed as given
     start, accrued, paid, pct, recovered, overdue, closing = lines["b"]
     assert (start, accrued, paid, recovered, overdue, closing) == (None, 0.0, 7.0, 0.0, None, None) and math.isnan(pct)
     for k, group in by.groupby("settlement_id", sort=False):
-        assert all(same(a, b) for a, b in zip(export._settlement_line("x", group, months)[1:], lines[k]))
+        assert all(same(a, b) for a, b in zip(workbook._settlement_line("x", group, months)[1:], lines[k]))
 
 
 @pytest.mark.parametrize("scope", [["2024-01", "2024-02", "2024-03"], [f"2024-{m:02d}" for m in range(1, 13)]],
@@ -57,8 +58,8 @@ def test_settlement_lines_on_a_literal_table():
 def test_settlement_lines_equal_the_per_settlement_arithmetic_to_the_bit(demo, scope):
     monthly = select(demo, Filters(scope[0], scope[-1]), lines=estimates.lines(demo)).monthly
     by = metrics.totals_by(monthly, ["settlement_id"])
-    lines = export.settlement_lines(by, scope)
-    old = {k: export._settlement_line("x", group, scope)[1:] for k, group in by.groupby("settlement_id", sort=False)}
+    lines = workbook.settlement_lines(by, scope)
+    old = {k: workbook._settlement_line("x", group, scope)[1:] for k, group in by.groupby("settlement_id", sort=False)}
     assert list(lines) == list(old) and len(old) > 1
     assert all(same(a, b) for k in old for a, b in zip(old[k], lines[k], strict=True)), (old, lines)
 
@@ -126,7 +127,7 @@ def assert_same_workbook(old: bytes, new: bytes) -> int:
 @pytest.fixture(scope="module")
 def written(demo_db, tmp_path_factory):
     """The demo with what people type that a file must keep: formula-like, long and multi-line text."""
-    from lib.access import User, write
+    from lib.auth.access import User, write
     from tests.entry_support import copy_demo
 
     store = copy_demo(demo_db, tmp_path_factory.mktemp("written"))
@@ -144,22 +145,22 @@ def written(demo_db, tmp_path_factory):
 @pytest.mark.parametrize("period", [("2024-Q1", None, False), ("2024-Q4", None, False), ("2024-Q3", None, True), (None, 2024, False),
                                     ("2026-Q1", None, False)], ids=["q1", "q4", "q3-cumulative", "year", "empty"])
 def test_the_xlsxwriter_workbook_equals_the_openpyxl_one(written, period):
-    from lib.settings import read_settings
+    from lib.domain.settings import read_settings
     from tests.support.openpyxl_export import OpenpyxlBook
 
-    chosen = export.parse_period(*period)
-    old = export.build(written, chosen, read_settings(written), TODAY, book=OpenpyxlBook)
-    new = export.build(written, chosen, read_settings(written), TODAY)
+    chosen = workbook.parse_period(*period)
+    old = workbook.build(written, chosen, read_settings(written), TODAY, book=OpenpyxlBook)
+    new = workbook.build(written, chosen, read_settings(written), TODAY)
     cells = assert_same_workbook(old, new)
     assert cells > 100
 
 
 def test_the_comparison_sees_a_difference(written):
     """The check above is not blind: a changed figure, a lost bold, a moved width each fail it."""
-    from lib.settings import read_settings
+    from lib.domain.settings import read_settings
 
-    chosen = export.parse_period("2024-Q1")
-    new = export.build(written, chosen, read_settings(written), TODAY)
+    chosen = workbook.parse_period("2024-Q1")
+    new = workbook.build(written, chosen, read_settings(written), TODAY)
     for change in (lambda ws: setattr(ws["C9"], "value", (ws["C9"].value or 0) + 1e-9),
                    lambda ws: setattr(ws["A1"], "font", Font(name="Arial", size=12)),
                    lambda ws: setattr(ws.column_dimensions["B"], "width", 25),
@@ -173,10 +174,10 @@ def test_the_comparison_sees_a_difference(written):
 
 
 def test_libreoffice_opens_the_xlsxwriter_workbook_and_prints_every_sheet(written, tmp_path):
-    from lib.settings import read_settings
+    from lib.domain.settings import read_settings
     from tests.test_export import convert
 
-    data = export.build(written, export.parse_period("2024-Q4"), read_settings(written), TODAY)
+    data = workbook.build(written, workbook.parse_period("2024-Q4"), read_settings(written), TODAY)
     pdf = convert(data, tmp_path, "pdf")[0].read_bytes()
     # every one of the eight sheets prints on a page of its own at least
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) >= 8
@@ -187,7 +188,7 @@ def test_wrapped_lines_counts_as_textwrap_does():
     import random
     import textwrap
 
-    from lib.xlsx_tables import CHARS_PER_UNIT, wrapped_lines
+    from lib.files.xlsx_tables import CHARS_PER_UNIT, wrapped_lines
 
     def by_textwrap(text, width):
         per_line = max(1, math.floor(width * CHARS_PER_UNIT) - 1)
@@ -202,8 +203,8 @@ def test_wrapped_lines_counts_as_textwrap_does():
 
 def test_a_text_longer_than_an_excel_cell_is_refused_not_cut():
     """Excel keeps 32 767 characters in a cell and xlsxwriter would cut the rest: the export says so instead."""
-    book = export.Book()
-    sheet = book.sheet("Исполнение плана", "Исполнение плана мероприятий", "Ленский район", export.parse_period("2024-Q1"),
+    book = workbook.Book()
+    sheet = book.sheet("Исполнение плана", "Исполнение плана мероприятий", "Ленский район", workbook.parse_period("2024-Q1"),
                        [8, 60], ["№ п/п", "Что сделано"], unit=None)
     sheet.line([1, "я" * 32_767])  # the longest that fits is written whole
     with pytest.raises(ValueError, match="Лист «Исполнение плана», ячейка B7: текст длиннее 32\u00a0767 знаков"):
@@ -218,18 +219,18 @@ def test_every_kind_of_cell_is_written_as_the_openpyxl_writer_wrote_it():
     from tests.support.openpyxl_export import OpenpyxlBook
 
     def one(book) -> bytes:
-        sheet = book.sheet("Проба", "Заголовок", "Ленский район", export.parse_period("2024-Q1"), [20, 12, 14, 10],
+        sheet = book.sheet("Проба", "Заголовок", "Ленский район", workbook.parse_period("2024-Q1"), [20, 12, 14, 10],
                            ["Текст", "Число", "Дата", "Доля"], numbered=True)
         for text in ("=1+1", "+7 914", "-5", "@SUM(A1)", "\tтаб", "\rвозврат", "обычный текст", "", "длинный " * 12):
-            sheet.line([text, 1234.5678, dt.date(2024, 4, 5), 12.5], formats={4: export.PERCENT})
-        sheet.line([None, float("nan"), pd.NaT, 7], formats={4: export.COUNT})
-        sheet.line(["Итого", 2469.1356, None, 25.0], bold=True, formats={4: export.PERCENT})
+            sheet.line([text, 1234.5678, dt.date(2024, 4, 5), 12.5], formats={4: workbook.PERCENT})
+        sheet.line([None, float("nan"), pd.NaT, 7], formats={4: workbook.COUNT})
+        sheet.line(["Итого", 2469.1356, None, 25.0], bold=True, formats={4: workbook.PERCENT})
         sheet.note("=не формула, а сноска во всю ширину таблицы")
         sheet.empty()
         sheet.finish("Начальник управления", "И.А. Беляев")
         return book.bytes()
 
-    old, new = one(OpenpyxlBook()), one(export.Book())
+    old, new = one(OpenpyxlBook()), one(workbook.Book())
     assert assert_same_workbook(old, new) > 40
     ws = load_workbook(io.BytesIO(new))["Проба"]
     flagged = {ws.cell(row, 1).value for row in range(7, 16) if ws.cell(row, 1).quotePrefix}
@@ -244,10 +245,10 @@ def test_the_export_page_says_why_a_too_long_text_stops_the_workbook(demo_store_
     The app's own forms keep texts under 2 000 characters, so the cell's limit is lowered here to reach the page."""
     from streamlit.testing.v1 import AppTest
 
-    from lib.access import User, write
+    from lib.auth.access import User, write
     from lib.store.sqlite_store import SQLiteStore
 
-    monkeypatch.setattr(export, "EXCEL_TEXT_LIMIT", 1500)
+    monkeypatch.setattr(workbook, "EXCEL_TEXT_LIMIT", 1500)
     store = SQLiteStore(demo_store_url[len("sqlite:///"):])
     write(store, User("lptes@lensk.demo", "ЛПТЭС", "executor", "lptes"),
           {"plan_progress": [{"measure_id": "2023/2024-3", "participant_id": "lptes", "period": "2024-Q4", "status": "done",

@@ -15,16 +15,18 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from lib import charts, export, fmt, meeting_pack
-from lib import dashboard_views as views
-from lib.dashboard import Filters, execute
-from lib.entry import month_status
-from lib.entry import names as participant_names
-from lib.filing import filing_matrix
-from lib.plan_rules import execution_matrix, item_order
-from lib.plan_views import matrix_table, plan_table
-from lib.quality import quality_warnings
-from lib.settings import read_settings
+from lib.core import fmt
+from lib.domain import summary_views as views
+from lib.domain.filing import filing_matrix
+from lib.domain.monthly import month_status
+from lib.domain.monthly import names as participant_names
+from lib.domain.plan_rules import execution_matrix, item_order
+from lib.domain.plan_views import matrix_table, plan_table
+from lib.domain.quality import quality_warnings
+from lib.domain.settings import read_settings
+from lib.domain.summary import Filters, execute
+from lib.files import meeting_pack, workbook
+from lib.ui import charts
 from tests.district_support import build, line, participant, settings, stamp
 
 TODAY = dt.date(2024, 4, 20)
@@ -136,7 +138,7 @@ def test_the_debt_chart_draws_an_estimated_month_differently_and_keeps_to_the_pe
 
 def test_the_export_blocks_carry_the_estimate_and_a_footnote(tmp_path):
     snap, s, _ = district(tmp_path)
-    ws = load_workbook(io.BytesIO(export.build(snap, export.parse_period("2024-Q1"), s, TODAY)))["Сводная форма"]
+    ws = load_workbook(io.BytesIO(workbook.build(snap, workbook.parse_period("2024-Q1"), s, TODAY)))["Сводная форма"]
     rows = [[c.value for c in r] for r in ws.iter_rows()]
 
     def block(who, label):
@@ -178,7 +180,7 @@ def test_checks_see_the_previous_month_and_the_whole_history(tmp_path):
     june = execute(snap, Filters("2024-06", "2024-06"), s, dt.date(2024, 7, 20)).quality
     assert ("2024-06", "Начислено") in set(zip(june.month, june.field))  # 600 against a median of 100 over six months
     assert set(june.month) == {"2024-06"}  # the window chooses which findings to show
-    wb = load_workbook(io.BytesIO(export.build(snap, export.parse_period("2024-Q2"), s, dt.date(2024, 7, 20))))
+    wb = load_workbook(io.BytesIO(workbook.build(snap, workbook.parse_period("2024-Q2"), s, dt.date(2024, 7, 20))))
     found = [(r[2], r[3]) for r in wb["Качество данных"].iter_rows(values_only=True)]
     assert ("апрель 2024", "Задолженность на начало месяца") in found
 
@@ -202,7 +204,7 @@ def test_debtors_over_the_threshold_are_counted_at_the_period_end(tmp_path):
     # March: u1 120 + u2 60 (carried from February) = 180, not 100+110+120+50+60 = 440
     assert f["stages"]["count"].iloc[0] == 180
     assert f["applications_per_debtor"] == pytest.approx((10 + 10 + 10 + 5 + 5) / 180)
-    wb = load_workbook(io.BytesIO(export.build(snap, export.parse_period("2024-Q1"), s, TODAY)))
+    wb = load_workbook(io.BytesIO(workbook.build(snap, workbook.parse_period("2024-Q1"), s, TODAY)))
     claims = [r for r in wb["Претензионная работа"].iter_rows(values_only=True)]
     assert claims[4][1] == "Должников свыше порога на конец марта 2024"
     assert next(r for r in claims if r[0] == "Итого")[1] == 180
@@ -268,7 +270,7 @@ def test_plan_items_sort_by_their_number_everywhere(tmp_path):
     matrix = execution_matrix(snap, ["2024-01"], TODAY)
     assert list(dict.fromkeys(matrix.item_no.fillna(""))) == [x or "" for x in ITEMS]
     assert matrix_table(matrix, names)["Мероприятие"].str.split(" ").str[0].tolist()[:3] == ["1", "2", "10"]
-    wb = load_workbook(io.BytesIO(export.build(snap, export.parse_period("2024-Q1"), s, TODAY)))
+    wb = load_workbook(io.BytesIO(workbook.build(snap, workbook.parse_period("2024-Q1"), s, TODAY)))
     printed = [r[0] for r in wb["Исполнение плана"].iter_rows(min_row=6, values_only=True) if r[2] == "Организация u1" and r[3] == "январь 2024"]
     assert printed == [int(x) if x and x.isdigit() else x or None for x in ITEMS]  # «№ п/п» a number where it is one
 
@@ -326,10 +328,10 @@ def test_phrases_use_the_right_case(tmp_path):
     r = execute(snap, Filters("2024-01", "2024-03"), s, TODAY)
     assert "Рост с начала января 2024, тыс. руб." in views.ranking_table(r.utilities, names, "2024-01").columns
     assert " к декабрю 2024 задолженность составит " in views.forecast_sentence(r, s, names)
-    wb = load_workbook(io.BytesIO(export.build(snap, export.parse_period("2024-Q1"), s, TODAY)))
+    wb = load_workbook(io.BytesIO(workbook.build(snap, workbook.parse_period("2024-Q1"), s, TODAY)))
     assert wb["Структура по срокам"]["A1"].value == "Просроченная задолженность по срокам на конец марта 2024"
     assert wb["По ресурсам"]["A1"].value == "Просроченная задолженность по ресурсам на конец марта 2024"
-    assert fmt.sentence(f"Период: {export.parse_period('2024-Q4').label}") == "Период: 4 квартал 2024 г."
+    assert fmt.sentence(f"Период: {workbook.parse_period('2024-Q4').label}") == "Период: 4 квартал 2024 г."
     texts = [str(c.value) for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert not [t for t in texts if "г.." in t or " с январь" in t or " к декабрь " in t or "конец декабрь" in t]
 

@@ -15,10 +15,10 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.runtime.media_file_manager import MediaFileManager
 
-from lib.access import User, write
-from lib.present import FORMULA_STARTS, csv_bytes, neutral
+from lib.auth.access import User, write
+from lib.domain.present import FORMULA_STARTS, csv_bytes, neutral
+from lib.files.xlsx_tables import table_xlsx
 from lib.store.sqlite_store import SQLiteStore
-from lib.xlsx_tables import table_xlsx
 from tests.support import libreoffice
 from tests.support.shown import opened
 

@@ -1,6 +1,6 @@
 import pytest
 
-from lib import fmt
+from lib.core import fmt
 
 N = "\u00a0"
 
@@ -98,7 +98,7 @@ def test_the_checks_messages_print_figures_as_the_grid_does():
     messages read as typed in the grid (1 234,5; 2 000), never with padded decimals (1 234,500)."""
     import pandas as pd
 
-    from lib import rules
+    from lib.domain import rules
 
     row = {"settlement_id": "s1", "consumer_group": "population", "debt_start": 1234.5, "accrued": 100.0, "paid": 50.25,
            "recovered_enforcement": 2000.0, "overdue": 5000.0, "written_off": None}
@@ -134,7 +134,7 @@ def test_month_names_in_every_case_for_all_twelve_months(case):
 
 
 def test_phrases_with_months_and_quarters():
-    from lib.periods import period_label, quarter_label
+    from lib.domain.periods import period_label, quarter_label
 
     assert f"Рост с {fmt.month_label('2024-01', 'gen')}" == "Рост с января 2024"
     assert f"к {fmt.month_label('2024-12', 'dat')}" == "к декабрю 2024"

@@ -1,4 +1,4 @@
-"""lib.heap: the cyclic collector paused for a build and given back as it was, even after an error."""
+"""lib.core.heap: the cyclic collector paused for a build and given back as it was, even after an error."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from lib import heap
+from lib.core import heap
 
 
 def test_collection_is_paused_inside_and_resumes_after_the_last_block():

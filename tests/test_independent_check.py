@@ -4,7 +4,7 @@ The district is generated here (not from lib/demo): four utilities, four settlem
 groups, January–September 2024, with a missing report for two months, a late one, a returned one, a
 corrected one (version 2), a continuity break in the first month of a quarter, a ×6 jump and a
 structure by two resources. Every figure is recomputed below with plain Python loops over the rows
-written — no lib.metrics, no pandas — and compared with ``lib.dashboard.execute`` and with the
+written — no lib.domain.metrics, no pandas — and compared with ``lib.domain.summary.execute`` and with the
 quarterly workbook to 0,1 thousand rubles; every planted inconsistency must be reported.
 """
 
@@ -17,9 +17,9 @@ import random
 import pytest
 from openpyxl import load_workbook
 
-from lib import export
-from lib.dashboard import Filters, execute
-from lib.settings import read_settings
+from lib.domain.settings import read_settings
+from lib.domain.summary import Filters, execute
+from lib.files import workbook
 from tests.district_support import build, participant, settings, stamp
 
 MONTHS = [f"2024-{m:02d}" for m in range(1, 10)]
@@ -197,7 +197,7 @@ def test_every_planted_inconsistency_is_reported(district):
     assert filing[("uc", "2024-05")] == "late" and filing[RETURNED] == "returned"
     assert {k for k, v in filing.items() if v == "missing"} == MISSING
     assert filing[CORRECTED] == "on_time"  # the correction two days later does not make it late
-    wb = load_workbook(io.BytesIO(export.build(snap, export.parse_period("2024-Q2"), s, TODAY)))
+    wb = load_workbook(io.BytesIO(workbook.build(snap, workbook.parse_period("2024-Q2"), s, TODAY)))
     sheet = [(r[0], r[2], r[3]) for r in wb["Качество данных"].iter_rows(values_only=True)]
     assert ("Организация uc", "апрель 2024", "Задолженность на начало месяца") in sheet
     late = [(r[0], r[1], r[2]) for r in wb["Сдача отчётов"].iter_rows(values_only=True)]
@@ -207,7 +207,7 @@ def test_every_planted_inconsistency_is_reported(district):
 def test_the_workbook_equals_the_recomputation(district):
     snap, s, monthly, _ = district
     lines = carried_lines(monthly)
-    ws = load_workbook(io.BytesIO(export.build(snap, export.parse_period("2024-Q3"), s, TODAY)))["Сводная форма"]
+    ws = load_workbook(io.BytesIO(workbook.build(snap, workbook.parse_period("2024-Q3"), s, TODAY)))["Сводная форма"]
     rows = [[c.value for c in r] for r in ws.iter_rows()]
     blocks = {"Июль 2024": ["2024-07"], "Август 2024": ["2024-08"], "Сентябрь 2024": ["2024-09"],
               "Итого за 3 квартал 2024 г.": ["2024-07", "2024-08", "2024-09"]}

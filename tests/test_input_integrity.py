@@ -13,11 +13,12 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from lib import entry, form_input
-from lib.access import ValidationError, command_line_user, write
-from lib.config import PROJECT_ROOT
-from lib.excel_forms import UploadRejected, build_workbook, check_upload, read_upload, save_upload
-from lib.parsing import number_text
+from lib.auth.access import ValidationError, command_line_user, write
+from lib.core.config import PROJECT_ROOT
+from lib.core.parsing import number_text
+from lib.domain import monthly as entry
+from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload, save_upload
+from lib.saving import form_input
 from lib.store.sqlite_store import SQLiteStore
 from tests.entry_support import MONTH, VES, copy_demo, settings, valid_monthly, valid_structure
 from tests.test_entry_page import open_entry
@@ -401,9 +402,9 @@ def store_of(url: str) -> SQLiteStore:
 
 @pytest.fixture
 def fixed_today(monkeypatch):
-    from lib import ui
+    from lib.ui import shell
 
-    monkeypatch.setattr(ui, "today", lambda: TODAY)
+    monkeypatch.setattr(shell, "today", lambda: TODAY)
 
 
 def tick_confirmations(at: AppTest) -> None:
@@ -491,7 +492,7 @@ def test_a_940_000_row_file_under_5_mb_is_refused_in_under_2_seconds(store, cell
 
 
 def test_a_small_valid_package_still_opens():
-    from lib.excel_forms import open_workbook
+    from lib.files.excel_forms import open_workbook
 
     assert open_workbook(xlsx_with_sheet(sheet_of_rows(3, '<c r="A#" t="n"><v>1</v></c>'))).active["A3"].value == 1
 
@@ -553,7 +554,7 @@ def test_a_100_000_digit_number_in_the_blank_is_named_plainly(store):
 def test_streamlit_is_configured_for_production():
     import tomllib
 
-    from lib.excel_forms import MAX_BYTES
+    from lib.files.excel_forms import MAX_BYTES
 
     config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["showErrorDetails"] == "none"
@@ -564,19 +565,19 @@ def test_streamlit_is_configured_for_production():
 def test_an_unforeseen_error_on_a_page_is_a_russian_message_and_logged(demo_store_url, monkeypatch, caplog):
     """app.py wraps the page it runs. (AppTest runs a page picked with ``switch_page`` on its own, without app.py,
     because the project has a ``pages/`` folder; the first run goes through app.py and its default page.)"""
-    import lib.periods
+    import lib.domain.periods
 
     def broken(*args, **kwargs):
         raise KeyError("debt_start")
 
-    monkeypatch.setattr(lib.periods, "open_returns", broken)
+    monkeypatch.setattr(lib.domain.periods, "open_returns", broken)
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["user_login"] = "ves@lensk.demo"
     at.run()
     assert not at.exception
     shown = [e.value for e in at.error]
     assert any(s.startswith("Непредвиденная ошибка (код ") and "сообщите координатору" in s for s in shown), shown
-    assert any(r.name == "lib.ui" and r.exc_info for r in caplog.records)
+    assert any(r.name == "lib.ui.shell" and r.exc_info for r in caplog.records)
 
 
 def test_control_flow_is_not_swallowed_by_the_fallback(demo_store_url):

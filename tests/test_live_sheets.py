@@ -12,8 +12,8 @@ import uuid
 
 import pytest
 
-from lib.access import command_line_user, write
-from lib.config import resolve
+from lib.auth.access import command_line_user, write
+from lib.core.config import resolve
 from lib.store.factory import open_store
 from lib.store.sheets_setup import drift
 from tests.test_store_contract import sample_record

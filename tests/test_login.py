@@ -11,10 +11,10 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.config import PROJECT_ROOT
-from lib.login import LoginError, authenticate, current_user, user_by_email
-from lib.pages import pages_for
-from lib.passwords import LoginThrottle, hash_password, verify_password
+from lib.auth.page_rights import pages_for
+from lib.auth.passwords import LoginThrottle, hash_password, verify_password
+from lib.auth.signin import LoginError, authenticate, current_user, user_by_email
+from lib.core.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
 from tests.support.demo_file import copy_demo_file
 from tests.support.shown import opened
@@ -69,7 +69,7 @@ def test_throttled_login_is_refused_even_with_the_right_password(demo):
 
 
 def test_disabled_user_cannot_sign_in_and_is_signed_out(demo_db, tmp_path):
-    from lib.access import command_line_user, write
+    from lib.auth.access import command_line_user, write
 
     copy_demo_file(demo_db, tmp_path / "d.sqlite")
     store = SQLiteStore(tmp_path / "d.sqlite")
@@ -135,7 +135,7 @@ def test_app_wrong_password(demo_store_url):
 
 
 def test_app_disabled_user(demo_store_url):
-    from lib.access import command_line_user, write
+    from lib.auth.access import command_line_user, write
 
     store = SQLiteStore(demo_store_url[len("sqlite:///"):])
     row = store.read_all().current("users").set_index("login").loc["tsk@lensk.demo"]
@@ -239,7 +239,7 @@ def _attempts(store_path: str, *attempts: tuple[str, str]) -> list[str]:
     process)."""
     code = (
         "import sys\n"
-        "from lib.login import LoginError, authenticate, throttle_for\n"
+        "from lib.auth.signin import LoginError, authenticate, throttle_for\n"
         "from lib.store.sqlite_store import SQLiteStore\n"
         "store = SQLiteStore(sys.argv[1])\n"
         "snap = store.read_all()\n"
@@ -256,7 +256,7 @@ def _attempts(store_path: str, *attempts: tuple[str, str]) -> list[str]:
 
 
 def test_the_throttle_holds_across_two_server_processes_and_a_restart(demo_db, tmp_path):
-    from lib.login import throttle_for
+    from lib.auth.signin import throttle_for
 
     copy_demo_file(demo_db, tmp_path / "d.sqlite")
     path = str(tmp_path / "d.sqlite")
@@ -306,7 +306,7 @@ def test_attempts_sent_at_once_get_no_more_checks_than_the_limit(tmp_path):
 
 
 def test_a_sheets_server_keeps_the_throttle_in_its_secrets_file(tmp_path, fake_api):
-    from lib.login import throttle_for
+    from lib.auth.signin import throttle_for
     from lib.store.server_secrets import ServerSecrets
     from tests.conftest import make_sheets_store
 
@@ -324,7 +324,7 @@ def _verifications(monkeypatch) -> list[tuple]:
     """Every argon2 verification made, with the cost parameters of the hash it was made against."""
     from argon2 import extract_parameters
 
-    from lib import passwords
+    from lib.auth import passwords
 
     made = []
     real = passwords._hasher
@@ -363,7 +363,7 @@ def test_a_disabled_account_and_a_wrong_password_take_the_same_time(demo_db, tmp
     import statistics
     import time
 
-    from lib.access import command_line_user, write
+    from lib.auth.access import command_line_user, write
 
     copy_demo_file(demo_db, tmp_path / "d.sqlite")
     store = SQLiteStore(tmp_path / "d.sqlite")

@@ -1,13 +1,13 @@
-"""Results kept per snapshot (lib.memo): reused while the snapshot lives, bounded, dropped with it."""
+"""Results kept per snapshot (lib.core.memo): reused while the snapshot lives, bounded, dropped with it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
 
-from lib import memo
-from lib.dashboard import Filters, execute
-from lib.settings import read_settings
+from lib.core import memo
+from lib.domain.settings import read_settings
+from lib.domain.summary import Filters, execute
 from lib.store.sqlite_store import SQLiteStore
 
 
@@ -48,7 +48,7 @@ def test_the_dashboard_reuses_its_figures_on_a_rerun_and_computes_them_again_aft
     assert execute(snap, Filters("2024-06", "2024-12"), settings, today) is not first
     assert execute(snap, f, settings, today + dt.timedelta(days=1)) is not first  # another day: deadlines move
     row = snap.record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-12", consumer_group="population")
-    from lib.access import command_line_user, write
+    from lib.auth.access import command_line_user, write
 
     write(store, command_line_user("test"), {"monthly_reports": [{**row, "paid": float(row["paid"]) + 1000}]})
     again = execute(store.read_all(), f, settings, today)

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import metrics
-from lib.quality import quality_warnings
+from lib.domain import metrics
+from lib.domain.quality import quality_warnings
 
 
 def report(rows):
@@ -108,7 +108,7 @@ def test_enforcement_against_the_target_and_the_funnel():
 
 
 def test_a_participant_that_never_filed_shows_as_missing(demo_db):
-    from lib.filing import filing_matrix
+    from lib.domain.filing import filing_matrix
     from lib.store.sqlite_store import SQLiteStore
 
     snap = SQLiteStore(demo_db).read_all()

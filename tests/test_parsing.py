@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from lib.frames import cells_to_frame
-from lib.parsing import ParseError, parse_value
-from lib.schema import Column, schema
+from lib.core.frames import cells_to_frame
+from lib.core.parsing import ParseError, parse_value
+from lib.core.schema import Column, schema
 
 MR = schema()["monthly_reports"]
 money = MR.column("accrued")
@@ -170,7 +170,7 @@ def test_a_missing_required_column_is_reported_on_the_header_row():
 
 @pytest.mark.parametrize("value", [1234.5, 0.125, 12, 1_000_000.0, 0.30000000000000004, 1e-05, 100_000_000.0, 1234.567, 0.0, 15226.84])
 def test_a_stored_number_shown_for_editing_parses_back_to_exactly_itself(value):
-    from lib.parsing import number_text
+    from lib.core.parsing import number_text
 
     text = number_text(value)
     assert "e" not in text.lower() and "." not in text
@@ -178,7 +178,7 @@ def test_a_stored_number_shown_for_editing_parses_back_to_exactly_itself(value):
 
 
 def test_number_text_is_russian():
-    from lib.parsing import number_text
+    from lib.core.parsing import number_text
 
     assert number_text(1234567.891) == "1\u00a0234\u00a0567,891"
     assert number_text(None) == number_text(float("nan")) == ""

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.config import PROJECT_ROOT
+from lib.core.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
 from tests import test_browser
 
@@ -17,9 +17,9 @@ TODAY = dt.date(2024, 12, 20)
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    from lib import ui
+    from lib.ui import shell
 
-    monkeypatch.setattr(ui, "today", lambda: TODAY)
+    monkeypatch.setattr(shell, "today", lambda: TODAY)
 
 
 def open_page(login: str, page: str) -> AppTest:
@@ -135,10 +135,11 @@ def keyed(widgets, key: str) -> list:
 
 
 def test_only_the_open_tab_of_the_commission_page_runs_and_the_pack_is_built_only_on_its_tab(demo_store_url, monkeypatch):
-    from lib import commission, meeting_pack
+    from lib.domain import proceedings
+    from lib.files import meeting_pack
 
     packs = counted(monkeypatch, meeting_pack, "build")
-    decisions = counted(monkeypatch, commission, "decisions")
+    decisions = counted(monkeypatch, proceedings, "decisions")
     at = open_page("commission@lensk.demo", "pages/commission.py")
     # «Заседания» is open: its table is drawn; nothing of the closed tabs is computed or drawn
     assert any("Кворум" in d.value.columns for d in at.dataframe)
@@ -156,7 +157,7 @@ def test_only_the_open_tab_of_the_commission_page_runs_and_the_pack_is_built_onl
 
 
 def test_the_coordinators_forms_stay_on_closed_tabs_and_the_open_tab_and_pack_date_are_kept(demo_store_url, monkeypatch):
-    from lib import meeting_pack
+    from lib.files import meeting_pack
 
     packs = counted(monkeypatch, meeting_pack, "build")
     at = open_page("coordinator@lensk.demo", "pages/commission.py")
@@ -179,7 +180,7 @@ def test_the_coordinators_forms_stay_on_closed_tabs_and_the_open_tab_and_pack_da
 
 
 def test_the_admin_pages_closed_tabs_do_not_run_and_a_typed_reason_survives_a_tab_switch(demo_store_url, monkeypatch):
-    from lib import present
+    from lib.domain import present
 
     audits = counted(monkeypatch, present, "audit_table")
     at = AppTest.from_file(APP, default_timeout=60)
@@ -216,8 +217,8 @@ def test_an_address_naming_a_tab_opens_it(demo_store_url):
 def test_the_plan_grid_shows_a_dash_for_no_status_and_reads_it_back_as_empty(demo_store_url):
     import pandas as pd
 
-    from lib import entry
-    from lib.form_input import NOT_CHOSEN
+    from lib.domain import monthly
+    from lib.saving.form_input import NOT_CHOSEN
 
     def open_grid(edits: dict | None = None):
         at = AppTest.from_file(APP, default_timeout=60)
@@ -232,7 +233,7 @@ def test_the_plan_grid_shows_a_dash_for_no_status_and_reads_it_back_as_empty(dem
 
     at, grid = open_grid()
     key, month = grid.key, grid.key[len("plan-ves-"):]
-    stored = entry.plan_form(store_of(demo_store_url).read_all(), "ves", month).status.tolist()
+    stored = monthly.plan_form(store_of(demo_store_url).read_all(), "ves", month).status.tolist()
     shown = grid.value["status"].tolist()
     assert any(pd.isna(s) for s in stored) and any(not pd.isna(s) for s in stored)  # the demo has both
     # every empty status cell is the «—» option (Streamlit draws "" or None as a grey «None»), the others unchanged

@@ -13,9 +13,10 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from lib import excel_forms, export, fmt
-from lib.config import PROJECT_ROOT
-from lib.settings import read_settings
+from lib.core import fmt
+from lib.core.config import PROJECT_ROOT
+from lib.domain.settings import read_settings
+from lib.files import excel_forms, workbook
 from lib.store.sqlite_store import SQLiteStore
 from tests.support import libreoffice
 
@@ -27,7 +28,7 @@ def printed(demo_db, tmp_path_factory):
     """Both files through one LibreOffice run; {name: (pages, words, xlsx bytes)}."""
     snap = SQLiteStore(demo_db).read_all()
     out = tmp_path_factory.mktemp("print")
-    files = {"workbook": export.build(snap, export.parse_period("2024-Q4"), read_settings(snap), dt.date(2025, 1, 20)),
+    files = {"workbook": workbook.build(snap, workbook.parse_period("2024-Q4"), read_settings(snap), dt.date(2025, 1, 20)),
              "blank": excel_forms.build_workbook(snap, "lptes", "2024-12")}
     for name, data in files.items():
         (out / f"{name}.xlsx").write_bytes(data)

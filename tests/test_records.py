@@ -9,11 +9,11 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import commission, plan_admin
-from lib.access import Denied, NothingChanged, Rejected, User, write
-from lib.config import PROJECT_ROOT
-from lib.periods import quarter_open_items
-from lib.settings import read_settings
+from lib.auth.access import Denied, NothingChanged, Rejected, User, write
+from lib.core.config import PROJECT_ROOT
+from lib.domain import plan_admin, proceedings
+from lib.domain.periods import quarter_open_items
+from lib.domain.settings import read_settings
 from lib.store.port import Conflict
 from lib.store.sqlite_store import SQLiteStore
 from tests.entry_support import copy_demo
@@ -32,19 +32,19 @@ def store(demo_db, tmp_path):
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    from lib import ui
+    from lib.ui import shell
 
-    monkeypatch.setattr(ui, "today", lambda: TODAY)
+    monkeypatch.setattr(shell, "today", lambda: TODAY)
 
 
 def record_meeting(store, number: str, attendance: dict, day: dt.date = DAY) -> dict:
-    record = commission.meeting_record(store.read_all(), number=number, date=day, attendance=attendance, agenda=None)
+    record = proceedings.meeting_record(store.read_all(), number=number, date=day, attendance=attendance, agenda=None)
     write(store, COORDINATOR, {"meetings": [record]}, action="запись заседания", expect={"meetings": {(record["meeting_id"],): None}})
     return record
 
 
 def quorum_of(store, meeting_id: str) -> bool:
-    m = commission.meetings(store.read_all()).set_index("meeting_id")
+    m = proceedings.meetings(store.read_all()).set_index("meeting_id")
     return bool(m.loc[meeting_id, "has_quorum"])
 
 
@@ -59,20 +59,20 @@ def test_a_second_meeting_on_the_same_date_is_a_meeting_of_its_own(store):
     ours = snap.current("meetings").query("date == @DAY")
     assert sorted(ours.number) == ["14", "15"] and ours.meeting_id.nunique() == 2
     assert quorum_of(store, regular["meeting_id"]) and not quorum_of(store, extraordinary["meeting_id"])
-    decision = commission.decision_record(snap, meeting_id=regular["meeting_id"], text="Провести сверку", responsible_id="lptes",
+    decision = proceedings.decision_record(snap, meeting_id=regular["meeting_id"], text="Провести сверку", responsible_id="lptes",
                                           due_date=dt.date(2025, 1, 31))
     write(store, COORDINATOR, {"decisions": [decision]}, expect={"decisions": {(decision["decision_id"],): None}})
     record_meeting(store, "16", {}, day=DAY)  # a third one the same day still replaces nothing
-    d = commission.decisions(store.read_all(), TODAY).set_index("decision_id")
+    d = proceedings.decisions(store.read_all(), TODAY).set_index("decision_id")
     assert d.loc[decision["decision_id"], "valid"]  # the regular meeting kept its quorum, so its decisions stand
 
 
 def test_the_same_protocol_number_on_the_same_date_is_refused(store):
     record_meeting(store, "14", {})
     with pytest.raises(Rejected, match=r"Заседание № 14 от 27\.12\.2024 уже записано"):
-        commission.meeting_record(store.read_all(), number=" 14 ", date=DAY, attendance={}, agenda=None)
+        proceedings.meeting_record(store.read_all(), number=" 14 ", date=DAY, attendance={}, agenda=None)
     with pytest.raises(Rejected, match="номер протокола"):
-        commission.meeting_record(store.read_all(), number="", date=DAY, attendance={}, agenda=None)
+        proceedings.meeting_record(store.read_all(), number="", date=DAY, attendance={}, agenda=None)
 
 
 def test_a_new_id_written_twice_is_refused_and_nothing_is_replaced(store):
@@ -214,9 +214,9 @@ def test_attendance_is_one_choice_per_member_and_the_quorum_reads_the_stored_sta
     # a person types m01 into both columns of the sheet: counted once, as present
     typed = {**record, "present": "m01;m03", "represented": "m01;m02"}
     write(store, COORDINATOR, {"meetings": [typed]})
-    m = commission.meetings(store.read_all()).set_index("meeting_id").loc[record["meeting_id"]]
+    m = proceedings.meetings(store.read_all()).set_index("meeting_id").loc[record["meeting_id"]]
     assert (m.present_count, m.represented_count, m.counted) == (2, 1, 3)
-    assert commission.attendance_of(typed) == {"m01": "present", "m02": "represented", "m03": "present"}
+    assert proceedings.attendance_of(typed) == {"m01": "present", "m02": "represented", "m03": "present"}
 
 
 def test_the_meeting_form_offers_one_choice_per_member(demo_store_url):
@@ -290,7 +290,7 @@ def test_a_decision_recorded_after_a_new_meeting_defaults_to_that_meeting(demo_s
     at = open_commission()
     at.text_input(key="new_meeting:number").input("14")
     next(b for b in at.button if b.label == "Сохранить заседание").click().run()
-    newest = commission.meetings(store_of(demo_store_url).read_all()).iloc[0]
+    newest = proceedings.meetings(store_of(demo_store_url).read_all()).iloc[0]
     assert newest.number == "14"
     chosen = next(s for s in at.selectbox if str(s.key).startswith("new_decision:meeting"))
     assert chosen.value == newest.meeting_id
@@ -308,22 +308,22 @@ def test_the_command_line_cannot_disable_the_last_coordinator_either(demo_store_
 
 
 def test_a_month_past_its_deadline_and_not_filed_is_overdue_with_the_days_late(store):
-    from lib import entry
+    from lib.domain import monthly
 
     snap = store.read_all()
     settings = read_settings(snap)
-    assert entry.month_status(snap, "ves", "2024-12", settings, dt.date(2025, 1, 10)).code == "not_filed"  # the 10th is still on time
-    late = entry.month_status(snap, "ves", "2024-12", settings, dt.date(2025, 1, 31))
+    assert monthly.month_status(snap, "ves", "2024-12", settings, dt.date(2025, 1, 10)).code == "not_filed"  # the 10th is still on time
+    late = monthly.month_status(snap, "ves", "2024-12", settings, dt.date(2025, 1, 31))
     assert late.code == "overdue" and late.label == "не подан, срок прошёл"
     assert "срок был до 10.01.2025 включительно — просрочено на 21 день" in late.detail
-    assert [entry.days_word(n) for n in (1, 2, 5, 11, 12, 21, 22, 25, 101, 111)] == \
+    assert [monthly.days_word(n) for n in (1, 2, 5, 11, 12, 21, 22, 25, 101, 111)] == \
         ["день", "дня", "дней", "дней", "дней", "день", "дня", "дней", "день", "дней"]
 
 
 def open_entry_page(login: str, today: dt.date, monkeypatch, month: str | None = None) -> AppTest:
-    from lib import ui
+    from lib.ui import shell
 
-    monkeypatch.setattr(ui, "today", lambda: today)
+    monkeypatch.setattr(shell, "today", lambda: today)
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["user_login"] = login
     at.run()

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from lib.access import Denied, NothingChanged, User, command_line_user, write
+from lib.auth.access import Denied, NothingChanged, User, command_line_user, write
 from lib.store.port import Conflict, StoreUnavailable
 from tests.conftest import fake_policy, make_sheets_store
 from tests.support.fake_sheets import Faults
@@ -222,7 +222,7 @@ def test_a_lone_save_waits_at_most_the_window(sheet):
 
 
 def test_the_window_is_configured_like_the_other_store_settings_and_zero_means_zero(fake_api):
-    from lib.config import resolve
+    from lib.core.config import resolve
     from lib.store.factory import open_store
 
     assert resolve(env={}, secrets={}).save_window == 1.0
@@ -240,7 +240,7 @@ def test_twenty_people_saving_once_a_minute_cost_at_most_thirty_requests_a_minut
     app's window (1 s) and Google answering in 0,5 s, every minute stays ≤ 30 requests (without batching:
     34,4 on average, 36 at worst, in the full bench)."""
     from bench.sheets_quota import simulate
-    from lib.config import Config
+    from lib.core.config import Config
 
     window = Config(store_url="").save_window
     api, store = demo_sheets
@@ -259,7 +259,7 @@ def test_a_copy_writing_chunk_after_chunk_does_not_wait_the_window(sheet):
 
     _, store = sheet
     started = time.monotonic()
-    for _ in range(3):  # lib.copying writes a table in chunks, one plain save each
+    for _ in range(3):  # lib.store.copying writes a table in chunks, one plain save each
         store.save({"audit": [sample_record(store.schema["audit"])]}, "a@x")
     assert time.monotonic() - started < WINDOW
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from lib.schedule import Rule, parse_deadline, report_due, report_frequency, report_periods
+from lib.domain.schedule import Rule, parse_deadline, report_due, report_frequency, report_periods
 
 D = dt.date
 # seed, printed text, plan year → rule, and the due date of the report for a sample period

@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from lib.schema import TYPES, SchemaError, load_schema, schema
+from lib.core.schema import TYPES, SchemaError, load_schema, schema
 
 
 def test_every_tab_of_the_design_is_in_the_schema():
@@ -35,7 +35,7 @@ def test_monthly_report_has_the_annex_4_figures():
 
 
 def test_a_broken_schema_is_refused(tmp_path):
-    from lib.schema import SCHEMA_DIR
+    from lib.core.schema import SCHEMA_DIR
 
     shutil.copytree(SCHEMA_DIR, tmp_path / "s")
     path = tmp_path / "s" / "users.toml"
@@ -45,7 +45,7 @@ def test_a_broken_schema_is_refused(tmp_path):
 
 
 def test_a_tab_file_missing_from_the_order_is_refused(tmp_path):
-    from lib.schema import SCHEMA_DIR
+    from lib.core.schema import SCHEMA_DIR
 
     shutil.copytree(SCHEMA_DIR, tmp_path / "s")
     (tmp_path / "s" / "extra.toml").write_text((tmp_path / "s" / "audit.toml").read_text())

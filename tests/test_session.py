@@ -13,13 +13,13 @@ import stat
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.access import command_line_user, write
-from lib.config import PROJECT_ROOT, ConfigError
-from lib.frames import SECRET_PROBLEM, cells_to_frame
-from lib.login import user_row
-from lib.passwords import hash_password
-from lib.schema import schema
-from lib.session_cookie import DEFAULT_HOURS, Claim, Sessions, safe_next, settings_from
+from lib.auth.access import command_line_user, write
+from lib.auth.passwords import hash_password
+from lib.auth.session_cookie import DEFAULT_HOURS, Claim, Sessions, safe_next, settings_from
+from lib.auth.signin import user_row
+from lib.core.config import PROJECT_ROOT, ConfigError
+from lib.core.frames import SECRET_PROBLEM, cells_to_frame
+from lib.core.schema import schema
 from tests.support.shown import cells
 from tests.test_app import run_app
 

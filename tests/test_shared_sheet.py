@@ -12,11 +12,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from lib.access import Denied, User, command_line_user, write
-from lib.login import LoginError, authenticate, user_by_email
-from lib.passwords import LoginThrottle, hash_password
-from lib.periods import closed_quarters
-from lib.settings import read_settings
+from lib.auth.access import Denied, User, command_line_user, write
+from lib.auth.passwords import LoginThrottle, hash_password
+from lib.auth.signin import LoginError, authenticate, user_by_email
+from lib.domain.periods import closed_quarters
+from lib.domain.settings import read_settings
 from lib.store.port import StoreError, StoreUnavailable
 from tests.conftest import make_sheets_store
 from tests.support.people import EDITOR, Person, Refused
@@ -131,7 +131,7 @@ def test_bootstrap_sets_dropdowns_number_formats_locale_time_zone_and_a_frozen_h
 
 
 def test_bootstrap_after_an_upgrade_moves_hashes_out_adds_columns_and_keeps_everyone_signed_in(fake_api):
-    from lib.schema import schema
+    from lib.core.schema import schema
 
     key = fake_api.create()
     book = fake_api.spreadsheets[key]
@@ -358,7 +358,7 @@ def test_a_protected_range_the_app_may_not_write_is_told_apart_and_nothing_is_sa
 
 
 def test_a_malformed_service_account_key_is_a_russian_configuration_error(tmp_path):
-    from lib.config import Config, ConfigError
+    from lib.core.config import Config, ConfigError
     from lib.store.factory import credentials_for
 
     with pytest.raises(ConfigError, match=r"нет полей.*client_email"):

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import cli
-from lib.config import PROJECT_ROOT
+from lib.core.config import PROJECT_ROOT
 from tests.conftest import app_on_sheet
 from tests.support.people import EDITOR, Person
 

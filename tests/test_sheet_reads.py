@@ -14,7 +14,7 @@ import threading
 import pandas as pd
 import pytest
 
-from lib.access import command_line_user, write
+from lib.auth.access import command_line_user, write
 from lib.store import sheets_store
 from lib.store.port import Conflict
 from tests.conftest import app_on_sheet, make_sheets_store
@@ -282,7 +282,7 @@ def test_a_save_waiting_for_a_read_in_flight_decides_on_it_without_a_read_of_its
 def test_the_sidebar_button_reads_the_sheet_whole_now_and_only_on_a_sheet(sheet, monkeypatch, demo_store_url):
     from streamlit.testing.v1 import AppTest
 
-    from lib.config import PROJECT_ROOT
+    from lib.core.config import PROJECT_ROOT
 
     api, store = sheet
     embedded = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)

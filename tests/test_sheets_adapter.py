@@ -29,7 +29,7 @@ def test_a_full_read_is_one_batchget_of_every_tab_as_google_stored_it(sheets_sto
 
 
 def test_a_save_is_one_fresh_read_and_one_atomic_append_and_needs_no_read_after(sheets_store, fake_api):
-    from lib.access import command_line_user, write
+    from lib.auth.access import command_line_user, write
 
     table = sheets_store.schema["monthly_reports"]
     fake_api.clock.advance(60)  # the page's read is old: the save reads fresh first
@@ -60,7 +60,7 @@ def test_a_save_across_tabs_is_one_batch_update(sheets_store, fake_api):
 
 
 def test_saves_close_together_share_one_fresh_read_and_later_ones_read_again(fake_api):
-    from lib.access import User, write
+    from lib.auth.access import User, write
 
     store = make_sheets_store(fake_api, write_freshness=2.0)
     store.save({"users": [{"login": "c@x", "name": "К", "role": "coordinator", "active": True}]}, "admin")
@@ -179,7 +179,7 @@ def test_the_fake_only_answers_what_the_sheets_api_has(fake_api):
 def test_factory_builds_a_bounded_retry_client_not_gspread_backoff(fake_api, tmp_path):
     from gspread.http_client import BackOffHTTPClient
 
-    from lib.config import Config
+    from lib.core.config import Config
     from lib.store.factory import open_store
 
     key = fake_api.create()

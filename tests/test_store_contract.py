@@ -8,8 +8,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from lib.frames import frame_records
-from lib.schema import schema
+from lib.core.frames import frame_records
+from lib.core.schema import schema
 from lib.store.port import ValidationError
 
 SAMPLE = {
@@ -134,7 +134,7 @@ def test_invalid_input_names_the_field_in_russian_and_writes_nothing(store):
 
 
 def test_copy_keeps_every_version_and_who_and_when(store, tmp_path):
-    from lib.copying import copy_store
+    from lib.store.copying import copy_store
     from lib.store.sqlite_store import SQLiteStore
 
     first = sample_record(store.schema["monthly_reports"])
@@ -188,7 +188,7 @@ def test_sqlite_reads_only_new_rows_yet_equals_a_full_read(tmp_path):
 
 
 def test_expectations_refuse_a_taken_new_id_and_a_stale_base_version(store):
-    from lib.access import User, write
+    from lib.auth.access import User, write
     from lib.store.port import Conflict
 
     coordinator = User("c@x", "К", "coordinator")
@@ -208,7 +208,7 @@ def test_expectations_refuse_a_taken_new_id_and_a_stale_base_version(store):
 
 def test_a_write_checks_the_acting_user_as_the_store_has_them_now(store):
     """Disabled after signing in: refused at write time, whatever the page's session still holds."""
-    from lib.access import Denied, User, write
+    from lib.auth.access import Denied, User, write
 
     executor = User("e@x", "Е", "executor", "lptes")
     row = {"login": "e@x", "name": "Е", "role": "executor", "participant_id": "lptes", "active": True}

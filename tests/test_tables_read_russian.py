@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.access import User, write
+from lib.auth.access import User, write
 from lib.store.sqlite_store import SQLiteStore
 from tests.support.demo_file import copy_demo_file
 from tests.support.shown import cells, opened, styled

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from lib.access import command_line_user, write
+from lib.auth.access import command_line_user, write
 from lib.store import frame_cache, sqlite_store
 from lib.store.sqlite_store import SQLiteStore
 
@@ -33,7 +33,7 @@ def db(demo_db, tmp_path) -> Path:
 
 @pytest.fixture
 def typed_rows(monkeypatch) -> list[int]:
-    """How many rows the store typed from SQLite cells (``lib.frames.cells_to_frame``), per call."""
+    """How many rows the store typed from SQLite cells (``lib.core.frames.cells_to_frame``), per call."""
     calls: list[int] = []
     real = sqlite_store.cells_to_frame
 
@@ -214,7 +214,7 @@ def test_other_typing_code_or_another_schema_retypes(db, monkeypatch, typed_rows
 def test_a_column_added_to_the_schema_retypes_that_tab(db, monkeypatch):
     from dataclasses import replace
 
-    from lib.schema import schema
+    from lib.core.schema import schema
 
     read_and_keep(db)
     base = schema()
@@ -250,7 +250,7 @@ def test_a_rerun_with_nothing_changed_hands_out_the_same_snapshot(db, typed_rows
         after_save = store.read_all()
         typed_rows.clear()
         other.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the file changes, the data does not
-        assert store.read_all() is after_save  # per-snapshot results (lib.memo) stay computed
+        assert store.read_all() is after_save  # per-snapshot results (lib.core.memo) stay computed
     assert store.read_all() is after_save
     assert typed_rows == [] and after_save is not first
 
@@ -320,7 +320,7 @@ def test_a_command_that_reads_and_exits_at_once_leaves_the_copy_written(db):
     import subprocess
     import sys
 
-    from lib.config import PROJECT_ROOT
+    from lib.core.config import PROJECT_ROOT
 
     code = ("import sys; from lib.store.sqlite_store import SQLiteStore; "
             "SQLiteStore(sys.argv[1]).read_all(); print('read')")  # no wait(): exits while the copy is being written

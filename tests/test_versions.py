@@ -1,4 +1,4 @@
-"""Which row is a record's current version: by save order, never by position (lib.frames.versioned).
+"""Which row is a record's current version: by save order, never by position (lib.core.frames.versioned).
 
 Literal tables, as a person leaves them in a shared sheet: sorted, with a save that landed twice,
 with rows typed by hand without the system columns.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib.frames import cells_to_frame, versioned
-from lib.schema import schema
+from lib.core.frames import cells_to_frame, versioned
+from lib.core.schema import schema
 
 LOCKS = schema()["locks"]
 HEADER = ["Квартал", "Закрыт", "Основание", "Сохранено", "Кем сохранено", "Код сохранения", "Номер сохранения"]

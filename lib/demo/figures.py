@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lib.domain import BUCKETS
+from lib.domain.categories import BUCKETS
 
 BUCKET_PROFILE = np.array([0.17, 0.29, 0.22, 0.14, 0.18])
 SEASONAL = {"heating": 0.5, "hot_water": 0.25, "electricity": 0.2}  # winter peak amplitude

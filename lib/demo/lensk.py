@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lib.core.schema import schema
 from lib.demo.figures import Series, generate, months_between
-from lib.schema import schema
 
 HERE = Path(__file__).resolve().parent
 FIRST_MONTH, LAST_MONTH = "2023-01", "2024-12"
@@ -134,8 +134,8 @@ DONE_TEXT = {
 def plan_progress(rng: np.random.Generator) -> list[dict]:
     """Reports on the plan from its adoption (November 2023), by each measure's own report
     schedule; a quarter of the last reports are still missing, so the matrix shows overdue cells."""
-    from lib.periods import months_range
-    from lib.schedule import report_due, report_frequency, report_periods, rule_of
+    from lib.domain.periods import months_range
+    from lib.domain.schedule import report_due, report_frequency, report_periods, rule_of
 
     ref = reference()
     months = months_range("2023-11", LAST_MONTH)

@@ -6,7 +6,7 @@ import re
 import threading
 from pathlib import Path
 
-from lib.config import PROJECT_ROOT, Config, ConfigError
+from lib.core.config import PROJECT_ROOT, Config, ConfigError
 from lib.store.port import Store
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]

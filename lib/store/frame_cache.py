@@ -1,6 +1,6 @@
 """A typed, columnar copy of the embedded store next to its file: a server starts without re-typing.
 
-Reading a SQLite store from scratch means fetching every cell and typing it (``lib.frames``): at
+Reading a SQLite store from scratch means fetching every cell and typing it (``lib.core.frames``): at
 region scale seconds, at large scale tens of seconds, on the first page after every server start.
 The typed frames of each tab are therefore kept in Arrow IPC files («feather», pyarrow ships with
 Streamlit) in ``.<file>.typed/`` beside the database, with a manifest of what they hold: a hidden
@@ -44,16 +44,16 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from lib import heap
-from lib.frames import CellProblem, RowNote
-from lib.schema import Table
+from lib.core import heap
+from lib.core.frames import CellProblem, RowNote
+from lib.core.schema import Table
 
 log = logging.getLogger(__name__)
 FORMAT = 3  # 2: the last row's save id in the manifest, the typed rows read on demand; 3: LZ4 bodies
 MANIFEST = "manifest.json"
 STALE_FILE_SECONDS = 120
 # the modules whose code decides what a cell becomes in a frame: a change to any of them retypes
-_TYPING_SOURCES = ("frames.py", "parsing.py", "schema.py", "store/frame_cache.py", "store/sqlite_store.py")
+_TYPING_SOURCES = ("core/frames.py", "core/parsing.py", "core/schema.py", "store/frame_cache.py", "store/sqlite_store.py")
 
 
 @dataclass
@@ -154,7 +154,7 @@ class FrameCache:
                 continue
             try:
                 out[table.key] = self._load_tab(table, entry)
-                heap.trim()  # the tab's file and Arrow buffers back to the system (lib.heap)
+                heap.trim()  # the tab's file and Arrow buffers back to the system (lib.core.heap)
             except Exception as err:  # a damaged copy is never trusted, whatever pyarrow makes of it
                 log.warning("typed copy of %s in %s not used (%s); reading it from the store", table.key, self.dir, err)
         with self._lock:

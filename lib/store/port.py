@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.frames import CellProblem, RowNote, current_versions, empty_frame, frame_records
-from lib.parsing import ParseError, parse_value
-from lib.schema import Schema, Table
-from lib.schema import schema as project_schema
+from lib.core.frames import CellProblem, RowNote, current_versions, empty_frame, frame_records
+from lib.core.parsing import ParseError, parse_value
+from lib.core.schema import Schema, Table
+from lib.core.schema import schema as project_schema
 
 
 class StoreError(Exception):
@@ -84,7 +84,7 @@ class SaveReceipt:
 
 @dataclass
 class Snapshot:
-    """Every tab as a typed frame of all versions, oldest first (``lib.frames.versioned``).
+    """Every tab as a typed frame of all versions, oldest first (``lib.core.frames.versioned``).
 
     ``problems``: cells and rows that were not understood or not counted; ``notes``: rows
     typed by hand and repeats of one save, listed for people («введено вручную»);
@@ -222,7 +222,7 @@ class Store(ABC):
 
     def server_file(self) -> Path | None:
         """A file on this server for what is neither the district's data nor for the shared store — the
-        sign-in throttle (``lib/login.py``): every process of the server opens the same one and it outlives
+        sign-in throttle (``lib/auth/signin.py``): every process of the server opens the same one and it outlives
         a restart. None: there is no such file, the state stays in this process's memory."""
         return None
 
@@ -294,7 +294,7 @@ class Store(ABC):
         return receipt
 
     def capacity(self):
-        """How full the store is (``lib.capacity.Capacity``); adapters with a limit override this."""
-        from lib.capacity import measure
+        """How full the store is (``lib.store.capacity.Capacity``); adapters with a limit override this."""
+        from lib.store.capacity import measure
 
         return measure(self.read_all(), limit=None)

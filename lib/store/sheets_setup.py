@@ -24,8 +24,8 @@ row no longer frozen, a tab not marked — ``check`` prints it with the header a
 
 from __future__ import annotations
 
-from lib.frames import cells_to_frame, column_letter, frame_records, header_positions
-from lib.schema import Column, Table
+from lib.core.frames import cells_to_frame, column_letter, frame_records, header_positions
+from lib.core.schema import Column, Table
 from lib.store import signing
 from lib.store.port import StoreError, StoreUnavailable
 from lib.store.sheets_http import call_with_retry, describe_failure, is_google_failure, is_transient, store_error

@@ -6,7 +6,7 @@ Requests, by design:
 - reading everything: one ``values:batchGet`` of all tabs, cached for ``cache_ttl`` seconds (then
   read whole again, so people's edits of earlier rows are seen; ``refresh`` reads whole on demand);
   a tab whose cells are the same as at its last whole read is not typed again, and a snapshot with
-  nothing changed is the same object (results kept per snapshot, ``lib.memo``, stay);
+  nothing changed is the same object (results kept per snapshot, ``lib.core.memo``, stay);
 - saves (``transact``) of the process's sessions go in **batches**: a save waits ``save_window``
   seconds for others (one arriving while a batch is read or written joins the next), then the batch
   is decided in turn on one read and written in one request, as follows (``_run_batch``);
@@ -27,7 +27,7 @@ appended row one column; appendCells always starts at column A, where the header
 
 A save whose answer is lost (5xx, time-out) is looked for by its «Код сохранения» for up to
 ``confirm_window`` seconds before the same rows, with the same save id, are sent again; rows of one
-save that land twice count once (``lib.frames.versioned``), so a late-applied first attempt is
+save that land twice count once (``lib.core.frames.versioned``), so a late-applied first attempt is
 harmless. Everything runs inside the policy's wall-clock budget (90 s).
 
 Saves of one server are serialised across its processes (``ServerSecrets.turn``: a lock file beside the
@@ -52,8 +52,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lib.frames import CellProblem, cells_to_frame, column_letter, concat_rows, empty_frame, frame_records, header_positions, record_cells, versioned
-from lib.schema import Schema, Table
+from lib.core.frames import (
+    CellProblem,
+    cells_to_frame,
+    column_letter,
+    concat_rows,
+    empty_frame,
+    frame_records,
+    header_positions,
+    record_cells,
+    versioned,
+)
+from lib.core.schema import Schema, Table
 from lib.store import signing
 from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, StoreUnavailable, now_utc
 from lib.store.server_secrets import ServerSecrets
@@ -140,7 +150,7 @@ class TabRead:
     typed: pd.DataFrame | None = None
     versions: pd.DataFrame | None = None
     cell_problems: list = field(default_factory=list)  # cells not understood, rows not signed
-    version_problems: list = field(default_factory=list)  # rows not counted (lib.frames.versioned)
+    version_problems: list = field(default_factory=list)  # rows not counted (lib.core.frames.versioned)
     notes: list = field(default_factory=list)
     layout: list[str | None] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
@@ -626,7 +636,7 @@ class SheetsStore(Store):
         setup = self.setup_problems()
         if (previous is not None and all(previous.tables.get(t) is f for t, f in tables.items())
                 and previous.problems == problems and previous.notes == notes and previous.setup == setup):
-            self._snapshot = previous  # nothing changed: the same object, so per-snapshot results (lib.memo) stay
+            self._snapshot = previous  # nothing changed: the same object, so per-snapshot results (lib.core.memo) stay
             return previous
         snapshot = Snapshot(tables, problems, self.schema, notes, setup)
         if previous is not None:  # tabs that did not change keep their computed current versions
@@ -964,7 +974,7 @@ class SheetsStore(Store):
 
     def capacity(self):
         """Cells used of Google's 10 million per spreadsheet (the grid counts, empty cells too)."""
-        from lib.capacity import measure
+        from lib.store.capacity import measure
 
         if self._clock() - self._meta_at > 600:
             self.metadata(refresh=True)

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-from lib.schema import Table
+from lib.core.schema import Table
 
 VERSION = "v1"
 

@@ -26,8 +26,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 
-from lib.frames import cells_to_frame, concat_rows, empty_frame, record_cells, versioned
-from lib.schema import Schema
+from lib.core.frames import cells_to_frame, concat_rows, empty_frame, record_cells, versioned
+from lib.core.schema import Schema
 from lib.store.frame_cache import CachedTab, FrameCache
 from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, ValidationError, now_utc, prepare_records
 
@@ -160,7 +160,7 @@ class SQLiteStore(Store):
             if self.typed_copy.needs_write(stamp, self._tabs):
                 self.typed_copy.write_later(stamp, self._tabs, {t.key: t for t in self.schema})
             if not changed and self._last is not None:
-                return self._last  # the same object: results computed per snapshot (lib.memo) stay valid
+                return self._last  # the same object: results computed per snapshot (lib.core.memo) stay valid
             self._last = Snapshot(tables, problems, self.schema, notes)
             return self._last
 

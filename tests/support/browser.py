@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.config import PROJECT_ROOT
+from lib.core.config import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

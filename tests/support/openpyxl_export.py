@@ -1,7 +1,7 @@
 """The quarterly workbook's former writer (openpyxl), kept only to prove the xlsxwriter one makes the
-same workbook: ``lib.export.build(..., book=OpenpyxlBook)`` writes the same figures through it.
-The classes below are lib/export.py's ``_styles`` and ``SheetWriter`` as of commit 00c0337, unchanged
-but for the ``OpenpyxlBook`` wrapper that gives them ``lib.export.Book``'s interface."""
+same workbook: ``lib.files.workbook.build(..., book=OpenpyxlBook)`` writes the same figures through it.
+The classes below are lib/files/workbook.py's ``_styles`` and ``SheetWriter`` as of commit 00c0337, unchanged
+but for the ``OpenpyxlBook`` wrapper that gives them ``lib.files.workbook.Book``'s interface."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, NamedStyle
 from openpyxl.utils import get_column_letter
 
-from lib.export import COUNT, EXACT, NUMBER, PERCENT, STYLE_OF, UNIT, Period
-from lib.xlsx_tables import BOX, DATE_FORMAT, dangerous, font, print_setup, row_height, wrapped_lines
+from lib.files.workbook import COUNT, EXACT, NUMBER, PERCENT, STYLE_OF, UNIT, Period
+from lib.files.xlsx_tables import BOX, DATE_FORMAT, dangerous, font, print_setup, row_height, wrapped_lines
 
 
 class OpenpyxlBook:

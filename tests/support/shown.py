@@ -1,5 +1,5 @@
 """What a person sees in an ``st.dataframe`` of an AppTest run: the Styler's display text when the page
-gave one (``lib.present.table``), else the raw values as Streamlit would print them."""
+gave one (``lib.domain.present.table``), else the raw values as Streamlit would print them."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def opened(login: str, page: str, state: dict | None = None, timeout: float = 12
     """A page of the app as ``login`` opens it (AppTest), with ``state`` set in the session first."""
     from streamlit.testing.v1 import AppTest
 
-    from lib.config import PROJECT_ROOT
+    from lib.core.config import PROJECT_ROOT
 
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=timeout)
     at.session_state["user_login"] = login

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 
-from lib.access import command_line_user, write
+from lib.auth.access import command_line_user, write
 from lib.store.port import Conflict
 
 

@@ -1,0 +1,188 @@
+"""The sign-in cookie: what it holds, how it is signed, when it stops being valid. No Streamlit here.
+
+After a successful sign-in the server sets one cookie (``debt_session``) on the browser: signed with
+a server-side secret (``itsdangerous``, which ships with Streamlit), HttpOnly (JavaScript cannot read
+it), SameSite=Lax, with an expiry. It names the user and carries a *fingerprint* of what the sign-in
+was granted on: an HMAC of the user's password hash, role, participant and active flag. Changing any
+of them — a new password, another role, disabling the account — changes the fingerprint, so every
+cookie issued before stops working at once, on either store (the users record is re-read from the
+store on every page run); a change of the name or e-mail layout does not sign anyone out.
+
+The cookie holds no secret: the fingerprint is keyed with the server's secret, so it reveals nothing
+about the hash and cannot be recomputed elsewhere. The server is the only place that can issue one.
+
+Setting an HttpOnly cookie needs an HTTP response, and a Streamlit page talks over a websocket; so
+the page hands the browser a *ticket* — signed, valid for a minute, usable once, tied to this
+browser — and sends it to the server route that sets the cookie (``lib/ui/web_session.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets as random
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from lib.core.config import PROJECT_ROOT, ConfigError
+
+COOKIE = "debt_session"
+DEFAULT_HOURS = 12.0  # a working day: a person signs in once in the morning
+TICKET_SECONDS = 60
+MIN_SECRET_LENGTH = 32
+GENERATED_SECRET = PROJECT_ROOT / "data" / "session-secret"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a valid cookie or ticket says: who, and the fingerprint of the account it was issued for."""
+
+    login: str
+    fingerprint: str
+
+
+def _generated_secret(path: Path) -> str:
+    """A random secret kept in a file next to the embedded database (``data/`` is not in git), made
+    on first use, readable by the server's user only. Every process of this installation reads the
+    same file, so a restart keeps people signed in. Without a writable folder: one per process."""
+    try:
+        if existing := _written(path):
+            return existing
+    except FileNotFoundError:
+        pass
+    except OSError as err:
+        log.warning("Секрет cookie входа не прочитан из %s (%s): действует до перезапуска", path, err)
+        return random.token_urlsafe(48)
+    value = random.token_urlsafe(48)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it a moment ago: use theirs
+        return _written(path) or value
+    except OSError as err:
+        log.warning("Секрет cookie входа не записан в %s (%s): действует до перезапуска", path, err)
+        return value
+    with os.fdopen(fd, "w") as f:
+        f.write(value)
+    return value
+
+
+def _written(path: Path) -> str:
+    """The secret in ``path``; a file another process has created but not yet written reads empty for a
+    moment, so wait for it (an empty secret would sign every cookie with nothing)."""
+    for _ in range(100):
+        text = path.read_text().strip()
+        if text:
+            return text
+        time.sleep(0.02)
+    return ""
+
+
+def settings_from(env: Mapping[str, str], secrets: Mapping, generated: Path = GENERATED_SECRET) -> tuple[str, float]:
+    """(secret, lifetime in hours): ``DEBT_COOKIE_SECRET`` / ``[session] cookie_secret``, else the
+    generated one; ``DEBT_SESSION_HOURS`` / ``[session] hours``, else 12. A configured secret that is
+    too short is refused (it could be guessed), never silently replaced."""
+    section = secrets.get("session", {}) or {}
+    secret = (env.get("DEBT_COOKIE_SECRET") or str(section.get("cookie_secret") or "")).strip()
+    if secret and len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"DEBT_COOKIE_SECRET / [session] cookie_secret: нужно не меньше {MIN_SECRET_LENGTH} "
+                          "случайных символов (например, вывод python -c \"import secrets; print(secrets.token_urlsafe(48))\")")
+    hours_text = env.get("DEBT_SESSION_HOURS") or section.get("hours") or DEFAULT_HOURS
+    try:
+        hours = float(hours_text)
+    except (TypeError, ValueError):
+        hours = -1.0
+    if not 0 < hours <= 24 * 90:
+        raise ConfigError(f"DEBT_SESSION_HOURS / [session] hours: «{hours_text}» — нужно число часов от 0 до 2160")
+    return secret or _generated_secret(generated), hours
+
+
+class Sessions:
+    """Issues and checks cookies and tickets with one secret."""
+
+    def __init__(self, secret: str, hours: float = DEFAULT_HOURS, clock=time.time):
+        self.secret, self.max_age, self.clock = secret, int(hours * 3600), clock
+        self._cookies = URLSafeTimedSerializer(secret, salt="debt-session")
+        self._tickets = URLSafeTimedSerializer(secret, salt="debt-session-ticket")  # never accepted as a cookie
+        self._used: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def fingerprint(self, row: Mapping) -> str:
+        """What the sign-in rests on; any change of it ends every cookie issued for the account."""
+        active = row.get("active")
+        parts = [str(row.get("login") or "").strip().lower(), str(row.get("role") or ""),
+                 str(row.get("participant_id") or ""), "off" if active is False else "on",
+                 str(row.get("password_hash") or "")]
+        return hmac.new(self.secret.encode(), "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
+
+    def claim(self, row: Mapping) -> Claim:
+        return Claim(str(row["login"]).strip().lower(), self.fingerprint(row))
+
+    def cookie(self, claim: Claim) -> str:
+        return self._dumps(self._cookies, {"u": claim.login, "f": claim.fingerprint})
+
+    def read_cookie(self, value: str | None) -> Claim | None:
+        """The claim of a cookie signed here and not older than the lifetime; None for anything else."""
+        data = self._loads(self._cookies, value, self.max_age)
+        return Claim(data["u"], data["f"]) if data else None
+
+    def ticket(self, claim: Claim, browser: str) -> str:
+        """A one-minute, one-time pass to the route that sets the cookie, for this browser only."""
+        return self._dumps(self._tickets, {"u": claim.login, "f": claim.fingerprint, "b": browser, "n": random.token_urlsafe(12)})
+
+    def redeem(self, value: str | None, browser: str) -> Claim | None:
+        """The ticket's claim, once: a second use, another browser, a forged or old ticket get None."""
+        data = self._loads(self._tickets, value, TICKET_SECONDS)
+        if not data or not hmac.compare_digest(str(data.get("b", "")), browser):
+            return None
+        now = self.clock()
+        with self._lock:
+            self._used = {n: t for n, t in self._used.items() if t > now}
+            if data["n"] in self._used:
+                return None
+            self._used[data["n"]] = now + TICKET_SECONDS + 5
+        return Claim(data["u"], data["f"])
+
+    def valid_for(self, claim: Claim | None, row: Mapping | None) -> bool:
+        """The claim still matches the account as stored now (exists, active, same fingerprint)."""
+        return bool(claim and row and row.get("active") is not False
+                    and hmac.compare_digest(claim.fingerprint, self.fingerprint(row)))
+
+    def _dumps(self, serializer: URLSafeTimedSerializer, data: dict) -> str:
+        # the signer takes the time from our clock, so tests can age a cookie instead of waiting
+        signer = serializer.make_signer()
+        signer.get_timestamp = lambda: int(self.clock())
+        return signer.sign(serializer.dump_payload(data)).decode()
+
+    def _loads(self, serializer: URLSafeTimedSerializer, value: str | None, max_age: int) -> dict | None:
+        if not value or len(value) > 4096:
+            return None
+        signer = serializer.make_signer()
+        signer.get_timestamp = lambda: int(self.clock())
+        try:
+            payload = signer.unsign(value.encode("latin-1", "replace"), max_age=max_age)
+            data = serializer.load_payload(payload)
+        except (SignatureExpired, BadSignature, UnicodeError, ValueError):
+            return None
+        return data if isinstance(data, dict) and isinstance(data.get("u"), str) and isinstance(data.get("f"), str) else None
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: a path of this app (``/data?tab=x``), never another site."""
+    if not value or not isinstance(value, str) or len(value) > 2000:
+        return "/"
+    if not value.startswith("/") or value.startswith("//") or "\\" in value or any(ord(ch) < 32 for ch in value):
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return value

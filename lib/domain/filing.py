@@ -1,0 +1,49 @@
+"""Who filed what and when: participant × month, on time / late / missing / returned / not yet due."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from lib.core import fmt
+from lib.domain.periods import open_returns, shift_month
+
+STATUS_LABELS = {"on_time": "в срок", "late": "с опозданием", "missing": "не подан", "returned": "на доработке",
+                 "not_due": "срок не наступил"}
+
+
+def deadline(month: str, due_day: int) -> dt.date:
+    nxt = shift_month(month, 1)
+    return dt.date(int(nxt[:4]), int(nxt[5:7]), due_day)
+
+
+def filing_matrix(snapshot, participants: list[str], months: list[str], due_day: int, today: dt.date, zone=None) -> pd.DataFrame:
+    """Long table: participant_id, month, status, filed_on (local date of the first filing).
+
+    The deadline is a date in the district's time zone (``zone``, the setting «time_zone»): a report
+    saved at 23:30 on the 10th local time is on time wherever the server runs."""
+    tz = fmt.zone_of(zone) if isinstance(zone, str) else (zone or fmt.district_zone())
+    reports = snapshot.all_versions("monthly_reports")
+    reports = reports[reports.participant_id.isin(participants) & reports.month.isin(months)]
+    first = reports.groupby(["participant_id", "month"], as_index=False)["saved_at"].min().rename(columns={"saved_at": "first"})
+    grid = pd.MultiIndex.from_product([participants, months], names=["participant_id", "month"]).to_frame(index=False)
+    grid = grid.merge(first, on=["participant_id", "month"], how="left")
+    filed_on = pd.to_datetime(grid["first"], utc=True, format="ISO8601").dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+    due = pd.to_datetime(grid.month.map({m: deadline(m, due_day) for m in months}))
+    status = pd.Series("missing", index=grid.index)
+    status[grid["first"].notna() & (filed_on <= due)] = "on_time"
+    status[grid["first"].notna() & (filed_on > due)] = "late"
+    status[grid["first"].isna() & (due >= pd.Timestamp(today))] = "not_due"
+    waiting = open_returns(snapshot)
+    returned = set(zip(waiting.participant_id, waiting.month)) if len(waiting) else set()
+    if returned:
+        status[[k in returned for k in zip(grid.participant_id, grid.month)]] = "returned"
+    grid["status"] = status
+    grid["filed_on"] = filed_on.dt.date.where(grid["first"].notna(), None)
+    return grid.drop(columns="first")
+
+
+def filing_summary(matrix: pd.DataFrame, month: str) -> dict[str, int]:
+    this = matrix[matrix.month == month].status.value_counts()
+    return {k: int(this.get(k, 0)) for k in STATUS_LABELS}

@@ -1,0 +1,83 @@
+"""The data-quality panel: every warning of DESIGN §3 over all filed months, vectorised.
+
+Each row: participant, settlement, month, the field (Russian title) and what is wrong.
+Entry shows the same warnings one month at a time (lib/domain/rules.py); here they are computed for
+the whole history at once so the commission sees what is still open.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lib.core import fmt
+from lib.domain.categories import BUCKETS
+from lib.domain.metrics import closing_debt, collection_pct
+from lib.domain.periods import shift_month
+from lib.domain.rules import AGING_TOLERANCE, COLLECTION_HIGH, COLLECTION_LOW, CONTINUITY_ABS, CONTINUITY_PCT, JUMP_FACTOR
+
+COLUMNS = ["participant_id", "settlement_id", "consumer_group", "month", "field", "message"]
+
+
+def _jump(value, usual) -> str:
+    shown, median = fmt.apart(value, usual)
+    return f"{shown} — отличается больше чем в {fmt.number(JUMP_FACTOR, 0)} раз от обычного ({median})"
+
+
+def _rows(frame: pd.DataFrame, mask, field: str, message) -> pd.DataFrame:
+    hit = frame[mask]
+    if hit.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    texts = [message(r) for r in hit.itertuples()]
+    return pd.DataFrame({"participant_id": hit.participant_id.to_numpy(), "settlement_id": hit.settlement_id.to_numpy(),
+                         "consumer_group": hit.consumer_group.to_numpy(), "month": hit.month.to_numpy(), "field": field,
+                         "message": texts})
+
+
+def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
+    if monthly.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    # only the columns the checks read are sorted (a copy of every column of a region's history is not needed)
+    used = ["participant_id", "settlement_id", "consumer_group", "month", "debt_start", "accrued", "paid", "written_off", "overdue"]
+    m = monthly[used].sort_values(used[:4]).reset_index(drop=True)
+    written = m.written_off.fillna(0.0)
+    m["end"] = closing_debt(m.debt_start, m.accrued, m.paid, written)
+    key = ["participant_id", "settlement_id", "consumer_group"]
+    # m is sorted by line and month: a line's rows are contiguous, so "the line's previous row" is the row
+    # above when it belongs to the same line — one pass instead of a grouping by three keys per column
+    line = m.groupby(key, sort=False, observed=True).ngroup().to_numpy()
+    same = np.r_[False, line[1:] == line[:-1]]
+    prev_end = m["end"].shift(1).where(same)
+    prev_month = m["month"].shift(1).where(same)
+    previous_of = {x: shift_month(x, -1) for x in m.month.unique()}
+    follows = prev_month.notna() & (prev_month == m.month.map(previous_of))
+    tolerance = np.maximum(CONTINUITY_ABS, prev_end.abs() * CONTINUITY_PCT / 100)
+    broken = follows & ((m.debt_start - prev_end).abs() > tolerance)
+    m["prev_end"] = prev_end
+    parts = [
+        _rows(m, broken, "Задолженность на начало месяца",
+              lambda r: "{} ≠ остатку прошлого месяца {}".format(*fmt.apart(r.debt_start, r.prev_end))),
+        _rows(m, m.overdue > m.end + 1e-9, "Просроченная задолженность",
+              lambda r: "{} больше задолженности на конец месяца {}".format(*fmt.apart(r.overdue, r.end))),
+    ]
+    pct = collection_pct(m.paid, m.accrued)
+    m["pct"] = pct
+    parts.append(_rows(m, pct.notna() & ((pct > COLLECTION_HIGH) | (pct < COLLECTION_LOW)), "Оплачено",
+                       lambda r: f"собираемость {fmt.percent(r.pct)} вне {fmt.number(COLLECTION_LOW, 0)}–{fmt.number(COLLECTION_HIGH, 0)} %"))
+    for field, title in (("accrued", "Начислено"), ("paid", "Оплачено"), ("debt_start", "Задолженность на начало месяца")):
+        median = m[field].groupby(line).transform("median")
+        jump = (median > 0) & ((m[field] > JUMP_FACTOR * median) | (m[field] * JUMP_FACTOR < median))
+        m["median"] = median
+        parts.append(_rows(m, jump, title, lambda r, f=field: _jump(getattr(r, f), r.median)))
+    if len(structure):
+        line = ["participant_id", "settlement_id", "month", "consumer_group"]
+        total = structure[list(BUCKETS)].sum(axis=1)
+        s = total.groupby([structure[c] for c in line], sort=False).sum()
+        joined = m.set_index(line).join(s.rename("buckets"), how="inner").reset_index()
+        off = (joined.buckets - joined.overdue).abs() > AGING_TOLERANCE
+        parts.append(_rows(joined, off, "Структура задолженности",
+                           lambda r: "сумма по срокам {} ≠ просроченной {}".format(*fmt.apart(r.buckets, r.overdue))))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(parts, ignore_index=True).sort_values(["month", "participant_id"], ascending=[False, True]).reset_index(drop=True)

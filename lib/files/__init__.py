@@ -1,0 +1,3 @@
+"""Files the product makes and reads: the quarterly workbook, the Excel blanks, the meeting pack, their shared
+cell styles.
+"""

@@ -1,0 +1,154 @@
+"""Streamlit forms of «Комиссия» (glue only: the records are built and checked in lib.domain.proceedings).
+
+Every form follows the same pattern: a new record gets a generated id that the write demands be new,
+and the form's key carries that id, so a repeated click belongs to a form that is gone; an edit is
+checked against the version the form was opened on; the outcome is shown once, where the form is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from lib.auth.access import Rejected, User, audit_for
+from lib.core import fmt
+from lib.domain import present, proceedings
+from lib.ui import shell
+
+
+def attendance_inputs(form: str, members: pd.DataFrame, labels: dict[str, str], stored: dict[str, str]) -> dict[str, str]:
+    """One choice per member — лично / представитель / отсутствовал — so nobody can be both."""
+    states = list(proceedings.ATTENDANCE)
+    chosen = {}
+    with st.expander(f"Присутствие: членов комиссии {len(members)}", expanded=True):
+        cols = st.columns(2)
+        for i, member_id in enumerate(members.member_id):
+            chosen[member_id] = cols[i % 2].radio(
+                labels[member_id], states, index=states.index(stored.get(member_id, "absent")),
+                format_func=proceedings.ATTENDANCE.get, horizontal=True, key=f"{form}:attend-{member_id}")
+    return {m: s for m, s in chosen.items() if s != "absent"}
+
+
+def _write_meeting(user: User, snap, fields: dict, meeting_id: str, base: str | None, form: str, action: str, done: str) -> None:
+    try:
+        record = proceedings.meeting_record(snap, meeting_id=meeting_id, **fields)
+    except Rejected as err:
+        st.error(str(err))
+        return
+    shell.submit(user, {"meetings": [record]}, action=action, expect={"meetings": {(meeting_id,): base}},
+              success=f"Заседание {proceedings.meeting_label(record)} {done}.", slot="meetings", form=form)
+
+
+def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFrame, labels: dict[str, str]) -> None:
+    """«Записать заседание» and «Изменить заседание»."""
+    shell.flash("meetings")
+    form = "new_meeting"
+    meeting_id = shell.new_record_id(form, "meet")
+    with st.form(f"{form}-{meeting_id}"):
+        st.subheader("Записать заседание")
+        shell.caption_dates()
+        c1, c2 = st.columns(2)
+        fields = {"number": c1.text_input("Номер протокола", value=proceedings.next_meeting_number(snap), key=f"{form}:number"),
+                  "date": c2.date_input("Дата", value=shell.today(), format="DD.MM.YYYY", key=f"{form}:date"),
+                  "attendance": attendance_inputs(form, members, labels, {}),
+                  "agenda": st.text_area("Повестка", key=f"{form}:agenda")}
+        clicked = st.form_submit_button("Сохранить заседание", type="primary")
+    if clicked:  # handled outside the form: a refusal may offer buttons, which a form cannot hold
+        _write_meeting(user, snap, fields, meeting_id, None, form, "запись заседания", "записано")
+
+    if meetings.empty:
+        return
+    st.subheader("Изменить заседание")
+    by_id = meetings.set_index("meeting_id")
+    chosen = st.selectbox("Заседание", meetings.meeting_id.tolist(), key="edit_meeting_id",
+                          format_func=lambda m: proceedings.meeting_label(by_id.loc[m].to_dict()))
+    current = snap.record("meetings", meeting_id=chosen)
+    form = f"edit_meeting-{chosen}"
+    base = shell.edit_base(form, by_id.loc[chosen, "save_id"])
+    with st.form(form):
+        c1, c2 = st.columns(2)
+        fields = {"number": c1.text_input("Номер протокола", value=current["number"] or "", key=f"{form}:number"),
+                  "date": c2.date_input("Дата", value=current["date"], format="DD.MM.YYYY", key=f"{form}:date"),
+                  "attendance": attendance_inputs(form, members, labels, proceedings.attendance_of(current)),
+                  "agenda": st.text_area("Повестка", value=current["agenda"] or "", key=f"{form}:agenda")}
+        clicked = st.form_submit_button("Сохранить исправление")
+    if clicked:
+        _write_meeting(user, snap, fields, chosen, base, form, "исправление заседания", "исправлено")
+
+
+def _meeting_choice(form: str, meetings: pd.DataFrame, current: str | None = None) -> str | None:
+    by_id = meetings.set_index("meeting_id")
+    ids = meetings.meeting_id.tolist()  # newest first: the meeting just held is the default
+    # keyed by the newest meeting: a choice made before a meeting was recorded must not stick to the old
+    # one, or the next decision is filed under the previous meeting without anyone noticing
+    return st.selectbox("Заседание", ids, index=ids.index(current) if current in ids else 0, key=f"{form}:meeting-{ids[0]}",
+                        format_func=lambda m: proceedings.meeting_label(by_id.loc[m].to_dict()))
+
+
+def _write_decision(user: User, snap, fields: dict, decision_id: str, base: str | None, form: str, action: str, done: str) -> None:
+    try:
+        record = proceedings.decision_record(snap, decision_id=decision_id, **fields)
+    except Rejected as err:
+        st.error(str(err))
+        return
+    shell.submit(user, {"decisions": [record]}, action=action, expect={"decisions": {(decision_id,): base}},
+              success=done, slot="decisions", form=form)
+
+
+def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataFrame, names: dict[str, str]) -> None:
+    """«Новое решение или поручение» and «Изменить, отметить исполнение или снять с контроля»."""
+    shell.flash("decisions")
+    responsible_ids = list(names)
+    form = "new_decision"
+    decision_id = shell.new_record_id(form, "dec")
+    with st.form(f"{form}-{decision_id}"):
+        st.subheader("Новое решение или поручение")
+        shell.caption_dates()
+        fields = {"meeting_id": _meeting_choice(form, meetings),
+                  "text": st.text_area("Текст решения", key=f"{form}:text"),
+                  # no default: a preselected participant is how decisions ended up with the wrong one
+                  "responsible_id": st.selectbox("Ответственный", responsible_ids, index=None, placeholder="выберите участника…",
+                                                 format_func=names.get, key=f"{form}:responsible"),
+                  "due_date": st.date_input("Срок", value=shell.today() + dt.timedelta(days=30), format="DD.MM.YYYY", key=f"{form}:due")}
+        clicked = st.form_submit_button("Сохранить решение", type="primary")
+    if clicked:
+        _write_decision(user, snap, fields, decision_id, None, form, "решение комиссии", "Решение записано.")
+
+    if decisions.empty:
+        return
+    st.subheader("Изменить, отметить исполнение или снять с контроля")
+    statuses = snap.schema["decisions"].column("status").labels
+    ordered = decisions.iloc[::-1]
+    by_decision = ordered.set_index("decision_id")
+    chosen = st.selectbox(
+        "Решение", ordered.decision_id.tolist(), key="edit_decision_id",
+        format_func=lambda d: f"{fmt.date_ru(by_decision.loc[d, 'meeting_date'])} — {names.get(by_decision.loc[d, 'responsible_id'], '')}: "
+                              f"{by_decision.loc[d, 'text'][:80]}")
+    current = snap.record("decisions", decision_id=chosen)
+    form = f"edit_decision-{chosen}"
+    base = shell.edit_base(form, by_decision.loc[chosen, "save_id"])
+    status_keys = list(proceedings.DECISION_STATUSES)
+    with st.form(form):
+        meeting = _meeting_choice(form, meetings, current["meeting_id"])
+        text = st.text_area("Текст решения", value=current["text"], key=f"{form}:text")
+        responsible = st.selectbox("Ответственный", responsible_ids, format_func=names.get, key=f"{form}:responsible",
+                                   index=responsible_ids.index(current["responsible_id"]) if current["responsible_id"] in responsible_ids else None)
+        c1, c2, c3 = st.columns(3)
+        fields = {"meeting_id": meeting, "text": text, "responsible_id": responsible,
+                  "due_date": c1.date_input("Срок", value=current["due_date"], format="DD.MM.YYYY", key=f"{form}:due"),
+                  "status": c2.radio("Статус", status_keys, index=status_keys.index(current["status"]), format_func=statuses.get,
+                                     key=f"{form}:status"),
+                  "done_date": c3.date_input("Дата исполнения", value=current["done_date"] or shell.today(), format="DD.MM.YYYY",
+                                             key=f"{form}:done"),
+                  "comment": st.text_area("Комментарий (что сделано или почему снято с контроля)", value=current["comment"] or "",
+                                          key=f"{form}:comment")}
+        clicked = st.form_submit_button("Сохранить новую версию")
+    if clicked:
+        action = {"cancelled": "снятие решения с контроля", "done": "исполнение решения"}.get(fields["status"], "изменение решения")
+        _write_decision(user, snap, fields, chosen, base, form, action, "Решение сохранено новой версией.")
+    history = audit_for(snap, "decisions", {"decision_id": chosen})
+    with st.expander(f"История решения: изменений {len(history)}", icon=":material/history:"):
+        st.dataframe(present.table(present.audit_table(snap.schema, history, present.labels(snap), record=False)),
+                     hide_index=True, width="stretch")

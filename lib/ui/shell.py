@@ -1,0 +1,709 @@
+"""The thin glue between Streamlit and lib/: configuration, the shared store, the signed-in user, common chrome.
+
+Everything Streamlit-specific that several pages need lives here so pages stay
+a few lines of layout; nothing here computes a figure or decides a permission.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+
+import streamlit as st
+
+from lib.auth.access import User
+from lib.auth.signin import current_user
+from lib.core import config as cfg
+from lib.demo import ensure_demo
+from lib.domain import present
+from lib.domain.settings import read_settings
+from lib.store.factory import shared_store
+from lib.store.port import Snapshot, Store, StoreError
+
+SESSION_USER = "user_login"
+log = logging.getLogger(__name__)
+UNEXPECTED = "Непредвиденная ошибка"
+
+
+def today() -> dt.date:
+    """The date the pages reason with (a function, so tests can fix it)."""
+    return dt.date.today()
+
+
+def secrets_mapping() -> dict:
+    """``st.secrets`` as a dict; no secrets file is the normal first-run case."""
+    try:
+        return st.secrets.to_dict()
+    except Exception:  # StreamlitSecretNotFoundError (or a malformed file, reported by resolve)
+        return {}
+
+
+def _unavailable(what: str, err: Exception) -> None:
+    """A store that cannot be reached: the details (paths, addresses) go to the server's log and to
+    people who are signed in; a visitor learns nothing about the server (issue 13, item 7)."""
+    log.error("%s: %s", what, err)
+    if _maybe_signed_in():
+        st.error(f"{what}: {err}")
+    else:
+        st.error(f"{what}. Подробности — в журнале сервера; сообщите координатору.")
+    st.stop()
+
+
+def store() -> Store:
+    """The configured store; on the default embedded store, demo data on first start."""
+    try:
+        config = cfg.resolve(secrets=secrets_mapping())
+        current = shared_store(config)
+        ensure_demo(current, config)
+        return current
+    except (cfg.ConfigError, StoreError) as err:
+        _unavailable("Хранилище данных недоступно", err)
+
+
+def snapshot() -> Snapshot:
+    try:
+        return store().read_all()
+    except StoreError as err:
+        _unavailable("Не удалось прочитать данные", err)
+
+
+def capacity():
+    """How full the store is (``lib.store.capacity``); a store that cannot tell says so instead of failing the page."""
+    from lib.store.capacity import Capacity
+
+    try:
+        return store().capacity()
+    except StoreError as err:
+        st.warning(f"Заполненность хранилища не определена: {err}")
+        return Capacity(0, None, None)
+
+
+def sso_configured() -> bool:
+    return bool(secrets_mapping().get("auth"))
+
+
+def sso_email() -> str | None:
+    if not sso_configured():
+        return None
+    try:
+        info = st.user.to_dict()
+    except Exception:
+        return None
+    return info.get("email") if info.get("is_logged_in") else None
+
+
+# ---- who is signed in ------------------------------------------------------------------------
+# A sign-in lives in the session (SESSION_USER, with the fingerprint of the account it was granted
+# on) and, when the server has the cookie routes, in the browser's HttpOnly cookie, so a reload, a
+# new tab or a link finds the person signed in. Either is honoured only while the account as stored
+# now still has that fingerprint: a new password, role or participant, or a disabled account ends it.
+
+SESSION_FP = "user_fingerprint"
+NOTICE = "sign_in_notice"
+NEXT = "sign_in_next"
+LANDING = "landing_after_sso"
+CHANGED = "Учётная запись изменилась (пароль, роль или доступ) — войдите снова."
+
+
+def _sessions():
+    from lib.ui import web_session
+
+    try:
+        return web_session.sessions(secrets_mapping())
+    except cfg.ConfigError as err:
+        st.error(f"Вход не настроен: {err}")
+        st.stop()
+
+
+def _maybe_signed_in() -> bool:
+    if st.session_state.get(SESSION_USER):
+        return True
+    from lib.ui import web_session
+
+    try:
+        return web_session.claim_in_browser(web_session.sessions(secrets_mapping())) is not None
+    except cfg.ConfigError:
+        return False
+
+
+def _remember(row: dict) -> str:
+    claim = _sessions().claim(row)
+    st.session_state[SESSION_USER] = claim.login
+    st.session_state[SESSION_FP] = claim.fingerprint
+    return claim.login
+
+
+def _forget(notice: str | None = None) -> None:
+    st.session_state.pop(SESSION_USER, None)
+    st.session_state.pop(SESSION_FP, None)
+    st.session_state.pop(DRAFTS, None)  # the next person signing in on this browser must not find them
+    if notice:
+        st.session_state[NOTICE] = notice
+
+
+def _resume(snap: Snapshot) -> str | None:
+    """A new session (F5, a new tab, a link): the sign-in cookie, or the single sign-on identity."""
+    from lib.auth.signin import LoginError, user_by_email, user_row
+    from lib.ui import web_session
+
+    claim = web_session.claim_in_browser(_sessions())
+    if claim is not None:
+        row = user_row(snap, claim.login)
+        if _sessions().valid_for(claim, row):
+            return _remember(row)
+        st.session_state[NOTICE] = CHANGED  # a genuine cookie of an account changed since
+    email = sso_email()
+    if email:
+        try:
+            found = user_by_email(snap, email)
+        except LoginError:
+            return None  # the login page says why
+        st.session_state[LANDING] = web_session.take_next()  # the link that led to «Войти через единый вход»
+        return _remember(user_row(snap, found.login))
+    return None
+
+
+def user(snap: Snapshot | None = None) -> User | None:
+    """The signed-in user, re-read from the users tab on every run (a disabled user is out at once)."""
+    from lib.auth.signin import user_row
+
+    snap = snap or snapshot()
+    login = st.session_state.get(SESSION_USER)
+    if login is None:
+        login = _resume(snap)
+    elif SESSION_FP in st.session_state:  # every sign-in sets it (tests that set only the login skip this)
+        from lib.auth.session_cookie import Claim
+
+        if not _sessions().valid_for(Claim(login, st.session_state[SESSION_FP]), user_row(snap, login)):
+            _forget(CHANGED)
+            return None
+    return current_user(snap, login)
+
+
+def require_user() -> User:
+    """For pages: the signed-in user; a visitor who is not signed in goes to the login page."""
+    signed_in = user()
+    if signed_in is None:
+        st.switch_page("pages/login.py")
+    show_flash()  # the confirmation of a save made on the previous run, on top of the fresh page
+    return signed_in
+
+
+def link_here(url_path: str) -> str:
+    """This page with its query parameters, as a path of the app (``/data?tab=users``)."""
+    from urllib.parse import urlencode
+
+    query = urlencode([(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
+    return "/" + url_path.strip("/") + (f"?{query}" if query else "")
+
+
+def address_choice(label: str, options: list, *, key: str, param: str, format_func, **kwargs):
+    """A selectbox that the address names and follows (``/entry?participant=ves&month=2024-12``), so a link
+    can point at a choice and the address shows it. The address holds the option itself, not its label
+    (``bind="query-params"`` would put the formatted label there: «декабрь 2024»). A value that a link
+    newly brings decides; otherwise the widget does, and it is kept for the session when the page is left.
+
+    Returns the choice and, when the address asked for something that is not among ``options``, what it
+    asked (the page says so instead of quietly showing another choice)."""
+    seen = f"{key}:address"
+    asked = st.query_params.get(param)
+    refused = None
+    if asked is not None and asked != st.session_state.get(seen):
+        st.session_state[seen] = asked
+        if asked in options:
+            st.session_state[key] = asked
+        else:
+            refused = asked
+    value = st.selectbox(label, options, key=key, format_func=format_func, persist_state="session", **kwargs)
+    if value is not None and st.query_params.get(param) != str(value):
+        st.query_params[param] = str(value)
+    st.session_state[seen] = None if value is None else str(value)
+    return value, refused
+
+
+def page_tabs(labels: list[str], *, key: str) -> tuple:
+    """A page's tabs where only the open one need run: each tab's ``.open`` says whether it is open
+    (``on_change="rerun"``: a switch reruns the page, https://docs.streamlit.io/develop/api-reference/layout/st.tabs).
+
+    The open tab is named in the address (``?commission_tab=Состав``: a reload or a link opens it) and kept for
+    the session, so coming back to the page from another one opens it again; Streamlit drops a widget's state
+    once its page is left, hence the copy. A tab whose form a person types into must still be drawn while closed
+    (``with tab:`` without ``if tab.open``): a form's typed, unsubmitted text lives only in the browser and is lost
+    when the form is not drawn; widgets outside forms on a lazy tab keep their values with ``persist_state``."""
+    kept = f"{key}:kept"
+    if key not in st.session_state and kept in st.session_state and st.query_params.get(key) is None:
+        st.session_state[key] = st.session_state[kept]
+    found = st.tabs(labels, key=key, on_change="rerun", bind="query-params")
+    st.session_state[kept] = st.session_state[key]
+    return found
+
+
+def gate(signed_in: User | None, url_path: str, on_login_page: bool) -> None:
+    """Before a page runs (app.py): a visitor goes to the login page first; a person just back from
+    single sign-on goes on to the page of the link they had opened."""
+    if signed_in is None and not on_login_page:
+        sign_in_first(url_path)
+    elif signed_in is not None and (landing := st.session_state.pop(LANDING, None)):
+        go(landing)
+
+
+def sign_in_first(url_path: str) -> None:
+    """A visitor asked for a page: to the login page, which brings them back here afterwards."""
+    target = link_here(url_path)
+    st.session_state[NEXT] = target  # also here: the address bar may lag behind a quick first click
+    st.switch_page("pages/login.py", query_params={"next": target} if target != "/" else None)
+
+
+def sign_in_target() -> str:
+    """Where the login page sends a person once signed in (its ``next``), the start page by default."""
+    from lib.auth.session_cookie import safe_next
+
+    return safe_next(st.query_params.get("next") or st.session_state.get(NEXT))
+
+
+def go(target: str) -> None:
+    """Open a path of this app in this session (a page and its query parameters)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from lib.auth.page_rights import page_at
+
+    parts = urlsplit(target)
+    st.switch_page(page_at(parts.path).path, query_params=parse_qsl(parts.query) or None)
+
+
+def sign_in(snap: Snapshot, signed_in: User, target: str = "/") -> None:
+    """Signed in with the password form: into this session at once; then, where the server can set
+    the cookie, the browser makes a round trip to it and lands on ``target``."""
+    from lib.auth.signin import user_row
+    from lib.ui import web_session
+
+    row = user_row(snap, signed_in.login)
+    _remember(row)
+    st.session_state.pop(NEXT, None)
+    if web_session.mounted():
+        to = web_session.start_url(_sessions(), _sessions().claim(row), target)
+        web_session.navigate(to)
+        st.success("Вход выполнен. Открываем страницу…", icon=":material/check_circle:")
+        st.link_button("Открыть", to, help="если страница не открылась сама")
+        st.stop()
+    go(target)
+
+
+def sso_button() -> None:
+    """«Войти через единый вход»; a missing Authlib is said in Russian instead of Streamlit's English error."""
+    from streamlit.auth_util import is_authlib_installed
+
+    if not is_authlib_installed():
+        st.warning("Единый вход настроен, но не установлен пакет Authlib: выполните "
+                   "`pip install -r requirements.txt` и перезапустите приложение.", icon=":material/warning:")
+        return
+    st.button("Войти через единый вход (SSO)", on_click=_sso_sign_in, icon=":material/key:")
+
+
+def _sso_sign_in() -> None:
+    from streamlit.errors import StreamlitAuthError
+
+    from lib.ui import web_session
+
+    try:
+        st.login()
+        # the provider sends the person back to the start page: remember where they were going
+        web_session.remember_next(sign_in_target())
+    except StreamlitAuthError:  # an incomplete [auth] section: Streamlit's message is English
+        st.session_state[NOTICE] = ("Единый вход настроен не полностью: проверьте раздел [auth] в "
+                                    ".streamlit/secrets.toml (redirect_uri, cookie_secret, client_id, client_secret, "
+                                    "server_metadata_url — см. README).")
+
+
+def sign_out() -> None:
+    """Out of this session and out of the browser: the server deletes the cookie (and, after single
+    sign-on, Streamlit's own), then shows the login page."""
+    from lib.ui import web_session
+
+    sso = bool(sso_email())
+    _forget()
+    if web_session.mounted():
+        web_session.navigate(web_session.end_url(sso))
+    elif sso:
+        st.logout()
+
+
+# Streamlit's own chrome, made to fit a Russian page (Streamlit 1.67 has no interface language):
+# - «Press Enter to apply» / «Press Ctrl+Enter to submit form» under a field being typed in: English and
+#   not needed (a field's value is taken when the person moves on or presses Enter) — hidden;
+# - a metric's label is cut to one line («Не выполнено или п…»): it wraps instead;
+# - a table's own «Download as CSV» writes English numbers into a comma CSV that Russian Excel does not
+#   split into columns, formulas left live: hidden — the tables worth a file have a «Скачать» button;
+# - the wide layout keeps 5rem of empty margin on each side: 2rem leaves the entry grid its six figures
+#   beside the keys at 1280 px with the sidebar open.
+RUSSIAN_CHROME = """<style>
+[data-testid='stMainBlockContainer'] {padding-left: 2rem; padding-right: 2rem}
+[data-testid='InputInstructions'] {display: none}
+[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * {white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important}
+[data-testid='stElementToolbar'] button[aria-label='Download as CSV'] {display: none}
+</style>"""
+# Streamlit collapses the sidebar by itself only below 768 px; at 800–1100 px it takes a third of the
+# screen. Below 1100 px it starts collapsed, unless the person opened or closed it themselves — the
+# frontend remembers that choice in localStorage («stSidebarCollapsed-…»), and then nothing is done.
+SIDEBAR_OPEN_FROM = 1100  # px
+SIDEBAR_SCRIPT = """<script>
+(() => {
+  if (window.__debtSidebarChecked) return;
+  window.__debtSidebarChecked = true;
+  const KEY = "stSidebarCollapsed-";
+  const chosen = () => Object.keys(window.localStorage).some(k => k.startsWith(KEY));
+  if (window.innerWidth >= WIDE || chosen()) return;
+  const collapse = (tries) => {
+    const button = document.querySelector("[data-testid='stSidebarCollapseButton'] button");
+    if (button && button.getAttribute("aria-expanded") === "true") {
+      button.click();
+      // the click is ours, not the person's choice: forget it, so a wider window opens the sidebar again
+      setTimeout(() => Object.keys(window.localStorage).filter(k => k.startsWith(KEY)).forEach(k => window.localStorage.removeItem(k)), 0);
+    } else if (tries > 0) {
+      setTimeout(() => collapse(tries - 1), 100);
+    }
+  };
+  collapse(50);
+})();
+</script>""".replace("WIDE", str(SIDEBAR_OPEN_FROM))
+
+
+def russian_chrome() -> None:
+    """On every page (app.py): Streamlit's chrome fitted to a Russian page, the sidebar out of the way on a narrow screen."""
+    st.html(RUSSIAN_CHROME)
+    st.html(SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
+
+
+def caption_upload(limit_mb: int, kinds: str) -> None:
+    """Beside the file uploader, whose words are English («Upload», «5MB per file • XLSX»)."""
+    st.caption(f"Кнопка «Upload» открывает выбор файла; файл можно и перетащить в это поле. Не больше {limit_mb} МБ, формат {kinds}.")
+
+
+def caption_multiselect() -> None:
+    """Beside multiselects, whose list starts with an English «Select all»."""
+    st.caption("В раскрывающемся списке «Select all» — выбрать все; пустое поле — без отбора, все.")
+
+
+def caption_dates() -> None:
+    """Beside date fields, whose calendar is English."""
+    st.caption("Календарь подписан по-английски; дату можно набрать с клавиатуры: ДД.ММ.ГГГГ.")
+
+
+DEMO_STEPS = """\
+1. Создайте в Google Диске пустую таблицу и дайте доступ **редактора** адресу сервисного аккаунта
+   (вида `…@….iam.gserviceaccount.com`; его создаёт в Google Cloud тот, кто обслуживает сервер).
+2. Тот, кто обслуживает сервер, вписывает в файл `.streamlit/secrets.toml` на сервере адрес таблицы — строку
+   `url = "gsheets://<адрес таблицы>"` в разделе `[store]` — и ключ сервисного аккаунта в раздел `[gcp_service_account]`
+   (образец — файл `.streamlit/secrets.toml.example`).
+3. Он же создаёт листы командой `python -m lib.cli bootstrap-sheet` и перезапускает приложение. Перенести в таблицу
+   участников, пользователей и план из этой базы: `python -m lib.cli copy --from sqlite:///data/debt.sqlite --to gsheets://<адрес таблицы>`.
+4. После перезапуска это предупреждение исчезнет.
+"""
+
+
+def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
+    """Sidebar (who, where) and the demo banner, on every page. A visitor sees the district, not the server."""
+    settings = read_settings(snap)
+    with st.sidebar:
+        if signed_in:
+            participants = snap.current("participants").set_index("id")["name"]
+            where = f", {participants.get(signed_in.participant_id, signed_in.participant_id)}" if signed_in.participant_id else ""
+            st.markdown(f"**{signed_in.name}**  \n{signed_in.role_label}{where}")
+            st.button("Выйти", key="logout", on_click=sign_out, icon=":material/logout:")
+            st.divider()
+        st.caption(f"Район: **{settings['district_name']}**")
+        if signed_in:
+            st.caption(f"Данные: {current.describe()}")
+            reread_button(current)
+    if settings["demo"]:
+        coordinator = signed_in is not None and signed_in.role == "coordinator"
+        st.warning("Демонстрационные данные: Ленский район, 2023–2024 годы. Цифры сгенерированы и не являются отчётностью. "
+                   + ("Как перейти на настоящие данные — ниже." if coordinator else "Настоящие данные подключает координатор района."),
+                   icon=":material/warning:")
+        if coordinator:
+            with st.expander("Как перейти на настоящие данные — общую Google Таблицу", icon=":material/table_view:"):
+                st.markdown(DEMO_STEPS)
+
+
+REREAD_FAILED = "reread_failed"
+
+
+def reread_button(current: Store) -> None:
+    """A Google Sheet is read whole every ``cache_ttl`` seconds (after a save only the rows added are read):
+    the button reads it whole now, so an edit someone made in the sheet is seen at once."""
+    if getattr(current, "refresh", None) is None:
+        return
+    failed = st.session_state.pop(REREAD_FAILED, None)
+    if failed:
+        st.warning(f"Не удалось перечитать таблицу: {failed}")
+    st.button("Перечитать таблицу", key="reread_sheet", on_click=_reread, args=(current,), icon=":material/refresh:",
+              help=f"Сразу показать правки, сделанные прямо в Google Таблице (без этого они видны в течение "
+                   f"{current.cache_ttl:g} с)")
+
+
+def _reread(current: Store) -> None:
+    try:
+        current.refresh()
+    except StoreError as err:
+        st.session_state[REREAD_FAILED] = str(err)
+
+
+FLASH = "flash_message"
+
+
+def saved(message: str, slot: str | None = None) -> None:
+    """After a successful save: rerun so every figure and status on the page is fresh, and say so
+    once on the refreshed page — where the form was (``slot``, shown by ``flash``) or on top of the
+    page (``require_user`` shows those: every page calls it first)."""
+    st.session_state[FLASH] = (slot, message)
+    st.rerun()
+
+
+def flash(slot: str | None = None) -> None:
+    """Show the confirmation of the save made on the previous run, if it belongs here.
+
+    The holder is there on every run, message or not: elements after it keep their place, so widgets
+    without a key (and the page's tabs) are not rebuilt on the run after a save.
+    """
+    holder = st.container()
+    pending = st.session_state.get(FLASH)
+    if pending and pending[0] == slot:
+        del st.session_state[FLASH]
+        holder.success(pending[1], icon=":material/check_circle:")
+
+
+def show_flash() -> None:
+    flash(None)
+
+
+EDIT_BASES = "edit_bases"
+NEW_IDS = "new_record_ids"
+
+
+def new_record_id(form: str, prefix: str) -> str:
+    """The id a "new record" form will write, fixed until that save succeeds.
+
+    Pages put it into the form's key, so a second click on a form already saved (a double click, a
+    slow connection) belongs to a form that no longer exists and is ignored; and the write demands
+    that the id be new, so even a repeated submit cannot create the record twice.
+    """
+    from lib.core.ids import new_id
+
+    ids = st.session_state.setdefault(NEW_IDS, {})
+    return ids.setdefault(form, new_id(prefix))
+
+
+def edit_base(form: str, current_version: str | None) -> str | None:
+    """The version an edit form was opened on (its save_id), remembered from the first run that showed it.
+
+    A later rerun may read a newer version saved by someone else; the save must still be checked
+    against what the person saw, or their edit would silently revert the other one.
+    """
+    bases = st.session_state.setdefault(EDIT_BASES, {})
+    return bases.setdefault(form, current_version)
+
+
+# ---- edits in progress (drafts) ----------------------------------------------------------------
+# A draft lives in the session, apart from widget state, which Streamlit drops when the widget is not
+# drawn (another month, another page): it is put back on the form when the form is shown again.
+
+DRAFTS = "drafts"
+EDITOR_ROUNDS = "editor_rounds"
+
+
+@dataclass
+class Draft:
+    changes: dict  # record key -> {field: value as typed}, or field -> value for a one-record form
+    title: str  # «Ежемесячный отчёт»
+    where: str  # «ООО «ВЭС», декабрь 2024»
+    page: str  # the page the form is on, and the query parameters that open it
+    params: dict
+
+
+def draft_changes(form: str) -> dict:
+    found = st.session_state.get(DRAFTS, {}).get(form)
+    return dict(found.changes) if found else {}
+
+
+def keep_draft(form: str, changes: dict, *, title: str, where: str, page: str, params: dict) -> None:
+    """Remember a form's changes for the session (no changes: the draft is gone)."""
+    drafts = st.session_state.setdefault(DRAFTS, {})
+    if changes:
+        drafts[form] = Draft(changes, title, where, page, params)
+    else:
+        drafts.pop(form, None)
+
+
+def drafts() -> dict[str, Draft]:
+    return dict(st.session_state.get(DRAFTS, {}))
+
+
+def editor_key(form: str) -> str:
+    """The widget key of a form's editor; a new one after «Отменить», so the browser's grid starts afresh
+    (a data editor's state cannot be set, only left behind)."""
+    rounds = st.session_state.get(EDITOR_ROUNDS, {}).get(form, 0)
+    return form if not rounds else f"{form}~{rounds}"
+
+
+def drop_draft(form: str) -> None:
+    """«Отменить» / «Взять сохранённые»: the draft, its base version and the editor's state are gone; the form
+    shows what is stored."""
+    st.session_state.get(DRAFTS, {}).pop(form, None)
+    st.session_state.get(EDIT_BASES, {}).pop(form, None)
+    rounds = st.session_state.setdefault(EDITOR_ROUNDS, {})
+    rounds[form] = rounds.get(form, 0) + 1
+
+
+def saved_draft(form: str) -> None:
+    """The form is saved: its draft and base are done with (the editor already shows what was saved)."""
+    st.session_state.get(DRAFTS, {}).pop(form, None)
+    st.session_state.get(EDIT_BASES, {}).pop(form, None)
+
+
+def form_base(form: str, now: dict, editing: bool) -> dict:
+    """The versions an edit in progress is based on: what the form showed on the run before the first change
+    (the person typed looking at it); while nothing is changed, whatever is stored now."""
+    bases = st.session_state.setdefault(EDIT_BASES, {})
+    if not editing:
+        bases[form] = now
+        return now
+    return bases.setdefault(form, now)
+
+
+def rebase(form: str, now: dict) -> None:
+    """«Оставить мои изменения»: the draft now stands on the version stored now."""
+    st.session_state.setdefault(EDIT_BASES, {})[form] = now
+
+
+def unsaved_notice() -> None:
+    """On every page, in the sidebar: the forms with unsaved changes, each a link back to it; and the browser's
+    own «Покинуть страницу?» on reload or close while there are any (a reload starts a new session, and
+    the changes kept in this one are lost)."""
+    pending = drafts()
+    if pending:
+        with st.sidebar:
+            st.warning("Есть несохранённые изменения:", icon=":material/edit_note:")
+            grouped: dict[tuple, list[Draft]] = {}
+            for d in pending.values():
+                grouped.setdefault((d.page, d.where, tuple(sorted(d.params.items()))), []).append(d)
+            for (page, where, params), items in grouped.items():
+                st.page_link(page, label=f"{where}: {', '.join(d.title for d in items)}", query_params=dict(params),
+                             icon=":material/edit:")
+    leave_guard(bool(pending))
+
+
+def leave_guard(active: bool) -> None:
+    """A ``beforeunload`` handler that asks only while ``active``; the flag is updated on every run. Moving
+    between the app's pages is not a page unload and keeps the session (and its drafts): it does not ask."""
+    flag = "true" if active else "false"
+    st.sidebar.html(f"""<script>
+        window.debtUnsaved = {flag};
+        if (!window.debtLeaveGuard) {{
+            window.debtLeaveGuard = true;
+            window.addEventListener("beforeunload", (event) => {{
+                if (window.debtUnsaved) {{ event.preventDefault(); event.returnValue = ""; }}
+            }});
+        }}
+    </script><span data-testid="unsaved-{flag}"></span>""", unsafe_allow_javascript=True, width="content")
+
+
+def forget_form(form: str) -> None:
+    """Start a form afresh: a new id for a new record, the stored version for an edit, empty widgets."""
+    st.session_state.get(NEW_IDS, {}).pop(form, None)
+    st.session_state.get(EDIT_BASES, {}).pop(form, None)
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{form}:")]:
+        del st.session_state[key]
+
+
+def stored_version(tab: str, record: dict):
+    """One stored record as «Поле — Сохранено сейчас» rows, with Russian titles and labels."""
+    import pandas as pd
+
+    from lib.core.frames import empty_frame
+    from lib.core.schema import schema
+    from lib.domain.present import for_display, labels, texts
+
+    table = schema()[tab]
+    frame = pd.concat([empty_frame(table), pd.DataFrame([record])], ignore_index=True)[table.keys]
+    shown = texts(for_display(table, frame, labels(snapshot()))).iloc[0]  # names for codes, as every table reads
+    return pd.DataFrame({"Поле": shown.index, "Сохранено сейчас": shown.tolist()})
+
+
+def submit(signed_in: User, changes: dict, *, action: str | None = None, success: str = "Сохранено.",
+           expect: dict | None = None, slot: str | None = None, form: str | None = None, on_conflict=None) -> bool:
+    """Write through lib.auth.access (rules + audit); on any refusal say why and keep the form as typed.
+
+    ``expect``: the versions the form was based on / ids that must be new (see ``access.write``).
+    An unchanged form writes nothing and says so; a conflicting edit shows what is stored now, or is
+    handed to ``on_conflict(err)`` (a form that offers its own choice).
+    """
+    from lib.auth import access
+    from lib.store.port import Conflict
+
+    try:
+        access.write(store(), signed_in, changes, action=action, expect=expect)
+    except access.NothingChanged as err:
+        st.info(str(err), icon=":material/info:")
+        return False
+    except Conflict as err:
+        if on_conflict is not None:
+            on_conflict(err)
+            return False
+        st.error(f"{err} Ниже — что сохранено сейчас: загрузите эту версию в форму и внесите свою правку снова.",
+                 icon=":material/sync_problem:")
+        if err.current:
+            st.dataframe(present.table(stored_version(err.tab, err.current)), hide_index=True)
+        if form:
+            st.button("Загрузить сохранённую версию", key=f"reload-{form}", on_click=forget_form, args=(form,))
+        return False
+    except StoreError as err:  # ValidationError, Denied and Rejected are StoreErrors too
+        st.error(f"{err} Введённые данные остались в форме.")
+        return False
+    if form:
+        forget_form(form)
+    saved(success, slot)
+    return True
+
+
+def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: str, slot: str | None = None,
+                         comment: str | None = None) -> None:
+    """Close or reopen a quarter. Closing first lists what is still open in it (returns, months not
+    filed, overdue plan reports) and asks for an explicit confirmation; nothing is closed by surprise."""
+    from lib.domain.periods import closed_quarters, quarter_label, quarter_open_items
+
+    closed = closed_quarters(snap)
+    close_it = quarter not in closed
+    if not close_it:
+        from lib.domain.periods import lock_note
+
+        st.caption(lock_note(quarter, closed[quarter]))
+    confirmed = True
+    if close_it:
+        open_items = quarter_open_items(snap, quarter, read_settings(snap), today())
+        if open_items:
+            st.warning(f"В {quarter_label(quarter).replace('квартал', 'квартале')} не завершено:\n\n"
+                       + "\n".join(f"- {line}" for line in open_items), icon=":material/warning:")
+            confirmed = st.checkbox("Всё равно закрыть квартал: исполнители больше не смогут ничего исправить",
+                                    key=f"{key}-lock-confirm-{quarter}", persist_state="page")
+    # persist_state: on a tab that runs only while open, what was typed is kept while another tab is open
+    reason = st.text_input("Основание", value=comment or "", key=f"{key}-lock-comment-{quarter}",
+                           placeholder="например, отчёт направлен в МЖКХ РС(Я)", persist_state="page")
+    label = f"Закрыть {quarter_label(quarter)}" if close_it else f"Открыть {quarter_label(quarter)}"
+    if st.button(label, type="primary" if close_it else "secondary", disabled=not confirmed, key=f"{key}-lock-{quarter}"):
+        submit(signed_in, {"locks": [{"quarter": quarter, "locked": close_it, "comment": reason or None}]},
+               action="закрытие квартала" if close_it else "снятие блокировки",
+               success=f"{quarter_label(quarter)}: {'закрыт' if close_it else 'открыт'}.", slot=slot)
+
+
+def unexpected_error(err: BaseException) -> None:
+    """Any error a page did not foresee: the traceback goes to the server log under a short code, the
+    person gets a Russian message saying what to do (``client.showErrorDetails = "none"`` in
+    .streamlit/config.toml hides Streamlit's own English traceback as a second line of defence)."""
+    code = uuid.uuid4().hex[:8]
+    log.error("unexpected page error %s", code, exc_info=err)
+    st.error(f"{UNEXPECTED} (код {code}): страница показана не полностью. Если вы не видели сообщения «Сохранено», "
+             "изменения не записаны. Обновите страницу (F5) и попробуйте ещё раз; если ошибка повторяется — сообщите "
+             "координатору код ошибки.", icon=":material/error:")
