@@ -206,7 +206,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
         marked = any(m.args[:1] == ("browser",) for m in item.iter_markers("xdist_group"))  # a browser test elsewhere
-        if module.startswith("test_browser") or marked or item.get_closest_marker("server_processes"):
+        end_to_end = "e2e" in item.path.parts
+        if end_to_end:
+            item.add_marker(pytest.mark.e2e)
+        if module.startswith("test_browser") or marked or end_to_end or item.get_closest_marker("server_processes"):
             item.add_marker(pytest.mark.xdist_group("browser"))
             queue.append(item)
         elif module in ONE_WORKER:
