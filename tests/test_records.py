@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from lib.auth.access import Denied, NothingChanged, Rejected, User, write
 from lib.core.config import PROJECT_ROOT
 from lib.domain import plan_admin, proceedings
-from lib.domain.periods import quarter_open_items
+from lib.domain.closing import quarter_open_items
 from lib.domain.settings import read_settings
 from lib.store.port import Conflict
 from lib.store.sqlite_store import SQLiteStore

@@ -78,6 +78,7 @@ from lib.store.sheets_http import (
     store_error,
     was_refused,
 )
+from lib.store.sheets_names import ARCHIVED_METADATA, TAB_METADATA, a1_tab
 
 READ_PARAMS = {
     # numbers as numbers and dates as serial numbers: what Google stored, whatever the locale shows
@@ -85,8 +86,6 @@ READ_PARAMS = {
     "dateTimeRenderOption": "SERIAL_NUMBER",
     "majorDimension": "ROWS",
 }
-TAB_METADATA = "debt.tab"  # developer metadata on each sheet: which table it holds (survives renames)
-ARCHIVED_METADATA = "debt.archived_to"  # on the spreadsheet: the year was rolled over to that key
 CELL_LIMIT = 10_000_000
 TTL_FOLD = 1 / 6  # a save's read takes the TTL's whole read due in the next sixth of the TTL (5 s of 30): else a
 # page's rerun, far more frequent than saves, meets the expired TTL first and reads on its own (bench.sheets_quota)
@@ -94,10 +93,6 @@ TAIL_MIN_ROWS = 500  # a smaller tab is read whole: it costs little more than a 
 SHEETS_EPOCH = dt.datetime(1899, 12, 30)
 UNSIGNED = ("строка не подписана приложением (набрана, вставлена или изменена в таблице вручную) — не учтена: "
             "права, роли, блокировки, возвраты и настройки меняются только через приложение")
-
-
-def a1_tab(title: str) -> str:
-    return "'" + title.replace("'", "''") + "'"
 
 
 def _latest(frame: pd.DataFrame) -> int:

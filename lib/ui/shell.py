@@ -672,7 +672,8 @@ def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: 
                          comment: str | None = None) -> None:
     """Close or reopen a quarter. Closing first lists what is still open in it (returns, months not
     filed, overdue plan reports) and asks for an explicit confirmation; nothing is closed by surprise."""
-    from lib.domain.periods import closed_quarters, quarter_label, quarter_open_items
+    from lib.domain.closing import quarter_open_items
+    from lib.domain.periods import closed_quarters, quarter_label
 
     closed = closed_quarters(snap)
     close_it = quarter not in closed
