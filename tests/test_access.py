@@ -4,13 +4,13 @@ Allowed writes land with an audit entry; refused ones raise ``Denied`` and write
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
 from lib.auth.access import Denied, User, audit_for, write
 from lib.store.port import ValidationError
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.demo_file import copy_demo_file
 
 COORDINATOR = User("coordinator@lensk.demo", "Беляев И.А.", "coordinator", "upr")
 COMMISSION = User("commission@lensk.demo", "Член комиссии", "commission")
@@ -22,7 +22,7 @@ USERS = {"coordinator": COORDINATOR, "commission": COMMISSION, "lptes": LPTES, "
 
 @pytest.fixture
 def store(demo_db, tmp_path):
-    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    copy_demo_file(demo_db, tmp_path / "d.sqlite")
     return SQLiteStore(tmp_path / "d.sqlite")
 
 
@@ -149,7 +149,7 @@ def test_formula_looking_text_stays_literal_through_the_app_write_path(kind, dem
     from lib.store.copying import copy_store
     from tests.conftest import make_sheets_store
 
-    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    copy_demo_file(demo_db, tmp_path / "d.sqlite")
     target = SQLiteStore(tmp_path / "d.sqlite")
     if kind == "gsheets":
         sheet = make_sheets_store(fake_api)

@@ -30,10 +30,11 @@ def test_demo_creates_and_resets_the_store(tmp_path):
 
 
 def test_check_exits_non_zero_and_lists_cells_it_cannot_read(tmp_path, demo_db):
-    import shutil
     import sqlite3
 
-    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    from tests.support.demo_file import copy_demo_file
+
+    copy_demo_file(demo_db, tmp_path / "d.sqlite")
     url = f"sqlite:///{tmp_path}/d.sqlite"
     assert cli("check", "--store", url).returncode == 0
     with sqlite3.connect(tmp_path / "d.sqlite") as con:

@@ -142,10 +142,10 @@ def test_the_coordinators_edit_survives_the_executors_done_from_a_page_read_befo
 
 @pytest.fixture(params=["sqlite", "gsheets"])
 def demo_any(request, demo_db, tmp_path):
-    import shutil
+    from tests.support.demo_file import copy_demo_file
 
     if request.param == "sqlite":
-        shutil.copy(demo_db, tmp_path / "d.sqlite")
+        copy_demo_file(demo_db, tmp_path / "d.sqlite")
         return SQLiteStore(tmp_path / "d.sqlite")
     return request.getfixturevalue("demo_sheets")[1]
 

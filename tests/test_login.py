@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import subprocess
 import sys
 
@@ -199,7 +198,7 @@ def test_no_plaintext_password_in_store_logs_or_errors(demo_db, tmp_path, caplog
     secret = "Sekret-Пароль-9731"
     # the demo district as `lib.cli demo` writes it (that command itself: tests/test_cli.py), copied from the file the
     # session built once — a private copy, since the commands below write to it
-    shutil.copy(demo_db, tmp_path / "p.sqlite")
+    copy_demo_file(demo_db, tmp_path / "p.sqlite")
     url = f"sqlite:///{tmp_path}/p.sqlite"
     env = {**os.environ}
     run = lambda *a, **kw: subprocess.run([sys.executable, "-m", "lib.cli", *a, "--store", url], cwd=PROJECT_ROOT,
