@@ -115,3 +115,10 @@ def test_no_import_cycles():
     for node in sorted(graph):
         if node not in state:
             visit(node)
+
+
+def test_no_test_module_imports_another():
+    """What tests share lives in tests/support/ (and fixtures in tests/conftest.py), never in a test module."""
+    for path in sorted((PROJECT_ROOT / "tests").rglob("test_*.py")):
+        found = sorted(m for m in imported_modules(path) if any(part.startswith("test_") for part in m.split(".")))
+        assert not found, f"{path.relative_to(PROJECT_ROOT)} imports {found}: move what it needs to tests/support/"

@@ -18,7 +18,7 @@ from lib.core.schema import Column, schema
 from lib.domain import monthly
 from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload, save_upload
 from lib.saving import form_input
-from tests.entry_support import MONTH, VES, copy_demo, settings, valid_monthly
+from tests.support.entry import MONTH, VES, copy_demo, settings, valid_monthly
 
 TODAY = dt.date(2026, 11, 22)
 REFUSED = "refused"
@@ -164,7 +164,7 @@ def blank_cell(store, typed):
 
 
 def annex4_rows(store, typed) -> bytes:
-    from tests.test_excel_forms import annex4_file
+    from tests.support.excel_files import annex4_file
 
     start = valid_monthly(store.read_all()).set_index(["settlement_id", "consumer_group"]).debt_start
     return annex4_file({"население": ["", start[("vitim", "population")], "1000", "950", "", "12", typed],

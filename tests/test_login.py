@@ -112,7 +112,7 @@ def sign_in(login: str, password: str) -> AppTest:
         return at
     # Signed in: the login page sent us home. AppTest does not re-run app.py's chrome after an
     # in-script switch_page, so continue the same session in a fresh run (what the browser shows
-    # next; test_browser.py clicks through the real thing).
+    # next; tests/e2e/test_browser.py clicks through the real thing).
     assert at.title[0].value.startswith("Комиссия по задолженности")
     signed = AppTest.from_file(APP, default_timeout=60)
     signed.session_state["user_login"] = at.session_state["user_login"]

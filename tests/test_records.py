@@ -16,7 +16,7 @@ from lib.domain.closing import quarter_open_items
 from lib.domain.settings import read_settings
 from lib.store.port import Conflict
 from lib.store.sqlite_store import SQLiteStore
-from tests.entry_support import copy_demo
+from tests.support.entry import copy_demo
 from tests.support.shown import opened
 
 APP = str(PROJECT_ROOT / "app.py")

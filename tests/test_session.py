@@ -1,6 +1,6 @@
 """The sign-in cookie, landing after sign-in, single sign-on, and secrets that never reach a page.
 
-The browser side (the cookie really set, F5, tabs, sign-out) is tests/test_browser_session.py; here
+The browser side (the cookie really set, F5, tabs, sign-out) is tests/e2e/test_browser_session.py; here
 the rules behind it, on both stores, and the pages in-process with AppTest.
 """
 
@@ -20,8 +20,8 @@ from lib.auth.signin import user_row
 from lib.core.config import PROJECT_ROOT, ConfigError
 from lib.core.frames import SECRET_PROBLEM, cells_to_frame
 from lib.core.schema import schema
+from tests.support.apptest import run_app
 from tests.support.shown import cells
-from tests.test_app import run_app
 
 APP = str(PROJECT_ROOT / "app.py")
 SECRET = "unit-test-secret-" + "z" * 32

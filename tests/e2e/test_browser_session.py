@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from lib.auth.session_cookie import COOKIE, Sessions
-from tests.support.browser import ARTIFACTS, free_port, serve
+from tests.support.browser import ARTIFACTS, free_port, serve, sign_in, wait_for_tables
 from tests.support.fake_oidc import FakeOIDC
-from tests.test_browser import sign_in, wait_for_tables
 
 SECRET = "browser-test-secret-" + "x" * 32
 LOGIN_HEADING = "Вход"
