@@ -206,7 +206,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
         marked = any(m.args[:1] == ("browser",) for m in item.iter_markers("xdist_group"))  # a browser test elsewhere
-        end_to_end = "e2e" in item.path.parts
+        # the end-to-end set: tests/e2e/, and elsewhere a test marked e2e (LibreOffice) or server_processes
+        end_to_end = "e2e" in item.path.parts or item.get_closest_marker("e2e") or item.get_closest_marker("server_processes")
         if end_to_end:
             item.add_marker(pytest.mark.e2e)
         if module.startswith("test_browser") or marked or end_to_end or item.get_closest_marker("server_processes"):

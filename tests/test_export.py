@@ -119,6 +119,7 @@ def test_layout_title_signature_and_print_setup(demo):
     assert "Начальник управления производственного развития" in texts and "_____________ И.А. Беляев" in texts
 
 
+@pytest.mark.e2e  # LibreOffice or processes of its own: the end-to-end set
 def test_user_text_that_looks_like_a_formula_stays_text(demo_db, tmp_path):
     from lib.auth.access import User, write
 
@@ -159,6 +160,7 @@ def test_cli_export_records_who_when_and_the_checksum(demo_db, tmp_path):
     assert bad.returncode == 1 and "не квартал" in bad.stderr
 
 
+@pytest.mark.e2e  # LibreOffice or processes of its own: the end-to-end set
 def test_the_workbook_opens_in_libreoffice_and_the_values_match(demo, tmp_path):
     data = workbook.build(demo, workbook.parse_period("2024-Q1"), read_settings(demo), TODAY)
     pdf = convert(data, tmp_path, "pdf")[0].read_bytes()

@@ -173,6 +173,7 @@ def test_the_comparison_sees_a_difference(written):
             assert_same_workbook(new, out.getvalue())
 
 
+@pytest.mark.e2e  # LibreOffice or processes of its own: the end-to-end set
 def test_libreoffice_opens_the_xlsxwriter_workbook_and_prints_every_sheet(written, tmp_path):
     from lib.domain.settings import read_settings
     from tests.support.libreoffice import convert_workbook as convert

@@ -106,6 +106,7 @@ def dangerous_cells(data: bytes) -> list:
     return [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith(FORMULA_STARTS)]
 
 
+@pytest.mark.e2e  # LibreOffice or processes of its own: the end-to-end set
 def test_every_download_keeps_typed_formulas_as_text(district, downloads, tmp_path):
     files = every_file(downloads)
     # every file costs a build (a workbook, a CSV of a whole tab): none is built on a rerun, only on a click

@@ -254,6 +254,7 @@ def _attempts(store_path: str, *attempts: tuple[str, str]) -> list[str]:
     return done.stdout.splitlines()
 
 
+@pytest.mark.e2e  # LibreOffice or processes of its own: the end-to-end set
 def test_the_throttle_holds_across_two_server_processes_and_a_restart(demo_db, tmp_path):
     from lib.auth.signin import throttle_for
 
