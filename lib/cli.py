@@ -273,7 +273,7 @@ def cmd_export(args, config) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib.cli", description="Управление данными комиссии по задолженности за ЖКУ.")
     sub = p.add_subparsers(dest="command", required=True, metavar="КОМАНДА")
-    store_help = "адрес хранилища: sqlite:///путь или gsheets://ключ (по умолчанию из DEBT_STORE или secrets.toml)"
+    store_help = "адрес хранилища: sqlite:///путь, gsheets://ключ или postgresql://… (по умолчанию из DEBT_STORE или secrets.toml)"
     d = sub.add_parser("demo", help="создать или пересоздать встроенную базу с демо-данными Ленского района")
     d.add_argument("--store", help=store_help)
     d.set_defaults(run=cmd_demo)

@@ -12,7 +12,7 @@ from lib.store.sheets_store import SheetsStore
 from lib.store.sqlite_store import SQLiteStore
 from tests.support.fake_sheets import FakeSheetsAPI
 
-STORE_KINDS = ["sqlite", "gsheets"]
+STORE_KINDS = ["sqlite", "gsheets", "postgresql"]
 
 
 class RecordingSleep:
@@ -85,11 +85,34 @@ def sheets_store(fake_api) -> SheetsStore:
     return make_sheets_store(fake_api)
 
 
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A real PostgreSQL server for this pytest process: a throwaway cluster on a temporary folder and a loopback
+    port (tests/support/postgres.py). It cannot start: the tests that need it fail (never skip)."""
+    from tests.support.postgres import start_cluster
+
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_store(postgres_cluster):
+    """A store on a new empty database of the test cluster, as the app's role."""
+    from lib.store.postgres_store import PostgresStore
+
+    store = PostgresStore(postgres_cluster.new_database())
+    yield store
+    store.close()
+
+
 @pytest.fixture(params=STORE_KINDS)
 def store(request, tmp_path):
     """Each contract test runs once per adapter."""
     if request.param == "sqlite":
         return SQLiteStore(tmp_path / "debt.sqlite")
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_store")
     return make_sheets_store(FakeSheetsAPI())
 
 
