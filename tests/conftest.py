@@ -106,6 +106,29 @@ def postgres_store(postgres_cluster):
     store.close()
 
 
+@pytest.fixture(scope="session")
+def demo_postgres_template(postgres_cluster, demo_db) -> str:
+    """The demo district copied into a database of the test cluster once per session: its name."""
+    from lib.store.copying import copy_store
+    from lib.store.postgres_store import PostgresStore
+
+    url = postgres_cluster.new_database("demo")
+    store = PostgresStore(url)
+    copy_store(SQLiteStore(demo_db), store, progress=lambda _: None)
+    store.close()  # a template must have no connections
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def demo_postgres(postgres_cluster, demo_postgres_template):
+    """A private copy of the demo district on the test PostgreSQL server, and a store on it."""
+    from lib.store.postgres_store import PostgresStore
+
+    store = PostgresStore(postgres_cluster.new_database(template=demo_postgres_template))
+    yield store
+    store.close()
+
+
 @pytest.fixture(params=STORE_KINDS)
 def store(request, tmp_path):
     """Each contract test runs once per adapter."""

@@ -91,10 +91,12 @@ class Cluster:
             cur = con.execute(sql, params)
             return cur.fetchall() if cur.description else None
 
-    def new_database(self, prefix: str = "t") -> str:
-        """A new empty database owned by the app's role: its URL."""
+    def new_database(self, prefix: str = "t", template: str | None = None) -> str:
+        """A new database owned by the app's role — empty, or a copy of ``template`` (a database nobody is
+        connected to): its URL."""
         name = f"{prefix}_{os.getpid()}_{next(self._names)}"
-        self.admin(f'CREATE DATABASE "{name}" OWNER {APP_ROLE}')
+        copied = f' TEMPLATE "{template}"' if template else ""
+        self.admin(f'CREATE DATABASE "{name}"{copied} OWNER {APP_ROLE}')
         return self.url(name)
 
     def stop(self) -> None:
