@@ -35,7 +35,7 @@ def one(url: str, go: str, who: int, saves: int) -> None:
     from lib.store.factory import open_store
 
     user = User(CLI_LOGIN, "Беляев И.А.", "coordinator", "upr")
-    store = open_store(url, resolve(env={}, secrets={}))
+    store = open_store(url, resolve(env={"DEBT_LOCAL_DIR": str(Path(go).parent / "local")}, secrets={}))
     started = time.perf_counter()
     store.read_all()
     cold = time.perf_counter() - started
@@ -66,7 +66,7 @@ def run(url: str, processes: int, saves: int, folder: Path) -> dict:
     from lib.core.config import resolve
     from lib.store.factory import open_store
 
-    snap = open_store(url, resolve(env={}, secrets={})).read_all()
+    snap = open_store(url, resolve(env={"DEBT_LOCAL_DIR": str(folder / "local")}, secrets={})).read_all()
     meetings = Counter(i for i in snap.all_versions("meetings").meeting_id if i.startswith("bench-"))
     audit = Counter(k for k in snap.all_versions("audit").record_key if str(k).startswith("bench-"))
     wanted = {f"bench-{w}-{n}" for w in range(processes) for n in range(saves)}
@@ -94,7 +94,7 @@ def main() -> None:
             sqlite_url = f"sqlite:///{folder}/bench.sqlite"
             load_demo(SQLiteStore(folder / "bench.sqlite"))
             pg_url = cluster.new_database("bench")
-            store = PostgresStore(pg_url)
+            store = PostgresStore(pg_url, local_dir=folder / "local")
             load_demo(store)
             store.close()
             found = {"SQLite": run(sqlite_url, args.processes, args.saves, folder),

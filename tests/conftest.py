@@ -97,34 +97,34 @@ def postgres_cluster():
 
 
 @pytest.fixture
-def postgres_store(postgres_cluster):
+def postgres_store(postgres_cluster, tmp_path):
     """A store on a new empty database of the test cluster, as the app's role."""
     from lib.store.postgres_store import PostgresStore
 
-    store = PostgresStore(postgres_cluster.new_database())
+    store = PostgresStore(postgres_cluster.new_database(), local_dir=tmp_path / "pg-local")
     yield store
     store.close()
 
 
 @pytest.fixture(scope="session")
-def demo_postgres_template(postgres_cluster, demo_db) -> str:
+def demo_postgres_template(postgres_cluster, demo_db, tmp_path_factory) -> str:
     """The demo district copied into a database of the test cluster once per session: its name."""
     from lib.store.copying import copy_store
     from lib.store.postgres_store import PostgresStore
 
     url = postgres_cluster.new_database("demo")
-    store = PostgresStore(url)
+    store = PostgresStore(url, local_dir=tmp_path_factory.mktemp("pg-template"))
     copy_store(SQLiteStore(demo_db), store, progress=lambda _: None)
     store.close()  # a template must have no connections
     return url.rsplit("/", 1)[1]
 
 
 @pytest.fixture
-def demo_postgres(postgres_cluster, demo_postgres_template):
+def demo_postgres(postgres_cluster, demo_postgres_template, tmp_path):
     """A private copy of the demo district on the test PostgreSQL server, and a store on it."""
     from lib.store.postgres_store import PostgresStore
 
-    store = PostgresStore(postgres_cluster.new_database(template=demo_postgres_template))
+    store = PostgresStore(postgres_cluster.new_database(template=demo_postgres_template), local_dir=tmp_path / "pg-local")
     yield store
     store.close()
 

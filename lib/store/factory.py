@@ -101,7 +101,7 @@ def open_store(url: str, config: Config, session=None) -> Store:
     if url.startswith(("postgresql://", "postgres://")):
         from lib.store.postgres_store import PostgresStore
 
-        return PostgresStore(url)
+        return PostgresStore(url, local_dir=config.local_path)
     raise ConfigError(f"Неизвестный адрес хранилища «{url}»: ожидается sqlite:///путь, gsheets://ключ "
                       "или postgresql://пользователь@сервер/база")
 

@@ -19,6 +19,11 @@ on one version, one is written and the other sees ``Conflict``.
 the snapshot it already has while that row is unchanged — no table is polled. After a change it fetches
 only the rows appended since (``_seq`` above the last one read, by index) and types only those; a changed
 generation (the store was reset) or mutation count (a row updated or deleted by hand) means a full read.
+
+**Typed copy.** As for SQLite (``lib.store.frame_cache``), the typed frames are kept on this machine
+(``data/.postgresql-<digest>.typed/``, the digest of the address without its password) under the
+stamp's generation and mutation count, so a server started again, or a second process of this machine,
+types only the rows appended since; each tab's last row must still be on the server with its save id.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 from lib.core.config import PROJECT_ROOT, ConfigError
 from lib.core.frames import cells_to_frame, concat_rows, empty_frame, record_cells, versioned
 from lib.core.schema import Schema
-from lib.store.frame_cache import CachedTab
+from lib.store.frame_cache import CachedTab, FrameCache
 from lib.store.port import (
     SaveReceipt,
     Snapshot,
@@ -81,8 +86,13 @@ def _sql_type(column) -> str:
 class PostgresStore(Store):
     kind = "postgresql"
 
-    def __init__(self, url: str, schema: Schema | None = None, *, connect_timeout: int = 10):
+    def __init__(self, url: str, schema: Schema | None = None, *, connect_timeout: int = 10,
+                 local_dir: str | Path | None = None):
+        """``local_dir``: this machine's folder for the sign-in throttle and the typed copy (default ``data/``)."""
         super().__init__(url, schema)
+        self.local_dir = Path(local_dir) if local_dir else PROJECT_ROOT / "data"
+        self._local_name = "postgresql-" + hashlib.sha256(safe_url(url).encode()).hexdigest()[:16]
+        self.typed_copy = FrameCache(self.local_dir / self._local_name)
         try:
             import psycopg  # imported here: the other stores do not need it installed
         except ImportError:
@@ -109,8 +119,8 @@ class PostgresStore(Store):
     def server_file(self) -> Path:
         """The sign-in throttle's file (``lib/auth/signin.py``): shared by every process on this machine that
         uses this database (the name is a digest of the address without the password)."""
-        digest = hashlib.sha256(safe_url(self.url).encode()).hexdigest()[:16]
-        return PROJECT_ROOT / "data" / f"postgresql-{digest}.server.sqlite"
+        self.local_dir.mkdir(parents=True, exist_ok=True)
+        return self.local_dir / f"{self._local_name}.server.sqlite"
 
     def _open(self):
         try:
@@ -222,9 +232,13 @@ class PostgresStore(Store):
 
     def _read(self, con, stamp: tuple) -> Snapshot:
         """Every tab, inside the caller's transaction: the rows read before plus those appended since."""
+        kept = (stamp[0], stamp[2])  # generation and mutations: while they stand, rows were only appended
         with self._tabs_lock:
-            if self._tabs_stamp is None or stamp[0] != self._tabs_stamp[0] or stamp[2] != self._tabs_stamp[2]:
+            if self._tabs_stamp is None or kept != (self._tabs_stamp[0], self._tabs_stamp[2]):
                 self._tabs, self._last = {}, None  # reset or edited in place: nothing read before holds
+            if not self._tabs:  # the first read of this process, or the first since a reset
+                loaded = self.typed_copy.load(kept, list(self.schema))
+                self._tabs = {k: t for k, t in loaded.items() if self._same_row(con, self.schema[k], t)}
             self._tabs_stamp = stamp
             tables, problems, notes, changed = {}, [], [], False
             for table in self.schema:
@@ -233,13 +247,29 @@ class PostgresStore(Store):
                 tables[table.key] = tab.versions
                 problems += tab.problems + tab.version_problems
                 notes += tab.notes
+            if self.typed_copy.needs_write(kept, self._tabs):
+                self.typed_copy.write_later(kept, self._tabs, {t.key: t for t in self.schema})
             if not changed and self._last is not None:
                 return self._last  # the same object: results computed per snapshot (lib.core.memo) stay valid
             self._last = Snapshot(tables, problems, self.schema, notes)
             return self._last
 
+    @staticmethod
+    def _same_row(con, table, known: CachedTab) -> bool:
+        """The last row of a typed copy is still on the server, unchanged (not a store restored or refilled)."""
+        if known.count == 0:
+            return True
+        row = con.execute(f"SELECT save_id FROM {_q(table.key)} WHERE {SEQ} = %s", (known.last,)).fetchone()
+        return row is not None and row[0] == known.last_save_id
+
     def _read_table(self, con, table) -> tuple[CachedTab, bool]:
         known = self._tabs.get(table.key)
+        if known is not None:
+            try:
+                known.typed  # noqa: B018 - the copy's typed rows, read now that rows may be appended
+            except Exception as err:  # gone or damaged since the start: the tab is read from the server
+                log.warning("typed copy of %s not used (%s); reading it from the server", table.key, err)
+                known = None
         cols = ", ".join(_q(k) for k in table.keys)
         old_last = known.last if known else 0
         frames = [known.typed] if known else []

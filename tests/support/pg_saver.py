@@ -17,7 +17,7 @@ CLI = User("coordinator@lensk.demo", "Беляев И.А.", "coordinator", "upr"
 
 
 def main(url: str, go: str, rounds: int, who: str) -> None:
-    store = PostgresStore(url)
+    store = PostgresStore(url, local_dir=Path(go).parent / f"local-{who}")
     for n in range(rounds):
         seen = store.read_all()
         record = seen.record("meetings", meeting_id="race")
