@@ -77,3 +77,21 @@ def test_a_server_that_does_not_answer_is_a_russian_message_without_the_password
                       local_dir=tmp_path)
     assert "Сервер PostgreSQL не отвечает или отказал во входе" in str(err.value)
     assert "very-secret" not in str(err.value) and "debt_app:***@" in str(err.value)
+
+
+def test_an_existing_database_with_a_schema_for_the_app_and_the_rights_docs_ask_for(postgres_cluster, tmp_path):
+    """docs/postgresql.md, «Существующий сервер»: a database the app does not own, a schema it owns, CONNECT — no
+    more. The app creates its tables there on the first start and works; a second start changes nothing."""
+    name = f"region_{tmp_path.name[-12:].replace('-', '_')}"
+    postgres_cluster.admin(f'CREATE DATABASE "{name}"')  # owned by the administrator, not by the app
+    for sql in ("CREATE SCHEMA debt AUTHORIZATION debt_app", f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC',
+                f'GRANT CONNECT ON DATABASE "{name}" TO debt_app'):
+        postgres_cluster.admin(sql, database=name)
+    url = postgres_cluster.url(name) + "?options=-csearch_path%3Ddebt"
+    store = PostgresStore(url, local_dir=tmp_path)
+    store.save({"participants": [sample_record(store.schema["participants"])]}, "c@x")
+    again = PostgresStore(url, local_dir=tmp_path / "again")
+    assert len(again.read_all().current("participants")) == 1
+    tables = postgres_cluster.admin("SELECT schemaname, count(*) FROM pg_tables WHERE tableowner = 'debt_app' GROUP BY 1",
+                                    database=name)
+    assert tables == [("debt", len(store.schema.tables) + 1)]  # every tab and the change stamp, in its own schema
