@@ -65,6 +65,11 @@ def cmd_copy(args, config) -> int:
     total = sum(report.copied.values())
     skipped = sum(report.skipped.values())
     print(f"Скопировано строк: {fmt.figure(total, 'integer')}; уже были в получателе: {fmt.figure(skipped, 'integer')}.")
+    print("Проверка получателя (строк в источнике = в получателе, контрольная сумма SHA-256):")
+    for check in report.checks.values():
+        print(f"  {check.title}: {fmt.figure(check.source_rows, 'integer')} = {fmt.figure(check.target_rows, 'integer')}, "
+              f"{check.source_sum[:16]} = {check.target_sum[:16]}")
+    print("Копия совпадает с источником.")
     return 0
 
 
@@ -273,7 +278,7 @@ def cmd_export(args, config) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib.cli", description="Управление данными комиссии по задолженности за ЖКУ.")
     sub = p.add_subparsers(dest="command", required=True, metavar="КОМАНДА")
-    store_help = "адрес хранилища: sqlite:///путь или gsheets://ключ (по умолчанию из DEBT_STORE или secrets.toml)"
+    store_help = "адрес хранилища: sqlite:///путь, gsheets://ключ или postgresql://… (по умолчанию из DEBT_STORE или secrets.toml)"
     d = sub.add_parser("demo", help="создать или пересоздать встроенную базу с демо-данными Ленского района")
     d.add_argument("--store", help=store_help)
     d.set_defaults(run=cmd_demo)
@@ -283,8 +288,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--time-zone", help="часовой пояс района, например Asia/Yakutsk (по умолчанию DEBT_TIME_ZONE)")
     b.set_defaults(run=cmd_bootstrap)
     c = sub.add_parser("copy", help="скопировать все листы со всеми версиями из одного хранилища в другое")
-    c.add_argument("--from", dest="source", required=True, help="откуда: sqlite:///… или gsheets://…")
-    c.add_argument("--to", dest="target", required=True, help="куда: sqlite:///… или gsheets://…")
+    c.add_argument("--from", dest="source", required=True, help="откуда: sqlite:///…, gsheets://… или postgresql://…")
+    c.add_argument("--to", dest="target", required=True, help="куда: sqlite:///…, gsheets://… или postgresql://…")
     c.set_defaults(run=cmd_copy)
     u = sub.add_parser("user", help="пользователи: add, passwd, disable, enable (пароль спрашивается, в командной строке не пишется)")
     u.add_argument("action", choices=["add", "passwd", "disable", "enable"], metavar="add|passwd|disable|enable")
