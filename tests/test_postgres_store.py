@@ -11,7 +11,7 @@ import pytest
 
 from lib.store.port import StoreUnavailable
 from lib.store.postgres_store import PostgresStore
-from tests.test_store_contract import sample_record
+from tests.support.records import sample_record
 
 
 def same_as_fresh(app: PostgresStore, tmp_path) -> None:
