@@ -93,7 +93,7 @@ def _current_by_key(snapshot: Snapshot, table: Table, keys: Iterable[tuple] | No
     values, by key; a key with no record is absent.
 
     A save names a few records of a tab that holds tens of thousands: turning the whole current tab into
-    dicts cost ≈ 0,8 s of CPU per lookup at region scale (``bench.save_lookup``). The key columns narrow
+    dicts was the cost of a save at region scale (``bench.save_lookup``, docs/performance.md). The key columns narrow
     the rows first (``isin`` on a column where every key asked for is a text), then the same
     ``frame_records`` and the same key comparison as on the whole tab decide: the result is what the
     whole tab gives for those keys (the last of equal keys wins, as in a dict built over all rows)."""
