@@ -55,7 +55,7 @@ def test_a_cookie_ends_when_password_role_or_active_flag_change_on_both_stores(s
     row = user_row(store.read_all(), "Member@X.ru ")
     cookie = sessions.cookie(sessions.claim(row))
     claim = sessions.read_cookie(cookie)
-    assert claim == Claim("member@x.ru", sessions.fingerprint(row))
+    assert (claim.login, claim.fingerprint, claim.version) == ("member@x.ru", sessions.fingerprint(row), row["save_id"])
     assert sessions.valid_for(claim, user_row(store.read_all(), "member@x.ru"))
 
     # the name is not what the sign-in rests on: no one is signed out for a corrected spelling
@@ -74,7 +74,7 @@ def test_a_cookie_ends_when_password_role_or_active_flag_change_on_both_stores(s
 def test_a_cookie_expires_and_cannot_be_forged_or_swapped_for_a_ticket():
     clock = Clock()
     sessions = Sessions(SECRET, hours=12, clock=clock)
-    claim = Claim("a@x.ru", "f" * 32)
+    claim = Claim("a@x.ru", "f" * 32, "sid-1", "save-1")
     cookie = sessions.cookie(claim)
     clock.now += 12 * 3600 - 5
     assert sessions.read_cookie(cookie) == claim
@@ -93,7 +93,7 @@ def test_a_cookie_expires_and_cannot_be_forged_or_swapped_for_a_ticket():
 def test_a_ticket_works_once_for_its_browser_within_a_minute():
     clock = Clock()
     sessions = Sessions(SECRET, clock=clock)
-    claim = Claim("a@x.ru", "f" * 32)
+    claim = Claim("a@x.ru", "f" * 32, "sid-1", "save-1")
     assert sessions.redeem(sessions.ticket(claim, "browser-1"), "browser-2") is None
     ticket = sessions.ticket(claim, "browser-1")
     assert sessions.redeem(ticket, "browser-1") == claim
