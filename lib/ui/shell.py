@@ -378,6 +378,16 @@ def sso_button() -> None:
     st.button("Войти через единый вход (SSO)", on_click=_sso_sign_in, icon=":material/key:")
 
 
+def sso_problems() -> None:
+    """What the provider's metadata lacks (checked once per server process, lib/ui/sso_routes.check_provider)."""
+    from lib.ui.sso_routes import check_provider
+
+    problems = check_provider(secrets_mapping())
+    if problems:
+        st.warning("Единый вход может не работать: " + "; ".join(problems) + ". Сообщите ИТ-специалисту района "
+                   "(настройка описана в docs/sign-in.md).", icon=":material/warning:")
+
+
 def _sso_sign_in() -> None:
     from streamlit.errors import StreamlitAuthError
 
