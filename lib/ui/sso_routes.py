@@ -91,7 +91,8 @@ async def _login(request):
         client, redirect_uri = await _client(provider)
         response = await client.authorize_redirect(request, redirect_uri)
     except Exception as err:
-        log.warning("Единый вход: служба входа «%s» недоступна, вход не начат: %s", provider, err, exc_info=True)
+        log.warning("Единый вход: служба входа «%s» недоступна, вход не начат: %s", provider, err,
+                    exc_info=not _is_connection_error(err))  # a provider down needs no traceback, only the words
         return _to_login("down")
     streamlit_auth._clear_invalid_auth_cookies(response, request)
     return response
