@@ -21,8 +21,8 @@ if st.query_params.get("failed"):
     st.warning("Вход не сохранился в браузере: ссылка входа устарела или уже использована. Войдите ещё раз.",
                icon=":material/warning:")
 
-if (code := st.query_params.get("sso")) == sso.SIGNED_OUT:
-    st.info(sso.SIGNED_OUT_TEXT, icon=":material/logout:")
+if (code := st.query_params.get("sso")) in (sso.SIGNED_OUT, sso.SIGNED_OUT_APP):
+    st.info(sso.SIGNED_OUT_TEXT if code == sso.SIGNED_OUT else sso.SIGNED_OUT_APP_TEXT, icon=":material/logout:")
 elif code in sso.MESSAGES:  # the single sign-on round trip ended here (lib/ui/sso_routes.py): say why, in Russian
     st.error(sso.MESSAGES[code], icon=":material/error:")
 

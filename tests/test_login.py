@@ -490,6 +490,8 @@ def test_every_failed_sign_in_round_trip_is_explained_on_the_login_page(demo_sto
 def test_coming_back_from_the_providers_sign_out_says_so(demo_store_url):
     at = _login_page_with({"sso": "signed_out"})
     assert [i.value for i in at.info] == ["Вы вышли из системы и из службы единого входа."]
+    at = _login_page_with({"sso": "signed_out_app"})  # a provider that cannot sign out on the app's request
+    assert [i.value for i in at.info] == [sso.SIGNED_OUT_APP_TEXT]
     at = _login_page_with({"sso": "<script>"})  # anything else: nothing
     assert not at.error and not at.exception
 

@@ -37,6 +37,9 @@ MESSAGES = {
 }
 SIGNED_OUT = "signed_out"
 SIGNED_OUT_TEXT = "Вы вышли из системы и из службы единого входа."
+SIGNED_OUT_APP = "signed_out_app"  # a provider without end_session_endpoint (Google, for one)
+SIGNED_OUT_APP_TEXT = ("Вы вышли из системы. Служба единого входа не поддерживает выход по запросу приложения: чтобы выйти "
+                       "и из неё, выйдите на её сайте или закройте браузер.")
 # the errors of OpenID Connect Core 1.0 §3.1.2.6 and RFC 6749 §4.1.2.1 a person can cause or fix themselves
 _DENIED = {"access_denied", "login_required", "consent_required", "interaction_required", "account_selection_required"}
 

@@ -203,7 +203,7 @@ async def _logout(request):
     elif logout_url:
         response = _to_login("logout_unregistered")
     else:
-        response = _to_login(sso.SIGNED_OUT)
+        response = _to_login(sso.SIGNED_OUT_APP)
     streamlit_auth._clear_auth_cookie(response, request)
     return response
 
