@@ -20,6 +20,7 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,27 @@ from lib.core.frames import CellProblem, RowNote, current_versions, empty_frame,
 from lib.core.parsing import ParseError, parse_value
 from lib.core.schema import Schema, Table
 from lib.core.schema import schema as project_schema
+
+_progress = threading.local()
+
+
+@contextmanager
+def save_progress(listener: Callable[[str], None]):
+    """While a save runs in this thread, ``listener`` is told (Russian text) each time it waits and why:
+    behind another save, for the server's lock, for Google's per-minute quota (the page shows it)."""
+    outer = getattr(_progress, "listener", None)
+    _progress.listener = listener
+    try:
+        yield
+    finally:
+        _progress.listener = outer
+
+
+def report_progress(message: str) -> None:
+    """Tell this thread's save listener (``save_progress``), if any, why the save waits."""
+    listener = getattr(_progress, "listener", None)
+    if listener is not None:
+        listener(message)
 
 
 class StoreError(Exception):

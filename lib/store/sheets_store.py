@@ -28,7 +28,9 @@ appended row one column; appendCells always starts at column A, where the header
 A save whose answer is lost (5xx, time-out) is looked for by its «Код сохранения» for up to
 ``confirm_window`` seconds before the same rows, with the same save id, are sent again; rows of one
 save that land twice count once (``lib.core.frames.versioned``), so a late-applied first attempt is
-harmless. Everything runs inside the policy's wall-clock budget (90 s).
+harmless. Everything runs inside the policy's wall-clock budget (90 s), counted from the click: the wait
+behind other saves of the process (its queue) and of the server (the lock) is inside it, and so is a
+429's wait for Google's per-minute quota. While a save waits its page is told why (``port.save_progress``).
 
 Saves of one server are serialised across its processes (``ServerSecrets.turn``: a lock file beside the
 secrets file, holding the id of the latest save); a process that finds another's save there re-reads
@@ -47,6 +49,7 @@ import threading
 import time
 import zoneinfo
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,7 +68,7 @@ from lib.core.frames import (
 )
 from lib.core.schema import Schema, Table
 from lib.store import signing
-from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, StoreUnavailable, now_utc
+from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, StoreUnavailable, now_utc, report_progress
 from lib.store.server_secrets import ServerSecrets
 from lib.store.sheets_http import (
     Budget,
@@ -76,6 +79,7 @@ from lib.store.sheets_http import (
     is_google_failure,
     is_transient,
     store_error,
+    waiting_reason,
     was_refused,
 )
 
@@ -90,6 +94,8 @@ ARCHIVED_METADATA = "debt.archived_to"  # on the spreadsheet: the year was rolle
 CELL_LIMIT = 10_000_000
 TTL_FOLD = 1 / 6  # a save's read takes the TTL's whole read due in the next sixth of the TTL (5 s of 30): else a
 # page's rerun, far more frequent than saves, meets the expired TTL first and reads on its own (bench.sheets_quota)
+MIN_SAVE_TIME = 10.0  # seconds of its budget a save needs for its own read and write: less left after the queue and
+# the server's lock, and it is refused at once (saying so) rather than started and cut off
 TAIL_MIN_ROWS = 500  # a smaller tab is read whole: it costs little more than a tail, and shows every edit at once
 SHEETS_EPOCH = dt.datetime(1899, 12, 30)
 UNSIGNED = ("строка не подписана приложением (набрана, вставлена или изменена в таблице вручную) — не учтена: "
@@ -173,6 +179,8 @@ class PendingSave:
     keep_system: bool = False
     changes: Mapping[str, Sequence[Mapping]] | None = None  # a plain save: the rows as given
     arrived: float = 0.0  # time.monotonic() when the session asked
+    clicked: float | None = None  # the same moment on the retry policy's clock: the save's 90 s budget starts there
+    status: str = ""  # why the save waits now (Russian), told to its session while it waits
     receipt: SaveReceipt | None = None
     error: BaseException | None = None
     finished: threading.Event = field(default_factory=threading.Event)
@@ -661,11 +669,17 @@ class SheetsStore(Store):
     def _transact(self, user, build, *, tabs, keep_system: bool = False, changes=None) -> SaveReceipt:
         """Queue the save; the first in the queue gathers the others and writes them all (``_run_batch``)."""
         save = PendingSave(user, build, None if tabs is None else frozenset(tabs), keep_system, changes,
-                           arrived=time.monotonic())
+                           arrived=time.monotonic(), clicked=self.policy.clock())
+        told = ""
         with self._queue_ready:
             self._queue.append(save)
+            if self._leading and not save.done:
+                save.status = "Сохранение ждёт: записывается сохранение другого пользователя, это сохранение идёт следующим."
             while not save.done and self._leading:  # a batch is being read or written: this save joins the next
-                self._queue_ready.wait()
+                if save.status != told:
+                    told = save.status
+                    report_progress(told)  # this session's page says why it waits (the leader's thread waits for it)
+                self._queue_ready.wait(0.25)
             if save.done:
                 return save.outcome()
             self._leading = True
@@ -720,7 +734,13 @@ class SheetsStore(Store):
         for save in batch:
             wanted |= set(self.schema.tables) if save.tabs is None else save.tabs
         decides = any(save.build is not None for save in batch)
-        with self._write_lock, self.secrets.turn() as turn, Budget(self.policy):
+        clicked = [s.clicked for s in batch if s.clicked is not None]
+        with Budget(self.policy, started=min(clicked, default=None), on_wait=self._telling(batch)) as budget, \
+                self._locked(budget), self.secrets.turn(self._lock_wait(budget), on_wait=budget.tell) as turn:
+            if budget.left() < self._min_save_time():
+                raise StoreUnavailable(
+                    f"Сохранение ждало своей очереди {budget.elapsed():.0f} с и не успело бы за отведённые "
+                    f"{self.policy.budget:.0f} с. Данные не сохранены, введённое осталось на экране — сохраните ещё раз.")
             self.metadata()
             if self.archived_to():
                 raise StoreError(f"Эта Google Таблица — архив прошлого года: данные ведутся в таблице {self.archived_to()}. "
@@ -759,6 +779,35 @@ class SheetsStore(Store):
                 self._write(rows, accepted[-1][1].save_id)
             for save, receipt in accepted:
                 save.succeed(receipt)
+
+    def _telling(self, batch: list[PendingSave]) -> Callable[[str], None]:
+        """Why the batch waits, told to every save of it: the leader's session at once (its thread runs the
+        batch), the others when their threads next look (``_transact``)."""
+        def tell(message: str) -> None:
+            with self._queue_ready:
+                for save in batch:
+                    save.status = message
+                self._queue_ready.notify_all()
+            report_progress(message)
+        return tell
+
+    def _min_save_time(self) -> float:
+        return min(MIN_SAVE_TIME, self.policy.budget / 4)
+
+    def _lock_wait(self, budget: Budget) -> float:
+        """How long a save may wait for the server's other processes: what its budget leaves for the save itself."""
+        return max(budget.left() - self._min_save_time(), 0.0)
+
+    @contextmanager
+    def _locked(self, budget: Budget):
+        """This process's write lock, waited for at most what the save's budget leaves (never for ever)."""
+        if not self._write_lock.acquire(timeout=self._lock_wait(budget)):
+            raise StoreUnavailable("Сохранение не дождалось своей очереди за отведённое время. Данные не сохранены, "
+                                   "введённое осталось на экране — сохраните ещё раз.")
+        try:
+            yield
+        finally:
+            self._write_lock.release()
 
     def _decide(self, batch: list[PendingSave]) -> list[tuple[PendingSave, Exception | tuple[dict, SaveReceipt]]]:
         """Each save of the batch decided in turn on the cached snapshot plus the saves accepted before it:
@@ -911,8 +960,8 @@ class SheetsStore(Store):
                     ambiguous = True
                     if self._confirm(first_tab, marker, budget):
                         return
-                delay = next(delays, None)
-                if delay is None or not budget.wait(delay):
+                delay = self.policy.next_delay(exc, delays)
+                if delay is None or not budget.wait(delay, waiting_reason(exc)):
                     if ambiguous:
                         raise StoreUnavailable(
                             f"Связь с Google Таблицей прервалась во время сохранения ({describe_failure(exc)}), и за "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
@@ -632,6 +633,20 @@ def stored_version(tab: str, record: dict):
     return pd.DataFrame({"Поле": shown.index, "Сохранено сейчас": shown.tolist()})
 
 
+@contextmanager
+def saving():
+    """While a save runs, the page says when it waits and why (behind another save, Google's per-minute
+    quota): ``lib.store.port.save_progress``; the note goes once the save has answered."""
+    from lib.store.port import save_progress
+
+    slot = st.empty()
+    try:
+        with save_progress(lambda message: slot.info(message, icon=":material/hourglass_top:")):
+            yield
+    finally:
+        slot.empty()
+
+
 def submit(signed_in: User, changes: dict, *, action: str | None = None, success: str = "Сохранено.",
            expect: dict | None = None, slot: str | None = None, form: str | None = None, on_conflict=None) -> bool:
     """Write through lib.auth.access (rules + audit); on any refusal say why and keep the form as typed.
@@ -644,7 +659,8 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
     from lib.store.port import Conflict
 
     try:
-        access.write(store(), signed_in, changes, action=action, expect=expect)
+        with saving():
+            access.write(store(), signed_in, changes, action=action, expect=expect)
     except access.NothingChanged as err:
         st.info(str(err), icon=":material/info:")
         return False
