@@ -45,12 +45,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
 import time
 import zoneinfo
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -60,6 +61,7 @@ from lib.core.frames import (
     cells_to_frame,
     column_letter,
     concat_rows,
+    current_versions,
     empty_frame,
     frame_records,
     header_positions,
@@ -68,7 +70,16 @@ from lib.core.frames import (
 )
 from lib.core.schema import Schema, Table
 from lib.store import signing
-from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, StoreUnavailable, now_utc, report_progress
+from lib.store.port import (
+    ManualChange,
+    SaveReceipt,
+    Snapshot,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    now_utc,
+    report_progress,
+)
 from lib.store.server_secrets import ServerSecrets
 from lib.store.sheets_http import (
     Budget,
@@ -100,6 +111,28 @@ TAIL_MIN_ROWS = 500  # a smaller tab is read whole: it costs little more than a 
 SHEETS_EPOCH = dt.datetime(1899, 12, 30)
 UNSIGNED = ("строка не подписана приложением (набрана, вставлена или изменена в таблице вручную) — не учтена: "
             "права, роли, блокировки, возвраты и настройки меняются только через приложение")
+
+
+MANUAL_CHANGE = "изменено в таблице вручную"
+AUDIT_USER = "приложение"  # who the audit log names for what the app itself noticed
+SEAL_BROKEN = ("«Печать» строки не подтверждается ключом сервера (строка или её печать изменены вручную, или у серверов "
+               "разные ключи подписи) — строка учтена как есть; проверьте её и сохраните заново через приложение")
+
+
+def _shown(value) -> str:
+    """A cell or a value for a person: «пусто» for nothing, a decimal comma."""
+    if value is None or value == "" or (isinstance(value, float) and value != value):
+        return "пусто"
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, float):
+        return (str(int(value)) if value.is_integer() else repr(value)).replace(".", ",")
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        try:
+            return value.strftime("%d.%m.%Y") if not isinstance(value, dt.datetime) or not (value.hour or value.minute) else value.isoformat()
+        except ValueError:
+            return str(value)
+    return str(value)
 
 
 def a1_tab(title: str) -> str:
@@ -167,6 +200,7 @@ class TabRead:
     pending: list[tuple[float, dict]] = field(default_factory=list)  # (when written, row): not yet returned by a read
     dirty: bool = False  # typed or pending changed since the versions were built
     bad_rows: list[dict] = field(default_factory=list)  # rows of a signed tab without the app's signature
+    changes: list[ManualChange] = field(default_factory=list)  # values typed over saved rows (their seals say so)
 
 
 @dataclass
@@ -247,6 +281,7 @@ class SheetsStore(Store):
         self._turn_seen = ""  # the latest save of the server's processes that this one has taken into account
         self._behind: set[str] = set()  # tabs read before another process's save: read again before deciding a save
         self._behind_since = 0.0  # when that save was seen: only a read sent after it clears a tab
+        self._logged: set[str] = set()  # audit events of changes typed in the sheet, written (or being written) by this process
 
     # ---- metadata ------------------------------------------------------
 
@@ -342,6 +377,32 @@ class SheetsStore(Store):
         with self._read_lock:
             self._read(full=set(self.schema.tables))
         with self._lock:
+            return self._logged_changes(self._snapshot_now())
+
+    def _logged_changes(self, snapshot: Snapshot) -> Snapshot:
+        """Values typed over saved rows go to the audit log once each (the read that finds one writes it:
+        «Журнал изменений» keeps the trace even if the cell is later typed back)."""
+        if not snapshot.changes or self.archived_to() or snapshot.tables.get("audit") is None:
+            return snapshot
+        logged = set(snapshot.current("audit")["event_id"].astype(str)) | self._logged
+        rows = []
+        for c in snapshot.changes:
+            event = "manual-" + hashlib.blake2b(f"{c.tab}|{c.save_id}|{c.record}|{c.field}|{c.now}".encode(), digest_size=10).hexdigest()
+            if event not in logged:
+                logged.add(event)
+                rows.append({"event_id": event, "entity": c.tab, "record_key": c.record, "action": MANUAL_CHANGE,
+                             "changes": f"«{c.column}»: {c.was} → {c.now} (строка {c.row} листа «{self.schema[c.tab].title}»; "
+                                        "учтено значение, сохранённое приложением)"})
+        if not rows:
+            return snapshot
+        self._logged |= {r["event_id"] for r in rows}
+        try:
+            self.save({"audit": rows}, AUDIT_USER)
+        except StoreError as exc:  # listed in «Проблемы» all the same; the next read tries again
+            self._logged -= {r["event_id"] for r in rows}
+            logging.getLogger(__name__).warning("изменения в таблице не записаны в журнал: %s", exc)
+            return snapshot
+        with self._lock:
             return self._snapshot_now()
 
     def read_all(self) -> Snapshot:
@@ -359,7 +420,8 @@ class SheetsStore(Store):
                 stale = self._ttl_due(now)
             self._read(full=stale)
             with self._lock:
-                return self._snapshot_now()
+                snapshot = self._snapshot_now()
+        return self._logged_changes(snapshot)
 
     def _all_fresh(self, now: float, ttl: float) -> bool:
         return all(self._fresh(t, now, "whole", within=ttl) for t in self.schema.tables)
@@ -481,7 +543,10 @@ class SheetsStore(Store):
             else:
                 rows = values[1:]
                 self._serials_to_text(table, positions[0], rows, tz)
+                found, broken = self._unsealed(table, positions[0], rows, 2)
                 typed, problems = cells_to_frame(table, header, rows)
+                read.changes = self._changes(table, typed, found)
+                problems += broken
                 self._max_seq = max(self._max_seq, _latest(typed))  # claims of unsigned rows too: a fix orders after them
                 if table.signed:
                     typed, unsigned, read.bad_rows = self._verified(table, typed)
@@ -515,8 +580,11 @@ class SheetsStore(Store):
         self._caught_up(tab, at)  # another process's save only appends: its rows are in the tail
         if rows:
             self._serials_to_text(table, positions, rows, tz)
+            found, broken = self._unsealed(table, positions, rows, read.last_row + 1)
             added, problems = cells_to_frame(table, header, rows, first_row=read.last_row + 1)
             problems = [p for p in problems if p.row != 1]  # the header's own problems were listed by the whole read
+            read.changes = read.changes + self._changes(table, added, found)
+            problems += broken
             self._max_seq = max(self._max_seq, _latest(added))
             read.typed = concat_rows([read.typed, added]) if len(read.typed) else added
             read.cell_problems = read.cell_problems + problems
@@ -557,6 +625,71 @@ class SheetsStore(Store):
                     if i < len(row) and type(row[i]) in (int, float):
                         local = SHEETS_EPOCH + dt.timedelta(days=row[i])
                         row[i] = local.replace(tzinfo=tz).astimezone(dt.UTC).isoformat(timespec="seconds")
+
+    def _unsealed(self, table: Table, positions: dict, rows: list[list], first_row: int) -> tuple[list[tuple], list[CellProblem]]:
+        """Rows whose cells differ from what their «Печать» says the app wrote: the written cell goes back in
+        its place (the saved value stays current) and the change is returned as (sheet row, column key, saved
+        cell, typed cell, save id). A seal that is not the app's for its row is a problem; that row reads as it is."""
+        at = positions.get("seal") if table.sealed else None
+        if not at:
+            return [], []
+        key = self.secrets.signing_key()
+        data_keys, system_keys = signing.sealed_columns(table)
+        found, broken = [], []
+        seal_at = at[0]
+
+        def cell(row: list, k: str):
+            where = positions.get(k)
+            return row[where[0]] if where and where[0] < len(row) else None
+
+        for n, row in enumerate(rows):
+            text = row[seal_at] if seal_at < len(row) else None
+            if text is None or text == "":
+                continue  # not written by the app with a seal: the rule of rows typed by hand (lib.core.frames.versioned)
+            sealed = signing.unseal(key, table, text, {k: cell(row, k) for k in system_keys})
+            if sealed is None:
+                broken.append(CellProblem(table.title, first_row + n, table.column("seal").title, "", SEAL_BROKEN))
+                continue
+            for k in data_keys:
+                where = positions.get(k)
+                if not where:
+                    continue  # the column is not in the sheet (deleted): nothing typed over
+                typed = cell(row, k)
+                if signing.same_cell(sealed[k], typed):
+                    continue
+                found.append((first_row + n, k, sealed[k], typed, cell(row, "save_id")))
+                for i in where:
+                    if i >= len(row):
+                        row.extend([None] * (i + 1 - len(row)))
+                    row[i] = sealed[k]
+        return found, broken
+
+    def _changes(self, table: Table, typed: pd.DataFrame, found: list[tuple]) -> list[ManualChange]:
+        if not found:
+            return []
+        by_row = {int(r): i for i, r in enumerate(typed["row"])}
+        out = []
+        for row, k, was, now, save_id in found:
+            i = by_row.get(row)
+            values = tuple(None if pd.isna(typed[c].iloc[i]) else typed[c].iloc[i] for c in table.record_key) if i is not None else ()
+            out.append(ManualChange(table.key, row, _cell(save_id), values, " · ".join(_shown(v) for v in values),
+                                    k, table.column(k).title, _shown(was), _shown(now), now))
+        return out
+
+    @staticmethod
+    def _current_changes(table: Table, read: TabRead) -> list[ManualChange]:
+        """The changes, each marked whether its row is still its record's current version: only those are
+        listed in «Проблемы» and may be accepted (one typed over an earlier version changes no figure; both
+        go to the audit log)."""
+        latest = current_versions(table, read.versions)
+        current = set(zip(*(latest[k] for k in table.record_key), latest["save_id"]))
+        return [replace(c, current=(*c.key, c.save_id) in current) for c in read.changes]
+
+    @staticmethod
+    def _change_problem(table: Table, change: ManualChange) -> CellProblem:
+        return CellProblem(table.title, change.row, change.column, change.now,
+                           f"{MANUAL_CHANGE}: «{change.column}», было {change.was} → стало {change.now} (запись «{change.record}»). "
+                           "Учтено значение, сохранённое приложением; принять изменение может координатор на странице «Обзор»")
 
     def _verified(self, table: Table, typed: pd.DataFrame) -> tuple[pd.DataFrame, list[CellProblem], list[dict]]:
         """Rows of a signed tab that carry the app's signature; the others are reported and set aside."""
@@ -630,9 +763,13 @@ class SheetsStore(Store):
                 added, _ = cells_to_frame(table, table.keys, cells, first_row=read.last_row + 1, machine_rows=True)
                 rows = concat_rows([rows, added]) if len(rows) else added
             read.versions, read.dirty = self._versions(table, rows, read), False
-        tables, problems, notes = {}, [], []
+        tables, problems, notes, changes = {}, [], [], []
         for table in self.schema:
             read = self._tabs.get(table.key)
+            if read is not None and read.versions is not None and read.changes:
+                found = self._current_changes(table, read)
+                changes += found
+                problems += [self._change_problem(table, c) for c in found if c.current]
             if read is None or read.versions is None:
                 tables[table.key] = empty_frame(table)
                 if read is not None and read.missing:
@@ -643,10 +780,11 @@ class SheetsStore(Store):
             notes += read.notes
         setup = self.setup_problems()
         if (previous is not None and all(previous.tables.get(t) is f for t, f in tables.items())
-                and previous.problems == problems and previous.notes == notes and previous.setup == setup):
+                and previous.problems == problems and previous.notes == notes and previous.setup == setup
+                and previous.changes == changes):
             self._snapshot = previous  # nothing changed: the same object, so per-snapshot results (lib.core.memo) stay
             return previous
-        snapshot = Snapshot(tables, problems, self.schema, notes, setup)
+        snapshot = Snapshot(tables, problems, self.schema, notes, setup, changes)
         if previous is not None:  # tabs that did not change keep their computed current versions
             snapshot._current.update({t: f for t, f in previous._current.items() if previous.tables.get(t) is tables[t]})
         self._snapshot = self._previous = snapshot
@@ -848,7 +986,7 @@ class SheetsStore(Store):
             frame = concat_rows([tables[tab], added]) if len(tables[tab]) else added
             frame["version"] = frame.groupby(list(table.record_key), dropna=False, sort=False).cumcount().astype("int64") + 1
             tables[tab] = frame
-        view = Snapshot(tables, base.problems, self.schema, base.notes, base.setup)
+        view = Snapshot(tables, base.problems, self.schema, base.notes, base.setup, base.changes)
         view._current.update({t: f for t, f in base._current.items() if tables[t] is base.tables.get(t)})  # unchanged tabs
         return view
 
@@ -907,6 +1045,9 @@ class SheetsStore(Store):
                         r[c.key] = None
                 if table.signed:
                     r["signature"] = signing.sign(key, table, r)
+                elif table.sealed:
+                    r["seal"] = None
+                    r["seal"] = signing.seal(key, table, dict(zip(table.keys, record_cells(table, r))))
         layouts = {tab: self._layout(tab) for tab in rows}
         self.secrets.put_hashes(hashes)
         ids = {tab: self._sheet_id(tab) for tab in rows}
