@@ -457,3 +457,70 @@ def test_a_seal_changed_by_the_owner_is_listed_and_a_row_typed_by_hand_follows_t
                                     "Группа потребителей": "население", "Оплачено": "5"})
     notes = [n for n in fresh(store).manual_rows() if n.row == typed]
     assert notes and "введено вручную" in notes[0].reason
+
+
+# ---- issue 24, deliverable 5: a column inserted or moved at any moment before the write never garbles it -------
+
+
+def _edit_columns(owner, reports: str, edit: str) -> None:
+    if edit == "insert_first":
+        owner.insert_column(reports, 0)
+    elif edit == "insert_middle":
+        owner.insert_column(reports, 3, "Примечание")
+    elif edit == "move_paid_first":
+        owner.move_column(reports, "Оплачено", 0)
+    elif edit == "move_save_id_last":
+        owner.move_column(reports, "Код сохранения", 30)
+
+
+@pytest.mark.parametrize("edit", ["insert_first", "insert_middle", "move_paid_first", "move_save_id_last"])
+def test_a_column_changed_just_before_google_applies_the_write_is_repaired_in_the_same_round_trip(demo_sheets, edit):
+    """Issue 24, Why 7: a column inserted or moved less than about 2 s before a save: «Сохранено», and the rows
+    landed one column off. Here the person's edit lands after the save's read, right before its batchUpdate."""
+    api, store = demo_sheets
+    reports = title(store, "monthly_reports")
+    store.read_all()
+    owner = Person(api, store.key, think=0.0)
+    fired = []
+
+    def person_edits(method, body):
+        if method == "spreadsheets.batchUpdate" and any("appendCells" in r for r in body.get("requests", [])) and not fired:
+            fired.append(method)
+            _edit_columns(owner, reports, edit)
+
+    api.before_apply = person_edits
+    writes_before = api.requests_made("spreadsheets.batchUpdate")
+    receipt = write(store, CLI, {"monthly_reports": [report_row(month="2024-12", paid=41.5, accrued=55.0)]})
+    api.before_apply = None
+    assert fired
+    rows = api.rows(store.key, reports)
+    header, mine = rows[0], [r for r in rows if receipt.save_id in r]
+    assert len(mine) == 1
+    cell = dict(zip(header, mine[0] + [None] * (len(header) - len(mine[0]))))
+    assert (cell["Оплачено"], cell["Начислено"], cell["Организация"], cell["Код сохранения"]) == (41.5, 55.0, "lptes", receipt.save_id)
+    assert not cell.get("Примечание") and not cell.get("")
+    snap = fresh(store)
+    assert snap.record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-12",
+                       consumer_group="population")["paid"] == 41.5
+    assert not [p for p in snap.problems if p.row == rows.index(mine[0]) + 1]
+    assert api.requests_made("spreadsheets.batchUpdate") - writes_before == 2  # the write, then one repair; no extra read of headers
+    batch = [e for e in api.log if e["method"] == "spreadsheets.batchUpdate"][-2]
+    assert batch["body"]["includeSpreadsheetInResponse"] and batch["body"]["responseRanges"]
+
+
+def test_columns_moved_again_and_again_during_a_save_refuse_it_and_leave_nothing_behind(demo_sheets):
+    api, store = demo_sheets
+    reports = title(store, "monthly_reports")
+    store.read_all()
+    owner = Person(api, store.key, think=0.0)
+    count_before = len(api.rows(store.key, reports))
+
+    def person_edits(method, body):
+        if method == "spreadsheets.batchUpdate" and body.get("responseRanges"):
+            owner.insert_column(reports, 0)  # before the write and before every repair
+
+    api.before_apply = person_edits
+    with pytest.raises(StoreError, match="Данные не сохранены"):
+        write(store, CLI, {"monthly_reports": [report_row(month="2024-12", paid=41.5)]})
+    api.before_apply = None
+    assert len(api.rows(store.key, reports)) == count_before  # the rows written were removed

@@ -55,6 +55,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
 from lib.core.frames import (
     CellProblem,
@@ -107,6 +108,8 @@ TTL_FOLD = 1 / 6  # a save's read takes the TTL's whole read due in the next six
 # page's rerun, far more frequent than saves, meets the expired TTL first and reads on its own (bench.sheets_quota)
 MIN_SAVE_TIME = 10.0  # seconds of its budget a save needs for its own read and write: less left after the queue and
 # the server's lock, and it is refused at once (saying so) rather than started and cut off
+HEADER_MASK = "spreadsheetId,updatedSpreadsheet.sheets(properties.sheetId,data.rowData.values.formattedValue)"
+REPAIRS = 2  # times rows written under a header that changed meanwhile are moved under the new one before giving up
 TAIL_MIN_ROWS = 500  # a smaller tab is read whole: it costs little more than a tail, and shows every edit at once
 SHEETS_EPOCH = dt.datetime(1899, 12, 30)
 UNSIGNED = ("строка не подписана приложением (набрана, вставлена или изменена в таблице вручную) — не учтена: "
@@ -1060,7 +1063,8 @@ class SheetsStore(Store):
         first = next(iter(rows))
         marker = rows[first][-1]["save_id"]
         try:
-            self._send({"requests": requests}, first, marker)
+            answer = self._send(self._with_headers({"requests": requests}, rows), first, marker)
+            self._landed_right(rows, layouts, ids, answer)
         except LayoutChanged as exc:
             self.invalidate()
             titles = self._titles_of(self.metadata(refresh=True))
@@ -1076,6 +1080,124 @@ class SheetsStore(Store):
                 self.secrets.record_written(tab, {signing.record_text(table, r): r["save_seq"] for r in records if r.get("save_seq")})
         self._merge(rows)
 
+    # ---- the header checked in the write's own round trip -------------------------------------------
+
+    def _with_headers(self, body: dict, tabs: Collection[str]) -> dict:
+        """A batchUpdate that answers with the header rows of ``tabs`` as they are right after it was applied
+        (``includeSpreadsheetInResponse`` + ``responseRanges``, BatchUpdateSpreadsheetRequest:
+        https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/batchUpdate#request-body). The
+        batch is applied atomically, so that header is the one the rows landed under: a column a person
+        inserted or moved at any moment before is seen, in the same round trip (``_landed_right``)."""
+        titles = self.titles()
+        return {**body, "includeSpreadsheetInResponse": True, "responseIncludeGridData": True,
+                "responseRanges": [f"{a1_tab(titles.get(t, self.schema[t].title))}!1:1" for t in tabs]}
+
+    @staticmethod
+    def _headers_in(answer: dict | None) -> dict[int, list]:
+        """sheetId -> the header row's texts, from a batchUpdate's ``updatedSpreadsheet`` (GridData)."""
+        out = {}
+        for sheet in ((answer or {}).get("updatedSpreadsheet") or {}).get("sheets", []) or []:
+            data = (sheet.get("data") or [{}])[0]
+            row = ((data.get("rowData") or [{}])[0] or {}).get("values", []) or []
+            out[sheet.get("properties", {}).get("sheetId", 0)] = [c.get("formattedValue", "") for c in row]
+        return out
+
+    def _garbled(self, tab: str, layout: list, header: list) -> list | None:
+        """The tab's layout now, if rows written under ``layout`` do not sit under their headers in it; else None."""
+        now = self._layout_of(self.schema[tab], header)[1]
+        same = all((layout[i] if i < len(layout) else None) == (now[i] if i < len(now) else None) for i in range(len(layout)))
+        return None if same else now
+
+    def _landed_right(self, rows: dict[str, list[dict]], layouts: dict[str, list], ids: dict[str, int], answer: dict | None) -> None:
+        """Every tab of the write under the headers it was written for; else the rows are moved under the
+        headers as they are now (repaired, again checked in the same round trip), at most ``REPAIRS`` times;
+        failing that, removed, and the save refused. ``answer`` None (a lost answer, the save found by looking
+        for it): the headers are read."""
+        for attempt in range(REPAIRS + 1):
+            headers = self._headers_in(answer) if answer is not None else self._read_headers(rows)
+            wrong = {}
+            for tab in rows:
+                header = headers.get(ids[tab])
+                if header is None:
+                    header = self._read_headers([tab])[ids[tab]]
+                now = self._garbled(tab, layouts[tab], header)
+                if now is not None:
+                    wrong[tab] = now
+            if not wrong:
+                return
+            with self._lock:
+                self._tabs = {t: r for t, r in self._tabs.items() if t not in wrong}  # their layout is read again
+            places = {tab: self._find_rows(tab, rows[tab], layouts[tab]) for tab in wrong}
+            if attempt == REPAIRS:
+                self._remove_rows(places, ids)
+                titles = ", ".join(f"«{self.schema[t].title}»" for t in wrong)
+                raise StoreError(f"Пока шло сохранение, в листе {titles} раз за разом вставляли или переносили столбцы; "
+                                 "записанные строки убраны. Данные не сохранены, введённое осталось на экране — сохраните ещё раз.")
+            requests = []
+            for tab, now in wrong.items():
+                table = self.schema[tab]
+                if any(c.key not in now for c in table.columns if not c.secret):
+                    self._remove_rows({tab: places[tab]}, ids)
+                    raise StoreError(f"Пока шло сохранение, из листа «{table.title}» удалили или переименовали столбец: "
+                                     "записанные строки убраны. Выполните «python -m lib.cli bootstrap-sheet». Данные не сохранены.")
+                width = max(len(now), len(layouts[tab]))
+                for at, record in zip(places[tab], rows[tab]):
+                    cells = record_cells(table, record, now) + [None] * (width - len(now))
+                    requests.append({"updateCells": {
+                        "range": {"sheetId": ids[tab], "startRowIndex": at, "endRowIndex": at + 1, "startColumnIndex": 0,
+                                  "endColumnIndex": width},
+                        "rows": [{"values": [_cell_data(v) for v in cells]}], "fields": "userEnteredValue"}})
+                layouts[tab] = now
+            answer = self._repair(self._with_headers({"requests": requests}, list(wrong)))
+
+    def _batch_update(self, body: dict) -> dict:
+        """spreadsheets.batchUpdate; with ``responseRanges``, the answer cut by a field mask to the header texts."""
+        if not body.get("responseRanges"):
+            return self.http.batch_update(self.key, body)
+        return self.http.request("post", SPREADSHEET_BATCH_UPDATE_URL % self.key, json=body, params={"fields": HEADER_MASK}).json()
+
+    def _repair(self, body: dict) -> dict:
+        try:
+            return call_with_retry(lambda: self._batch_update(body), self.policy, "исправление сохранения")
+        except Exception as exc:
+            if is_google_failure(exc):
+                raise store_error(exc, self.key, self.account) from exc
+            raise
+
+    def _read_headers(self, tabs: Collection[str]) -> dict[int, list]:
+        titles = self.titles()
+        ranges = [f"{a1_tab(titles.get(t, self.schema[t].title))}!1:1" for t in tabs]
+        answer = call_with_retry(lambda: self.http.values_batch_get(self.key, ranges, params=dict(READ_PARAMS)), self.policy, "чтение")
+        return {self._sheet_id(t): ((vr.get("values") or [[]])[0]) for t, vr in zip(tabs, answer.get("valueRanges", []))}
+
+    def _find_rows(self, tab: str, records: list[dict], layout: list) -> list[int]:
+        """The 0-based sheet rows holding ``records`` as written under ``layout`` (looked for from the end: the
+        rows were just appended). One whole read of the tab — only after a person changed its columns."""
+        title = a1_tab(self.titles().get(tab, self.schema[tab].title))
+        answer = call_with_retry(lambda: self.http.values_batch_get(self.key, [title], params=dict(READ_PARAMS)), self.policy, "чтение")
+        values = (answer.get("valueRanges") or [{}])[0].get("values", []) or []
+        table = self.schema[tab]
+        found, taken = [], set()
+        for record in records:
+            wanted = [signing._seal_text(v) for v in record_cells(table, record, layout)]
+            for i in range(len(values) - 1, 0, -1):
+                row = [signing._seal_text(values[i][j]) if j < len(values[i]) else "" for j in range(len(wanted))]
+                if i not in taken and row == wanted:
+                    found.append(i)
+                    taken.add(i)
+                    break
+            else:
+                raise StoreError(f"Пока шло сохранение, в листе «{table.title}» переставили столбцы, и записанную строку "
+                                 "не удалось найти, чтобы поставить значения под верные заголовки. Проверьте последние строки "
+                                 "листа; сохраните ещё раз.")
+        return found
+
+    def _remove_rows(self, places: dict[str, list[int]], ids: dict[str, int]) -> None:
+        requests = [{"deleteDimension": {"range": {"sheetId": ids[tab], "dimension": "ROWS", "startIndex": at, "endIndex": at + 1}}}
+                    for tab, rows in places.items() for at in sorted(rows, reverse=True)]
+        if requests:
+            self._repair({"requests": requests})
+
     def _sheet_id(self, tab: str) -> int:
         title = self.titles().get(tab)
         sheet_id = self.sheet_ids().get(title) if title else None
@@ -1083,15 +1205,15 @@ class SheetsStore(Store):
             raise StoreError(f"В Google Таблице нет листа «{self.schema[tab].title}». Данные не сохранены.")
         return sheet_id
 
-    def _send(self, body: dict, first_tab: str, marker: str) -> None:
-        """Send once; after a lost answer look for the save before sending the same rows again."""
+    def _send(self, body: dict, first_tab: str, marker: str) -> dict | None:
+        """Send once; after a lost answer look for the save before sending the same rows again. The answer,
+        or None when the save was found by looking for it."""
         budget = Budget.current()
         delays = self.policy.delays()
         ambiguous = False
         while True:
             try:
-                self.http.batch_update(self.key, body)
-                return
+                return self._batch_update(body)
             except Exception as exc:
                 if not is_transient(exc):
                     if is_google_failure(exc):
@@ -1100,7 +1222,7 @@ class SheetsStore(Store):
                 if not was_refused(exc):
                     ambiguous = True
                     if self._confirm(first_tab, marker, budget):
-                        return
+                        return None
                 delay = self.policy.next_delay(exc, delays)
                 if delay is None or not budget.wait(delay, waiting_reason(exc)):
                     if ambiguous:
