@@ -524,3 +524,25 @@ def test_columns_moved_again_and_again_during_a_save_refuse_it_and_leave_nothing
         write(store, CLI, {"monthly_reports": [report_row(month="2024-12", paid=41.5)]})
     api.before_apply = None
     assert len(api.rows(store.key, reports)) == count_before  # the rows written were removed
+
+
+def test_the_overview_lists_a_change_typed_in_the_sheet_and_the_coordinators_button_accepts_it(demo_sheets, monkeypatch):
+    from tests.conftest import app_on_sheet
+
+    api, store = demo_sheets
+    write(store, CLI, {"monthly_reports": [report_row(paid=40.0)]})
+    tab = title(store, "monthly_reports")
+    row = _row_of(api, store, "monthly_reports", participant_id="lptes", month="2024-12", consumer_group="население")
+    Person(api, store.key, EDITOR).type_cell(tab, row, api.rows(store.key, tab)[0].index("Оплачено"), "41,5")
+    store.invalidate()
+    at = app_on_sheet(store, monkeypatch)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Изменено в таблице вручную поверх сохранённых строк: 1" in w.value for w in at.warning)
+    assert any("«Оплачено», было 40 → стало 41,5" in m.value for m in at.markdown)
+    accept = [b for b in at.button if b.label == "Принять"]
+    assert len(accept) == 1
+    accept[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    key = {"participant_id": "lptes", "settlement_id": "lensk", "month": "2024-12", "consumer_group": "population"}
+    assert fresh(store).record("monthly_reports", **key)["paid"] == 41.5
+    assert not any("Изменено в таблице вручную поверх" in w.value for w in at.warning)

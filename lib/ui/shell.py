@@ -684,6 +684,32 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
     return True
 
 
+def manual_changes(signed_in: User, snap: Snapshot) -> None:
+    """Values typed in the shared sheet over saved rows (their «Печать» says what was saved): listed for
+    everyone on «Обзор»; the coordinator may accept each one, which saves it as a new, audited version."""
+    from lib.auth import access
+
+    changes = snap.open_changes()
+    if not changes:
+        return
+    coordinator = signed_in.role == "coordinator"
+    st.warning(f"Изменено в таблице вручную поверх сохранённых строк: {len(changes)}. В расчётах — значения, сохранённые "
+               "приложением" + (". Принять изменение можно кнопкой у строки." if coordinator else
+                                "; принять изменение может координатор."), icon=":material/edit_note:")
+    for i, change in enumerate(changes):
+        text, button = st.columns([5, 1], vertical_alignment="center")
+        text.write(f"«{snap.schema[change.tab].title}», строка {change.row}, запись «{change.record}»: {change}")
+        if coordinator and button.button("Принять", key=f"accept-change-{i}-{change.tab}-{change.row}-{change.field}",
+                                         help="Сохранить набранное в таблице значение как новую версию записи (с записью в журнал)"):
+            try:
+                with saving():
+                    access.accept_manual_change(store(), signed_in, change)
+            except StoreError as err:
+                st.error(str(err))
+                continue
+            saved(f"Изменение принято: «{change.column}» = {change.now} (запись «{change.record}»).")
+
+
 def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: str, slot: str | None = None,
                          comment: str | None = None) -> None:
     """Close or reopen a quarter. Closing first lists what is still open in it (returns, months not
