@@ -546,3 +546,20 @@ def test_the_overview_lists_a_change_typed_in_the_sheet_and_the_coordinators_but
     key = {"participant_id": "lptes", "settlement_id": "lensk", "month": "2024-12", "consumer_group": "population"}
     assert fresh(store).record("monthly_reports", **key)["paid"] == 41.5
     assert not any("Изменено в таблице вручную поверх" in w.value for w in at.warning)
+
+
+# ---- issue 24, deliverable 6: a closed quarter stays closed whatever brought it into the sheet ----------------
+
+
+def test_a_quarter_closed_in_a_store_copied_in_stays_closed_when_the_owner_deletes_its_row(demo_sheets):
+    """Issue 24, Why 8: a quarter closed in a store copied in with ``lib.cli copy`` reopened when the owner deleted
+    its row in «Закрытые кварталы»: the server remembered only the locks it wrote with a save number."""
+    api, store = demo_sheets  # the demo district, copied in from SQLite (lib.store.copying), with that server's secrets
+    assert "2024-Q3" in closed_quarters(store.read_all())
+    locks = title(store, "locks")
+    owner = Person(api, store.key)
+    for row in sorted((i for i, r in enumerate(api.rows(store.key, locks), 1) if r[0] == "2024-Q3"), reverse=True):
+        owner.delete_row(locks, row)  # every row of the quarter, the way a person clears it
+    snap = fresh(store)
+    assert "2024-Q3" in closed_quarters(snap)
+    assert any("2024-Q3" in p.reason and "удалена из таблицы" in p.reason for p in snap.problems)

@@ -1077,7 +1077,7 @@ class SheetsStore(Store):
         for tab, records in rows.items():
             if self.schema[tab].signed:
                 table = self.schema[tab]
-                self.secrets.record_written(tab, {signing.record_text(table, r): r["save_seq"] for r in records if r.get("save_seq")})
+                self.secrets.record_written(tab, signing.ledger_entries(table, records))
         self._merge(rows)
 
     # ---- the header checked in the write's own round trip -------------------------------------------

@@ -72,6 +72,21 @@ def _order(record: Mapping) -> float:
         return float("inf")
 
 
+def ledger_entries(table: Table, records: list[Mapping]) -> dict[str, int]:
+    """What the server's ledger keeps of rows just written to a signed tab: each record's latest place in time.
+
+    By «Номер сохранения», or — a row copied in from another store (``lib.cli copy``, a migration, a rollover)
+    saved before that column existed — by «Сохранено», the order ``quarantined`` compares with: so a quarter
+    closed in any store the rows came from stays closed when its row is deleted from the sheet."""
+    out: dict[str, int] = {}
+    for r in records:
+        order = _order(r)
+        if order != float("inf"):
+            k = record_text(table, r)
+            out[k] = max(out.get(k, 0), int(order))
+    return out
+
+
 def record_text(table: Table, record: Mapping) -> str:
     return " · ".join("" if record.get(k) is None else str(record.get(k)) for k in table.record_key)
 
