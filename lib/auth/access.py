@@ -337,3 +337,30 @@ def audit_for(snapshot: Snapshot, tab: str, record: Mapping) -> pd.DataFrame:
     table = snapshot.schema[tab]
     audit = snapshot.all_versions("audit")
     return audit[(audit["entity"] == tab) & (audit["record_key"] == key_text(table, record))].reset_index(drop=True)
+
+
+ACCEPTED_CHANGE = "принято изменение из таблицы"
+
+
+def accept_manual_change(store: Store, user: User, change) -> SaveReceipt:
+    """The coordinator takes a value typed in the shared sheet over a saved row (``port.ManualChange``): it is
+    saved as a new version through ``write`` — the rules, the audit log («принято изменение из таблицы»),
+    a closed quarter's lock (which only the coordinator passes) — and counts from then on. Until then the
+    value the app saved stays current. Refused if the record was saved again since the value was typed."""
+    from lib.core.parsing import ParseError, parse_value
+
+    if user.role != "coordinator":
+        raise Denied("Принять изменение, набранное в таблице вручную, может только координатор.")
+    table = store.schema[change.tab]
+    key = dict(zip(table.record_key, change.key))
+    history = store.read_all().history(change.tab, **key)
+    if history.empty or history["save_id"].iloc[-1] != change.save_id:
+        raise StoreError(f"Запись «{change.record}» сохранена заново после того, как в таблице набрали «{change.column}» = "
+                         f"{change.now}: изменение относится к прежней версии и не принято. Обновите страницу.")
+    record = frame_records(table, history.tail(1), with_system=False)[0]
+    try:
+        record[change.field] = None if is_empty(change.cell) else parse_value(change.cell, table.column(change.field))
+    except ParseError as err:
+        raise ValidationError([FieldProblem(table.title, 1, change.column, f"набранное в таблице «{change.now}» не "
+                                                                           f"понято: {err}")]) from err
+    return write(store, user, {change.tab: [record]}, action=ACCEPTED_CHANGE)

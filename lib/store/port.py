@@ -20,6 +20,7 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,27 @@ from lib.core.frames import CellProblem, RowNote, current_versions, empty_frame,
 from lib.core.parsing import ParseError, parse_value
 from lib.core.schema import Schema, Table
 from lib.core.schema import schema as project_schema
+
+_progress = threading.local()
+
+
+@contextmanager
+def save_progress(listener: Callable[[str], None]):
+    """While a save runs in this thread, ``listener`` is told (Russian text) each time it waits and why:
+    behind another save, for the server's lock, for Google's per-minute quota (the page shows it)."""
+    outer = getattr(_progress, "listener", None)
+    _progress.listener = listener
+    try:
+        yield
+    finally:
+        _progress.listener = outer
+
+
+def report_progress(message: str) -> None:
+    """Tell this thread's save listener (``save_progress``), if any, why the save waits."""
+    listener = getattr(_progress, "listener", None)
+    if listener is not None:
+        listener(message)
 
 
 class StoreError(Exception):
@@ -82,6 +104,29 @@ class SaveReceipt:
     rows: dict[str, int]
 
 
+@dataclass(frozen=True)
+class ManualChange:
+    """A value typed in the shared sheet over a row the app saved (its «Печать» says what was saved).
+
+    The saved value stays current; the change is listed in «Проблемы» and in the audit log, and the
+    coordinator may accept it (``lib.auth.access.accept_manual_change``): then it is saved as a new version."""
+
+    tab: str  # table key
+    row: int  # the sheet row
+    save_id: str  # the save that wrote the row
+    key: tuple  # the record key's values (canonical, as in the frames)
+    record: str  # the record key as text
+    field: str  # column key
+    column: str  # column title
+    was: str  # the saved value, as shown
+    now: str  # the typed value, as shown
+    cell: object  # the typed cell as Google sent it (accepting parses it like any typed value)
+    current: bool = True  # the row is its record's current version (else the change touches history only)
+
+    def __str__(self) -> str:
+        return f"«{self.column}», было {self.was} → стало {self.now}"
+
+
 @dataclass
 class Snapshot:
     """Every tab as a typed frame of all versions, oldest first (``lib.core.frames.versioned``).
@@ -98,6 +143,7 @@ class Snapshot:
     schema: Schema = field(default_factory=project_schema)
     notes: list[RowNote] = field(default_factory=list)
     setup: list[str] = field(default_factory=list)
+    changes: list[ManualChange] = field(default_factory=list)  # values typed over saved rows (shared sheet): ``open_changes``
     _current: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def all_versions(self, tab: str) -> pd.DataFrame:
@@ -131,6 +177,10 @@ class Snapshot:
     def counts(self) -> dict[str, tuple[int, int]]:
         """tab -> (records, rows including earlier versions)."""
         return {t: (len(self.current(t)), len(self.all_versions(t))) for t in self.schema.tables}
+
+    def open_changes(self) -> list[ManualChange]:
+        """Values typed over the current version of a saved row: listed, and the coordinator may accept them."""
+        return [c for c in self.changes if c.current]
 
     def manual_rows(self) -> list[RowNote]:
         return [n for n in self.notes if n.kind == "manual"]

@@ -167,7 +167,8 @@ def save_button(label: str, key: str, user: User, tab: str, checked: monthly.Che
                        f"«{label}» ещё раз.", icon=":material/visibility:")
             return
         try:
-            monthly.save_checked(shell.store(), user, tab, checked, snap, confirmed, base=editing.base if editing else None)
+            with shell.saving():
+                monthly.save_checked(shell.store(), user, tab, checked, snap, confirmed, base=editing.base if editing else None)
         except Conflict:  # saved by someone else between this page's read and the click
             conflict(editing, checked, shell.snapshot(), label)
             return

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
@@ -720,6 +721,20 @@ def stored_version(tab: str, record: dict):
     return pd.DataFrame({"Поле": shown.index, "Сохранено сейчас": shown.tolist()})
 
 
+@contextmanager
+def saving():
+    """While a save runs, the page says when it waits and why (behind another save, Google's per-minute
+    quota): ``lib.store.port.save_progress``; the note goes once the save has answered."""
+    from lib.store.port import save_progress
+
+    slot = st.empty()
+    try:
+        with save_progress(lambda message: slot.info(message, icon=":material/hourglass_top:")):
+            yield
+    finally:
+        slot.empty()
+
+
 def submit(signed_in: User, changes: dict, *, action: str | None = None, success: str = "Сохранено.",
            expect: dict | None = None, slot: str | None = None, form: str | None = None, on_conflict=None) -> bool:
     """Write through lib.auth.access (rules + audit); on any refusal say why and keep the form as typed.
@@ -732,7 +747,8 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
     from lib.store.port import Conflict
 
     try:
-        access.write(store(), signed_in, changes, action=action, expect=expect)
+        with saving():
+            access.write(store(), signed_in, changes, action=action, expect=expect)
     except access.NothingChanged as err:
         st.info(str(err), icon=":material/info:")
         return False
@@ -755,6 +771,32 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
     renew_own_sign_in(signed_in, changes)
     saved(success, slot)
     return True
+
+
+def manual_changes(signed_in: User, snap: Snapshot) -> None:
+    """Values typed in the shared sheet over saved rows (their «Печать» says what was saved): listed for
+    everyone on «Обзор»; the coordinator may accept each one, which saves it as a new, audited version."""
+    from lib.auth import access
+
+    changes = snap.open_changes()
+    if not changes:
+        return
+    coordinator = signed_in.role == "coordinator"
+    st.warning(f"Изменено в таблице вручную поверх сохранённых строк: {len(changes)}. В расчётах — значения, сохранённые "
+               "приложением" + (". Принять изменение можно кнопкой у строки." if coordinator else
+                                "; принять изменение может координатор."), icon=":material/edit_note:")
+    for i, change in enumerate(changes):
+        text, button = st.columns([5, 1], vertical_alignment="center")
+        text.write(f"«{snap.schema[change.tab].title}», строка {change.row}, запись «{change.record}»: {change}")
+        if coordinator and button.button("Принять", key=f"accept-change-{i}-{change.tab}-{change.row}-{change.field}",
+                                         help="Сохранить набранное в таблице значение как новую версию записи (с записью в журнал)"):
+            try:
+                with saving():
+                    access.accept_manual_change(store(), signed_in, change)
+            except StoreError as err:
+                st.error(str(err))
+                continue
+            saved(f"Изменение принято: «{change.column}» = {change.now} (запись «{change.record}»).")
 
 
 def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: str, slot: str | None = None,
