@@ -255,7 +255,7 @@ def situation(snapshot, settings, today: dt.date) -> Situation:
                for r in d[d.overdue].to_dict("records")]
     log = {r["message_key"]: r for r in snapshot.current("reminders").to_dict("records")}
     prefs = snapshot.current("mail_preferences")
-    quiet = frozenset(str(r["login"]).strip().lower() for r in prefs.to_dict("records") if r["reminders"] is False)
+    quiet = frozenset(str(r["login"]).strip().lower() for r in prefs.to_dict("records") if _off(r["reminders"]))
     people = snapshot.current("users")[["login", "name", "role", "participant_id", "active"]].to_dict("records")
     names = dict(zip(snapshot.current("participants")["id"], snapshot.current("participants")["name"]))
     return Situation(today=today, due_day=due_day, days_before=settings["reminder_days_before"], people=people, names=names,
@@ -268,4 +268,11 @@ def wants_reminders(snapshot, login: str) -> bool:
     """Whether this person gets reminders (nobody has turned them off: yes)."""
     prefs = snapshot.current("mail_preferences")
     mine = prefs[prefs["login"].str.strip().str.lower() == login.strip().lower()]
-    return not len(mine) or mine.iloc[-1]["reminders"] is not False
+    return not len(mine) or not _off(mine.iloc[-1]["reminders"])
+
+
+def _off(value) -> bool:
+    """A stored «нет» (a numpy or pandas boolean as the frames hold it); empty is not «нет»."""
+    import pandas as pd
+
+    return value is not None and not pd.isna(value) and not bool(value)

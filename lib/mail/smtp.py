@@ -8,7 +8,8 @@ import smtplib
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 
 from lib.core import config as cfg
@@ -81,15 +82,17 @@ class MailServer:
             raise
         return smtp
 
-    def compose(self, to: str, subject: str, body: str) -> EmailMessage:
-        msg = EmailMessage()
+    def compose(self, to: str, subject: str, body: str) -> MIMEText:
+        """The message in UTF-8. The subject is encoded by ``email.header.Header``: ``EmailMessage`` (Python 3.11–3.13)
+        folds a long Cyrillic subject with the space between two encoded words outside them, and mail readers drop
+        it (RFC 2047 §6.2): «отчёты за» arrived as «отчётыза»."""
+        msg = MIMEText(body, "plain", "utf-8")
         msg["From"] = self.sender
         msg["To"] = to
-        msg["Subject"] = subject
+        msg["Subject"] = Header(subject, "utf-8")
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = make_msgid(domain=self.sender.rsplit("@", 1)[-1])
         msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: autoresponders do not answer a reminder
-        msg.set_content(body)
         return msg
 
 
