@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+import pandas as pd
+
 from lib.core import fmt
 from lib.domain.periods import shift_month
 
@@ -273,6 +275,41 @@ def wants_reminders(snapshot, login: str) -> bool:
 
 def _off(value) -> bool:
     """A stored «нет» (a numpy or pandas boolean as the frames hold it); empty is not «нет»."""
-    import pandas as pd
-
     return value is not None and not pd.isna(value) and not bool(value)
+
+
+# ---- as people read them («Свод» preview, «Обзор» log) ------------------------------------------------
+
+STUCK_AFTER = dt.timedelta(minutes=15)  # «отправляется» older than this: the run that reserved it ended without confirming
+
+
+def preview_table(messages: list[Message]) -> pd.DataFrame:
+    """The messages a run would send: to whom, why, which month, the subject."""
+    return pd.DataFrame({"Кому": [f"{m.name} <{m.login}>" for m in messages], "Причина": [REASON_LABELS[m.reason] for m in messages],
+                         "Месяц": [fmt.month_label(m.period) for m in messages], "Тема": [m.subject for m in messages]},
+                        columns=["Кому", "Причина", "Месяц", "Тема"])
+
+
+def trouble(log: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
+    """Records of the log the coordinator must see: not delivered (failed, refused) or stuck in «отправляется»
+    (``now`` aware, UTC or any zone)."""
+    if log.empty:
+        return log
+    at = pd.to_datetime(log["saved_at"], utc=True, format="ISO8601")
+    stuck = (log["state"] == "reserved") & (at < pd.Timestamp(now) - STUCK_AFTER)
+    return log[log["state"].isin(["failed", "bounced"]) | stuck].reset_index(drop=True)
+
+
+def log_table(log: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """The reminder log, newest first: when (the district's time), to whom, why, about which month and whose report,
+    state, attempts, error."""
+    from lib.domain.present import local_moments
+
+    log = log.iloc[::-1]
+    return pd.DataFrame({
+        "Когда": list(local_moments(log["saved_at"])), "Кому": log["login"].tolist(), "Причина": log["reason"].map(REASON_LABELS).tolist(),
+        "Месяц": log["period"].map(fmt.month_label).tolist(),
+        "Участник": [names.get(p, p) if isinstance(p, str) else "" for p in log["participant_id"]],
+        "Состояние": log["state"].map(STATE_LABELS).tolist(), "Попыток": log["attempts"].tolist(),
+        "Ошибка": [d if isinstance(d, str) else "" for d in log["detail"]],
+    }, columns=["Когда", "Кому", "Причина", "Месяц", "Участник", "Состояние", "Попыток", "Ошибка"])
