@@ -53,13 +53,14 @@ class Run:
     plan: Plan
     outcomes: list[Outcome] = field(default_factory=list)
     stopped: str | None = None  # why nothing was sent (reminders off, the mail server not set up)
+    off: bool = False  # reminders are turned off in the settings: nothing sent, and that is no failure
 
     def count(self, *states: str) -> int:
         return sum(1 for o in self.outcomes if o.state in states)
 
     @property
     def failed(self) -> bool:
-        return bool(self.stopped) or self.count("failed", "bounced", "unconfirmed", "not_recorded") > 0
+        return (bool(self.stopped) and not self.off) or self.count("failed", "bounced", "unconfirmed", "not_recorded") > 0
 
     def summary(self) -> str:
         if self.stopped:
@@ -89,6 +90,7 @@ def remind(store, user: access.User, today: dt.date, *, reasons: Collection[str]
         plan = Plan([m for m in plan.send if m.key in keys], [m for m in plan.quiet if m.key in keys])
     run = Run(plan)
     if not settings["reminders_enabled"]:
+        run.off = True
         run.stopped = ("Напоминания выключены в настройках (reminders_enabled = нет): письма не отправлены. "
                        "Включите их на странице «Администрирование», вкладка «Рассылка».")
         return run

@@ -31,7 +31,7 @@ SECURITY_CHOICES = ["STARTTLS", "SSL", "нет"]
 
 def _show_run(run: outbox.Run) -> None:
     if run.stopped:
-        st.error(run.stopped, icon=":material/mail_lock:")
+        (st.warning if run.off else st.error)(run.stopped, icon=":material/mail_lock:")
         return
     (st.error if run.failed else st.success)(run.summary(), icon=":material/mail:")
     for outcome in run.outcomes:
