@@ -275,6 +275,38 @@ def cmd_export(args, config) -> int:
     return 0
 
 
+def cmd_remind(args, config) -> int:
+    """Daily run (cron / systemd timer): e-mail reminders due today, each once (docs/reminders.md)."""
+    import datetime as dt
+    import getpass
+
+    from lib.auth import access
+    from lib.core.parsing import ParseError, parse_date
+    from lib.domain import reminders
+    from lib.domain.settings import read_settings
+    from lib.mail import outbox
+
+    store = _store(args.store, config)
+    try:
+        today = parse_date(args.today) if args.today else dt.datetime.now(read_settings(store.read_all()).zone).date()
+    except ParseError as err:
+        raise ValueError(f"--today: {err}; укажите дату как ДД.ММ.ГГГГ или ГГГГ-ММ-ДД.") from None
+    reasons = args.reason or None
+    if args.dry_run:
+        plan = outbox.preview(store.read_all(), today, reasons)
+        print(f"Напоминаний к отправке на {fmt.date_ru(today)}: {len(plan.send)} (ничего не отправлено: --dry-run).")
+        for m in plan.send:
+            print(f"  {m.login} — {reminders.REASON_LABELS[m.reason]}: {m.subject}")
+        for m in plan.quiet:
+            print(f"  {m.login} — {reminders.REASON_LABELS[m.reason]}: не отправляется, напоминания отключены")
+        return 0
+    run = outbox.remind(store, access.command_line_user(getpass.getuser()), today, reasons=reasons)
+    for outcome in run.outcomes:
+        print(f"  {outcome.line()}")
+    print(run.summary(), file=sys.stderr if run.failed else sys.stdout)
+    return 1 if run.failed else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib.cli", description="Управление данными комиссии по задолженности за ЖКУ.")
     sub = p.add_subparsers(dest="command", required=True, metavar="КОМАНДА")
@@ -327,6 +359,14 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--from", dest="source", help="старая таблица (по умолчанию из DEBT_STORE или secrets.toml)")
     r.add_argument("--months", type=int, default=12, help="сколько последних месяцев отчётов перенести (по умолчанию 12)")
     r.set_defaults(run=cmd_rollover)
+    m = sub.add_parser("remind", help="разослать напоминания по e-mail, которые положены сегодня (для ежедневного запуска "
+                       "по расписанию; каждое письмо отправляется один раз)")
+    m.add_argument("--dry-run", action="store_true", help="только показать, кому что будет отправлено")
+    m.add_argument("--reason", action="append", choices=["before", "late", "returned", "digest"],
+                   help="только эта причина (можно повторить): before, late, returned, digest")
+    m.add_argument("--today", help="считать сегодняшней эту дату (ДД.ММ.ГГГГ; по умолчанию — сегодня в часовом поясе района)")
+    m.add_argument("--store", help=store_help)
+    m.set_defaults(run=cmd_remind)
     return p
 
 

@@ -11,7 +11,7 @@ from lib.domain.monthly import names as participant_names
 from lib.domain.monthly import selectable_months as entry_months
 from lib.domain.settings import read_settings
 from lib.domain.summary import Filters, execute
-from lib.ui import charts, shell
+from lib.ui import charts, reminder_forms, shell
 
 user = shell.require_user()
 snap = shell.snapshot()
@@ -116,6 +116,7 @@ st.subheader(f"Кто сдал отчёт (срок — до {settings['report_d
 filing = views.filing_table(result.filing, names)
 st.dataframe(present.table(filing), hide_index=True, width="stretch")
 download(filing, "Сдача отчётов", "filing")
+reminder_forms.remind_panel(user, snap, shell.today())  # «Напомнить»: the coordinator's preview and sending
 
 st.subheader("Исполнение плана")
 p1, p2 = st.columns([1, 3])

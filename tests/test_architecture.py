@@ -18,7 +18,8 @@ LAYERS = {
     "store": {"core", "domain"},
     "files": {"core", "domain", "store", "auth"},
     "demo": {"core", "domain", "store"},
-    "ui": {"core", "domain", "saving", "auth", "store", "files", "demo"},
+    "mail": {"core", "domain", "store", "auth"},
+    "ui": {"core", "domain", "saving", "auth", "store", "files", "demo", "mail"},
 }
 
 

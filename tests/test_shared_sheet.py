@@ -101,7 +101,7 @@ def test_a_quarter_cannot_be_reopened_nor_a_user_enabled_by_editing_or_deleting_
 def test_the_system_tabs_and_the_system_columns_are_protected_from_people(demo_sheets):
     api, store = demo_sheets
     editor = Person(api, store.key, EDITOR)
-    for tab in ("audit", "users", "locks", "returns", "exports", "settings"):
+    for tab in ("audit", "users", "locks", "returns", "exports", "settings", "reminders", "mail_preferences"):
         with pytest.raises(Refused, match="protected"):
             editor.type_row(title(store, tab), ["x"])
     reports = title(store, "monthly_reports")
