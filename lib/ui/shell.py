@@ -415,8 +415,9 @@ def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
             st.button("Выйти", key="logout", on_click=sign_out, icon=":material/logout:")
             st.divider()
         st.caption(f"Район: **{settings['district_name']}**")
+        if signed_in and signed_in.role == "coordinator":  # where the data lives: the coordinator's business, as a name
+            st.caption(f"Данные: {current.display_name()}")
         if signed_in:
-            st.caption(f"Данные: {current.describe()}")
             reread_button(current)
     if settings["demo"]:
         coordinator = signed_in is not None and signed_in.role == "coordinator"
