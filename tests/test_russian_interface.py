@@ -85,3 +85,17 @@ def test_a_google_sheet_is_named_by_its_title_without_its_key(demo_sheets):
     _api, store = demo_sheets
     store.metadata(refresh=True)
     assert store.display_name().startswith("Google Таблица «") and store.key not in store.display_name()
+
+
+# ---- a message once per page ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("filters", [{"dash_resources": ["heating"]}, {"dash_settlements": ["lensk"], "dash_resources": ["heating"]},
+                                     {"dash_settlements": ["vitim"], "dash_utilities": ["lptes"]}, {"dash_groups": ["population"]}],
+                         ids=["resource", "settlement-resource", "nothing", "group"])
+def test_the_summary_says_each_message_once(demo_store_url, filters):
+    at = page("commission@lensk.demo", "pages/dashboard.py", filters)
+    boxes = [e.value for kind in (at.info, at.warning, at.error, at.success) for e in kind]
+    assert boxes, "no message at all: the test could not fail"
+    repeated = {text for text in boxes if boxes.count(text) > 1}
+    assert not repeated, repeated

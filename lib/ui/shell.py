@@ -377,6 +377,22 @@ def russian_chrome() -> None:
     st.html(SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
 
 
+def once():
+    """A page's messages, each said once (issue 27: «Свод» under a resource filter repeated one box up to 7 times):
+    ``say = shell.once()`` at the top of the page, then ``say(text)`` wherever it applies — the first place shows it,
+    a later one nothing. ``where``: a column or container; ``kind``: «info», «warning» or «error»."""
+    seen: set[str] = set()
+
+    def say(text: str, where=None, kind: str = "info", icon: str | None = ":material/info:") -> bool:
+        if not text or text in seen:
+            return False
+        seen.add(text)
+        getattr(where or st, kind)(text, icon=icon)
+        return True
+
+    return say
+
+
 def caption_upload(limit_mb: int, kinds: str) -> None:
     """Beside the file uploader, whose words are English («Upload», «5MB per file • XLSX»)."""
     st.caption(f"Кнопка «Upload» открывает выбор файла; файл можно и перетащить в это поле. Не больше {limit_mb} МБ, формат {kinds}.")
