@@ -99,3 +99,55 @@ def test_the_summary_says_each_message_once(demo_store_url, filters):
     assert boxes, "no message at all: the test could not fail"
     repeated = {text for text in boxes if boxes.count(text) > 1}
     assert not repeated, repeated
+
+
+# ---- a plan item needs an executor and a deadline -----------------------------------------------------
+
+
+def test_a_plan_item_is_checked_for_its_executor_and_deadline():
+    from lib.auth.access import Rejected
+    from lib.domain.plan_admin import check_measure
+
+    with pytest.raises(Rejected, match=r"Не заполнено: «Исполнитель», «Сроки исполнения».*«без срока»"):
+        check_measure({"measure": "Сверка", "executor": " ", "deadline": None})
+    with pytest.raises(Rejected, match=r"Не заполнено: «Исполнитель»\.$"):
+        check_measure({"measure": "Сверка", "executor": None, "deadline": "без срока"})
+    check_measure({"measure": "Сверка", "executor": "ООО «ВЭС»", "deadline": "без срока"})
+
+
+def plan_tools(tab: str):
+    return page("coordinator@lensk.demo", "pages/plan.py", {"plan_tools_tab": tab})
+
+
+def test_a_plan_item_with_only_a_name_is_refused_and_kept_as_typed(demo_store_url):
+    from lib.store.sqlite_store import SQLiteStore
+
+    store = SQLiteStore(demo_store_url[len("sqlite:///"):])
+    before = len(store.read_all().current("plan"))
+    at = plan_tools("Добавить мероприятие")
+    at.text_area(key="add_measure:measure").input("Провести сверку с УФССП")
+    next(b for b in at.button if b.label == "Добавить").click().run()
+    assert any("«Исполнитель», «Сроки исполнения»" in e.value and "без срока" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.text_area(key="add_measure:measure").value == "Провести сверку с УФССП"
+    assert len(store.read_all().current("plan")) == before
+    at.text_input(key="add_measure:executor").input("Администрация района")
+    at.text_input(key="add_measure:deadline").input("без срока")
+    next(b for b in at.button if b.label == "Добавить").click().run()
+    assert not at.error, [e.value for e in at.error]
+    plan = store.read_all().current("plan")
+    added = plan[plan.measure == "Провести сверку с УФССП"].iloc[0]
+    assert len(plan) == before + 1 and added.executor == "Администрация района" and added.deadline == "без срока"
+
+
+def test_a_plan_item_cannot_lose_its_executor_when_edited(demo_store_url):
+    from lib.store.sqlite_store import SQLiteStore
+
+    store = SQLiteStore(demo_store_url[len("sqlite:///"):])
+    at = plan_tools("Изменить или исключить мероприятие")
+    chosen = at.selectbox(key="plan_edit_measure").value
+    executor = next(t for t in at.text_input if t.label == "Исполнитель")
+    assert executor.value, "the demo measure has an executor: the test could not fail"
+    executor.input("")
+    next(b for b in at.button if b.label == "Сохранить новую версию").click().run()
+    assert any("«Исполнитель»" in e.value for e in at.error), [e.value for e in at.error]
+    assert store.read_all().record("plan", measure_id=chosen)["executor"]
