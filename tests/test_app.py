@@ -20,7 +20,7 @@ def test_overview_on_demo_data(demo_store_url):
     at = run_app()
     assert at.title[0].value == "Комиссия по задолженности за ЖКУ — Ленский район"
     assert any("Демонстрационные данные" in w.value for w in at.warning)
-    assert any("SQLite" in c.value for c in at.sidebar.caption)
+    assert any("Данные: встроенная база «" in c.value for c in at.sidebar.caption)
     assert [m.label for m in at.metric] == ["Участников", "Мероприятий плана", "Последний отчётный месяц"]
     assert at.metric[2].value == "декабрь 2024"
     inventory = at.dataframe[0].value

@@ -291,6 +291,10 @@ class SheetsStore(Store):
         archived = " — архив" if self.archived_to() else ""
         return f"Google Таблица «{title}» ({self.key}){archived}" if title else f"Google Таблица {self.key}"
 
+    def display_name(self) -> str:
+        title = (self._meta or {}).get("properties", {}).get("title", "")
+        return f"Google Таблица «{title}»" + (" — архив" if self.archived_to() else "") if title else "Google Таблица"
+
     def metadata(self, refresh: bool = False) -> dict:
         with self._lock:
             if self._meta is not None and not refresh:

@@ -466,6 +466,22 @@ def russian_chrome() -> None:
     st.html(SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
 
 
+def once():
+    """A page's messages, each said once (issue 27: «Свод» under a resource filter repeated one box up to 7 times):
+    ``say = shell.once()`` at the top of the page, then ``say(text)`` wherever it applies — the first place shows it,
+    a later one nothing. ``where``: a column or container; ``kind``: «info», «warning» or «error»."""
+    seen: set[str] = set()
+
+    def say(text: str, where=None, kind: str = "info", icon: str | None = ":material/info:") -> bool:
+        if not text or text in seen:
+            return False
+        seen.add(text)
+        getattr(where or st, kind)(text, icon=icon)
+        return True
+
+    return say
+
+
 def caption_upload(limit_mb: int, kinds: str) -> None:
     """Beside the file uploader, whose words are English («Upload», «5MB per file • XLSX»)."""
     st.caption(f"Кнопка «Upload» открывает выбор файла; файл можно и перетащить в это поле. Не больше {limit_mb} МБ, формат {kinds}.")
@@ -504,8 +520,9 @@ def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
             st.button("Выйти", key="logout", on_click=sign_out, icon=":material/logout:")
             st.divider()
         st.caption(f"Район: **{settings['district_name']}**")
+        if signed_in and signed_in.role == "coordinator":  # where the data lives: the coordinator's business, as a name
+            st.caption(f"Данные: {current.display_name()}")
         if signed_in:
-            st.caption(f"Данные: {current.describe()}")
             reread_button(current)
     if settings["demo"]:
         coordinator = signed_in is not None and signed_in.role == "coordinator"
