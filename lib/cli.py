@@ -103,8 +103,13 @@ def cmd_check(args, config) -> int:
     if capacity.advice():
         failing = True
         print(capacity.advice())
+    from lib.store.backup import freshness_warning
+
+    stale = freshness_warning(store, config)
+    if stale:  # a warning, not a failure of the data: the exit code stays as the data decide
+        print(f"Предупреждение. {stale}")
     if not failing:
-        print(f"Проблем не найдено ({store.describe()}).")
+        print(f"Проблем с данными не найдено ({store.describe()}).")
     return 1 if failing else 0
 
 
@@ -120,6 +125,38 @@ def cmd_rollover(args, config) -> int:
         print(f"  {line}")
     print(f"Старая таблица {source.describe()} теперь архив только для чтения. Укажите новый адрес в настройках: "
           f"DEBT_STORE / [store] url = {target.url}")
+    return 0
+
+
+def _server_store(url: str | None, config: cfg.Config):
+    """For backup and restore: the SQLite store, or None for Google Sheets (only its secrets file is on the
+    server, and copying it needs no access to Google)."""
+    url = url or config.store_url
+    return _store(url, config) if url.startswith("sqlite") else None
+
+
+def cmd_backup(args, config) -> int:
+    from lib.store.backup import describe, make_backup, read_manifest
+
+    store = _server_store(args.store, config)
+    folder = make_backup(store, config, args.to)
+    print(f"Резервная копия ({describe(store, config)}) — {folder}:")
+    for f in read_manifest(folder)["files"]:
+        print(f"  {f['what']}: {f['from']} → {f['name']}")
+    print("Храните копии и на другом компьютере: файл секретов больше нигде не хранится.")
+    return 0
+
+
+def cmd_restore(args, config) -> int:
+    from lib.store.backup import read_manifest, restore
+
+    store = _server_store(args.store, config)
+    manifest = read_manifest(__import__("pathlib").Path(args.folder))
+    safety, done = restore(store, config, args.folder)
+    print(f"Восстановлено из копии от {manifest['made_at']} ({args.folder}):")
+    for line in done:
+        print(f"  {line}")
+    print(f"Файлы, какими они были до восстановления, сохранены в {safety}. Перезапустите приложение.")
     return 0
 
 
@@ -322,6 +359,15 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--from", dest="source", help="старая таблица (по умолчанию из DEBT_STORE или secrets.toml)")
     r.add_argument("--months", type=int, default=12, help="сколько последних месяцев отчётов перенести (по умолчанию 12)")
     r.set_defaults(run=cmd_rollover)
+    bk = sub.add_parser("backup", help="резервная копия файлов сервера: файла секретов (хеши паролей, ключ подписи) "
+                        "и встроенной базы SQLite; можно во время работы приложения")
+    bk.add_argument("--to", help="папка для копий (по умолчанию DEBT_BACKUP_DIR или data/backups)")
+    bk.add_argument("--store", help=store_help)
+    bk.set_defaults(run=cmd_backup)
+    rs = sub.add_parser("restore", help="восстановить файлы сервера из резервной копии (текущие сначала копируются)")
+    rs.add_argument("folder", help="папка копии, например data/backups/20241227-030000")
+    rs.add_argument("--store", help=store_help)
+    rs.set_defaults(run=cmd_restore)
     return p
 
 

@@ -119,10 +119,12 @@ def test_bootstrap_sets_dropdowns_number_formats_locale_time_zone_and_a_frozen_h
     assert (book.locale, book.time_zone) == ("ru_RU", "Asia/Yakutsk") and any("ru_RU" in line for line in report)
     sheet = book.by_title(title(store, "monthly_reports"))
     header = sheet.rows[0]
-    formats = dict(zip(header, sheet.col_formats))
-    assert formats["Начислено"] == {"type": "NUMBER", "pattern": "#,##0.0##"}
-    assert formats["Отчётный месяц"]["type"] == "TEXT" and formats["Код сохранения"]["type"] == "TEXT"
-    rules = dict(zip(header, sheet.col_rules))
+    for row in (1, 499, 99_999):  # the first data row and rows added later: the ranges are unbounded below
+        formats = {h: sheet.format_of(row, c) for c, h in enumerate(header)}
+        assert formats["Начислено"] == {"type": "NUMBER", "pattern": "#,##0.0##"}
+        assert formats["Отчётный месяц"]["type"] == "TEXT" and formats["Код сохранения"]["type"] == "TEXT"
+    assert sheet.format_of(0, 0) is None  # the header keeps the default
+    rules = {h: sheet.rule_of(1, c) for c, h in enumerate(header)}
     assert [v["userEnteredValue"] for v in rules["Группа потребителей"]["condition"]["values"]] == ["население", "прочие потребители"]
     assert rules["Организация"]["condition"]["type"] == "ONE_OF_RANGE"
     assert all(s.frozen_rows == 1 for s in book.sheets)
@@ -275,6 +277,19 @@ def test_leading_zeros_months_and_numbers_typed_by_hand_survive(demo_sheets):
     assert typed["contacts"] == "0079"
     claims = snap.current("claims_work").set_index(["participant_id", "month"])
     assert ("lptes", "2024-03") in claims.index
+
+
+def test_a_leading_zero_typed_in_row_500_of_a_tab_that_grew_keeps_its_zeros(fake_api):
+    """Formats cover whole columns, rows added later included: bootstrap makes tabs of 2 rows, and the text
+    format of «Код» must still hold in row 500 (the ranges have no endRowIndex)."""
+    store = make_sheets_store(fake_api)
+    participants = title(store, "participants")
+    head = Person(fake_api, store.key, EDITOR)
+    row = head.type_record(participants, {"Код": "007", "Наименование": "ТСЖ «Север»", "Вид": "организация ЖКК",
+                                          "Контакты": "0079", "Сдаёт ежемесячный отчёт": "да"}, row=500)
+    assert row == 500 and fake_api.rows(store.key, participants)[499][:2] == ["007", "ТСЖ «Север»"]
+    typed = fresh(store).current("participants").set_index("id").loc["007"]
+    assert typed["contacts"] == "0079"
 
 
 def test_five_percent_means_five_percent_and_a_setting_typed_into_the_sheet_is_not_taken(demo_sheets):

@@ -8,7 +8,9 @@ from streamlit.testing.v1 import AppTest
 
 from lib import cli
 from lib.core.config import PROJECT_ROOT
-from tests.conftest import app_on_sheet
+from lib.store.sheets_setup import drift
+from tests.conftest import app_on_sheet, make_sheets_store
+from tests.support.fake_sheets import OWNER
 from tests.support.people import EDITOR, Person
 
 
@@ -75,3 +77,30 @@ def test_the_rollover_command_names_the_new_sheet_and_says_what_was_carried(demo
     assert f"[store] url = gsheets://{new.key}" in out and "архив только для чтения" in out
     assert cli.main(["rollover", "--from", f"gsheets://{old.key}", "--to", f"gsheets://{new.key}"]) == 1
     assert "уже архив" in capsys.readouterr().err
+
+
+def test_bootstrap_is_idempotent_and_check_silent_on_a_sheet_with_an_owner_and_a_schema_tab_at_sheet_0(fake_api, monkeypatch, capsys):
+    """Google keeps the owner among the editors of every protected range and leaves ``sheetId`` 0 out of its
+    answers: neither is drift. The district's spreadsheet starts with Google's own first tab (sheetId 0), which a
+    person renamed to a schema tab."""
+    key = fake_api.create(first_sheet="Лист1")
+    store = make_sheets_store(fake_api, key=key, bootstrap=False)
+    Person(fake_api, key).rename_tab("Лист1", store.schema["participants"].title)
+    store.bootstrap()
+    book = fake_api.spreadsheets[key]
+    assert book.by_title(store.schema["participants"].title).sheet_id == 0
+    assert book.protections and all(OWNER in p.editors for p in book.protections)
+    start = len(fake_api.log)
+    assert store.bootstrap() == ["все листы, столбцы и защита уже на месте"]
+    again = [q for r in fake_api.log[start:] if r["method"] == "spreadsheets.batchUpdate" for q in r["body"]["requests"]]
+    assert not [q for q in again if {"addProtectedRange", "deleteProtectedRange"} & set(q)]  # protection untouched
+    assert drift(store) == []
+    monkeypatch.setattr(cli, "_store", lambda url, config: store)
+    store.invalidate()
+    assert cli.main(["check"]) == 0
+    assert "Настройка таблицы" not in capsys.readouterr().out
+    Person(fake_api, key).share_protection(store.schema["locks"].title, EDITOR)  # an editor a person added is drift
+    found = drift(store)
+    assert found == [f"лист «Закрытые кварталы»: в защиту добавлены редакторы {EDITOR}; выполните bootstrap-sheet"]
+    store.bootstrap()
+    assert drift(store) == [] and all(EDITOR not in p.editors for p in book.protections)

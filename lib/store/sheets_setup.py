@@ -32,6 +32,7 @@ from lib.store.sheets_http import call_with_retry, describe_failure, is_google_f
 from lib.store.sheets_store import ARCHIVED_METADATA, TAB_METADATA, a1_tab
 
 TAG = "debt:"
+IMPLICIT_METADATA = "debt.protection_editors"  # on the spreadsheet: editors Google keeps on every protected range (the owner)
 LOCALE = "ru_RU"
 DEFAULT_TIME_ZONE = "Asia/Yakutsk"  # the demo district (Lensk); set yours with --time-zone
 
@@ -113,10 +114,48 @@ def desired_protection(store, table: Table, sheet_id: int, header: list) -> list
              "warningOnly": False, "editors": editors} for a, b in _runs(system)]
 
 
-def _same(existing: dict, wanted: dict) -> bool:
-    users = set((existing.get("editors") or {}).get("users", []))
-    return (existing.get("range") == wanted["range"] and not existing.get("warningOnly")
-            and users == set(wanted["editors"]["users"]))
+def grid_range(grid: dict | None) -> dict:
+    """A ``GridRange`` as it means: Google's answers leave out fields at their default (proto3 JSON), so a
+    range on the sheet with id 0 comes back without ``sheetId`` — compared with ``sheetId: 0`` it is the same."""
+    return {"sheetId": 0, **(grid or {})}
+
+
+def implicit_editors(store, meta: dict) -> set[str]:
+    """Editors Google keeps on every protected range besides the service account: the spreadsheet's owner
+    ("owners of a file can always edit protected ranges"; the owner cannot be removed). Recorded by
+    ``bootstrap`` from what Google answered for the ranges it created (spreadsheet developer metadata)."""
+    for m in meta.get("developerMetadata", []) or []:
+        if m.get("metadataKey") == IMPLICIT_METADATA:
+            return {u for u in str(m.get("metadataValue", "")).split(",") if u} - {store.account}
+    return set()
+
+
+def _editors(existing: dict) -> set[str]:
+    return set((existing.get("editors") or {}).get("users", []))
+
+
+def _same(existing: dict, wanted: dict, implicit: set[str]) -> bool:
+    return (grid_range(existing.get("range")) == grid_range(wanted["range"]) and not existing.get("warningOnly")
+            and _editors(existing) - implicit == set(wanted["editors"]["users"]))
+
+
+def _record_implicit(store, created: list[str]) -> None:
+    """After bootstrap created protected ranges: the editors Google added to them (the owner) are recorded,
+    so the next bootstrap and ``check`` accept them and report only editors a person added."""
+    meta = store.metadata(refresh=True)
+    found = [_editors(p) - {store.account} for s in meta.get("sheets", []) for p in s.get("protectedRanges", []) or []
+             if str(p.get("description", "")) in created]
+    if not found:
+        return
+    implicit = set.intersection(*found)
+    if any(m.get("metadataKey") == IMPLICIT_METADATA and m.get("metadataValue") == ",".join(sorted(implicit))
+           for m in meta.get("developerMetadata", []) or []):
+        return
+    _batch(store, [{"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {"metadataKey": IMPLICIT_METADATA}}}}]
+           * any(m.get("metadataKey") == IMPLICIT_METADATA for m in meta.get("developerMetadata", []) or [])
+           + [{"createDeveloperMetadata": {"developerMetadata": {
+               "metadataKey": IMPLICIT_METADATA, "metadataValue": ",".join(sorted(implicit)), "visibility": "DOCUMENT",
+               "location": {"spreadsheet": True}}}}])
 
 
 def bootstrap(store, time_zone: str | None = None) -> list[str]:
@@ -196,6 +235,8 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
     # 4. formats and dropdowns; 5. protection
     setup: list[dict] = []
     protection: list[dict] = []
+    created: list[str] = []
+    implicit = implicit_editors(store, meta)
     for t in schema:
         sheet = sheets[titles[t.key]]
         sheet_id = sheet["properties"]["sheetId"]
@@ -213,13 +254,16 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
             continue
         wanted = desired_protection(store, t, sheet_id, header)
         ours = [p for p in sheet.get("protectedRanges", []) or [] if str(p.get("description", "")).startswith(TAG)]
-        if len(ours) == len(wanted) and all(any(_same(p, w) for p in ours) for w in wanted):
+        if len(ours) == len(wanted) and all(any(_same(p, w, implicit) for p in ours) for w in wanted):
             continue
         protection += [{"deleteProtectedRange": {"protectedRangeId": p["protectedRangeId"]}} for p in ours]
         protection += [{"addProtectedRange": {"protectedRange": w}} for w in wanted]
+        created += [w["description"] for w in wanted]
         report.append(f"лист «{t.title}»: {'защищён целиком' if t.system_tab else 'защищены служебные столбцы'} "
                       f"(изменять может только {store.account})")
     _batch(store, setup + protection)
+    if created:
+        _record_implicit(store, created)
     if store.account is None:
         report.append("e-mail сервисного аккаунта неизвестен (нет client_email в ключе): защита листов не настроена")
     store.metadata(refresh=True)
@@ -315,6 +359,7 @@ def drift(store) -> list[str]:
     titles = store._titles_of(meta)
     sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
     headers = _headers(store, titles)
+    implicit = implicit_editors(store, meta)
     out = list(store.setup_problems())
     for t in store.schema:
         if t.key not in titles:
@@ -328,14 +373,14 @@ def drift(store) -> list[str]:
             continue
         ours = [p for p in sheet.get("protectedRanges", []) or [] if str(p.get("description", "")).startswith(TAG)]
         for wanted in desired_protection(store, t, sheet["properties"]["sheetId"], headers.get(t.key, [])):
-            match = [p for p in ours if p.get("range") == wanted["range"]]
+            match = [p for p in ours if grid_range(p.get("range")) == grid_range(wanted["range"])]
             what = "лист" if t.system_tab else "служебные столбцы листа"
             if not match:
                 out.append(f"{what} «{t.title}»: защита снята — люди могут {'его' if t.system_tab else 'их'} менять; "
                            "выполните bootstrap-sheet")
                 continue
             p = match[0]
-            others = set((p.get("editors") or {}).get("users", [])) - {store.account}
+            others = _editors(p) - {store.account} - implicit
             if p.get("warningOnly"):
                 out.append(f"{what} «{t.title}»: защита ослаблена до предупреждения; выполните bootstrap-sheet")
             elif others:
