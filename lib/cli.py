@@ -50,6 +50,12 @@ def cmd_bootstrap(args, config) -> int:
     from lib.domain.settings import read_settings
 
     # the district's time zone: as asked, else the district's own setting (if the schema has one), else the configuration
+    if args.locale_reviewed:
+        from lib.store.sheets_setup import locale_reviewed
+
+        for line in locale_reviewed(store):
+            print(line)
+        return 0
     zone = args.time_zone or read_settings(store.read_all()).values.get("time_zone") or config.time_zone
     for line in store.bootstrap(time_zone=zone):
         print(line)
@@ -318,6 +324,8 @@ def parser() -> argparse.ArgumentParser:
                        "локаль ru_RU (можно запускать повторно)")
     b.add_argument("--store", help=store_help)
     b.add_argument("--time-zone", help="часовой пояс района, например Asia/Yakutsk (по умолчанию DEBT_TIME_ZONE)")
+    b.add_argument("--locale-reviewed", action="store_true", help="строки, набранные при прежней локали, проверены: "
+                   "снять их список (ничего больше не меняет)")
     b.set_defaults(run=cmd_bootstrap)
     c = sub.add_parser("copy", help="скопировать все листы со всеми версиями из одного хранилища в другое")
     c.add_argument("--from", dest="source", required=True, help="откуда: sqlite:///… или gsheets://…")

@@ -249,7 +249,7 @@ def type_decision(person: Person, store, due: str) -> None:
                                                    "Ответственный": "lptes", "Срок": due, "Статус": "на исполнении"})
 
 
-def test_an_en_us_sheet_is_reported_and_bootstrap_makes_typed_dates_mean_day_month(demo_sheets):
+def test_an_en_us_sheet_is_reported_and_bootstrap_makes_typed_dates_mean_day_month(demo_sheets, monkeypatch, capsys):
     api, store = demo_sheets
     head = Person(api, store.key, EDITOR)
     head.set_locale("en_US")
@@ -258,11 +258,21 @@ def test_an_en_us_sheet_is_reported_and_bootstrap_makes_typed_dates_mean_day_mon
     assert any("en_US" in line and "4 мая" in line for line in snap.setup)
     due = snap.current("decisions").set_index("decision_id").loc["d-05.04.2024", "due_date"]
     assert due == pd.Timestamp("2024-05-04")  # what Google stored under en_US — shown, and reported
-    store.bootstrap()
+    report = store.bootstrap()
     type_decision(head, store, "06.04.2024")
     snap = fresh(store)
-    assert not snap.setup
+    review = "(«d-05.04.2024»): набрано при локали en_US, до перехода на ru_RU — проверьте даты и числа: Срок = 04.05.2024"
+    assert any(line.startswith("лист «Решения и поручения», строка ") and line.endswith(review) for line in report)
+    assert len(snap.setup) == 1 and snap.setup[0].endswith(review)  # listed on «Обзор» and by check, not dropped
+    assert "d-06.04.2024" not in snap.setup[0]  # typed under ru_RU: nothing to review
     assert snap.current("decisions").set_index("decision_id").loc["d-06.04.2024", "due_date"] == pd.Timestamp("2024-04-06")
+    assert store.bootstrap() == ["все листы, столбцы и защита уже на месте"] and len(fresh(store).setup) == 1
+    from lib import cli
+
+    monkeypatch.setattr(cli, "_store", lambda url, config: store)
+    assert cli.main(["bootstrap-sheet", "--locale-reviewed"]) == 0  # the coordinator has checked the row
+    assert "снят (проверено строк: 1)" in capsys.readouterr().out
+    assert not fresh(store).setup
 
 
 def test_leading_zeros_months_and_numbers_typed_by_hand_survive(demo_sheets):

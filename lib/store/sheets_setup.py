@@ -24,6 +24,11 @@ row no longer frozen, a tab not marked — ``check`` prints it with the header a
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
+
+from lib.core import fmt
 from lib.core.frames import cells_to_frame, column_letter, frame_records, header_positions
 from lib.core.schema import Column, Table
 from lib.store import signing
@@ -32,6 +37,8 @@ from lib.store.sheets_http import call_with_retry, describe_failure, is_google_f
 from lib.store.sheets_store import ARCHIVED_METADATA, TAB_METADATA, a1_tab
 
 TAG = "debt:"
+LOCALE_REVIEW_METADATA = "debt.locale_review"  # on the spreadsheet: rows typed under the locale bootstrap replaced
+REVIEW_LIMIT = 200  # rows kept in that list (developer metadata is limited in size); the rest are counted
 IMPLICIT_METADATA = "debt.protection_editors"  # on the spreadsheet: editors Google keeps on every protected range (the owner)
 LOCALE = "ru_RU"
 DEFAULT_TIME_ZONE = "Asia/Yakutsk"  # the demo district (Lensk); set yours with --time-zone
@@ -181,6 +188,12 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
         first.append({"updateSpreadsheetProperties": {"properties": {"locale": LOCALE, "timeZone": zone},
                                                       "fields": "locale,timeZone"}})
         report.append(f"таблица: {', '.join(changed)}")
+    if props.get("locale") not in (None, LOCALE) and titles:
+        review = _typed_under(store, props["locale"])
+        if review:
+            first += _review_requests(meta, review)
+            report += [f"набрано вручную при локали {props['locale']} — проверьте (список остаётся в «check» и на «Обзоре», "
+                       "пока не выполнена «bootstrap-sheet --locale-reviewed»):", *review_lines(review)]
     _batch(store, first)
     meta = store.metadata(refresh=True)
     titles = store._titles_of(meta)
@@ -269,6 +282,73 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
     store.metadata(refresh=True)
     store.invalidate()
     return report or ["все листы, столбцы и защита уже на месте"]
+
+
+def _typed_under(store, old_locale: str) -> dict:
+    """Before the locale changes: rows people typed by hand (no «Код сохранения») — Google read them under
+    ``old_locale`` (05.04.2024 became 4 May under en_US) and keeps what it read after the switch. Their dates
+    and numbers as the app reads them now, for a person to compare with what was meant."""
+    store.invalidate()
+    snapshot = store.read_all()
+    by_title = {t.title: t for t in store.schema}
+    rows = []
+    for note in snapshot.manual_rows():
+        table = by_title.get(note.tab)
+        if table is None:
+            continue
+        frame = snapshot.all_versions(table.key)
+        match = frame[frame["row"] == note.row]
+        values = {}
+        for c in table.data_columns:
+            if c.type in ("date", "money", "number", "integer", "percent") and len(match) and not pd.isna(match.iloc[0][c.key]):
+                v = match.iloc[0][c.key]
+                values[c.title] = v.strftime("%d.%m.%Y") if c.type == "date" else fmt.figure(v, c.type)
+        rows.append({"tab": note.tab, "row": note.row, "record": note.record, "values": values})
+    return {"from": old_locale, "rows": rows[:REVIEW_LIMIT], "more": max(0, len(rows) - REVIEW_LIMIT)} if rows else {}
+
+
+def _review_requests(meta: dict, review: dict) -> list[dict]:
+    requests = [{"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {"metadataKey": LOCALE_REVIEW_METADATA}}}}] \
+        if locale_review(meta) else []
+    return [*requests, {"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": LOCALE_REVIEW_METADATA, "metadataValue": json.dumps(review, ensure_ascii=False), "visibility": "DOCUMENT",
+        "location": {"spreadsheet": True}}}}]
+
+
+def locale_review(meta: dict) -> dict:
+    """The rows listed for review when bootstrap changed the locale ({} when none or reviewed)."""
+    for m in meta.get("developerMetadata", []) or []:
+        if m.get("metadataKey") == LOCALE_REVIEW_METADATA:
+            try:
+                return json.loads(m.get("metadataValue") or "{}")
+            except ValueError:
+                return {}
+    return {}
+
+
+def review_lines(review: dict) -> list[str]:
+    """Russian lines, one per row typed under the old locale (for «Обзор», ``check`` and bootstrap's report)."""
+    if not review:
+        return []
+    out = []
+    for r in review.get("rows", []):
+        shown = "; ".join(f"{k} = {v}" for k, v in r.get("values", {}).items())
+        out.append(f"лист «{r['tab']}», строка {r['row']} («{r['record']}»): набрано при локали {review['from']}, до перехода на "
+                   f"ru_RU — проверьте даты и числа{': ' + shown if shown else ''}")
+    if review.get("more"):
+        out.append(f"и ещё строк: {review['more']} (все строки без «Код сохранения» — «python -m lib.cli check»)")
+    return out
+
+
+def locale_reviewed(store) -> list[str]:
+    """``bootstrap-sheet --locale-reviewed``: the coordinator has checked the listed rows; the list is removed."""
+    review = locale_review(store.metadata(refresh=True))
+    if not review:
+        return ["списка строк для проверки после смены локали нет"]
+    _batch(store, [{"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {"metadataKey": LOCALE_REVIEW_METADATA}}}}])
+    store.metadata(refresh=True)
+    store.invalidate()
+    return [f"список строк, набранных при локали {review['from']}, снят (проверено строк: {len(review.get('rows', [])) + review.get('more', 0)})"]
 
 
 def _rule(store, column: Column, titles: dict[str, str], headers: dict[str, list]) -> dict | None:
