@@ -125,7 +125,8 @@ def cmd_rollover(args, config) -> int:
     from lib.store.rollover import rollover
 
     source, target = _store(args.source, config), _store(args.target, config)
-    carried = rollover(source, target, months=args.months, user=f"cli:{getpass.getuser()}", progress=print)
+    carried = rollover(source, target, months=args.months, user=f"cli:{getpass.getuser()}", progress=print,
+                       time_zone=args.time_zone)
     print(f"Открытые данные перенесены в {target.describe()}:")
     for line in carried.lines(target.schema):
         print(f"  {line}")
@@ -363,9 +364,11 @@ def parser() -> argparse.ArgumentParser:
     k.set_defaults(run=cmd_check)
     r = sub.add_parser("rollover", help="начать новый год в новой Google Таблице: перенести открытые данные, старую "
                        "сделать архивом")
-    r.add_argument("--to", dest="target", required=True, help="новая пустая таблица: gsheets://КЛЮЧ")
+    r.add_argument("--to", dest="target", required=True, help="новая пустая таблица: gsheets://КЛЮЧ (после сбоя — та же: "
+                   "перенос продолжится)")
     r.add_argument("--from", dest="source", help="старая таблица (по умолчанию из DEBT_STORE или secrets.toml)")
     r.add_argument("--months", type=int, default=12, help="сколько последних месяцев отчётов перенести (по умолчанию 12)")
+    r.add_argument("--time-zone", help="часовой пояс новой таблицы (по умолчанию — как у старой)")
     r.set_defaults(run=cmd_rollover)
     bk = sub.add_parser("backup", help="резервная копия файлов сервера: файла секретов (хеши паролей, ключ подписи) "
                         "и встроенной базы SQLite; можно во время работы приложения")

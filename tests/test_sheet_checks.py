@@ -11,7 +11,7 @@ from lib.core.config import PROJECT_ROOT
 from lib.store.sheets_setup import drift
 from tests.conftest import app_on_sheet, make_sheets_store
 from tests.support.fake_sheets import OWNER
-from tests.support.people import EDITOR, Person
+from tests.support.people import EDITOR, Person, Refused
 
 
 @pytest.fixture
@@ -104,3 +104,59 @@ def test_bootstrap_is_idempotent_and_check_silent_on_a_sheet_with_an_owner_and_a
     assert found == [f"лист «Закрытые кварталы»: в защиту добавлены редакторы {EDITOR}; выполните bootstrap-sheet"]
     store.bootstrap()
     assert drift(store) == [] and all(EDITOR not in p.editors for p in book.protections)
+
+
+def test_rollover_resumes_a_partial_run_in_the_districts_time_zone_and_leaves_the_old_sheet_read_only(demo_sheets, monkeypatch):
+    from lib.store.port import StoreError, StoreUnavailable
+    from lib.store.rollover import open_data, rollover
+
+    api, old = demo_sheets
+    api.spreadsheets[old.key].time_zone = "Asia/Magadan"  # the district's zone, set on its sheet by bootstrap-sheet
+    new_key = api.create(time_zone="Europe/Moscow")  # Google's default for the coordinator's new spreadsheet
+    new = make_sheets_store(api, key=new_key, bootstrap=False, secrets=old.secrets)
+    save, calls = new.save, []
+
+    def failing(*args, **kw):  # the connection drops after three chunks
+        calls.append(1)
+        if len(calls) == 4:
+            raise StoreUnavailable("Google Таблица не ответила")
+        return save(*args, **kw)
+
+    monkeypatch.setattr(new, "save", failing)
+    with pytest.raises(StoreUnavailable):
+        rollover(old, new, progress=lambda _: None)
+    assert not old.archived_to()
+    monkeypatch.setattr(new, "save", save)
+    lines: list[str] = []
+    carried = rollover(old, new, progress=lines.append)
+    assert carried.resumed and any("продолжаю прерванный перенос" in line for line in lines)
+    assert any(line.startswith("[1/") and "«Участники»: перенесено записей 0 (уже были:" in line for line in lines)
+    new.invalidate()
+    snap = new.read_all()
+    expected = open_data(old.read_all())
+    for tab, records in expected.records.items():
+        assert len(snap.all_versions(tab)) == len(records), tab  # each once: nothing lost, nothing twice
+    assert api.spreadsheets[new_key].time_zone == "Asia/Magadan"
+    with pytest.raises(Refused, match="protected"):  # the old sheet is read-only for people
+        Person(api, old.key, EDITOR).type_cell(old.schema["monthly_reports"].title, 2, 3, "1")
+    with pytest.raises(StoreError, match="архив"):
+        old.save({"audit": [{"event_id": "x", "entity": "e", "record_key": "k", "action": "a"}]}, "u@x")
+
+
+def test_rollover_carries_the_listed_problems_over_with_their_list(demo_sheets):
+    from lib.store.rollover import rollover
+
+    api, old = demo_sheets
+    head = Person(api, old.key, EDITOR)
+    reports = old.schema["monthly_reports"].title
+    head.type_record(reports, {"Организация": "lptes", "Поселение": "lensk", "Отчётный месяц": "2024-12",
+                               "Группа потребителей": "население", "Оплачено": "12 тыс"})
+    old.invalidate()
+    before = [p for p in old.read_all().problems if p.tab == reports]
+    assert before and any(p.value == "12 тыс" for p in before)
+    new = make_sheets_store(api, secrets=old.secrets)
+    carried = rollover(old, new, progress=lambda _: None)
+    assert any("12 тыс" in line for line in carried.lines(new.schema))
+    new.invalidate()
+    after = [p for p in new.read_all().problems if p.tab == reports]
+    assert [(p.column, p.value, p.reason) for p in after] == [(p.column, p.value, p.reason) for p in before]
