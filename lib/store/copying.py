@@ -58,13 +58,8 @@ def copy_store(source: Store, target: Store, chunk_rows: int = CHUNK_ROWS, progr
     existing = target.read_all()
     report = CopyReport({}, {})
     for table in source.schema:
-        there = existing.all_versions(table.key)
-        have = set(there["save_id"].dropna())
-        by_hand = there[there["save_id"].isna()]  # rows typed without a save id: compared by their values
-        typed_by_hand = {_values(table, r) for r in frame_records(table, by_hand)}
         records = frame_records(table, snapshot.all_versions(table.key))
-        todo = [r for r in records
-                if (r["save_id"] not in have if r["save_id"] else _values(table, r) not in typed_by_hand)]
+        todo = not_there(existing, table, records)
         report.skipped[table.key] = len(records) - len(todo)
         report.copied[table.key] = len(todo)
         write_records(target, table, todo, chunk_rows)
@@ -110,6 +105,16 @@ def verify_copy(source, target) -> dict[str, TabCheck]:
         a, b = _lines(table, mine), _lines(table, matching)
         checks[table.key] = TabCheck(table.title, len(a), len(b), _checksum(a), _checksum(b))
     return checks
+
+
+def not_there(existing, table, records: list[dict]) -> list[dict]:
+    """The records whose row is not in ``existing`` yet: by save id, or by value for rows typed by hand (so an
+    interrupted copy or rollover simply runs again)."""
+    there = existing.all_versions(table.key)
+    have = set(there["save_id"].dropna())
+    by_hand = there[there["save_id"].isna()]  # rows typed without a save id: compared by their values
+    typed_by_hand = {_values(table, r) for r in frame_records(table, by_hand)}
+    return [r for r in records if (r["save_id"] not in have if r["save_id"] else _values(table, r) not in typed_by_hand)]
 
 
 def _values(table, record: dict) -> tuple:

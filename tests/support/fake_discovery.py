@@ -166,18 +166,18 @@ def mask_paths(mask: str) -> list[list[str]]:
             ch = mask[i]
             if ch in ",)":
                 if token.strip():
-                    paths.append(prefix + token.strip().split("."))
+                    paths.append(prefix + re.split(r"[./]", token.strip()))  # Google takes "a/b" as "a.b" (gspread sends it)
                 token = ""
                 if ch == ")":
                     return i
             elif ch == "(":
-                i = parse(i + 1, prefix + token.strip().split("."))
+                i = parse(i + 1, prefix + re.split(r"[./]", token.strip()))
                 token = ""
             else:
                 token += ch
             i += 1
         if token.strip():
-            paths.append(prefix + token.strip().split("."))
+            paths.append(prefix + re.split(r"[./]", token.strip()))
         return i
 
     parse(0, [])
