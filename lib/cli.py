@@ -205,7 +205,8 @@ def cmd_import(args, config) -> int:
     from lib.domain.monthly import EntryRejected, participant
     from lib.domain.rules import MAGNITUDE_FACTOR
     from lib.domain.settings import read_settings
-    from lib.files.excel_forms import UploadRejected, check_upload, read_upload, save_upload
+    from lib.files.excel_forms import UploadRejected, check_upload, read_upload
+    from lib.saving.service import save_upload
 
     month = month_argument(args.month)
     store = _store(args.store, config)

@@ -13,7 +13,7 @@ space, ``03.2024``) cannot slip past it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -24,7 +24,7 @@ from lib.core.parsing import is_empty
 from lib.core.record_keys import repeated
 from lib.core.schema import TYPES, Column, Table
 from lib.domain.periods import closed_quarters, lock_message, quarter_of
-from lib.store.port import Conflict, FieldProblem, SaveReceipt, Snapshot, Store, StoreError, ValidationError, prepare_records
+from lib.store.port import Conflict, FieldProblem, Prepared, SaveReceipt, Snapshot, Store, StoreError, ValidationError, prepare_records
 
 ROLE_LABELS = {"executor": "исполнитель", "commission": "член комиссии", "coordinator": "координатор"}
 MAX_AUDIT_TEXT = 20000
@@ -37,6 +37,14 @@ class Denied(StoreError):
 class Rejected(StoreError):
     """A form asks for something the domain does not allow (a duplicate meeting, a decision with no
     one responsible); the message says what to change, in Russian. Nothing was written."""
+
+
+class _AlreadySaved(Exception):
+    """The submission's token is the id of a save already stored: nothing is written again."""
+
+    def __init__(self, saved_at: str, rows: dict[str, int]):
+        self.saved_at, self.rows = saved_at, rows
+        super().__init__("already saved")
 
 
 class NothingChanged(StoreError):
@@ -260,6 +268,8 @@ def write(
     action: str | None = None,
     snapshot: Snapshot | None = None,
     expect: Expect | None = None,
+    token: str | None = None,
+    verify: Callable[[Snapshot, Mapping[str, list[dict]]], None] | None = None,
 ) -> SaveReceipt:
     """Check, then save ``changes`` and their audit rows in one atomic write.
 
@@ -269,6 +279,12 @@ def write(
     Raises ``ValidationError`` (a field is wrong), ``Denied`` (not allowed), ``Conflict`` (the
     record changed meanwhile, or a new id is taken) or a storage error; in every case nothing
     is written and the caller still has what was typed.
+
+    The records are parsed here, once; the store only stamps them (``Prepared``). ``token``: the
+    submission's id (``lib.saving.service``), stored as the save's id — a save with that id already in
+    the store is not written again and its receipt comes back (``repeated``), whichever server process
+    made it. ``verify(fresh, parsed)``: a domain check on the store as it is at the moment of writing
+    (a meeting's number and date taken meanwhile); it raises ``Rejected``.
     """
     del snapshot
     parsed, problems = {}, []
@@ -291,8 +307,12 @@ def write(
         raise ValueError("нечего сохранять")
 
     def build(fresh: Snapshot) -> dict[str, list[dict]]:
+        if token:
+            _already_saved(fresh, token, parsed)
         acting = fresh_user(fresh, user)
         check_expected(fresh, expect or {})
+        if verify is not None:
+            verify(fresh, parsed)
         audit, changed = [], {}
         for tab, rows in parsed.items():
             table = store.schema[tab]
@@ -314,10 +334,26 @@ def write(
                 })
         if not changed:
             raise NothingChanged()
-        return {**changed, "audit": audit}
+        return Prepared({**changed, "audit": audit}, parsed=changed, save_id=token)
 
     # what build reads: the target tabs (expected versions, the audit's "old"), users and locks
-    return store.transact(user.login, build, tabs={*parsed, "users", "locks", "returns"})
+    try:
+        return store.transact(user.login, build, tabs={*parsed, "users", "locks", "returns"})
+    except _AlreadySaved as done:
+        return SaveReceipt(token, done.saved_at, done.rows, repeated=True)
+
+
+def _already_saved(fresh: Snapshot, token: str, tabs) -> None:
+    """Raise ``_AlreadySaved`` when rows of the save ``token`` are in the store already."""
+    rows, at = {}, None
+    for tab in tabs:
+        frame = fresh.all_versions(tab)
+        mine = frame[frame["save_id"] == token] if len(frame) else frame
+        if len(mine):
+            rows[tab] = len(mine)
+            at = mine["saved_at"].iloc[0]
+    if rows:
+        raise _AlreadySaved(at, rows)
 
 
 def fresh_user(snapshot: Snapshot, user: User) -> User:

@@ -1,5 +1,5 @@
 """Monthly entry for one participant: which month is due, its status, the forms pre-filled,
-and the checks and save of each form (one storage call per form, through lib.auth.access).
+and the checks of each form (saved through lib.saving.service: one storage call per form).
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ from lib.domain.rules import (
     monthly_errors,
     monthly_warnings,
     structure_errors,
-    unconfirmed,
 )
-from lib.store.port import Snapshot, Store, StoreError, not_saved
+from lib.store.port import Snapshot, StoreError, not_saved
 
 STATUS_LABELS = {
     "not_filed": "не подан",
@@ -422,24 +421,6 @@ def check_claims(snapshot: Snapshot, participant_id: str, month: str, values: di
     if not found:
         checked.confirm = _confirmations(snapshot, "claims_work", participant_id, month, typed, CLAIMS_FIELDS, lambda r: "")
     return checked
-
-
-def save_checked(store: Store, user: access.User, tab: str, checked: Checked, snapshot: Snapshot, confirmed=(),
-                 base: dict | None = None):
-    """One storage call (the form and its audit rows). Raises EntryRejected (also NeedsConfirmation, when a
-    ×20 / ÷20 value is not among ``confirmed`` tokens)/Denied/Conflict/StoreError; nothing half-written.
-
-    ``base``: record key -> the version (save_id, None: not stored) the person's edit was based on; every
-    record of the form is written only if it is still at that version (``access.write(expect=…)``)."""
-    if checked.errors:
-        raise EntryRejected(checked.errors)
-    access.check(user, snapshot.schema[tab], checked.records, snapshot)  # «not yours / closed» before «please confirm»
-    missing = unconfirmed(checked.confirm, confirmed)
-    if missing:
-        raise NeedsConfirmation(missing)
-    keys = snapshot.schema[tab].record_key
-    expect = None if base is None else {tab: {k: base[k] for k in (tuple(r[f] for f in keys) for r in checked.records) if k in base}}
-    return access.write(store, user, {tab: checked.records}, snapshot=snapshot, expect=expect)
 
 
 # ---- plan progress and a settlement's territory ------------------------------

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from lib.auth.access import NothingChanged, User
+from lib.auth.access import User
 from lib.core import fmt
 from lib.core.parsing import number_text
 from lib.domain import monthly, present, proceedings
 from lib.domain.categories import BUCKET_LABELS, BUCKETS, MONEY_FIELDS, group_labels, resource_labels
 from lib.domain.metrics import collection_pct
 from lib.domain.periods import shift_month
-from lib.saving import drafts, form_input
-from lib.store.port import Conflict, StoreError
+from lib.saving import drafts, form_input, service
+from lib.store.port import Conflict
 from lib.ui import shell
 
 STATUS_STYLE = {"not_filed": st.info, "overdue": st.error, "on_time": st.success, "late": st.warning, "returned": st.error,
@@ -161,25 +161,18 @@ def save_button(label: str, key: str, user: User, tab: str, checked: monthly.Che
                        icon=":material/undo:", help="Вернуть в форму то, что сохранено в базе")
     if note:
         st.caption(note)
+    shell.flash(key)  # what the last save of this form stored, until the form is edited again
     if clicked:
         if shown_before != st.session_state[f"{key}-shown"]:
             st.warning("Значения изменились в момент нажатия: проверьте выше, как они поняты, и нажмите "
                        f"«{label}» ещё раз.", icon=":material/visibility:")
             return
-        try:
-            monthly.save_checked(shell.store(), user, tab, checked, snap, confirmed, base=editing.base if editing else None)
-        except Conflict:  # saved by someone else between this page's read and the click
-            conflict(editing, checked, shell.snapshot(), label)
-            return
-        except NothingChanged as err:
-            st.info(f"{err} Сохранённые цифры совпадают с тем, что на экране.", icon=":material/info:")
-            return
-        except StoreError as err:
-            st.error(f"{err} Введённые данные остались на экране — исправьте и сохраните снова.")
-            return
-        if editing:
-            shell.saved_draft(editing.form)
-        shell.saved("Сохранено." + (" Предупреждения записаны вместе с отчётом." if checked.warnings else ""))
+        submission = service.checked_form(tab, checked, confirmed=confirmed, base=editing.base if editing else None, schema=snap.schema)
+        shell.submit(user, submission, slot=key, draft=editing.form if editing else None,
+                     success="Предупреждения записаны вместе с отчётом." if checked.warnings else "",
+                     on_conflict=(lambda err: conflict(editing, checked, shell.snapshot(), label)) if editing else None,
+                     on_nothing="Сохранённые цифры совпадают с тем, что на экране.",
+                     kept="Введённые данные остались на экране — исправьте и сохраните снова.")
 
 
 def text_columns(titles: dict[str, str], helps: dict[str, str] | None = None) -> dict:
@@ -492,15 +485,9 @@ def _done_conflict(user: User, snap, decision_id: str, form: str, waiting: dict,
 
 
 def save_file(user: User, result, confirmed: list[str]) -> None:
-    """Write a checked upload; on any refusal say why (the file is not written)."""
-    from lib.files.excel_forms import save_upload
-
-    try:
-        save_upload(shell.store(), user, result, confirmed)
-    except StoreError as err:
-        st.error(f"{err} Файл не записан — исправьте и загрузите снова.")
-        return
-    shell.saved("Файл загружен и сохранён.")
+    """Write a checked upload through the one save (the file is not written on any refusal)."""
+    shell.submit(user, service.upload_form(result, confirmed), success="Файл загружен и сохранён.", slot="save_upload",
+                 kept="Файл не записан — исправьте и загрузите снова.")
 
 
 def territory_table(snap, territory: pd.DataFrame) -> pd.DataFrame:

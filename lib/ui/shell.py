@@ -451,32 +451,40 @@ def _reread(current: Store) -> None:
         st.session_state[REREAD_FAILED] = str(err)
 
 
-FLASH = "flash_message"
+RESULTS = "save_results"  # slot -> (message, form): the last save's result, shown until the form is edited again
+TOKENS = "submit_tokens"
 
 
-def saved(message: str, slot: str | None = None) -> None:
-    """After a successful save: rerun so every figure and status on the page is fresh, and say so
-    once on the refreshed page — where the form was (``slot``, shown by ``flash``) or on top of the
-    page (``require_user`` shows those: every page calls it first)."""
-    st.session_state[FLASH] = (slot, message)
+def saved(message: str, slot: str | None = None, form: str | None = None) -> None:
+    """After a successful save: rerun so every figure and status on the page is fresh, and say what was saved
+    on the refreshed page — where the form was (``slot``, shown by ``flash``) or on top of the page
+    (``require_user`` shows those: every page calls it first). The message lasts until the form is edited
+    again (``keep_draft``) or saved again; it is not gone with the next rerun."""
+    st.session_state.setdefault(RESULTS, {})[slot] = (message, form)
     st.rerun()
 
 
 def flash(slot: str | None = None) -> None:
-    """Show the confirmation of the save made on the previous run, if it belongs here.
+    """Show the result of the last save made with this form (``slot``), if any.
 
     The holder is there on every run, message or not: elements after it keep their place, so widgets
     without a key (and the page's tabs) are not rebuilt on the run after a save.
     """
     holder = st.container()
-    pending = st.session_state.get(FLASH)
-    if pending and pending[0] == slot:
-        del st.session_state[FLASH]
-        holder.success(pending[1], icon=":material/check_circle:")
+    pending = st.session_state.get(RESULTS, {}).get(slot)
+    if pending:
+        holder.success(pending[0], icon=":material/check_circle:")
 
 
 def show_flash() -> None:
     flash(None)
+
+
+def edited(form: str) -> None:
+    """The form is being edited again: the result of its last save is no longer what it shows."""
+    results = st.session_state.get(RESULTS, {})
+    for slot in [s for s, (_, f) in results.items() if f == form or s == form]:
+        del results[slot]
 
 
 EDIT_BASES = "edit_bases"
@@ -532,6 +540,8 @@ def keep_draft(form: str, changes: dict, *, title: str, where: str, page: str, p
     """Remember a form's changes for the session (no changes: the draft is gone)."""
     drafts = st.session_state.setdefault(DRAFTS, {})
     if changes:
+        if form not in drafts or drafts[form].changes != changes:
+            edited(form)
         drafts[form] = Draft(changes, title, where, page, params)
     else:
         drafts.pop(form, None)
@@ -632,21 +642,34 @@ def stored_version(tab: str, record: dict):
     return pd.DataFrame({"Поле": shown.index, "Сохранено сейчас": shown.tolist()})
 
 
-def submit(signed_in: User, changes: dict, *, action: str | None = None, success: str = "Сохранено.",
-           expect: dict | None = None, slot: str | None = None, form: str | None = None, on_conflict=None) -> bool:
-    """Write through lib.auth.access (rules + audit); on any refusal say why and keep the form as typed.
+def submit(signed_in: User, changes, *, action: str | None = None, success: str = "", expect: dict | None = None,
+           slot: str | None = None, form: str | None = None, on_conflict=None, verify=None, on_nothing: str = "",
+           kept: str = "Введённые данные остались в форме.", draft: str | None = None) -> bool:
+    """The one way a page saves a form (``lib.saving.service.save``), and shows its outcome the same way everywhere.
 
-    ``expect``: the versions the form was based on / ids that must be new (see ``access.write``).
-    An unchanged form writes nothing and says so; a conflicting edit shows what is stored now, or is
-    handed to ``on_conflict(err)`` (a form that offers its own choice).
+    ``changes``: a ``Submission`` or the records by tab (then ``action``, ``expect`` — the versions the form was based
+    on / ids that must be new — and ``verify``, a domain check on the store at save time, make one). The form's
+    state has one submit token for as long as it is unchanged: a double click or a rerun stores once and answers
+    with the first save's result. An unchanged form writes nothing and says so; a conflicting edit shows what is
+    stored now, or is handed to ``on_conflict(err)`` (a form that offers its own choice); any other refusal says
+    why and the form keeps what was typed. Success: ``success`` and what was saved (when, which version, what
+    changed), shown at ``slot`` until the form is edited again. ``form``: a form started afresh after the save
+    (``forget_form``); ``draft``: a form whose draft is done with once saved (``saved_draft``).
     """
     from lib.auth import access
+    from lib.saving import service
     from lib.store.port import Conflict
 
+    submission = changes if isinstance(changes, service.Submission) else \
+        service.Submission(changes, action=action, expect=expect, verify=verify)
+    tokens = st.session_state.setdefault(TOKENS, service.FormTokens())
+    digest = service.state_digest(signed_in.login, sorted((t, repr(r)) for t, r in submission.changes.items()),
+                                  repr(submission.expect), sorted(submission.confirmed))
+    token = tokens.token(form or draft or str(slot), digest)
     try:
-        access.write(store(), signed_in, changes, action=action, expect=expect)
+        result = service.save(store(), signed_in, submission, token=token)
     except access.NothingChanged as err:
-        st.info(str(err), icon=":material/info:")
+        st.info(f"{err} {on_nothing}".strip(), icon=":material/info:")
         return False
     except Conflict as err:
         if on_conflict is not None:
@@ -659,12 +682,14 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
         if form:
             st.button("Загрузить сохранённую версию", key=f"reload-{form}", on_click=forget_form, args=(form,))
         return False
-    except StoreError as err:  # ValidationError, Denied and Rejected are StoreErrors too
-        st.error(f"{err} Введённые данные остались в форме.")
+    except StoreError as err:  # ValidationError, Denied, Rejected, EntryRejected are StoreErrors too
+        st.error(f"{err} {kept}", icon=":material/block:")
         return False
     if form:
         forget_form(form)
-    saved(success, slot)
+    if draft:
+        saved_draft(draft)
+    saved(f"{success} {result.message()}".strip(), slot, form or draft)
     return True
 
 
