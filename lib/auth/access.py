@@ -251,9 +251,11 @@ def check_expected(snapshot: Snapshot, expect: Expect) -> None:
         for key, base in wanted.items():
             now = current.get(tuple(key))
             shown_key = " · ".join(str(v) for v in key)
-            if base is None and now is not None:
-                raise Conflict(f"Запись «{shown_key}» в листе «{table.title}» уже есть: новая запись не создана, "
-                               "существующая не изменена.", tab=tab, key=tuple(key), current=now)
+            if base is None and now is not None:  # a generated id is a code, not something a person knows: not named
+                named = "" if table.column(table.record_key[0]).key.endswith("_id") else f" «{shown_key}»"
+                raise Conflict(f"Такая запись{named} в листе «{table.title}» уже есть (её сохранили раньше — возможно, "
+                               "повторным нажатием): новая запись не создана, существующая не изменена.",
+                               tab=tab, key=tuple(key), current=now)
             if base is not None and (now is None or now.get("save_id") != base):
                 who = f" ({user_name(snapshot, now.get('saved_by'))}, {fmt.moment_ru(now.get('saved_at'))})" if now else ""
                 raise Conflict(f"Запись «{shown_key}» в листе «{table.title}» изменена после того, как вы её открыли{who}: "

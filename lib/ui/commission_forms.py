@@ -38,7 +38,8 @@ def _write_meeting(user: User, snap, fields: dict, meeting_id: str, base: str | 
         st.error(str(err))
         return
     shell.submit(user, {"meetings": [record]}, action=action, expect={"meetings": {(meeting_id,): base}},
-              success=f"Заседание {proceedings.meeting_label(record)} {done}.", slot="meetings", form=form)
+                 verify=proceedings.verify_meeting, success=f"Заседание {proceedings.meeting_label(record)} {done}.",
+                 slot="meetings", form=form)
 
 
 def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFrame, labels: dict[str, str]) -> None:
