@@ -462,12 +462,16 @@ PLAN_EDITABLE = ("status", "indicator_value", "done_text")
 
 
 def filed_rows(form: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the plan form that are being filed: those with a status."""
-    return form[[not is_empty(s) for s in form["status"]]] if len(form) else form
+    """The rows of the plan form that are being filed: those with a status, and those where anything was typed
+    without one (checked too: such a row is refused with a message naming it, never silently left out)."""
+    if not len(form):
+        return form
+    return form[[any(not is_empty(r.get(k)) for k in PLAN_EDITABLE) for r in form.to_dict("records")]]
 
 
 def check_plan(snapshot: Snapshot, participant_id: str, form: pd.DataFrame, today: dt.date | None = None) -> Checked:
-    """Rows with a status are filed; a row without one is simply not reported yet. ``form``: the
+    """Rows with a status are filed; a row without one and with nothing typed is simply not reported yet, a row
+    with values and no status is refused (issue 23, item 1: it was left out without a word). ``form``: the
     server's ``plan_form`` with the person's edits of ``PLAN_EDITABLE`` applied."""
     table = snapshot.schema["plan_progress"]
     registry = Registry(snapshot)
@@ -480,11 +484,18 @@ def check_plan(snapshot: Snapshot, participant_id: str, form: pd.DataFrame, toda
                 "status": _raw(r.get("status")), "indicator_value": _raw(r.get("indicator_value")),
                 "done_text": _raw(r.get("done_text"))} for r in rows]
     typed, found, bad = _typed(snapshot, "plan_progress", [{**rec, "Пункт": r.get("Пункт")} for rec, r in zip(records, rows)], label)
-    errors += found
+    status = table.column("status").title
+    errors += [f for f in found if f.field != status]  # a missing status is said below, with what was typed
     for r, t in zip(rows, typed):
         problem = registry.measure_problem(participant_id, t["measure_id"], t["period"], last) if t["measure_id"] else None
         if problem:
             errors.append(Finding(table.title, label(r), "", problem))
+    for r, t in zip(rows, typed):
+        if is_empty(r.get("status")):
+            typed_in = [f"«{table.column(k).title}»" for k in PLAN_EDITABLE if k != "status" and not is_empty(r.get(k))]
+            errors.append(Finding(table.title, label(r), table.column("status").title,
+                                  f"выберите статус: в строке введено {', '.join(typed_in)}, а без статуса она не сохраняется "
+                                  "(или очистите введённое)"))
     errors += duplicates([{**t, "Пункт": r.get("Пункт")} for r, t in zip(rows, typed)], table.record_key, table.title, label)
     if not typed:
         errors.append(Finding(table.title, "", "Статус", "отметьте статус хотя бы одного мероприятия"))

@@ -1,0 +1,91 @@
+"""Issue 23 through the pages (AppTest): nothing typed is dropped, the result lasts, drafts on every form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.core.config import PROJECT_ROOT
+from lib.domain import monthly
+from lib.store.sqlite_store import SQLiteStore
+
+APP = str(PROJECT_ROOT / "app.py")
+TODAY = dt.date(2024, 12, 20)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    from lib.ui import shell
+
+    monkeypatch.setattr(shell, "today", lambda: TODAY)
+
+
+def store_of(url: str) -> SQLiteStore:
+    return SQLiteStore(url[len("sqlite:///"):])
+
+
+def open_page(login: str, page: str, state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user_login"] = login
+    at.run()
+    at.switch_page(page)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def plan_grid(at: AppTest):
+    return next(d for d in at.dataframe if str(d.key).startswith("plan-ves-"))
+
+
+def edits(rows: dict) -> dict:
+    return {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+
+
+# ---- item 1: a plan row with values and no status -------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["12", "abc", "1e3"])
+def test_a_plan_row_typed_without_a_status_is_refused_naming_the_row_and_the_field(demo_store_url, value):
+    at = open_page("ves@lensk.demo", "pages/entry.py")
+    key = plan_grid(at).key
+    month = key[len("plan-ves-"):]
+    form = monthly.plan_form(store_of(demo_store_url).read_all(), "ves", month)
+    row = next(i for i, s in enumerate(form.status) if pd.isna(s))
+    item = form.iloc[row]["Пункт"] or form.iloc[row]["measure_id"]
+    before = len(store_of(demo_store_url).read_all().all_versions("plan_progress"))
+    at.session_state[key] = edits({row: {"indicator_value": value, "done_text": "Сход граждан проведён"}})
+    at.run()
+    said = [e.value for e in at.error]
+    assert any(f"п. {item}" in e and "«Статус»" in e and "«Значение индикатора»" in e for e in said), said
+    if value != "12":  # «abc» and «1e3» are refused, naming the row and the field
+        assert any(f"п. {item}" in e and "«Значение индикатора»" in e and f"«{value}»" in e for e in said), said
+    assert at.button(key="save_plan").disabled  # nothing is saved while the row is refused
+    assert len(store_of(demo_store_url).read_all().all_versions("plan_progress")) == before
+    assert key in at.session_state["drafts"]  # and nothing typed is dropped: the draft keeps it
+
+
+def test_a_plan_row_with_a_status_chosen_saves_and_the_page_says_what_was_saved(demo_store_url):
+    at = open_page("ves@lensk.demo", "pages/entry.py")
+    key = plan_grid(at).key
+    month = key[len("plan-ves-"):]
+    form = monthly.plan_form(store_of(demo_store_url).read_all(), "ves", month)
+    row = next(i for i, s in enumerate(form.status) if pd.isna(s))
+    at.session_state[key] = edits({row: {"status": "in_progress", "indicator_value": "12", "done_text": "Сход граждан проведён"}})
+    at.run()
+    at.button(key="save_plan").click().run()
+    said = [s.value for s in at.success if s.value.startswith("Сохранено")]
+    assert len(said) == 1 and re.fullmatch(r"Сохранено \d\d\.\d\d\.\d{4} \d\d:\d\d · версия 1", said[0]), \
+        ([s.value for s in at.success], [e.value for e in at.error])
+    at.run()  # item 6: the result stays on later runs until the form is edited again
+    assert [s.value for s in at.success if s.value.startswith("Сохранено")] == said
+    stored = store_of(demo_store_url).read_all().current("plan_progress")
+    mine = stored[(stored.participant_id == "ves") & (stored.measure_id == form.iloc[row]["measure_id"])
+                  & (stored.period == form.iloc[row]["period"])]
+    assert mine.iloc[-1].indicator_value == 12 and mine.iloc[-1].done_text == "Сход граждан проведён"
