@@ -69,8 +69,8 @@ def workbook(frame, title: str) -> bytes:
 
 
 def download(frame, title: str, key: str) -> None:
-    st.download_button("Скачать в Excel", lambda: workbook(frame, title), file_name=f"{key}.xlsx", key=f"xlsx-{key}",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+    shell.table_download("Скачать в Excel", lambda: workbook(frame, title), frame, file_name=f"{key}.xlsx", key=f"xlsx-{key}",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def chart(where, key: str, build, name: str | None = None) -> None:

@@ -31,13 +31,12 @@ if query:  # in what the table shows, as it shows it — never in a hidden colum
 
 st.caption(f"Строк: {fmt.number(len(frame), 0)}")
 st.dataframe(present.table(shown), hide_index=True, width="stretch")
-st.download_button(
+shell.table_download(
     "Скачать CSV (для Excel)",
     lambda: present.csv_bytes(shown),  # «;», decimal comma, UTF-8 with BOM: Russian Excel opens it in columns
+    frame,
     file_name=f"{table.key}.csv",
     mime="text/csv",
-    disabled=frame.empty,
-    icon=":material/download:",
 )
 
 if not frame.empty:

@@ -89,3 +89,22 @@ def test_a_plan_row_with_a_status_chosen_saves_and_the_page_says_what_was_saved(
     mine = stored[(stored.participant_id == "ves") & (stored.measure_id == form.iloc[row]["measure_id"])
                   & (stored.period == form.iloc[row]["period"])]
     assert mine.iloc[-1].indicator_value == 12 and mine.iloc[-1].done_text == "Сход граждан проведён"
+
+
+# ---- item 9: a download of an empty table ------------------------------------------------------------------
+
+
+def test_a_download_under_an_empty_table_is_disabled_with_the_reason(demo_store_url):
+    from lib.ui.shell import EMPTY_TABLE
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["user_login"] = "commission@lensk.demo"
+    at.session_state["dash_settlements"] = ["vitim"]
+    at.session_state["dash_utilities"] = ["lptes"]  # Витим is not served by ЛПТЭС: the tables are empty
+    at.run()
+    at.switch_page("pages/dashboard.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    downloads = [b.proto for b in at.get("download_button")]
+    empty = [d for d in downloads if d.disabled]
+    assert empty and all(d.help == EMPTY_TABLE for d in empty), [(d.label, d.disabled) for d in downloads]
+    assert any(c.value == EMPTY_TABLE for c in at.caption)

@@ -490,7 +490,7 @@ def check_plan(snapshot: Snapshot, participant_id: str, form: pd.DataFrame, toda
         problem = registry.measure_problem(participant_id, t["measure_id"], t["period"], last) if t["measure_id"] else None
         if problem:
             errors.append(Finding(table.title, label(r), "", problem))
-    for r, t in zip(rows, typed):
+    for r in rows:
         if is_empty(r.get("status")):
             typed_in = [f"«{table.column(k).title}»" for k in PLAN_EDITABLE if k != "status" and not is_empty(r.get(k))]
             errors.append(Finding(table.title, label(r), table.column("status").title,
