@@ -108,3 +108,26 @@ def test_a_download_under_an_empty_table_is_disabled_with_the_reason(demo_store_
     empty = [d for d in downloads if d.disabled]
     assert empty and all(d.help == EMPTY_TABLE for d in empty), [(d.label, d.disabled) for d in downloads]
     assert any(c.value == EMPTY_TABLE for c in at.caption)
+
+
+# ---- item 8: a confirmation belongs to the stored value -----------------------------------------------------
+
+
+def test_a_stored_unusual_value_is_not_asked_about_again_while_it_is_unchanged(demo_store_url, monkeypatch):
+    from lib.domain.settings import read_settings
+    from lib.ui import shell
+
+    snap = store_of(demo_store_url).read_all()
+    form = monthly.monthly_form(snap, "lptes", "2024-12")  # the demo stored «0,789 — в 66 раз меньше» for it
+    today = dt.date(2025, 1, 20)
+    assert not monthly.check_monthly(snap, "lptes", "2024-12", form, today, read_settings(snap)).confirm
+    row = next(i for i, g in enumerate(form.consumer_group) if g == "other" and form.iloc[i].settlement_id == "lensk")
+    form.loc[row, "recovered_enforcement"] = 0.5  # a changed value, as unusual: asked about
+    asked = monthly.check_monthly(snap, "lptes", "2024-12", form, today, read_settings(snap)).confirm
+    assert len(asked) == 1 and "0,5 — в" in str(asked[0])
+    # on the page: the coordinator opens the month and sees no confirmation to tick
+    monkeypatch.setattr(shell, "today", lambda: today)
+    at = open_page("coordinator@lensk.demo", "pages/entry.py", {"entry_participant": "lptes", "entry_month": "2024-12"})
+    assert at.selectbox(key="entry_month").value == "2024-12" and at.selectbox(key="entry_participant").value == "lptes"
+    assert not [w.value for w in at.warning if "раз меньше" in w.value or "раз больше" in w.value]
+    assert not [c for c in at.checkbox if str(c.key).startswith("save_monthly-confirm")]

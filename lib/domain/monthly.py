@@ -344,7 +344,23 @@ def _confirmations(snapshot: Snapshot, tab: str, participant_id: str, month: str
     def token(r, field_key, value):
         return f"{tab}|{'·'.join(str(r.get(k)) for k in table.record_key)}|{field_key}|{value!r}"
 
-    return magnitude_findings(table.title, typed, titles, _references(snapshot, tab, participant_id, month, line), label, token)
+    # a confirmation belongs to the stored value: a value saved before (so confirmed then) is not asked about
+    # again while it is unchanged (issue 23, item 8: «0,789 — в 66 раз меньше» was asked on every save of the month)
+    stored = {tuple(r[k] for k in table.record_key): r for r in _current(snapshot, tab, participant_id, month).to_dict("records")}
+    asked = []
+    for r in typed:
+        before = stored.get(tuple(r.get(k) for k in table.record_key))
+        asked.append(r if before is None else {**r, **{k: None for k in fields if _stored_same(before.get(k), r.get(k))}})
+    return magnitude_findings(table.title, asked, titles, _references(snapshot, tab, participant_id, month, line), label, token)
+
+
+def _stored_same(stored, value) -> bool:
+    if is_empty(stored) or is_empty(value):
+        return False
+    try:
+        return float(stored) == float(value)
+    except (TypeError, ValueError):
+        return False
 
 
 def check_monthly(snapshot: Snapshot, participant_id: str, month: str, form: pd.DataFrame,
