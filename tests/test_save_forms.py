@@ -131,3 +131,59 @@ def test_a_stored_unusual_value_is_not_asked_about_again_while_it_is_unchanged(d
     assert at.selectbox(key="entry_month").value == "2024-12" and at.selectbox(key="entry_participant").value == "lptes"
     assert not [w.value for w in at.warning if "раз меньше" in w.value or "раз больше" in w.value]
     assert not [c for c in at.checkbox if str(c.key).startswith("save_monthly-confirm")]
+
+
+# ---- item 5: accounting identities are refused unless confirmed with a reason -----------------------------------
+
+
+def test_a_write_off_above_the_debt_is_saved_only_with_a_reason_stored_and_shown_in_the_quality_panel(demo_db, tmp_path):
+    from lib.domain.quality import quality_warnings
+    from lib.domain.settings import read_settings
+    from lib.saving import service
+    from tests.entry_support import MONTH, VES, copy_demo, valid_monthly
+
+    store = copy_demo(demo_db, tmp_path)
+    snap = store.read_all()
+    today = dt.date(2025, 1, 20)
+    form = valid_monthly(snap)
+    form.loc[0, "written_off"] = float(form.loc[0, "debt_start"]) + 1234.5
+    checked = monthly.check_monthly(snap, "ves", MONTH, form, today, read_settings(snap))
+    asked = [f for f in checked.confirm if f.reason]
+    assert len(asked) == 1 and asked[0].field == "Списано" and "меньше нуля" not in asked[0].message
+    assert "задолженность на конец месяца −" in asked[0].message  # what it makes of the month's end, a true minus
+    tokens = [f.token for f in checked.confirm]
+    with pytest.raises(monthly.NeedsConfirmation):
+        service.save_checked(store, VES, "monthly_reports", checked)  # a warning only, before: the report saved
+    with pytest.raises(monthly.NeedsConfirmation):
+        service.save_checked(store, VES, "monthly_reports", checked, tokens)  # confirmed without a reason
+    assert store.read_all().current("monthly_reports").query("participant_id == 'ves' and month == @MONTH").empty
+    service.save_checked(store, VES, "monthly_reports", checked, tokens, reason="списание по решению суда № 2-123")
+    after = store.read_all()
+    line = after.current("monthly_reports").query("participant_id == 'ves' and month == @MONTH").iloc[0]
+    assert "причина: списание по решению суда № 2-123" in line.warnings
+    panel = quality_warnings(after.current("monthly_reports"), after.current("debt_structure"))
+    mine = panel[(panel.participant_id == "ves") & (panel.month == MONTH) & (panel.field == "Списано")]
+    assert len(mine) == 1 and mine.iloc[0].message.endswith("подтверждено, причина: списание по решению суда № 2-123")
+    # the confirmation belongs to the stored value: the same figures are not asked about again
+    again = monthly.check_monthly(after, "ves", MONTH, form, today, read_settings(after))
+    assert not [f for f in again.confirm if f.reason]
+
+
+def test_on_the_page_an_identity_asks_for_a_reason_before_the_save_is_possible(demo_store_url):
+    at = open_page("ves@lensk.demo", "pages/entry.py")
+    grid = next(d for d in at.dataframe if str(d.key).startswith("monthly-ves-"))
+    assert grid.value.iloc[0]["debt_start"] not in ("", None)  # the demo filed this month: only «Списано» is typed
+    at.session_state[grid.key] = edits({0: {"written_off": "100 000"}})  # above the debt: the month would end below zero
+    at.run()
+    assert any("Списано" in w.value and "укажите причину" in w.value for w in at.warning), [w.value for w in at.warning]
+    box = next(c for c in at.checkbox if str(c.key).startswith("save_monthly-confirm"))
+    box.check().run()
+    assert at.button(key="save_monthly").disabled  # ticked, but no reason yet
+    next(t for t in at.text_input if str(t.key).startswith("save_monthly-reason")).input("перерасчёт по акту сверки").run()
+    assert not at.button(key="save_monthly").disabled
+    at.button(key="save_monthly").click().run()
+    assert any(s.value.startswith("Сохранено") and "изменено: Списано 0 → 100\u00a0000" in s.value for s in at.success), \
+        [s.value for s in at.success]
+    month = grid.key[len("monthly-ves-"):]
+    stored = store_of(demo_store_url).read_all().current("monthly_reports").query(f"participant_id == 'ves' and month == '{month}'")
+    assert stored.warnings.str.contains("причина: перерасчёт по акту сверки", regex=False).any()

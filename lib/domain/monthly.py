@@ -19,9 +19,11 @@ from lib.domain.periods import closed_quarters, lock_message, open_return, quart
 from lib.domain.registry import Registry, duplicates, split_refs
 from lib.domain.rules import (
     MAGNITUDE_FLOOR,
+    REASON_MARK,
     Finding,
     ToConfirm,
     check_month,
+    identity_findings,
     magnitude_findings,
     monthly_errors,
     monthly_warnings,
@@ -354,6 +356,46 @@ def _confirmations(snapshot: Snapshot, tab: str, participant_id: str, month: str
     return magnitude_findings(table.title, asked, titles, _references(snapshot, tab, participant_id, month, line), label, token)
 
 
+IDENTITY_FIELDS = ("debt_start", "accrued", "paid", "written_off")
+
+
+def _identities(snapshot: Snapshot, participant_id: str, month: str, typed: list[dict], label) -> list[ToConfirm]:
+    """Accounting identities broken (``rules.identity_findings``); a line stored with the same figures was
+    confirmed when it was saved and is not asked about again."""
+    table = snapshot.schema["monthly_reports"]
+    stored = {tuple(r[k] for k in table.record_key): r for r in _current(snapshot, "monthly_reports", participant_id, month).to_dict("records")}
+
+    def token(r, field_key, values):
+        return f"monthly_reports|{'·'.join(str(r.get(k)) for k in table.record_key)}|identity:{field_key}|{values!r}"
+
+    asked = []
+    for r in typed:
+        before = stored.get(tuple(r.get(k) for k in table.record_key))
+        if before is None or not all(_stored_same(before.get(k), r.get(k)) or (is_empty(before.get(k)) and is_empty(r.get(k)))
+                                     for k in IDENTITY_FIELDS):
+            asked.append(r)
+    return identity_findings(asked, label, token)
+
+
+def with_reasons(records: list[dict], findings: list[ToConfirm], reason: str) -> list[dict]:
+    """The records with each confirmed identity and its reason added to their «Предупреждения» (stored with the
+    value; the quality panel shows it)."""
+    if not reason:
+        return records
+    out = []
+    for r in records:
+        mine = [f for f in findings if f.reason and f.token.split("|")[1] == _key_text(r)]
+        if mine:
+            note = "; ".join(f"{REASON_MARK}: {f.field} — {f.message.split(' (задолженность')[0]}; причина: {reason}" for f in mine)
+            r = {**r, "warnings": "; ".join(x for x in (r.get("warnings"), note) if x)[:2000]}
+        out.append(r)
+    return out
+
+
+def _key_text(r: dict) -> str:
+    return "·".join(str(r.get(k)) for k in ("participant_id", "settlement_id", "month", "consumer_group"))
+
+
 def _stored_same(stored, value) -> bool:
     if is_empty(stored) or is_empty(value):
         return False
@@ -386,6 +428,7 @@ def check_monthly(snapshot: Snapshot, participant_id: str, month: str, form: pd.
     frame = checked.frame(MONEY_FIELDS)
     checked.errors += monthly_errors(frame, label)
     checked.confirm = _confirmations(snapshot, "monthly_reports", participant_id, month, typed, MONEY_FIELDS, line_label)
+    checked.confirm += _identities(snapshot, participant_id, month, typed, line_label)
     history = snapshot.current("monthly_reports")
     history = history[(history.participant_id == participant_id) & (history.month < month)]
     asked = {(f.row, f.field) for f in checked.confirm}

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from lib.auth import access
 from lib.core import fmt
 from lib.core.frames import frame_records
-from lib.domain.monthly import Checked, EntryRejected, NeedsConfirmation
+from lib.domain.monthly import Checked, EntryRejected, NeedsConfirmation, with_reasons
 from lib.domain.rules import ToConfirm, unconfirmed
 from lib.store.port import SaveReceipt, Snapshot, Store
 
@@ -41,6 +41,7 @@ class Submission:
     errors: Sequence = ()  # findings or sentences: nothing is saved while there are any
     confirm: Sequence[ToConfirm] = ()  # unusual values: saved only when each is among ``confirmed``
     confirmed: Collection[str] = ()
+    reason: str = ""  # why an accounting identity confirmed is broken: stored with the value (its «Предупреждения»)
     verify: Callable[[Snapshot, Mapping[str, list[dict]]], None] | None = None  # a domain check at save time
 
 
@@ -70,6 +71,8 @@ def save(store: Store, user: access.User, submission: Submission, *, token: str 
     if submission.errors:
         raise EntryRejected(list(submission.errors))
     missing = unconfirmed(list(submission.confirm), submission.confirmed)
+    if not missing and not submission.reason.strip():
+        missing = [f for f in submission.confirm if f.reason]  # confirmed, but the reason is not stated
     if missing:
         snap = store.read_all()  # «not yours / quarter closed» is said before «please confirm»
         acting = access.fresh_user(snap, user)
@@ -77,7 +80,10 @@ def save(store: Store, user: access.User, submission: Submission, *, token: str 
             if records:
                 access.check(acting, snap.schema[tab], _parsed(snap, tab, records), snap)
         raise NeedsConfirmation(missing)
-    receipt = access.write(store, user, submission.changes, action=submission.action, expect=submission.expect, token=token,
+    changes = dict(submission.changes)
+    if any(f.reason for f in submission.confirm) and changes.get("monthly_reports"):
+        changes["monthly_reports"] = with_reasons(list(changes["monthly_reports"]), list(submission.confirm), submission.reason.strip())
+    receipt = access.write(store, user, changes, action=submission.action, expect=submission.expect, token=token,
                            verify=submission.verify)
     return result_of(store.read_all(), receipt)
 
@@ -127,7 +133,7 @@ def result_of(snapshot: Snapshot, receipt: SaveReceipt) -> SaveResult:
 
 
 def checked_form(tab: str, checked: Checked, *, confirmed=(), base: Mapping | None = None, schema=None,
-                 action: str | None = None) -> Submission:
+                 action: str | None = None, reason: str = "") -> Submission:
     """A checked entry form (``lib.domain.monthly.check_*``); ``base``: record key -> the version the person's edit
     was based on (None: not stored), every record written only while it is still at that version."""
     from lib.core.schema import schema as project_schema
@@ -135,22 +141,22 @@ def checked_form(tab: str, checked: Checked, *, confirmed=(), base: Mapping | No
     keys = (schema or project_schema())[tab].record_key
     expect = None if base is None else {tab: {k: base[k] for k in (tuple(r[f] for f in keys) for r in checked.records) if k in base}}
     return Submission({tab: checked.records}, action=action, expect=expect, errors=list(checked.errors), confirm=list(checked.confirm),
-                      confirmed=tuple(confirmed))
+                      confirmed=tuple(confirmed), reason=reason)
 
 
-def upload_form(result, confirmed=()) -> Submission:
+def upload_form(result, confirmed=(), reason: str = "") -> Submission:
     """A checked Excel file (``lib.files.excel_forms.check_upload``): everything in it in one save."""
     return Submission(result.changes, action="загрузка из Excel", errors=list(result.errors), confirm=list(result.confirm),
-                      confirmed=tuple(confirmed))
+                      confirmed=tuple(confirmed), reason=reason)
 
 
 def save_checked(store: Store, user: access.User, tab: str, checked: Checked, confirmed=(), base: Mapping | None = None,
-                 token: str | None = None) -> SaveResult:
-    return save(store, user, checked_form(tab, checked, confirmed=confirmed, base=base, schema=store.schema), token=token)
+                 token: str | None = None, reason: str = "") -> SaveResult:
+    return save(store, user, checked_form(tab, checked, confirmed=confirmed, base=base, schema=store.schema, reason=reason), token=token)
 
 
-def save_upload(store: Store, user: access.User, result, confirmed=(), token: str | None = None) -> SaveResult:
-    return save(store, user, upload_form(result, confirmed), token=token)
+def save_upload(store: Store, user: access.User, result, confirmed=(), token: str | None = None, reason: str = "") -> SaveResult:
+    return save(store, user, upload_form(result, confirmed, reason), token=token)
 
 
 # ---- one token per form state -----------------------------------------------------------------------

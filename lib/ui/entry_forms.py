@@ -54,15 +54,29 @@ def show_findings(checked: monthly.Checked) -> None:
 
 
 def confirmation(checked, key: str) -> list[str]:
-    """Values ≥ ×20 / ≤ ÷20 of the usual are listed with a checkbox; it confirms exactly these values
-    (its key is built from them, so changing a value shows a fresh, unticked box)."""
+    """Values ≥ ×20 / ≤ ÷20 of the usual, and accounting identities broken, are listed with a checkbox; it confirms
+    exactly these values (its key is built from them, so changing a value shows a fresh, unticked box). An identity
+    is confirmed only with a reason (``reason``), stored with the value."""
     if not checked.confirm:
         return []
     for f in checked.confirm:
         st.warning(str(f), icon=":material/priority_high:")
     digest = hashlib.sha1("|".join(sorted(f.token for f in checked.confirm)).encode()).hexdigest()[:12]
     ticked = st.checkbox(f"Проверил(а): эти значения ({len(checked.confirm)}) верны — сохранить их", key=f"{key}-confirm-{digest}")
+    if any(f.reason for f in checked.confirm):
+        why = st.text_input("Причина (сохранится вместе со значением и будет видна в «Качестве данных»)", key=f"{key}-reason-{digest}",
+                            placeholder="например, списание по решению суда от 05.12.2024 № 2-123")
+        st.session_state[f"{key}-reason"] = why.strip()
+        if not why.strip():
+            return []
+    else:
+        st.session_state.pop(f"{key}-reason", None)
     return [f.token for f in checked.confirm] if ticked else []
+
+
+def reason(key: str) -> str:
+    """The reason typed beside the confirmation of ``key`` (``confirmation``)."""
+    return st.session_state.get(f"{key}-reason") or ""
 
 
 @dataclass(frozen=True)
@@ -167,9 +181,10 @@ def save_button(label: str, key: str, user: User, tab: str, checked: monthly.Che
             st.warning("Значения изменились в момент нажатия: проверьте выше, как они поняты, и нажмите "
                        f"«{label}» ещё раз.", icon=":material/visibility:")
             return
-        submission = service.checked_form(tab, checked, confirmed=confirmed, base=editing.base if editing else None, schema=snap.schema)
+        submission = service.checked_form(tab, checked, confirmed=confirmed, base=editing.base if editing else None, schema=snap.schema,
+                                          reason=reason(key))
         shell.submit(user, submission, slot=key, draft=editing.form if editing else None,
-                     success="Предупреждения записаны вместе с отчётом." if checked.warnings else "",
+                     after="Предупреждения записаны вместе с отчётом." if checked.warnings else "",
                      on_conflict=(lambda err: conflict(editing, checked, shell.snapshot(), label)) if editing else None,
                      on_nothing="Сохранённые цифры совпадают с тем, что на экране.",
                      kept="Введённые данные остались на экране — исправьте и сохраните снова.")
@@ -486,7 +501,7 @@ def _done_conflict(user: User, snap, decision_id: str, form: str, waiting: dict,
 
 def save_file(user: User, result, confirmed: list[str]) -> None:
     """Write a checked upload through the one save (the file is not written on any refusal)."""
-    shell.submit(user, service.upload_form(result, confirmed), success="Файл загружен и сохранён.", slot="save_upload",
+    shell.submit(user, service.upload_form(result, confirmed, reason("save_upload")), success="Файл загружен и сохранён.", slot="save_upload",
                  kept="Файл не записан — исправьте и загрузите снова.")
 
 

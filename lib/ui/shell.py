@@ -644,7 +644,7 @@ def stored_version(tab: str, record: dict):
 
 def submit(signed_in: User, changes, *, action: str | None = None, success: str = "", expect: dict | None = None,
            slot: str | None = None, form: str | None = None, on_conflict=None, verify=None, on_nothing: str = "",
-           kept: str = "Введённые данные остались в форме.", draft: str | None = None) -> bool:
+           kept: str = "Введённые данные остались в форме.", draft: str | None = None, after: str = "") -> bool:
     """The one way a page saves a form (``lib.saving.service.save``), and shows its outcome the same way everywhere.
 
     ``changes``: a ``Submission`` or the records by tab (then ``action``, ``expect`` — the versions the form was based
@@ -664,7 +664,7 @@ def submit(signed_in: User, changes, *, action: str | None = None, success: str 
         service.Submission(changes, action=action, expect=expect, verify=verify)
     tokens = st.session_state.setdefault(TOKENS, service.FormTokens())
     digest = service.state_digest(signed_in.login, sorted((t, repr(r)) for t, r in submission.changes.items()),
-                                  repr(submission.expect), sorted(submission.confirmed))
+                                  repr(submission.expect), sorted(submission.confirmed), submission.reason)
     token = tokens.token(form or draft or str(slot), digest)
     try:
         result = service.save(store(), signed_in, submission, token=token)
@@ -689,7 +689,7 @@ def submit(signed_in: User, changes, *, action: str | None = None, success: str 
         forget_form(form)
     if draft:
         saved_draft(draft)
-    saved(f"{success} {result.message()}".strip(), slot, form or draft)
+    saved(" ".join(x for x in (success, result.message()) if x) + (f". {after}" if after else ""), slot, form or draft)
     return True
 
 
