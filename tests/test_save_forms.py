@@ -187,3 +187,28 @@ def test_on_the_page_an_identity_asks_for_a_reason_before_the_save_is_possible(d
     month = grid.key[len("monthly-ves-"):]
     stored = store_of(demo_store_url).read_all().current("monthly_reports").query(f"participant_id == 'ves' and month == '{month}'")
     assert stored.warnings.str.contains("причина: перерасчёт по акту сверки", regex=False).any()
+
+
+# ---- item 2 / deliverable 3: drafts on the commission's forms ----------------------------------------------------
+
+
+def test_a_typed_meeting_and_decision_survive_going_to_another_page_and_back_with_the_unsaved_note(demo_store_url):
+    at = open_page("coordinator@lensk.demo", "pages/commission.py")
+    at.text_input(key="new_meeting:number").input("17")
+    at.text_area(key="new_meeting:agenda").input("О задолженности ООО «ЛПТЭС»")
+    at.text_area(key="new_decision:text").input("Провести сверку расчётов")
+    at.run()
+    # the drafts the sidebar lists and the browser's «leave page?» asks about (app.py draws both from them; after
+    # ``switch_page`` AppTest runs a page without app.py — tests/e2e/test_commission_drafts.py sees them in Chromium)
+    assert {"new_meeting", "new_decision"} <= set(at.session_state["drafts"])
+    at.switch_page("pages/dashboard.py").run()
+    at.switch_page("pages/commission.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text_input(key="new_meeting:number").value == "17"
+    assert at.text_area(key="new_meeting:agenda").value == "О задолженности ООО «ЛПТЭС»"
+    assert at.text_area(key="new_decision:text").value == "Провести сверку расчётов"
+    # saved: the draft is done with, the form starts afresh
+    next(b for b in at.button if b.label == "Сохранить заседание").click().run()
+    assert any("Заседание № 17" in s.value for s in at.success), [e.value for e in at.error]
+    assert "new_meeting" not in at.session_state["drafts"] and "new_decision" in at.session_state["drafts"]
+    assert at.text_area(key="new_meeting:agenda").value == ""

@@ -588,6 +588,29 @@ def rebase(form: str, now: dict) -> None:
     st.session_state.setdefault(EDIT_BASES, {})[form] = now
 
 
+def field_draft(form: str, defaults: dict, *, title: str, where: str, page: str, params: dict) -> dict:
+    """A form of separate fields (``f"{form}:{name}"`` widget keys, drawn outside ``st.form``: a value reaches the
+    server when the person moves on, so it can be kept) with a draft like the entry grids': a field the page drops
+    (another page, a closed tab) is filled again from the draft, else from ``defaults``; what differs from
+    ``defaults`` is the draft — the sidebar lists it and the browser asks before a reload or close. Call before
+    drawing the widgets (without ``value=``); returns the function that reads them after drawing."""
+    kept = draft_changes(form)
+    seeded = st.session_state.setdefault(f"{form}:~defaults", {})  # what the page offered: a newer default is no edit
+    for name, default in defaults.items():
+        key = f"{form}:{name}"
+        if key not in st.session_state:
+            st.session_state[key] = kept.get(name, default)
+        seeded.setdefault(name, default)
+
+    def read() -> dict:
+        values = {name: st.session_state.get(f"{form}:{name}") for name in defaults}
+        changes = {n: v for n, v in values.items() if v != seeded[n] and not (v in ("", None) and seeded[n] in ("", None))}
+        keep_draft(form, changes, title=title, where=where, page=page, params=params)
+        return values
+
+    return read
+
+
 def unsaved_notice() -> None:
     """On every page, in the sidebar: the forms with unsaved changes, each a link back to it; and the browser's
     own «Покинуть страницу?» on reload or close while there are any (a reload starts a new session, and
@@ -621,8 +644,9 @@ def leave_guard(active: bool) -> None:
 
 
 def forget_form(form: str) -> None:
-    """Start a form afresh: a new id for a new record, the stored version for an edit, empty widgets."""
+    """Start a form afresh: a new id for a new record, the stored version for an edit, empty widgets, no draft."""
     st.session_state.get(NEW_IDS, {}).pop(form, None)
+    st.session_state.get(DRAFTS, {}).pop(form, None)
     st.session_state.get(EDIT_BASES, {}).pop(form, None)
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{form}:")]:
         del st.session_state[key]
