@@ -212,3 +212,29 @@ def test_a_typed_meeting_and_decision_survive_going_to_another_page_and_back_wit
     assert any("Заседание № 17" in s.value for s in at.success), [e.value for e in at.error]
     assert "new_meeting" not in at.session_state["drafts"] and "new_decision" in at.session_state["drafts"]
     assert at.text_area(key="new_meeting:agenda").value == ""
+
+
+# ---- item 7: a draft that can no longer be saved stays visible with the reason ---------------------------------------
+
+
+def test_a_draft_overtaken_by_a_closed_quarter_stays_on_the_form_with_the_reason_and_what_to_do(demo_store_url):
+    from lib.auth.access import User, write
+
+    at = open_page("ves@lensk.demo", "pages/entry.py")
+    grid = next(d for d in at.dataframe if str(d.key).startswith("monthly-ves-"))
+    month = grid.key[len("monthly-ves-"):]
+    at.session_state[grid.key] = edits({0: {"accrued": "1 300"}})
+    at.run()
+    assert grid.key in at.session_state["drafts"]
+    quarter = f"{month[:4]}-Q{(int(month[5:]) - 1) // 3 + 1}"
+    write(store_of(demo_store_url), User("coordinator@lensk.demo", "Беляев И.А.", "coordinator", "upr"),
+          {"locks": [{"quarter": quarter, "locked": True, "comment": "отчёт направлен в МЖКХ"}]})
+    at.run()  # the executor's next action: the quarter is closed now
+    assert not at.exception, [e.value for e in at.exception]
+    shown = next(d for d in at.dataframe if d.key == grid.key).value
+    assert shown.iloc[0]["accrued"] == "1 300"  # the typed value, not the stored one (it returned to the stored figure)
+    said = [e.value for e in at.error if "сохранить нельзя" in e.value]
+    assert said and "Что делать" in said[0], [e.value for e in at.error]
+    assert grid.key in at.session_state["drafts"]  # the sidebar's note points at a form that shows the draft
+    at.button(key="save_monthly-cancel-stuck").click().run()
+    assert grid.key not in at.session_state["drafts"]

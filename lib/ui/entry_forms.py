@@ -156,6 +156,13 @@ def save_button(label: str, key: str, user: User, tab: str, checked: monthly.Che
     stale = bool(editing and editing.stale)
     if editing and (told := st.session_state.pop(f"{editing.form}:rebased", None)):
         st.info(told, icon=":material/info:")
+    if editing and disabled and shell.draft_changes(editing.form):
+        st.error(f"**Несохранённые изменения в форме «{editing.title}» сохранить нельзя:** месяц закрыт для изменений "
+                 "(почему — в статусе месяца выше). Ваши изменения показаны в форме и остаются в черновике. Что делать: "
+                 "попросите координатора открыть квартал или вернуть отчёт на доработку и сохраните их тогда, "
+                 "или отмените их кнопкой ниже.", icon=":material/lock:")
+        st.button("Отменить несохранённые изменения", key=f"{key}-cancel-stuck", on_click=shell.drop_draft, args=(editing.form,),
+                  icon=":material/undo:")
     if editing and editing.changed and not disabled:
         st.warning(f"**Есть несохранённые изменения** в форме «{editing.title}». Они сохранятся на время сеанса и при "
                    "переходе к другому месяцу или странице, но в базу попадут только после «Сохранить».",
@@ -226,7 +233,8 @@ def grid(form_id: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[
     if key in st.session_state and base in st.session_state:
         changes = st.session_state[base]
     else:
-        changes = st.session_state[base] = {} if locked else shell.draft_changes(form_id)
+        # closed meanwhile: a draft from before is still shown (read-only), with why it cannot be saved (save_button)
+        changes = st.session_state[base] = shell.draft_changes(form_id)
     read_only = [c for c in shown.columns if c not in editable]
     # on the grid a changed figure is text, as typed (a number would make the text column a number column)
     # and a choice emptied is the «nothing chosen» option (an empty choice cell would read «None»)
@@ -359,7 +367,7 @@ def claims_inputs(snap, place: Place, locked: bool) -> tuple[dict, dict, Editing
     pid, month = place.pid, place.month
     current = monthly.claims_form(snap, pid, month)
     form_id = f"claims-{pid}-{month}"
-    changes = {} if locked else shell.draft_changes(form_id)
+    changes = shell.draft_changes(form_id)  # closed meanwhile: still shown, with why it cannot be saved
     seeds = st.session_state.setdefault(CLAIMS_SEEDS, {})
     prefix = shell.editor_key(form_id)
     st.caption("Количества — целыми числами, суммы — в тыс. руб. (1 234,5 или 1234.5). Значение поля принимается, когда вы "
