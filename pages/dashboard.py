@@ -72,8 +72,8 @@ def workbook(frame, title: str) -> bytes:
 def download(frame, title: str, key: str) -> None:
     # «Поселения — долг и рост 2024-01–2024-12.xlsx»: the table's title and the period chosen
     name = present.file_name(title, present.period_of([filters.month_from, filters.month_to]), "xlsx")
-    st.download_button("Скачать в Excel", lambda: workbook(frame, title), file_name=name, key=f"xlsx-{key}",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+    shell.table_download("Скачать в Excel", lambda: workbook(frame, title), frame, file_name=name, key=f"xlsx-{key}",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def chart(where, key: str, build, name: str | None = None) -> None:

@@ -16,8 +16,8 @@ from lib.core.config import PROJECT_ROOT
 from lib.core.parsing import ParseError, number_text, parse_value
 from lib.core.schema import Column, schema
 from lib.domain import monthly
-from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload, save_upload
-from lib.saving import form_input
+from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload
+from lib.saving import form_input, service
 from tests.support.entry import MONTH, VES, copy_demo, settings, valid_monthly
 
 TODAY = dt.date(2026, 11, 22)
@@ -107,7 +107,7 @@ def save(store, tab, checked):
     if checked.errors:
         return None, " | ".join(str(f) for f in checked.errors)
     try:
-        monthly.save_checked(store, VES, tab, checked, store.read_all(), [f.token for f in checked.confirm])
+        service.save_checked(store, VES, tab, checked, [f.token for f in checked.confirm])
     except StoreError as err:
         if UNCHANGED not in str(err):
             raise
@@ -183,7 +183,7 @@ def upload(store, data: bytes, settlement, line, key):
     if result.errors:
         return None, " | ".join(result.errors)
     try:
-        save_upload(store, VES, result, [f.token for f in result.confirm])
+        service.save_upload(store, VES, result, [f.token for f in result.confirm])
     except StoreError as err:
         if UNCHANGED not in str(err):
             raise

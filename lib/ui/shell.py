@@ -557,32 +557,40 @@ def _reread(current: Store) -> None:
         st.session_state[REREAD_FAILED] = str(err)
 
 
-FLASH = "flash_message"
+RESULTS = "save_results"  # slot -> (message, form): the last save's result, shown until the form is edited again
+TOKENS = "submit_tokens"
 
 
-def saved(message: str, slot: str | None = None) -> None:
-    """After a successful save: rerun so every figure and status on the page is fresh, and say so
-    once on the refreshed page — where the form was (``slot``, shown by ``flash``) or on top of the
-    page (``require_user`` shows those: every page calls it first)."""
-    st.session_state[FLASH] = (slot, message)
+def saved(message: str, slot: str | None = None, form: str | None = None) -> None:
+    """After a successful save: rerun so every figure and status on the page is fresh, and say what was saved
+    on the refreshed page — where the form was (``slot``, shown by ``flash``) or on top of the page
+    (``require_user`` shows those: every page calls it first). The message lasts until the form is edited
+    again (``keep_draft``) or saved again; it is not gone with the next rerun."""
+    st.session_state.setdefault(RESULTS, {})[slot] = (message, form)
     st.rerun()
 
 
 def flash(slot: str | None = None) -> None:
-    """Show the confirmation of the save made on the previous run, if it belongs here.
+    """Show the result of the last save made with this form (``slot``), if any.
 
     The holder is there on every run, message or not: elements after it keep their place, so widgets
     without a key (and the page's tabs) are not rebuilt on the run after a save.
     """
     holder = st.container()
-    pending = st.session_state.get(FLASH)
-    if pending and pending[0] == slot:
-        del st.session_state[FLASH]
-        holder.success(pending[1], icon=":material/check_circle:")
+    pending = st.session_state.get(RESULTS, {}).get(slot)
+    if pending:
+        holder.success(pending[0], icon=":material/check_circle:")
 
 
 def show_flash() -> None:
     flash(None)
+
+
+def edited(form: str) -> None:
+    """The form is being edited again: the result of its last save is no longer what it shows."""
+    results = st.session_state.get(RESULTS, {})
+    for slot in [s for s, (_, f) in results.items() if f == form or s == form]:
+        del results[slot]
 
 
 EDIT_BASES = "edit_bases"
@@ -638,6 +646,8 @@ def keep_draft(form: str, changes: dict, *, title: str, where: str, page: str, p
     """Remember a form's changes for the session (no changes: the draft is gone)."""
     drafts = st.session_state.setdefault(DRAFTS, {})
     if changes:
+        if form not in drafts or drafts[form].changes != changes:
+            edited(form)
         drafts[form] = Draft(changes, title, where, page, params)
     else:
         drafts.pop(form, None)
@@ -684,6 +694,29 @@ def rebase(form: str, now: dict) -> None:
     st.session_state.setdefault(EDIT_BASES, {})[form] = now
 
 
+def field_draft(form: str, defaults: dict, *, title: str, where: str, page: str, params: dict) -> dict:
+    """A form of separate fields (``f"{form}:{name}"`` widget keys, drawn outside ``st.form``: a value reaches the
+    server when the person moves on, so it can be kept) with a draft like the entry grids': a field the page drops
+    (another page, a closed tab) is filled again from the draft, else from ``defaults``; what differs from
+    ``defaults`` is the draft — the sidebar lists it and the browser asks before a reload or close. Call before
+    drawing the widgets (without ``value=``); returns the function that reads them after drawing."""
+    kept = draft_changes(form)
+    seeded = st.session_state.setdefault(f"{form}:~defaults", {})  # what the page offered: a newer default is no edit
+    for name, default in defaults.items():
+        key = f"{form}:{name}"
+        if key not in st.session_state:
+            st.session_state[key] = kept.get(name, default)
+        seeded.setdefault(name, default)
+
+    def read() -> dict:
+        values = {name: st.session_state.get(f"{form}:{name}") for name in defaults}
+        changes = {n: v for n, v in values.items() if v != seeded[n] and not (v in ("", None) and seeded[n] in ("", None))}
+        keep_draft(form, changes, title=title, where=where, page=page, params=params)
+        return values
+
+    return read
+
+
 def unsaved_notice() -> None:
     """On every page, in the sidebar: the forms with unsaved changes, each a link back to it; and the browser's
     own «Покинуть страницу?» on reload or close while there are any (a reload starts a new session, and
@@ -717,8 +750,9 @@ def leave_guard(active: bool) -> None:
 
 
 def forget_form(form: str) -> None:
-    """Start a form afresh: a new id for a new record, the stored version for an edit, empty widgets."""
+    """Start a form afresh: a new id for a new record, the stored version for an edit, empty widgets, no draft."""
     st.session_state.get(NEW_IDS, {}).pop(form, None)
+    st.session_state.get(DRAFTS, {}).pop(form, None)
     st.session_state.get(EDIT_BASES, {}).pop(form, None)
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{form}:")]:
         del st.session_state[key]
@@ -752,22 +786,35 @@ def saving():
         slot.empty()
 
 
-def submit(signed_in: User, changes: dict, *, action: str | None = None, success: str = "Сохранено.",
-           expect: dict | None = None, slot: str | None = None, form: str | None = None, on_conflict=None) -> bool:
-    """Write through lib.auth.access (rules + audit); on any refusal say why and keep the form as typed.
+def submit(signed_in: User, changes, *, action: str | None = None, success: str = "", expect: dict | None = None,
+           slot: str | None = None, form: str | None = None, on_conflict=None, verify=None, on_nothing: str = "",
+           kept: str = "Введённые данные остались в форме.", draft: str | None = None, after: str = "") -> bool:
+    """The one way a page saves a form (``lib.saving.service.save``), and shows its outcome the same way everywhere.
 
-    ``expect``: the versions the form was based on / ids that must be new (see ``access.write``).
-    An unchanged form writes nothing and says so; a conflicting edit shows what is stored now, or is
-    handed to ``on_conflict(err)`` (a form that offers its own choice).
+    ``changes``: a ``Submission`` or the records by tab (then ``action``, ``expect`` — the versions the form was based
+    on / ids that must be new — and ``verify``, a domain check on the store at save time, make one). The form's
+    state has one submit token for as long as it is unchanged: a double click or a rerun stores once and answers
+    with the first save's result. An unchanged form writes nothing and says so; a conflicting edit shows what is
+    stored now, or is handed to ``on_conflict(err)`` (a form that offers its own choice); any other refusal says
+    why and the form keeps what was typed. Success: ``success`` and what was saved (when, which version, what
+    changed), shown at ``slot`` until the form is edited again. ``form``: a form started afresh after the save
+    (``forget_form``); ``draft``: a form whose draft is done with once saved (``saved_draft``).
     """
     from lib.auth import access
+    from lib.saving import service
     from lib.store.port import Conflict
 
+    submission = changes if isinstance(changes, service.Submission) else \
+        service.Submission(changes, action=action, expect=expect, verify=verify)
+    tokens = st.session_state.setdefault(TOKENS, service.FormTokens())
+    digest = service.state_digest(signed_in.login, sorted((t, repr(r)) for t, r in submission.changes.items()),
+                                  repr(submission.expect), sorted(submission.confirmed), submission.reason)
+    token = tokens.token(form or draft or str(slot), digest)
     try:
         with saving():
-            access.write(store(), signed_in, changes, action=action, expect=expect)
+            result = service.save(store(), signed_in, submission, token=token)
     except access.NothingChanged as err:
-        st.info(str(err), icon=":material/info:")
+        st.info(f"{err} {on_nothing}".strip(), icon=":material/info:")
         return False
     except Conflict as err:
         if on_conflict is not None:
@@ -780,13 +827,15 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
         if form:
             st.button("Загрузить сохранённую версию", key=f"reload-{form}", on_click=forget_form, args=(form,))
         return False
-    except StoreError as err:  # ValidationError, Denied and Rejected are StoreErrors too
-        st.error(f"{err} Введённые данные остались в форме.")
+    except StoreError as err:  # ValidationError, Denied, Rejected, EntryRejected are StoreErrors too
+        st.error(f"{err} {kept}", icon=":material/block:")
         return False
     if form:
         forget_form(form)
-    renew_own_sign_in(signed_in, changes)
-    saved(success, slot)
+    renew_own_sign_in(signed_in, submission.changes)
+    if draft:
+        saved_draft(draft)
+    saved(" ".join(x for x in (success, result.message()) if x) + (f". {after}" if after else ""), slot, form or draft)
     return True
 
 
@@ -845,6 +894,20 @@ def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: 
         submit(signed_in, {"locks": [{"quarter": quarter, "locked": close_it, "comment": reason or None}]},
                action="закрытие квартала" if close_it else "снятие блокировки",
                success=f"{quarter_label(quarter)}: {'закрыт' if close_it else 'открыт'}.", slot=slot)
+
+
+EMPTY_TABLE = "В таблице нет строк — скачивать нечего. Измените отбор или поиск."
+
+
+def table_download(label: str, data, frame, *, file_name: str, mime: str, key: str | None = None, icon: str = ":material/download:",
+                   empty: str = EMPTY_TABLE, **kwargs) -> None:
+    """The download of a table shown above: disabled, with the reason beside it, while the table is empty
+    (an enabled button that gives nothing looks broken: issue 23, item 9)."""
+    nothing = frame is None or len(frame) == 0
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key, icon=icon, disabled=nothing,
+                       help=empty if nothing else None, **kwargs)
+    if nothing:
+        st.caption(empty)
 
 
 def unexpected_error(err: BaseException) -> None:
