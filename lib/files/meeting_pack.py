@@ -71,8 +71,13 @@ def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
     result = execute(snapshot, Filters(previous, month), settings, meeting_date, lines=lines)
     history = select(snapshot, Filters(month, month), whole_history=True, lines=lines).monthly
     filing = result.filing[(result.filing.month == month) & result.filing.status.isin(["missing", "returned"])]
-    not_filed = pd.DataFrame({"Участник": [names.get(p, p) for p in filing.participant_id],
-                              "Состояние": filing.status.map({"missing": "не подан", "returned": "на доработке"})})
+    # a report filed without some of its lines is marked like a missing one (its lines are carried, lib.domain.estimates)
+    partial = [n for n in estimates.notes(history, lines.coverage, [month]) if n.kind == "partial"]
+    not_filed = pd.DataFrame({"Участник": [names.get(p, p) for p in filing.participant_id] + [names.get(n.participant_id, n.participant_id)
+                                                                                              for n in partial],
+                              "Состояние": filing.status.map({"missing": "не подан", "returned": "на доработке"}).tolist()
+                              + [f"подан не полностью: нет строк — {'; '.join(estimates.line_text(x, names) for x in n.lines)}"
+                                 for n in partial]})
 
     def growth(by):
         # growth over the reporting month: its closing debt − its opening debt (lib.domain.metrics.ranking)
@@ -91,7 +96,8 @@ def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
     overdue_decisions = pd.DataFrame({"Поручение": od.text, "Ответственный": [names.get(p, p) for p in od.responsible_id],
                                       "Срок": od.due_date})
     agenda = [
-        f"О сдаче отчётов за {fmt.month_label(month)}" + (f" (не сдали: {len(not_filed)})" if len(not_filed) else ""),
+        f"О сдаче отчётов за {fmt.month_label(month)}" + (f" (не сдали{' или не полностью' if partial else ''}: {len(not_filed)})"
+                                                          if len(not_filed) else ""),
         "О росте задолженности в поселениях и организациях ЖКК",
         f"Об исполнении плана мероприятий ({ATTENTION_LABEL.lower()}: {len(overdue_measures)})",
         f"Об исполнении поручений комиссии (просрочено: {len(overdue_decisions)})",
