@@ -25,6 +25,7 @@ from lib.domain.monthly import names as participant_names
 from lib.domain.settings import read_settings
 from lib.domain.summary import Filters, execute
 from lib.files import meeting_pack, workbook
+from lib.ui import charts
 from tests.district_support import build, line, participant, settings, stamp
 
 PEOPLE = [participant("s1", "settlement"), participant("s2", "settlement"), participant("s3", "settlement"),
@@ -78,8 +79,10 @@ def test_a_line_missing_from_a_filed_report_is_carried_and_marked(tmp_path):
     settlements = r.settlements.set_index("id")
     assert settlements.loc["s2", "debt"] == pytest.approx(990) and bool(settlements.loc["s2", "estimated"])
     assert not bool(settlements.loc["s1", "estimated"])
-    months = r.totals.set_index("month")
-    assert bool(months.loc["2024-03", "estimated"]) and not bool(months.loc["2024-02", "estimated"])  # the chart's «оценка»
+    spec = charts.debt_chart(r.totals, r.target, r.filters.months).to_dict()
+    drawn = next(iter(spec["datasets"].values()))
+    assert [(x["month"], x["Данные"]) for x in drawn][-2:] == [("2024-02", "по сданным отчётам"),
+                                                              ("2024-03", "оценка: сданы не все отчёты или строки")]
 
 
 def test_when_the_line_comes_back_the_month_compares_the_same_lines(tmp_path):
@@ -266,3 +269,46 @@ def test_a_settlement_without_debt_says_there_is_none(tmp_path):
                         "цель снижения не применяется.")
     base = views.tiles(r, names, s)[1]
     assert base.value == "долга нет" and base.delta is None
+
+
+# ---- issue 23, item 5: a report corrected after a return says so, with the return's date and reason ---------------
+
+RETURN = {"participant_id": "u2", "month": "2024-03", "reason": "сверить с актом", "active": True,
+          **stamp("2024-04-12T00:00:00", "ret")}  # 12.04.2024 09:00 in Yakutsk
+U2_MARCH_FIXED = line("u2", "s2", "2024-03", 600, 60, 65, filed="2024-04-13T03:00:00", version="v2")  # 13.04.2024 12:00 in Yakutsk
+
+
+def test_a_report_corrected_after_a_return_shows_the_correction_everywhere(tmp_path):
+    from lib.domain.monthly import month_status
+
+    snap, s, names = district(tmp_path, [*PARTIAL, U2_MARCH_FIXED], returns=[RETURN])
+    status = month_status(snap, "u2", "2024-03", s)
+    # «в срок» is judged on the first filing (05.04.2024); the correction and the return stay visible
+    assert status.code == "on_time"
+    assert status.detail == ("подан 05.04.2024, срок — 10.04.2024 · исправлен после возврата 13.04.2024 (возвращён 12.04.2024, "
+                             "причина: сверить с актом)")
+    r = execute(snap, Filters("2024-03", "2024-03"), s, dt.date(2024, 4, 20))
+    row = r.filing.set_index(["participant_id", "month"]).loc[("u2", "2024-03")]
+    assert (row.status, row.corrected_on, row.returned_on) == ("on_time", dt.date(2024, 4, 13), dt.date(2024, 4, 12))
+    table = views.filing_table(r.filing, names).set_index("Участник")
+    assert table.loc["Организация u2", "март 2024"] == "в срок · исправлен после возврата 13.04.2024"
+    assert table.loc["Организация u1", "март 2024"] == "в срок · не все строки (Поселение s2, население)"
+    wb = load_workbook(io.BytesIO(workbook.build(snap, workbook.parse_period("2024-Q1"), s, dt.date(2024, 4, 20))))
+    rows = [r for r in wb["Сдача отчётов"].iter_rows(values_only=True)]
+    assert ("Организация u2", "март 2024", "в срок · исправлен после возврата 13.04.2024 (возвращён 12.04.2024: сверить с актом)") \
+        in [r[:3] for r in rows]
+    assert any(isinstance(r[0], str) and r[0].startswith("* «В срок» и «с опозданием» — по первой подаче") for r in rows)
+    pack = meeting_pack.build(snap, dt.date(2024, 4, 20), s)
+    assert pack.corrected.to_dict("records") == [{"Участник": "Организация u2", "Состояние": "в срок · исправлен после возврата 13.04.2024",
+                                                  "Возвращён": "12.04.2024", "Причина возврата": "сверить с актом"}]
+    assert "исправлен после возврата на доработку" in meeting_pack.to_html(pack, "Тестовый район")
+
+
+def test_a_report_still_on_return_shows_the_return_and_its_reason(tmp_path):
+    snap, s, _ = district(tmp_path, PARTIAL, returns=[RETURN])
+    r = execute(snap, Filters("2024-03", "2024-03"), s, dt.date(2024, 4, 20))
+    row = r.filing.set_index(["participant_id", "month"]).loc[("u2", "2024-03")]
+    assert (row.status, row.corrected_on, row.return_reason) == ("returned", None, "сверить с актом")
+    wb = load_workbook(io.BytesIO(workbook.build(snap, workbook.parse_period("2024-Q1"), s, dt.date(2024, 4, 20))))
+    states = [r[2] for r in wb["Сдача отчётов"].iter_rows(values_only=True) if r[0] == "Организация u2"]
+    assert states == ["на доработке (возвращён 12.04.2024: сверить с актом)"]

@@ -135,7 +135,7 @@ def test_the_debt_chart_draws_an_estimated_month_differently_and_keeps_to_the_pe
     spec = charts.debt_chart(r.totals, r.target, r.filters.months).to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert [(x["month"], x["Данные"]) for x in rows] == [("2024-02", "по сданным отчётам"),
-                                                          ("2024-03", "оценка: не все организации сдали отчёт")]
+                                                          ("2024-03", "оценка: сданы не все отчёты или строки")]
 
 
 def test_the_export_blocks_carry_the_estimate_and_a_footnote(tmp_path):

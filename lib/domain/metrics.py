@@ -43,14 +43,16 @@ def totals_by(monthly: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
     ``monthly_totals`` is this with no grouping; the export uses it per organisation, settlement
     and consumer group in one pass, so its figures are the dashboard's arithmetic exactly.
-    ``estimated`` says a carried line (``lib.domain.estimates``) is in the sum.
+    ``estimated`` says a carried line (``lib.domain.estimates``) is in the sum; ``all_estimated`` that
+    every line of it is carried (nothing of it was filed).
     """
     keys = [*by, "month"]
     if monthly.empty:
-        return pd.DataFrame(columns=[*keys, *MONTHLY_SUMS, "debt_end", "estimated"])
+        return pd.DataFrame(columns=[*keys, *MONTHLY_SUMS, "debt_end", "estimated", "all_estimated"])
     grouped = monthly.groupby(keys, sort=True, observed=True)
     totals = grouped[MONTHLY_SUMS].sum(min_count=1)
     totals["estimated"] = grouped["estimated"].any() if "estimated" in monthly else False
+    totals["all_estimated"] = grouped["estimated"].all() if "estimated" in monthly else False
     totals = totals.reset_index()
     totals["written_off"] = totals["written_off"].fillna(0.0)
     totals["debt_end"] = closing_debt(totals.debt_start, totals.accrued, totals.paid, totals.written_off)

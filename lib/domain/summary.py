@@ -190,6 +190,11 @@ def _execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lin
     year = [m for m in history.monthly.month.unique() if f"{month[:4]}-01" <= m <= month]  # the collection tile's year so far
     who = expected_filers(snapshot, filters, lines)
     filing = filing_matrix(snapshot, who, filters.months, settings["report_due_day"], today, zone=getattr(settings, "zone", None))
+    period_notes = estimates.notes(period.monthly, lines.coverage)
+    partial = {(n.participant_id, n.month): n for n in period_notes if n.kind == "partial"}
+    names = dict(zip(snapshot.current("participants").id, snapshot.current("participants").name)) if partial else {}
+    filing["missing_lines"] = [("; ".join(estimates.line_text(x, names) for x in partial[k].lines) if k in partial else None)
+                               for k in zip(filing.participant_id, filing.month)]
     participants = snapshot.current("participants")
     plan_who = None
     if filters.kinds or filters.utilities or filters.settlements:
@@ -232,7 +237,7 @@ def _execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lin
         warnings={"debt": quality.within(found, [month]), "baseline": quality.within(found, {month, baseline_month}),
                   "collection": quality.within(found, set(year), quality.FLOW_FIELDS),
                   "forecast": quality.within(found, trend_months)},
-        period_notes=estimates.notes(period.monthly, lines.coverage),
+        period_notes=period_notes,
         never_filed=[p for p in who if p in lines.never_filed],
         limits=limits(filters, settings),
         no_data=no_data,

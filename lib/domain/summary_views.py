@@ -12,7 +12,7 @@ import pandas as pd
 
 from lib.core import fmt
 from lib.domain import estimates, quality
-from lib.domain.filing import STATUS_LABELS as FILING_LABELS
+from lib.domain.filing import status_text
 from lib.domain.periods import period_label
 from lib.domain.plan_rules import ATTENTION, ATTENTION_LABEL, needs_attention
 from lib.domain.plan_rules import STATUS_LABELS as PLAN_LABELS
@@ -253,8 +253,9 @@ def ranking_table(frame: pd.DataFrame, names: dict[str, str], since: str) -> pd.
 
 
 def filing_table(matrix: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    wide = matrix.pivot(index="participant_id", columns="month", values="status")
-    wide = wide.map(lambda s: FILING_LABELS.get(s, s))
+    shown = matrix.assign(text=[status_text(r.status, getattr(r, "corrected_on", None), getattr(r, "missing_lines", None))
+                                for r in matrix.itertuples()])
+    wide = shown.pivot(index="participant_id", columns="month", values="text")
     wide.columns = [fmt.month_label(m) for m in wide.columns]
     wide.index = [names.get(p, p) for p in wide.index]
     return wide.rename_axis("Участник").reset_index()

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from lib.core import fmt
 from lib.domain import estimates, metrics
-from lib.domain.filing import deadline
+from lib.domain.filing import deadline, status_text
 from lib.domain.periods import period_label, shift_month
 from lib.domain.plan_rules import ATTENTION_LABEL, needs_attention
 from lib.domain.plan_rules import STATUS_LABELS as PLAN_LABELS
@@ -41,6 +41,7 @@ class Pack:
     agenda: list[str]
     protocol: pd.DataFrame | None  # decisions of a meeting held that day
     notes: list[str] | None = None  # estimates and returned reports in the figures (lib.domain.estimates)
+    corrected: pd.DataFrame | None = None  # reports of the month corrected after a return, with the return's date and reason
 
 
 def reporting_month(meeting_date: dt.date, due_day: int) -> str:
@@ -79,6 +80,11 @@ def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
                               + [f"подан не полностью: нет строк — {'; '.join(estimates.line_text(x, names) for x in n.lines)}"
                                  for n in partial]})
 
+    fixed = result.filing[(result.filing.month == month) & result.filing.corrected_on.notna()]
+    corrected = pd.DataFrame({"Участник": [names.get(p, p) for p in fixed.participant_id],
+                              "Состояние": [status_text(r.status, r.corrected_on) for r in fixed.itertuples()],
+                              "Возвращён": [fmt.date_ru(d) for d in fixed.returned_on], "Причина возврата": fixed.return_reason})
+
     def growth(by):
         # growth over the reporting month: its closing debt − its opening debt (lib.domain.metrics.ranking)
         g = metrics.ranking(history, month, month, by).dropna(subset=["growth"]).sort_values("growth", ascending=False).head(top)
@@ -113,7 +119,7 @@ def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
                                  "Срок": taken.due_date})
     footnote = estimates.footnote(estimates.notes(history, lines.coverage, [month]), names)
     return Pack(meeting_date, month, result, not_filed, growth("settlement_id"), growth("participant_id"),
-                overdue_measures, overdue_decisions, agenda, protocol, [footnote] if footnote else [])
+                overdue_measures, overdue_decisions, agenda, protocol, [footnote] if footnote else [], corrected)
 
 
 def sections(pack: Pack) -> list[tuple[str, pd.DataFrame]]:
@@ -124,6 +130,8 @@ def sections(pack: Pack) -> list[tuple[str, pd.DataFrame]]:
         (f"Мероприятия плана: {ATTENTION_LABEL.lower()}", pack.overdue_measures),
         ("Просроченные поручения комиссии", pack.overdue_decisions),
     ]
+    if pack.corrected is not None and len(pack.corrected):
+        out.insert(1, (f"Отчёт за {fmt.month_label(pack.month)} исправлен после возврата на доработку", pack.corrected))
     if pack.protocol is not None:
         out.append(("Протокол: принятые решения", pack.protocol))
     return out
