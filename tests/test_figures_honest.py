@@ -215,6 +215,14 @@ def test_a_figure_with_a_value_under_an_open_warning_says_so(tmp_path):
     sentence = views.forecast_sentence(r, s, names)
     assert f"ри нынешнем тренде ({fmt.money(-10)} тыс. руб. в месяц) к июню 2025 задолженность составит {fmt.money(1020)}" in sentence
     assert "Тейла — Сена" in sentence and "ноябрь 2024 — Начислено: " in sentence and "«Качество данных»" in sentence
+    # the workbook's November block and the meeting pack say the same beside their figures
+    rows = [r[0] for r in load_workbook(io.BytesIO(workbook.build(snap, workbook.parse_period("2024-Q4"), s, dt.date(2024, 12, 20))))[
+        "Сводная форма"].iter_rows(values_only=True)]
+    november = rows[rows.index("   Ноябрь 2024", rows.index("Всего по району")):]
+    assert any(isinstance(x, str) and x.startswith("* Содержит значения под открытыми замечаниями (2): Организация u1, Поселение s1, "
+                                                   "ноябрь 2024 — Начислено: ") for x in november[:6])
+    pack = meeting_pack.build(snap, dt.date(2024, 12, 20), s)
+    assert pack.month == "2024-11" and any("ноябрь 2024 — Начислено: " in n for n in pack.notes)
 
 
 # ---- 5. the forecast says only what holds ------------------------------------------------------------------------

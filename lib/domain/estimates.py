@@ -119,20 +119,25 @@ def _carry(frame: pd.DataFrame, keys: tuple[str, ...], filers: list[str], last: 
         return _no_lines(frame)
     part = part.reset_index(drop=True)
     idx = _month_index(part.month).to_numpy()
-    line = part.groupby(list(keys), sort=False, observed=True).ngroup().to_numpy()
-    present = pd.DataFrame({"line": line, "i": idx, "row": np.arange(len(part))}).drop_duplicates(["line", "i"], keep="last")
-    first = present.groupby("line").i.min()
-    spans = np.maximum(last - first.to_numpy() + 1, 0)
-    grid = pd.DataFrame({"line": np.repeat(first.index.to_numpy(), spans),
-                         "i": np.concatenate([np.arange(f, last + 1) for f in first.to_numpy()]) if len(first) else []})
-    grid = grid.merge(present, on=["line", "i"], how="left").sort_values(["line", "i"])
-    grid["src"] = grid.groupby("line").row.ffill()
-    gaps = grid[grid.row.isna() & grid.src.notna()]
-    if gaps.empty:
+    line = part.groupby(list(keys), sort=False, observed=True, dropna=False).ngroup().to_numpy()
+    # each filed line-month, by line and month; a gap after it (to the line's next filed month, or to the district's
+    # latest month) is filled with it — work in proportion to the filed lines plus the carried ones
+    order = np.lexsort((idx, line))
+    line_a, i_a, row_a = line[order], idx[order], order
+    keep = np.r_[(line_a[1:] != line_a[:-1]) | (i_a[1:] != i_a[:-1]), True]  # one version a line-month (the last)
+    line_a, i_a, row_a = line_a[keep], i_a[keep], row_a[keep]
+    same_next = np.r_[line_a[1:] == line_a[:-1], False]
+    following = np.where(same_next, np.r_[i_a[1:], 0], last + 1)
+    gap = following - i_a - 1
+    has = gap > 0
+    if not has.any():
         return _no_lines(frame)
-    out = part.take(gaps.src.astype(np.int64).to_numpy()).reset_index(drop=True)
+    g = gap[has]
+    src_rows = np.repeat(row_a[has], g)
+    months_i = np.repeat(i_a[has], g) + np.arange(g.sum()) - np.repeat(np.cumsum(g) - g, g) + 1
+    out = part.take(src_rows).reset_index(drop=True)
     out["source_month"] = out.month.astype(object)
-    out["month"] = np.asarray(_month_labels(gaps.i.to_numpy(dtype=np.int64)), dtype=object)
+    out["month"] = np.asarray(_month_labels(months_i.astype(np.int64)), dtype=object)
     if only is not None:
         allowed = only[["participant_id", "month"]].astype(str).assign(_ok=True)
         hit = out[["participant_id", "month"]].astype(str).merge(allowed, how="left")["_ok"].fillna(False).astype(bool).to_numpy()

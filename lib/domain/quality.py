@@ -96,7 +96,7 @@ def within(found: pd.DataFrame, months, fields=DEBT_FIELDS) -> pd.DataFrame:
     return found[found.month.isin(list(months)) & found.field.isin(fields)].reset_index(drop=True)
 
 
-def warning_text(found: pd.DataFrame, names: dict[str, str], shown: int = 3) -> str | None:
+def warning_text(found: pd.DataFrame, names: dict[str, str], shown: int = 3, where: str = "таблица «Качество данных»") -> str | None:
     """«Содержит значение под открытым замечанием: Организация u1, Поселение s1, март 2024 — Начислено: …» —
     beside a figure, so the reader knows it may be wrong and the coordinator knows which warning to resolve."""
     if found.empty:
@@ -106,4 +106,4 @@ def warning_text(found: pd.DataFrame, names: dict[str, str], shown: int = 3) -> 
              f"{fmt.month_label(r.month)} — {r.field}: {r.message}" for r in rows.head(shown).itertuples()]
     more = f" и ещё {len(rows) - shown}" if len(rows) > shown else ""
     head = "Содержит значение под открытым замечанием" if len(rows) == 1 else f"Содержит значения под открытыми замечаниями ({len(rows)})"
-    return f"{head}: {'; '.join(items)}{more}. Проверьте и исправьте отчёт или подтвердите значение (таблица «Качество данных»)."
+    return f"{head}: {'; '.join(items)}{more}. Проверьте и исправьте отчёт или подтвердите значение ({where})."

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from lib.core import fmt
-from lib.domain import estimates, metrics
+from lib.domain import estimates, metrics, quality
 from lib.domain.filing import deadline, status_text
 from lib.domain.periods import period_label, shift_month
 from lib.domain.plan_rules import ATTENTION_LABEL, needs_attention
@@ -118,8 +118,9 @@ def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
         protocol = pd.DataFrame({"Решение": taken.text, "Ответственный": [names.get(p, p) for p in taken.responsible_id],
                                  "Срок": taken.due_date})
     footnote = estimates.footnote(estimates.notes(history, lines.coverage, [month]), names)
+    warned = quality.warning_text(result.warnings.get("debt", pd.DataFrame()), names)  # as beside the dashboard's debt tile
     return Pack(meeting_date, month, result, not_filed, growth("settlement_id"), growth("participant_id"),
-                overdue_measures, overdue_decisions, agenda, protocol, [footnote] if footnote else [], corrected)
+                overdue_measures, overdue_decisions, agenda, protocol, [x for x in (footnote, warned) if x], corrected)
 
 
 def sections(pack: Pack) -> list[tuple[str, pd.DataFrame]]:

@@ -27,12 +27,12 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from lib.core import fmt, heap
-from lib.domain import estimates, metrics
+from lib.domain import estimates, metrics, quality
 from lib.domain.categories import BUCKET_LABELS, BUCKETS, resource_labels
 from lib.domain.filing import status_text
 from lib.domain.periods import months_range, period_label, quarter_label, quarter_months
 from lib.domain.plan_rules import STATUS_LABELS as PLAN_LABELS
-from lib.domain.summary import Filters, execute, select
+from lib.domain.summary import Filters, execute, open_warnings, select
 from lib.files.xlsx_tables import (
     DATE_FORMAT,
     FONT_SIZE,
@@ -371,6 +371,14 @@ def _build(snapshot, period: Period, settings, today: dt.date, progress: Callabl
         pool = found if found is not None else noted if who is None else noted_of.get(who, [])
         return estimates.footnote([n for n in pool if n.month in months and (who is None or n.participant_id == who)], names)
 
+    # open quality warnings on the values the Annex 4 blocks sum, as beside the dashboard's tiles
+    warned = quality.within(open_warnings(snapshot, filters, lines), sorted(set(period.scope) | set(period.months)))
+    warned_of = dict(tuple(warned.groupby("participant_id", observed=True))) if len(warned) else {}
+
+    def warning(months: list[str], who: str | None = None) -> str | None:
+        pool = warned if who is None else warned_of.get(who, warned.iloc[0:0])
+        return quality.warning_text(quality.within(pool, months), names, where="лист «Качество данных»")
+
     limits = result.limits
     if "debt" in limits:  # the monthly report has no resources: no district figures beside filtered ones
         monthly = monthly.iloc[0:0]
@@ -403,6 +411,7 @@ def _build(snapshot, period: Period, settings, today: dt.date, progress: Callabl
             if r["block_order"] != block:
                 if label is not None:
                     s.note(footnote(block_months[label], None if who == "__all__" else who))
+                    s.note(warning(block_months[label], None if who == "__all__" else who))
                 block, i, label = r["block_order"], 0, r["block"]
                 s.heading_row(f"   {r['block']}")
             i += 1
@@ -411,6 +420,7 @@ def _build(snapshot, period: Period, settings, today: dt.date, progress: Callabl
                     r["paid"], r["collection"], r["recovered"], r["overdue"]], bold=total, formats={1: COUNT, 7: PERCENT})
         if label is not None:
             s.note(footnote(block_months[label], None if who == "__all__" else who))
+            s.note(warning(block_months[label], None if who == "__all__" else who))
     s.finish(position, name)
 
     step(0.4, "По поселениям")
