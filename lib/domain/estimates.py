@@ -114,12 +114,19 @@ def _carry(frame: pd.DataFrame, keys: tuple[str, ...], filers: list[str], last: 
     in which a monthly filer did not file the line gets the line of its latest filed month, stocks kept and
     flows zero. A whole missing report is every line of the participant missing; a partial filing is some
     of them. ``only`` (participant_id, month) limits the carried months (claims: whole missing reports only)."""
-    part = frame[frame.participant_id.isin(filers)] if len(frame) else frame
-    if part.empty:
+    if frame.empty:
         return _no_lines(frame)
-    part = part.reset_index(drop=True)
+    # a line's number from its keys' codes (a missing key is a value of its own): cheaper than a grouping by 3–4 keys
+    factors = [pd.factorize(frame[k], use_na_sentinel=False) for k in keys]
+    codes = [c for c, _ in factors]
+    mine = pd.Index(factors[0][1]).isin(filers)[codes[0]]  # participant_id first: only monthly filers are carried
+    part = frame
+    if not mine.all():  # no copy of a region's lines when everyone files
+        part, codes = frame[mine], [c[mine] for c in codes]
+        if part.empty:
+            return _no_lines(frame)
     idx = _month_index(part.month).to_numpy()
-    line = part.groupby(list(keys), sort=False, observed=True, dropna=False).ngroup().to_numpy()
+    line = np.ravel_multi_index(codes, [int(c.max()) + 1 for c in codes]) if len(keys) > 1 else codes[0]
     # each filed line-month, by line and month; a gap after it (to the line's next filed month, or to the district's
     # latest month) is filled with it — work in proportion to the filed lines plus the carried ones
     order = np.lexsort((idx, line))
