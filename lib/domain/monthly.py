@@ -14,6 +14,7 @@ from lib.auth import access
 from lib.core import fmt
 from lib.core.parsing import ParseError, is_empty, parse_value
 from lib.domain.categories import BUCKETS, MONEY_FIELDS, group_labels, resource_labels
+from lib.domain.filing import corrections
 from lib.domain.metrics import closing_debt
 from lib.domain.periods import closed_quarters, lock_message, open_return, quarter_label, quarter_of, shift_month
 from lib.domain.registry import Registry, duplicates, split_refs
@@ -131,8 +132,15 @@ def month_status(snapshot: Snapshot, participant_id: str, month: str, settings, 
         return MonthStatus("not_filed", f"срок — до {fmt.date_ru(due)} включительно")
     when = local_date(first, getattr(settings, "zone", None))
     due = deadline(month, settings["report_due_day"])
-    code = "on_time" if when <= due else "late"
-    return MonthStatus(code, f"подан {fmt.date_ru(when)}, срок — {fmt.date_ru(due)}")
+    code = "on_time" if when <= due else "late"  # judged on the first filing (lib.domain.filing)
+    text = f"подан {fmt.date_ru(when)}, срок — {fmt.date_ru(due)}"
+    fixed = corrections(snapshot, getattr(settings, "zone", None))
+    fixed = fixed[(fixed.participant_id == participant_id) & (fixed.month == month) & fixed.corrected_on.notna()]
+    if len(fixed):
+        r = fixed.iloc[0]
+        text += (f" · исправлен после возврата {fmt.date_ru(r.corrected_on)} (возвращён {fmt.date_ru(r.returned_on)}, "
+                 f"причина: {r.return_reason})")
+    return MonthStatus(code, text)
 
 
 def days_word(n: int) -> str:

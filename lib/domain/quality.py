@@ -101,3 +101,29 @@ def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataF
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(parts, ignore_index=True).sort_values(["month", "participant_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+# ---- which figure contains a value under an open warning --------------------------------------------------
+
+DEBT_FIELDS = ("Задолженность на начало месяца", "Начислено", "Оплачено")  # the fields the debt at month end is made of
+FLOW_FIELDS = ("Начислено", "Оплачено")  # collection
+
+
+def within(found: pd.DataFrame, months, fields=DEBT_FIELDS) -> pd.DataFrame:
+    """The open warnings (``quality_warnings`` under the figure's filters) on values a figure of ``months`` sums."""
+    if found.empty:
+        return found
+    return found[found.month.isin(list(months)) & found.field.isin(fields)].reset_index(drop=True)
+
+
+def warning_text(found: pd.DataFrame, names: dict[str, str], shown: int = 3, where: str = "таблица «Качество данных»") -> str | None:
+    """«Содержит значение под открытым замечанием: Организация u1, Поселение s1, март 2024 — Начислено: …» —
+    beside a figure, so the reader knows it may be wrong and the coordinator knows which warning to resolve."""
+    if found.empty:
+        return None
+    rows = found.sort_values(["month", "participant_id", "field"])
+    items = [f"{names.get(r.participant_id, r.participant_id)}, {names.get(r.settlement_id, r.settlement_id)}, "
+             f"{fmt.month_label(r.month)} — {r.field}: {r.message}" for r in rows.head(shown).itertuples()]
+    more = f" и ещё {len(rows) - shown}" if len(rows) > shown else ""
+    head = "Содержит значение под открытым замечанием" if len(rows) == 1 else f"Содержит значения под открытыми замечаниями ({len(rows)})"
+    return f"{head}: {'; '.join(items)}{more}. Проверьте и исправьте отчёт или подтвердите значение ({where})."
