@@ -88,7 +88,7 @@ def test_google_keeps_the_owner_among_the_editors_and_bootstrap_leaves_protectio
 
 
 def test_number_formats_hold_on_rows_appended_after_bootstrap(live):
-    from lib.core.frames import header_positions
+    from lib.core.frames import column_letter, header_positions
     from lib.store.sheets_store import a1_tab
 
     live.bootstrap()
@@ -101,7 +101,7 @@ def test_number_formats_hold_on_rows_appended_after_bootstrap(live):
     header = live.http.values_get(live.key, f"{a1_tab(title)}!1:1")["values"][0]
     column = header_positions(table, header)["record_key"][0]
     answer = live.http.fetch_sheet_metadata(live.key, params={
-        "includeGridData": "true", "ranges": f"{a1_tab(title)}!R{row}C{column + 1}",
+        "includeGridData": "true", "ranges": f"{a1_tab(title)}!{column_letter(column)}{row}",
         "fields": "sheets.data.rowData.values(userEnteredFormat.numberFormat,formattedValue)"})
     cell = answer["sheets"][0]["data"][0]["rowData"][0]["values"][0]
     assert cell["userEnteredFormat"]["numberFormat"]["type"] == "TEXT" and cell["formattedValue"] == "007", (row, cell)
