@@ -71,6 +71,11 @@ def cmd_copy(args, config) -> int:
     total = sum(report.copied.values())
     skipped = sum(report.skipped.values())
     print(f"Скопировано строк: {fmt.figure(total, 'integer')}; уже были в получателе: {fmt.figure(skipped, 'integer')}.")
+    print("Проверка получателя (строк в источнике = в получателе, контрольная сумма SHA-256):")
+    for check in report.checks.values():
+        print(f"  {check.title}: {fmt.figure(check.source_rows, 'integer')} = {fmt.figure(check.target_rows, 'integer')}, "
+              f"{check.source_sum[:16]} = {check.target_sum[:16]}")
+    print("Копия совпадает с источником.")
     return 0
 
 
@@ -249,7 +254,8 @@ def cmd_import(args, config) -> int:
     from lib.domain.monthly import EntryRejected, participant
     from lib.domain.rules import MAGNITUDE_FACTOR
     from lib.domain.settings import read_settings
-    from lib.files.excel_forms import UploadRejected, check_upload, read_upload, save_upload
+    from lib.files.excel_forms import UploadRejected, check_upload, read_upload
+    from lib.saving.service import save_upload
 
     month = month_argument(args.month)
     store = _store(args.store, config)
@@ -276,10 +282,11 @@ def cmd_import(args, config) -> int:
               f"({len(result.confirm)}):", file=sys.stderr)
         for finding in result.confirm:
             print(f"  {finding}", file=sys.stderr)
-        print("Проверьте их в файле; если всё верно, запустите команду ещё раз с --confirm.", file=sys.stderr)
+        print("Проверьте их в файле; если всё верно, запустите команду ещё раз с --confirm (и с --reason «причина», "
+              "если нарушено бухгалтерское равенство).", file=sys.stderr)
         return 1
     try:
-        save_upload(store, access.command_line_user(getpass.getuser()), result, [f.token for f in result.confirm])
+        save_upload(store, access.command_line_user(getpass.getuser()), result, [f.token for f in result.confirm], reason=args.reason)
     except EntryRejected as err:
         print(str(err), file=sys.stderr)
         return 1
@@ -314,10 +321,42 @@ def cmd_export(args, config) -> int:
     return 0
 
 
+def cmd_remind(args, config) -> int:
+    """Daily run (cron / systemd timer): e-mail reminders due today, each once (docs/reminders.md)."""
+    import datetime as dt
+    import getpass
+
+    from lib.auth import access
+    from lib.core.parsing import ParseError, parse_date
+    from lib.domain import reminders
+    from lib.domain.settings import read_settings
+    from lib.mail import outbox
+
+    store = _store(args.store, config)
+    try:
+        today = parse_date(args.today) if args.today else dt.datetime.now(read_settings(store.read_all()).zone).date()
+    except ParseError as err:
+        raise ValueError(f"--today: {err}; укажите дату как ДД.ММ.ГГГГ или ГГГГ-ММ-ДД.") from None
+    reasons = args.reason or None
+    if args.dry_run:
+        plan = outbox.preview(store.read_all(), today, reasons)
+        print(f"Напоминаний к отправке на {fmt.date_ru(today)}: {len(plan.send)} (ничего не отправлено: --dry-run).")
+        for m in plan.send:
+            print(f"  {m.login} — {reminders.REASON_LABELS[m.reason]}: {m.subject}")
+        for m in plan.quiet:
+            print(f"  {m.login} — {reminders.REASON_LABELS[m.reason]}: не отправляется, напоминания отключены")
+        return 0
+    run = outbox.remind(store, access.command_line_user(getpass.getuser()), today, reasons=reasons)
+    for outcome in run.outcomes:
+        print(f"  {outcome.line()}")
+    print(run.summary(), file=sys.stderr if run.failed else sys.stdout)
+    return 1 if run.failed else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib.cli", description="Управление данными комиссии по задолженности за ЖКУ.")
     sub = p.add_subparsers(dest="command", required=True, metavar="КОМАНДА")
-    store_help = "адрес хранилища: sqlite:///путь или gsheets://ключ (по умолчанию из DEBT_STORE или secrets.toml)"
+    store_help = "адрес хранилища: sqlite:///путь, gsheets://ключ или postgresql://… (по умолчанию из DEBT_STORE или secrets.toml)"
     d = sub.add_parser("demo", help="создать или пересоздать встроенную базу с демо-данными Ленского района")
     d.add_argument("--store", help=store_help)
     d.set_defaults(run=cmd_demo)
@@ -329,8 +368,8 @@ def parser() -> argparse.ArgumentParser:
                    "снять их список (ничего больше не меняет)")
     b.set_defaults(run=cmd_bootstrap)
     c = sub.add_parser("copy", help="скопировать все листы со всеми версиями из одного хранилища в другое")
-    c.add_argument("--from", dest="source", required=True, help="откуда: sqlite:///… или gsheets://…")
-    c.add_argument("--to", dest="target", required=True, help="куда: sqlite:///… или gsheets://…")
+    c.add_argument("--from", dest="source", required=True, help="откуда: sqlite:///…, gsheets://… или postgresql://…")
+    c.add_argument("--to", dest="target", required=True, help="куда: sqlite:///…, gsheets://… или postgresql://…")
     c.set_defaults(run=cmd_copy)
     u = sub.add_parser("user", help="пользователи: add, passwd, disable, enable (пароль спрашивается, в командной строке не пишется)")
     u.add_argument("action", choices=["add", "passwd", "disable", "enable"], metavar="add|passwd|disable|enable")
@@ -348,6 +387,9 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--settlement", help="код поселения (для формы приложения 4, если организация обслуживает несколько)")
     i.add_argument("--confirm", action="store_true",
                    help="подтвердить значения, которые в 20 и более раз больше или меньше обычных (без флага они только выводятся)")
+    i.add_argument("--reason", default="",
+                   help="причина, по которой нарушено бухгалтерское равенство (долг на конец месяца меньше нуля, оплата больше "
+                        "долга и начисленного, списание больше долга); сохраняется вместе со значением")
     i.add_argument("--store", help=store_help)
     i.set_defaults(run=cmd_import)
     e = sub.add_parser("export", help="квартальная (или годовая) выгрузка в Excel для министерства")
@@ -370,6 +412,14 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--months", type=int, default=12, help="сколько последних месяцев отчётов перенести (по умолчанию 12)")
     r.add_argument("--time-zone", help="часовой пояс новой таблицы (по умолчанию — как у старой)")
     r.set_defaults(run=cmd_rollover)
+    m = sub.add_parser("remind", help="разослать напоминания по e-mail, которые положены сегодня (для ежедневного запуска "
+                       "по расписанию; каждое письмо отправляется один раз)")
+    m.add_argument("--dry-run", action="store_true", help="только показать, кому что будет отправлено")
+    m.add_argument("--reason", action="append", choices=["before", "late", "returned", "digest"],
+                   help="только эта причина (можно повторить): before, late, returned, digest")
+    m.add_argument("--today", help="считать сегодняшней эту дату (ДД.ММ.ГГГГ; по умолчанию — сегодня в часовом поясе района)")
+    m.add_argument("--store", help=store_help)
+    m.set_defaults(run=cmd_remind)
     bk = sub.add_parser("backup", help="резервная копия файлов сервера: файла секретов (хеши паролей, ключ подписи) "
                         "и встроенной базы SQLite; можно во время работы приложения")
     bk.add_argument("--to", help="папка для копий (по умолчанию DEBT_BACKUP_DIR или data/backups)")

@@ -91,6 +91,7 @@ class Access:
     owner: str | None = None  # field holding the participant an executor may write for
     period: str | None = None  # month/period field: a closed quarter refuses edits
     executor_may_change: tuple[str, ...] | None = None  # None: every field
+    person: str | None = None  # field holding a login: anyone but the coordinator writes only the row of their own
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,12 @@ class Table:
     access: Access = Access()
     system_tab: bool = False  # written only by the app: protected on a shared sheet
     signed: bool = False  # rows carry «Подпись»; unsigned rows on a shared sheet are not read
+
+    @property
+    def sealed(self) -> bool:
+        """Rows carry «Печать» (every tab but the signed ones): on a shared sheet a value typed over a
+        saved row is noticed, and the value the app saved stays current (lib/store/sheets_store.py)."""
+        return any(c.key == "seal" for c in self.columns)
 
     @property
     def data_columns(self) -> tuple[Column, ...]:
@@ -176,6 +183,7 @@ def load_schema(directory: Path = SCHEMA_DIR) -> Schema:
         raw_system = tomllib.load(f)
     system = [_column(c, "_system", system=True) for c in raw_system["columns"]]
     signed_columns = [_column(c, "_system", system=True) for c in raw_system.get("signed_columns", ())]
+    sealed_columns = [_column(c, "_system", system=True) for c in raw_system.get("sealed_columns", ())]
     system_tabs = set(raw_system.get("system_tabs", ()))
     signed_tabs = set(raw_system.get("signed_tabs", ()))
     with open(directory / "_tabs.toml", "rb") as f:
@@ -192,7 +200,7 @@ def load_schema(directory: Path = SCHEMA_DIR) -> Schema:
         if tab["key"] != name:
             raise SchemaError(f"{name}.toml: key {tab['key']!r} должен совпадать с именем файла")
         own = [_column(c, f"{name}.{c.get('key')}") for c in raw["columns"]]
-        columns = tuple(own + system + (signed_columns if name in signed_tabs else []))
+        columns = tuple(own + system + (signed_columns if name in signed_tabs else sealed_columns))
         keys = [c.key for c in columns]
         titles = [c.title for c in columns]
         if len(set(keys)) != len(keys) or len(set(titles)) != len(titles):
@@ -210,10 +218,11 @@ def load_schema(directory: Path = SCHEMA_DIR) -> Schema:
             owner=raw_access.get("owner"),
             period=raw_access.get("period"),
             executor_may_change=tuple(raw_access["executor_may_change"]) if "executor_may_change" in raw_access else None,
+            person=raw_access.get("person"),
         )
         if not set(access.writers) <= set(ROLES):
             raise SchemaError(f"{name}: неизвестные роли в access.writers {access.writers}")
-        for field_name in [access.owner, access.period, *(access.executor_may_change or ())]:
+        for field_name in [access.owner, access.period, access.person, *(access.executor_may_change or ())]:
             if field_name and field_name not in keys:
                 raise SchemaError(f"{name}: access ссылается на неизвестный столбец {field_name!r}")
         tables[name] = Table(

@@ -34,7 +34,7 @@ from lib.core.schema import Column, Table
 from lib.store import signing
 from lib.store.port import StoreError, StoreUnavailable
 from lib.store.sheets_http import call_with_retry, describe_failure, is_google_failure, is_transient, store_error
-from lib.store.sheets_store import ARCHIVED_METADATA, TAB_METADATA, a1_tab
+from lib.store.sheets_names import ARCHIVED_METADATA, TAB_METADATA, a1_tab
 
 TAG = "debt:"
 LOCALE_REVIEW_METADATA = "debt.locale_review"  # on the spreadsheet: rows typed under the locale bootstrap replaced

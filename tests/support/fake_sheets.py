@@ -567,6 +567,7 @@ class FakeSheetsAPI:
         self._due: list[tuple[float, int, object]] = []
         self._due_lock = threading.Lock()
         self._due_seq = 0
+        self.before_apply = None  # (method name, body) -> None: a person's edit just before Google applies a request (tests)
 
     # ---- test helpers --------------------------------------------------
 
@@ -660,6 +661,8 @@ class FakeSheetsAPI:
             if handler is None:
                 raise ApiError(501, f"fake does not implement {name}", "UNIMPLEMENTED")
             book = self._book(path_params, user, write)
+            if self.before_apply is not None:
+                self.before_apply(name, body or {})
             run = lambda: self._apply(book, handler, path_params, query, body or {}, user)
             if fault in ("timeout_after", "timeout_lost"):
                 if write and fault == "timeout_after" and delay > 0:
@@ -887,7 +890,8 @@ class FakeSheetsAPI:
         # all or nothing ("All Sheets requests are applied atomically"): appends are checked whole
         # before any is applied; other batches run on a copy that is kept only if every request passes
         if requests_ and all("appendCells" in r for r in requests_):
-            return {"spreadsheetId": book.spreadsheet_id, "replies": self._append_all(book, requests_, user)}
+            return self._with_spreadsheet(book, body, {"spreadsheetId": book.spreadsheet_id,
+                                                       "replies": self._append_all(book, requests_, user)})
         import copy
 
         trial = copy.deepcopy({k: v for k, v in book.__dict__.items() if k != "lock"})
@@ -899,7 +903,62 @@ class FakeSheetsAPI:
         except ApiError:
             book.__dict__.update(trial)
             raise
-        return {"spreadsheetId": book.spreadsheet_id, "replies": replies}
+        return self._with_spreadsheet(book, body, {"spreadsheetId": book.spreadsheet_id, "replies": replies})
+
+    def _with_spreadsheet(self, book: Spreadsheet, body: dict, answer: dict) -> dict:
+        """``includeSpreadsheetInResponse``: the spreadsheet as it is right after the batch was applied (the same
+        lock: nothing else lands in between), limited to ``responseRanges`` — only the sheets they name, each with
+        one ``GridData`` per range (``rowData[].values[]`` CellData: ``userEnteredValue``, ``effectiveValue``,
+        ``formattedValue``; an empty cell is ``{}``, trailing ones left out; ``startRow``/``startColumn`` omitted
+        when 0, as proto3 JSON does). BatchUpdateSpreadsheetRequest:
+        https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/batchUpdate#request-body"""
+        if not body.get("includeSpreadsheetInResponse"):
+            return answer
+        ranges = body.get("responseRanges") or []
+        grid = bool(body.get("responseIncludeGridData")) or bool(ranges)  # a field mask asks for grid data by naming it
+        sheets: dict[int, dict] = {}
+        for a1 in ranges:
+            sheet, r1, r2, c1, c2 = book.parse_range(a1)
+            entry = sheets.setdefault(sheet.sheet_id, {"properties": sheet.properties(), "data": []})
+            last = sheet.last_data_row() if r2 is None else min(r2 + 1, len(sheet.rows))
+            rows = []
+            for r in range(r1, last):
+                row = sheet.rows[r]
+                end = len(row) if c2 is None else min(c2 + 1, len(row))
+                cells = [self._cell_data(book, sheet, r, c) for c in range(c1, end)]
+                while cells and not cells[-1]:
+                    cells.pop()
+                rows.append({"values": cells} if cells else {})
+            data = {"rowData": rows} if rows else {}
+            if r1:
+                data["startRow"] = r1
+            if c1:
+                data["startColumn"] = c1
+            if grid:
+                entry["data"].append(data)
+        if not ranges:
+            sheets = {s.sheet_id: {"properties": s.properties()} for s in book.sheets}
+        answer["updatedSpreadsheet"] = {
+            "spreadsheetId": book.spreadsheet_id,
+            "properties": {"title": book.title, "locale": book.locale, "timeZone": book.time_zone},
+            "sheets": [e if e.get("data") else {"properties": e["properties"]} for e in sheets.values()],
+            "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit",
+        }
+        return answer
+
+    @staticmethod
+    def _cell_data(book: Spreadsheet, sheet: Sheet, r: int, c: int) -> dict:
+        value = sheet.cell(r, c)
+        if empty(value):
+            return {}
+        if isinstance(value, bool):
+            typed = {"boolValue": value}
+        elif isinstance(value, (int, float)):
+            typed = {"numberValue": value}
+        else:
+            typed = {"stringValue": str(value)}
+        shown = render(value, "FORMATTED_VALUE", "FORMATTED_STRING", book.locale, sheet.format_of(r, c))
+        return {"userEnteredValue": typed, "effectiveValue": typed, "formattedValue": str(shown)}
 
     def _append_all(self, book: Spreadsheet, requests_: list, user: str) -> list:
         planned, growth = [], {}
@@ -998,6 +1057,29 @@ class FakeSheetsAPI:
             book.delete_columns(sheet, start, end)
         else:
             book.delete_rows(sheet, start, end)
+
+    def _req_updateCells(self, book, req, user, where):
+        """UpdateCellsRequest with ``range`` (``fields: userEnteredValue`` only): the rows' cells written from the
+        range's first cell; cells of the range the rows do not cover are cleared, as the reference says ("If the
+        data in rows does not cover the entire requested range, the fields matching those set in fields will be
+        cleared")."""
+        if "range" not in req:
+            raise ApiError(501, f"{where}fake updates a range only (no start)", "UNIMPLEMENTED")
+        if req.get("fields") != "userEnteredValue":
+            raise ApiError(501, f"{where}fake updates userEnteredValue only, got {req.get('fields')!r}", "UNIMPLEMENTED")
+        sheet, r1, r2, c1, c2 = self._grid(book, req["range"])
+        values = [[_entered(cell.get("userEnteredValue", {})) for cell in row.get("values", [])] for row in req.get("rows", [])]
+        r2 = r1 + len(values) if r2 is None else r2
+        c2 = c1 + max((len(v) for v in values), default=0) if c2 is None else c2
+        self._check_chars(values)
+        book.check_edit(user, sheet, [(r, c) for r in range(r1, r2) for c in range(c1, c2)])
+        if r2 > sheet.row_count or c2 > sheet.column_count:
+            raise bad_request(f"{where}Range ('{sheet.title}'!R{r1 + 1}C{c1 + 1}:R{r2}C{c2}) exceeds grid limits. "
+                              f"Max rows: {sheet.row_count}, max columns: {sheet.column_count}")
+        for r in range(r1, r2):
+            row = values[r - r1] if r - r1 < len(values) else []
+            for c in range(c1, c2):
+                sheet.put(r, c, row[c - c1] if c - c1 < len(row) else None)
 
     def _req_moveDimension(self, book, req, user, where):
         src = req["source"]
