@@ -9,7 +9,7 @@ from lib.core import fmt
 from lib.domain import present
 from lib.domain.periods import closed_quarters, open_returns, quarter_label, quarter_of
 from lib.domain.present import for_display
-from lib.ui import reminder_forms, shell
+from lib.ui import reminder_forms, rollover_panel, shell
 
 user = shell.require_user()
 if user.role != "coordinator":
@@ -22,8 +22,8 @@ names = dict(zip(participants["id"], participants["name"]))
 labels = present.labels(snap)
 
 st.title("Администрирование")
-users_tab, periods_tab, returns_tab, mail_tab, audit_tab = shell.page_tabs(
-    ["Пользователи", "Закрытие кварталов", "Возврат на доработку", "Рассылка", "Журнал изменений"], key="admin_tab")
+users_tab, periods_tab, returns_tab, mail_tab, audit_tab, year_tab = shell.page_tabs(
+    ["Пользователи", "Закрытие кварталов", "Возврат на доработку", "Рассылка", "Журнал изменений", "Новый год"], key="admin_tab")
 # «Закрытие кварталов» and «Журнал изменений» run only while open (their widgets keep their values with
 # persist_state); «Пользователи» and «Возврат на доработку» hold forms, drawn on closed tabs too: a form's
 # typed, unsubmitted text lives only in the browser (see ui.page_tabs).
@@ -149,3 +149,7 @@ if audit_tab.open:
             audit = audit[audit["entity"] == entity]
         st.caption(f"Записей в журнале: {fmt.figure(len(audit), 'integer')}. Журнал ведётся автоматически и не редактируется.")
         st.dataframe(present.table(present.audit_table(schema, audit, labels)), hide_index=True, width="stretch")
+
+if year_tab.open:
+    with year_tab:
+        rollover_panel.show(user)
