@@ -1,4 +1,4 @@
-"""«Администрирование» (coordinator): users, closed quarters, returns for correction, the audit log."""
+"""«Администрирование» (coordinator): users, closed quarters, returns for correction, e-mail reminders, the audit log."""
 
 import pandas as pd
 import streamlit as st
@@ -9,7 +9,7 @@ from lib.core import fmt
 from lib.domain import present
 from lib.domain.periods import closed_quarters, open_returns, quarter_label, quarter_of
 from lib.domain.present import for_display
-from lib.ui import shell
+from lib.ui import reminder_forms, shell
 
 user = shell.require_user()
 if user.role != "coordinator":
@@ -22,8 +22,8 @@ names = dict(zip(participants["id"], participants["name"]))
 labels = present.labels(snap)
 
 st.title("Администрирование")
-users_tab, periods_tab, returns_tab, audit_tab = shell.page_tabs(
-    ["Пользователи", "Закрытие кварталов", "Возврат на доработку", "Журнал изменений"], key="admin_tab")
+users_tab, periods_tab, returns_tab, mail_tab, audit_tab = shell.page_tabs(
+    ["Пользователи", "Закрытие кварталов", "Возврат на доработку", "Рассылка", "Журнал изменений"], key="admin_tab")
 # «Закрытие кварталов» and «Журнал изменений» run only while open (their widgets keep their values with
 # persist_state); «Пользователи» and «Возврат на доработку» hold forms, drawn on closed tabs too: a form's
 # typed, unsubmitted text lives only in the browser (see ui.page_tabs).
@@ -110,6 +110,7 @@ if periods_tab.open:
 
 with returns_tab:
     shell.flash("returns")
+    reminder_forms.mail_returned(user, shell.today())  # a report returned on the previous run: its e-mail goes out now
     waiting = open_returns(snap)
     if waiting.empty:
         st.info("Нет отчётов, ожидающих доработки.")
@@ -130,9 +131,13 @@ with returns_tab:
             if not reason.strip():
                 st.error("Укажите причину возврата: исполнитель увидит её на своей странице.")
             else:
-                shell.submit(user, {"returns": [{"participant_id": who, "month": month, "reason": reason, "active": True}]},
-                          action="возврат на доработку", success=f"Отчёт за {fmt.month_label(month)} возвращён на доработку.",
-                          slot="returns")
+                reminder_forms.expect_return()
+                reminder_forms.expect_return(shell.submit(
+                    user, {"returns": [{"participant_id": who, "month": month, "reason": reason, "active": True}]},
+                    action="возврат на доработку", success=f"Отчёт за {fmt.month_label(month)} возвращён на доработку.", slot="returns"))
+
+with mail_tab:  # a form: drawn on the closed tab too
+    reminder_forms.mail_settings_form(user, snap)
 
 if audit_tab.open:
     with audit_tab:

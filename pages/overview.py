@@ -10,7 +10,7 @@ from lib.domain.monthly import participant
 from lib.domain.periods import closed_quarters, lock_note, open_returns, quarter_of
 from lib.domain.settings import read_settings
 from lib.store.port import StoreError
-from lib.ui import shell
+from lib.ui import reminder_forms, shell
 
 user = shell.require_user()
 snap = shell.snapshot()
@@ -23,6 +23,8 @@ st.markdown(
     "услуги: организации ЖКК ежемесячно сдают отчёт по форме приложения 4, поселения — исполнение "
     "плана мероприятий, комиссия видит свод, координатор готовит квартальную выгрузку в министерство."
 )
+
+reminder_forms.my_reminders(user, snap)
 
 if user.participant_id:
     mine = open_returns(snap)
@@ -81,6 +83,8 @@ if user.role == "coordinator":  # what the store holds: the coordinator's concer
         }
     )
     st.dataframe(present.table(inventory), hide_index=True, width="stretch")
+
+reminder_forms.reminder_log(user, snap)  # the coordinator: what was mailed, what failed
 
 st.subheader("Проверка данных")
 for line in snap.setup:

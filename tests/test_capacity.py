@@ -15,7 +15,7 @@ from lib.store.port import Snapshot, StoreError
 from lib.store.rollover import open_data, rollover
 from lib.store.sqlite_store import SQLiteStore
 from tests.conftest import make_sheets_store
-from tests.test_store_contract import sample_record
+from tests.support.records import sample_record
 
 TODAY = dt.date(2025, 3, 31)
 
@@ -73,9 +73,11 @@ def test_a_sheets_store_counts_its_grid_and_tells_the_coordinator_at_80_percent(
 def test_a_full_spreadsheet_refuses_the_save_in_russian_and_writes_nothing(fake_api):
     store = make_sheets_store(fake_api)
     book = fake_api.spreadsheets[store.key]
-    audit, other = book.by_title(store.schema["audit"].title), book.by_title(store.schema["plan"].title)
+    audit = book.by_title(store.schema["audit"].title)
     audit.row_count = 1  # the header only: the next row needs a new grid row
-    other.row_count += (10_000_000 - book.cells()) // other.column_count  # the rest of the 10 million
+    for other in sorted((s for s in book.sheets if s is not audit), key=lambda s: -s.column_count):
+        other.row_count += (10_000_000 - book.cells()) // other.column_count  # the rest of the 10 million, widest tabs first
+    assert 10_000_000 - book.cells() < audit.column_count  # not even one audit row is left (whatever the tabs' widths)
     with pytest.raises(StoreError, match=r"10 млн ячеек.*rollover"):
         store.save({"audit": [sample_record(store.schema["audit"])]}, "a@x")
     assert fake_api.rows(store.key, audit.title)[1:] == []

@@ -12,9 +12,7 @@ from openpyxl import load_workbook
 from lib.auth.access import Denied
 from lib.domain import monthly as entry
 from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload
-from tests.entry_support import LPTES, MONTH, VES, copy_demo, settings, valid_claims, valid_monthly, valid_structure
-
-TODAY = dt.date(2026, 11, 22)
+from tests.support.entry import LPTES, MONTH, TODAY, VES, copy_demo, settings, valid_claims, valid_monthly, valid_structure
 
 
 @pytest.fixture

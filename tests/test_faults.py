@@ -16,7 +16,7 @@ from lib.store.port import StoreError, StoreUnavailable
 from lib.store.sheets_http import RetryPolicy
 from tests.conftest import RecordingSleep, fake_policy, make_sheets_store
 from tests.support.fake_sheets import FakeSheetsAPI, Faults
-from tests.test_store_contract import sample_record
+from tests.support.records import sample_record
 
 WRITE = frozenset({"spreadsheets.batchUpdate"})
 

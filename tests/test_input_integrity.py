@@ -20,9 +20,9 @@ from lib.domain import monthly as entry
 from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload, save_upload
 from lib.saving import form_input
 from lib.store.sqlite_store import SQLiteStore
-from tests.entry_support import MONTH, VES, copy_demo, settings, valid_monthly, valid_structure
-from tests.test_entry_page import open_entry
-from tests.test_excel_forms import annex4_file, fill
+from tests.support.apptest import open_entry
+from tests.support.entry import MONTH, VES, copy_demo, settings, valid_monthly, valid_structure
+from tests.support.excel_files import annex4_file, fill
 
 TODAY = dt.date(2026, 11, 22)
 APP = str(PROJECT_ROOT / "app.py")

@@ -12,11 +12,11 @@ from streamlit.testing.v1 import AppTest
 from lib.auth.access import Denied, NothingChanged, Rejected, User, write
 from lib.core.config import PROJECT_ROOT
 from lib.domain import plan_admin, proceedings
-from lib.domain.periods import quarter_open_items
+from lib.domain.closing import quarter_open_items
 from lib.domain.settings import read_settings
 from lib.store.port import Conflict
 from lib.store.sqlite_store import SQLiteStore
-from tests.entry_support import copy_demo
+from tests.support.entry import copy_demo
 from tests.support.shown import opened
 
 APP = str(PROJECT_ROOT / "app.py")

@@ -101,7 +101,7 @@ def test_a_quarter_cannot_be_reopened_nor_a_user_enabled_by_editing_or_deleting_
 def test_the_system_tabs_and_the_system_columns_are_protected_from_people(demo_sheets):
     api, store = demo_sheets
     editor = Person(api, store.key, EDITOR)
-    for tab in ("audit", "users", "locks", "returns", "exports", "settings"):
+    for tab in ("audit", "users", "locks", "returns", "exports", "settings", "reminders", "mail_preferences"):
         with pytest.raises(Refused, match="protected"):
             editor.type_row(title(store, tab), ["x"])
     reports = title(store, "monthly_reports")
@@ -119,10 +119,12 @@ def test_bootstrap_sets_dropdowns_number_formats_locale_time_zone_and_a_frozen_h
     assert (book.locale, book.time_zone) == ("ru_RU", "Asia/Yakutsk") and any("ru_RU" in line for line in report)
     sheet = book.by_title(title(store, "monthly_reports"))
     header = sheet.rows[0]
-    formats = dict(zip(header, sheet.col_formats))
-    assert formats["Начислено"] == {"type": "NUMBER", "pattern": "#,##0.0##"}
-    assert formats["Отчётный месяц"]["type"] == "TEXT" and formats["Код сохранения"]["type"] == "TEXT"
-    rules = dict(zip(header, sheet.col_rules))
+    for row in (1, 499, 99_999):  # the first data row and rows added later: the ranges are unbounded below
+        formats = {h: sheet.format_of(row, c) for c, h in enumerate(header)}
+        assert formats["Начислено"] == {"type": "NUMBER", "pattern": "#,##0.0##"}
+        assert formats["Отчётный месяц"]["type"] == "TEXT" and formats["Код сохранения"]["type"] == "TEXT"
+    assert sheet.format_of(0, 0) is None  # the header keeps the default
+    rules = {h: sheet.rule_of(1, c) for c, h in enumerate(header)}
     assert [v["userEnteredValue"] for v in rules["Группа потребителей"]["condition"]["values"]] == ["население", "прочие потребители"]
     assert rules["Организация"]["condition"]["type"] == "ONE_OF_RANGE"
     assert all(s.frozen_rows == 1 for s in book.sheets)
@@ -247,7 +249,7 @@ def type_decision(person: Person, store, due: str) -> None:
                                                    "Ответственный": "lptes", "Срок": due, "Статус": "на исполнении"})
 
 
-def test_an_en_us_sheet_is_reported_and_bootstrap_makes_typed_dates_mean_day_month(demo_sheets):
+def test_an_en_us_sheet_is_reported_and_bootstrap_makes_typed_dates_mean_day_month(demo_sheets, monkeypatch, capsys):
     api, store = demo_sheets
     head = Person(api, store.key, EDITOR)
     head.set_locale("en_US")
@@ -256,11 +258,21 @@ def test_an_en_us_sheet_is_reported_and_bootstrap_makes_typed_dates_mean_day_mon
     assert any("en_US" in line and "4 мая" in line for line in snap.setup)
     due = snap.current("decisions").set_index("decision_id").loc["d-05.04.2024", "due_date"]
     assert due == pd.Timestamp("2024-05-04")  # what Google stored under en_US — shown, and reported
-    store.bootstrap()
+    report = store.bootstrap()
     type_decision(head, store, "06.04.2024")
     snap = fresh(store)
-    assert not snap.setup
+    review = "(«d-05.04.2024»): набрано при локали en_US, до перехода на ru_RU — проверьте даты и числа: Срок = 04.05.2024"
+    assert any(line.startswith("лист «Решения и поручения», строка ") and line.endswith(review) for line in report)
+    assert len(snap.setup) == 1 and snap.setup[0].endswith(review)  # listed on «Обзор» and by check, not dropped
+    assert "d-06.04.2024" not in snap.setup[0]  # typed under ru_RU: nothing to review
     assert snap.current("decisions").set_index("decision_id").loc["d-06.04.2024", "due_date"] == pd.Timestamp("2024-04-06")
+    assert store.bootstrap() == ["все листы, столбцы и защита уже на месте"] and len(fresh(store).setup) == 1
+    from lib import cli
+
+    monkeypatch.setattr(cli, "_store", lambda url, config: store)
+    assert cli.main(["bootstrap-sheet", "--locale-reviewed"]) == 0  # the coordinator has checked the row
+    assert "снят (проверено строк: 1)" in capsys.readouterr().out
+    assert not fresh(store).setup
 
 
 def test_leading_zeros_months_and_numbers_typed_by_hand_survive(demo_sheets):
@@ -275,6 +287,19 @@ def test_leading_zeros_months_and_numbers_typed_by_hand_survive(demo_sheets):
     assert typed["contacts"] == "0079"
     claims = snap.current("claims_work").set_index(["participant_id", "month"])
     assert ("lptes", "2024-03") in claims.index
+
+
+def test_a_leading_zero_typed_in_row_500_of_a_tab_that_grew_keeps_its_zeros(fake_api):
+    """Formats cover whole columns, rows added later included: bootstrap makes tabs of 2 rows, and the text
+    format of «Код» must still hold in row 500 (the ranges have no endRowIndex)."""
+    store = make_sheets_store(fake_api)
+    participants = title(store, "participants")
+    head = Person(fake_api, store.key, EDITOR)
+    row = head.type_record(participants, {"Код": "007", "Наименование": "ТСЖ «Север»", "Вид": "организация ЖКК",
+                                          "Контакты": "0079", "Сдаёт ежемесячный отчёт": "да"}, row=500)
+    assert row == 500 and fake_api.rows(store.key, participants)[499][:2] == ["007", "ТСЖ «Север»"]
+    typed = fresh(store).current("participants").set_index("id").loc["007"]
+    assert typed["contacts"] == "0079"
 
 
 def test_five_percent_means_five_percent_and_a_setting_typed_into_the_sheet_is_not_taken(demo_sheets):

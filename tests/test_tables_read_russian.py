@@ -103,7 +103,7 @@ PAGES = [  # (who, page, open tab)
       for tab in ("Заседания", "Решения и поручения", "Материалы к заседанию", "Состав")],
     ("coordinator@lensk.demo", "pages/export.py", {}),
     *[("coordinator@lensk.demo", "pages/admin.py", {"admin_tab": tab})
-      for tab in ("Пользователи", "Закрытие кварталов", "Возврат на доработку", "Журнал изменений")],
+      for tab in ("Пользователи", "Закрытие кварталов", "Возврат на доработку", "Рассылка", "Журнал изменений")],
     ("ves@lensk.demo", "pages/entry.py", {}),  # every tab runs (tabs without a key): all its tables at once
     ("nyuya@lensk.demo", "pages/entry.py", {}),
 ]

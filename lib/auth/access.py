@@ -5,6 +5,7 @@ Rules come from ``[tab.access]`` in the schema files:
   the audit tab is written only here, alongside the change it records);
 - an executor writes only rows whose ``owner`` field is its own participant, and where
   ``executor_may_change`` is set, changes only those fields of an existing record;
+- where ``person`` is set (a login field), anyone but the coordinator writes only the row of their own login;
 - a row whose ``period`` falls in a closed quarter is refused to everyone but the coordinator.
 The check runs on the values as they will be stored, so a disguised value (``ЛПТЭС `` with a
 space, ``03.2024``) cannot slip past it.
@@ -93,7 +94,7 @@ def _current_by_key(snapshot: Snapshot, table: Table, keys: Iterable[tuple] | No
     values, by key; a key with no record is absent.
 
     A save names a few records of a tab that holds tens of thousands: turning the whole current tab into
-    dicts cost ≈ 0,8 s of CPU per lookup at region scale (``bench.save_lookup``). The key columns narrow
+    dicts was the cost of a save at region scale (``bench.save_lookup``, docs/performance.md). The key columns narrow
     the rows first (``isin`` on a column where every key asked for is a text), then the same
     ``frame_records`` and the same key comparison as on the whole tab decide: the result is what the
     whole tab gives for those keys (the last of equal keys wins, as in a dict built over all rows)."""
@@ -193,7 +194,12 @@ def check(user: User, table: Table, records: Sequence[Mapping], snapshot: Snapsh
         if user.role == "commission":
             raise Denied("Член комиссии может только просматривать данные, изменять их нельзя.")
         raise Denied(f"Изменять лист «{table.title}» может только координатор.")
-    if user.role == "executor":
+    if access.person and user.role != "coordinator":
+        for r in records:
+            if str(r.get(access.person) or "").strip().lower() != user.login.strip().lower():
+                raise Denied(f"В листе «{table.title}» можно изменить только свою запись ({user.login}); "
+                             f"в записи «{key_text(table, r)}» указан другой человек.")
+    if user.role == "executor" and not access.person:
         if not user.participant_id:
             raise Denied("Исполнитель не привязан к участнику: обратитесь к координатору.")
         for r in records:

@@ -91,6 +91,7 @@ class Access:
     owner: str | None = None  # field holding the participant an executor may write for
     period: str | None = None  # month/period field: a closed quarter refuses edits
     executor_may_change: tuple[str, ...] | None = None  # None: every field
+    person: str | None = None  # field holding a login: anyone but the coordinator writes only the row of their own
 
 
 @dataclass(frozen=True)
@@ -217,10 +218,11 @@ def load_schema(directory: Path = SCHEMA_DIR) -> Schema:
             owner=raw_access.get("owner"),
             period=raw_access.get("period"),
             executor_may_change=tuple(raw_access["executor_may_change"]) if "executor_may_change" in raw_access else None,
+            person=raw_access.get("person"),
         )
         if not set(access.writers) <= set(ROLES):
             raise SchemaError(f"{name}: неизвестные роли в access.writers {access.writers}")
-        for field_name in [access.owner, access.period, *(access.executor_may_change or ())]:
+        for field_name in [access.owner, access.period, access.person, *(access.executor_may_change or ())]:
             if field_name and field_name not in keys:
                 raise SchemaError(f"{name}: access ссылается на неизвестный столбец {field_name!r}")
         tables[name] = Table(

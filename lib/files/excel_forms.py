@@ -200,7 +200,7 @@ def build_workbook(snapshot: Snapshot, participant_id: str, month: str) -> bytes
 
 # The upload is checked from the zip directory and a bounded scan of its sheets before openpyxl
 # reads anything: openpyxl holds a whole workbook in memory, and a 4.6 MB file can unzip to
-# 940 000 rows (41 s and 1.5 GB before). Our blank and an Annex 4 form are a few hundred rows.
+# 940 000 rows (docs/data-entry.md). Our blank and an Annex 4 form are a few hundred rows.
 MAX_UNZIPPED = 25 * 1024 * 1024
 MAX_ROWS = 5000  # per sheet
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")

@@ -260,7 +260,11 @@ class Store(ABC):
 
     @abstractmethod
     def describe(self) -> str:
-        """Where the data lives, in Russian, for the sidebar."""
+        """Where the data lives, in Russian, for the server's administrator (the command line, the log): paths included."""
+
+    def display_name(self) -> str:
+        """Where the data lives as the coordinator reads it in the sidebar: a name, never a server path."""
+        return self.describe()
 
     @abstractmethod
     def read_all(self) -> Snapshot:

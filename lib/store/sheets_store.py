@@ -94,6 +94,7 @@ from lib.store.sheets_http import (
     waiting_reason,
     was_refused,
 )
+from lib.store.sheets_names import ARCHIVED_METADATA, TAB_METADATA, a1_tab
 
 READ_PARAMS = {
     # numbers as numbers and dates as serial numbers: what Google stored, whatever the locale shows
@@ -101,8 +102,6 @@ READ_PARAMS = {
     "dateTimeRenderOption": "SERIAL_NUMBER",
     "majorDimension": "ROWS",
 }
-TAB_METADATA = "debt.tab"  # developer metadata on each sheet: which table it holds (survives renames)
-ARCHIVED_METADATA = "debt.archived_to"  # on the spreadsheet: the year was rolled over to that key
 CELL_LIMIT = 10_000_000
 TTL_FOLD = 1 / 6  # a save's read takes the TTL's whole read due in the next sixth of the TTL (5 s of 30): else a
 # page's rerun, far more frequent than saves, meets the expired TTL first and reads on its own (bench.sheets_quota)
@@ -137,10 +136,6 @@ def _shown(value) -> str:
         except ValueError:
             return str(value)
     return str(value)
-
-
-def a1_tab(title: str) -> str:
-    return "'" + title.replace("'", "''") + "'"
 
 
 def _latest(frame: pd.DataFrame) -> int:
@@ -304,6 +299,10 @@ class SheetsStore(Store):
         archived = " — архив" if self.archived_to() else ""
         return f"Google Таблица «{title}» ({self.key}){archived}" if title else f"Google Таблица {self.key}"
 
+    def display_name(self) -> str:
+        title = (self._meta or {}).get("properties", {}).get("title", "")
+        return f"Google Таблица «{title}»" + (" — архив" if self.archived_to() else "") if title else "Google Таблица"
+
     def metadata(self, refresh: bool = False) -> dict:
         with self._lock:
             if self._meta is not None and not refresh:
@@ -359,6 +358,9 @@ class SheetsStore(Store):
                 "05.04.2024 становится 4 мая, «12,5» остаётся текстом. Выполните «python -m lib.cli bootstrap-sheet» "
                 "(установит ru_RU) и проверьте даты, введённые в таблицу раньше."
             )
+        from lib.store.sheets_setup import locale_review, review_lines
+
+        out += review_lines(locale_review(meta))  # typed under the locale bootstrap-sheet replaced: listed until reviewed
         titles = self._titles_of(meta) if meta else {}
         for tab, title in titles.items():
             if title != self.schema[tab].title:

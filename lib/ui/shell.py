@@ -85,14 +85,20 @@ def sso_configured() -> bool:
     return bool(secrets_mapping().get("auth"))
 
 
-def sso_email() -> str | None:
+def sso_identity() -> dict | None:
+    """What single sign-on vouches for (``st.user``: e-mail, and ``sid`` when our callback made it), or None."""
     if not sso_configured():
         return None
     try:
         info = st.user.to_dict()
     except Exception:
         return None
-    return info.get("email") if info.get("is_logged_in") else None
+    return info if info.get("is_logged_in") and info.get("email") else None
+
+
+def sso_email() -> str | None:
+    info = sso_identity()
+    return info["email"] if info else None
 
 
 # ---- who is signed in ------------------------------------------------------------------------
@@ -102,10 +108,14 @@ def sso_email() -> str | None:
 # now still has that fingerprint: a new password, role or participant, or a disabled account ends it.
 
 SESSION_FP = "user_fingerprint"
+SESSION_SID = "user_session"  # this sign-in's id (the cookie carries it too): «Выйти» ends it on the server
+SESSION_VERSION = "user_version"  # save_id of the users record the sign-in was granted on
+RENEW_COOKIE = "renew_sign_in_cookie"
 NOTICE = "sign_in_notice"
 NEXT = "sign_in_next"
 LANDING = "landing_after_sso"
 CHANGED = "Учётная запись изменилась (пароль, роль или доступ) — войдите снова."
+ENDED = "Вы вышли из системы (в этой или другой вкладке) — войдите снова."
 
 
 def _sessions():
@@ -116,6 +126,14 @@ def _sessions():
     except cfg.ConfigError as err:
         st.error(f"Вход не настроен: {err}")
         st.stop()
+
+
+def _ledger():
+    """The sign-ins ended on this server (lib.auth.session_cookie.SessionLedger), in the store's server file."""
+    from lib.auth.session_cookie import ledger_for
+
+    current = store()
+    return ledger_for(current.server_file(), _sessions().max_age / 3600, key=str(id(current)))
 
 
 def _maybe_signed_in() -> bool:
@@ -129,19 +147,43 @@ def _maybe_signed_in() -> bool:
         return False
 
 
-def _remember(row: dict) -> str:
-    claim = _sessions().claim(row)
+def _remember(row: dict, sid: str | None = None):
+    claim = _sessions().claim(row, sid)
     st.session_state[SESSION_USER] = claim.login
     st.session_state[SESSION_FP] = claim.fingerprint
-    return claim.login
+    st.session_state[SESSION_SID] = claim.sid
+    st.session_state[SESSION_VERSION] = claim.version
+    return claim
+
+
+def _session_claim():
+    from lib.auth.session_cookie import Claim
+
+    if SESSION_FP not in st.session_state:  # every sign-in sets it (tests that set only the login skip this)
+        return None
+    return Claim(st.session_state[SESSION_USER], st.session_state[SESSION_FP], st.session_state.get(SESSION_SID, ""),
+                 st.session_state.get(SESSION_VERSION, ""))
 
 
 def _forget(notice: str | None = None) -> None:
-    st.session_state.pop(SESSION_USER, None)
-    st.session_state.pop(SESSION_FP, None)
+    for key in (SESSION_USER, SESSION_FP, SESSION_SID, SESSION_VERSION, RENEW_COOKIE):
+        st.session_state.pop(key, None)
     st.session_state.pop(DRAFTS, None)  # the next person signing in on this browser must not find them
     if notice:
         st.session_state[NOTICE] = notice
+
+
+def _holds(snap: Snapshot, claim) -> str | None:
+    """Why this sign-in no longer holds (the notice to show), or None while it does: not ended with «Выйти»
+    (on any process of the server), and the account unchanged since it was granted (every version since)."""
+    from lib.auth.signin import user_row, user_versions
+
+    sessions = _sessions()
+    if _ledger().ended(claim.sid):
+        return ENDED
+    if not (sessions.valid_for(claim, user_row(snap, claim.login)) and sessions.still_valid(claim, user_versions(snap, claim.login))):
+        return CHANGED
+    return None
 
 
 def _resume(snap: Snapshot) -> str | None:
@@ -151,36 +193,70 @@ def _resume(snap: Snapshot) -> str | None:
 
     claim = web_session.claim_in_browser(_sessions())
     if claim is not None:
-        row = user_row(snap, claim.login)
-        if _sessions().valid_for(claim, row):
-            return _remember(row)
-        st.session_state[NOTICE] = CHANGED  # a genuine cookie of an account changed since
-    email = sso_email()
-    if email:
+        why = _holds(snap, claim)
+        if why is None:
+            return _remember(user_row(snap, claim.login), claim.sid).login
+        st.session_state[NOTICE] = why  # a genuine cookie of a sign-in ended or an account changed since
+    info = sso_identity()
+    if info:
         try:
-            found = user_by_email(snap, email)
+            found = user_by_email(snap, info["email"])
         except LoginError:
             return None  # the login page says why
+        row = user_row(snap, found.login)
+        sid = str(info.get("sid") or "")
+        if sid:  # our callback gave this single sign-on an id: hold it to the account as it was at its first use
+            from lib.auth.session_cookie import Claim
+
+            version = _ledger().granted(sid, str(row.get("save_id") or ""))
+            why = _holds(snap, Claim(found.login, _sessions().fingerprint(row), sid, version))
+            if why is not None:
+                st.session_state[NOTICE] = why
+                return None
         st.session_state[LANDING] = web_session.take_next()  # the link that led to «Войти через единый вход»
-        return _remember(user_row(snap, found.login))
+        return _remember(row, sid or None).login
     return None
 
 
 def user(snap: Snapshot | None = None) -> User | None:
     """The signed-in user, re-read from the users tab on every run (a disabled user is out at once)."""
-    from lib.auth.signin import user_row
-
     snap = snap or snapshot()
     login = st.session_state.get(SESSION_USER)
     if login is None:
         login = _resume(snap)
-    elif SESSION_FP in st.session_state:  # every sign-in sets it (tests that set only the login skip this)
-        from lib.auth.session_cookie import Claim
-
-        if not _sessions().valid_for(Claim(login, st.session_state[SESSION_FP]), user_row(snap, login)):
-            _forget(CHANGED)
-            return None
+    elif (claim := _session_claim()) is not None and (why := _holds(snap, claim)) is not None:
+        _forget(why)
+        return None
+    _renew_cookie()
     return current_user(snap, login)
+
+
+def renew_own_sign_in(signed_in: User, changes: dict) -> None:
+    """After a save that changed one's own users record (a new password): this sign-in moves to the record as
+    saved now, and the browser's cookie is re-issued for it; every other sign-in of the account stays ended."""
+    from lib.auth.signin import user_row
+
+    own = [r for r in changes.get("users", []) if str(r.get("login") or "").strip().lower() == signed_in.login.lower()]
+    claim = _session_claim()
+    if not own or claim is None:
+        return
+    row = user_row(store().read_all(), signed_in.login)
+    if row is None or row.get("active") is False:
+        return
+    _remember(row, claim.sid)
+    st.session_state[RENEW_COOKIE] = True
+
+
+def _renew_cookie() -> None:
+    """The browser fetches a new cookie for this sign-in in the background (the page stays as it is)."""
+    from lib.ui import web_session
+
+    if not st.session_state.pop(RENEW_COOKIE, False) or not web_session.mounted():
+        return
+    import json
+
+    to = web_session.start_url(_sessions(), _session_claim(), "/")
+    st.html(f"<script>fetch({json.dumps(to)}, {{credentials: 'same-origin'}});</script>", unsafe_allow_javascript=True)
 
 
 def require_user() -> User:
@@ -281,10 +357,10 @@ def sign_in(snap: Snapshot, signed_in: User, target: str = "/") -> None:
     from lib.ui import web_session
 
     row = user_row(snap, signed_in.login)
-    _remember(row)
+    claim = _remember(row)
     st.session_state.pop(NEXT, None)
     if web_session.mounted():
-        to = web_session.start_url(_sessions(), _sessions().claim(row), target)
+        to = web_session.start_url(_sessions(), claim, target)
         web_session.navigate(to)
         st.success("Вход выполнен. Открываем страницу…", icon=":material/check_circle:")
         st.link_button("Открыть", to, help="если страница не открылась сама")
@@ -301,6 +377,16 @@ def sso_button() -> None:
                    "`pip install -r requirements.txt` и перезапустите приложение.", icon=":material/warning:")
         return
     st.button("Войти через единый вход (SSO)", on_click=_sso_sign_in, icon=":material/key:")
+
+
+def sso_problems() -> None:
+    """What the provider's metadata lacks (checked once per server process, lib/ui/sso_routes.check_provider)."""
+    from lib.ui.sso_routes import check_provider
+
+    problems = check_provider(secrets_mapping())
+    if problems:
+        st.warning("Единый вход может не работать: " + "; ".join(problems) + ". Сообщите ИТ-специалисту района "
+                   "(настройка описана в docs/sign-in.md).", icon=":material/warning:")
 
 
 def _sso_sign_in() -> None:
@@ -324,6 +410,8 @@ def sign_out() -> None:
     from lib.ui import web_session
 
     sso = bool(sso_email())
+    if (claim := _session_claim()) is not None:
+        _ledger().end(claim.sid)  # a copy of the cookie is refused from now on, on every process of the server
     _forget()
     if web_session.mounted():
         web_session.navigate(web_session.end_url(sso))
@@ -378,6 +466,22 @@ def russian_chrome() -> None:
     st.html(SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
 
 
+def once():
+    """A page's messages, each said once (issue 27: «Свод» under a resource filter repeated one box up to 7 times):
+    ``say = shell.once()`` at the top of the page, then ``say(text)`` wherever it applies — the first place shows it,
+    a later one nothing. ``where``: a column or container; ``kind``: «info», «warning» or «error»."""
+    seen: set[str] = set()
+
+    def say(text: str, where=None, kind: str = "info", icon: str | None = ":material/info:") -> bool:
+        if not text or text in seen:
+            return False
+        seen.add(text)
+        getattr(where or st, kind)(text, icon=icon)
+        return True
+
+    return say
+
+
 def caption_upload(limit_mb: int, kinds: str) -> None:
     """Beside the file uploader, whose words are English («Upload», «5MB per file • XLSX»)."""
     st.caption(f"Кнопка «Upload» открывает выбор файла; файл можно и перетащить в это поле. Не больше {limit_mb} МБ, формат {kinds}.")
@@ -416,8 +520,9 @@ def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
             st.button("Выйти", key="logout", on_click=sign_out, icon=":material/logout:")
             st.divider()
         st.caption(f"Район: **{settings['district_name']}**")
+        if signed_in and signed_in.role == "coordinator":  # where the data lives: the coordinator's business, as a name
+            st.caption(f"Данные: {current.display_name()}")
         if signed_in:
-            st.caption(f"Данные: {current.describe()}")
             reread_button(current)
     if settings["demo"]:
         coordinator = signed_in is not None and signed_in.role == "coordinator"
@@ -680,6 +785,7 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
         return False
     if form:
         forget_form(form)
+    renew_own_sign_in(signed_in, changes)
     saved(success, slot)
     return True
 
@@ -714,7 +820,8 @@ def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: 
                          comment: str | None = None) -> None:
     """Close or reopen a quarter. Closing first lists what is still open in it (returns, months not
     filed, overdue plan reports) and asks for an explicit confirmation; nothing is closed by surprise."""
-    from lib.domain.periods import closed_quarters, quarter_label, quarter_open_items
+    from lib.domain.closing import quarter_open_items
+    from lib.domain.periods import closed_quarters, quarter_label
 
     closed = closed_quarters(snap)
     close_it = quarter not in closed

@@ -65,9 +65,11 @@ def routes() -> list:
     """The Starlette routes for ``st.App(routes=…)``."""
     from starlette.routing import Route
 
+    from lib.ui import sso_routes
+
     global _mounted
     _mounted = True
-    return [Route(START, _start, methods=["GET"]), Route(END, _end, methods=["GET"])]
+    return [Route(START, _start, methods=["GET"]), Route(END, _end, methods=["GET"]), *sso_routes.routes()]
 
 
 def mounted() -> bool:
