@@ -253,7 +253,7 @@ class SheetsStore(Store):
         write_freshness: float = 2.0,
         save_window: float = 0.0,
         change_check: bool = True,
-        full_every: float = 300.0,
+        full_every: float = 3600.0,
     ):
         super().__init__(f"gsheets://{key}", schema)
         self.key = key
