@@ -122,6 +122,16 @@ SEAL_BROKEN = ("«Печать» строки не подтверждается 
                "разные ключи подписи) — строка учтена как есть; проверьте её и сохраните заново через приложение")
 
 
+def _quarter(period) -> str | None:
+    """'2024-03' or '2024-Q1' -> '2024-Q1'; anything else -> None (lib.domain.periods.quarter_of, for the store)."""
+    text = "" if period is None or (isinstance(period, float) and period != period) else str(period)
+    if len(text) == 7 and text[4:6] == "-Q":
+        return text
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and 1 <= int(text[5:]) <= 12:
+        return f"{text[:4]}-Q{(int(text[5:]) - 1) // 3 + 1}"
+    return None
+
+
 def _shown(value) -> str:
     """A cell or a value for a person: «пусто» for nothing, a decimal comma."""
     if value is None or value == "" or (isinstance(value, float) and value != value):
@@ -282,6 +292,7 @@ class SheetsStore(Store):
         self._turn_seen = ""  # the latest save of the server's processes that this one has taken into account
         self._behind: set[str] = set()  # tabs read before another process's save: read again before deciding a save
         self._behind_since = 0.0  # when that save was seen: only a read sent after it clears a tab
+        self._closed_cache: dict[str, tuple] = {}  # tab -> (frame, closed quarters, frame without hand-typed rows in them)
         self._logged: set[str] = set()  # audit events of changes typed in the sheet, written (or being written) by this process
         self.change_check = change_check  # a Drive version check before the TTL's whole re-read (``_file_version``)
         self.full_every = full_every  # seconds: the whole spreadsheet is read at least this often, version or not
@@ -810,6 +821,42 @@ class SheetsStore(Store):
         frame["password_hash"] = pd.array(out, dtype="str")
         return frame
 
+    def _closed_to_hands(self, tables: dict[str, pd.DataFrame], problems: list, notes: list) -> None:
+        """In a closed quarter nothing changes without the coordinator: a row typed by hand (no «Код сохранения»)
+        whose period falls in a closed quarter is not counted, even where the rule «введено вручную» would count
+        it (a record with no version saved by the app), and is listed. The frames are replaced, not changed."""
+        locks = tables.get("locks")
+        if locks is None or locks.empty:
+            return
+        latest = current_versions(self.schema["locks"], locks)
+        closed = {str(q) for q in latest.loc[latest["locked"].fillna(False).astype(bool).to_numpy(), "quarter"]}
+        if not closed:
+            return
+        for table in self.schema:
+            period = table.access.period
+            frame = tables.get(table.key)
+            if not period or frame is None or frame.empty:
+                continue
+            typed = frame["save_id"].isna().to_numpy()
+            if not typed.any():
+                continue
+            quarters = [_quarter(v) for v in frame[period]]
+            drop = typed & np.array([q in closed for q in quarters], dtype=bool)
+            if not drop.any():
+                continue
+            cached = self._closed_cache.get(table.key)
+            if cached is not None and cached[0] is frame and cached[1] == closed:
+                tables[table.key] = cached[2]
+            else:
+                kept = frame[~drop].reset_index(drop=True)
+                self._closed_cache[table.key] = (frame, set(closed), kept)
+                tables[table.key] = kept
+            dropped = {int(r) for r in frame.loc[drop, "row"]}
+            notes[:] = [n for n in notes if not (n.tab == table.title and n.row in dropped and n.kind == "manual")]
+            for row, q in zip(frame.loc[drop, "row"], np.array(quarters, dtype=object)[drop]):
+                problems.append(CellProblem(table.title, int(row), "", "", f"введено вручную в закрытом квартале {q} — не учтено: "
+                                            "данные закрытого квартала меняет только координатор через приложение"))
+
     def _snapshot_now(self) -> Snapshot:
         """The cached snapshot, with the rows this process wrote since the last read (call under the lock)."""
         if self._snapshot is not None:
@@ -840,6 +887,7 @@ class SheetsStore(Store):
             tables[table.key] = read.versions
             problems += read.cell_problems + read.version_problems
             notes += read.notes
+        self._closed_to_hands(tables, problems, notes)
         setup = self.setup_problems()
         if (previous is not None and all(previous.tables.get(t) is f for t, f in tables.items())
                 and previous.problems == problems and previous.notes == notes and previous.setup == setup
