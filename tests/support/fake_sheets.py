@@ -1110,10 +1110,12 @@ class FakeSheetsAPI:
             raise ApiError(501, f"{where}fake updates a range only (no start)", "UNIMPLEMENTED")
         if req.get("fields") != "userEnteredValue":
             raise ApiError(501, f"{where}fake updates userEnteredValue only, got {req.get('fields')!r}", "UNIMPLEMENTED")
-        sheet, r1, r2, c1, c2 = self._grid(book, req["range"])
+        sheet = book.by_id(req["range"].get("sheetId", 0))
+        box = self._box(req["range"])
         values = [[_entered(cell.get("userEnteredValue", {})) for cell in row.get("values", [])] for row in req.get("rows", [])]
-        r2 = r1 + len(values) if r2 is None else r2
-        c2 = c1 + max((len(v) for v in values), default=0) if c2 is None else c2
+        r1, c1 = box.start_row or 0, box.start_col or 0
+        r2 = r1 + len(values) if box.end_row is None else box.end_row
+        c2 = c1 + max((len(v) for v in values), default=0) if box.end_col is None else box.end_col
         self._check_chars(values)
         book.check_edit(user, sheet, [(r, c) for r in range(r1, r2) for c in range(c1, c2)])
         if r2 > sheet.row_count or c2 > sheet.column_count:
