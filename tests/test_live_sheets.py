@@ -105,3 +105,31 @@ def test_number_formats_hold_on_rows_appended_after_bootstrap(live):
         "fields": "sheets.data.rowData.values(userEnteredFormat.numberFormat,formattedValue)"})
     cell = answer["sheets"][0]["data"][0]["rowData"][0]["values"][0]
     assert cell["userEnteredFormat"]["numberFormat"]["type"] == "TEXT" and cell["formattedValue"] == "007", (row, cell)
+
+
+def test_a_value_typed_over_a_sealed_row_keeps_the_saved_one_and_is_listed(live):
+    """Issue 24: «Печать» through real Google — the write's own answer carries the header (includeSpreadsheetInResponse
+    + responseRanges, masked by ``fields``), the seal survives Google's round trip of the cells, and a cell changed
+    afterwards (here by the service account, as a person would type it) is read as the sealed value and listed."""
+    from lib.core.frames import column_letter
+    from lib.store.sheets_store import a1_tab
+
+    meeting = f"live-{uuid.uuid4().hex[:8]}"
+    receipt = write(live, command_line_user("live"), {"meetings": [{"meeting_id": meeting, "number": "7", "date": "2024-12-27"}]})
+    live.invalidate()
+    snap = live.read_all()
+    assert not [c for c in snap.changes if c.save_id == receipt.save_id]  # the seal matches what Google stored
+    title = live.titles()["meetings"]
+    values = live.http.values_get(live.key, a1_tab(title), params={"valueRenderOption": "UNFORMATTED_VALUE"})["values"]
+    header = values[0]
+    row = next(i for i, r in enumerate(values, 1) if receipt.save_id in r)
+    column = header.index(live.schema["meetings"].column("number").title)
+    cell = f"{a1_tab(title)}!{column_letter(column)}{row}"
+    live.http.values_update(live.key, cell, params={"valueInputOption": "USER_ENTERED"}, body={"values": [["99"]]})
+    snap = live.refresh()
+    assert snap.record("meetings", meeting_id=meeting)["number"] == "7"
+    assert [(c.field, c.was, c.now) for c in snap.open_changes() if c.save_id == receipt.save_id] == [("number", "7", "99")]
+
+
+def test_the_drive_version_check_answers(live):
+    assert live._file_version(), f"Drive files.get gave no version ({live._drive_off}): enable the Google Drive API"

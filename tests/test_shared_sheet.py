@@ -589,3 +589,23 @@ def test_a_quarter_closed_in_a_store_copied_in_stays_closed_when_the_owner_delet
     snap = fresh(store)
     assert "2024-Q3" in closed_quarters(snap)
     assert any("2024-Q3" in p.reason and "удалена из таблицы" in p.reason for p in snap.problems)
+
+
+def test_a_row_typed_by_hand_into_a_closed_quarter_is_not_counted_even_for_a_new_record(demo_sheets):
+    """Issue 24, deliverable 1: in a closed quarter nothing changes without the coordinator — the rule «введено
+    вручную» would count a typed row of a record with no saved version; in a closed quarter it does not."""
+    api, store = demo_sheets
+    key = {"participant_id": "lptes", "settlement_id": "nyuya", "month": "2024-11", "consumer_group": "population"}
+    snap = store.read_all()
+    assert snap.history("monthly_reports", **key).empty
+    tab = title(store, "monthly_reports")
+    typed = {"Организация": "lptes", "Поселение": "nyuya", "Отчётный месяц": "11.2024", "Группа потребителей": "население",
+             "Оплачено": "5"}
+    row = Person(api, store.key, EDITOR).type_record(tab, typed)
+    assert not fresh(store).history("monthly_reports", **key).empty  # an open quarter: counted, «введено вручную»
+    write(store, CLI, {"locks": [{"quarter": "2024-Q4", "locked": True, "comment": "закрыт"}]})
+    snap = fresh(store)
+    assert snap.history("monthly_reports", **key).empty
+    assert any(p.row == row and "закрытом квартале 2024-Q4" in p.reason for p in snap.problems)
+    write(store, CLI, {"locks": [{"quarter": "2024-Q4", "locked": False, "comment": "открыт"}]})
+    assert not fresh(store).history("monthly_reports", **key).empty

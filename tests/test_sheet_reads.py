@@ -157,6 +157,7 @@ def test_an_edit_of_an_earlier_row_is_seen_at_the_ttl_or_on_demand(sheet):
 
 def test_after_the_ttl_an_unchanged_sheet_is_read_but_not_typed_again(sheet, monkeypatch):
     api, store = sheet
+    store.change_check = False  # without the Drive check (not enabled): the TTL's whole read, its cells not typed again
     before = store.read_all()
     typed = []
     real = sheets_store.cells_to_frame
@@ -349,3 +350,48 @@ def test_a_read_sent_before_another_process_saved_is_not_enough_for_a_save_after
         store.http.values_batch_get = real
     assert isinstance(outcome[0], Conflict)  # decided on a read sent after the other save: its version is seen
     assert currents(store.read_all())[tuple(KEY.values())][0] == 333.0
+
+
+# ---- issue 24, deliverable 10: traffic in proportion to change ------------------------------------------------------
+
+
+def test_an_idle_viewer_costs_one_small_drive_request_per_ttl_and_a_persons_edit_is_still_seen(sheet):
+    """Issue 24, Why 12: every 30 s each server re-read the whole spreadsheet even when nothing changed."""
+    api, store = sheet
+    before = store.read_all()
+    api.log.clear()
+    api.drive_log.clear()
+    for _ in range(4):  # two idle minutes
+        api.clock.advance(store.cache_ttl + 1)
+        assert store.read_all() is before  # nothing re-read, nothing rebuilt
+    assert api.requests_made("spreadsheets.values.batchGet") == 0 and api.requests_made() == 0
+    assert api.requests_made("drive.files.get") == 4
+    assert api.drive_log[-1]["query"]["fields"] == "version"
+    reports = title(store, "participants")
+    Person(api, store.key).type_cell(reports, 2, 1, "ООО «Новое имя»")  # a person's edit: Drive's version goes up
+    api.clock.advance(store.cache_ttl + 1)
+    changed = store.read_all()
+    assert api.requests_made("spreadsheets.values.batchGet") == 1 and changed is not before
+    assert [c.now for c in changed.open_changes()] == ["ООО «Новое имя»"]
+
+
+def test_the_whole_sheet_is_still_read_once_an_hour_in_case_drives_version_lags(sheet):
+    api, store = sheet
+    store.read_all()
+    api.log.clear()
+    for _ in range(int(store.full_every // (store.cache_ttl + 1)) + 1):
+        api.clock.advance(store.cache_ttl + 1)
+        store.read_all()
+    assert api.requests_made("spreadsheets.values.batchGet") == 1  # the bound, not every TTL
+
+
+def test_without_the_drive_api_the_sheet_is_read_whole_at_the_ttl_and_the_coordinator_is_told(sheet):
+    api, store = sheet
+    api.drive_enabled = False
+    store.invalidate()
+    store.read_all()
+    api.log.clear()
+    api.clock.advance(store.cache_ttl + 1)
+    snap = store.read_all()
+    assert api.requests_made("spreadsheets.values.batchGet") == 1
+    assert any("Google Drive API" in line and "перечитывается целиком" in line for line in snap.setup)

@@ -97,8 +97,12 @@ def test_reads_are_cached_for_the_ttl(fake_api):
     store.read_all()
     assert fake_api.requests_made() == 0
     fake_api.clock.advance(31)
+    store.read_all()  # the TTL: Drive's version of the file says nothing changed (issue 24): no Sheets request
+    assert fake_api.requests_made() == 0 and fake_api.requests_made("drive.files.get") >= 1
+    Person(fake_api, store.key).type_cell(store.schema["audit"].title, 5, 0, "x")
+    fake_api.clock.advance(31)
     store.read_all()
-    assert fake_api.requests_made() == 1
+    assert fake_api.requests_made() == 1  # changed: one whole read
 
 
 def test_cells_typed_by_hand_are_parsed_leniently_and_problems_located(sheets_store, fake_api):

@@ -78,7 +78,7 @@ def copy_store(source: Store, target: Store, chunk_rows: int = CHUNK_ROWS, progr
 
 
 def _checked_columns(table) -> list[str]:
-    return [c.key for c in table.columns if c.key not in ("signature", "seal")]  # each sheet signs and seals with its own key
+    return [c.key for c in table.columns if c.key not in ("signature", "seal")]  # made anew by the store written to
 
 
 def _lines(table, records: list[dict]) -> list[str]:

@@ -9,7 +9,8 @@ from pathlib import Path
 from lib.core.config import PROJECT_ROOT, Config, ConfigError
 from lib.store.port import Store
 
-SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
+# drive.metadata.readonly: the spreadsheet's Drive version only (a cheap check before a whole re-read, SheetsStore)
+SCOPES = ["https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.metadata.readonly"]
 _SHEET_URL = re.compile(r"https://docs\.google\.com/spreadsheets/d/([A-Za-z0-9_-]+)")
 _shared: dict[str, Store] = {}
 _lock = threading.Lock()

@@ -107,6 +107,7 @@ TTL_FOLD = 1 / 6  # a save's read takes the TTL's whole read due in the next six
 # page's rerun, far more frequent than saves, meets the expired TTL first and reads on its own (bench.sheets_quota)
 MIN_SAVE_TIME = 10.0  # seconds of its budget a save needs for its own read and write: less left after the queue and
 # the server's lock, and it is refused at once (saying so) rather than started and cut off
+DRIVE_FILE = "https://www.googleapis.com/drive/v3/files/%s"  # files.get: the version, before a whole re-read
 HEADER_MASK = "spreadsheetId,updatedSpreadsheet.sheets(properties.sheetId,data.rowData.values.formattedValue)"
 REPAIRS = 2  # times rows written under a header that changed meanwhile are moved under the new one before giving up
 TAIL_MIN_ROWS = 500  # a smaller tab is read whole: it costs little more than a tail, and shows every edit at once
@@ -119,6 +120,16 @@ MANUAL_CHANGE = "изменено в таблице вручную"
 AUDIT_USER = "приложение"  # who the audit log names for what the app itself noticed
 SEAL_BROKEN = ("«Печать» строки не подтверждается ключом сервера (строка или её печать изменены вручную, или у серверов "
                "разные ключи подписи) — строка учтена как есть; проверьте её и сохраните заново через приложение")
+
+
+def _quarter(period) -> str | None:
+    """'2024-03' or '2024-Q1' -> '2024-Q1'; anything else -> None (lib.domain.periods.quarter_of, for the store)."""
+    text = "" if period is None or (isinstance(period, float) and period != period) else str(period)
+    if len(text) == 7 and text[4:6] == "-Q":
+        return text
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and 1 <= int(text[5:]) <= 12:
+        return f"{text[:4]}-Q{(int(text[5:]) - 1) // 3 + 1}"
+    return None
 
 
 def _shown(value) -> str:
@@ -251,6 +262,8 @@ class SheetsStore(Store):
         secrets: ServerSecrets | None = None,
         write_freshness: float = 2.0,
         save_window: float = 0.0,
+        change_check: bool = True,
+        full_every: float = 3600.0,
     ):
         super().__init__(f"gsheets://{key}", schema)
         self.key = key
@@ -279,7 +292,13 @@ class SheetsStore(Store):
         self._turn_seen = ""  # the latest save of the server's processes that this one has taken into account
         self._behind: set[str] = set()  # tabs read before another process's save: read again before deciding a save
         self._behind_since = 0.0  # when that save was seen: only a read sent after it clears a tab
+        self._closed_cache: dict[str, tuple] = {}  # tab -> (frame, closed quarters, frame without hand-typed rows in them)
         self._logged: set[str] = set()  # audit events of changes typed in the sheet, written (or being written) by this process
+        self.change_check = change_check  # a Drive version check before the TTL's whole re-read (``_file_version``)
+        self.full_every = full_every  # seconds: the whole spreadsheet is read at least this often, version or not
+        self._drive_off: str | None = None  # why the check does not work here (Drive API off, no scope)
+        self._version: str | None = None  # the Drive version every tab was read whole under
+        self._version_at: float | None = None
 
     # ---- metadata ------------------------------------------------------
 
@@ -365,6 +384,10 @@ class SheetsStore(Store):
             if lacking and read.layout:
                 out.append(f"В листе «{table.title}» нет столбцов {', '.join('«' + m + '»' for m in lacking)}: выполните "
                            "«python -m lib.cli bootstrap-sheet» (после обновления приложения — обязательно).")
+        if self._drive_off:
+            out.append(f"Проверка изменений таблицы через Google Drive API не работает ({self._drive_off}): таблица "
+                       f"перечитывается целиком каждые {self.cache_ttl:.0f} с, даже если в ней ничего не менялось. Включите "
+                       "Google Drive API в проекте сервисного аккаунта (Google Cloud Console → «API и сервисы»).")
         if self.archived_to():
             out.append(f"Эта таблица — архив прошлого года (только чтение): данные продолжаются в таблице "
                        f"{self.archived_to()}. Укажите её адрес в настройках (DEBT_STORE / [store] url).")
@@ -380,9 +403,42 @@ class SheetsStore(Store):
     def refresh(self) -> Snapshot:
         """Read the whole spreadsheet now (on demand: a person's edits seen before the TTL is up)."""
         with self._read_lock:
-            self._read(full=set(self.schema.tables))
+            self._read_everything(self._file_version())
         with self._lock:
             return self._logged_changes(self._snapshot_now())
+
+    # ---- the cheap check before a whole re-read ----------------------------------------------------
+
+    def _file_version(self) -> str | None:
+        """The spreadsheet's Drive ``version`` ("A monotonically increasing version number for the file. This
+        reflects every change made to the file on the server, even those not visible to the user":
+        https://developers.google.com/drive/api/reference/rest/v3/files), one small GET with the
+        ``drive.metadata.readonly`` scope; None when the check is off or Google did not answer it (then the
+        whole spreadsheet is read, as before). Drive API not enabled, or no scope: off for this process, said
+        on «Обзор» and by ``check``."""
+        if not self.change_check or self._drive_off:
+            return None
+        try:
+            answer = self.http.request("get", DRIVE_FILE % self.key, params={"fields": "version", "supportsAllDrives": "true"})
+            return str(answer.json().get("version") or "") or None
+        except Exception as exc:
+            if not is_google_failure(exc):
+                raise
+            if not is_transient(exc):
+                self._drive_off = describe_failure(exc)
+            return None
+
+    def _read_everything(self, version: str | None) -> None:
+        """Every tab whole (one batchGet); ``version`` — fetched before it — then describes the cache."""
+        self._read(full=set(self.schema.tables))
+        with self._lock:
+            self._version, self._version_at = version, self._clock()
+
+    def _unchanged(self, version: str | None, now: float) -> bool:
+        """Nothing changed since every tab was last read whole (the same Drive version), and that was within
+        ``full_every`` seconds (a bound in case Drive's version lags behind an edit)."""
+        return (version is not None and version == self._version and self._version_at is not None
+                and now - self._version_at <= self.full_every)
 
     def _logged_changes(self, snapshot: Snapshot) -> Snapshot:
         """Values typed over saved rows go to the audit log once each (the read that finds one writes it:
@@ -423,9 +479,21 @@ class SheetsStore(Store):
                 if self._all_fresh(now, self.cache_ttl):
                     return self._snapshot_now()
                 stale = self._ttl_due(now)
-            self._read(full=stale)
-            with self._lock:
-                snapshot = self._snapshot_now()
+                known = all(self._tabs.get(t) is not None and self._tabs[t].typed is not None for t in self.schema.tables)
+            version = self._file_version() if known or self._version is None else None
+            if known and self._unchanged(version, now):
+                with self._lock:  # the TTL's whole read is not needed: nothing changed since (one small request)
+                    for t in self.schema.tables:
+                        self._tabs[t].full_at = now
+                    snapshot = self._snapshot_now()
+            elif version is not None:
+                self._read_everything(version)  # changed: every tab whole, so the version describes the cache
+                with self._lock:
+                    snapshot = self._snapshot_now()
+            else:
+                self._read(full=stale)
+                with self._lock:
+                    snapshot = self._snapshot_now()
         return self._logged_changes(snapshot)
 
     def _all_fresh(self, now: float, ttl: float) -> bool:
@@ -753,6 +821,42 @@ class SheetsStore(Store):
         frame["password_hash"] = pd.array(out, dtype="str")
         return frame
 
+    def _closed_to_hands(self, tables: dict[str, pd.DataFrame], problems: list, notes: list) -> None:
+        """In a closed quarter nothing changes without the coordinator: a row typed by hand (no «Код сохранения»)
+        whose period falls in a closed quarter is not counted, even where the rule «введено вручную» would count
+        it (a record with no version saved by the app), and is listed. The frames are replaced, not changed."""
+        locks = tables.get("locks")
+        if locks is None or locks.empty:
+            return
+        latest = current_versions(self.schema["locks"], locks)
+        closed = {str(q) for q in latest.loc[latest["locked"].fillna(False).astype(bool).to_numpy(), "quarter"]}
+        if not closed:
+            return
+        for table in self.schema:
+            period = table.access.period
+            frame = tables.get(table.key)
+            if not period or frame is None or frame.empty:
+                continue
+            typed = frame["save_id"].isna().to_numpy()
+            if not typed.any():
+                continue
+            quarters = [_quarter(v) for v in frame[period]]
+            drop = typed & np.array([q in closed for q in quarters], dtype=bool)
+            if not drop.any():
+                continue
+            cached = self._closed_cache.get(table.key)
+            if cached is not None and cached[0] is frame and cached[1] == closed:
+                tables[table.key] = cached[2]
+            else:
+                kept = frame[~drop].reset_index(drop=True)
+                self._closed_cache[table.key] = (frame, set(closed), kept)
+                tables[table.key] = kept
+            dropped = {int(r) for r in frame.loc[drop, "row"]}
+            notes[:] = [n for n in notes if not (n.tab == table.title and n.row in dropped and n.kind == "manual")]
+            for row, q in zip(frame.loc[drop, "row"], np.array(quarters, dtype=object)[drop]):
+                problems.append(CellProblem(table.title, int(row), "", "", f"введено вручную в закрытом квартале {q} — не учтено: "
+                                            "данные закрытого квартала меняет только координатор через приложение"))
+
     def _snapshot_now(self) -> Snapshot:
         """The cached snapshot, with the rows this process wrote since the last read (call under the lock)."""
         if self._snapshot is not None:
@@ -783,6 +887,7 @@ class SheetsStore(Store):
             tables[table.key] = read.versions
             problems += read.cell_problems + read.version_problems
             notes += read.notes
+        self._closed_to_hands(tables, problems, notes)
         setup = self.setup_problems()
         if (previous is not None and all(previous.tables.get(t) is f for t, f in tables.items())
                 and previous.problems == problems and previous.notes == notes and previous.setup == setup

@@ -61,6 +61,8 @@ written through the API are not refused by a strict validation rule (people are)
 
 from __future__ import annotations
 
+import datetime as _dt
+import hashlib
 import heapq
 import json
 import random
@@ -88,6 +90,7 @@ from tests.support.fake_locale import Formatted, Formula, render, user_entered
 __all__ = ["ApiError", "FakeClock", "FakeSheetsAPI", "Faults", "Formula", "Quota", "bad_request", "discovery_document"]
 
 ROOT = "https://sheets.googleapis.com/"
+DRIVE_ROOT = "https://www.googleapis.com/"
 CELL_LIMIT = 10_000_000
 CHAR_LIMIT = 50_000
 LATE_APPLY_LIMIT = 180.0  # seconds: Google's processing time limit for one request
@@ -568,6 +571,9 @@ class FakeSheetsAPI:
         self._due_lock = threading.Lock()
         self._due_seq = 0
         self.before_apply = None  # (method name, body) -> None: a person's edit just before Google applies a request (tests)
+        self.drive_enabled = True  # the Drive API is enabled in the service account's project (``drive.files.get``)
+        self.drive_log: list[dict] = []
+        self._drive_seen: dict[str, tuple[str, int, float]] = {}  # spreadsheet -> (digest of its content, version, when)
 
     # ---- test helpers --------------------------------------------------
 
@@ -585,6 +591,9 @@ class FakeSheetsAPI:
         return FakeSession(self, user or self.service_account)
 
     def requests_made(self, name: str | None = None) -> int:
+        """Sheets API requests (of one method); ``drive.files.get``: the Drive API's (a separate quota)."""
+        if name == "drive.files.get":
+            return len(self.drive_log)
         return sum(1 for r in self.log if name is None or r["method"] == name)
 
     def rows(self, key: str, title: str) -> list[list]:
@@ -629,6 +638,8 @@ class FakeSheetsAPI:
                 continue  # requests leaves out parameters set to None
             query.setdefault(k, []).extend(str(x) if not isinstance(x, bool) else str(x).lower()
                                            for x in (v if isinstance(v, (list, tuple)) else [v]))
+        if f"{parts.scheme}://{parts.netloc}/" == DRIVE_ROOT and parts.path.startswith("/drive/v3/files/"):
+            return self._drive_files_get(method, unquote(parts.path.rsplit("/", 1)[1]), params or {}, user)
         if f"{parts.scheme}://{parts.netloc}/" != ROOT:
             return 404, {"error": {"code": 404, "message": f"unknown host {parts.netloc}", "status": "NOT_FOUND"}}
         path = parts.path.lstrip("/")
@@ -683,6 +694,38 @@ class FakeSheetsAPI:
         self._answer(name, 200, True)
         fields = (query.get("fields") or [None])[0]
         return 200, apply_mask(result, fields)
+
+    def _drive_files_get(self, method: str, key: str, params, user: str) -> tuple[int, dict]:
+        """Drive API v3 ``files.get`` of a spreadsheet, for its ``version``: "A monotonically increasing version
+        number for the file. This reflects every change made to the file on the server, even those not visible
+        to the user" (https://developers.google.com/drive/api/reference/rest/v3/files). Here it goes up whenever
+        the spreadsheet's content differs from the last look — whoever changed it (the API or a person)."""
+        with self._log_lock:  # the Drive API's own log and quota: ``log`` holds the Sheets API's requests
+            self.drive_log.append({"method": "drive.files.get", "path_params": {"fileId": key}, "query": dict(params), "body": None,
+                             "user": user, "at": self.clock.now()})
+        self.clock.advance(self.latency)
+        book = self.spreadsheets.get(key)
+        if method.upper() != "GET":
+            return 405, {"error": {"code": 405, "message": "fake Drive: files.get only", "status": "METHOD_NOT_ALLOWED"}}
+        if not self.drive_enabled:
+            return 403, {"error": {"code": 403, "message": f"Google Drive API has not been used in project {PROJECT} before or it "
+                                   "is disabled.", "status": "PERMISSION_DENIED",
+                                   "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED"}]}}
+        if book is None or (user != book.owner and user not in book.editors):
+            return 404, {"error": {"code": 404, "message": f"File not found: {key}.", "status": "NOT_FOUND"}}
+        self._run_due()
+        with book.lock:
+            state = repr([(s.sheet_id, s.title, s.rows, s.row_count, s.column_count) for s in book.sheets]
+                         + [book.title, book.locale, book.time_zone, len(book.protections)])
+        digest = hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
+        seen = self._drive_seen.get(key)
+        if seen is None or seen[0] != digest:
+            seen = (digest, 1 if seen is None else seen[1] + 1, self.clock.now())
+            self._drive_seen[key] = seen
+        modified = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC) + _dt.timedelta(seconds=seen[2])
+        answer = {"version": str(seen[1]), "modifiedTime": modified.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+        fields = params.get("fields")
+        return 200, {k: v for k, v in answer.items() if not fields or k in str(fields).split(",")}
 
     def _answer(self, name: str, code: int, applied: bool) -> None:
         with self._log_lock:
@@ -1067,10 +1110,12 @@ class FakeSheetsAPI:
             raise ApiError(501, f"{where}fake updates a range only (no start)", "UNIMPLEMENTED")
         if req.get("fields") != "userEnteredValue":
             raise ApiError(501, f"{where}fake updates userEnteredValue only, got {req.get('fields')!r}", "UNIMPLEMENTED")
-        sheet, r1, r2, c1, c2 = self._grid(book, req["range"])
+        sheet = book.by_id(req["range"].get("sheetId", 0))
+        box = self._box(req["range"])
         values = [[_entered(cell.get("userEnteredValue", {})) for cell in row.get("values", [])] for row in req.get("rows", [])]
-        r2 = r1 + len(values) if r2 is None else r2
-        c2 = c1 + max((len(v) for v in values), default=0) if c2 is None else c2
+        r1, c1 = box.start_row or 0, box.start_col or 0
+        r2 = r1 + len(values) if box.end_row is None else box.end_row
+        c2 = c1 + max((len(v) for v in values), default=0) if box.end_col is None else box.end_col
         self._check_chars(values)
         book.check_edit(user, sheet, [(r, c) for r in range(r1, r2) for c in range(c1, c2)])
         if r2 > sheet.row_count or c2 > sheet.column_count:
