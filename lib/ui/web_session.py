@@ -65,11 +65,9 @@ def routes() -> list:
     """The Starlette routes for ``st.App(routes=…)``."""
     from starlette.routing import Route
 
-    from lib.ui import sso_routes
-
     global _mounted
     _mounted = True
-    return [Route(START, _start, methods=["GET"]), Route(END, _end, methods=["GET"]), *sso_routes.routes()]
+    return [Route(START, _start, methods=["GET"]), Route(END, _end, methods=["GET"])]
 
 
 def mounted() -> bool:
