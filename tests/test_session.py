@@ -188,7 +188,8 @@ def test_single_sign_on_signs_a_known_email_in_and_opens_the_linked_page(demo_st
 
 
 @pytest.mark.parametrize(("email", "refusal"), [
-    ("stranger@gmail.com", "Адрес stranger@gmail.com не зарегистрирован в системе. Обратитесь к координатору, чтобы вас добавили."),
+    # the address as code: read as the address, never a mailto link (issue 25, «Why» 6)
+    ("stranger@gmail.com", "Адрес `stranger@gmail.com` не зарегистрирован в системе. Обратитесь к координатору, чтобы вас добавили."),
     ("tsk@lensk.demo", "Учётная запись отключена. Обратитесь к координатору."),
 ])
 def test_single_sign_on_refuses_an_unknown_or_disabled_email_in_russian(demo_store_url, email, refusal):

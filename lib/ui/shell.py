@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -377,6 +378,15 @@ def sso_button() -> None:
                    "`pip install -r requirements.txt` и перезапустите приложение.", icon=":material/warning:")
         return
     st.button("Войти через единый вход (SSO)", on_click=_sso_sign_in, icon=":material/key:")
+
+
+_ADDRESS = re.compile(r"[^\s`«»()<>]+@[^\s`«»()<>]+\.[^\s`«»()<>.,;:!?]+")
+
+
+def not_a_link(text: str) -> str:
+    """A message naming an e-mail address, for Streamlit's markdown: the address as code, so it reads as the
+    address and is not turned into a mailto link (a refused address is not something to write to)."""
+    return _ADDRESS.sub(lambda m: f"`{m.group(0).replace('`', '')}`", text)
 
 
 def sso_problems() -> None:
