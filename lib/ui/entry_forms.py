@@ -224,7 +224,9 @@ def grid(form_id: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[
     """An entry grid whose figures are text cells; returns the server's own ``form`` with the edits
     of ``editable`` columns taken from the editor's state (keys and rows never from the browser), and the
     form's draft: its changed cells by row key, put back on the grid whenever it is shown again."""
-    key = shell.editor_key(form_id)
+    # a closed form is another editor (read-only): the one the person typed into keeps its edits in the browser on top
+    # of what it was created with, so the draft is shown only by an editor created with it
+    key = shell.editor_key(form_id) + ("~locked" if locked else "")
     # The browser measures its edits against the data the editor was created with: while that editor lives, the
     # draft it was created with stays its base. Were this run's draft put under it instead, a cell typed back to
     # the value it had when the editor opened would count as «no edit» in the browser and the draft's older value
