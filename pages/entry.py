@@ -157,6 +157,7 @@ if me["kind"] == "settlement":
             st.dataframe(present.table(entry_forms.territory_table(snap, territory)), hide_index=True, width="stretch")
 
 with tabs[6]:
+    shell.flash("assignments")  # the last assignment reported done (it is no longer listed below)
     if assignments.empty:
         st.info("Открытых поручений комиссии нет.")
     else:

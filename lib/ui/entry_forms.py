@@ -475,7 +475,7 @@ def assignment(user: User, snap, a: dict, today) -> None:
             _done_conflict(user, shell.snapshot(), decision_id, form, st.session_state[f"{form}:conflict"], today)
 
         shell.submit(user, {"decisions": [proceedings.done_record(snap, decision_id, comment, today)]}, action="исполнение поручения",
-                  success="Исполнение поручения отмечено.", expect={"decisions": base}, on_conflict=differs)
+                     success="Исполнение поручения отмечено.", expect={"decisions": base}, on_conflict=differs, slot="assignments")
 
 
 def _done_conflict(user: User, snap, decision_id: str, form: str, waiting: dict, today) -> None:
@@ -504,8 +504,8 @@ def _done_conflict(user: User, snap, decision_id: str, form: str, waiting: dict,
 
         st.session_state.pop(f"{form}:conflict", None)  # before the write: a success reruns the page at once
         if not shell.submit(user, {"decisions": [proceedings.done_record(snap, decision_id, waiting["comment"], today)]},
-                         action="исполнение поручения", success="Исполнение поручения отмечено.", expect={"decisions": now},
-                         on_conflict=again):
+                            action="исполнение поручения", success="Исполнение поручения отмечено.", expect={"decisions": now},
+                            on_conflict=again, slot="assignments"):
             st.session_state[f"{form}:conflict"] = waiting
 
 

@@ -723,6 +723,9 @@ def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: 
     filed, overdue plan reports) and asks for an explicit confirmation; nothing is closed by surprise."""
     from lib.domain.periods import closed_quarters, quarter_label, quarter_open_items
 
+    if slot is None:  # the result is said here, where the control is (a page's own slot shows it otherwise)
+        slot = f"{key}-lock"
+        flash(slot)
     closed = closed_quarters(snap)
     close_it = quarter not in closed
     if not close_it:
