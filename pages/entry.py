@@ -119,6 +119,7 @@ if me["kind"] == "utility":
         uploaded = st.file_uploader(f"Загрузить заполненный бланк или форму приложения 4 (.xlsx, до {MAX_BYTES // 1024 // 1024} МБ)",
                                     type=["xlsx"], key=f"upload-{pid}-{month}", max_upload_size=MAX_BYTES // 1024 // 1024)
         shell.caption_upload(MAX_BYTES // 1024 // 1024, ".xlsx")
+        shell.flash("save_upload")  # what the last upload stored
         annex_settlement = st.selectbox("Поселение (только для формы приложения 4: в ней поселение не указано)", served,
                                         format_func=lambda p: who.get(p, p), key=f"annex4-settlement-{pid}")
         if uploaded is not None:
@@ -157,6 +158,7 @@ if me["kind"] == "settlement":
             st.dataframe(present.table(entry_forms.territory_table(snap, territory)), hide_index=True, width="stretch")
 
 with tabs[6]:
+    shell.flash("assignments")  # the last assignment reported done (it is no longer listed below)
     if assignments.empty:
         st.info("Открытых поручений комиссии нет.")
     else:

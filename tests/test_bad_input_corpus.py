@@ -101,13 +101,14 @@ UNCHANGED = "Изменений нет"  # a store that writes no unchanged reco
 
 
 def save(store, tab, checked):
-    """The page's save: every ×20 value confirmed (the corpus is about reading numbers, not about that rule)."""
+    """The page's save: every ×20 value confirmed, every accounting identity confirmed with a reason (the corpus is
+    about reading numbers, not about those rules)."""
     from lib.store.port import StoreError
 
     if checked.errors:
         return None, " | ".join(str(f) for f in checked.errors)
     try:
-        service.save_checked(store, VES, tab, checked, [f.token for f in checked.confirm])
+        service.save_checked(store, VES, tab, checked, [f.token for f in checked.confirm], reason="проверка чтения чисел")
     except StoreError as err:
         if UNCHANGED not in str(err):
             raise
@@ -183,7 +184,7 @@ def upload(store, data: bytes, settlement, line, key):
     if result.errors:
         return None, " | ".join(result.errors)
     try:
-        service.save_upload(store, VES, result, [f.token for f in result.confirm])
+        service.save_upload(store, VES, result, [f.token for f in result.confirm], reason="проверка чтения чисел")
     except StoreError as err:
         if UNCHANGED not in str(err):
             raise

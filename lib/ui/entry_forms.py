@@ -224,7 +224,9 @@ def grid(form_id: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[
     """An entry grid whose figures are text cells; returns the server's own ``form`` with the edits
     of ``editable`` columns taken from the editor's state (keys and rows never from the browser), and the
     form's draft: its changed cells by row key, put back on the grid whenever it is shown again."""
-    key = shell.editor_key(form_id)
+    # a closed form is another editor (read-only): the one the person typed into keeps its edits in the browser on top
+    # of what it was created with, so the draft is shown only by an editor created with it
+    key = shell.editor_key(form_id) + ("~locked" if locked else "")
     # The browser measures its edits against the data the editor was created with: while that editor lives, the
     # draft it was created with stays its base. Were this run's draft put under it instead, a cell typed back to
     # the value it had when the editor opened would count as «no edit» in the browser and the draft's older value
@@ -473,7 +475,7 @@ def assignment(user: User, snap, a: dict, today) -> None:
             _done_conflict(user, shell.snapshot(), decision_id, form, st.session_state[f"{form}:conflict"], today)
 
         shell.submit(user, {"decisions": [proceedings.done_record(snap, decision_id, comment, today)]}, action="исполнение поручения",
-                  success="Исполнение поручения отмечено.", expect={"decisions": base}, on_conflict=differs)
+                     success="Исполнение поручения отмечено.", expect={"decisions": base}, on_conflict=differs, slot="assignments")
 
 
 def _done_conflict(user: User, snap, decision_id: str, form: str, waiting: dict, today) -> None:
@@ -502,8 +504,8 @@ def _done_conflict(user: User, snap, decision_id: str, form: str, waiting: dict,
 
         st.session_state.pop(f"{form}:conflict", None)  # before the write: a success reruns the page at once
         if not shell.submit(user, {"decisions": [proceedings.done_record(snap, decision_id, waiting["comment"], today)]},
-                         action="исполнение поручения", success="Исполнение поручения отмечено.", expect={"decisions": now},
-                         on_conflict=again):
+                            action="исполнение поручения", success="Исполнение поручения отмечено.", expect={"decisions": now},
+                            on_conflict=again, slot="assignments"):
             st.session_state[f"{form}:conflict"] = waiting
 
 

@@ -882,6 +882,9 @@ def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: 
     from lib.domain.closing import quarter_open_items
     from lib.domain.periods import closed_quarters, quarter_label
 
+    if slot is None:  # the result is said here, where the control is (a page's own slot shows it otherwise)
+        slot = f"{key}-lock"
+        flash(slot)
     closed = closed_quarters(snap)
     close_it = quarter not in closed
     if not close_it:
