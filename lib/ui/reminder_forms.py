@@ -107,7 +107,7 @@ def reminder_log(user: User, snap) -> None:
                     st.error(str(err))
                 else:
                     shell.saved("Письмо будет отправлено снова при следующей рассылке.")
-    st.dataframe(present.table(reminders.log_table(log.tail(200), names), moments=["Когда"]), hide_index=True, width="stretch")
+    st.dataframe(present.table(reminders.log_table(log, names, limit=200), moments=["Когда"]), hide_index=True, width="stretch")
 
 
 def expect_return(on: bool = True) -> None:
