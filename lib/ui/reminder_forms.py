@@ -68,8 +68,9 @@ def remind_panel(user: User, snap, today: dt.date) -> None:
 
 
 def my_reminders(user: User, snap) -> None:
-    """«Получать напоминания по e-mail»: a person's own switch, saved at once."""
-    if "@" not in user.login:
+    """«Получать напоминания по e-mail»: a person's own switch, saved at once (a member of the commission gets no
+    reminders: no switch)."""
+    if "@" not in user.login or user.role == "commission":
         return
     wanted = reminders.wants_reminders(snap, user.login)
     on = st.toggle("Получать напоминания по e-mail", value=wanted, key="my_reminders",
