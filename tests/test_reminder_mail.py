@@ -136,6 +136,10 @@ def test_a_person_turns_reminders_off_for_themselves_only(store, smtp):
     access.write(store, me, {"mail_preferences": [{"login": VES[1], "reminders": False}]})
     with pytest.raises(access.Denied, match="можно изменить только свою запись"):
         access.write(store, me, {"mail_preferences": [{"login": VES[0], "reminders": False}]})
+    member = access.User("member@lensk.ru", "Член комиссии", "commission")
+    access.write(store, member, {"mail_preferences": [{"login": "Member@lensk.ru", "reminders": False}]})  # their own, in any case
+    with pytest.raises(access.Denied, match="можно изменить только свою запись"):
+        access.write(store, member, {"mail_preferences": [{"login": VES[1], "reminders": True}]})
     snapshot = store.read_all()
     assert not wants_reminders(snapshot, VES[1]) and wants_reminders(snapshot, VES[0])
     preview = outbox.preview(snapshot, LATE)

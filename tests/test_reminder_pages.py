@@ -144,3 +144,9 @@ def test_a_report_returned_for_rework_is_mailed_at_once(demo_store_url, smtp):
     assert [r.subject for r in returned] == ["Отчёт за ноябрь 2024 возвращён на доработку"]
     assert "Причина: Оплата больше начислений." in returned[0].body
     assert any(s.startswith("Напоминания: отправлено:") for s in texts(at, "success"))
+
+
+def test_a_member_of_the_commission_gets_no_reminders_and_no_switch(demo_store_url):
+    at = open_page("commission@lensk.demo", "pages/overview.py")
+    assert not [t for t in at.toggle if t.key == "my_reminders"]
+    assert not [s for s in at.subheader if s.value == "Напоминания по e-mail"]  # the log is the coordinator's
