@@ -148,6 +148,13 @@ def test_a_person_turns_reminders_off_for_themselves_only(store, smtp):
     assert sorted(r.to[0] for r in smtp.catcher.received) == sorted([VES[0], COORDINATOR])
 
 
+def test_a_disabled_account_gets_nothing(store, smtp):
+    seed(store, smtp.port)
+    access.write(store, CLI_USER, {"users": [{**store.read_all().record("users", login=VES[0]), "active": False}]})
+    outbox.remind(store, CLI_USER, LATE)
+    assert sorted(r.to[0] for r in smtp.catcher.received) == sorted([VES[1], COORDINATOR])
+
+
 def test_a_returned_report_is_mailed_at_once_with_the_reason(store, smtp):
     seed(store, smtp.port)
     coordinator = access.User(COORDINATOR, "Беляев И.А.", "coordinator")

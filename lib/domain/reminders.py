@@ -123,7 +123,7 @@ def _coordinators(s: Situation) -> list[Mapping]:
 
 
 def _reachable(person: Mapping) -> bool:
-    return person.get("active") is not False and "@" in str(person.get("login") or "")
+    return not _off(person.get("active")) and "@" in str(person.get("login") or "")
 
 
 def _message(s: Situation, reason: str, period: str, person: Mapping, participant_id: str | None, subject: str, lines: list[str],
