@@ -40,14 +40,18 @@ if __name__ == "__main__":
     except Exception as err:  # st.stop / st.rerun / switch_page are BaseExceptions and pass through untouched
         shell.unexpected_error(err)
 else:
+    import threading
+
     from starlette.middleware import Middleware
     from streamlit.runtime.pages_manager import PagesManager
 
+    from lib.ui import sso_routes, web_session
     from lib.ui.html_lang import RussianPage
-    from lib.ui.web_session import routes
 
     # Pages are chosen by st.navigation in main(), and pages/ is only where their files live. Without
     # this, the first visit after a start that asks for a page (/admin) runs pages/admin.py on its own,
     # Streamlit's old pages-folder mode, and skips main() (the check is made once, at the first session).
     PagesManager.uses_pages_directory = False
-    app = st.App(__file__, routes=routes(), middleware=[Middleware(RussianPage)])  # <html lang="ru">
+    app = st.App(__file__, routes=[*web_session.routes(), *sso_routes.routes()], middleware=[Middleware(RussianPage)])  # <html lang="ru">
+    # single sign-on: the provider's metadata read once at start, what is missing said in the server log (in Russian)
+    threading.Thread(target=sso_routes.check_provider, name="sso-metadata-check", daemon=True).start()

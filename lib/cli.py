@@ -50,6 +50,12 @@ def cmd_bootstrap(args, config) -> int:
     from lib.domain.settings import read_settings
 
     # the district's time zone: as asked, else the district's own setting (if the schema has one), else the configuration
+    if args.locale_reviewed:
+        from lib.store.sheets_setup import locale_reviewed
+
+        for line in locale_reviewed(store):
+            print(line)
+        return 0
     zone = args.time_zone or read_settings(store.read_all()).values.get("time_zone") or config.time_zone
     for line in store.bootstrap(time_zone=zone):
         print(line)
@@ -65,6 +71,11 @@ def cmd_copy(args, config) -> int:
     total = sum(report.copied.values())
     skipped = sum(report.skipped.values())
     print(f"Скопировано строк: {fmt.figure(total, 'integer')}; уже были в получателе: {fmt.figure(skipped, 'integer')}.")
+    print("Проверка получателя (строк в источнике = в получателе, контрольная сумма SHA-256):")
+    for check in report.checks.values():
+        print(f"  {check.title}: {fmt.figure(check.source_rows, 'integer')} = {fmt.figure(check.target_rows, 'integer')}, "
+              f"{check.source_sum[:16]} = {check.target_sum[:16]}")
+    print("Копия совпадает с источником.")
     return 0
 
 
@@ -103,8 +114,13 @@ def cmd_check(args, config) -> int:
     if capacity.advice():
         failing = True
         print(capacity.advice())
+    from lib.store.backup import freshness_warning
+
+    stale = freshness_warning(store, config)
+    if stale:  # a warning, not a failure of the data: the exit code stays as the data decide
+        print(f"Предупреждение. {stale}")
     if not failing:
-        print(f"Проблем не найдено ({store.describe()}).")
+        print(f"Проблем с данными не найдено ({store.describe()}).")
     return 1 if failing else 0
 
 
@@ -114,12 +130,45 @@ def cmd_rollover(args, config) -> int:
     from lib.store.rollover import rollover
 
     source, target = _store(args.source, config), _store(args.target, config)
-    carried = rollover(source, target, months=args.months, user=f"cli:{getpass.getuser()}", progress=print)
+    carried = rollover(source, target, months=args.months, user=f"cli:{getpass.getuser()}", progress=print,
+                       time_zone=args.time_zone)
     print(f"Открытые данные перенесены в {target.describe()}:")
     for line in carried.lines(target.schema):
         print(f"  {line}")
     print(f"Старая таблица {source.describe()} теперь архив только для чтения. Укажите новый адрес в настройках: "
           f"DEBT_STORE / [store] url = {target.url}")
+    return 0
+
+
+def _server_store(url: str | None, config: cfg.Config):
+    """For backup and restore: the SQLite store, or None for Google Sheets (only its secrets file is on the
+    server, and copying it needs no access to Google)."""
+    url = url or config.store_url
+    return _store(url, config) if url.startswith("sqlite") else None
+
+
+def cmd_backup(args, config) -> int:
+    from lib.store.backup import describe, make_backup, read_manifest
+
+    store = _server_store(args.store, config)
+    folder = make_backup(store, config, args.to)
+    print(f"Резервная копия ({describe(store, config)}) — {folder}:")
+    for f in read_manifest(folder)["files"]:
+        print(f"  {f['what']}: {f['from']} → {f['name']}")
+    print("Храните копии и на другом компьютере: файл секретов больше нигде не хранится.")
+    return 0
+
+
+def cmd_restore(args, config) -> int:
+    from lib.store.backup import read_manifest, restore
+
+    store = _server_store(args.store, config)
+    manifest = read_manifest(__import__("pathlib").Path(args.folder))
+    safety, done = restore(store, config, args.folder)
+    print(f"Восстановлено из копии от {manifest['made_at']} ({args.folder}):")
+    for line in done:
+        print(f"  {line}")
+    print(f"Файлы, какими они были до восстановления, сохранены в {safety}. Перезапустите приложение.")
     return 0
 
 
@@ -205,7 +254,8 @@ def cmd_import(args, config) -> int:
     from lib.domain.monthly import EntryRejected, participant
     from lib.domain.rules import MAGNITUDE_FACTOR
     from lib.domain.settings import read_settings
-    from lib.files.excel_forms import UploadRejected, check_upload, read_upload, save_upload
+    from lib.files.excel_forms import UploadRejected, check_upload, read_upload
+    from lib.saving.service import save_upload
 
     month = month_argument(args.month)
     store = _store(args.store, config)
@@ -232,10 +282,11 @@ def cmd_import(args, config) -> int:
               f"({len(result.confirm)}):", file=sys.stderr)
         for finding in result.confirm:
             print(f"  {finding}", file=sys.stderr)
-        print("Проверьте их в файле; если всё верно, запустите команду ещё раз с --confirm.", file=sys.stderr)
+        print("Проверьте их в файле; если всё верно, запустите команду ещё раз с --confirm (и с --reason «причина», "
+              "если нарушено бухгалтерское равенство).", file=sys.stderr)
         return 1
     try:
-        save_upload(store, access.command_line_user(getpass.getuser()), result, [f.token for f in result.confirm])
+        save_upload(store, access.command_line_user(getpass.getuser()), result, [f.token for f in result.confirm], reason=args.reason)
     except EntryRejected as err:
         print(str(err), file=sys.stderr)
         return 1
@@ -305,7 +356,7 @@ def cmd_remind(args, config) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib.cli", description="Управление данными комиссии по задолженности за ЖКУ.")
     sub = p.add_subparsers(dest="command", required=True, metavar="КОМАНДА")
-    store_help = "адрес хранилища: sqlite:///путь или gsheets://ключ (по умолчанию из DEBT_STORE или secrets.toml)"
+    store_help = "адрес хранилища: sqlite:///путь, gsheets://ключ или postgresql://… (по умолчанию из DEBT_STORE или secrets.toml)"
     d = sub.add_parser("demo", help="создать или пересоздать встроенную базу с демо-данными Ленского района")
     d.add_argument("--store", help=store_help)
     d.set_defaults(run=cmd_demo)
@@ -313,10 +364,12 @@ def parser() -> argparse.ArgumentParser:
                        "локаль ru_RU (можно запускать повторно)")
     b.add_argument("--store", help=store_help)
     b.add_argument("--time-zone", help="часовой пояс района, например Asia/Yakutsk (по умолчанию DEBT_TIME_ZONE)")
+    b.add_argument("--locale-reviewed", action="store_true", help="строки, набранные при прежней локали, проверены: "
+                   "снять их список (ничего больше не меняет)")
     b.set_defaults(run=cmd_bootstrap)
     c = sub.add_parser("copy", help="скопировать все листы со всеми версиями из одного хранилища в другое")
-    c.add_argument("--from", dest="source", required=True, help="откуда: sqlite:///… или gsheets://…")
-    c.add_argument("--to", dest="target", required=True, help="куда: sqlite:///… или gsheets://…")
+    c.add_argument("--from", dest="source", required=True, help="откуда: sqlite:///…, gsheets://… или postgresql://…")
+    c.add_argument("--to", dest="target", required=True, help="куда: sqlite:///…, gsheets://… или postgresql://…")
     c.set_defaults(run=cmd_copy)
     u = sub.add_parser("user", help="пользователи: add, passwd, disable, enable (пароль спрашивается, в командной строке не пишется)")
     u.add_argument("action", choices=["add", "passwd", "disable", "enable"], metavar="add|passwd|disable|enable")
@@ -334,6 +387,9 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--settlement", help="код поселения (для формы приложения 4, если организация обслуживает несколько)")
     i.add_argument("--confirm", action="store_true",
                    help="подтвердить значения, которые в 20 и более раз больше или меньше обычных (без флага они только выводятся)")
+    i.add_argument("--reason", default="",
+                   help="причина, по которой нарушено бухгалтерское равенство (долг на конец месяца меньше нуля, оплата больше "
+                        "долга и начисленного, списание больше долга); сохраняется вместе со значением")
     i.add_argument("--store", help=store_help)
     i.set_defaults(run=cmd_import)
     e = sub.add_parser("export", help="квартальная (или годовая) выгрузка в Excel для министерства")
@@ -350,9 +406,11 @@ def parser() -> argparse.ArgumentParser:
     k.set_defaults(run=cmd_check)
     r = sub.add_parser("rollover", help="начать новый год в новой Google Таблице: перенести открытые данные, старую "
                        "сделать архивом")
-    r.add_argument("--to", dest="target", required=True, help="новая пустая таблица: gsheets://КЛЮЧ")
+    r.add_argument("--to", dest="target", required=True, help="новая пустая таблица: gsheets://КЛЮЧ (после сбоя — та же: "
+                   "перенос продолжится)")
     r.add_argument("--from", dest="source", help="старая таблица (по умолчанию из DEBT_STORE или secrets.toml)")
     r.add_argument("--months", type=int, default=12, help="сколько последних месяцев отчётов перенести (по умолчанию 12)")
+    r.add_argument("--time-zone", help="часовой пояс новой таблицы (по умолчанию — как у старой)")
     r.set_defaults(run=cmd_rollover)
     m = sub.add_parser("remind", help="разослать напоминания по e-mail, которые положены сегодня (для ежедневного запуска "
                        "по расписанию; каждое письмо отправляется один раз)")
@@ -362,6 +420,15 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--today", help="считать сегодняшней эту дату (ДД.ММ.ГГГГ; по умолчанию — сегодня в часовом поясе района)")
     m.add_argument("--store", help=store_help)
     m.set_defaults(run=cmd_remind)
+    bk = sub.add_parser("backup", help="резервная копия файлов сервера: файла секретов (хеши паролей, ключ подписи) "
+                        "и встроенной базы SQLite; можно во время работы приложения")
+    bk.add_argument("--to", help="папка для копий (по умолчанию DEBT_BACKUP_DIR или data/backups)")
+    bk.add_argument("--store", help=store_help)
+    bk.set_defaults(run=cmd_backup)
+    rs = sub.add_parser("restore", help="восстановить файлы сервера из резервной копии (текущие сначала копируются)")
+    rs.add_argument("folder", help="папка копии, например data/backups/20241227-030000")
+    rs.add_argument("--store", help=store_help)
+    rs.set_defaults(run=cmd_restore)
     return p
 
 

@@ -54,9 +54,10 @@ st.caption(views.tiles_caption(result))
 with st.container(horizontal=True, key="dash_tiles"):  # tiles wrap onto the next row when the screen is narrow
     for tile in views.tiles(result, names, settings):
         st.metric(tile.label, tile.value, tile.delta, delta_color=tile.color, help=tile.help, border=True, delta_arrow=tile.arrow)
+say = shell.once()  # a filter that a figure cannot honour is explained once, where it first applies
 if result.no_data:
-    st.warning(result.no_data, icon=":material/filter_alt_off:")
-st.info(views.forecast_sentence(result, settings, names), icon=":material/trending_down:")
+    say(result.no_data, kind="warning", icon=":material/filter_alt_off:")
+say(views.forecast_sentence(result, settings, names), icon=":material/trending_down:")
 if views.notes_caption(result, names):
     st.caption(views.notes_caption(result, names))
 limits = result.limits
@@ -69,15 +70,17 @@ def workbook(frame, title: str) -> bytes:
 
 
 def download(frame, title: str, key: str) -> None:
-    st.download_button("Скачать в Excel", lambda: workbook(frame, title), file_name=f"{key}.xlsx", key=f"xlsx-{key}",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+    # «Поселения — долг и рост 2024-01–2024-12.xlsx»: the table's title and the period chosen
+    name = present.file_name(title, present.period_of([filters.month_from, filters.month_to]), "xlsx")
+    shell.table_download("Скачать в Excel", lambda: workbook(frame, title), frame, file_name=name, key=f"xlsx-{key}",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def chart(where, key: str, build, name: str | None = None) -> None:
     """A chart, or why the filters do not apply to it (never district figures beside filtered ones).
     Built once per result: a rerun with the same figures draws the same chart objects."""
     if key in limits or result.no_data:
-        where.info(limits.get(key) or result.no_data, icon=":material/info:")
+        say(limits.get(key) or result.no_data, where)
     else:
         where.altair_chart(memo.recent(result, "charts", name or key, build, keep=8), width="stretch")
 
@@ -104,10 +107,10 @@ if "claims" not in limits:
 
 rankings = (("Поселения: долг и рост", "settlements", result.settlements), ("Организации ЖКК: долг и рост", "utilities", result.utilities))
 for title, key, frame in rankings:
-    st.subheader(title)
-    if "debt" in limits:
-        st.info(limits["debt"], icon=":material/info:")
+    if "debt" in limits:  # said above, at the charts: the ranking is left out
+        say(limits["debt"])
         continue
+    st.subheader(title)
     table = views.ranking_table(frame, names, filters.month_from)
     st.dataframe(present.table(table), hide_index=True, width="stretch")
     download(table, title, key)
@@ -134,7 +137,8 @@ if len(late_orders):
 
 st.subheader("Риск исковой давности")
 if "claims" in limits:
-    st.info(limits["claims"], icon=":material/info:")
+    if not say(limits["claims"]):
+        st.caption("Не показывается при выбранных фильтрах — пояснение выше.")
 else:
     risk = views.limitation_table(result.limitation, names)
     st.dataframe(present.table(risk), hide_index=True, width="stretch")

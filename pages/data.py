@@ -30,14 +30,16 @@ if query:  # in what the table shows, as it shows it — never in a hidden colum
     frame, shown = frame[keep], shown[keep]
 
 st.caption(f"Строк: {fmt.number(len(frame), 0)}")
+# the file is named by the tab and the months (quarters) in it, «Ежемесячный отчёт 2023-01–2024-12.csv»; a tab without: today
+period = next((present.period_of(frame[c]) for c in ("month", "period") if c in frame and frame[c].notna().any()), None)
+period = period or shell.today().isoformat()
 st.dataframe(present.table(shown), hide_index=True, width="stretch")
-st.download_button(
+shell.table_download(
     "Скачать CSV (для Excel)",
     lambda: present.csv_bytes(shown),  # «;», decimal comma, UTF-8 with BOM: Russian Excel opens it in columns
-    file_name=f"{table.key}.csv",
+    frame,
+    file_name=present.file_name(table.title, period, "csv"),
     mime="text/csv",
-    disabled=frame.empty,
-    icon=":material/download:",
 )
 
 if not frame.empty:

@@ -113,7 +113,8 @@ if me["kind"] == "utility":
     with tabs[4]:
         st.markdown("Скачайте бланк месяца, заполните его без интернета (жёлтые ячейки) и загрузите обратно. "
                     "Ничего не записывается, пока весь файл не будет без ошибок.")
-        st.download_button("Скачать бланк Excel", lambda: build_workbook(snap, pid, month), file_name=f"отчёт-{pid}-{month}.xlsx",
+        st.download_button("Скачать бланк Excel", lambda: build_workbook(snap, pid, month),
+                           file_name=present.file_name(f"Бланк отчёта {who.get(pid, pid)}", month, "xlsx"),
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
         uploaded = st.file_uploader(f"Загрузить заполненный бланк или форму приложения 4 (.xlsx, до {MAX_BYTES // 1024 // 1024} МБ)",
                                     type=["xlsx"], key=f"upload-{pid}-{month}", max_upload_size=MAX_BYTES // 1024 // 1024)

@@ -3,6 +3,7 @@ where the link they opened pointed (``?next=``), not always to «Обзор».""
 
 import streamlit as st
 
+from lib.auth import sso
 from lib.auth.signin import LoginError, authenticate, throttle_for, user_by_email
 from lib.domain.settings import read_settings
 from lib.ui import shell
@@ -19,6 +20,11 @@ if notice := st.session_state.pop(shell.NOTICE, None):
 if st.query_params.get("failed"):
     st.warning("Вход не сохранился в браузере: ссылка входа устарела или уже использована. Войдите ещё раз.",
                icon=":material/warning:")
+
+if (code := st.query_params.get("sso")) in (sso.SIGNED_OUT, sso.SIGNED_OUT_APP):
+    st.info(sso.SIGNED_OUT_TEXT if code == sso.SIGNED_OUT else sso.SIGNED_OUT_APP_TEXT, icon=":material/logout:")
+elif code in sso.MESSAGES:  # the single sign-on round trip ended here (lib/ui/sso_routes.py): say why, in Russian
+    st.error(sso.MESSAGES[code], icon=":material/error:")
 
 if email := shell.sso_email():  # the provider vouches for this e-mail; a known user was signed in above
     try:
@@ -42,4 +48,5 @@ if submitted:
 
 if shell.sso_configured():
     st.divider()
+    shell.sso_problems()
     shell.sso_button()

@@ -111,6 +111,7 @@ if snap.problems:
     )
 else:
     st.success("Все ячейки распознаны.")
+shell.manual_changes(user, snap)
 manual = snap.manual_rows()
 if manual:
     st.info(f"Введено вручную в таблицу (без «Код сохранения»): строк {fmt.figure(len(manual), 'integer')}.", icon=":material/edit_note:")

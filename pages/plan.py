@@ -66,16 +66,23 @@ if user.role == "coordinator":
                 record["measure"] = st.text_area("Мероприятие", record["measure"])
                 record["executor"] = st.text_input("Исполнитель", record["executor"] or "")
                 record["curator"] = st.text_input("Куратор", record["curator"] or "")
-                record["deadline"] = st.text_input("Сроки исполнения", record["deadline"] or "")
+                record["deadline"] = st.text_input("Сроки исполнения", record["deadline"] or "",
+                                                   placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»")
                 record["report_deadline"] = st.text_input("Срок предоставления отчёта", record["report_deadline"] or "")
                 record["expected_result"] = st.text_input("Результат", record["expected_result"] or "")
                 retire = st.checkbox("Исключить из плана (запись остаётся в истории)", key=f"retire-{chosen}")
                 clicked = st.form_submit_button("Сохранить новую версию", type="primary")
             if clicked:
                 record["retired"] = retire
-                shell.submit(user, {"plan": [record]}, action="исключение мероприятия" if retire else "изменение мероприятия",
-                          expect={"plan": {(chosen,): base}}, slot="plan_edit", form=f"edit-{chosen}",
-                          success="Мероприятие исключено." if retire else "Мероприятие сохранено новой версией.")
+                try:
+                    if not retire:  # an item taken out of the plan keeps what it had
+                        plan_admin.check_measure(record)
+                except Rejected as err:
+                    st.error(f"{err} Введённое осталось в форме.")
+                else:
+                    shell.submit(user, {"plan": [record]}, action="исключение мероприятия" if retire else "изменение мероприятия",
+                                 expect={"plan": {(chosen,): base}}, slot="plan_edit", form=f"edit-{chosen}",
+                                 success="Мероприятие исключено." if retire else "Мероприятие сохранено новой версией.")
     with add:
         shell.flash("plan_add")
         form = "add_measure"
@@ -87,7 +94,8 @@ if user.role == "coordinator":
             kinds = snap.schema["participants"].column("kind").labels
             executor_kinds = st.multiselect("Кто отчитывается", list(kinds), format_func=kinds.get, default=["utility"],
                                             placeholder="выберите…", key=f"{form}:kinds")
-            deadline = st.text_input("Сроки исполнения", placeholder="например, ежемесячно до 05 числа", key=f"{form}:deadline")
+            deadline = st.text_input("Сроки исполнения", placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»",
+                                     key=f"{form}:deadline")
             report = st.text_input("Срок предоставления отчёта", value="Ежеквартально", key=f"{form}:report")
             result = st.text_input("Результат", key=f"{form}:result")
             clicked = st.form_submit_button("Добавить", type="primary", disabled=not plan_id)

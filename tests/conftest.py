@@ -12,7 +12,7 @@ from lib.store.sheets_store import SheetsStore
 from lib.store.sqlite_store import SQLiteStore
 from tests.support.fake_sheets import FakeSheetsAPI
 
-STORE_KINDS = ["sqlite", "gsheets"]
+STORE_KINDS = ["sqlite", "gsheets", "postgresql"]
 
 
 class RecordingSleep:
@@ -85,11 +85,57 @@ def sheets_store(fake_api) -> SheetsStore:
     return make_sheets_store(fake_api)
 
 
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A real PostgreSQL server for this pytest process: a throwaway cluster on a temporary folder and a loopback
+    port (tests/support/postgres.py). It cannot start: the tests that need it fail (never skip)."""
+    from tests.support.postgres import start_cluster
+
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_store(postgres_cluster, tmp_path):
+    """A store on a new empty database of the test cluster, as the app's role."""
+    from lib.store.postgres_store import PostgresStore
+
+    store = PostgresStore(postgres_cluster.new_database(), local_dir=tmp_path / "pg-local")
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def demo_postgres_template(postgres_cluster, demo_db, tmp_path_factory) -> str:
+    """The demo district copied into a database of the test cluster once per session: its name."""
+    from lib.store.copying import copy_store
+    from lib.store.postgres_store import PostgresStore
+
+    url = postgres_cluster.new_database("demo")
+    store = PostgresStore(url, local_dir=tmp_path_factory.mktemp("pg-template"))
+    copy_store(SQLiteStore(demo_db), store, progress=lambda _: None)
+    store.close()  # a template must have no connections
+    return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def demo_postgres(postgres_cluster, demo_postgres_template, tmp_path):
+    """A private copy of the demo district on the test PostgreSQL server, and a store on it."""
+    from lib.store.postgres_store import PostgresStore
+
+    store = PostgresStore(postgres_cluster.new_database(template=demo_postgres_template), local_dir=tmp_path / "pg-local")
+    yield store
+    store.close()
+
+
 @pytest.fixture(params=STORE_KINDS)
 def store(request, tmp_path):
     """Each contract test runs once per adapter."""
     if request.param == "sqlite":
         return SQLiteStore(tmp_path / "debt.sqlite")
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_store")
     return make_sheets_store(FakeSheetsAPI())
 
 
@@ -206,7 +252,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
         marked = any(m.args[:1] == ("browser",) for m in item.iter_markers("xdist_group"))  # a browser test elsewhere
-        end_to_end = "e2e" in item.path.parts
+        # the end-to-end set: tests/e2e/, and elsewhere a test marked e2e (LibreOffice) or server_processes
+        end_to_end = "e2e" in item.path.parts or item.get_closest_marker("e2e") or item.get_closest_marker("server_processes")
         if end_to_end:
             item.add_marker(pytest.mark.e2e)
         if module.startswith("test_browser") or marked or end_to_end or item.get_closest_marker("server_processes"):

@@ -4,13 +4,13 @@ Allowed writes land with an audit entry; refused ones raise ``Denied`` and write
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
 from lib.auth.access import Denied, User, audit_for, write
 from lib.store.port import ValidationError
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.demo_file import copy_demo_file
 
 COORDINATOR = User("coordinator@lensk.demo", "Беляев И.А.", "coordinator", "upr")
 COMMISSION = User("commission@lensk.demo", "Член комиссии", "commission")
@@ -22,7 +22,7 @@ USERS = {"coordinator": COORDINATOR, "commission": COMMISSION, "lptes": LPTES, "
 
 @pytest.fixture
 def store(demo_db, tmp_path):
-    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    copy_demo_file(demo_db, tmp_path / "d.sqlite")
     return SQLiteStore(tmp_path / "d.sqlite")
 
 
@@ -144,17 +144,19 @@ def test_password_hashes_never_reach_the_audit(store):
 FORMULAS = ['=HYPERLINK("http://evil.example","нажми")', "+1", "@SUM(A1:A9)", "-1+2", "=1+1"]
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "gsheets"])
-def test_formula_looking_text_stays_literal_through_the_app_write_path(kind, demo_db, tmp_path, fake_api):
+@pytest.mark.parametrize("kind", ["sqlite", "gsheets", "postgresql"])
+def test_formula_looking_text_stays_literal_through_the_app_write_path(kind, demo_db, tmp_path, fake_api, request):
     from lib.store.copying import copy_store
     from tests.conftest import make_sheets_store
 
-    shutil.copy(demo_db, tmp_path / "d.sqlite")
+    copy_demo_file(demo_db, tmp_path / "d.sqlite")
     target = SQLiteStore(tmp_path / "d.sqlite")
     if kind == "gsheets":
         sheet = make_sheets_store(fake_api)
         copy_store(target, sheet, progress=lambda _: None)
         target = sheet
+    if kind == "postgresql":
+        target = request.getfixturevalue("demo_postgres")
     snapshot = target.read_all()
     slots = [("2023/2024-3", "2024-10"), ("2023/2024-3", "2024-11"), ("2023/2024-3", "2024-12"),
              ("2023/2024-5", "2024-10"), ("2023/2024-5", "2024-11")]  # open (fourth) quarter
@@ -171,3 +173,7 @@ def test_formula_looking_text_stays_literal_through_the_app_write_path(kind, dem
         raw = fake_api.rows(target.key, target.schema["plan_progress"].title)
         assert [r[5] for r in raw[-5:]] == FORMULAS  # stored as plain strings, not formulas
         assert all(type(r[5]) is str for r in raw[-5:])
+    if kind == "postgresql":
+        with target._connection() as con:  # a text column: the server holds the very characters typed
+            raw = con.execute('SELECT done_text FROM plan_progress ORDER BY _seq DESC LIMIT 5').fetchall()
+        assert [r[0] for r in reversed(raw)] == FORMULAS

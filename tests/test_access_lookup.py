@@ -12,7 +12,6 @@ rows and the same audit «было → стало».
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sqlite3
 
 import pytest
@@ -21,6 +20,7 @@ from lib.auth import access
 from lib.auth.access import Conflict, Denied, NothingChanged, User, command_line_user, write
 from lib.core.frames import frame_records
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.demo_file import copy_demo_file
 
 CLI = command_line_user("test")
 LPTES = User("lptes@lensk.demo", "Исполнитель ЛПТЭС", "executor", "lptes")
@@ -51,7 +51,7 @@ def report(key, **values):
 def large(demo_db, tmp_path_factory):
     """The demo district with a monthly-reports tab of ≈ 3 500 records and every kind of history."""
     path = tmp_path_factory.mktemp("lookup") / "large.sqlite"
-    shutil.copy(demo_db, path)
+    copy_demo_file(demo_db, path)
     store = SQLiteStore(path)
     rows = [report((p, s, month, group), paid=float(i % 97))
             for i, (month, (p, s), group) in enumerate((m, ps, g) for m in MONTHS for ps in PAIRS for g in ("population", "other"))]

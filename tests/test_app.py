@@ -10,31 +10,17 @@ from streamlit.testing.v1 import AppTest
 
 from lib.core.config import PROJECT_ROOT
 from lib.core.schema import load_schema
+from tests.support.apptest import COORDINATOR, run_app
 from tests.support.shown import cells
 
 APP = str(PROJECT_ROOT / "app.py")
-
-
-COORDINATOR = "coordinator@lensk.demo"
-
-
-def run_app(page: str | None = None, login: str | None = COORDINATOR) -> AppTest:
-    """Run the app signed in as ``login`` (the session is set the way the login page sets it)."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    if login:
-        at.session_state["user_login"] = login
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def test_overview_on_demo_data(demo_store_url):
     at = run_app()
     assert at.title[0].value == "Комиссия по задолженности за ЖКУ — Ленский район"
     assert any("Демонстрационные данные" in w.value for w in at.warning)
-    assert any("SQLite" in c.value for c in at.sidebar.caption)
+    assert any("Данные: встроенная база «" in c.value for c in at.sidebar.caption)
     assert [m.label for m in at.metric] == ["Участников", "Мероприятий плана", "Последний отчётный месяц"]
     assert at.metric[2].value == "декабрь 2024"
     inventory = at.dataframe[0].value

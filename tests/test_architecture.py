@@ -84,3 +84,42 @@ def test_no_two_modules_share_a_name():
     stems = [p.stem for root in roots for p in root.rglob("*.py") if p.stem != "__init__"] + ["app"]
     twice = sorted(n for n, c in Counter(stems).items() if c > 1)
     assert not twice, f"modules of one name in several places: {twice}"
+
+
+def test_no_import_cycles():
+    """Among lib's modules, imports inside functions included: a cycle hidden in a function is still a cycle."""
+    modules = lib_modules()
+    graph = {}
+    for name, path in modules.items():
+        targets = set()
+        for imported in imported_modules(path):
+            while imported and imported not in modules:
+                imported = imported.rpartition(".")[0]
+            if imported and imported != name and not name.startswith(imported + ".") and imported != "lib":
+                targets.add(imported)
+        graph[name] = targets
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                cycle = [*stack[stack.index(nxt):], nxt]
+                raise AssertionError("import cycle: " + " → ".join(cycle))
+            if nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+
+
+def test_no_test_module_imports_another():
+    """What tests share lives in tests/support/ (and fixtures in tests/conftest.py), never in a test module."""
+    for path in sorted((PROJECT_ROOT / "tests").rglob("test_*.py")):
+        found = sorted(m for m in imported_modules(path) if any(part.startswith("test_") for part in m.split(".")))
+        assert not found, f"{path.relative_to(PROJECT_ROOT)} imports {found}: move what it needs to tests/support/"

@@ -1,5 +1,5 @@
 """The bad-input corpus of issue 10 over every input path: each typed or pasted value is either stored
-exactly or refused with a Russian message — no partial write, no traceback. Also: the README's table
+exactly or refused with a Russian message — no partial write, no traceback. Also: the table of docs/data-entry.md
 «Ввод чисел: что набрано → что сохранено» says what the parser does."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from lib.core.config import PROJECT_ROOT
 from lib.core.parsing import ParseError, number_text, parse_value
 from lib.core.schema import Column, schema
 from lib.domain import monthly
-from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload, save_upload
-from lib.saving import form_input
-from tests.entry_support import MONTH, VES, copy_demo, settings, valid_monthly
+from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload
+from lib.saving import form_input, service
+from tests.support.entry import MONTH, VES, copy_demo, settings, valid_monthly
 
 TODAY = dt.date(2026, 11, 22)
 REFUSED = "refused"
@@ -107,7 +107,7 @@ def save(store, tab, checked):
     if checked.errors:
         return None, " | ".join(str(f) for f in checked.errors)
     try:
-        monthly.save_checked(store, VES, tab, checked, store.read_all(), [f.token for f in checked.confirm])
+        service.save_checked(store, VES, tab, checked, [f.token for f in checked.confirm])
     except StoreError as err:
         if UNCHANGED not in str(err):
             raise
@@ -164,7 +164,7 @@ def blank_cell(store, typed):
 
 
 def annex4_rows(store, typed) -> bytes:
-    from tests.test_excel_forms import annex4_file
+    from tests.support.excel_files import annex4_file
 
     start = valid_monthly(store.read_all()).set_index(["settlement_id", "consumer_group"]).debt_start
     return annex4_file({"население": ["", start[("vitim", "population")], "1000", "950", "", "12", typed],
@@ -183,7 +183,7 @@ def upload(store, data: bytes, settlement, line, key):
     if result.errors:
         return None, " | ".join(result.errors)
     try:
-        save_upload(store, VES, result, [f.token for f in result.confirm])
+        service.save_upload(store, VES, result, [f.token for f in result.confirm])
     except StoreError as err:
         if UNCHANGED not in str(err):
             raise
@@ -236,12 +236,12 @@ def test_a_plan_indicator_keeps_every_decimal_typed(store):
     run_corpus(store, plan_indicator, [("12,3456", 12.3456), ("1 234,567", 1234.567)])
 
 
-# ---- the README table is true -----------------------------------------------------------------------
+# ---- the docs' table is true -----------------------------------------------------------------------
 
 
 def readme_rows() -> list[tuple[str, str, str]]:
-    text = (PROJECT_ROOT / "README.md").read_text()
-    table = text.split("### Ввод чисел: что набрано → что сохранено", 1)[1].split("\n## ", 1)[0]
+    text = (PROJECT_ROOT / "docs" / "data-entry.md").read_text()
+    table = text.split("## Ввод чисел: что набрано → что сохранено", 1)[1].split("\n## ", 1)[0]
     out = []
     for line in table.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -250,9 +250,9 @@ def readme_rows() -> list[tuple[str, str, str]]:
     return out
 
 
-def test_the_readme_number_table_says_what_the_parser_does():
+def test_the_docs_number_table_says_what_the_parser_does():
     rows_ = readme_rows()
-    assert len(rows_) >= 25, "the README table «Ввод чисел» is missing or was cut"
+    assert len(rows_) >= 25, "the table «Ввод чисел» of docs/data-entry.md is missing or was cut"
     money = schema()["monthly_reports"].column("accrued")
     count = schema()["claims_work"].column("court_applications")
     percent = Column("target_reduction_pct", "Цель снижения", "percent", min=0)

@@ -15,7 +15,7 @@ from lib.store.port import Snapshot, StoreError
 from lib.store.rollover import open_data, rollover
 from lib.store.sqlite_store import SQLiteStore
 from tests.conftest import make_sheets_store
-from tests.test_store_contract import sample_record
+from tests.support.records import sample_record
 
 TODAY = dt.date(2025, 3, 31)
 

@@ -13,7 +13,7 @@ from lib.domain import plan_admin, proceedings
 from lib.domain.settings import read_settings
 from lib.domain.summary import Filters, execute
 from lib.files import meeting_pack
-from tests.entry_support import copy_demo
+from tests.support.entry import copy_demo
 
 COORDINATOR = User("coordinator@lensk.demo", "Беляев", "coordinator", "upr")
 LPTES = User("lptes@lensk.demo", "ЛПТЭС", "executor", "lptes")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.test_store_contract import sample_record
+from tests.support.records import sample_record
 
 THREADS, SAVES = 20, 50
 

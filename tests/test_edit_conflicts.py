@@ -140,13 +140,15 @@ def test_the_coordinators_edit_survives_the_executors_done_from_a_page_read_befo
     assert "Текст решения" not in audit.changes.iloc[-1] and "Срок:" not in audit.changes.iloc[-1]
 
 
-@pytest.fixture(params=["sqlite", "gsheets"])
+@pytest.fixture(params=["sqlite", "gsheets", "postgresql"])
 def demo_any(request, demo_db, tmp_path):
-    import shutil
+    from tests.support.demo_file import copy_demo_file
 
     if request.param == "sqlite":
-        shutil.copy(demo_db, tmp_path / "d.sqlite")
+        copy_demo_file(demo_db, tmp_path / "d.sqlite")
         return SQLiteStore(tmp_path / "d.sqlite")
+    if request.param == "postgresql":
+        return request.getfixturevalue("demo_postgres")
     return request.getfixturevalue("demo_sheets")[1]
 
 

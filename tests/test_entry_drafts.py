@@ -4,7 +4,7 @@ someone else's save overtook shows both versions and waits for the person's choi
 
 AppTest cannot type into ``st.data_editor``: its edit state is set through ``session_state``, as the
 browser sends it; and after ``at.switch_page`` it runs the page without app.py, so the sidebar's list of
-drafts and the browser's «leave page?» are tested in tests/test_browser_drafts.py, in a real grid."""
+drafts and the browser's «leave page?» are tested in tests/e2e/test_browser_drafts.py, in a real grid."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from lib.auth.access import User, write
 from lib.core.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
-from tests.entry_support import MONTH
+from tests.support.entry import MONTH
 
 APP = str(PROJECT_ROOT / "app.py")
 FORM = f"monthly-ves-{MONTH}"
@@ -141,7 +141,7 @@ def test_a_claims_draft_survives_a_month_switch_and_a_save_ends_it(demo_store_ur
 
 
 def test_a_report_saved_by_someone_else_meanwhile_shows_both_versions_and_waits_for_a_choice(demo_store_url):
-    from tests.entry_support import valid_monthly
+    from tests.support.entry import valid_monthly
 
     store = store_of(demo_store_url)
     at = open_entry("ves@lensk.demo")

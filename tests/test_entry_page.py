@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from lib.core.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
-from tests.entry_support import MONTH, valid_monthly, valid_structure
+from tests.support.apptest import open_entry
+from tests.support.entry import MONTH, valid_monthly, valid_structure
 from tests.support.shown import cells
 
 APP = str(PROJECT_ROOT / "app.py")
@@ -21,18 +22,6 @@ def fixed_today(monkeypatch):
     from lib.ui import shell
 
     monkeypatch.setattr(shell, "today", lambda: dt.date(2026, 11, 22))
-
-
-def open_entry(login: str, edits: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = login
-    at.run()
-    at.switch_page("pages/entry.py")
-    for key, value in (edits or {}).items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def editor_state(frame, columns) -> dict:
@@ -170,7 +159,7 @@ def test_the_coordinator_can_enter_for_a_participant_and_the_commission_cannot(d
 
 def test_upload_through_the_page(demo_store_url):
     from lib.files.excel_forms import build_workbook
-    from tests.test_excel_forms import fill
+    from tests.support.excel_files import fill
 
     snap = store_of(demo_store_url).read_all()
     monthly = valid_monthly(snap)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -21,7 +20,8 @@ from lib.domain.categories import BUCKETS
 from lib.domain.settings import read_settings
 from lib.domain.summary import Filters, execute, select
 from lib.files import workbook
-from tests.entry_support import copy_demo
+from tests.support.entry import copy_demo
+from tests.support.libreoffice import convert_workbook as convert
 
 TODAY = dt.date(2026, 11, 22)
 SOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
@@ -119,6 +119,7 @@ def test_layout_title_signature_and_print_setup(demo):
     assert "Начальник управления производственного развития" in texts and "_____________ И.А. Беляев" in texts
 
 
+@pytest.mark.e2e  # LibreOffice or processes of its own: the end-to-end set
 def test_user_text_that_looks_like_a_formula_stays_text(demo_db, tmp_path):
     from lib.auth.access import User, write
 
@@ -159,18 +160,7 @@ def test_cli_export_records_who_when_and_the_checksum(demo_db, tmp_path):
     assert bad.returncode == 1 and "не квартал" in bad.stderr
 
 
-def convert(data: bytes, tmp_path, target: str) -> list:
-    """Run LibreOffice headless; returns the files it wrote (one per sheet for CSV)."""
-    assert SOFFICE, "LibreOffice is required: apt-get install libreoffice-calc-nogui (.ci/run does it)"
-    src = tmp_path / "export.xlsx"
-    src.write_bytes(data)
-    profile = tmp_path / "lo-profile"
-    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target,
-                    "--outdir", str(tmp_path), str(src)], check=True, capture_output=True, timeout=180,
-                   env={**os.environ, "HOME": str(tmp_path)})
-    return sorted(tmp_path.glob(f"export*.{target.split(':')[0]}"))
-
-
+@pytest.mark.e2e  # LibreOffice or processes of its own: the end-to-end set
 def test_the_workbook_opens_in_libreoffice_and_the_values_match(demo, tmp_path):
     data = workbook.build(demo, workbook.parse_period("2024-Q1"), read_settings(demo), TODAY)
     pdf = convert(data, tmp_path, "pdf")[0].read_bytes()

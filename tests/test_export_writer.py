@@ -128,7 +128,7 @@ def assert_same_workbook(old: bytes, new: bytes) -> int:
 def written(demo_db, tmp_path_factory):
     """The demo with what people type that a file must keep: formula-like, long and multi-line text."""
     from lib.auth.access import User, write
-    from tests.entry_support import copy_demo
+    from tests.support.entry import copy_demo
 
     store = copy_demo(demo_db, tmp_path_factory.mktemp("written"))
     long = "Проведена претензионная работа с должниками; направлены уведомления, " * 6
@@ -173,9 +173,10 @@ def test_the_comparison_sees_a_difference(written):
             assert_same_workbook(new, out.getvalue())
 
 
+@pytest.mark.e2e  # LibreOffice or processes of its own: the end-to-end set
 def test_libreoffice_opens_the_xlsxwriter_workbook_and_prints_every_sheet(written, tmp_path):
     from lib.domain.settings import read_settings
-    from tests.test_export import convert
+    from tests.support.libreoffice import convert_workbook as convert
 
     data = workbook.build(written, workbook.parse_period("2024-Q4"), read_settings(written), TODAY)
     pdf = convert(data, tmp_path, "pdf")[0].read_bytes()

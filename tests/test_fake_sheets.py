@@ -138,6 +138,57 @@ def test_a_protected_range_refuses_everyone_not_among_its_editors_with_googles_m
     assert api.rows(key, "Лист")[1] == ["владелец может", "y"]
 
 
+def test_the_owner_stays_an_editor_of_every_protected_range_and_answers_leave_out_default_fields(api):
+    """Google keeps the spreadsheet's owner (and the requester) among the editors of a protected range, and its
+    proto3 JSON leaves out fields at their default: ``sheetId`` 0 of a GridRange, ``warningOnly`` false, an empty
+    description, ``frozenRowCount`` 0, empty lists (gspread's recordings, tests/fixtures/gspread_cassettes)."""
+    key, s = book_with_sheet(api)
+    bare = s.request("GET", f"{BASE}/{key}").json()["sheets"][0]
+    assert bare["properties"]["sheetId"] == 0 and "frozenRowCount" not in bare["properties"]["gridProperties"]
+    assert "protectedRanges" not in bare and "developerMetadata" not in bare
+    added = batch(s, key, {"addProtectedRange": {"protectedRange": {
+        "range": {"sheetId": 0, "startColumnIndex": 0, "endColumnIndex": 1}, "warningOnly": False, "editors": {"users": []}}}})
+    reply = added.json()["replies"][0]["addProtectedRange"]["protectedRange"]
+    assert reply["range"] == {"startColumnIndex": 0, "endColumnIndex": 1} and "warningOnly" not in reply and "description" not in reply
+    listed = s.request("GET", f"{BASE}/{key}").json()["sheets"][0]["protectedRanges"][0]
+    assert listed["editors"] == {"users": sorted([OWNER, api.service_account])} and listed["range"] == reply["range"]
+    Person(api, key).type_cell("Лист", 2, 0, "владелец может")  # and the owner can edit it
+
+
+def test_a_json_null_leaves_the_cell_as_it_was_and_an_empty_string_clears_it(api):
+    """"Null values will be skipped. To set a cell to an empty value, set the string value to an empty string."
+    (ValueRange.values)."""
+    key, s = book_with_sheet(api, rows=[["Код", "Значение", "Примечание"], ["a", 1, "было"]])
+    put = s.request("PUT", f"{BASE}/{key}/values/'Лист'!A2:C2", params={"valueInputOption": "RAW"}, json={"values": [[None, 2, ""]]})
+    assert put.status_code == 200
+    assert api.rows(key, "Лист")[1] == ["a", 2, None]  # "было" cleared by "", "a" kept under null
+    many = s.request("POST", f"{BASE}/{key}/values:batchUpdate",
+                     json={"valueInputOption": "USER_ENTERED", "data": [{"range": "'Лист'!A2:C2", "values": [["b", None, "x"]]}]})
+    assert many.status_code == 200 and api.rows(key, "Лист")[1] == ["b", 2.0, "x"]
+
+
+def test_formats_and_rules_apply_to_the_range_exactly_as_sent_rows_added_later_included_only_when_unbounded(api):
+    """A GridRange "missing indexes indicate the range is unbounded on that side": a text format on B2:B (no
+    endRowIndex) keeps a leading zero typed in row 500; one on A2:A2 does not reach row 500."""
+    key, s = book_with_sheet(api)
+    text = {"userEnteredFormat": {"numberFormat": {"type": "TEXT", "pattern": "@"}}}
+    for grid in ({"sheetId": 0, "startRowIndex": 1, "endRowIndex": 2, "startColumnIndex": 0, "endColumnIndex": 1},
+                 {"sheetId": 0, "startRowIndex": 1, "startColumnIndex": 1, "endColumnIndex": 2}):
+        assert batch(s, key, {"repeatCell": {"range": grid, "cell": text, "fields": "userEnteredFormat.numberFormat"}}).status_code == 200
+    rule = {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "да"}]}, "strict": True}
+    assert batch(s, key, {"setDataValidation": {"range": {"startRowIndex": 1, "endRowIndex": 3, "startColumnIndex": 2,
+                                                          "endColumnIndex": 3}, "rule": rule}}).status_code == 200
+    person = Person(api, key, EDITOR)
+    person.type_row("Лист", ["007", "007"], row=2)
+    person.type_row("Лист", ["007", "007", "нет"], row=500)  # the grid grows; the bounded rule stops at row 3
+    assert api.rows(key, "Лист")[1] == ["007", "007"] and api.rows(key, "Лист")[499] == [7.0, "007", "нет"]
+    with pytest.raises(Refused, match=INVALID):
+        person.type_cell("Лист", 3, 2, "нет")
+    person.insert_column("Лист", 0)  # the ranges move with their cells
+    assert api.spreadsheets[key].by_title("Лист").format_of(700, 2) == text["userEnteredFormat"]["numberFormat"]
+    assert api.spreadsheets[key].by_title("Лист").format_of(700, 1) is None
+
+
 def test_a_strict_dropdown_refuses_what_is_not_on_its_list(api):
     key, s = book_with_sheet(api)
     rule = {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "население"}, {"userEnteredValue": "прочие"}]},

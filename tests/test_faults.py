@@ -16,7 +16,7 @@ from lib.store.port import StoreError, StoreUnavailable
 from lib.store.sheets_http import RetryPolicy
 from tests.conftest import RecordingSleep, fake_policy, make_sheets_store
 from tests.support.fake_sheets import FakeSheetsAPI, Faults
-from tests.test_store_contract import sample_record
+from tests.support.records import sample_record
 
 WRITE = frozenset({"spreadsheets.batchUpdate"})
 
@@ -161,7 +161,7 @@ def test_thirty_percent_failures_with_late_writes_no_duplicates_no_silent_losses
     assert api.requests_made() > 200  # the faults really happened: retries and look-ups were needed
 
 
-def test_a_burst_over_the_per_minute_quota_waits_or_says_so_and_loses_nothing():
+def test_a_burst_over_the_per_minute_quota_waits_for_the_minute_and_loses_nothing():
     from tests.support.fake_sheets import Quota
 
     api = FakeSheetsAPI()
@@ -169,16 +169,77 @@ def test_a_burst_over_the_per_minute_quota_waits_or_says_so_and_loses_nothing():
     store.read_all()
     api.quota = Quota(read_per_user=60, write_per_user=60)  # Google's limits for one service account
     table = store.schema["audit"]
-    saved, refused = [], []
+    saved, worst = [], 0.0
     for n in range(75):
-        try:
-            saved.append(store.save({"audit": [dict(sample_record(table), event_id=f"q{n}")]}, "a@x").save_id)
-        except StoreUnavailable as err:
-            assert "квота" in str(err) and "не сохранены" in str(err)
-            refused.append(n)
-    assert len(saved) >= 60 and refused  # the minute's quota ran out: some saves were told so
+        started = api.clock.now()
+        saved.append(store.save({"audit": [dict(sample_record(table), event_id=f"q{n}")]}, "a@x").save_id)
+        worst = max(worst, api.clock.now() - started)
+    assert len(saved) == 75 and worst <= 90, worst  # the quota refills each minute: every save waited for it, within 90 s
     api.quota = None
     store.invalidate()
     stored = Counter(store.read_all().all_versions("audit")["save_id"])
-    assert all(stored[s] == 1 for s in saved) and sum(stored.values()) == len(saved)  # refused ones did not land
+    assert all(stored[s] == 1 for s in saved) and sum(stored.values()) == len(saved)
     assert any(a["code"] == 429 for a in api.answers)
+
+
+def test_a_429_waits_for_the_quotas_minute_within_90_seconds_and_the_person_is_told_why():
+    """Issue 24, Why 6: with a write quota of 2 a minute, 2 of 4 saves failed within 18 s (retries stopped after 8–16 s)."""
+    from lib.store.port import save_progress
+    from tests.support.fake_sheets import Quota
+
+    api = FakeSheetsAPI()
+    store = make_sheets_store(api, fake_policy(api, rng=random.Random(5)))
+    store.read_all()
+    api.quota = Quota(write_per_user=2)
+    table = store.schema["audit"]
+    told: list[str] = []
+    took = []
+    with save_progress(told.append):
+        for n in range(4):
+            started = api.clock.now()
+            store.save({"audit": [dict(sample_record(table), event_id=f"w{n}")]}, "a@x")
+            took.append(api.clock.now() - started)
+    assert max(took) <= 90 and max(took) > 10, took  # the 3rd save waited for the next minute, inside the bound
+    assert told and all("HTTP 429" in m and "повтор через" in m and "из 90" in m for m in told), told
+    api.quota = None
+    store.invalidate()
+    assert len(store.read_all().current("audit")) == 4
+
+
+def test_a_save_waiting_for_the_servers_lock_answers_within_its_budget_from_the_click(tmp_path):
+    """Issue 24, Why 5: the 90 s began after the cross-process lock (up to 100 s): over 190 s from the click.
+    Real time here: a budget of 4 s, another process holding the lock for 6 s."""
+    import threading
+    import time
+
+    from lib.store.port import save_progress
+    from lib.store.server_secrets import ServerSecrets
+
+    api = FakeSheetsAPI()
+    secrets_file = tmp_path / "server-secrets.sqlite"
+    policy = RetryPolicy(budget=4.0, rng=random.Random(0))
+    store = make_sheets_store(api, policy, secrets=ServerSecrets(secrets_file))
+    store.read_all()
+    other = ServerSecrets(secrets_file)  # another process of the same server, saving for 6 s
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with other.turn():
+            holding.set()
+            release.wait(6)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    holding.wait(5)
+    told: list[str] = []
+    started = time.monotonic()
+    try:
+        with save_progress(told.append), pytest.raises(StoreUnavailable, match="не закончилось") as err:
+            store.save({"audit": [sample_record(store.schema["audit"])]}, "a@x")
+        took = time.monotonic() - started
+    finally:
+        release.set()
+        thread.join()
+    assert took <= 4.0, took
+    assert "введённое осталось на экране" in str(err.value)
+    assert any("другое сохранение" in m for m in told), told

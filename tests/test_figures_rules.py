@@ -27,7 +27,7 @@ from lib.domain.settings import read_settings
 from lib.domain.summary import Filters, execute
 from lib.files import meeting_pack, workbook
 from lib.ui import charts
-from tests.district_support import build, line, participant, settings, stamp
+from tests.support.district import build, line, participant, settings, stamp
 
 TODAY = dt.date(2024, 4, 20)
 PEOPLE = [participant("s1", "settlement"), participant("s2", "settlement"), participant("u1", serves="s1"),

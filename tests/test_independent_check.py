@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from lib.domain.settings import read_settings
 from lib.domain.summary import Filters, execute
 from lib.files import workbook
-from tests.district_support import build, participant, settings, stamp
+from tests.support.district import build, participant, settings, stamp
 
 MONTHS = [f"2024-{m:02d}" for m in range(1, 10)]
 TODAY = dt.date(2024, 10, 20)

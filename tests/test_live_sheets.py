@@ -16,7 +16,7 @@ from lib.auth.access import command_line_user, write
 from lib.core.config import resolve
 from lib.store.factory import open_store
 from lib.store.sheets_setup import drift
-from tests.test_store_contract import sample_record
+from tests.support.records import sample_record
 
 pytestmark = pytest.mark.live
 

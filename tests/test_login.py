@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import subprocess
 import sys
 
@@ -113,7 +112,7 @@ def sign_in(login: str, password: str) -> AppTest:
         return at
     # Signed in: the login page sent us home. AppTest does not re-run app.py's chrome after an
     # in-script switch_page, so continue the same session in a fresh run (what the browser shows
-    # next; test_browser.py clicks through the real thing).
+    # next; tests/e2e/test_browser.py clicks through the real thing).
     assert at.title[0].value.startswith("Комиссия по задолженности")
     signed = AppTest.from_file(APP, default_timeout=60)
     signed.session_state["user_login"] = at.session_state["user_login"]
@@ -199,7 +198,7 @@ def test_no_plaintext_password_in_store_logs_or_errors(demo_db, tmp_path, caplog
     secret = "Sekret-Пароль-9731"
     # the demo district as `lib.cli demo` writes it (that command itself: tests/test_cli.py), copied from the file the
     # session built once — a private copy, since the commands below write to it
-    shutil.copy(demo_db, tmp_path / "p.sqlite")
+    copy_demo_file(demo_db, tmp_path / "p.sqlite")
     url = f"sqlite:///{tmp_path}/p.sqlite"
     env = {**os.environ}
     run = lambda *a, **kw: subprocess.run([sys.executable, "-m", "lib.cli", *a, "--store", url], cwd=PROJECT_ROOT,
@@ -255,6 +254,7 @@ def _attempts(store_path: str, *attempts: tuple[str, str]) -> list[str]:
     return done.stdout.splitlines()
 
 
+@pytest.mark.e2e  # LibreOffice or processes of its own: the end-to-end set
 def test_the_throttle_holds_across_two_server_processes_and_a_restart(demo_db, tmp_path):
     from lib.auth.signin import throttle_for
 
@@ -389,3 +389,121 @@ def test_a_disabled_account_and_a_wrong_password_take_the_same_time(demo_db, tmp
     wrong = statistics.median(times["lptes@lensk.demo"])
     for login, _ in attempts[1:]:
         assert 0.5 < statistics.median(times[login]) / wrong < 2, login
+
+
+# ---- single sign-on: what is accepted from a provider, and what «Вход» says (issue 25) -----------------
+
+from lib.auth import sso  # noqa: E402
+
+
+def test_the_email_comes_from_the_id_token_or_else_from_userinfo_of_the_same_subject():
+    in_token = {"sub": "u1", "email": "a@x.ru", "email_verified": True}
+    assert sso.identity(in_token, {"sub": "u1", "email": "other@x.ru"})["email"] == "a@x.ru"
+    # a certified provider's default for the code flow: the ID token has only sub; the e-mail is at userinfo
+    merged = sso.identity({"sub": "u1", "iss": "https://id"}, {"sub": "u1", "email": "a@x.ru", "email_verified": True})
+    assert (merged["email"], merged["email_verified"], merged["iss"]) == ("a@x.ru", True, "https://id")
+    assert "email" not in sso.identity({"sub": "u1"}, {"sub": "someone-else", "email": "a@x.ru"})  # OIDC Core §5.3.2
+    assert "email" not in sso.identity({"sub": "u1"}, None)
+
+
+@pytest.mark.parametrize(("claims", "provider", "trusted", "refused"), [
+    ({"email": "a@x.ru", "email_verified": True}, "default", [], None),
+    ({"email": "a@x.ru", "email_verified": "true"}, "default", [], None),
+    ({"email": "a@x.ru", "email_verified": False}, "default", [], "unverified"),
+    ({"email": "a@x.ru"}, "default", [], "unverified"),  # not said is not verified
+    ({"email": "a@x.ru"}, "default", ["default"], None),  # the documented exception, per provider
+    ({"email": "a@x.ru"}, "google", ["default"], "unverified"),
+    ({"email": " ", "email_verified": True}, "default", [], "no_email"),
+    ({"sub": "u1"}, "default", ["default"], "no_email"),
+])
+def test_only_a_verified_email_signs_in(claims, provider, trusted, refused):
+    assert sso.refusal(claims, provider, trusted) == refused
+
+
+def test_prompt_select_account_only_where_the_provider_lists_it():
+    assert sso.prompt_for(None, {"prompt_values_supported": ["none", "login", "consent"]}) is None
+    assert sso.prompt_for(None, {}) is None
+    assert sso.prompt_for(None, {"prompt_values_supported": ["none", "select_account"]}) == "select_account"
+    assert sso.prompt_for("login", {}) == "login"
+
+
+def test_an_error_sent_back_by_the_provider_gets_its_own_russian_sentence():
+    assert sso.error_code("invalid_request", "unsupported prompt value requested") == "prompt"
+    assert sso.error_code("access_denied", "End-User aborted interaction") == "denied"
+    assert sso.error_code("invalid_client", None) == "refused"
+    for code, text in sso.MESSAGES.items():
+        assert not any(w in text for w in ("error", "Error", "failed")), code
+        assert text.endswith("."), code
+
+
+CERTIFIED = {  # the fields panva's oidc-provider 9 publishes that the app reads (tests/e2e/test_sso_provider.py)
+    "issuer": "http://127.0.0.1:3000", "authorization_endpoint": "http://127.0.0.1:3000/auth",
+    "token_endpoint": "http://127.0.0.1:3000/token", "jwks_uri": "http://127.0.0.1:3000/jwks",
+    "userinfo_endpoint": "http://127.0.0.1:3000/me", "end_session_endpoint": "http://127.0.0.1:3000/session/end",
+    "response_types_supported": ["code id_token", "code", "id_token", "none"],
+    "scopes_supported": ["openid", "offline_access", "email", "profile"],
+    "claims_supported": ["sub", "email", "email_verified", "name", "sid", "auth_time", "iss"],
+}
+
+
+def test_the_providers_metadata_is_checked_and_what_is_missing_named_in_russian():
+    assert sso.metadata_problems(CERTIFIED) == []
+    trimmed = {k: v for k, v in CERTIFIED.items() if k not in ("jwks_uri", "end_session_endpoint")}
+    trimmed["scopes_supported"] = ["openid", "profile"]
+    trimmed["claims_supported"] = ["sub", "email"]
+    assert sso.metadata_problems(trimmed) == [
+        "нет «jwks_uri» (ключи подписи токенов) — без него вход невозможен",
+        "«scopes_supported» не содержит «email»: без этой области служба не сообщит адрес почты",
+        "«claims_supported» не содержит «email_verified»: без него вход будет отклонён",
+        "нет «end_session_endpoint»: «Выйти» не закроет вход в самой службе",
+    ]
+    assert sso.metadata_problems({**CERTIFIED, "prompt_values_supported": ["none", "login"]}, configured_prompt="select_account") == [
+        "«prompt_values_supported» не содержит «select_account», заданный в [auth] client_kwargs"]
+
+
+def test_a_provider_not_answering_at_start_is_said_in_russian_and_asked_again_later(caplog):
+    from lib.ui import sso_routes
+    from tests.support.browser import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/.well-known/openid-configuration"  # nothing listens there
+    problems = sso_routes.check_provider({"auth": {"server_metadata_url": url}})
+    assert problems == ["служба входа не ответила: её описание (server_metadata_url) не прочитано"]
+    assert any("описание службы входа" in r.getMessage() and url in r.getMessage() for r in caplog.records)
+    assert sso_routes.check_provider({"auth": {}}) == []
+
+
+def _login_page_with(query: dict) -> AppTest:
+    """«Вход» opened at /login?… (where the single sign-on routes send the browser)."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.query_params.update(query)
+    return at.switch_page("pages/login.py").run()
+
+
+@pytest.mark.parametrize("code", sorted(sso.MESSAGES))
+def test_every_failed_sign_in_round_trip_is_explained_on_the_login_page(demo_store_url, code):
+    at = _login_page_with({"sso": code})
+    assert not at.exception
+    assert at.title[0].value == "Вход"
+    assert [e.value for e in at.error] == [sso.MESSAGES[code]]
+
+
+def test_coming_back_from_the_providers_sign_out_says_so(demo_store_url):
+    at = _login_page_with({"sso": "signed_out"})
+    assert [i.value for i in at.info] == ["Вы вышли из системы и из службы единого входа."]
+    at = _login_page_with({"sso": "signed_out_app"})  # a provider that cannot sign out on the app's request
+    assert [i.value for i in at.info] == [sso.SIGNED_OUT_APP_TEXT]
+    at = _login_page_with({"sso": "<script>"})  # anything else: nothing
+    assert not at.error and not at.exception
+
+
+def test_a_copied_secrets_example_points_at_no_spreadsheet_and_explains_both_cookie_secrets():
+    import tomllib
+
+    from lib.core.config import resolve
+
+    text = (PROJECT_ROOT / ".streamlit" / "secrets.toml.example").read_text()
+    copied = tomllib.loads(text)
+    config = resolve(env={}, secrets=copied)
+    assert config.is_default_store and config.service_account is None
+    assert "auth" not in copied  # single sign-on only once filled in
+    assert "[session] cookie_secret" in text and "_streamlit_user" in text and "docs/sign-in.md" in text

@@ -35,10 +35,10 @@ def test_recent_reuses_a_key_keeps_the_last_few_and_forgets_with_the_snapshot():
 
 
 def test_the_dashboard_reuses_its_figures_on_a_rerun_and_computes_them_again_after_a_save(demo_db, tmp_path):
-    import shutil
+    from tests.support.demo_file import copy_demo_file
 
     path = tmp_path / "d.sqlite"
-    shutil.copy(demo_db, path)
+    copy_demo_file(demo_db, path)
     store = SQLiteStore(path)
     snap = store.read_all()
     settings, today = read_settings(snap), dt.date(2025, 1, 20)

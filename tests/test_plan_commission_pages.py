@@ -9,7 +9,6 @@ from streamlit.testing.v1 import AppTest
 
 from lib.core.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
-from tests import test_browser
 
 APP = str(PROJECT_ROOT / "app.py")
 TODAY = dt.date(2024, 12, 20)
@@ -250,54 +249,3 @@ def test_the_plan_grid_shows_a_dash_for_no_status_and_reads_it_back_as_empty(dem
     at.run()
     grid = next(d for d in at.dataframe if d.key == key)
     assert grid.value["status"].tolist() == [NOT_CHOSEN if i == filed else s for i, s in enumerate(shown)]
-
-
-# ---- in a browser: what a person typed survives a tab switch; the open tab survives a reload -----------
-
-
-@pytest.mark.xdist_group("browser")  # one after another with the other browser tests (see tests/conftest.py)
-def test_in_a_browser_typed_text_survives_tab_switches_and_the_open_tab_a_reload(reading_server, page):
-    """Nothing is saved (the typed decision and reason are never submitted): the server the reading tests share."""
-    from playwright.sync_api import expect
-
-    server = reading_server
-
-    open_login, rerun_after, sign_in = test_browser.open_login, test_browser.rerun_after, test_browser.sign_in
-
-    def open_tab(name: str) -> None:
-        rerun_after(page, page.get_by_role("tab", name=name).click)  # a tab switch reruns the page
-
-    def selected(name: str):
-        return expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true", timeout=30000)
-
-    open_login(page, server)
-    sign_in(page, "coordinator@lensk.demo", "demo-coordinator")
-    page.get_by_role("link", name="Комиссия").click()
-    page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
-    open_tab("Решения и поручения")
-    typed = "Поручение набрано, но не сохранено"
-    page.get_by_label("Текст решения").first.fill(typed)  # in a form: nothing is sent before «Сохранить решение»
-    open_tab("Материалы к заседанию")
-    page.get_by_text("Проект повестки").wait_for(timeout=30000)  # the pack, built now that its tab is open
-    assert "commission_tab=" in page.url  # the address names the open tab
-    open_tab("Решения и поручения")
-    assert page.get_by_label("Текст решения").first.input_value() == typed
-    page.reload()  # a new session: the address opens the same tab
-    selected("Решения и поручения")
-    page.get_by_role("link", name="План мероприятий").click()
-    page.get_by_role("heading", name="План мероприятий").wait_for(timeout=30000)
-    page.get_by_role("link", name="Комиссия").click()  # back from another page: the tab that was open
-    page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
-    selected("Решения и поручения")
-
-    # a tab that runs only while open: a reason typed and left by clicking another tab is there on return
-    page.get_by_role("link", name="Администрирование").click()
-    page.get_by_role("heading", name="Администрирование").wait_for(timeout=30000)
-    open_tab("Закрытие кварталов")
-    page.get_by_label("Основание").fill("Отчёт направлен в МЖКХ")
-    open_tab("Журнал изменений")
-    page.get_by_text("Записей в журнале").wait_for(timeout=30000)
-    assert not page.get_by_label("Основание").count()  # the closed tab did not run
-    open_tab("Закрытие кварталов")
-    assert page.get_by_label("Основание").input_value() == "Отчёт направлен в МЖКХ"
-    assert not page.errors, page.errors

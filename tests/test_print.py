@@ -20,6 +20,7 @@ from lib.files import excel_forms, workbook
 from lib.store.sqlite_store import SQLiteStore
 from tests.support import libreoffice
 
+pytestmark = pytest.mark.e2e  # LibreOffice prints: the end-to-end set
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "print"
 
 

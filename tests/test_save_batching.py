@@ -255,7 +255,7 @@ def test_twenty_people_saving_once_a_minute_cost_at_most_thirty_requests_a_minut
 
 
 def test_a_copy_writing_chunk_after_chunk_does_not_wait_the_window(sheet):
-    from tests.test_store_contract import sample_record
+    from tests.support.records import sample_record
 
     _, store = sheet
     started = time.monotonic()

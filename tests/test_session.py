@@ -1,6 +1,6 @@
 """The sign-in cookie, landing after sign-in, single sign-on, and secrets that never reach a page.
 
-The browser side (the cookie really set, F5, tabs, sign-out) is tests/test_browser_session.py; here
+The browser side (the cookie really set, F5, tabs, sign-out) is tests/e2e/test_browser_session.py; here
 the rules behind it, on both stores, and the pages in-process with AppTest.
 """
 
@@ -20,8 +20,8 @@ from lib.auth.signin import user_row
 from lib.core.config import PROJECT_ROOT, ConfigError
 from lib.core.frames import SECRET_PROBLEM, cells_to_frame
 from lib.core.schema import schema
+from tests.support.apptest import run_app
 from tests.support.shown import cells
-from tests.test_app import run_app
 
 APP = str(PROJECT_ROOT / "app.py")
 SECRET = "unit-test-secret-" + "z" * 32
@@ -55,7 +55,7 @@ def test_a_cookie_ends_when_password_role_or_active_flag_change_on_both_stores(s
     row = user_row(store.read_all(), "Member@X.ru ")
     cookie = sessions.cookie(sessions.claim(row))
     claim = sessions.read_cookie(cookie)
-    assert claim == Claim("member@x.ru", sessions.fingerprint(row))
+    assert (claim.login, claim.fingerprint, claim.version) == ("member@x.ru", sessions.fingerprint(row), row["save_id"])
     assert sessions.valid_for(claim, user_row(store.read_all(), "member@x.ru"))
 
     # the name is not what the sign-in rests on: no one is signed out for a corrected spelling
@@ -74,7 +74,7 @@ def test_a_cookie_ends_when_password_role_or_active_flag_change_on_both_stores(s
 def test_a_cookie_expires_and_cannot_be_forged_or_swapped_for_a_ticket():
     clock = Clock()
     sessions = Sessions(SECRET, hours=12, clock=clock)
-    claim = Claim("a@x.ru", "f" * 32)
+    claim = Claim("a@x.ru", "f" * 32, "sid-1", "save-1")
     cookie = sessions.cookie(claim)
     clock.now += 12 * 3600 - 5
     assert sessions.read_cookie(cookie) == claim
@@ -93,7 +93,7 @@ def test_a_cookie_expires_and_cannot_be_forged_or_swapped_for_a_ticket():
 def test_a_ticket_works_once_for_its_browser_within_a_minute():
     clock = Clock()
     sessions = Sessions(SECRET, clock=clock)
-    claim = Claim("a@x.ru", "f" * 32)
+    claim = Claim("a@x.ru", "f" * 32, "sid-1", "save-1")
     assert sessions.redeem(sessions.ticket(claim, "browser-1"), "browser-2") is None
     ticket = sessions.ticket(claim, "browser-1")
     assert sessions.redeem(ticket, "browser-1") == claim
@@ -324,3 +324,118 @@ def test_secret_cells_are_masked_wherever_the_cells_come_from():
     _, problems = cells_to_frame(users, header, rows)  # a sheet's raw cells, as the Google adapter reads them
     assert [(p.column, p.value, p.reason) for p in problems] == [("Хеш пароля", "", SECRET_PROBLEM)]
     assert "argon2" not in str(problems[0])
+
+
+# ---- a sign-in ends on the server (issue 23, item 8) ----------------------------------------------
+
+
+def test_disabling_ends_a_sign_in_for_good_and_enabling_again_does_not_revive_it_on_both_stores(store):
+    write(store, CLI, {"users": [_user("boss@x.ru", "coordinator", "boss-password")]})
+    write(store, CLI, {"users": [_user("member@x.ru", "commission", "first-password")]})
+    sessions = Sessions(SECRET)
+    from lib.auth.signin import user_versions
+
+    row = user_row(store.read_all(), "member@x.ru")
+    claim = sessions.read_cookie(sessions.cookie(sessions.claim(row)))
+    assert sessions.still_valid(claim, user_versions(store.read_all(), "member@x.ru"))
+    write(store, CLI, {"users": [{**_record(row), "name": "Проверка Исправленная"}]})  # a name: nobody is signed out
+    assert sessions.still_valid(claim, user_versions(store.read_all(), "member@x.ru"))
+
+    write(store, CLI, {"users": [{**_record(user_row(store.read_all(), "member@x.ru")), "active": False}]})
+    write(store, CLI, {"users": [{**_record(user_row(store.read_all(), "member@x.ru")), "active": True}]})
+    snap = store.read_all()
+    now = user_row(snap, "member@x.ru")
+    assert sessions.fingerprint(now) == claim.fingerprint  # the account is as it was, the fingerprint too ...
+    assert not sessions.still_valid(claim, user_versions(snap, "member@x.ru"))  # ... and the old cookie stays void
+    assert sessions.still_valid(sessions.claim(now), user_versions(snap, "member@x.ru"))  # a new sign-in works
+
+    # a password changed and then set back: the same
+    claim = sessions.claim(now)
+    old_hash = now["password_hash"]
+    write(store, CLI, {"users": [{**_record(now), "password_hash": hash_password("second-password")}]})
+    write(store, CLI, {"users": [{**_record(user_row(store.read_all(), "member@x.ru")), "password_hash": old_hash}]})
+    assert not sessions.still_valid(claim, user_versions(store.read_all(), "member@x.ru"))
+    assert not sessions.still_valid(Claim("member@x.ru", claim.fingerprint, "s", "a-version-never-saved"),
+                                    user_versions(store.read_all(), "member@x.ru"))
+
+
+def test_a_sign_in_ended_in_one_server_process_is_refused_by_another_and_after_a_restart(tmp_path):
+    from lib.auth.session_cookie import SessionLedger
+
+    clock = Clock()
+    first, second = (SessionLedger(tmp_path / "server.sqlite", hours=12, clock=clock) for _ in range(2))
+    assert not second.ended("sid-1")
+    first.end("sid-1")
+    assert second.ended("sid-1") and not second.ended("sid-2")
+    assert SessionLedger(tmp_path / "server.sqlite", clock=clock).ended("sid-1")  # a restart
+    clock.now += 13 * 3600
+    second.end("sid-2")  # forgotten once no cookie of it can be alive any more
+    assert not first.ended("sid-1") and first.ended("sid-2")
+
+
+def _signed_in_with_the_form(login: str, password: str) -> dict:
+    """Sign in on «Вход» as a person does; what the session holds afterwards (what the cookie carries too)."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="login_name").input(login)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return {k: at.session_state[k] for k in ("user_login", "user_fingerprint", "user_session", "user_version")}
+
+
+def _page(session: dict, page: str = "pages/admin.py") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_sign_out_ends_the_sign_in_in_every_tab_and_process(demo_store_url):
+    session = _signed_in_with_the_form("commission@lensk.demo", "demo-commission")
+    tab = _page(session, None)
+    other_tab = _page(session, None)  # the same sign-in in a second tab (its cookie, copied)
+    assert other_tab.title[0].value.startswith("Комиссия по задолженности")
+    tab.sidebar.button(key="logout").click().run()
+    assert tab.title[0].value == "Вход"
+    other_tab.run()
+    assert other_tab.title[0].value == "Вход"
+    assert any("Вы вышли из системы" in i.value for i in other_tab.info)
+    assert _page(session, None).title[0].value == "Вход"  # the copy is refused from now on
+    # the same person signs in again: a new sign-in, which works
+    assert _page(_signed_in_with_the_form("commission@lensk.demo", "demo-commission"), None).title[0].value.startswith("Комиссия")
+
+
+def test_disabled_and_enabled_again_the_old_sign_in_stays_ended(demo_store_url):
+    from lib.store.sqlite_store import SQLiteStore
+
+    session = _signed_in_with_the_form("ves@lensk.demo", "demo-ves")
+    store = SQLiteStore(demo_store_url[len("sqlite:///"):])
+    for active in (False, True):
+        write(store, CLI, {"users": [{**_record(user_row(store.read_all(), "ves@lensk.demo")), "active": active}]})
+    at = _page(session, None)
+    assert at.title[0].value == "Вход"
+    assert any("Учётная запись изменилась" in i.value for i in at.info)
+
+
+def test_ones_own_password_change_keeps_this_sign_in_and_ends_the_others(demo_store_url):
+    here = _signed_in_with_the_form("coordinator@lensk.demo", "demo-coordinator")
+    elsewhere = _signed_in_with_the_form("coordinator@lensk.demo", "demo-coordinator")  # another computer
+    at = _page(here)
+    at.selectbox(key="edit_login").select("coordinator@lensk.demo").run()
+    at.text_input(key="edit_user-coordinator@lensk.demo:password").input("новый-пароль-координатора-1").run()
+    at.button(key="edit_user-coordinator@lensk.demo:save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Администрирование"
+    assert any("изменения сохранены" in s.value for s in at.success)
+    at.run()
+    assert at.title[0].value == "Администрирование"  # still signed in here
+    assert at.session_state["user_session"] == here["user_session"]
+    assert at.session_state["user_version"] != here["user_version"]
+    gone = _page(elsewhere, None)
+    assert gone.title[0].value == "Вход"
+    assert any("Учётная запись изменилась" in i.value for i in gone.info)
+    assert _page(here, None).title[0].value == "Вход"  # the cookie issued before the change is void too

@@ -119,10 +119,12 @@ def test_bootstrap_sets_dropdowns_number_formats_locale_time_zone_and_a_frozen_h
     assert (book.locale, book.time_zone) == ("ru_RU", "Asia/Yakutsk") and any("ru_RU" in line for line in report)
     sheet = book.by_title(title(store, "monthly_reports"))
     header = sheet.rows[0]
-    formats = dict(zip(header, sheet.col_formats))
-    assert formats["Начислено"] == {"type": "NUMBER", "pattern": "#,##0.0##"}
-    assert formats["Отчётный месяц"]["type"] == "TEXT" and formats["Код сохранения"]["type"] == "TEXT"
-    rules = dict(zip(header, sheet.col_rules))
+    for row in (1, 499, 99_999):  # the first data row and rows added later: the ranges are unbounded below
+        formats = {h: sheet.format_of(row, c) for c, h in enumerate(header)}
+        assert formats["Начислено"] == {"type": "NUMBER", "pattern": "#,##0.0##"}
+        assert formats["Отчётный месяц"]["type"] == "TEXT" and formats["Код сохранения"]["type"] == "TEXT"
+    assert sheet.format_of(0, 0) is None  # the header keeps the default
+    rules = {h: sheet.rule_of(1, c) for c, h in enumerate(header)}
     assert [v["userEnteredValue"] for v in rules["Группа потребителей"]["condition"]["values"]] == ["население", "прочие потребители"]
     assert rules["Организация"]["condition"]["type"] == "ONE_OF_RANGE"
     assert all(s.frozen_rows == 1 for s in book.sheets)
@@ -247,7 +249,7 @@ def type_decision(person: Person, store, due: str) -> None:
                                                    "Ответственный": "lptes", "Срок": due, "Статус": "на исполнении"})
 
 
-def test_an_en_us_sheet_is_reported_and_bootstrap_makes_typed_dates_mean_day_month(demo_sheets):
+def test_an_en_us_sheet_is_reported_and_bootstrap_makes_typed_dates_mean_day_month(demo_sheets, monkeypatch, capsys):
     api, store = demo_sheets
     head = Person(api, store.key, EDITOR)
     head.set_locale("en_US")
@@ -256,11 +258,21 @@ def test_an_en_us_sheet_is_reported_and_bootstrap_makes_typed_dates_mean_day_mon
     assert any("en_US" in line and "4 мая" in line for line in snap.setup)
     due = snap.current("decisions").set_index("decision_id").loc["d-05.04.2024", "due_date"]
     assert due == pd.Timestamp("2024-05-04")  # what Google stored under en_US — shown, and reported
-    store.bootstrap()
+    report = store.bootstrap()
     type_decision(head, store, "06.04.2024")
     snap = fresh(store)
-    assert not snap.setup
+    review = "(«d-05.04.2024»): набрано при локали en_US, до перехода на ru_RU — проверьте даты и числа: Срок = 04.05.2024"
+    assert any(line.startswith("лист «Решения и поручения», строка ") and line.endswith(review) for line in report)
+    assert len(snap.setup) == 1 and snap.setup[0].endswith(review)  # listed on «Обзор» and by check, not dropped
+    assert "d-06.04.2024" not in snap.setup[0]  # typed under ru_RU: nothing to review
     assert snap.current("decisions").set_index("decision_id").loc["d-06.04.2024", "due_date"] == pd.Timestamp("2024-04-06")
+    assert store.bootstrap() == ["все листы, столбцы и защита уже на месте"] and len(fresh(store).setup) == 1
+    from lib import cli
+
+    monkeypatch.setattr(cli, "_store", lambda url, config: store)
+    assert cli.main(["bootstrap-sheet", "--locale-reviewed"]) == 0  # the coordinator has checked the row
+    assert "снят (проверено строк: 1)" in capsys.readouterr().out
+    assert not fresh(store).setup
 
 
 def test_leading_zeros_months_and_numbers_typed_by_hand_survive(demo_sheets):
@@ -275,6 +287,19 @@ def test_leading_zeros_months_and_numbers_typed_by_hand_survive(demo_sheets):
     assert typed["contacts"] == "0079"
     claims = snap.current("claims_work").set_index(["participant_id", "month"])
     assert ("lptes", "2024-03") in claims.index
+
+
+def test_a_leading_zero_typed_in_row_500_of_a_tab_that_grew_keeps_its_zeros(fake_api):
+    """Formats cover whole columns, rows added later included: bootstrap makes tabs of 2 rows, and the text
+    format of «Код» must still hold in row 500 (the ranges have no endRowIndex)."""
+    store = make_sheets_store(fake_api)
+    participants = title(store, "participants")
+    head = Person(fake_api, store.key, EDITOR)
+    row = head.type_record(participants, {"Код": "007", "Наименование": "ТСЖ «Север»", "Вид": "организация ЖКК",
+                                          "Контакты": "0079", "Сдаёт ежемесячный отчёт": "да"}, row=500)
+    assert row == 500 and fake_api.rows(store.key, participants)[499][:2] == ["007", "ТСЖ «Север»"]
+    typed = fresh(store).current("participants").set_index("id").loc["007"]
+    assert typed["contacts"] == "0079"
 
 
 def test_five_percent_means_five_percent_and_a_setting_typed_into_the_sheet_is_not_taken(demo_sheets):
@@ -373,3 +398,193 @@ def test_a_malformed_service_account_key_is_a_russian_configuration_error(tmp_pa
     path.write_text("{не json")
     with pytest.raises(ConfigError, match="Скачайте ключ заново"):
         credentials_for(Config(store_url="gsheets://x", credentials_file=str(path)))
+
+
+# ---- issue 24, deliverable 1: a value typed over a saved row is noticed, the saved one stays ----------------------
+
+
+def _row_of(api, store, tab: str, **key) -> int:
+    """The sheet row (from 1) of the latest version of a record, found by its cells as they are now."""
+    rows = api.rows(store.key, title(store, tab))
+    header = rows[0]
+    columns = {store.schema[tab].column(k).title: v for k, v in key.items()}
+    found = [i for i, r in enumerate(rows[1:], 2) if all(header.index(t) < len(r) and r[header.index(t)] == v
+                                                          for t, v in columns.items())]
+    return found[-1]
+
+
+def test_a_figure_typed_over_a_saved_row_of_a_closed_quarter_keeps_the_saved_value_and_leaves_a_trace(demo_sheets):
+    """Issue 24, Why 1: a person with edit rights types 12345 over «Оплачено» of a saved row of the closed
+    quarter 2024-Q4: the app read 12345, listed no problem and wrote no audit entry."""
+    api, store = demo_sheets
+    write(store, CLI, {"monthly_reports": [report_row(paid=24338.351)]})
+    write(store, CLI, {"locks": [{"quarter": "2024-Q4", "locked": True, "comment": "отчёт направлен в МЖКХ"}]})
+    tab = title(store, "monthly_reports")
+    row = _row_of(api, store, "monthly_reports", participant_id="lptes", month="2024-12", consumer_group="население")
+    header = api.rows(store.key, tab)[0]
+    Person(api, store.key, EDITOR).type_cell(tab, row, header.index("Оплачено"), "12345")
+    assert api.rows(store.key, tab)[row - 1][header.index("Оплачено")] == 12345  # the cell really holds the typed figure
+    snap = fresh(store)
+    record = snap.record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-12",
+                         consumer_group="population")
+    assert record["paid"] == 24338.351  # the sealed value stays current: the figure for the ministry did not change
+    listed = [p for p in snap.problems if "изменено в таблице вручную" in p.reason]
+    assert len(listed) == 1 and listed[0].row == row and listed[0].column == "Оплачено"
+    assert "«Оплачено», было 24338,351 → стало 12345" in listed[0].reason
+    assert [(c.tab, c.field, c.was, c.now) for c in snap.open_changes()] == [("monthly_reports", "paid", "24338,351", "12345")]
+    store.read_all()  # the page load that found it wrote it to the audit log, once
+    audit = fresh(store).current("audit")
+    logged = audit[audit["action"] == "изменено в таблице вручную"]
+    assert len(logged) == 1 and "«Оплачено»: 24338,351 → 12345" in logged.iloc[0]["changes"]
+    assert "lptes" in logged.iloc[0]["record_key"]
+    fresh(store)
+    assert len(fresh(store).current("audit").query("action == 'изменено в таблице вручную'")) == 1  # not logged again
+
+
+def test_only_the_coordinator_accepts_a_change_typed_in_the_sheet_as_a_normal_audited_save(demo_sheets):
+    from lib.auth.access import accept_manual_change
+
+    api, store = demo_sheets
+    write(store, CLI, {"monthly_reports": [report_row(paid=40.0)]})
+    write(store, CLI, {"locks": [{"quarter": "2024-Q4", "locked": True, "comment": "закрыт"}]})
+    tab = title(store, "monthly_reports")
+    row = _row_of(api, store, "monthly_reports", participant_id="lptes", month="2024-12", consumer_group="население")
+    Person(api, store.key, EDITOR).type_cell(tab, row, api.rows(store.key, tab)[0].index("Оплачено"), "41,5")
+    change = fresh(store).open_changes()[0]
+    executor = User(login="lptes@lensk.demo", name="ЛПТЭС", role="executor", participant_id="lptes")
+    with pytest.raises(Denied, match="координатор"):
+        accept_manual_change(store, executor, change)
+    coordinator = User(login="coordinator@lensk.demo", name="Координатор", role="coordinator")
+    accept_manual_change(store, coordinator, change)
+    snap = fresh(store)
+    key = {"participant_id": "lptes", "settlement_id": "lensk", "month": "2024-12", "consumer_group": "population"}
+    assert snap.record("monthly_reports", **key)["paid"] == 41.5
+    assert not snap.open_changes() and not [p for p in snap.problems if "изменено в таблице вручную" in p.reason]
+    audit = snap.current("audit")
+    accepted = audit[audit["action"] == "принято изменение из таблицы"]
+    assert len(accepted) == 1 and "40 → 41,5" in accepted.iloc[0]["changes"].replace(".", ",")
+    assert snap.history("monthly_reports", **key)["saved_by"].iloc[-1] == "coordinator@lensk.demo"
+
+
+def test_a_seal_changed_by_the_owner_is_listed_and_a_row_typed_by_hand_follows_the_manual_rule(demo_sheets):
+    api, store = demo_sheets
+    write(store, CLI, {"monthly_reports": [report_row(paid=40.0)]})
+    tab = title(store, "monthly_reports")
+    header = api.rows(store.key, tab)[0]
+    row = _row_of(api, store, "monthly_reports", participant_id="lptes", month="2024-12", consumer_group="население")
+    with pytest.raises(Refused, match="protected"):
+        Person(api, store.key, EDITOR).type_cell(tab, row, header.index("Печать"), "p1:0:[]")  # a protected system column
+    owner = Person(api, store.key)
+    owner.type_cell(tab, row, header.index("Печать"), "p1:0000:[1]")
+    snap = fresh(store)
+    assert any(p.row == row and "Печать" in p.reason for p in snap.problems)
+    typed = owner.type_record(tab, {"Организация": "lptes", "Поселение": "lensk", "Отчётный месяц": "11.2024",
+                                    "Группа потребителей": "население", "Оплачено": "5"})
+    notes = [n for n in fresh(store).manual_rows() if n.row == typed]
+    assert notes and "введено вручную" in notes[0].reason
+
+
+# ---- issue 24, deliverable 5: a column inserted or moved at any moment before the write never garbles it -------
+
+
+def _edit_columns(owner, reports: str, edit: str) -> None:
+    if edit == "insert_first":
+        owner.insert_column(reports, 0)
+    elif edit == "insert_middle":
+        owner.insert_column(reports, 3, "Примечание")
+    elif edit == "move_paid_first":
+        owner.move_column(reports, "Оплачено", 0)
+    elif edit == "move_save_id_last":
+        owner.move_column(reports, "Код сохранения", 30)
+
+
+@pytest.mark.parametrize("edit", ["insert_first", "insert_middle", "move_paid_first", "move_save_id_last"])
+def test_a_column_changed_just_before_google_applies_the_write_is_repaired_in_the_same_round_trip(demo_sheets, edit):
+    """Issue 24, Why 7: a column inserted or moved less than about 2 s before a save: «Сохранено», and the rows
+    landed one column off. Here the person's edit lands after the save's read, right before its batchUpdate."""
+    api, store = demo_sheets
+    reports = title(store, "monthly_reports")
+    store.read_all()
+    owner = Person(api, store.key, think=0.0)
+    fired = []
+
+    def person_edits(method, body):
+        if method == "spreadsheets.batchUpdate" and any("appendCells" in r for r in body.get("requests", [])) and not fired:
+            fired.append(method)
+            _edit_columns(owner, reports, edit)
+
+    api.before_apply = person_edits
+    writes_before = api.requests_made("spreadsheets.batchUpdate")
+    receipt = write(store, CLI, {"monthly_reports": [report_row(month="2024-12", paid=41.5, accrued=55.0)]})
+    api.before_apply = None
+    assert fired
+    rows = api.rows(store.key, reports)
+    header, mine = rows[0], [r for r in rows if receipt.save_id in r]
+    assert len(mine) == 1
+    cell = dict(zip(header, mine[0] + [None] * (len(header) - len(mine[0]))))
+    assert (cell["Оплачено"], cell["Начислено"], cell["Организация"], cell["Код сохранения"]) == (41.5, 55.0, "lptes", receipt.save_id)
+    assert not cell.get("Примечание") and not cell.get("")
+    snap = fresh(store)
+    assert snap.record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-12",
+                       consumer_group="population")["paid"] == 41.5
+    assert not [p for p in snap.problems if p.row == rows.index(mine[0]) + 1]
+    assert api.requests_made("spreadsheets.batchUpdate") - writes_before == 2  # the write, then one repair; no extra read of headers
+    batch = [e for e in api.log if e["method"] == "spreadsheets.batchUpdate"][-2]
+    assert batch["body"]["includeSpreadsheetInResponse"] and batch["body"]["responseRanges"]
+
+
+def test_columns_moved_again_and_again_during_a_save_refuse_it_and_leave_nothing_behind(demo_sheets):
+    api, store = demo_sheets
+    reports = title(store, "monthly_reports")
+    store.read_all()
+    owner = Person(api, store.key, think=0.0)
+    count_before = len(api.rows(store.key, reports))
+
+    def person_edits(method, body):
+        if method == "spreadsheets.batchUpdate" and body.get("responseRanges"):
+            owner.insert_column(reports, 0)  # before the write and before every repair
+
+    api.before_apply = person_edits
+    with pytest.raises(StoreError, match="Данные не сохранены"):
+        write(store, CLI, {"monthly_reports": [report_row(month="2024-12", paid=41.5)]})
+    api.before_apply = None
+    assert len(api.rows(store.key, reports)) == count_before  # the rows written were removed
+
+
+def test_the_overview_lists_a_change_typed_in_the_sheet_and_the_coordinators_button_accepts_it(demo_sheets, monkeypatch):
+    from tests.conftest import app_on_sheet
+
+    api, store = demo_sheets
+    write(store, CLI, {"monthly_reports": [report_row(paid=40.0)]})
+    tab = title(store, "monthly_reports")
+    row = _row_of(api, store, "monthly_reports", participant_id="lptes", month="2024-12", consumer_group="население")
+    Person(api, store.key, EDITOR).type_cell(tab, row, api.rows(store.key, tab)[0].index("Оплачено"), "41,5")
+    store.invalidate()
+    at = app_on_sheet(store, monkeypatch)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Изменено в таблице вручную поверх сохранённых строк: 1" in w.value for w in at.warning)
+    assert any("«Оплачено», было 40 → стало 41,5" in m.value for m in at.markdown)
+    accept = [b for b in at.button if b.label == "Принять"]
+    assert len(accept) == 1
+    accept[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    key = {"participant_id": "lptes", "settlement_id": "lensk", "month": "2024-12", "consumer_group": "population"}
+    assert fresh(store).record("monthly_reports", **key)["paid"] == 41.5
+    assert not any("Изменено в таблице вручную поверх" in w.value for w in at.warning)
+
+
+# ---- issue 24, deliverable 6: a closed quarter stays closed whatever brought it into the sheet ----------------
+
+
+def test_a_quarter_closed_in_a_store_copied_in_stays_closed_when_the_owner_deletes_its_row(demo_sheets):
+    """Issue 24, Why 8: a quarter closed in a store copied in with ``lib.cli copy`` reopened when the owner deleted
+    its row in «Закрытые кварталы»: the server remembered only the locks it wrote with a save number."""
+    api, store = demo_sheets  # the demo district, copied in from SQLite (lib.store.copying), with that server's secrets
+    assert "2024-Q3" in closed_quarters(store.read_all())
+    locks = title(store, "locks")
+    owner = Person(api, store.key)
+    for row in sorted((i for i, r in enumerate(api.rows(store.key, locks), 1) if r[0] == "2024-Q3"), reverse=True):
+        owner.delete_row(locks, row)  # every row of the quarter, the way a person clears it
+    snap = fresh(store)
+    assert "2024-Q3" in closed_quarters(snap)
+    assert any("2024-Q3" in p.reason and "удалена из таблицы" in p.reason for p in snap.problems)

@@ -8,8 +8,10 @@ from streamlit.testing.v1 import AppTest
 
 from lib import cli
 from lib.core.config import PROJECT_ROOT
-from tests.conftest import app_on_sheet
-from tests.support.people import EDITOR, Person
+from lib.store.sheets_setup import drift
+from tests.conftest import app_on_sheet, make_sheets_store
+from tests.support.fake_sheets import OWNER
+from tests.support.people import EDITOR, Person, Refused
 
 
 @pytest.fixture
@@ -75,3 +77,86 @@ def test_the_rollover_command_names_the_new_sheet_and_says_what_was_carried(demo
     assert f"[store] url = gsheets://{new.key}" in out and "архив только для чтения" in out
     assert cli.main(["rollover", "--from", f"gsheets://{old.key}", "--to", f"gsheets://{new.key}"]) == 1
     assert "уже архив" in capsys.readouterr().err
+
+
+def test_bootstrap_is_idempotent_and_check_silent_on_a_sheet_with_an_owner_and_a_schema_tab_at_sheet_0(fake_api, monkeypatch, capsys):
+    """Google keeps the owner among the editors of every protected range and leaves ``sheetId`` 0 out of its
+    answers: neither is drift. The district's spreadsheet starts with Google's own first tab (sheetId 0), which a
+    person renamed to a schema tab."""
+    key = fake_api.create(first_sheet="Лист1")
+    store = make_sheets_store(fake_api, key=key, bootstrap=False)
+    Person(fake_api, key).rename_tab("Лист1", store.schema["participants"].title)
+    store.bootstrap()
+    book = fake_api.spreadsheets[key]
+    assert book.by_title(store.schema["participants"].title).sheet_id == 0
+    assert book.protections and all(OWNER in p.editors for p in book.protections)
+    start = len(fake_api.log)
+    assert store.bootstrap() == ["все листы, столбцы и защита уже на месте"]
+    again = [q for r in fake_api.log[start:] if r["method"] == "spreadsheets.batchUpdate" for q in r["body"]["requests"]]
+    assert not [q for q in again if {"addProtectedRange", "deleteProtectedRange"} & set(q)]  # protection untouched
+    assert drift(store) == []
+    monkeypatch.setattr(cli, "_store", lambda url, config: store)
+    store.invalidate()
+    assert cli.main(["check"]) == 0
+    assert "Настройка таблицы" not in capsys.readouterr().out
+    Person(fake_api, key).share_protection(store.schema["locks"].title, EDITOR)  # an editor a person added is drift
+    found = drift(store)
+    assert found == [f"лист «Закрытые кварталы»: в защиту добавлены редакторы {EDITOR}; выполните bootstrap-sheet"]
+    store.bootstrap()
+    assert drift(store) == [] and all(EDITOR not in p.editors for p in book.protections)
+
+
+def test_rollover_resumes_a_partial_run_in_the_districts_time_zone_and_leaves_the_old_sheet_read_only(demo_sheets, monkeypatch):
+    from lib.store.port import StoreError, StoreUnavailable
+    from lib.store.rollover import open_data, rollover
+
+    api, old = demo_sheets
+    api.spreadsheets[old.key].time_zone = "Asia/Magadan"  # the district's zone, set on its sheet by bootstrap-sheet
+    new_key = api.create(time_zone="Europe/Moscow")  # Google's default for the coordinator's new spreadsheet
+    new = make_sheets_store(api, key=new_key, bootstrap=False, secrets=old.secrets)
+    save, calls = new.save, []
+
+    def failing(*args, **kw):  # the connection drops after three chunks
+        calls.append(1)
+        if len(calls) == 4:
+            raise StoreUnavailable("Google Таблица не ответила")
+        return save(*args, **kw)
+
+    monkeypatch.setattr(new, "save", failing)
+    with pytest.raises(StoreUnavailable):
+        rollover(old, new, progress=lambda _: None)
+    assert not old.archived_to()
+    monkeypatch.setattr(new, "save", save)
+    lines: list[str] = []
+    carried = rollover(old, new, progress=lines.append)
+    assert carried.resumed and any("продолжаю прерванный перенос" in line for line in lines)
+    assert any(line.startswith("[1/") and "«Участники»: перенесено записей 0 (уже были:" in line for line in lines)
+    new.invalidate()
+    snap = new.read_all()
+    expected = open_data(old.read_all())
+    for tab, records in expected.records.items():
+        assert len(snap.all_versions(tab)) == len(records), tab  # each once: nothing lost, nothing twice
+    assert api.spreadsheets[new_key].time_zone == "Asia/Magadan"
+    with pytest.raises(Refused, match="protected"):  # the old sheet is read-only for people
+        Person(api, old.key, EDITOR).type_cell(old.schema["monthly_reports"].title, 2, 3, "1")
+    with pytest.raises(StoreError, match="архив"):
+        old.save({"audit": [{"event_id": "x", "entity": "e", "record_key": "k", "action": "a"}]}, "u@x")
+
+
+def test_rollover_carries_the_listed_problems_over_with_their_list(demo_sheets):
+    from lib.store.rollover import rollover
+
+    api, old = demo_sheets
+    head = Person(api, old.key, EDITOR)
+    reports = old.schema["monthly_reports"].title
+    head.type_record(reports, {"Организация": "lptes", "Поселение": "lensk", "Отчётный месяц": "2024-12",
+                               "Группа потребителей": "население", "Оплачено": "12 тыс"})
+    old.invalidate()
+    before = [p for p in old.read_all().problems if p.tab == reports]
+    assert before and any(p.value == "12 тыс" for p in before)
+    new = make_sheets_store(api, secrets=old.secrets)
+    carried = rollover(old, new, progress=lambda _: None)
+    assert any("12 тыс" in line for line in carried.lines(new.schema))
+    new.invalidate()
+    after = [p for p in new.read_all().problems if p.tab == reports]
+    assert [(p.column, p.value, p.reason) for p in after] == [(p.column, p.value, p.reason) for p in before]

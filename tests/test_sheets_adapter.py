@@ -10,7 +10,7 @@ from lib.store.sheets_store import SheetsStore
 from tests.conftest import make_sheets_store, sheets_client
 from tests.support.fake_sheets import FakeSheetsAPI
 from tests.support.people import Person
-from tests.test_store_contract import sample_record
+from tests.support.records import sample_record
 
 
 def methods(api: FakeSheetsAPI) -> list[str]:

@@ -11,6 +11,15 @@ store on every page run); a change of the name or e-mail layout does not sign an
 The cookie holds no secret: the fingerprint is keyed with the server's secret, so it reveals nothing
 about the hash and cannot be recomputed elsewhere. The server is the only place that can issue one.
 
+A sign-in also ends on the server, not only in the browser (issue 23, item 8). The cookie carries the id of
+its sign-in (``sid``) and the version (``save_id``) of the users record it was granted on:
+
+- «Выйти» writes the sid into ``SessionLedger`` (a table in the store's ``server_file``, which every process
+  of the server opens): a copy of the cookie presented afterwards is refused;
+- every version of the record saved since that one must have the same fingerprint (``still_valid``): a user
+  disabled and enabled again, or given a password and then the old one back, does not get old cookies back;
+- a password change of one's own re-issues this sign-in's cookie for the new record; the others stay ended.
+
 Setting an HttpOnly cookie needs an HTTP response, and a Streamlit page talks over a websocket; so
 the page hands the browser a *ticket* — signed, valid for a minute, usable once, tied to this
 browser — and sends it to the server route that sets the cookie (``lib/ui/web_session.py``).
@@ -23,9 +32,11 @@ import hmac
 import logging
 import os
 import secrets as random
+import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -48,6 +59,8 @@ class Claim:
 
     login: str
     fingerprint: str
+    sid: str = ""  # this sign-in: «Выйти» ends it on the server (SessionLedger)
+    version: str = ""  # save_id of the users record it was granted on (see Sessions.still_valid)
 
 
 def _generated_secret(path: Path) -> str:
@@ -124,20 +137,24 @@ class Sessions:
                  str(row.get("password_hash") or "")]
         return hmac.new(self.secret.encode(), "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
 
-    def claim(self, row: Mapping) -> Claim:
-        return Claim(str(row["login"]).strip().lower(), self.fingerprint(row))
+    def claim(self, row: Mapping, sid: str | None = None) -> Claim:
+        """A sign-in granted on this users record: a new one, or (``sid``) the same sign-in moved to the record
+        as saved now (one's own password change)."""
+        return Claim(str(row["login"]).strip().lower(), self.fingerprint(row), sid or random.token_urlsafe(16),
+                     str(row.get("save_id") or ""))
 
     def cookie(self, claim: Claim) -> str:
-        return self._dumps(self._cookies, {"u": claim.login, "f": claim.fingerprint})
+        return self._dumps(self._cookies, {"u": claim.login, "f": claim.fingerprint, "s": claim.sid, "v": claim.version})
 
     def read_cookie(self, value: str | None) -> Claim | None:
         """The claim of a cookie signed here and not older than the lifetime; None for anything else."""
         data = self._loads(self._cookies, value, self.max_age)
-        return Claim(data["u"], data["f"]) if data else None
+        return _claim(data)
 
     def ticket(self, claim: Claim, browser: str) -> str:
         """A one-minute, one-time pass to the route that sets the cookie, for this browser only."""
-        return self._dumps(self._tickets, {"u": claim.login, "f": claim.fingerprint, "b": browser, "n": random.token_urlsafe(12)})
+        return self._dumps(self._tickets, {"u": claim.login, "f": claim.fingerprint, "s": claim.sid, "v": claim.version,
+                                           "b": browser, "n": random.token_urlsafe(12)})
 
     def redeem(self, value: str | None, browser: str) -> Claim | None:
         """The ticket's claim, once: a second use, another browser, a forged or old ticket get None."""
@@ -150,12 +167,25 @@ class Sessions:
             if data["n"] in self._used:
                 return None
             self._used[data["n"]] = now + TICKET_SECONDS + 5
-        return Claim(data["u"], data["f"])
+        return _claim(data)
 
     def valid_for(self, claim: Claim | None, row: Mapping | None) -> bool:
         """The claim still matches the account as stored now (exists, active, same fingerprint)."""
         return bool(claim and row and row.get("active") is not False
                     and hmac.compare_digest(claim.fingerprint, self.fingerprint(row)))
+
+    def still_valid(self, claim: Claim | None, versions: Sequence[Mapping]) -> bool:
+        """The claim holds on every version of the account saved since the one it was granted on (``versions``:
+        all of them, oldest first). A version in between with another fingerprint — disabled, another password,
+        role or participant — ends it for good, even when a later version is as before."""
+        if not claim or not claim.version:
+            return False
+        granted = False
+        for row in versions:
+            granted = granted or str(row.get("save_id") or "") == claim.version
+            if granted and not hmac.compare_digest(claim.fingerprint, self.fingerprint(row)):
+                return False
+        return granted and versions[-1].get("active") is not False
 
     def _dumps(self, serializer: URLSafeTimedSerializer, data: dict) -> str:
         # the signer takes the time from our clock, so tests can age a cookie instead of waiting
@@ -174,6 +204,80 @@ class Sessions:
         except (SignatureExpired, BadSignature, UnicodeError, ValueError):
             return None
         return data if isinstance(data, dict) and isinstance(data.get("u"), str) and isinstance(data.get("f"), str) else None
+
+
+def _claim(data: dict | None) -> Claim | None:
+    if not data or not isinstance(data.get("s"), str) or not isinstance(data.get("v"), str) or not data["s"]:
+        return None  # a cookie of the version before sign-ins ended on the server: sign in again, once
+    return Claim(data["u"], data["f"], data["s"], data["v"])
+
+
+class SessionLedger:
+    """The sign-ins ended with «Выйти», kept in a SQLite file on the server (``path``: the store's
+    ``server_file``, the same file the sign-in throttle uses), so every process of the server and a restart
+    refuse the cookie of an ended sign-in; without a path, in this process's memory. An entry is kept as long
+    as a cookie could live (``hours``), then forgotten."""
+
+    def __init__(self, path: str | Path | None = None, hours: float = DEFAULT_HOURS, clock=time.time):
+        self.path, self.keep, self.clock = (Path(path) if path else None), hours * 3600 + 300, clock
+        self._lock = threading.Lock()
+        self._memory = None if self.path else sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        with self._connection() as con:
+            con.execute("CREATE TABLE IF NOT EXISTS sessions_ended (sid TEXT PRIMARY KEY, until REAL NOT NULL)")
+            con.execute("CREATE TABLE IF NOT EXISTS sessions_granted (sid TEXT PRIMARY KEY, version TEXT NOT NULL, "
+                        "until REAL NOT NULL)")
+
+    @contextmanager
+    def _connection(self):
+        with self._lock:
+            con = self._memory or sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    yield con
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+            finally:
+                if con is not self._memory:
+                    con.close()
+
+    def end(self, sid: str) -> None:
+        """«Выйти»: this sign-in is over on every process of the server."""
+        if not sid:
+            return
+        now = self.clock()
+        with self._connection() as con:
+            con.execute("DELETE FROM sessions_ended WHERE until <= ?", (now,))
+            con.execute("INSERT OR REPLACE INTO sessions_ended (sid, until) VALUES (?, ?)", (sid, now + self.keep))
+
+    def granted(self, sid: str, version: str, keep_hours: float = 24 * 31) -> str:
+        """The users version a sign-in of single sign-on (whose cookie Streamlit keeps for 30 days and which
+        cannot carry it) was first used on: ``version`` the first time, the stored one afterwards."""
+        now = self.clock()
+        with self._connection() as con:
+            con.execute("DELETE FROM sessions_granted WHERE until <= ?", (now,))
+            con.execute("INSERT OR IGNORE INTO sessions_granted (sid, version, until) VALUES (?, ?, ?)",
+                        (sid, version, now + keep_hours * 3600))
+            return con.execute("SELECT version FROM sessions_granted WHERE sid = ?", (sid,)).fetchone()[0]
+
+    def ended(self, sid: str) -> bool:
+        with self._connection() as con:
+            return con.execute("SELECT 1 FROM sessions_ended WHERE sid = ?", (sid,)).fetchone() is not None
+
+
+_ledgers: dict[str, SessionLedger] = {}
+_ledgers_lock = threading.Lock()
+
+
+def ledger_for(path: Path | None, hours: float = DEFAULT_HOURS, key: str = "") -> SessionLedger:
+    """One ledger object per file in the process (``key`` names an in-memory one)."""
+    where = str(path) if path else f"memory:{key}"
+    with _ledgers_lock:
+        if where not in _ledgers:
+            _ledgers[where] = SessionLedger(path, hours)
+        return _ledgers[where]
 
 
 def safe_next(value: str | None) -> str:

@@ -77,6 +77,15 @@ def user_row(snapshot, login: str | None) -> dict | None:
     return _find(snapshot, key) if key else None
 
 
+def user_versions(snapshot, login: str | None) -> list[dict]:
+    """Every stored version of a login's users record, oldest first: what a sign-in is held to."""
+    key = (login or "").strip().lower()
+    users = snapshot.all_versions("users")
+    if not key or users.empty:
+        return []
+    return users[users["login"].astype(str).str.strip().str.lower() == key].to_dict("records")
+
+
 def current_user(snapshot, login: str | None) -> User | None:
     """Re-read the user on every page run: a user disabled meanwhile is logged out at once."""
     if not login:

@@ -39,10 +39,17 @@ class Config:
     write_freshness: float = 2.0
     save_window: float = 1.0  # seconds a save waits for other sessions' saves to go with it (README «Запросы в минуту у дедлайна»)
     time_zone: str = DEFAULT_TIME_ZONE
+    # a PostgreSQL store: this machine's folder for the sign-in throttle and the typed copy (docs/postgresql.md)
+    local_dir: str = "data"
 
     @property
     def is_default_store(self) -> bool:
         return self.store_url == DEFAULT_STORE_URL
+
+    @property
+    def local_path(self) -> Path:
+        path = Path(self.local_dir)
+        return path if path.is_absolute() else PROJECT_ROOT / path
 
     @property
     def secrets_path(self) -> Path:
@@ -76,6 +83,7 @@ def resolve(env: Mapping[str, str] | None = None, secrets: Mapping | None = None
         write_freshness=_seconds(env, store, "DEBT_WRITE_FRESHNESS", "write_freshness", 2),
         save_window=_seconds(env, store, "DEBT_SAVE_WINDOW", "save_window", 1),
         time_zone=env.get("DEBT_TIME_ZONE") or store.get("time_zone") or DEFAULT_TIME_ZONE,
+        local_dir=env.get("DEBT_LOCAL_DIR") or store.get("local_dir") or "data",
     )
 
 

@@ -107,6 +107,12 @@ class Table:
     signed: bool = False  # rows carry «Подпись»; unsigned rows on a shared sheet are not read
 
     @property
+    def sealed(self) -> bool:
+        """Rows carry «Печать» (every tab but the signed ones): on a shared sheet a value typed over a
+        saved row is noticed, and the value the app saved stays current (lib/store/sheets_store.py)."""
+        return any(c.key == "seal" for c in self.columns)
+
+    @property
     def data_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if not c.system)
 
@@ -177,6 +183,7 @@ def load_schema(directory: Path = SCHEMA_DIR) -> Schema:
         raw_system = tomllib.load(f)
     system = [_column(c, "_system", system=True) for c in raw_system["columns"]]
     signed_columns = [_column(c, "_system", system=True) for c in raw_system.get("signed_columns", ())]
+    sealed_columns = [_column(c, "_system", system=True) for c in raw_system.get("sealed_columns", ())]
     system_tabs = set(raw_system.get("system_tabs", ()))
     signed_tabs = set(raw_system.get("signed_tabs", ()))
     with open(directory / "_tabs.toml", "rb") as f:
@@ -193,7 +200,7 @@ def load_schema(directory: Path = SCHEMA_DIR) -> Schema:
         if tab["key"] != name:
             raise SchemaError(f"{name}.toml: key {tab['key']!r} должен совпадать с именем файла")
         own = [_column(c, f"{name}.{c.get('key')}") for c in raw["columns"]]
-        columns = tuple(own + system + (signed_columns if name in signed_tabs else []))
+        columns = tuple(own + system + (signed_columns if name in signed_tabs else sealed_columns))
         keys = [c.key for c in columns]
         titles = [c.title for c in columns]
         if len(set(keys)) != len(keys) or len(set(titles)) != len(titles):

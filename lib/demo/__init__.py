@@ -6,10 +6,9 @@ from __future__ import annotations
 def load_demo(store, *, replace: bool = False, only_if_empty: bool = False) -> bool:
     """Write the demo district into a store; returns whether anything was written."""
     from lib.demo.lensk import build
-    from lib.store.sqlite_store import SQLiteStore
 
     data = build()
-    if isinstance(store, SQLiteStore):
+    if hasattr(store, "fill"):  # a database (SQLite, PostgreSQL): one transaction
         return store.fill(data, "demo", replace=replace, only_if_empty=only_if_empty)
     snapshot = store.read_all()
     if any(len(snapshot.all_versions(t.key)) for t in store.schema):

@@ -66,6 +66,22 @@ def measure_record(snapshot, measure_id: str) -> dict:
     return snapshot.record("plan", measure_id=measure_id)
 
 
+NO_DEADLINE = "без срока"
+
+
+def check_measure(record: dict) -> None:
+    """What a measure of a plan cannot be without (issue 27): its text, an executor and a deadline — or the stated
+    «без срока» (the deadline rules read it as a standing measure). Raises ``Rejected`` naming the field."""
+    from lib.auth.access import Rejected
+
+    blank = lambda field: not (record.get(field) if isinstance(record.get(field), str) else "").strip()
+    missing = [title for field, title in (("measure", "«Мероприятие»"), ("executor", "«Исполнитель»"),
+                                           ("deadline", "«Сроки исполнения»")) if blank(field)]
+    if missing:
+        raise Rejected("Не заполнено: " + ", ".join(missing) + "."
+                       + (f" Если у мероприятия нет срока, впишите в «Сроки исполнения» «{NO_DEADLINE}»." if blank("deadline") else ""))
+
+
 def new_measure(snapshot, plan_id: str, *, item_no: str | None, measure: str, executor: str | None,
                 executor_kinds: list[str], deadline: str | None, report_deadline: str | None,
                 expected_result: str | None) -> dict:
@@ -74,8 +90,7 @@ def new_measure(snapshot, plan_id: str, *, item_no: str | None, measure: str, ex
     from lib.auth.access import Rejected
     from lib.core.ids import new_id
 
-    if not (measure or "").strip():
-        raise Rejected("Впишите текст мероприятия.")
+    check_measure({"measure": measure, "executor": executor, "deadline": deadline})
     if not executor_kinds:
         raise Rejected("Укажите, кто отчитывается по мероприятию.")
     number = (item_no or "").strip().rstrip(".") or None

@@ -189,6 +189,27 @@ def csv_bytes(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = N
     return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def file_name(title: str, period: str | None, extension: str) -> str:
+    """The name a download is saved under, as a person names a file: the table's Russian title and its period
+    («Ежемесячный отчёт 2024-12.csv», «Поселения — долг и рост 2024-01–2024-12.xlsx»). What Windows refuses in a
+    name (``\\ / : * ? " < > |``) becomes a space; a title with a colon reads «Поселения: долг» -> «Поселения — долг»."""
+    text = f"{title} {period}" if period else title
+    text = re.sub(r"\s*:\s*", " — ", text)
+    text = " ".join(_NOT_IN_FILE_NAMES.sub(" ", text).split()).strip(" .")
+    return f"{text}.{extension.lstrip('.')}"
+
+
+def period_of(months: Iterable[str]) -> str | None:
+    """The months a table covers, for a file name: «2024-12», or «2023-01–2024-12»; None without months."""
+    found = sorted({m for m in months if isinstance(m, str) and m})
+    if not found:
+        return None
+    return found[0] if found[0] == found[-1] else f"{found[0]}–{found[-1]}"
+
+
 # ---- stored tabs as people read them -----------------------------------------------------------
 
 

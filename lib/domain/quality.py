@@ -14,7 +14,7 @@ from lib.core import fmt
 from lib.domain.categories import BUCKETS
 from lib.domain.metrics import closing_debt, collection_pct
 from lib.domain.periods import shift_month
-from lib.domain.rules import AGING_TOLERANCE, COLLECTION_HIGH, COLLECTION_LOW, CONTINUITY_ABS, CONTINUITY_PCT, JUMP_FACTOR
+from lib.domain.rules import AGING_TOLERANCE, COLLECTION_HIGH, COLLECTION_LOW, CONTINUITY_ABS, CONTINUITY_PCT, JUMP_FACTOR, REASON_MARK
 
 COLUMNS = ["participant_id", "settlement_id", "consumer_group", "month", "field", "message"]
 
@@ -34,12 +34,21 @@ def _rows(frame: pd.DataFrame, mask, field: str, message) -> pd.DataFrame:
                          "message": texts})
 
 
+def _reason(warnings) -> str:
+    """«; подтверждено, причина: …» from a line's stored «Предупреждения» (``monthly.with_reasons``), else «; не подтверждено»."""
+    if isinstance(warnings, str) and REASON_MARK in warnings:
+        return "; подтверждено, причина: " + warnings.rsplit("причина: ", 1)[-1]
+    return "; причина не указана"
+
+
 def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
     if monthly.empty:
         return pd.DataFrame(columns=COLUMNS)
     # only the columns the checks read are sorted (a copy of every column of a region's history is not needed)
     used = ["participant_id", "settlement_id", "consumer_group", "month", "debt_start", "accrued", "paid", "written_off", "overdue"]
-    m = monthly[used].sort_values(used[:4]).reset_index(drop=True)
+    m = monthly[used + (["warnings"] if "warnings" in monthly else [])].sort_values(used[:4]).reset_index(drop=True)
+    if "warnings" not in m:
+        m["warnings"] = None
     written = m.written_off.fillna(0.0)
     m["end"] = closing_debt(m.debt_start, m.accrued, m.paid, written)
     key = ["participant_id", "settlement_id", "consumer_group"]
@@ -59,6 +68,17 @@ def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataF
               lambda r: "{} ≠ остатку прошлого месяца {}".format(*fmt.apart(r.debt_start, r.prev_end))),
         _rows(m, m.overdue > m.end + 1e-9, "Просроченная задолженность",
               lambda r: "{} больше задолженности на конец месяца {}".format(*fmt.apart(r.overdue, r.end))),
+    ]
+    # accounting identities: saved only when confirmed with a reason, which is shown here (issue 23, item 5)
+    m["written"] = written
+    parts += [
+        _rows(m, written > m.debt_start + 1e-9, "Списано",
+              lambda r: "{} больше задолженности на начало месяца {}".format(*fmt.apart(r.written, r.debt_start)) + _reason(r.warnings)),
+        _rows(m, m.paid > m.debt_start + m.accrued + 1e-9, "Оплачено",
+              lambda r: "{} больше задолженности на начало месяца и начисленного {}".format(
+                  *fmt.apart(r.paid, r.debt_start + r.accrued)) + _reason(r.warnings)),
+        _rows(m, (m.end < -1e-9) & ~(written > m.debt_start + 1e-9) & ~(m.paid > m.debt_start + m.accrued + 1e-9),
+              "Задолженность на конец месяца", lambda r: f"{fmt.exact(round(r.end, 3))} — меньше нуля" + _reason(r.warnings)),
     ]
     pct = collection_pct(m.paid, m.accrued)
     m["pct"] = pct

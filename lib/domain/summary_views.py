@@ -213,15 +213,3 @@ def limitation_table(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame
         "Организация": [names.get(p, p) for p in frame.participant_id], "Долг 24–36 мес., тыс. руб.": frame.old_debt,
         "Подано в суд за 12 мес., тыс. руб.": frame.sued, "Под угрозой, тыс. руб.": frame.at_risk,
     })
-
-
-def download_tables(r: DashboardResult, names: dict[str, str], since: str) -> dict[str, tuple[str, pd.DataFrame]]:
-    """Every table «Свод» offers as an Excel file: key -> (title, table), as the page builds them."""
-    out = {"settlements": ("Поселения: долг и рост", ranking_table(r.settlements, names, since)),
-           "utilities": ("Организации ЖКК: долг и рост", ranking_table(r.utilities, names, since)),
-           "filing": ("Сдача отчётов", filing_table(r.filing, names)),
-           "plan-overdue": (ATTENTION_LABEL, plan_overdue_table(r.plan, names)),
-           "decisions-overdue": ("Просроченные поручения комиссии", overdue_decisions_table(r.decisions, names)),
-           "limitation": ("Риск исковой давности", limitation_table(r.limitation, names)),
-           "quality": ("Качество данных", quality_table(r.quality, names).drop(columns="Открыть"))}
-    return out

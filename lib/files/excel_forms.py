@@ -29,7 +29,7 @@ from lib.core.schema import Column
 from lib.domain.categories import BUCKET_LABELS, BUCKETS, MONEY_FIELDS, group_labels, resource_labels
 from lib.domain.monthly import CLAIMS_FIELDS, claims_form, monthly_form, names, structure_form
 from lib.domain.registry import served_settlements
-from lib.domain.rules import ToConfirm, unconfirmed
+from lib.domain.rules import ToConfirm
 from lib.files.xlsx_tables import BOX, FONT_SIZE, font, number_format, print_setup, row_height, text_cell
 from lib.store.port import Snapshot, StoreError
 
@@ -200,7 +200,7 @@ def build_workbook(snapshot: Snapshot, participant_id: str, month: str) -> bytes
 
 # The upload is checked from the zip directory and a bounded scan of its sheets before openpyxl
 # reads anything: openpyxl holds a whole workbook in memory, and a 4.6 MB file can unzip to
-# 940 000 rows (41 s and 1.5 GB before). Our blank and an Annex 4 form are a few hundred rows.
+# 940 000 rows (docs/data-entry.md). Our blank and an Annex 4 form are a few hundred rows.
 MAX_UNZIPPED = 25 * 1024 * 1024
 MAX_ROWS = 5000  # per sheet
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
@@ -516,19 +516,3 @@ def check_upload(snapshot: Snapshot, participant_id: str, month: str, upload: Up
         changes["claims_work"] = claims.records
         confirm += claims.confirm
     return UploadCheck(changes, list(dict.fromkeys(errors)), warnings, confirm)
-
-
-def save_upload(store, user, result: UploadCheck, confirmed=()):
-    """Write a checked file in one save; refused (NeedsConfirmation) unless every ×20 / ÷20 value is confirmed."""
-    from lib.auth import access
-    from lib.domain.monthly import EntryRejected, NeedsConfirmation
-
-    if result.errors:
-        raise EntryRejected(result.errors)
-    snapshot = store.read_all()
-    for tab, records in result.changes.items():  # «not yours / closed» before «please confirm»
-        access.check(user, snapshot.schema[tab], records, snapshot)
-    missing = unconfirmed(result.confirm, confirmed)
-    if missing:
-        raise NeedsConfirmation(missing)
-    return access.write(store, user, result.changes, action="загрузка из Excel")

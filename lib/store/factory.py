@@ -98,7 +98,12 @@ def open_store(url: str, config: Config, session=None) -> Store:
             secrets=ServerSecrets(config.secrets_path, config.signing_key), write_freshness=config.write_freshness,
             save_window=config.save_window,
         )
-    raise ConfigError(f"Неизвестный адрес хранилища «{url}»: ожидается sqlite:///путь или gsheets://ключ")
+    if url.startswith(("postgresql://", "postgres://")):
+        from lib.store.postgres_store import PostgresStore
+
+        return PostgresStore(url, local_dir=config.local_path)
+    raise ConfigError(f"Неизвестный адрес хранилища «{url}»: ожидается sqlite:///путь, gsheets://ключ "
+                      "или postgresql://пользователь@сервер/база")
 
 
 def shared_store(config: Config) -> Store:

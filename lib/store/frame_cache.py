@@ -94,7 +94,7 @@ def table_fingerprint(table: Table) -> str:
 
 
 # Compressed bodies: an uncompressed file is read zero-copy, so a text column kept by a frame pins the whole
-# file's bytes (≈ 80 MB above the frames at large scale); decompressing gives each column buffers of its own,
+# file's bytes (the whole file stayed in memory with the frames, docs/performance.md); decompressing gives each column buffers of its own,
 # the file is freed after the read, and there are a third as many bytes to read and check (issue 16, item 4).
 _WRITE = pa.ipc.IpcWriteOptions(compression="lz4")
 
@@ -110,7 +110,7 @@ def _to_arrow(frame: pd.DataFrame) -> bytes:
 
 
 # Arrow's default pool (jemalloc) made reading the copy twice as slow in CPU time as the system allocator,
-# for the same memory (measured at large scale: 2.1 s against 1.1 s): the copy's frames are read with it.
+# for the same memory (docs/performance.md): the copy's frames are read with the system's.
 _POOL = pa.system_memory_pool()
 
 

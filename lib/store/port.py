@@ -20,6 +20,7 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,27 @@ from lib.core.frames import CellProblem, RowNote, current_versions, empty_frame,
 from lib.core.parsing import ParseError, parse_value
 from lib.core.schema import Schema, Table
 from lib.core.schema import schema as project_schema
+
+_progress = threading.local()
+
+
+@contextmanager
+def save_progress(listener: Callable[[str], None]):
+    """While a save runs in this thread, ``listener`` is told (Russian text) each time it waits and why:
+    behind another save, for the server's lock, for Google's per-minute quota (the page shows it)."""
+    outer = getattr(_progress, "listener", None)
+    _progress.listener = listener
+    try:
+        yield
+    finally:
+        _progress.listener = outer
+
+
+def report_progress(message: str) -> None:
+    """Tell this thread's save listener (``save_progress``), if any, why the save waits."""
+    listener = getattr(_progress, "listener", None)
+    if listener is not None:
+        listener(message)
 
 
 class StoreError(Exception):
@@ -80,6 +102,42 @@ class SaveReceipt:
     save_id: str
     saved_at: str
     rows: dict[str, int]
+    repeated: bool = False  # the same submission was stored before (its token): nothing was written now
+
+
+class Prepared(dict):
+    """What ``Store.transact``'s ``build`` hands back when the records of ``parsed`` tabs are already parsed
+    (``prepare_records``): the store stamps them and does not parse them a second time. ``save_id``: the
+    submission's token, stored as the save's id, so a repeated submission is recognised by every server
+    process (``lib.saving.service``); None: a fresh id."""
+
+    def __init__(self, changes: Mapping[str, Sequence[Mapping]], *, parsed: Collection[str] = (), save_id: str | None = None):
+        super().__init__(changes)
+        self.parsed = frozenset(parsed)
+        self.save_id = save_id
+
+
+@dataclass(frozen=True)
+class ManualChange:
+    """A value typed in the shared sheet over a row the app saved (its «Печать» says what was saved).
+
+    The saved value stays current; the change is listed in «Проблемы» and in the audit log, and the
+    coordinator may accept it (``lib.auth.access.accept_manual_change``): then it is saved as a new version."""
+
+    tab: str  # table key
+    row: int  # the sheet row
+    save_id: str  # the save that wrote the row
+    key: tuple  # the record key's values (canonical, as in the frames)
+    record: str  # the record key as text
+    field: str  # column key
+    column: str  # column title
+    was: str  # the saved value, as shown
+    now: str  # the typed value, as shown
+    cell: object  # the typed cell as Google sent it (accepting parses it like any typed value)
+    current: bool = True  # the row is its record's current version (else the change touches history only)
+
+    def __str__(self) -> str:
+        return f"«{self.column}», было {self.was} → стало {self.now}"
 
 
 @dataclass
@@ -98,6 +156,7 @@ class Snapshot:
     schema: Schema = field(default_factory=project_schema)
     notes: list[RowNote] = field(default_factory=list)
     setup: list[str] = field(default_factory=list)
+    changes: list[ManualChange] = field(default_factory=list)  # values typed over saved rows (shared sheet): ``open_changes``
     _current: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def all_versions(self, tab: str) -> pd.DataFrame:
@@ -131,6 +190,10 @@ class Snapshot:
     def counts(self) -> dict[str, tuple[int, int]]:
         """tab -> (records, rows including earlier versions)."""
         return {t: (len(self.current(t)), len(self.all_versions(t))) for t in self.schema.tables}
+
+    def open_changes(self) -> list[ManualChange]:
+        """Values typed over the current version of a saved row: listed, and the coordinator may accept them."""
+        return [c for c in self.changes if c.current]
 
     def manual_rows(self) -> list[RowNote]:
         return [n for n in self.notes if n.kind == "manual"]
@@ -175,9 +238,10 @@ def now_utc() -> str:
 
 def prepare_records(
     table: Table, records: Sequence[Mapping], user: str, save_id: str, saved_at: str, keep_system: bool,
-    save_seq: int | None = None,
+    save_seq: int | None = None, parsed: bool = False,
 ) -> tuple[list[dict], list[FieldProblem]]:
-    """Parse every field with the sheet's own rules and stamp who/when/which save."""
+    """Parse every field with the sheet's own rules and stamp who/when/which save (``parsed``: the values
+    are already canonical — parsed once on the way in — and are only stamped)."""
     rows, problems = [], []
     columns = table.columns if keep_system else table.data_columns
     known = set(table.keys)
@@ -188,7 +252,7 @@ def prepare_records(
         row = {}
         for c in columns:
             try:
-                row[c.key] = parse_value(record.get(c.key), c)
+                row[c.key] = record.get(c.key) if parsed else parse_value(record.get(c.key), c)
             except ParseError as err:
                 problems.append(FieldProblem(table.title, n, c.title, str(err)))
         if not keep_system:
@@ -210,7 +274,11 @@ class Store(ABC):
 
     @abstractmethod
     def describe(self) -> str:
-        """Where the data lives, in Russian, for the sidebar."""
+        """Where the data lives, in Russian, for the server's administrator (the command line, the log): paths included."""
+
+    def display_name(self) -> str:
+        """Where the data lives as the coordinator reads it in the sidebar: a name, never a server path."""
+        return self.describe()
 
     @abstractmethod
     def read_all(self) -> Snapshot:
@@ -271,14 +339,15 @@ class Store(ABC):
         """Validated, stamped rows of one save (``ValidationError`` if a field does not pass)."""
         if not user and not keep_system:
             raise ValueError("save() без пользователя")
-        save_id = uuid.uuid4().hex
+        save_id = getattr(changes, "save_id", None) or uuid.uuid4().hex
+        parsed = getattr(changes, "parsed", frozenset())
         saved_at = now_utc()
         seq = None if keep_system else next_seq(floor)
         prepared, problems = {}, []
         for tab, records in changes.items():
             if not records:
                 continue
-            rows, found = prepare_records(self.schema[tab], records, user, save_id, saved_at, keep_system, seq)
+            rows, found = prepare_records(self.schema[tab], records, user, save_id, saved_at, keep_system, seq, parsed=tab in parsed)
             prepared[tab] = rows
             problems += found
         if problems:

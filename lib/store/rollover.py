@@ -16,22 +16,31 @@ archive. Carried, as current versions with their own who/when/save id (history s
 The journal of changes and of exports stays in the archive. The old sheet gets whole-tab
 protection (only the service account) and a mark (developer metadata ``debt.archived_to``) so the
 app refuses to save there and points to the new one.
+
+- **Resumable**: the new sheet is marked at the start (developer metadata ``debt.rollover_from``); run again
+  after a failure, the rollover continues into it and writes only what is not there yet.
+- **Listed problems go along**: rows the app could not read or count (unreadable cells, rows typed by hand
+  that clash) are copied as they are into the same tab of the new sheet, so the same list of problems
+  continues there and nothing waits forgotten in the archive; the report names each.
+- **The district's time zone**: the new sheet gets the old sheet's time zone (set there by bootstrap-sheet),
+  or the one given.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from lib.core.frames import frame_records
 from lib.domain.periods import months_range, open_returns, quarter_months, shift_month
 from lib.domain.settings import read_settings
-from lib.store.copying import write_records
+from lib.store.copying import not_there, write_records
 from lib.store.port import Snapshot, Store, StoreError
 
+ROLLOVER_METADATA = "debt.rollover_from"  # on the new spreadsheet: the key of the sheet rolled over into it
 REFERENCE_TABS = ("participants", "users", "plan", "commission_members", "settings")
 MONTHLY_TABS = ("monthly_reports", "debt_structure", "claims_work")
 
@@ -40,6 +49,8 @@ MONTHLY_TABS = ("monthly_reports", "debt_structure", "claims_work")
 class Carried:
     records: dict[str, list[dict]]
     months: list[str]
+    problems: list[str] = field(default_factory=list)  # problems of the old sheet whose rows went along
+    resumed: bool = False
 
     def lines(self, schema) -> list[str]:
         months = self.months
@@ -52,6 +63,11 @@ class Carried:
         out = [f"месяцы отчётов: {span}"]
         out += [f"  «{schema[t].title}»: записей {len(r)}" for t, r in self.records.items() if r]
         out.append("  журнал изменений и выгрузок остаётся в архиве")
+        if self.problems:
+            out.append(f"  строки с проблемами перенесены как есть, список продолжается в новой таблице ({len(self.problems)}):")
+            out += [f"    {p}" for p in self.problems]
+        if self.resumed:
+            out.append("  перенос продолжен после прерванного запуска: уже перенесённое не повторялось")
         return out
 
 
@@ -91,33 +107,111 @@ def open_data(snapshot: Snapshot, months: int = 12) -> Carried:
     return Carried(records, sorted(carried_months))
 
 
-def rollover(source: Store, target: Store, *, months: int = 12, user: str = "cli", progress=print) -> Carried:
-    """Carry the open data into an empty ``target`` and make ``source`` a read-only archive."""
-    from lib.store.sheets_setup import archive
+def rollover(source: Store, target: Store, *, months: int = 12, user: str = "cli", progress=print,
+             time_zone: str | None = None) -> Carried:
+    """Carry the open data into ``target`` (empty, or this rollover's own partial run) and make ``source`` a
+    read-only archive. ``progress`` gets a Russian line per step."""
+    from lib.store.sheets_setup import DEFAULT_TIME_ZONE, archive
     from lib.store.sheets_store import SheetsStore
 
     if not isinstance(source, SheetsStore):
         raise StoreError("rollover переводит Google Таблицу на новую: укажите источник gsheets://… (--from).")
     if source.archived_to():
         raise StoreError(f"Таблица {source.key} уже архив: данные перенесены в {source.archived_to()}.")
+    zone = time_zone or source.metadata().get("properties", {}).get("timeZone") or DEFAULT_TIME_ZONE
+    started = None
     if isinstance(target, SheetsStore):
-        for line in target.bootstrap():
+        for line in target.bootstrap(time_zone=zone):
             progress(f"новая таблица: {line}")
+        started = _started_from(target)
     existing = target.read_all()
-    if any(len(existing.all_versions(t.key)) for t in target.schema):
-        raise StoreError("Новая таблица не пуста: rollover переносит данные только в пустую таблицу.")
+    if any(len(existing.all_versions(t.key)) for t in target.schema) and started != source.key:
+        raise StoreError("Новая таблица не пуста: rollover переносит данные только в пустую таблицу "
+                         "(или продолжает свой прерванный перенос в ту же таблицу).")
+    if isinstance(target, SheetsStore) and started is None:
+        _mark_started(target, source.key)
+    resumed = started == source.key
+    if resumed:
+        progress("продолжаю прерванный перенос: записи, которые уже есть в новой таблице, пропускаются")
     snapshot = source.read_all()
-    if snapshot.problems:
-        raise StoreError(f"В старой таблице {len(snapshot.problems)} нераспознанных ячеек или неучтённых строк — "
-                         "перенос остановлен, чтобы ничего не потерять. Исправьте их (python -m lib.cli check).")
     carried = open_data(snapshot, months)
-    for tab, records in carried.records.items():
-        write_records(target, target.schema[tab], records)
+    carried.resumed = resumed
+    tabs = [t for t, r in carried.records.items() if r]
+    for i, tab in enumerate(tabs, 1):
+        table = target.schema[tab]
+        todo = not_there(existing, table, carried.records[tab])
+        write_records(target, table, todo)
+        progress(f"[{i}/{len(tabs)}] «{table.title}»: перенесено записей {len(todo)}"
+                 + (f" (уже были: {len(carried.records[tab]) - len(todo)})" if len(todo) < len(carried.records[tab]) else ""))
+    if snapshot.problems:
+        carried.problems = [str(p) for p in snapshot.problems]
+        if isinstance(target, SheetsStore):
+            moved = _carry_problem_rows(source, target, snapshot)
+            progress(f"строки с проблемами перенесены как есть: {moved} (список — «python -m lib.cli check» в новой таблице)")
     moved = sum(len(r) for r in carried.records.values())
     target.save({"audit": [{"event_id": uuid.uuid4().hex, "entity": "rollover", "record_key": source.key,
                             "action": "перенос в новую таблицу",
                             "changes": f"из таблицы {source.key} {dt.date.today().isoformat()}: записей {moved}, "
-                                       f"месяцы {', '.join(carried.months[:1] + carried.months[-1:])}"}]}, user)
+                                       f"месяцы {', '.join(carried.months[:1] + carried.months[-1:])}"
+                                       + (f", строк с проблемами {len(carried.problems)}" if carried.problems else "")}]}, user)
     archive(source, getattr(target, "key", target.url))
+    progress(f"старая таблица {source.key} — архив только для чтения")
     return carried
 
+
+def _started_from(target) -> str | None:
+    for m in target.metadata(refresh=True).get("developerMetadata", []) or []:
+        if m.get("metadataKey") == ROLLOVER_METADATA:
+            return m.get("metadataValue")
+    return None
+
+
+def _mark_started(target, source_key: str) -> None:
+    target.http.batch_update(target.key, {"requests": [{"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": ROLLOVER_METADATA, "metadataValue": source_key, "visibility": "DOCUMENT",
+        "location": {"spreadsheet": True}}}}]})
+    target.metadata(refresh=True)
+
+
+def _carry_problem_rows(source, target, snapshot: Snapshot) -> int:
+    """The rows behind the old sheet's problems, copied cell by cell (as Google holds them: dates as serial
+    numbers, text as text) under the same headers of the new sheet; rows already there are not repeated."""
+    from lib.core.frames import header_positions
+    from lib.store.sheets_store import _cell_data, a1_tab
+
+    by_title = {t.title: t for t in source.schema}
+    rows_of: dict[str, set[int]] = {}
+    for p in snapshot.problems:
+        if p.tab in by_title and p.row and p.row > 1:
+            rows_of.setdefault(by_title[p.tab].key, set()).add(int(p.row))
+    old_titles, new_titles, new_ids = source.titles(), target.titles(), target.sheet_ids(refresh=True)
+    requests, count = [], 0
+    for tab, rows in rows_of.items():
+        table = source.schema[tab]
+        old = source.http.values_get(source.key, a1_tab(old_titles[tab]),
+                                     params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"})
+        new = target.http.values_get(target.key, a1_tab(new_titles[tab]),
+                                     params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"})
+        old_values, new_values = old.get("values", []), new.get("values", [])
+        old_at = header_positions(table, old_values[0] if old_values else [])
+        new_at = header_positions(table, new_values[0] if new_values else [])
+        width = max((i for at in new_at.values() for i in at), default=-1) + 1
+        there = {tuple(r) for r in new_values[1:]}
+        out = []
+        for r in sorted(rows):
+            source_row = old_values[r - 1] if r - 1 < len(old_values) else []
+            cells: list = [""] * width
+            for key, at in old_at.items():
+                if key in new_at and at[0] < len(source_row):
+                    cells[new_at[key][0]] = source_row[at[0]]
+            while cells and cells[-1] in ("", None):
+                cells.pop()
+            if cells and tuple(cells) not in there:
+                out.append({"values": [_cell_data(v if v != "" else None) for v in cells]})
+        if out:
+            requests.append({"appendCells": {"sheetId": new_ids[new_titles[tab]], "rows": out, "fields": "userEnteredValue"}})
+            count += len(out)
+    if requests:
+        target.http.batch_update(target.key, {"requests": requests})
+        target.invalidate()
+    return count

@@ -25,7 +25,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +37,7 @@ try:
 except ImportError:  # not on Linux: the processes of one server are not serialised, only the threads of each
     fcntl = None
 
-TURN_WAIT = 100.0  # seconds: longer than one save's whole budget (90 s), so a waiting save sees the other end
+TURN_WAIT = 100.0  # seconds, by default (a command); a save waits at most what its own 90 s budget leaves (SheetsStore)
 
 
 @dataclass
@@ -87,28 +87,42 @@ class ServerSecrets:
     # ---- the turn to save ----------------------------------------------------
 
     @contextmanager
-    def turn(self) -> Iterator[Turn]:
+    def turn(self, wait: float = TURN_WAIT, on_wait: Callable[[str], None] | None = None) -> Iterator[Turn]:
         """One save at a time among the server's processes (an exclusive ``flock`` on ``<file>.lock``, which
         also holds the id of the latest save). Google Sheets has no transaction: without this, two processes
         could both check a record against the same version and both write, the second silently reverting the
         first. Several servers on different machines are not covered (see lib/store/sheets_store.py)."""
+        busy = ("Сохранение ждёт: на сервере записывается другое сохранение (другой процесс приложения), "
+                "это сохранение идёт следующим.")
+        refused = StoreUnavailable(f"Другое сохранение на этом сервере не закончилось за {wait:.0f} с. Данные не "
+                                   "сохранены, введённое осталось на экране — попробуйте ещё раз.")
         if self.path is None or fcntl is None:
-            with self._turn_lock:
+            if not self._turn_lock.acquire(blocking=False):
+                if on_wait:
+                    on_wait(busy)
+                if not self._turn_lock.acquire(timeout=max(wait, 0.0)):
+                    raise refused
+            try:
                 memory = self._memory if self._memory is not None else {}
                 turn = Turn(memory.get("stamp", ""), memory.get("stamp", ""))
                 yield turn
                 memory["stamp"] = turn.stamp
+            finally:
+                self._turn_lock.release()
             return
         with open(self.path.with_name(self.path.name + ".lock"), "a+", encoding="utf-8") as file:
-            deadline = time.monotonic() + TURN_WAIT
+            deadline = time.monotonic() + wait
+            told = False
             while True:
                 try:
                     fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise StoreUnavailable("Другое сохранение на этом сервере не закончилось за 100 с. Данные не "
-                                               "сохранены, введённое осталось на экране — попробуйте ещё раз.") from None
+                        raise refused from None
+                    if on_wait and not told:
+                        on_wait(busy)
+                        told = True
                     time.sleep(0.02)
             try:
                 file.seek(0)

@@ -5,6 +5,11 @@ Every operation (a read, a save with its checks and resends) runs under a ``Budg
 time (``RetryPolicy.budget``, 90 s): each request's time-out is cut to what is left of it and no
 wait outlasts it, so the worst case is bounded by the clock, not by a count of sleeps.
 
+A 429 (quota) is not retried by count: Google's quotas "are refilled every minute … After 1 minute,
+you can execute requests again" (https://developers.google.com/sheets/api/limits), so a request
+refused for quota is tried again every ``quota_wait`` seconds for as long as the budget allows —
+with the 90 s budget that always spans a refill. Each wait is told to the person (``port.report_progress``).
+
 Only reads are retried here. A write that fails ambiguously (5xx, time-out) may have landed,
 or may still land — Google can apply a request up to 180 s after the client gave up — so its
 retry belongs to the store, which first looks for the save in the sheet (``SheetsStore._send``).
@@ -27,7 +32,7 @@ import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
-from lib.store.port import StoreError, StoreUnavailable
+from lib.store.port import StoreError, StoreUnavailable, report_progress
 
 TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -48,6 +53,7 @@ class RetryPolicy:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     confirm_window: float = 30.0  # after a lost answer: how long to look for the save before resending
+    quota_wait: float = 15.0  # after a 429: the wait before the next try (jittered 75–100 %), tried until the budget ends
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
@@ -57,15 +63,25 @@ class RetryPolicy:
         for attempt in range(self.attempts - 1):
             yield self.rng.uniform(0, min(self.cap, self.base * 2**attempt))
 
+    def next_delay(self, exc: BaseException, delays: Iterator[float]) -> float | None:
+        """The wait before trying again after ``exc`` (a transient failure), or None: give up. A 429 waits
+        for the quota's minute (bounded by the budget, not by ``attempts``); the rest follow ``delays``."""
+        if status_of(exc) == 429:
+            return self.quota_wait * self.rng.uniform(0.75, 1.0)
+        return next(delays, None)
+
 
 class Budget:
     """The wall time left to one operation; requests made under it get their time-outs cut to it."""
 
     _local = threading.local()
 
-    def __init__(self, policy: RetryPolicy):
+    def __init__(self, policy: RetryPolicy, started: float | None = None, on_wait: Callable[[str], None] | None = None):
+        """``started``: when the operation began on ``policy.clock`` (a save: the click, so its queue and
+        the lock count too); ``on_wait``: told, in Russian, each time the operation waits and why."""
         self.policy = policy
-        self.started = policy.clock()
+        self.started = policy.clock() if started is None else started
+        self.on_wait = on_wait
 
     def elapsed(self) -> float:
         return self.policy.clock() - self.started
@@ -79,12 +95,21 @@ class Budget:
         left = max(self.left() - self.MARGIN, 0.1)
         return min(self.policy.connect_timeout, left), min(self.policy.read_timeout, left)
 
-    def wait(self, seconds: float) -> bool:
-        """Sleep if the budget allows a request after the wait; False when it does not."""
+    def wait(self, seconds: float, why: str | None = None) -> bool:
+        """Sleep if the budget allows a request after the wait; False when it does not. ``why`` (Russian)
+        is told to the person waiting (``on_wait``, else ``port.report_progress``)."""
         if seconds + 2 * self.MARGIN >= self.left():
             return False
+        if why:
+            self.tell(f"{why}: повтор через {seconds:.0f} с (прошло {self.elapsed():.0f} с из {self.policy.budget:.0f}).")
         self.policy.sleep(seconds)
         return True
+
+    def tell(self, message: str) -> None:
+        if self.on_wait is not None:
+            self.on_wait(message)
+        else:
+            report_progress(message)
 
     def __enter__(self) -> Budget:
         self._outer = getattr(Budget._local, "current", None)
@@ -123,6 +148,13 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, auth.RefreshError):
         return bool(getattr(exc, "retryable", False))
     return status_of(exc) in TRANSIENT_STATUS
+
+
+def waiting_reason(exc: BaseException) -> str:
+    """Why an operation waits, for the person (shown while a save waits)."""
+    if status_of(exc) == 429:
+        return "Сохранение ждёт: Google ограничивает число запросов в минуту (HTTP 429), квота восстановится в течение минуты"
+    return f"Сохранение ждёт: {describe_failure(exc)}"
 
 
 def was_refused(exc: BaseException) -> bool:
@@ -219,8 +251,8 @@ def call_with_retry(call: Callable[[], object], policy: RetryPolicy, what: str) 
             except Exception as exc:
                 if not is_transient(exc):
                     raise
-                delay = next(delays, None)
-                if delay is None or not budget.wait(delay):
+                delay = policy.next_delay(exc, delays)
+                if delay is None or not budget.wait(delay, waiting_reason(exc) if status_of(exc) == 429 else None):
                     raise StoreUnavailable(
                         f"Google Таблица не ответила ({what}): {describe_failure(exc)}; пробовали "
                         f"{budget.elapsed():.0f} с. Попробуйте ещё раз через минуту."

@@ -24,14 +24,22 @@ row no longer frozen, a tab not marked — ``check`` prints it with the header a
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
+
+from lib.core import fmt
 from lib.core.frames import cells_to_frame, column_letter, frame_records, header_positions
 from lib.core.schema import Column, Table
 from lib.store import signing
 from lib.store.port import StoreError, StoreUnavailable
 from lib.store.sheets_http import call_with_retry, describe_failure, is_google_failure, is_transient, store_error
-from lib.store.sheets_store import ARCHIVED_METADATA, TAB_METADATA, a1_tab
+from lib.store.sheets_names import ARCHIVED_METADATA, TAB_METADATA, a1_tab
 
 TAG = "debt:"
+LOCALE_REVIEW_METADATA = "debt.locale_review"  # on the spreadsheet: rows typed under the locale bootstrap replaced
+REVIEW_LIMIT = 200  # rows kept in that list (developer metadata is limited in size); the rest are counted
+IMPLICIT_METADATA = "debt.protection_editors"  # on the spreadsheet: editors Google keeps on every protected range (the owner)
 LOCALE = "ru_RU"
 DEFAULT_TIME_ZONE = "Asia/Yakutsk"  # the demo district (Lensk); set yours with --time-zone
 
@@ -113,10 +121,48 @@ def desired_protection(store, table: Table, sheet_id: int, header: list) -> list
              "warningOnly": False, "editors": editors} for a, b in _runs(system)]
 
 
-def _same(existing: dict, wanted: dict) -> bool:
-    users = set((existing.get("editors") or {}).get("users", []))
-    return (existing.get("range") == wanted["range"] and not existing.get("warningOnly")
-            and users == set(wanted["editors"]["users"]))
+def grid_range(grid: dict | None) -> dict:
+    """A ``GridRange`` as it means: Google's answers leave out fields at their default (proto3 JSON), so a
+    range on the sheet with id 0 comes back without ``sheetId`` — compared with ``sheetId: 0`` it is the same."""
+    return {"sheetId": 0, **(grid or {})}
+
+
+def implicit_editors(store, meta: dict) -> set[str]:
+    """Editors Google keeps on every protected range besides the service account: the spreadsheet's owner
+    ("owners of a file can always edit protected ranges"; the owner cannot be removed). Recorded by
+    ``bootstrap`` from what Google answered for the ranges it created (spreadsheet developer metadata)."""
+    for m in meta.get("developerMetadata", []) or []:
+        if m.get("metadataKey") == IMPLICIT_METADATA:
+            return {u for u in str(m.get("metadataValue", "")).split(",") if u} - {store.account}
+    return set()
+
+
+def _editors(existing: dict) -> set[str]:
+    return set((existing.get("editors") or {}).get("users", []))
+
+
+def _same(existing: dict, wanted: dict, implicit: set[str]) -> bool:
+    return (grid_range(existing.get("range")) == grid_range(wanted["range"]) and not existing.get("warningOnly")
+            and _editors(existing) - implicit == set(wanted["editors"]["users"]))
+
+
+def _record_implicit(store, created: list[str]) -> None:
+    """After bootstrap created protected ranges: the editors Google added to them (the owner) are recorded,
+    so the next bootstrap and ``check`` accept them and report only editors a person added."""
+    meta = store.metadata(refresh=True)
+    found = [_editors(p) - {store.account} for s in meta.get("sheets", []) for p in s.get("protectedRanges", []) or []
+             if str(p.get("description", "")) in created]
+    if not found:
+        return
+    implicit = set.intersection(*found)
+    if any(m.get("metadataKey") == IMPLICIT_METADATA and m.get("metadataValue") == ",".join(sorted(implicit))
+           for m in meta.get("developerMetadata", []) or []):
+        return
+    _batch(store, [{"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {"metadataKey": IMPLICIT_METADATA}}}}]
+           * any(m.get("metadataKey") == IMPLICIT_METADATA for m in meta.get("developerMetadata", []) or [])
+           + [{"createDeveloperMetadata": {"developerMetadata": {
+               "metadataKey": IMPLICIT_METADATA, "metadataValue": ",".join(sorted(implicit)), "visibility": "DOCUMENT",
+               "location": {"spreadsheet": True}}}}])
 
 
 def bootstrap(store, time_zone: str | None = None) -> list[str]:
@@ -142,6 +188,12 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
         first.append({"updateSpreadsheetProperties": {"properties": {"locale": LOCALE, "timeZone": zone},
                                                       "fields": "locale,timeZone"}})
         report.append(f"таблица: {', '.join(changed)}")
+    if props.get("locale") not in (None, LOCALE) and titles:
+        review = _typed_under(store, props["locale"])
+        if review:
+            first += _review_requests(meta, review)
+            report += [f"набрано вручную при локали {props['locale']} — проверьте (список остаётся в «check» и на «Обзоре», "
+                       "пока не выполнена «bootstrap-sheet --locale-reviewed»):", *review_lines(review)]
     _batch(store, first)
     meta = store.metadata(refresh=True)
     titles = store._titles_of(meta)
@@ -196,6 +248,8 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
     # 4. formats and dropdowns; 5. protection
     setup: list[dict] = []
     protection: list[dict] = []
+    created: list[str] = []
+    implicit = implicit_editors(store, meta)
     for t in schema:
         sheet = sheets[titles[t.key]]
         sheet_id = sheet["properties"]["sheetId"]
@@ -213,18 +267,88 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
             continue
         wanted = desired_protection(store, t, sheet_id, header)
         ours = [p for p in sheet.get("protectedRanges", []) or [] if str(p.get("description", "")).startswith(TAG)]
-        if len(ours) == len(wanted) and all(any(_same(p, w) for p in ours) for w in wanted):
+        if len(ours) == len(wanted) and all(any(_same(p, w, implicit) for p in ours) for w in wanted):
             continue
         protection += [{"deleteProtectedRange": {"protectedRangeId": p["protectedRangeId"]}} for p in ours]
         protection += [{"addProtectedRange": {"protectedRange": w}} for w in wanted]
+        created += [w["description"] for w in wanted]
         report.append(f"лист «{t.title}»: {'защищён целиком' if t.system_tab else 'защищены служебные столбцы'} "
                       f"(изменять может только {store.account})")
     _batch(store, setup + protection)
+    if created:
+        _record_implicit(store, created)
     if store.account is None:
         report.append("e-mail сервисного аккаунта неизвестен (нет client_email в ключе): защита листов не настроена")
     store.metadata(refresh=True)
     store.invalidate()
     return report or ["все листы, столбцы и защита уже на месте"]
+
+
+def _typed_under(store, old_locale: str) -> dict:
+    """Before the locale changes: rows people typed by hand (no «Код сохранения») — Google read them under
+    ``old_locale`` (05.04.2024 became 4 May under en_US) and keeps what it read after the switch. Their dates
+    and numbers as the app reads them now, for a person to compare with what was meant."""
+    store.invalidate()
+    snapshot = store.read_all()
+    by_title = {t.title: t for t in store.schema}
+    rows = []
+    for note in snapshot.manual_rows():
+        table = by_title.get(note.tab)
+        if table is None:
+            continue
+        frame = snapshot.all_versions(table.key)
+        match = frame[frame["row"] == note.row]
+        values = {}
+        for c in table.data_columns:
+            if c.type in ("date", "money", "number", "integer", "percent") and len(match) and not pd.isna(match.iloc[0][c.key]):
+                v = match.iloc[0][c.key]
+                values[c.title] = v.strftime("%d.%m.%Y") if c.type == "date" else fmt.figure(v, c.type)
+        rows.append({"tab": note.tab, "row": note.row, "record": note.record, "values": values})
+    return {"from": old_locale, "rows": rows[:REVIEW_LIMIT], "more": max(0, len(rows) - REVIEW_LIMIT)} if rows else {}
+
+
+def _review_requests(meta: dict, review: dict) -> list[dict]:
+    requests = [{"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {"metadataKey": LOCALE_REVIEW_METADATA}}}}] \
+        if locale_review(meta) else []
+    return [*requests, {"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": LOCALE_REVIEW_METADATA, "metadataValue": json.dumps(review, ensure_ascii=False), "visibility": "DOCUMENT",
+        "location": {"spreadsheet": True}}}}]
+
+
+def locale_review(meta: dict) -> dict:
+    """The rows listed for review when bootstrap changed the locale ({} when none or reviewed)."""
+    for m in meta.get("developerMetadata", []) or []:
+        if m.get("metadataKey") == LOCALE_REVIEW_METADATA:
+            try:
+                return json.loads(m.get("metadataValue") or "{}")
+            except ValueError:
+                return {}
+    return {}
+
+
+def review_lines(review: dict) -> list[str]:
+    """Russian lines, one per row typed under the old locale (for «Обзор», ``check`` and bootstrap's report)."""
+    if not review:
+        return []
+    out = []
+    for r in review.get("rows", []):
+        shown = "; ".join(f"{k} = {v}" for k, v in r.get("values", {}).items())
+        out.append(f"лист «{r['tab']}», строка {r['row']} («{r['record']}»): набрано при локали {review['from']}, до перехода на "
+                   f"ru_RU — проверьте даты и числа{': ' + shown if shown else ''}")
+    if review.get("more"):
+        out.append(f"и ещё строк: {review['more']} (все строки без «Код сохранения» — «python -m lib.cli check»)")
+    return out
+
+
+def locale_reviewed(store) -> list[str]:
+    """``bootstrap-sheet --locale-reviewed``: the coordinator has checked the listed rows; the list is removed."""
+    review = locale_review(store.metadata(refresh=True))
+    if not review:
+        return ["списка строк для проверки после смены локали нет"]
+    _batch(store, [{"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {"metadataKey": LOCALE_REVIEW_METADATA}}}}])
+    store.metadata(refresh=True)
+    store.invalidate()
+    return [f"список строк, набранных при локали {review['from']}, снят (проверено строк: {len(review.get('rows', [])) + review.get('more', 0)})"]
 
 
 def _rule(store, column: Column, titles: dict[str, str], headers: dict[str, list]) -> dict | None:
@@ -315,6 +439,7 @@ def drift(store) -> list[str]:
     titles = store._titles_of(meta)
     sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
     headers = _headers(store, titles)
+    implicit = implicit_editors(store, meta)
     out = list(store.setup_problems())
     for t in store.schema:
         if t.key not in titles:
@@ -328,14 +453,14 @@ def drift(store) -> list[str]:
             continue
         ours = [p for p in sheet.get("protectedRanges", []) or [] if str(p.get("description", "")).startswith(TAG)]
         for wanted in desired_protection(store, t, sheet["properties"]["sheetId"], headers.get(t.key, [])):
-            match = [p for p in ours if p.get("range") == wanted["range"]]
+            match = [p for p in ours if grid_range(p.get("range")) == grid_range(wanted["range"])]
             what = "лист" if t.system_tab else "служебные столбцы листа"
             if not match:
                 out.append(f"{what} «{t.title}»: защита снята — люди могут {'его' if t.system_tab else 'их'} менять; "
                            "выполните bootstrap-sheet")
                 continue
             p = match[0]
-            others = set((p.get("editors") or {}).get("users", [])) - {store.account}
+            others = _editors(p) - {store.account} - implicit
             if p.get("warningOnly"):
                 out.append(f"{what} «{t.title}»: защита ослаблена до предупреждения; выполните bootstrap-sheet")
             elif others:

@@ -28,7 +28,9 @@ appended row one column; appendCells always starts at column A, where the header
 A save whose answer is lost (5xx, time-out) is looked for by its «Код сохранения» for up to
 ``confirm_window`` seconds before the same rows, with the same save id, are sent again; rows of one
 save that land twice count once (``lib.core.frames.versioned``), so a late-applied first attempt is
-harmless. Everything runs inside the policy's wall-clock budget (90 s).
+harmless. Everything runs inside the policy's wall-clock budget (90 s), counted from the click: the wait
+behind other saves of the process (its queue) and of the server (the lock) is inside it, and so is a
+429's wait for Google's per-minute quota. While a save waits its page is told why (``port.save_progress``).
 
 Saves of one server are serialised across its processes (``ServerSecrets.turn``: a lock file beside the
 secrets file, holding the id of the latest save); a process that finds another's save there re-reads
@@ -43,20 +45,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
 import time
 import zoneinfo
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
 from lib.core.frames import (
     CellProblem,
     cells_to_frame,
     column_letter,
     concat_rows,
+    current_versions,
     empty_frame,
     frame_records,
     header_positions,
@@ -65,7 +71,16 @@ from lib.core.frames import (
 )
 from lib.core.schema import Schema, Table
 from lib.store import signing
-from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, StoreUnavailable, now_utc
+from lib.store.port import (
+    ManualChange,
+    SaveReceipt,
+    Snapshot,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    now_utc,
+    report_progress,
+)
 from lib.store.server_secrets import ServerSecrets
 from lib.store.sheets_http import (
     Budget,
@@ -76,8 +91,10 @@ from lib.store.sheets_http import (
     is_google_failure,
     is_transient,
     store_error,
+    waiting_reason,
     was_refused,
 )
+from lib.store.sheets_names import ARCHIVED_METADATA, TAB_METADATA, a1_tab
 
 READ_PARAMS = {
     # numbers as numbers and dates as serial numbers: what Google stored, whatever the locale shows
@@ -85,19 +102,39 @@ READ_PARAMS = {
     "dateTimeRenderOption": "SERIAL_NUMBER",
     "majorDimension": "ROWS",
 }
-TAB_METADATA = "debt.tab"  # developer metadata on each sheet: which table it holds (survives renames)
-ARCHIVED_METADATA = "debt.archived_to"  # on the spreadsheet: the year was rolled over to that key
 CELL_LIMIT = 10_000_000
 TTL_FOLD = 1 / 6  # a save's read takes the TTL's whole read due in the next sixth of the TTL (5 s of 30): else a
 # page's rerun, far more frequent than saves, meets the expired TTL first and reads on its own (bench.sheets_quota)
+MIN_SAVE_TIME = 10.0  # seconds of its budget a save needs for its own read and write: less left after the queue and
+# the server's lock, and it is refused at once (saying so) rather than started and cut off
+HEADER_MASK = "spreadsheetId,updatedSpreadsheet.sheets(properties.sheetId,data.rowData.values.formattedValue)"
+REPAIRS = 2  # times rows written under a header that changed meanwhile are moved under the new one before giving up
 TAIL_MIN_ROWS = 500  # a smaller tab is read whole: it costs little more than a tail, and shows every edit at once
 SHEETS_EPOCH = dt.datetime(1899, 12, 30)
 UNSIGNED = ("строка не подписана приложением (набрана, вставлена или изменена в таблице вручную) — не учтена: "
             "права, роли, блокировки, возвраты и настройки меняются только через приложение")
 
 
-def a1_tab(title: str) -> str:
-    return "'" + title.replace("'", "''") + "'"
+MANUAL_CHANGE = "изменено в таблице вручную"
+AUDIT_USER = "приложение"  # who the audit log names for what the app itself noticed
+SEAL_BROKEN = ("«Печать» строки не подтверждается ключом сервера (строка или её печать изменены вручную, или у серверов "
+               "разные ключи подписи) — строка учтена как есть; проверьте её и сохраните заново через приложение")
+
+
+def _shown(value) -> str:
+    """A cell or a value for a person: «пусто» for nothing, a decimal comma."""
+    if value is None or value == "" or (isinstance(value, float) and value != value):
+        return "пусто"
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, float):
+        return (str(int(value)) if value.is_integer() else repr(value)).replace(".", ",")
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        try:
+            return value.strftime("%d.%m.%Y") if not isinstance(value, dt.datetime) or not (value.hour or value.minute) else value.isoformat()
+        except ValueError:
+            return str(value)
+    return str(value)
 
 
 def _latest(frame: pd.DataFrame) -> int:
@@ -161,6 +198,7 @@ class TabRead:
     pending: list[tuple[float, dict]] = field(default_factory=list)  # (when written, row): not yet returned by a read
     dirty: bool = False  # typed or pending changed since the versions were built
     bad_rows: list[dict] = field(default_factory=list)  # rows of a signed tab without the app's signature
+    changes: list[ManualChange] = field(default_factory=list)  # values typed over saved rows (their seals say so)
 
 
 @dataclass
@@ -173,6 +211,8 @@ class PendingSave:
     keep_system: bool = False
     changes: Mapping[str, Sequence[Mapping]] | None = None  # a plain save: the rows as given
     arrived: float = 0.0  # time.monotonic() when the session asked
+    clicked: float | None = None  # the same moment on the retry policy's clock: the save's 90 s budget starts there
+    status: str = ""  # why the save waits now (Russian), told to its session while it waits
     receipt: SaveReceipt | None = None
     error: BaseException | None = None
     finished: threading.Event = field(default_factory=threading.Event)
@@ -239,6 +279,7 @@ class SheetsStore(Store):
         self._turn_seen = ""  # the latest save of the server's processes that this one has taken into account
         self._behind: set[str] = set()  # tabs read before another process's save: read again before deciding a save
         self._behind_since = 0.0  # when that save was seen: only a read sent after it clears a tab
+        self._logged: set[str] = set()  # audit events of changes typed in the sheet, written (or being written) by this process
 
     # ---- metadata ------------------------------------------------------
 
@@ -249,6 +290,10 @@ class SheetsStore(Store):
         title = (self._meta or {}).get("properties", {}).get("title", "")
         archived = " — архив" if self.archived_to() else ""
         return f"Google Таблица «{title}» ({self.key}){archived}" if title else f"Google Таблица {self.key}"
+
+    def display_name(self) -> str:
+        title = (self._meta or {}).get("properties", {}).get("title", "")
+        return f"Google Таблица «{title}»" + (" — архив" if self.archived_to() else "") if title else "Google Таблица"
 
     def metadata(self, refresh: bool = False) -> dict:
         with self._lock:
@@ -305,6 +350,9 @@ class SheetsStore(Store):
                 "05.04.2024 становится 4 мая, «12,5» остаётся текстом. Выполните «python -m lib.cli bootstrap-sheet» "
                 "(установит ru_RU) и проверьте даты, введённые в таблицу раньше."
             )
+        from lib.store.sheets_setup import locale_review, review_lines
+
+        out += review_lines(locale_review(meta))  # typed under the locale bootstrap-sheet replaced: listed until reviewed
         titles = self._titles_of(meta) if meta else {}
         for tab, title in titles.items():
             if title != self.schema[tab].title:
@@ -334,6 +382,32 @@ class SheetsStore(Store):
         with self._read_lock:
             self._read(full=set(self.schema.tables))
         with self._lock:
+            return self._logged_changes(self._snapshot_now())
+
+    def _logged_changes(self, snapshot: Snapshot) -> Snapshot:
+        """Values typed over saved rows go to the audit log once each (the read that finds one writes it:
+        «Журнал изменений» keeps the trace even if the cell is later typed back)."""
+        if not snapshot.changes or self.archived_to() or snapshot.tables.get("audit") is None:
+            return snapshot
+        logged = set(snapshot.current("audit")["event_id"].astype(str)) | self._logged
+        rows = []
+        for c in snapshot.changes:
+            event = "manual-" + hashlib.blake2b(f"{c.tab}|{c.save_id}|{c.record}|{c.field}|{c.now}".encode(), digest_size=10).hexdigest()
+            if event not in logged:
+                logged.add(event)
+                rows.append({"event_id": event, "entity": c.tab, "record_key": c.record, "action": MANUAL_CHANGE,
+                             "changes": f"«{c.column}»: {c.was} → {c.now} (строка {c.row} листа «{self.schema[c.tab].title}»; "
+                                        "учтено значение, сохранённое приложением)"})
+        if not rows:
+            return snapshot
+        self._logged |= {r["event_id"] for r in rows}
+        try:
+            self.save({"audit": rows}, AUDIT_USER)
+        except StoreError as exc:  # listed in «Проблемы» all the same; the next read tries again
+            self._logged -= {r["event_id"] for r in rows}
+            logging.getLogger(__name__).warning("изменения в таблице не записаны в журнал: %s", exc)
+            return snapshot
+        with self._lock:
             return self._snapshot_now()
 
     def read_all(self) -> Snapshot:
@@ -351,7 +425,8 @@ class SheetsStore(Store):
                 stale = self._ttl_due(now)
             self._read(full=stale)
             with self._lock:
-                return self._snapshot_now()
+                snapshot = self._snapshot_now()
+        return self._logged_changes(snapshot)
 
     def _all_fresh(self, now: float, ttl: float) -> bool:
         return all(self._fresh(t, now, "whole", within=ttl) for t in self.schema.tables)
@@ -473,7 +548,10 @@ class SheetsStore(Store):
             else:
                 rows = values[1:]
                 self._serials_to_text(table, positions[0], rows, tz)
+                found, broken = self._unsealed(table, positions[0], rows, 2)
                 typed, problems = cells_to_frame(table, header, rows)
+                read.changes = self._changes(table, typed, found)
+                problems += broken
                 self._max_seq = max(self._max_seq, _latest(typed))  # claims of unsigned rows too: a fix orders after them
                 if table.signed:
                     typed, unsigned, read.bad_rows = self._verified(table, typed)
@@ -507,8 +585,11 @@ class SheetsStore(Store):
         self._caught_up(tab, at)  # another process's save only appends: its rows are in the tail
         if rows:
             self._serials_to_text(table, positions, rows, tz)
+            found, broken = self._unsealed(table, positions, rows, read.last_row + 1)
             added, problems = cells_to_frame(table, header, rows, first_row=read.last_row + 1)
             problems = [p for p in problems if p.row != 1]  # the header's own problems were listed by the whole read
+            read.changes = read.changes + self._changes(table, added, found)
+            problems += broken
             self._max_seq = max(self._max_seq, _latest(added))
             read.typed = concat_rows([read.typed, added]) if len(read.typed) else added
             read.cell_problems = read.cell_problems + problems
@@ -549,6 +630,71 @@ class SheetsStore(Store):
                     if i < len(row) and type(row[i]) in (int, float):
                         local = SHEETS_EPOCH + dt.timedelta(days=row[i])
                         row[i] = local.replace(tzinfo=tz).astimezone(dt.UTC).isoformat(timespec="seconds")
+
+    def _unsealed(self, table: Table, positions: dict, rows: list[list], first_row: int) -> tuple[list[tuple], list[CellProblem]]:
+        """Rows whose cells differ from what their «Печать» says the app wrote: the written cell goes back in
+        its place (the saved value stays current) and the change is returned as (sheet row, column key, saved
+        cell, typed cell, save id). A seal that is not the app's for its row is a problem; that row reads as it is."""
+        at = positions.get("seal") if table.sealed else None
+        if not at:
+            return [], []
+        key = self.secrets.signing_key()
+        data_keys, system_keys = signing.sealed_columns(table)
+        found, broken = [], []
+        seal_at = at[0]
+
+        def cell(row: list, k: str):
+            where = positions.get(k)
+            return row[where[0]] if where and where[0] < len(row) else None
+
+        for n, row in enumerate(rows):
+            text = row[seal_at] if seal_at < len(row) else None
+            if text is None or text == "":
+                continue  # not written by the app with a seal: the rule of rows typed by hand (lib.core.frames.versioned)
+            sealed = signing.unseal(key, table, text, {k: cell(row, k) for k in system_keys})
+            if sealed is None:
+                broken.append(CellProblem(table.title, first_row + n, table.column("seal").title, "", SEAL_BROKEN))
+                continue
+            for k in data_keys:
+                where = positions.get(k)
+                if not where:
+                    continue  # the column is not in the sheet (deleted): nothing typed over
+                typed = cell(row, k)
+                if signing.same_cell(sealed[k], typed):
+                    continue
+                found.append((first_row + n, k, sealed[k], typed, cell(row, "save_id")))
+                for i in where:
+                    if i >= len(row):
+                        row.extend([None] * (i + 1 - len(row)))
+                    row[i] = sealed[k]
+        return found, broken
+
+    def _changes(self, table: Table, typed: pd.DataFrame, found: list[tuple]) -> list[ManualChange]:
+        if not found:
+            return []
+        by_row = {int(r): i for i, r in enumerate(typed["row"])}
+        out = []
+        for row, k, was, now, save_id in found:
+            i = by_row.get(row)
+            values = tuple(None if pd.isna(typed[c].iloc[i]) else typed[c].iloc[i] for c in table.record_key) if i is not None else ()
+            out.append(ManualChange(table.key, row, _cell(save_id), values, " · ".join(_shown(v) for v in values),
+                                    k, table.column(k).title, _shown(was), _shown(now), now))
+        return out
+
+    @staticmethod
+    def _current_changes(table: Table, read: TabRead) -> list[ManualChange]:
+        """The changes, each marked whether its row is still its record's current version: only those are
+        listed in «Проблемы» and may be accepted (one typed over an earlier version changes no figure; both
+        go to the audit log)."""
+        latest = current_versions(table, read.versions)
+        current = set(zip(*(latest[k] for k in table.record_key), latest["save_id"]))
+        return [replace(c, current=(*c.key, c.save_id) in current) for c in read.changes]
+
+    @staticmethod
+    def _change_problem(table: Table, change: ManualChange) -> CellProblem:
+        return CellProblem(table.title, change.row, change.column, change.now,
+                           f"{MANUAL_CHANGE}: «{change.column}», было {change.was} → стало {change.now} (запись «{change.record}»). "
+                           "Учтено значение, сохранённое приложением; принять изменение может координатор на странице «Обзор»")
 
     def _verified(self, table: Table, typed: pd.DataFrame) -> tuple[pd.DataFrame, list[CellProblem], list[dict]]:
         """Rows of a signed tab that carry the app's signature; the others are reported and set aside."""
@@ -622,9 +768,13 @@ class SheetsStore(Store):
                 added, _ = cells_to_frame(table, table.keys, cells, first_row=read.last_row + 1, machine_rows=True)
                 rows = concat_rows([rows, added]) if len(rows) else added
             read.versions, read.dirty = self._versions(table, rows, read), False
-        tables, problems, notes = {}, [], []
+        tables, problems, notes, changes = {}, [], [], []
         for table in self.schema:
             read = self._tabs.get(table.key)
+            if read is not None and read.versions is not None and read.changes:
+                found = self._current_changes(table, read)
+                changes += found
+                problems += [self._change_problem(table, c) for c in found if c.current]
             if read is None or read.versions is None:
                 tables[table.key] = empty_frame(table)
                 if read is not None and read.missing:
@@ -635,10 +785,11 @@ class SheetsStore(Store):
             notes += read.notes
         setup = self.setup_problems()
         if (previous is not None and all(previous.tables.get(t) is f for t, f in tables.items())
-                and previous.problems == problems and previous.notes == notes and previous.setup == setup):
+                and previous.problems == problems and previous.notes == notes and previous.setup == setup
+                and previous.changes == changes):
             self._snapshot = previous  # nothing changed: the same object, so per-snapshot results (lib.core.memo) stay
             return previous
-        snapshot = Snapshot(tables, problems, self.schema, notes, setup)
+        snapshot = Snapshot(tables, problems, self.schema, notes, setup, changes)
         if previous is not None:  # tabs that did not change keep their computed current versions
             snapshot._current.update({t: f for t, f in previous._current.items() if previous.tables.get(t) is tables[t]})
         self._snapshot = self._previous = snapshot
@@ -661,11 +812,17 @@ class SheetsStore(Store):
     def _transact(self, user, build, *, tabs, keep_system: bool = False, changes=None) -> SaveReceipt:
         """Queue the save; the first in the queue gathers the others and writes them all (``_run_batch``)."""
         save = PendingSave(user, build, None if tabs is None else frozenset(tabs), keep_system, changes,
-                           arrived=time.monotonic())
+                           arrived=time.monotonic(), clicked=self.policy.clock())
+        told = ""
         with self._queue_ready:
             self._queue.append(save)
+            if self._leading and not save.done:
+                save.status = "Сохранение ждёт: записывается сохранение другого пользователя, это сохранение идёт следующим."
             while not save.done and self._leading:  # a batch is being read or written: this save joins the next
-                self._queue_ready.wait()
+                if save.status != told:
+                    told = save.status
+                    report_progress(told)  # this session's page says why it waits (the leader's thread waits for it)
+                self._queue_ready.wait(0.25)
             if save.done:
                 return save.outcome()
             self._leading = True
@@ -720,7 +877,13 @@ class SheetsStore(Store):
         for save in batch:
             wanted |= set(self.schema.tables) if save.tabs is None else save.tabs
         decides = any(save.build is not None for save in batch)
-        with self._write_lock, self.secrets.turn() as turn, Budget(self.policy):
+        clicked = [s.clicked for s in batch if s.clicked is not None]
+        with Budget(self.policy, started=min(clicked, default=None), on_wait=self._telling(batch)) as budget, \
+                self._locked(budget), self.secrets.turn(self._lock_wait(budget), on_wait=budget.tell) as turn:
+            if budget.left() < self._min_save_time():
+                raise StoreUnavailable(
+                    f"Сохранение ждало своей очереди {budget.elapsed():.0f} с и не успело бы за отведённые "
+                    f"{self.policy.budget:.0f} с. Данные не сохранены, введённое осталось на экране — сохраните ещё раз.")
             self.metadata()
             if self.archived_to():
                 raise StoreError(f"Эта Google Таблица — архив прошлого года: данные ведутся в таблице {self.archived_to()}. "
@@ -759,6 +922,35 @@ class SheetsStore(Store):
                 self._write(rows, accepted[-1][1].save_id)
             for save, receipt in accepted:
                 save.succeed(receipt)
+
+    def _telling(self, batch: list[PendingSave]) -> Callable[[str], None]:
+        """Why the batch waits, told to every save of it: the leader's session at once (its thread runs the
+        batch), the others when their threads next look (``_transact``)."""
+        def tell(message: str) -> None:
+            with self._queue_ready:
+                for save in batch:
+                    save.status = message
+                self._queue_ready.notify_all()
+            report_progress(message)
+        return tell
+
+    def _min_save_time(self) -> float:
+        return min(MIN_SAVE_TIME, self.policy.budget / 4)
+
+    def _lock_wait(self, budget: Budget) -> float:
+        """How long a save may wait for the server's other processes: what its budget leaves for the save itself."""
+        return max(budget.left() - self._min_save_time(), 0.0)
+
+    @contextmanager
+    def _locked(self, budget: Budget):
+        """This process's write lock, waited for at most what the save's budget leaves (never for ever)."""
+        if not self._write_lock.acquire(timeout=self._lock_wait(budget)):
+            raise StoreUnavailable("Сохранение не дождалось своей очереди за отведённое время. Данные не сохранены, "
+                                   "введённое осталось на экране — сохраните ещё раз.")
+        try:
+            yield
+        finally:
+            self._write_lock.release()
 
     def _decide(self, batch: list[PendingSave]) -> list[tuple[PendingSave, Exception | tuple[dict, SaveReceipt]]]:
         """Each save of the batch decided in turn on the cached snapshot plus the saves accepted before it:
@@ -799,7 +991,7 @@ class SheetsStore(Store):
             frame = concat_rows([tables[tab], added]) if len(tables[tab]) else added
             frame["version"] = frame.groupby(list(table.record_key), dropna=False, sort=False).cumcount().astype("int64") + 1
             tables[tab] = frame
-        view = Snapshot(tables, base.problems, self.schema, base.notes, base.setup)
+        view = Snapshot(tables, base.problems, self.schema, base.notes, base.setup, base.changes)
         view._current.update({t: f for t, f in base._current.items() if tables[t] is base.tables.get(t)})  # unchanged tabs
         return view
 
@@ -858,6 +1050,9 @@ class SheetsStore(Store):
                         r[c.key] = None
                 if table.signed:
                     r["signature"] = signing.sign(key, table, r)
+                elif table.sealed:
+                    r["seal"] = None
+                    r["seal"] = signing.seal(key, table, dict(zip(table.keys, record_cells(table, r))))
         layouts = {tab: self._layout(tab) for tab in rows}
         self.secrets.put_hashes(hashes)
         ids = {tab: self._sheet_id(tab) for tab in rows}
@@ -870,7 +1065,8 @@ class SheetsStore(Store):
         first = next(iter(rows))
         marker = rows[first][-1]["save_id"]
         try:
-            self._send({"requests": requests}, first, marker)
+            answer = self._send(self._with_headers({"requests": requests}, rows), first, marker)
+            self._landed_right(rows, layouts, ids, answer)
         except LayoutChanged as exc:
             self.invalidate()
             titles = self._titles_of(self.metadata(refresh=True))
@@ -883,8 +1079,126 @@ class SheetsStore(Store):
         for tab, records in rows.items():
             if self.schema[tab].signed:
                 table = self.schema[tab]
-                self.secrets.record_written(tab, {signing.record_text(table, r): r["save_seq"] for r in records if r.get("save_seq")})
+                self.secrets.record_written(tab, signing.ledger_entries(table, records))
         self._merge(rows)
+
+    # ---- the header checked in the write's own round trip -------------------------------------------
+
+    def _with_headers(self, body: dict, tabs: Collection[str]) -> dict:
+        """A batchUpdate that answers with the header rows of ``tabs`` as they are right after it was applied
+        (``includeSpreadsheetInResponse`` + ``responseRanges``, BatchUpdateSpreadsheetRequest:
+        https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/batchUpdate#request-body). The
+        batch is applied atomically, so that header is the one the rows landed under: a column a person
+        inserted or moved at any moment before is seen, in the same round trip (``_landed_right``)."""
+        titles = self.titles()
+        return {**body, "includeSpreadsheetInResponse": True, "responseIncludeGridData": True,
+                "responseRanges": [f"{a1_tab(titles.get(t, self.schema[t].title))}!1:1" for t in tabs]}
+
+    @staticmethod
+    def _headers_in(answer: dict | None) -> dict[int, list]:
+        """sheetId -> the header row's texts, from a batchUpdate's ``updatedSpreadsheet`` (GridData)."""
+        out = {}
+        for sheet in ((answer or {}).get("updatedSpreadsheet") or {}).get("sheets", []) or []:
+            data = (sheet.get("data") or [{}])[0]
+            row = ((data.get("rowData") or [{}])[0] or {}).get("values", []) or []
+            out[sheet.get("properties", {}).get("sheetId", 0)] = [c.get("formattedValue", "") for c in row]
+        return out
+
+    def _garbled(self, tab: str, layout: list, header: list) -> list | None:
+        """The tab's layout now, if rows written under ``layout`` do not sit under their headers in it; else None."""
+        now = self._layout_of(self.schema[tab], header)[1]
+        same = all((layout[i] if i < len(layout) else None) == (now[i] if i < len(now) else None) for i in range(len(layout)))
+        return None if same else now
+
+    def _landed_right(self, rows: dict[str, list[dict]], layouts: dict[str, list], ids: dict[str, int], answer: dict | None) -> None:
+        """Every tab of the write under the headers it was written for; else the rows are moved under the
+        headers as they are now (repaired, again checked in the same round trip), at most ``REPAIRS`` times;
+        failing that, removed, and the save refused. ``answer`` None (a lost answer, the save found by looking
+        for it): the headers are read."""
+        for attempt in range(REPAIRS + 1):
+            headers = self._headers_in(answer) if answer is not None else self._read_headers(rows)
+            wrong = {}
+            for tab in rows:
+                header = headers.get(ids[tab])
+                if header is None:
+                    header = self._read_headers([tab])[ids[tab]]
+                now = self._garbled(tab, layouts[tab], header)
+                if now is not None:
+                    wrong[tab] = now
+            if not wrong:
+                return
+            with self._lock:
+                self._tabs = {t: r for t, r in self._tabs.items() if t not in wrong}  # their layout is read again
+            places = {tab: self._find_rows(tab, rows[tab], layouts[tab]) for tab in wrong}
+            if attempt == REPAIRS:
+                self._remove_rows(places, ids)
+                titles = ", ".join(f"«{self.schema[t].title}»" for t in wrong)
+                raise StoreError(f"Пока шло сохранение, в листе {titles} раз за разом вставляли или переносили столбцы; "
+                                 "записанные строки убраны. Данные не сохранены, введённое осталось на экране — сохраните ещё раз.")
+            requests = []
+            for tab, now in wrong.items():
+                table = self.schema[tab]
+                if any(c.key not in now for c in table.columns if not c.secret):
+                    self._remove_rows({tab: places[tab]}, ids)
+                    raise StoreError(f"Пока шло сохранение, из листа «{table.title}» удалили или переименовали столбец: "
+                                     "записанные строки убраны. Выполните «python -m lib.cli bootstrap-sheet». Данные не сохранены.")
+                width = max(len(now), len(layouts[tab]))
+                for at, record in zip(places[tab], rows[tab]):
+                    cells = record_cells(table, record, now) + [None] * (width - len(now))
+                    requests.append({"updateCells": {
+                        "range": {"sheetId": ids[tab], "startRowIndex": at, "endRowIndex": at + 1, "startColumnIndex": 0,
+                                  "endColumnIndex": width},
+                        "rows": [{"values": [_cell_data(v) for v in cells]}], "fields": "userEnteredValue"}})
+                layouts[tab] = now
+            answer = self._repair(self._with_headers({"requests": requests}, list(wrong)))
+
+    def _batch_update(self, body: dict) -> dict:
+        """spreadsheets.batchUpdate; with ``responseRanges``, the answer cut by a field mask to the header texts."""
+        if not body.get("responseRanges"):
+            return self.http.batch_update(self.key, body)
+        return self.http.request("post", SPREADSHEET_BATCH_UPDATE_URL % self.key, json=body, params={"fields": HEADER_MASK}).json()
+
+    def _repair(self, body: dict) -> dict:
+        try:
+            return call_with_retry(lambda: self._batch_update(body), self.policy, "исправление сохранения")
+        except Exception as exc:
+            if is_google_failure(exc):
+                raise store_error(exc, self.key, self.account) from exc
+            raise
+
+    def _read_headers(self, tabs: Collection[str]) -> dict[int, list]:
+        titles = self.titles()
+        ranges = [f"{a1_tab(titles.get(t, self.schema[t].title))}!1:1" for t in tabs]
+        answer = call_with_retry(lambda: self.http.values_batch_get(self.key, ranges, params=dict(READ_PARAMS)), self.policy, "чтение")
+        return {self._sheet_id(t): ((vr.get("values") or [[]])[0]) for t, vr in zip(tabs, answer.get("valueRanges", []))}
+
+    def _find_rows(self, tab: str, records: list[dict], layout: list) -> list[int]:
+        """The 0-based sheet rows holding ``records`` as written under ``layout`` (looked for from the end: the
+        rows were just appended). One whole read of the tab — only after a person changed its columns."""
+        title = a1_tab(self.titles().get(tab, self.schema[tab].title))
+        answer = call_with_retry(lambda: self.http.values_batch_get(self.key, [title], params=dict(READ_PARAMS)), self.policy, "чтение")
+        values = (answer.get("valueRanges") or [{}])[0].get("values", []) or []
+        table = self.schema[tab]
+        found, taken = [], set()
+        for record in records:
+            wanted = [signing._seal_text(v) for v in record_cells(table, record, layout)]
+            for i in range(len(values) - 1, 0, -1):
+                row = [signing._seal_text(values[i][j]) if j < len(values[i]) else "" for j in range(len(wanted))]
+                if i not in taken and row == wanted:
+                    found.append(i)
+                    taken.add(i)
+                    break
+            else:
+                raise StoreError(f"Пока шло сохранение, в листе «{table.title}» переставили столбцы, и записанную строку "
+                                 "не удалось найти, чтобы поставить значения под верные заголовки. Проверьте последние строки "
+                                 "листа; сохраните ещё раз.")
+        return found
+
+    def _remove_rows(self, places: dict[str, list[int]], ids: dict[str, int]) -> None:
+        requests = [{"deleteDimension": {"range": {"sheetId": ids[tab], "dimension": "ROWS", "startIndex": at, "endIndex": at + 1}}}
+                    for tab, rows in places.items() for at in sorted(rows, reverse=True)]
+        if requests:
+            self._repair({"requests": requests})
 
     def _sheet_id(self, tab: str) -> int:
         title = self.titles().get(tab)
@@ -893,15 +1207,15 @@ class SheetsStore(Store):
             raise StoreError(f"В Google Таблице нет листа «{self.schema[tab].title}». Данные не сохранены.")
         return sheet_id
 
-    def _send(self, body: dict, first_tab: str, marker: str) -> None:
-        """Send once; after a lost answer look for the save before sending the same rows again."""
+    def _send(self, body: dict, first_tab: str, marker: str) -> dict | None:
+        """Send once; after a lost answer look for the save before sending the same rows again. The answer,
+        or None when the save was found by looking for it."""
         budget = Budget.current()
         delays = self.policy.delays()
         ambiguous = False
         while True:
             try:
-                self.http.batch_update(self.key, body)
-                return
+                return self._batch_update(body)
             except Exception as exc:
                 if not is_transient(exc):
                     if is_google_failure(exc):
@@ -910,9 +1224,9 @@ class SheetsStore(Store):
                 if not was_refused(exc):
                     ambiguous = True
                     if self._confirm(first_tab, marker, budget):
-                        return
-                delay = next(delays, None)
-                if delay is None or not budget.wait(delay):
+                        return None
+                delay = self.policy.next_delay(exc, delays)
+                if delay is None or not budget.wait(delay, waiting_reason(exc)):
                     if ambiguous:
                         raise StoreUnavailable(
                             f"Связь с Google Таблицей прервалась во время сохранения ({describe_failure(exc)}), и за "

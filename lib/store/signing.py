@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 
 from lib.core.schema import Table
@@ -71,6 +72,21 @@ def _order(record: Mapping) -> float:
         return float("inf")
 
 
+def ledger_entries(table: Table, records: list[Mapping]) -> dict[str, int]:
+    """What the server's ledger keeps of rows just written to a signed tab: each record's latest place in time.
+
+    By «Номер сохранения», or — a row copied in from another store (``lib.cli copy``, a migration, a rollover)
+    saved before that column existed — by «Сохранено», the order ``quarantined`` compares with: so a quarter
+    closed in any store the rows came from stays closed when its row is deleted from the sheet."""
+    out: dict[str, int] = {}
+    for r in records:
+        order = _order(r)
+        if order != float("inf"):
+            k = record_text(table, r)
+            out[k] = max(out.get(k, 0), int(order))
+    return out
+
+
 def record_text(table: Table, record: Mapping) -> str:
     return " · ".join("" if record.get(k) is None else str(record.get(k)) for k in table.record_key)
 
@@ -109,3 +125,68 @@ def quarantined(table: Table, good: list[dict], bad: list[dict], ledger: Mapping
 def quarantine_message(table: Table, record: str, reason: str) -> str:
     return (f"запись «{record}»: {reason} — пока её не исправят, {STATE_WORDS.get(table.key, 'запись не учитывается')}. "
             "Исправьте: сохраните запись заново через приложение (ошибочно набранную строку удалите из таблицы).")
+
+
+# ---- seals of the rows of the data tabs ----------------------------------------------------
+
+# Every row the app writes to a tab people edit (every tab but the signed ones) carries «Печать», in a
+# protected system column: ``p1:<HMAC>:<the row's data cells as JSON>``. The HMAC (server key) covers the
+# tab, the data cells and the row's system cells, so a read can tell the values the app wrote from what
+# someone typed over them afterwards — and still has the written values, to keep them as current (the
+# rule of lib/store/sheets_store.py «Печать строк»). A person cannot make a seal: the key stays on the server.
+
+SEAL_VERSION = "p1"
+
+
+def _seal_text(value) -> str:
+    """A cell as the seal sees it: a number by its value (5 and 5.0 alike), text as it is."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        f = float(value)
+        return str(int(f)) if f.is_integer() else repr(f)
+    return str(value)
+
+
+def sealed_columns(table: Table) -> tuple[list[str], list[str]]:
+    """(data columns whose cells the seal carries, system columns it covers), by key."""
+    data = [c.key for c in table.columns if not c.system and not c.secret]
+    system = [c.key for c in table.columns if c.system and c.key not in ("seal", "signature")]
+    return data, system
+
+
+def _seal_mac(key: bytes, table: Table, data: list, system: list) -> str:
+    text = "\x1f".join([table.key, *(_seal_text(v) for v in data), "\x1e", *(_seal_text(v) for v in system)])
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def seal(key: bytes, table: Table, cells: Mapping[str, object]) -> str:
+    """The seal of a row about to be written (``cells``: column key -> the cell as written, ``to_cell``)."""
+    data_keys, system_keys = sealed_columns(table)
+    data = [cells.get(k) for k in data_keys]
+    mac = _seal_mac(key, table, data, [cells.get(k) for k in system_keys])
+    return f"{SEAL_VERSION}:{mac}:" + json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def unseal(key: bytes, table: Table, text, system: Mapping[str, object]) -> dict[str, object] | None:
+    """The data cells a seal carries (column key -> cell), or None if the seal is not the app's for this row
+    (forged, garbled, moved to another row, or the system cells were changed)."""
+    if not isinstance(text, str) or not text.startswith(SEAL_VERSION + ":"):
+        return None
+    try:
+        _, mac, payload = text.split(":", 2)
+        data = json.loads(payload)
+    except ValueError:
+        return None
+    data_keys, system_keys = sealed_columns(table)
+    if not isinstance(data, list) or len(data) != len(data_keys):
+        return None
+    if not hmac.compare_digest(mac, _seal_mac(key, table, data, [system.get(k) for k in system_keys])):
+        return None
+    return dict(zip(data_keys, data))
+
+
+def same_cell(a, b) -> bool:
+    return _seal_text(a) == _seal_text(b)

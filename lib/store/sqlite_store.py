@@ -67,6 +67,9 @@ class SQLiteStore(Store):
     def describe(self) -> str:
         return f"встроенная база SQLite: {self.path}"
 
+    def display_name(self) -> str:
+        return f"встроенная база «{self.path.stem}»"
+
     def server_file(self) -> Path:
         # beside the database, not in it: a write there would change the file every snapshot is checked against
         return self.path.with_suffix(".server.sqlite")

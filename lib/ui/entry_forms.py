@@ -9,15 +9,15 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from lib.auth.access import NothingChanged, User
+from lib.auth.access import User
 from lib.core import fmt
 from lib.core.parsing import number_text
 from lib.domain import monthly, present, proceedings
 from lib.domain.categories import BUCKET_LABELS, BUCKETS, MONEY_FIELDS, group_labels, resource_labels
 from lib.domain.metrics import collection_pct
 from lib.domain.periods import shift_month
-from lib.saving import drafts, form_input
-from lib.store.port import Conflict, StoreError
+from lib.saving import drafts, form_input, service
+from lib.store.port import Conflict
 from lib.ui import shell
 
 STATUS_STYLE = {"not_filed": st.info, "overdue": st.error, "on_time": st.success, "late": st.warning, "returned": st.error,
@@ -54,15 +54,29 @@ def show_findings(checked: monthly.Checked) -> None:
 
 
 def confirmation(checked, key: str) -> list[str]:
-    """Values ≥ ×20 / ≤ ÷20 of the usual are listed with a checkbox; it confirms exactly these values
-    (its key is built from them, so changing a value shows a fresh, unticked box)."""
+    """Values ≥ ×20 / ≤ ÷20 of the usual, and accounting identities broken, are listed with a checkbox; it confirms
+    exactly these values (its key is built from them, so changing a value shows a fresh, unticked box). An identity
+    is confirmed only with a reason (``reason``), stored with the value."""
     if not checked.confirm:
         return []
     for f in checked.confirm:
         st.warning(str(f), icon=":material/priority_high:")
     digest = hashlib.sha1("|".join(sorted(f.token for f in checked.confirm)).encode()).hexdigest()[:12]
     ticked = st.checkbox(f"Проверил(а): эти значения ({len(checked.confirm)}) верны — сохранить их", key=f"{key}-confirm-{digest}")
+    if any(f.reason for f in checked.confirm):
+        why = st.text_input("Причина (сохранится вместе со значением и будет видна в «Качестве данных»)", key=f"{key}-reason-{digest}",
+                            placeholder="например, списание по решению суда от 05.12.2024 № 2-123")
+        st.session_state[f"{key}-reason"] = why.strip()
+        if not why.strip():
+            return []
+    else:
+        st.session_state.pop(f"{key}-reason", None)
     return [f.token for f in checked.confirm] if ticked else []
+
+
+def reason(key: str) -> str:
+    """The reason typed beside the confirmation of ``key`` (``confirmation``)."""
+    return st.session_state.get(f"{key}-reason") or ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +156,13 @@ def save_button(label: str, key: str, user: User, tab: str, checked: monthly.Che
     stale = bool(editing and editing.stale)
     if editing and (told := st.session_state.pop(f"{editing.form}:rebased", None)):
         st.info(told, icon=":material/info:")
+    if editing and disabled and shell.draft_changes(editing.form):
+        st.error(f"**Несохранённые изменения в форме «{editing.title}» сохранить нельзя:** месяц закрыт для изменений "
+                 "(почему — в статусе месяца выше). Ваши изменения показаны в форме и остаются в черновике. Что делать: "
+                 "попросите координатора открыть квартал или вернуть отчёт на доработку и сохраните их тогда, "
+                 "или отмените их кнопкой ниже.", icon=":material/lock:")
+        st.button("Отменить несохранённые изменения", key=f"{key}-cancel-stuck", on_click=shell.drop_draft, args=(editing.form,),
+                  icon=":material/undo:")
     if editing and editing.changed and not disabled:
         st.warning(f"**Есть несохранённые изменения** в форме «{editing.title}». Они сохранятся на время сеанса и при "
                    "переходе к другому месяцу или странице, но в базу попадут только после «Сохранить».",
@@ -161,25 +182,19 @@ def save_button(label: str, key: str, user: User, tab: str, checked: monthly.Che
                        icon=":material/undo:", help="Вернуть в форму то, что сохранено в базе")
     if note:
         st.caption(note)
+    shell.flash(key)  # what the last save of this form stored, until the form is edited again
     if clicked:
         if shown_before != st.session_state[f"{key}-shown"]:
             st.warning("Значения изменились в момент нажатия: проверьте выше, как они поняты, и нажмите "
                        f"«{label}» ещё раз.", icon=":material/visibility:")
             return
-        try:
-            monthly.save_checked(shell.store(), user, tab, checked, snap, confirmed, base=editing.base if editing else None)
-        except Conflict:  # saved by someone else between this page's read and the click
-            conflict(editing, checked, shell.snapshot(), label)
-            return
-        except NothingChanged as err:
-            st.info(f"{err} Сохранённые цифры совпадают с тем, что на экране.", icon=":material/info:")
-            return
-        except StoreError as err:
-            st.error(f"{err} Введённые данные остались на экране — исправьте и сохраните снова.")
-            return
-        if editing:
-            shell.saved_draft(editing.form)
-        shell.saved("Сохранено." + (" Предупреждения записаны вместе с отчётом." if checked.warnings else ""))
+        submission = service.checked_form(tab, checked, confirmed=confirmed, base=editing.base if editing else None, schema=snap.schema,
+                                          reason=reason(key))
+        shell.submit(user, submission, slot=key, draft=editing.form if editing else None,
+                     after="Предупреждения записаны вместе с отчётом." if checked.warnings else "",
+                     on_conflict=(lambda err: conflict(editing, checked, shell.snapshot(), label)) if editing else None,
+                     on_nothing="Сохранённые цифры совпадают с тем, что на экране.",
+                     kept="Введённые данные остались на экране — исправьте и сохраните снова.")
 
 
 def text_columns(titles: dict[str, str], helps: dict[str, str] | None = None) -> dict:
@@ -218,7 +233,8 @@ def grid(form_id: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[
     if key in st.session_state and base in st.session_state:
         changes = st.session_state[base]
     else:
-        changes = st.session_state[base] = {} if locked else shell.draft_changes(form_id)
+        # closed meanwhile: a draft from before is still shown (read-only), with why it cannot be saved (save_button)
+        changes = st.session_state[base] = shell.draft_changes(form_id)
     read_only = [c for c in shown.columns if c not in editable]
     # on the grid a changed figure is text, as typed (a number would make the text column a number column)
     # and a choice emptied is the «nothing chosen» option (an empty choice cell would read «None»)
@@ -351,7 +367,7 @@ def claims_inputs(snap, place: Place, locked: bool) -> tuple[dict, dict, Editing
     pid, month = place.pid, place.month
     current = monthly.claims_form(snap, pid, month)
     form_id = f"claims-{pid}-{month}"
-    changes = {} if locked else shell.draft_changes(form_id)
+    changes = shell.draft_changes(form_id)  # closed meanwhile: still shown, with why it cannot be saved
     seeds = st.session_state.setdefault(CLAIMS_SEEDS, {})
     prefix = shell.editor_key(form_id)
     st.caption("Количества — целыми числами, суммы — в тыс. руб. (1 234,5 или 1234.5). Значение поля принимается, когда вы "
@@ -492,15 +508,9 @@ def _done_conflict(user: User, snap, decision_id: str, form: str, waiting: dict,
 
 
 def save_file(user: User, result, confirmed: list[str]) -> None:
-    """Write a checked upload; on any refusal say why (the file is not written)."""
-    from lib.files.excel_forms import save_upload
-
-    try:
-        save_upload(shell.store(), user, result, confirmed)
-    except StoreError as err:
-        st.error(f"{err} Файл не записан — исправьте и загрузите снова.")
-        return
-    shell.saved("Файл загружен и сохранён.")
+    """Write a checked upload through the one save (the file is not written on any refusal)."""
+    shell.submit(user, service.upload_form(result, confirmed, reason("save_upload")), success="Файл загружен и сохранён.", slot="save_upload",
+                 kept="Файл не записан — исправьте и загрузите снова.")
 
 
 def territory_table(snap, territory: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import streamlit as st
@@ -84,14 +85,20 @@ def sso_configured() -> bool:
     return bool(secrets_mapping().get("auth"))
 
 
-def sso_email() -> str | None:
+def sso_identity() -> dict | None:
+    """What single sign-on vouches for (``st.user``: e-mail, and ``sid`` when our callback made it), or None."""
     if not sso_configured():
         return None
     try:
         info = st.user.to_dict()
     except Exception:
         return None
-    return info.get("email") if info.get("is_logged_in") else None
+    return info if info.get("is_logged_in") and info.get("email") else None
+
+
+def sso_email() -> str | None:
+    info = sso_identity()
+    return info["email"] if info else None
 
 
 # ---- who is signed in ------------------------------------------------------------------------
@@ -101,10 +108,14 @@ def sso_email() -> str | None:
 # now still has that fingerprint: a new password, role or participant, or a disabled account ends it.
 
 SESSION_FP = "user_fingerprint"
+SESSION_SID = "user_session"  # this sign-in's id (the cookie carries it too): «Выйти» ends it on the server
+SESSION_VERSION = "user_version"  # save_id of the users record the sign-in was granted on
+RENEW_COOKIE = "renew_sign_in_cookie"
 NOTICE = "sign_in_notice"
 NEXT = "sign_in_next"
 LANDING = "landing_after_sso"
 CHANGED = "Учётная запись изменилась (пароль, роль или доступ) — войдите снова."
+ENDED = "Вы вышли из системы (в этой или другой вкладке) — войдите снова."
 
 
 def _sessions():
@@ -115,6 +126,14 @@ def _sessions():
     except cfg.ConfigError as err:
         st.error(f"Вход не настроен: {err}")
         st.stop()
+
+
+def _ledger():
+    """The sign-ins ended on this server (lib.auth.session_cookie.SessionLedger), in the store's server file."""
+    from lib.auth.session_cookie import ledger_for
+
+    current = store()
+    return ledger_for(current.server_file(), _sessions().max_age / 3600, key=str(id(current)))
 
 
 def _maybe_signed_in() -> bool:
@@ -128,19 +147,43 @@ def _maybe_signed_in() -> bool:
         return False
 
 
-def _remember(row: dict) -> str:
-    claim = _sessions().claim(row)
+def _remember(row: dict, sid: str | None = None):
+    claim = _sessions().claim(row, sid)
     st.session_state[SESSION_USER] = claim.login
     st.session_state[SESSION_FP] = claim.fingerprint
-    return claim.login
+    st.session_state[SESSION_SID] = claim.sid
+    st.session_state[SESSION_VERSION] = claim.version
+    return claim
+
+
+def _session_claim():
+    from lib.auth.session_cookie import Claim
+
+    if SESSION_FP not in st.session_state:  # every sign-in sets it (tests that set only the login skip this)
+        return None
+    return Claim(st.session_state[SESSION_USER], st.session_state[SESSION_FP], st.session_state.get(SESSION_SID, ""),
+                 st.session_state.get(SESSION_VERSION, ""))
 
 
 def _forget(notice: str | None = None) -> None:
-    st.session_state.pop(SESSION_USER, None)
-    st.session_state.pop(SESSION_FP, None)
+    for key in (SESSION_USER, SESSION_FP, SESSION_SID, SESSION_VERSION, RENEW_COOKIE):
+        st.session_state.pop(key, None)
     st.session_state.pop(DRAFTS, None)  # the next person signing in on this browser must not find them
     if notice:
         st.session_state[NOTICE] = notice
+
+
+def _holds(snap: Snapshot, claim) -> str | None:
+    """Why this sign-in no longer holds (the notice to show), or None while it does: not ended with «Выйти»
+    (on any process of the server), and the account unchanged since it was granted (every version since)."""
+    from lib.auth.signin import user_row, user_versions
+
+    sessions = _sessions()
+    if _ledger().ended(claim.sid):
+        return ENDED
+    if not (sessions.valid_for(claim, user_row(snap, claim.login)) and sessions.still_valid(claim, user_versions(snap, claim.login))):
+        return CHANGED
+    return None
 
 
 def _resume(snap: Snapshot) -> str | None:
@@ -150,36 +193,70 @@ def _resume(snap: Snapshot) -> str | None:
 
     claim = web_session.claim_in_browser(_sessions())
     if claim is not None:
-        row = user_row(snap, claim.login)
-        if _sessions().valid_for(claim, row):
-            return _remember(row)
-        st.session_state[NOTICE] = CHANGED  # a genuine cookie of an account changed since
-    email = sso_email()
-    if email:
+        why = _holds(snap, claim)
+        if why is None:
+            return _remember(user_row(snap, claim.login), claim.sid).login
+        st.session_state[NOTICE] = why  # a genuine cookie of a sign-in ended or an account changed since
+    info = sso_identity()
+    if info:
         try:
-            found = user_by_email(snap, email)
+            found = user_by_email(snap, info["email"])
         except LoginError:
             return None  # the login page says why
+        row = user_row(snap, found.login)
+        sid = str(info.get("sid") or "")
+        if sid:  # our callback gave this single sign-on an id: hold it to the account as it was at its first use
+            from lib.auth.session_cookie import Claim
+
+            version = _ledger().granted(sid, str(row.get("save_id") or ""))
+            why = _holds(snap, Claim(found.login, _sessions().fingerprint(row), sid, version))
+            if why is not None:
+                st.session_state[NOTICE] = why
+                return None
         st.session_state[LANDING] = web_session.take_next()  # the link that led to «Войти через единый вход»
-        return _remember(user_row(snap, found.login))
+        return _remember(row, sid or None).login
     return None
 
 
 def user(snap: Snapshot | None = None) -> User | None:
     """The signed-in user, re-read from the users tab on every run (a disabled user is out at once)."""
-    from lib.auth.signin import user_row
-
     snap = snap or snapshot()
     login = st.session_state.get(SESSION_USER)
     if login is None:
         login = _resume(snap)
-    elif SESSION_FP in st.session_state:  # every sign-in sets it (tests that set only the login skip this)
-        from lib.auth.session_cookie import Claim
-
-        if not _sessions().valid_for(Claim(login, st.session_state[SESSION_FP]), user_row(snap, login)):
-            _forget(CHANGED)
-            return None
+    elif (claim := _session_claim()) is not None and (why := _holds(snap, claim)) is not None:
+        _forget(why)
+        return None
+    _renew_cookie()
     return current_user(snap, login)
+
+
+def renew_own_sign_in(signed_in: User, changes: dict) -> None:
+    """After a save that changed one's own users record (a new password): this sign-in moves to the record as
+    saved now, and the browser's cookie is re-issued for it; every other sign-in of the account stays ended."""
+    from lib.auth.signin import user_row
+
+    own = [r for r in changes.get("users", []) if str(r.get("login") or "").strip().lower() == signed_in.login.lower()]
+    claim = _session_claim()
+    if not own or claim is None:
+        return
+    row = user_row(store().read_all(), signed_in.login)
+    if row is None or row.get("active") is False:
+        return
+    _remember(row, claim.sid)
+    st.session_state[RENEW_COOKIE] = True
+
+
+def _renew_cookie() -> None:
+    """The browser fetches a new cookie for this sign-in in the background (the page stays as it is)."""
+    from lib.ui import web_session
+
+    if not st.session_state.pop(RENEW_COOKIE, False) or not web_session.mounted():
+        return
+    import json
+
+    to = web_session.start_url(_sessions(), _session_claim(), "/")
+    st.html(f"<script>fetch({json.dumps(to)}, {{credentials: 'same-origin'}});</script>", unsafe_allow_javascript=True)
 
 
 def require_user() -> User:
@@ -280,10 +357,10 @@ def sign_in(snap: Snapshot, signed_in: User, target: str = "/") -> None:
     from lib.ui import web_session
 
     row = user_row(snap, signed_in.login)
-    _remember(row)
+    claim = _remember(row)
     st.session_state.pop(NEXT, None)
     if web_session.mounted():
-        to = web_session.start_url(_sessions(), _sessions().claim(row), target)
+        to = web_session.start_url(_sessions(), claim, target)
         web_session.navigate(to)
         st.success("Вход выполнен. Открываем страницу…", icon=":material/check_circle:")
         st.link_button("Открыть", to, help="если страница не открылась сама")
@@ -300,6 +377,16 @@ def sso_button() -> None:
                    "`pip install -r requirements.txt` и перезапустите приложение.", icon=":material/warning:")
         return
     st.button("Войти через единый вход (SSO)", on_click=_sso_sign_in, icon=":material/key:")
+
+
+def sso_problems() -> None:
+    """What the provider's metadata lacks (checked once per server process, lib/ui/sso_routes.check_provider)."""
+    from lib.ui.sso_routes import check_provider
+
+    problems = check_provider(secrets_mapping())
+    if problems:
+        st.warning("Единый вход может не работать: " + "; ".join(problems) + ". Сообщите ИТ-специалисту района "
+                   "(настройка описана в docs/sign-in.md).", icon=":material/warning:")
 
 
 def _sso_sign_in() -> None:
@@ -323,6 +410,8 @@ def sign_out() -> None:
     from lib.ui import web_session
 
     sso = bool(sso_email())
+    if (claim := _session_claim()) is not None:
+        _ledger().end(claim.sid)  # a copy of the cookie is refused from now on, on every process of the server
     _forget()
     if web_session.mounted():
         web_session.navigate(web_session.end_url(sso))
@@ -377,6 +466,22 @@ def russian_chrome() -> None:
     st.html(SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
 
 
+def once():
+    """A page's messages, each said once (issue 27: «Свод» under a resource filter repeated one box up to 7 times):
+    ``say = shell.once()`` at the top of the page, then ``say(text)`` wherever it applies — the first place shows it,
+    a later one nothing. ``where``: a column or container; ``kind``: «info», «warning» or «error»."""
+    seen: set[str] = set()
+
+    def say(text: str, where=None, kind: str = "info", icon: str | None = ":material/info:") -> bool:
+        if not text or text in seen:
+            return False
+        seen.add(text)
+        getattr(where or st, kind)(text, icon=icon)
+        return True
+
+    return say
+
+
 def caption_upload(limit_mb: int, kinds: str) -> None:
     """Beside the file uploader, whose words are English («Upload», «5MB per file • XLSX»)."""
     st.caption(f"Кнопка «Upload» открывает выбор файла; файл можно и перетащить в это поле. Не больше {limit_mb} МБ, формат {kinds}.")
@@ -415,8 +520,9 @@ def chrome(current: Store, snap: Snapshot, signed_in: User | None) -> None:
             st.button("Выйти", key="logout", on_click=sign_out, icon=":material/logout:")
             st.divider()
         st.caption(f"Район: **{settings['district_name']}**")
+        if signed_in and signed_in.role == "coordinator":  # where the data lives: the coordinator's business, as a name
+            st.caption(f"Данные: {current.display_name()}")
         if signed_in:
-            st.caption(f"Данные: {current.describe()}")
             reread_button(current)
     if settings["demo"]:
         coordinator = signed_in is not None and signed_in.role == "coordinator"
@@ -451,32 +557,40 @@ def _reread(current: Store) -> None:
         st.session_state[REREAD_FAILED] = str(err)
 
 
-FLASH = "flash_message"
+RESULTS = "save_results"  # slot -> (message, form): the last save's result, shown until the form is edited again
+TOKENS = "submit_tokens"
 
 
-def saved(message: str, slot: str | None = None) -> None:
-    """After a successful save: rerun so every figure and status on the page is fresh, and say so
-    once on the refreshed page — where the form was (``slot``, shown by ``flash``) or on top of the
-    page (``require_user`` shows those: every page calls it first)."""
-    st.session_state[FLASH] = (slot, message)
+def saved(message: str, slot: str | None = None, form: str | None = None) -> None:
+    """After a successful save: rerun so every figure and status on the page is fresh, and say what was saved
+    on the refreshed page — where the form was (``slot``, shown by ``flash``) or on top of the page
+    (``require_user`` shows those: every page calls it first). The message lasts until the form is edited
+    again (``keep_draft``) or saved again; it is not gone with the next rerun."""
+    st.session_state.setdefault(RESULTS, {})[slot] = (message, form)
     st.rerun()
 
 
 def flash(slot: str | None = None) -> None:
-    """Show the confirmation of the save made on the previous run, if it belongs here.
+    """Show the result of the last save made with this form (``slot``), if any.
 
     The holder is there on every run, message or not: elements after it keep their place, so widgets
     without a key (and the page's tabs) are not rebuilt on the run after a save.
     """
     holder = st.container()
-    pending = st.session_state.get(FLASH)
-    if pending and pending[0] == slot:
-        del st.session_state[FLASH]
-        holder.success(pending[1], icon=":material/check_circle:")
+    pending = st.session_state.get(RESULTS, {}).get(slot)
+    if pending:
+        holder.success(pending[0], icon=":material/check_circle:")
 
 
 def show_flash() -> None:
     flash(None)
+
+
+def edited(form: str) -> None:
+    """The form is being edited again: the result of its last save is no longer what it shows."""
+    results = st.session_state.get(RESULTS, {})
+    for slot in [s for s, (_, f) in results.items() if f == form or s == form]:
+        del results[slot]
 
 
 EDIT_BASES = "edit_bases"
@@ -532,6 +646,8 @@ def keep_draft(form: str, changes: dict, *, title: str, where: str, page: str, p
     """Remember a form's changes for the session (no changes: the draft is gone)."""
     drafts = st.session_state.setdefault(DRAFTS, {})
     if changes:
+        if form not in drafts or drafts[form].changes != changes:
+            edited(form)
         drafts[form] = Draft(changes, title, where, page, params)
     else:
         drafts.pop(form, None)
@@ -578,6 +694,29 @@ def rebase(form: str, now: dict) -> None:
     st.session_state.setdefault(EDIT_BASES, {})[form] = now
 
 
+def field_draft(form: str, defaults: dict, *, title: str, where: str, page: str, params: dict) -> dict:
+    """A form of separate fields (``f"{form}:{name}"`` widget keys, drawn outside ``st.form``: a value reaches the
+    server when the person moves on, so it can be kept) with a draft like the entry grids': a field the page drops
+    (another page, a closed tab) is filled again from the draft, else from ``defaults``; what differs from
+    ``defaults`` is the draft — the sidebar lists it and the browser asks before a reload or close. Call before
+    drawing the widgets (without ``value=``); returns the function that reads them after drawing."""
+    kept = draft_changes(form)
+    seeded = st.session_state.setdefault(f"{form}:~defaults", {})  # what the page offered: a newer default is no edit
+    for name, default in defaults.items():
+        key = f"{form}:{name}"
+        if key not in st.session_state:
+            st.session_state[key] = kept.get(name, default)
+        seeded.setdefault(name, default)
+
+    def read() -> dict:
+        values = {name: st.session_state.get(f"{form}:{name}") for name in defaults}
+        changes = {n: v for n, v in values.items() if v != seeded[n] and not (v in ("", None) and seeded[n] in ("", None))}
+        keep_draft(form, changes, title=title, where=where, page=page, params=params)
+        return values
+
+    return read
+
+
 def unsaved_notice() -> None:
     """On every page, in the sidebar: the forms with unsaved changes, each a link back to it; and the browser's
     own «Покинуть страницу?» on reload or close while there are any (a reload starts a new session, and
@@ -611,8 +750,9 @@ def leave_guard(active: bool) -> None:
 
 
 def forget_form(form: str) -> None:
-    """Start a form afresh: a new id for a new record, the stored version for an edit, empty widgets."""
+    """Start a form afresh: a new id for a new record, the stored version for an edit, empty widgets, no draft."""
     st.session_state.get(NEW_IDS, {}).pop(form, None)
+    st.session_state.get(DRAFTS, {}).pop(form, None)
     st.session_state.get(EDIT_BASES, {}).pop(form, None)
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{form}:")]:
         del st.session_state[key]
@@ -632,21 +772,49 @@ def stored_version(tab: str, record: dict):
     return pd.DataFrame({"Поле": shown.index, "Сохранено сейчас": shown.tolist()})
 
 
-def submit(signed_in: User, changes: dict, *, action: str | None = None, success: str = "Сохранено.",
-           expect: dict | None = None, slot: str | None = None, form: str | None = None, on_conflict=None) -> bool:
-    """Write through lib.auth.access (rules + audit); on any refusal say why and keep the form as typed.
+@contextmanager
+def saving():
+    """While a save runs, the page says when it waits and why (behind another save, Google's per-minute
+    quota): ``lib.store.port.save_progress``; the note goes once the save has answered."""
+    from lib.store.port import save_progress
 
-    ``expect``: the versions the form was based on / ids that must be new (see ``access.write``).
-    An unchanged form writes nothing and says so; a conflicting edit shows what is stored now, or is
-    handed to ``on_conflict(err)`` (a form that offers its own choice).
+    slot = st.empty()
+    try:
+        with save_progress(lambda message: slot.info(message, icon=":material/hourglass_top:")):
+            yield
+    finally:
+        slot.empty()
+
+
+def submit(signed_in: User, changes, *, action: str | None = None, success: str = "", expect: dict | None = None,
+           slot: str | None = None, form: str | None = None, on_conflict=None, verify=None, on_nothing: str = "",
+           kept: str = "Введённые данные остались в форме.", draft: str | None = None, after: str = "") -> bool:
+    """The one way a page saves a form (``lib.saving.service.save``), and shows its outcome the same way everywhere.
+
+    ``changes``: a ``Submission`` or the records by tab (then ``action``, ``expect`` — the versions the form was based
+    on / ids that must be new — and ``verify``, a domain check on the store at save time, make one). The form's
+    state has one submit token for as long as it is unchanged: a double click or a rerun stores once and answers
+    with the first save's result. An unchanged form writes nothing and says so; a conflicting edit shows what is
+    stored now, or is handed to ``on_conflict(err)`` (a form that offers its own choice); any other refusal says
+    why and the form keeps what was typed. Success: ``success`` and what was saved (when, which version, what
+    changed), shown at ``slot`` until the form is edited again. ``form``: a form started afresh after the save
+    (``forget_form``); ``draft``: a form whose draft is done with once saved (``saved_draft``).
     """
     from lib.auth import access
+    from lib.saving import service
     from lib.store.port import Conflict
 
+    submission = changes if isinstance(changes, service.Submission) else \
+        service.Submission(changes, action=action, expect=expect, verify=verify)
+    tokens = st.session_state.setdefault(TOKENS, service.FormTokens())
+    digest = service.state_digest(signed_in.login, sorted((t, repr(r)) for t, r in submission.changes.items()),
+                                  repr(submission.expect), sorted(submission.confirmed), submission.reason)
+    token = tokens.token(form or draft or str(slot), digest)
     try:
-        access.write(store(), signed_in, changes, action=action, expect=expect)
+        with saving():
+            result = service.save(store(), signed_in, submission, token=token)
     except access.NothingChanged as err:
-        st.info(str(err), icon=":material/info:")
+        st.info(f"{err} {on_nothing}".strip(), icon=":material/info:")
         return False
     except Conflict as err:
         if on_conflict is not None:
@@ -659,20 +827,50 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
         if form:
             st.button("Загрузить сохранённую версию", key=f"reload-{form}", on_click=forget_form, args=(form,))
         return False
-    except StoreError as err:  # ValidationError, Denied and Rejected are StoreErrors too
-        st.error(f"{err} Введённые данные остались в форме.")
+    except StoreError as err:  # ValidationError, Denied, Rejected, EntryRejected are StoreErrors too
+        st.error(f"{err} {kept}", icon=":material/block:")
         return False
     if form:
         forget_form(form)
-    saved(success, slot)
+    renew_own_sign_in(signed_in, submission.changes)
+    if draft:
+        saved_draft(draft)
+    saved(" ".join(x for x in (success, result.message()) if x) + (f". {after}" if after else ""), slot, form or draft)
     return True
+
+
+def manual_changes(signed_in: User, snap: Snapshot) -> None:
+    """Values typed in the shared sheet over saved rows (their «Печать» says what was saved): listed for
+    everyone on «Обзор»; the coordinator may accept each one, which saves it as a new, audited version."""
+    from lib.auth import access
+
+    changes = snap.open_changes()
+    if not changes:
+        return
+    coordinator = signed_in.role == "coordinator"
+    st.warning(f"Изменено в таблице вручную поверх сохранённых строк: {len(changes)}. В расчётах — значения, сохранённые "
+               "приложением" + (". Принять изменение можно кнопкой у строки." if coordinator else
+                                "; принять изменение может координатор."), icon=":material/edit_note:")
+    for i, change in enumerate(changes):
+        text, button = st.columns([5, 1], vertical_alignment="center")
+        text.write(f"«{snap.schema[change.tab].title}», строка {change.row}, запись «{change.record}»: {change}")
+        if coordinator and button.button("Принять", key=f"accept-change-{i}-{change.tab}-{change.row}-{change.field}",
+                                         help="Сохранить набранное в таблице значение как новую версию записи (с записью в журнал)"):
+            try:
+                with saving():
+                    access.accept_manual_change(store(), signed_in, change)
+            except StoreError as err:
+                st.error(str(err))
+                continue
+            saved(f"Изменение принято: «{change.column}» = {change.now} (запись «{change.record}»).")
 
 
 def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: str, slot: str | None = None,
                          comment: str | None = None) -> None:
     """Close or reopen a quarter. Closing first lists what is still open in it (returns, months not
     filed, overdue plan reports) and asks for an explicit confirmation; nothing is closed by surprise."""
-    from lib.domain.periods import closed_quarters, quarter_label, quarter_open_items
+    from lib.domain.closing import quarter_open_items
+    from lib.domain.periods import closed_quarters, quarter_label
 
     closed = closed_quarters(snap)
     close_it = quarter not in closed
@@ -696,6 +894,20 @@ def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: 
         submit(signed_in, {"locks": [{"quarter": quarter, "locked": close_it, "comment": reason or None}]},
                action="закрытие квартала" if close_it else "снятие блокировки",
                success=f"{quarter_label(quarter)}: {'закрыт' if close_it else 'открыт'}.", slot=slot)
+
+
+EMPTY_TABLE = "В таблице нет строк — скачивать нечего. Измените отбор или поиск."
+
+
+def table_download(label: str, data, frame, *, file_name: str, mime: str, key: str | None = None, icon: str = ":material/download:",
+                   empty: str = EMPTY_TABLE, **kwargs) -> None:
+    """The download of a table shown above: disabled, with the reason beside it, while the table is empty
+    (an enabled button that gives nothing looks broken: issue 23, item 9)."""
+    nothing = frame is None or len(frame) == 0
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key, icon=icon, disabled=nothing,
+                       help=empty if nothing else None, **kwargs)
+    if nothing:
+        st.caption(empty)
 
 
 def unexpected_error(err: BaseException) -> None:

@@ -62,7 +62,8 @@ def url(path: str) -> str:
 
 
 def routes() -> list:
-    """The Starlette routes for ``st.App(routes=…)``."""
+    """The Starlette routes of the session cookie for ``st.App(routes=…)`` (app.py adds single sign-on's, from
+    ``lib.ui.sso_routes``, which uses this module: not imported here, so no import cycle)."""
     from starlette.routing import Route
 
     global _mounted

@@ -91,3 +91,132 @@ def new_page(browser, locale: str = "ru-RU", viewport: dict | None = None):
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     tab.errors = errors
     return tab
+
+
+# ---- what a person does in the page (shared by the end-to-end tests) ----
+
+
+def wait_for_tables(page, count: int) -> None:
+    """Data grids load lazily: wait until each has drawn its canvas."""
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-testid=\"stDataFrame\"] canvas').length >= {count}", timeout=30000
+    )
+    page.wait_for_timeout(500)
+
+
+def open_login(page, server: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(server)
+    page.get_by_role("heading", name="Вход").wait_for(timeout=30000)
+
+
+def sign_in(page, login: str, password: str) -> None:
+    page.get_by_label("Логин (e-mail)").fill(login)
+    page.get_by_label("Пароль").fill(password)
+    page.get_by_role("button", name="Войти", exact=True).click()
+
+
+def idle(page) -> None:
+    """The script is not running (Streamlit's own e2e tests wait the same way)."""
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(state="attached", timeout=30000)
+
+
+def rerun_after(page, action, attempts: int = 1) -> None:
+    """Do what a person does (an edit, a paste, Tab out of a field, a click) and wait until the rerun it causes has
+    started and finished: an edit reaches the server only after a debounce, so «not running» alone proves nothing.
+
+    ``attempts`` > 1 is for a whole gesture a person repeats when the screen did not take it (select a cell, type,
+    Enter): on a loaded machine Chromium can deliver the keys before the cell editor or the list has opened, and
+    the keys are lost — then nothing reruns. The stored figures are checked at the end, so a repeat hides nothing."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        watch_reruns(page)
+        action()
+        try:
+            page.wait_for_function("window.__reruns > 0", timeout=60000 if attempt == attempts - 1 else 20000)
+            break
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")  # close whatever half-opened editor or list the lost keys left
+    idle(page)
+
+
+def watch_reruns(page) -> None:
+    page.evaluate("""() => {
+        const app = document.querySelector("[data-testid='stApp']");
+        window.__reruns = 0;
+        if (window.__watch) window.__watch.disconnect();
+        // count the changes themselves, not the state at callback time: a busy browser may deliver «running»
+        // and «notRunning» of a quick rerun in one batch, when the attribute already reads «notRunning» again
+        window.__watch = new MutationObserver(records => {
+            window.__reruns += records.filter(r => r.oldValue === "running" || app.getAttribute("data-test-script-state") === "running").length;
+        });
+        window.__watch.observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ["data-test-script-state"]});
+    }""")
+
+
+def grid(page):
+    return page.locator("[data-testid='stDataFrame']").filter(visible=True).first
+
+
+def select_cell(page, row: int, col: int) -> None:
+    """Click the first data cell, then walk with the arrow keys as a person does (column widths vary)."""
+    # a cell editor still closing can swallow the first click (it only takes the focus back to the grid): click a
+    # cell of the second row, then the first (two cells, so no double-click opens an editor)
+    grid(page).click(position={"x": 12, "y": 87})
+    grid(page).click(position={"x": 12, "y": 52})
+    for _ in range(row):
+        page.keyboard.press("ArrowDown")
+    for _ in range(col):
+        page.keyboard.press("ArrowRight")
+
+
+def type_cell(page, row: int, col: int, text: str) -> None:
+    """Select the cell, open its editor (Enter, as in Excel), wait until it shows, type over the content, Enter."""
+    def gesture():
+        select_cell(page, row, col)
+        page.keyboard.press("Enter")
+        editor = page.get_by_test_id("portal").locator(".gdg-input")  # glide's cell editor
+        editor.wait_for(state="visible", timeout=10000)
+        # keys sent to the editor itself: on a loaded machine keys sent to the page could arrive before the editor
+        # has focus, and «0» typed over «-5» became «-50» (Ctrl+A lost, the text appended)
+        editor.press("Control+a")
+        editor.press_sequentially(text, delay=30)
+        editor.press("Enter")
+
+    rerun_after(page, gesture, attempts=3)
+
+
+def paste(page, text: str) -> None:
+    """Ctrl+V of what Excel puts on the clipboard: tab-separated cells, a line per row."""
+    page.evaluate("t => navigator.clipboard.writeText(t)", text)
+    page.keyboard.press("Control+V")
+
+
+def paste_cells(page, row: int, col: int, rows: list[list[str]]) -> None:
+    rerun_after(page, lambda: (select_cell(page, row, col), paste(page, "\n".join("\t".join(r) for r in rows))), attempts=3)
+
+
+def confirm_and_save(page, button: str) -> None:
+    from playwright.sync_api import expect
+
+    boxes = page.get_by_text("Проверил(а)").filter(visible=True)
+    if boxes.count():
+        rerun_after(page, boxes.first.click)
+    note = page.get_by_text("В базе:").filter(visible=True).first
+    before = note.inner_text()
+    rerun_after(page, page.get_by_role("button", name=button).click)
+    # «Сохранено.» is gone with the next rerun (the grid resets to the saved values and reruns at once);
+    # the note under the button says what the store holds: wait until it counts this save
+    expect(note).not_to_have_text(before, timeout=30000)
+    idle(page)
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()  # tabs switch in the browser, without a rerun
+
+
+def field(page, label: str):
+    return page.get_by_role("textbox", name=label, exact=True)

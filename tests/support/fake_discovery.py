@@ -1,7 +1,7 @@
 """What Google's own discovery document for Sheets v4 says a request may contain.
 
-The document ships with google-api-python-client (``discovery_cache/documents/sheets.v4.json``)
-and holds every method's path, query parameters (with their enums) and the JSON schema of
+The document is kept as a file (``tests/fixtures/google/sheets.v4.json``: its source, revision and date
+in the README beside it) and holds every method's path, query parameters (with their enums) and the JSON schema of
 every request and response body. The fake answers a request only if Google would: an
 unknown method or parameter, a body field the schema does not have, an enum value it does
 not list, a value of the wrong JSON type, a ``Request`` with no kind or two kinds, or a
@@ -37,10 +37,8 @@ def bad_request(message: str) -> ApiError:
 
 @cache
 def discovery_document() -> dict:
-    import googleapiclient
-
-    path = Path(googleapiclient.__file__).parent / "discovery_cache/documents/sheets.v4.json"
-    return json.loads(path.read_text())
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "google" / "sheets.v4.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def routes(doc: dict) -> list[tuple[str, dict, re.Pattern]]:
@@ -168,18 +166,18 @@ def mask_paths(mask: str) -> list[list[str]]:
             ch = mask[i]
             if ch in ",)":
                 if token.strip():
-                    paths.append(prefix + token.strip().split("."))
+                    paths.append(prefix + re.split(r"[./]", token.strip()))  # Google takes "a/b" as "a.b" (gspread sends it)
                 token = ""
                 if ch == ")":
                     return i
             elif ch == "(":
-                i = parse(i + 1, prefix + token.strip().split("."))
+                i = parse(i + 1, prefix + re.split(r"[./]", token.strip()))
                 token = ""
             else:
                 token += ch
             i += 1
         if token.strip():
-            paths.append(prefix + token.strip().split("."))
+            paths.append(prefix + re.split(r"[./]", token.strip()))
         return i
 
     parse(0, [])

@@ -128,7 +128,7 @@ def _safe(y: int, mo: int, d: int) -> dt.datetime | None:
 
 def user_entered(value, locale: str, column_format: dict | None):
     """What a cell holds after ``value`` was typed into it (or sent with USER_ENTERED)."""
-    loc = LOCALES[locale]
+    loc = LOCALES.get(locale, LOCALES["en_US"])  # other locales: modelled as en_US
     if not isinstance(value, str):
         return value
     if column_format and column_format.get("type") == "TEXT":
@@ -206,7 +206,7 @@ def _format_number(value: float, pattern: str | None, loc: Locale) -> str:
 
 def render(value, option: str, datetime_option: str, locale: str, column_format: dict | None):
     """A stored value as the API returns it under ``valueRenderOption`` / ``dateTimeRenderOption``."""
-    loc = LOCALES[locale]
+    loc = LOCALES.get(locale, LOCALES["en_US"])  # other locales: modelled as en_US
     if value is None:
         return ""
     if isinstance(value, Formula):

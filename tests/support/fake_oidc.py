@@ -4,7 +4,12 @@ It speaks the parts of OpenID Connect Core 1.0 that Streamlit's routes (Authlib'
 use: discovery (``/.well-known/openid-configuration``), the authorization-code flow (``/authorize``
 answers at once for the person set in ``email``, as a provider does for someone already signed in
 there), ``/token`` with an RS256-signed ID token carrying ``iss``, ``aud``, ``exp``, ``iat``,
-``nonce`` and ``email``, and ``/jwks`` for its public key. No consent screen, no refresh tokens.
+``nonce`` and ``email``, ``/userinfo``, and ``/jwks`` for its public key. No consent screen, no refresh tokens.
+
+Strict where a certified provider is (issue 25): a ``prompt`` value it does not support (``prompts``; not
+``select_account``) is refused with ``error=invalid_request`` sent back to the callback, as panva's
+oidc-provider does. ``email_in_id_token = False`` keeps the e-mail out of the ID token (only at userinfo, that
+provider's default for the code flow); ``email_verified`` is what it vouches for.
 """
 
 from __future__ import annotations
@@ -27,6 +32,10 @@ class FakeOIDC:
         self.base = f"http://127.0.0.1:{port}"
         self.client_id, self.client_secret = client_id, client_secret
         self.email = "nobody@example.org"
+        self.email_verified = True
+        self.email_in_id_token = True
+        self.prompts = {"none", "login", "consent"}
+        self._tokens: dict[str, str] = {}  # access token -> e-mail, for /userinfo
         self.key = RSAKey.generate_key(2048, parameters={"kid": "test-key"})
         self._codes: dict[str, tuple[str, str | None]] = {}
         app = Starlette(routes=[
@@ -34,6 +43,7 @@ class FakeOIDC:
             Route("/authorize", self._authorize),
             Route("/token", self._token, methods=["POST"]),
             Route("/jwks", self._jwks),
+            Route("/userinfo", self._userinfo),
         ])
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
@@ -59,13 +69,18 @@ class FakeOIDC:
             "token_endpoint": f"{self.base}/token", "jwks_uri": f"{self.base}/jwks",
             "response_types_supported": ["code"], "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"], "code_challenge_methods_supported": ["S256"],
-            "scopes_supported": ["openid", "email", "profile"],
+            "scopes_supported": ["openid", "email", "profile"], "userinfo_endpoint": f"{self.base}/userinfo",
+            "claims_supported": ["sub", "email", "email_verified", "name"],
         })
 
     async def _authorize(self, request):
         q = request.query_params
         if q.get("client_id") != self.client_id or q.get("response_type") != "code":
             return JSONResponse({"error": "invalid_request"}, status_code=400)
+        refused = [p for p in (q.get("prompt") or "").split() if p not in self.prompts]
+        if refused:
+            answer = {"error": "invalid_request", "state": q.get("state", ""), "error_description": "unsupported prompt value requested"}
+            return RedirectResponse(f"{q['redirect_uri']}?{urlencode(answer)}", status_code=302)
         code = secrets.token_urlsafe(16)
         self._codes[code] = (self.email, q.get("nonce"))
         return RedirectResponse(f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q.get('state', '')})}", status_code=302)
@@ -77,13 +92,22 @@ class FakeOIDC:
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
         email, nonce = found
         now = int(time.time())
-        claims = {"iss": self.base, "aud": self.client_id, "sub": email, "email": email, "email_verified": True,
-                  "name": email.split("@")[0], "iat": now, "exp": now + 600}
+        claims = {"iss": self.base, "aud": self.client_id, "sub": email, "iat": now, "exp": now + 600}
+        if self.email_in_id_token:
+            claims.update(email=email, email_verified=self.email_verified, name=email.split("@")[0])
         if nonce:
             claims["nonce"] = nonce
         id_token = jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.key)
-        return JSONResponse({"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 600,
+        access = secrets.token_urlsafe(16)
+        self._tokens[access] = email
+        return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": 600,
                              "id_token": id_token, "scope": "openid email profile"})
+
+    async def _userinfo(self, request):
+        email = self._tokens.get(request.headers.get("authorization", "").removeprefix("Bearer "))
+        if email is None:
+            return JSONResponse({"error": "invalid_token"}, status_code=401)
+        return JSONResponse({"sub": email, "email": email, "email_verified": self.email_verified, "name": email.split("@")[0]})
 
     async def _jwks(self, request):
         return JSONResponse({"keys": [self.key.as_dict(private=False)]})

@@ -15,9 +15,16 @@ are exercised without a network. What it models, each after Google's reference
   existing data and find a 'table' within that range. Values will be appended to the next row of
   the table, starting with the first column of the table") — a blank row ends a table, an empty
   first column moves its start; **appendCells** "appends … after the last row with data in a sheet";
-- **protected ranges** (``ProtectedRange``: editors, ``warningOnly``), **data validation**
-  (``DataValidationRule``, strict dropdowns for people), **developer metadata** on the
-  spreadsheet and on sheets, **spreadsheet properties** (locale, time zone);
+- **protected ranges** (``ProtectedRange``: editors, ``warningOnly``; the owner and the requester are
+  always editors — https://developers.google.com/apps-script/reference/spreadsheet/protection#removeEditor),
+  **number formats and data validation per range exactly as sent** (``GridRange``: "Missing indexes indicate
+  the range is unbounded on that side" — an unbounded range covers rows added later, a bounded one does not),
+  **developer metadata** on the spreadsheet and on sheets, **spreadsheet properties** (locale, time zone);
+- **answers as proto3 JSON**: fields at their default value are left out (``sheetId`` 0 of a ``GridRange``,
+  ``frozenRowCount`` 0, ``warningOnly`` false, an empty description, empty lists) — checked against gspread's
+  recordings of the real API (``tests/fixtures/gspread_cassettes``, ``tests/test_fake_against_google.py``);
+  a JSON ``null`` in ``values`` leaves the cell as it was ("Null values will be skipped. To set a cell to an
+  empty value, set the string value to an empty string", ``ValueRange``);
 - **limits**: 10 million cells per spreadsheet, counted over the grid ("This action would
   increase the number of cells in the workbook above the limit of 10000000 cells."), 50 000
   characters per cell; **per-minute quotas** (60 reads and 60 writes per minute per user, 300 per
@@ -255,16 +262,42 @@ class Protection:
                 and (self.start_col is None or c >= self.start_col) and (self.end_col is None or c < self.end_col))
 
     def resource(self) -> dict:
-        grid = {"sheetId": self.sheet_id}
-        for name, v in (("startRowIndex", self.start_row), ("endRowIndex", self.end_row),
-                        ("startColumnIndex", self.start_col), ("endColumnIndex", self.end_col)):
-            if v is not None:
-                grid[name] = v
-        out = {"protectedRangeId": self.protected_range_id, "range": grid, "description": self.description,
-               "warningOnly": self.warning_only, "requestingUserCanEdit": True}
-        if not self.warning_only:
-            out["editors"] = {"users": sorted(self.editors)}
+        """As Google answers (proto3 JSON: fields at their default value are left out — ``sheetId`` 0, an empty
+        description, ``warningOnly`` false; the editors are listed with warning-only protection too, as recorded
+        in gspread's cassettes ``WorksheetTest.test_add_protected_range_normal`` / ``_warning``)."""
+        out = {"protectedRangeId": self.protected_range_id, "range": grid_range(self.sheet_id, self)}
+        if self.description:
+            out["description"] = self.description
+        if self.warning_only:
+            out["warningOnly"] = True
+        out["requestingUserCanEdit"] = True
+        out["editors"] = {"users": sorted(self.editors)} if self.editors else {}
         return out
+
+
+@dataclass
+class Box:
+    """A GridRange as sent (None = unbounded on that side): number formats and validation rules apply to
+    exactly the cells it covers — an unbounded one to rows added later too, a bounded one never beyond it."""
+
+    start_row: int | None = None
+    end_row: int | None = None
+    start_col: int | None = None
+    end_col: int | None = None
+
+    def covers(self, r: int, c: int) -> bool:
+        return ((self.start_row is None or r >= self.start_row) and (self.end_row is None or r < self.end_row)
+                and (self.start_col is None or c >= self.start_col) and (self.end_col is None or c < self.end_col))
+
+
+def grid_range(sheet_id: int, box) -> dict:
+    """A ``GridRange`` as Google answers it: proto3 JSON leaves out ``sheetId`` 0 and every absent bound."""
+    grid = {"sheetId": sheet_id} if sheet_id else {}
+    for name, v in (("startRowIndex", box.start_row), ("endRowIndex", box.end_row),
+                    ("startColumnIndex", box.start_col), ("endColumnIndex", box.end_col)):
+        if v is not None:
+            grid[name] = v
+    return grid
 
 
 @dataclass
@@ -276,24 +309,18 @@ class Sheet:
     row_count: int = 1000
     column_count: int = 26
     frozen_rows: int = 0
-    # per grid column, from row 1 down (moved and inserted with the column, like Google's cell formats)
-    col_formats: list = field(default_factory=list)
-    col_rules: list = field(default_factory=list)
+    # number formats and validation rules per range exactly as sent (later ones win where they overlap)
+    formats: list[tuple[Box, dict | None]] = field(default_factory=list)
+    rules: list[tuple[Box, dict | None]] = field(default_factory=list)
     metadata: list[dict] = field(default_factory=list)
 
-    def __post_init__(self):
-        self.fit_columns()
-
-    def fit_columns(self) -> None:
-        for lst in (self.col_formats, self.col_rules):
-            while len(lst) < self.column_count:
-                lst.append(None)
-
     def properties(self) -> dict:
-        return {
-            "sheetId": self.sheet_id, "title": self.title, "index": self.index, "sheetType": "GRID",
-            "gridProperties": {"rowCount": self.row_count, "columnCount": self.column_count, "frozenRowCount": self.frozen_rows},
-        }
+        """``SheetProperties`` as Google answers: ``sheetId`` always (0 too), ``frozenRowCount`` only when not 0
+        (gspread cassette ``WorksheetTest.test_freeze``)."""
+        grid = {"rowCount": self.row_count, "columnCount": self.column_count}
+        if self.frozen_rows:
+            grid["frozenRowCount"] = self.frozen_rows
+        return {"sheetId": self.sheet_id, "title": self.title, "index": self.index, "sheetType": "GRID", "gridProperties": grid}
 
     def last_data_row(self) -> int:
         for i in range(len(self.rows) - 1, -1, -1):
@@ -304,15 +331,21 @@ class Sheet:
     def cell(self, r: int, c: int):
         return self.rows[r][c] if r < len(self.rows) and c < len(self.rows[r]) else None
 
+    @staticmethod
+    def _last(entries: list, r: int, c: int):
+        for box, value in reversed(entries):
+            if box.covers(r, c):
+                return value
+        return None
+
     def format_of(self, r: int, c: int) -> dict | None:
-        if r < 1 or c >= len(self.col_formats):
-            return None
-        return self.col_formats[c]
+        return self._last(self.formats, r, c)
 
     def rule_of(self, r: int, c: int) -> dict | None:
-        if r < 1 or c >= len(self.col_rules):
-            return None
-        return self.col_rules[c]
+        return self._last(self.rules, r, c)
+
+    def boxes(self) -> list[Box]:
+        return [box for box, _ in self.formats + self.rules]
 
     def put(self, r: int, c: int, value) -> None:
         while len(self.rows) <= r:
@@ -378,7 +411,6 @@ class Spreadsheet:
                               f"of {CELL_LIMIT} cells.")
         sheet.row_count += max(rows, 0)
         sheet.column_count += max(cols, 0)
-        sheet.fit_columns()
 
     def can_edit(self, who: str, sheet: Sheet, r: int, c: int) -> bool:
         if who == self.owner:
@@ -422,21 +454,20 @@ class Spreadsheet:
 
     # ---- structural edits (shared by API requests and people) ----
 
+    def _ranged(self, sheet: Sheet) -> list:
+        """Everything that holds a range on this sheet and moves with its cells: protections, formats, rules."""
+        return [p for p in self.protections if p.sheet_id == sheet.sheet_id] + sheet.boxes()
+
     def insert_columns(self, sheet: Sheet, at: int, count: int = 1) -> None:
         self.grow(sheet, cols=count)
         for row in sheet.rows:
             if len(row) > at:
                 row[at:at] = [None] * count
-        for lst in (sheet.col_formats, sheet.col_rules):
-            lst[at:at] = [None] * count
-            del lst[sheet.column_count:]
         self._shift(sheet, "col", at, count)
 
     def _shift(self, sheet: Sheet, axis: str, at: int, count: int) -> None:
-        """Protected ranges move with the cells when rows or columns are inserted before them."""
-        for p in self.protections:
-            if p.sheet_id != sheet.sheet_id:
-                continue
+        """Ranges move with the cells when rows or columns are inserted before or inside them."""
+        for p in self._ranged(sheet):
             start, end = getattr(p, f"start_{axis}"), getattr(p, f"end_{axis}")
             if start is not None and start >= at:
                 setattr(p, f"start_{axis}", start + count)
@@ -449,34 +480,41 @@ class Spreadsheet:
             sheet.rows[at:at] = [[] for _ in range(count)]
         self._shift(sheet, "row", at, count)
 
-    def delete_columns(self, sheet: Sheet, start: int, end: int) -> None:
-        n = end - start
-        for row in sheet.rows:
-            del row[start:end]
-        for lst in (sheet.col_formats, sheet.col_rules):
-            del lst[start:end]
-        sheet.column_count -= n
-        sheet.fit_columns()
-        for p in list(self.protections):
-            if p.sheet_id != sheet.sheet_id:
-                continue
-            s = p.start_col if p.start_col is not None else None
-            e = p.end_col if p.end_col is not None else None
+    @staticmethod
+    def _cut(boxes: list, axis: str, start: int, end: int) -> list:
+        """Rows or columns [start, end) deleted: bounds after them move back; a range inside them goes."""
+        n, gone = end - start, []
+        for p in boxes:
+            s, e = getattr(p, f"start_{axis}"), getattr(p, f"end_{axis}")
             if s is not None and e is not None and start <= s and e <= end:
-                self.protections.remove(p)
+                gone.append(p)
                 continue
             if s is not None and s >= end:
-                p.start_col = s - n
+                setattr(p, f"start_{axis}", s - n)
             elif s is not None and s > start:
-                p.start_col = start
+                setattr(p, f"start_{axis}", start)
             if e is not None and e >= end:
-                p.end_col = e - n
+                setattr(p, f"end_{axis}", e - n)
             elif e is not None and e > start:
-                p.end_col = start
+                setattr(p, f"end_{axis}", start)
+        return gone
+
+    def _drop(self, sheet: Sheet, gone: list) -> None:
+        ids = {id(p) for p in gone}
+        self.protections = [p for p in self.protections if id(p) not in ids]
+        sheet.formats = [(b, v) for b, v in sheet.formats if id(b) not in ids]
+        sheet.rules = [(b, v) for b, v in sheet.rules if id(b) not in ids]
+
+    def delete_columns(self, sheet: Sheet, start: int, end: int) -> None:
+        for row in sheet.rows:
+            del row[start:end]
+        sheet.column_count -= end - start
+        self._drop(sheet, self._cut(self._ranged(sheet), "col", start, end))
 
     def delete_rows(self, sheet: Sheet, start: int, end: int) -> None:
         del sheet.rows[start:end]
         sheet.row_count -= end - start
+        self._drop(sheet, self._cut(self._ranged(sheet), "row", start, end))
 
     def move_columns(self, sheet: Sheet, start: int, end: int, dest: int) -> None:
         """``moveDimension``: columns [start, end) go before column ``dest`` (indices before the move)."""
@@ -492,10 +530,16 @@ class Spreadsheet:
             while moved and moved[-1] is None:
                 moved.pop()
             sheet.rows[i] = moved
-        for name in ("col_formats", "col_rules"):
-            lst = getattr(sheet, name) + [None] * (width - len(getattr(sheet, name)))
-            setattr(sheet, name, [lst[j] for j in new_order][: sheet.column_count])
         where_now = {old: new for new, old in enumerate(new_order)}
+        for name in ("formats", "rules"):  # formats belong to cells: each column's part goes with it
+            kept = []
+            for box, value in getattr(sheet, name):
+                if box.start_col is None or box.end_col is None:
+                    kept.append((box, value))
+                    continue
+                kept += [(Box(box.start_row, box.end_row, where_now[c], where_now[c] + 1), value)
+                         for c in range(box.start_col, box.end_col)]
+            setattr(sheet, name, kept)
         for p in self.protections:
             if p.sheet_id == sheet.sheet_id and p.start_col is not None and p.end_col is not None:
                 cols = sorted(where_now[c] for c in range(p.start_col, p.end_col))
@@ -523,12 +567,18 @@ class FakeSheetsAPI:
         self._due: list[tuple[float, int, object]] = []
         self._due_lock = threading.Lock()
         self._due_seq = 0
+        self.before_apply = None  # (method name, body) -> None: a person's edit just before Google applies a request (tests)
 
     # ---- test helpers --------------------------------------------------
 
-    def create(self, title: str = "Долги ЖКУ", *, locale: str = "ru_RU", time_zone: str = "Europe/Moscow") -> str:
+    def create(self, title: str = "Долги ЖКУ", *, locale: str = "ru_RU", time_zone: str = "Europe/Moscow",
+               owner: str = OWNER, first_sheet: str | None = None) -> str:
+        """A spreadsheet shared with the service account as an editor (``owner``: whose it is). ``first_sheet``:
+        the tab Google creates with every spreadsheet (sheetId 0, 1000 × 26), e.g. "Sheet1" or "Лист1"."""
         key = uuid.uuid4().hex[:24]
-        self.spreadsheets[key] = Spreadsheet(key, title, locale, time_zone)
+        book = self.spreadsheets[key] = Spreadsheet(key, title, locale, time_zone, owner=owner)
+        if first_sheet:
+            book.add_sheet(first_sheet)
         return key
 
     def session(self, user: str | None = None) -> FakeSession:
@@ -611,6 +661,8 @@ class FakeSheetsAPI:
             if handler is None:
                 raise ApiError(501, f"fake does not implement {name}", "UNIMPLEMENTED")
             book = self._book(path_params, user, write)
+            if self.before_apply is not None:
+                self.before_apply(name, body or {})
             run = lambda: self._apply(book, handler, path_params, query, body or {}, user)
             if fault in ("timeout_after", "timeout_lost"):
                 if write and fault == "timeout_after" and delay > 0:
@@ -662,13 +714,11 @@ class FakeSheetsAPI:
         return {
             "spreadsheetId": book.spreadsheet_id,
             "properties": {"title": book.title, "locale": book.locale, "timeZone": book.time_zone, "autoRecalc": "ON_CHANGE"},
-            "sheets": [
-                {"properties": s.properties(),
-                 "protectedRanges": [pr.resource() for pr in book.protections if pr.sheet_id == s.sheet_id],
-                 "developerMetadata": [dict(m) for m in s.metadata]}
-                for s in book.sheets
-            ],
-            "developerMetadata": [dict(m) for m in book.metadata],
+            "sheets": [_proto3({"properties": s.properties(),
+                                "protectedRanges": [pr.resource() for pr in book.protections if pr.sheet_id == s.sheet_id],
+                                "developerMetadata": [dict(m) for m in s.metadata]})
+                       for s in book.sheets],
+            **_proto3({"developerMetadata": [dict(m) for m in book.metadata]}),
             "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit",
         }
 
@@ -728,7 +778,9 @@ class FakeSheetsAPI:
         """Write a block of typed values (validated first: a request is all or nothing). Only an append
         enlarges the grid; values.update past it is refused like Google ("exceeds grid limits")."""
         self._check_chars(values)
-        cells = [(r1 + i, c1 + j) for i, row in enumerate(values) for j in range(len(row))]
+        # "Null values will be skipped. To set a cell to an empty value, set the string value to an empty string."
+        # (reference: ValueRange.values): a JSON null leaves the cell as it was
+        cells = [(r1 + i, c1 + j) for i, row in enumerate(values) for j in range(len(row)) if row[j] is not None]
         book.check_edit(user, sheet, cells)
         need_rows = r1 + len(values) - sheet.row_count
         need_cols = c1 + max((len(r) for r in values), default=0) - sheet.column_count
@@ -739,6 +791,8 @@ class FakeSheetsAPI:
         book.grow(sheet, rows=need_rows, cols=need_cols, where=where)
         for i, row in enumerate(values):
             for j, v in enumerate(row):
+                if v is None:
+                    continue
                 stored = user_entered(v, book.locale, sheet.format_of(r1 + i, c1 + j)) if option == "USER_ENTERED" else v
                 sheet.put(r1 + i, c1 + j, stored)
 
@@ -796,12 +850,25 @@ class FakeSheetsAPI:
         return {"spreadsheetId": book.spreadsheet_id, "updatedRange": p["range"], "updatedRows": len(values),
                 "updatedColumns": max((len(r) for r in values), default=0), "updatedCells": sum(len(r) for r in values)}
 
+    def _spreadsheets_values_clear(self, book, p, q, body, user):
+        """Values only (formats and validation stay), like Google's ``values.clear``."""
+        sheet, r1, r2, c1, c2 = book.parse_range(p["range"])
+        last_col = c2 if c2 is not None else sheet.column_count - 1
+        cells = [(r, c) for r in range(r1, min(len(sheet.rows), (r2 if r2 is not None else sheet.row_count - 1) + 1))
+                 for c in range(c1, min(len(sheet.rows[r]), last_col + 1)) if not empty(sheet.rows[r][c])]
+        book.check_edit(user, sheet, cells)
+        for r, c in cells:
+            sheet.put(r, c, None)
+        last_row = r2 if r2 is not None else sheet.row_count - 1
+        cleared = f"'{sheet.title}'!{col_letters(c1)}{r1 + 1}:{col_letters(last_col)}{last_row + 1}"
+        return {"spreadsheetId": book.spreadsheet_id, "clearedRange": cleared}
+
     def _spreadsheets_values_batchUpdate(self, book, p, q, body, user):
         option = self._input_option(q, body)
         targets = [(book.parse_range(d["range"]), d.get("values", [])) for d in body.get("data", [])]  # validate all first
         for (sheet, r1, _, c1, _), values in targets:
             self._check_chars(values)
-            book.check_edit(user, sheet, [(r1 + i, c1 + j) for i, row in enumerate(values) for j in range(len(row))])
+            book.check_edit(user, sheet, [(r1 + i, c1 + j) for i, row in enumerate(values) for j in range(len(row)) if row[j] is not None])
         for (sheet, r1, _, c1, _), values in targets:
             self._write_block(book, sheet, r1, c1, values, option, user)
         return {"spreadsheetId": book.spreadsheet_id, "totalUpdatedRows": sum(len(v) for _, v in targets)}
@@ -823,7 +890,8 @@ class FakeSheetsAPI:
         # all or nothing ("All Sheets requests are applied atomically"): appends are checked whole
         # before any is applied; other batches run on a copy that is kept only if every request passes
         if requests_ and all("appendCells" in r for r in requests_):
-            return {"spreadsheetId": book.spreadsheet_id, "replies": self._append_all(book, requests_, user)}
+            return self._with_spreadsheet(book, body, {"spreadsheetId": book.spreadsheet_id,
+                                                       "replies": self._append_all(book, requests_, user)})
         import copy
 
         trial = copy.deepcopy({k: v for k, v in book.__dict__.items() if k != "lock"})
@@ -835,7 +903,62 @@ class FakeSheetsAPI:
         except ApiError:
             book.__dict__.update(trial)
             raise
-        return {"spreadsheetId": book.spreadsheet_id, "replies": replies}
+        return self._with_spreadsheet(book, body, {"spreadsheetId": book.spreadsheet_id, "replies": replies})
+
+    def _with_spreadsheet(self, book: Spreadsheet, body: dict, answer: dict) -> dict:
+        """``includeSpreadsheetInResponse``: the spreadsheet as it is right after the batch was applied (the same
+        lock: nothing else lands in between), limited to ``responseRanges`` — only the sheets they name, each with
+        one ``GridData`` per range (``rowData[].values[]`` CellData: ``userEnteredValue``, ``effectiveValue``,
+        ``formattedValue``; an empty cell is ``{}``, trailing ones left out; ``startRow``/``startColumn`` omitted
+        when 0, as proto3 JSON does). BatchUpdateSpreadsheetRequest:
+        https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/batchUpdate#request-body"""
+        if not body.get("includeSpreadsheetInResponse"):
+            return answer
+        ranges = body.get("responseRanges") or []
+        grid = bool(body.get("responseIncludeGridData")) or bool(ranges)  # a field mask asks for grid data by naming it
+        sheets: dict[int, dict] = {}
+        for a1 in ranges:
+            sheet, r1, r2, c1, c2 = book.parse_range(a1)
+            entry = sheets.setdefault(sheet.sheet_id, {"properties": sheet.properties(), "data": []})
+            last = sheet.last_data_row() if r2 is None else min(r2 + 1, len(sheet.rows))
+            rows = []
+            for r in range(r1, last):
+                row = sheet.rows[r]
+                end = len(row) if c2 is None else min(c2 + 1, len(row))
+                cells = [self._cell_data(book, sheet, r, c) for c in range(c1, end)]
+                while cells and not cells[-1]:
+                    cells.pop()
+                rows.append({"values": cells} if cells else {})
+            data = {"rowData": rows} if rows else {}
+            if r1:
+                data["startRow"] = r1
+            if c1:
+                data["startColumn"] = c1
+            if grid:
+                entry["data"].append(data)
+        if not ranges:
+            sheets = {s.sheet_id: {"properties": s.properties()} for s in book.sheets}
+        answer["updatedSpreadsheet"] = {
+            "spreadsheetId": book.spreadsheet_id,
+            "properties": {"title": book.title, "locale": book.locale, "timeZone": book.time_zone},
+            "sheets": [e if e.get("data") else {"properties": e["properties"]} for e in sheets.values()],
+            "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit",
+        }
+        return answer
+
+    @staticmethod
+    def _cell_data(book: Spreadsheet, sheet: Sheet, r: int, c: int) -> dict:
+        value = sheet.cell(r, c)
+        if empty(value):
+            return {}
+        if isinstance(value, bool):
+            typed = {"boolValue": value}
+        elif isinstance(value, (int, float)):
+            typed = {"numberValue": value}
+        else:
+            typed = {"stringValue": str(value)}
+        shown = render(value, "FORMATTED_VALUE", "FORMATTED_STRING", book.locale, sheet.format_of(r, c))
+        return {"userEnteredValue": typed, "effectiveValue": typed, "formattedValue": str(shown)}
 
     def _append_all(self, book: Spreadsheet, requests_: list, user: str) -> list:
         planned, growth = [], {}
@@ -865,10 +988,6 @@ class FakeSheetsAPI:
                     sheet.put(start + k, j, v)
         return [{} for _ in planned]
 
-    def _grid(self, book: Spreadsheet, grid: dict) -> tuple[Sheet, int, int | None, int, int | None]:
-        sheet = book.by_id(grid.get("sheetId", 0))
-        return sheet, grid.get("startRowIndex", 0), grid.get("endRowIndex"), grid.get("startColumnIndex", 0), grid.get("endColumnIndex")
-
     def _req_addSheet(self, book, req, user, where):
         props = req.get("properties", {})
         grid = props.get("gridProperties", {})
@@ -889,7 +1008,7 @@ class FakeSheetsAPI:
     def _req_updateSheetProperties(self, book, req, user, where):
         props = req.get("properties", {})
         sheet = book.by_id(props.get("sheetId", 0))
-        fields = {f.strip() for f in req.get("fields", "").split(",")}
+        fields = {f.strip().replace("/", ".") for f in req.get("fields", "").split(",")}
         grid = props.get("gridProperties", {})
         if "title" in fields or "*" in fields:
             if book.by_title(props["title"]) not in (None, sheet):
@@ -905,7 +1024,7 @@ class FakeSheetsAPI:
         props = req.get("properties", {})
         for f in (f.strip() for f in req.get("fields", "").split(",")):
             if f in ("locale", "*") and "locale" in props:
-                book.locale = props["locale"] if props["locale"] in ("ru_RU", "en_US") else book.locale
+                book.locale = props["locale"]  # any locale is kept; typed input is modelled for ru_RU and en_US only
             if f in ("timeZone", "*") and "timeZone" in props:
                 book.time_zone = props["timeZone"]
             if f in ("title", "*") and "title" in props:
@@ -939,6 +1058,29 @@ class FakeSheetsAPI:
         else:
             book.delete_rows(sheet, start, end)
 
+    def _req_updateCells(self, book, req, user, where):
+        """UpdateCellsRequest with ``range`` (``fields: userEnteredValue`` only): the rows' cells written from the
+        range's first cell; cells of the range the rows do not cover are cleared, as the reference says ("If the
+        data in rows does not cover the entire requested range, the fields matching those set in fields will be
+        cleared")."""
+        if "range" not in req:
+            raise ApiError(501, f"{where}fake updates a range only (no start)", "UNIMPLEMENTED")
+        if req.get("fields") != "userEnteredValue":
+            raise ApiError(501, f"{where}fake updates userEnteredValue only, got {req.get('fields')!r}", "UNIMPLEMENTED")
+        sheet, r1, r2, c1, c2 = self._grid(book, req["range"])
+        values = [[_entered(cell.get("userEnteredValue", {})) for cell in row.get("values", [])] for row in req.get("rows", [])]
+        r2 = r1 + len(values) if r2 is None else r2
+        c2 = c1 + max((len(v) for v in values), default=0) if c2 is None else c2
+        self._check_chars(values)
+        book.check_edit(user, sheet, [(r, c) for r in range(r1, r2) for c in range(c1, c2)])
+        if r2 > sheet.row_count or c2 > sheet.column_count:
+            raise bad_request(f"{where}Range ('{sheet.title}'!R{r1 + 1}C{c1 + 1}:R{r2}C{c2}) exceeds grid limits. "
+                              f"Max rows: {sheet.row_count}, max columns: {sheet.column_count}")
+        for r in range(r1, r2):
+            row = values[r - r1] if r - r1 < len(values) else []
+            for c in range(c1, c2):
+                sheet.put(r, c, row[c - c1] if c - c1 < len(row) else None)
+
     def _req_moveDimension(self, book, req, user, where):
         src = req["source"]
         sheet = book.by_id(src["sheetId"])
@@ -949,36 +1091,44 @@ class FakeSheetsAPI:
     def _req_appendCells(self, book, req, user, where):
         self._append_all(book, [{"appendCells": req}], user)
 
+    @staticmethod
+    def _box(grid: dict) -> Box:
+        """The GridRange exactly as sent: a missing end index is unbounded ("Missing indexes indicate the range is
+        unbounded on that side", reference: GridRange)."""
+        return Box(grid.get("startRowIndex"), grid.get("endRowIndex"), grid.get("startColumnIndex"), grid.get("endColumnIndex"))
+
     def _req_repeatCell(self, book, req, user, where):
-        sheet, r1, r2, c1, c2 = self._grid(book, req["range"])
-        fmt = (req.get("cell", {}).get("userEnteredFormat") or {}).get("numberFormat")
+        sheet = book.by_id(req["range"].get("sheetId", 0))
         if req.get("fields") not in ("userEnteredFormat.numberFormat", "userEnteredFormat(numberFormat)"):
             raise ApiError(501, "fake repeats number formats only", "UNIMPLEMENTED")
-        if r1 != 1 or r2 is not None:
-            raise ApiError(501, "fake formats whole columns below the header only", "UNIMPLEMENTED")
-        for c in range(c1, c2 if c2 is not None else sheet.column_count):
-            sheet.col_formats[c] = fmt
+        sheet.formats.append((self._box(req["range"]), (req.get("cell", {}).get("userEnteredFormat") or {}).get("numberFormat")))
 
     def _req_setDataValidation(self, book, req, user, where):
-        sheet, r1, r2, c1, c2 = self._grid(book, req["range"])
-        if r1 != 1 or r2 is not None:
-            raise ApiError(501, "fake validates whole columns below the header only", "UNIMPLEMENTED")
-        for c in range(c1, c2 if c2 is not None else sheet.column_count):
-            sheet.col_rules[c] = req.get("rule")
+        sheet = book.by_id(req["range"].get("sheetId", 0))
+        sheet.rules.append((self._box(req["range"]), req.get("rule")))  # no rule: the range's validation is removed
 
     def _req_addProtectedRange(self, book, req, user, where):
         pr = req["protectedRange"]
         grid = pr.get("range", {})
         book.by_id(grid.get("sheetId", 0))
-        editors = set((pr.get("editors") or {}).get("users", [])) | {user}  # the requester keeps edit access
-        if pr.get("warningOnly") and pr.get("editors"):
+        asked = set((pr.get("editors") or {}).get("users", []))
+        if pr.get("warningOnly") and asked:
             raise bad_request(f"{where}Editors are not supported with warning_only protection.")
+        # Google keeps the requester and the spreadsheet's owner editors of every protected range: neither can be
+        # removed (Apps Script reference, Protection.removeEditor: "neither the owner of the spreadsheet nor the
+        # current user can be removed"); gspread's recorded exchange (WorksheetTest.test_add_protected_range_normal)
+        # asks for no editors and reads back the requester
+        editors = asked | {user, book.owner}
         p = Protection(book.next_protection, grid.get("sheetId", 0), grid.get("startRowIndex"), grid.get("endRowIndex"),
                        grid.get("startColumnIndex"), grid.get("endColumnIndex"), editors, bool(pr.get("warningOnly")),
-                       pr.get("description", ""))
+                       pr.get("description") or "")
         book.next_protection += 1
         book.protections.append(p)
-        return {"addProtectedRange": {"protectedRange": p.resource()}}
+        # the reply echoes the editors asked for (the recorded reply: none asked, ``"editors": {}``); the effective
+        # list, owner included, is what spreadsheets.get answers
+        reply = p.resource()
+        reply["editors"] = {"users": sorted(asked)} if asked else {}
+        return {"addProtectedRange": {"protectedRange": reply}}
 
     def _req_deleteProtectedRange(self, book, req, user, where):
         found = [p for p in book.protections if p.protected_range_id == req["protectedRangeId"]]
@@ -1035,6 +1185,11 @@ class FakeSession(requests.Session):
         response.url = url
         response.request = requests.Request(method, url).prepare()
         return response
+
+
+def _proto3(message: dict) -> dict:
+    """Repeated fields left empty are not sent (proto3 JSON): a sheet without protection has no ``protectedRanges``."""
+    return {k: v for k, v in message.items() if v != []}
 
 
 def _entered(value: dict):

@@ -97,3 +97,15 @@ def overlapping(words: list[Word], share: float = 0.25) -> list[tuple[Word, Word
                 if dx > 0 and dy > 0 and dx * dy > share * smaller:
                     found.append((a, b))
     return found
+
+
+def convert_workbook(data: bytes, tmp_path, target: str) -> list:
+    """Run LibreOffice headless; returns the files it wrote (one per sheet for CSV)."""
+    assert SOFFICE, "LibreOffice is required: apt-get install libreoffice-calc-nogui (.ci/run does it)"
+    src = tmp_path / "export.xlsx"
+    src.write_bytes(data)
+    profile = tmp_path / "lo-profile"
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert_workbook-to", target,
+                    "--outdir", str(tmp_path), str(src)], check=True, capture_output=True, timeout=180,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    return sorted(tmp_path.glob(f"export*.{target.split(':')[0]}"))

@@ -228,6 +228,17 @@ class Person:
                 raise Refused(PROTECTED)
             self.book.protections = [p for p in self.book.protections if p.sheet_id != sheet.sheet_id]
 
+    def share_protection(self, title: str, email: str) -> None:
+        """The owner adds an editor to the protection of a tab (Data → Protect sheets and ranges → permissions)."""
+        self._act()
+        with self.book.lock:
+            sheet = self._sheet(title)
+            if self.email != self.book.owner:
+                raise Refused(PROTECTED)
+            for p in self.book.protections:
+                if p.sheet_id == sheet.sheet_id:
+                    p.editors.add(email)
+
     def set_locale(self, locale: str) -> None:
         """File → Settings → Locale."""
         self._act()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tests.test_browser import ARTIFACTS, idle, rerun_after, sign_in, type_cell, wait_for_tables
+from tests.support.browser import ARTIFACTS, idle, rerun_after, sign_in, type_cell, wait_for_tables
 
 MONTH_BOX = '[data-testid="stSelectbox"]'
 

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, idle, open_login, rerun_after, sign_in
+from tests.support.browser import ARTIFACTS, idle, open_login, rerun_after, sign_in
 
 # the fixtures are tests/conftest.py's: «reading_server» (streamlit on a copy of the demo, shared by the tests that
 # only read) and «page» (a ru-RU tab of Debian chromium in a context of its own)

@@ -1,0 +1,402 @@
+"""A PostgreSQL server as the store (``DEBT_STORE=postgresql://…``): one table per tab, rows only appended.
+
+Cells are stored as the other adapters store them (``lib.core.parsing.to_cell``: enum labels, ``да``,
+ISO dates; integers as ``bigint``, numbers and money as ``double precision``, which gives back exactly the
+float that was written) and typed by the same parser, so a copy between stores changes nothing.
+
+**Writes.** Every statement that changes a tab — the app's, or an administrator's in ``psql`` — first
+passes a statement trigger that updates the one row of ``_stamp``: the count of changes, and of rows
+updated or deleted. That row lock orders all writers, so rows get their ``_seq`` (an identity) in the
+order their transactions commit, and a reader that has seen row N never later finds a row below N.
+``transact`` runs ``SERIALIZABLE`` and begins with ``LOCK TABLE _stamp IN EXCLUSIVE MODE`` (before its
+snapshot is taken): the fresh read of the tabs, the checks of ``build`` (closed quarters, the version an
+edit was based on, ids that must be new) and the insert happen with no other writer in between, in any
+process on any machine; the server refuses a transaction it cannot serialize (``40001``) or a deadlock
+(``40P01``), and the save is then decided again from the new state — so of two saves of one record based
+on one version, one is written and the other sees ``Conflict``.
+
+**Reads.** ``read_all`` asks the server one row (``_stamp``: generation, changes, mutations) and hands out
+the snapshot it already has while that row is unchanged — no table is polled. After a change it fetches
+only the rows appended since (``_seq`` above the last one read, by index) and types only those; a changed
+generation (the store was reset) or mutation count (a row updated or deleted by hand) means a full read.
+
+**Typed copy.** As for SQLite (``lib.store.frame_cache``), the typed frames are kept on this machine
+(``data/.postgresql-<digest>.typed/``, the digest of the address without its password) under the
+stamp's generation and mutation count, so a server started again, or a second process of this machine,
+types only the rows appended since; each tab's last row must still be on the server with its save id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from lib.core.config import PROJECT_ROOT, ConfigError
+from lib.core.frames import cells_to_frame, concat_rows, empty_frame, record_cells, versioned
+from lib.core.schema import Schema
+from lib.store.frame_cache import CachedTab, FrameCache
+from lib.store.port import (
+    SaveReceipt,
+    Snapshot,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    ValidationError,
+    now_utc,
+    prepare_records,
+)
+
+log = logging.getLogger(__name__)
+SEQ = "_seq"
+STAMP = "_stamp"
+CHUNK_ROWS = 50_000
+RETRIES = 8  # serialization failures / deadlocks retried before the save is reported as failed
+POOL_SIZE = 8
+LOCK_TIMEOUT = "60s"  # a save waits at most this long for the others before it is refused (nothing written)
+NUMERIC = {"integer": "bigint", "number": "double precision", "money": "double precision", "percent": "double precision"}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password (for the sidebar, logs and messages)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _sql_type(column) -> str:
+    return NUMERIC.get(column.type, "text")
+
+
+class PostgresStore(Store):
+    kind = "postgresql"
+
+    def __init__(self, url: str, schema: Schema | None = None, *, connect_timeout: int = 10,
+                 local_dir: str | Path | None = None):
+        """``local_dir``: this machine's folder for the sign-in throttle and the typed copy (default ``data/``)."""
+        super().__init__(url, schema)
+        self.local_dir = Path(local_dir) if local_dir else PROJECT_ROOT / "data"
+        self._local_name = "postgresql-" + hashlib.sha256(safe_url(url).encode()).hexdigest()[:16]
+        self.typed_copy = FrameCache(self.local_dir / self._local_name)
+        try:
+            import psycopg  # imported here: the other stores do not need it installed
+        except ImportError:
+            raise ConfigError("Для хранилища PostgreSQL нужен пакет psycopg: pip install -r requirements.txt") from None
+        self._psycopg = psycopg
+        self._connect_timeout = connect_timeout
+        self._idle: queue.LifoQueue = queue.LifoQueue()
+        self._local = threading.local()  # the connection of the transaction in progress on this thread
+        self._cache: tuple[tuple, Snapshot] | None = None
+        self._cache_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._tabs_lock = threading.Lock()
+        self._tabs: dict[str, CachedTab] = {}
+        self._tabs_stamp: tuple | None = None
+        self._last: Snapshot | None = None
+        with self._connection() as con:
+            self._ensure_tables(con)
+
+    # ---- connections ---------------------------------------------------
+
+    def describe(self) -> str:
+        return f"сервер PostgreSQL: {safe_url(self.url)}"
+
+    def server_file(self) -> Path:
+        """The sign-in throttle's file (``lib/auth/signin.py``): shared by every process on this machine that
+        uses this database (the name is a digest of the address without the password)."""
+        self.local_dir.mkdir(parents=True, exist_ok=True)
+        return self.local_dir / f"{self._local_name}.server.sqlite"
+
+    def _open(self):
+        try:
+            con = self._psycopg.connect(self.url, autocommit=True, connect_timeout=self._connect_timeout,
+                                        application_name="debt-workspace")
+        except self._psycopg.Error as err:
+            raise StoreUnavailable(
+                f"Сервер PostgreSQL не отвечает или отказал во входе ({safe_url(self.url)}): {_reason(err)}. "
+                "Данные не сохранены; повторите позже или обратитесь к администратору."
+            ) from err
+        return con
+
+    @contextmanager
+    def _connection(self):
+        """A connection from the pool (autocommit; transactions are opened explicitly)."""
+        try:
+            con = self._idle.get_nowait()
+        except queue.Empty:
+            con = self._open()
+        ok = False
+        try:
+            yield con
+            ok = True
+        finally:
+            if ok and not con.closed and con.info.transaction_status == self._psycopg.pq.TransactionStatus.IDLE \
+                    and self._idle.qsize() < POOL_SIZE:
+                self._idle.put(con)
+            else:
+                con.close()
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+    # ---- tables --------------------------------------------------------
+
+    def _ensure_tables(self, con) -> None:
+        """Create the change stamp, the tabs and their triggers; add columns the schema gained since."""
+        with con.transaction():
+            con.execute("SELECT pg_advisory_xact_lock(hashtext('debt-workspace-schema'))")  # two servers starting at once
+            con.execute(f"CREATE TABLE IF NOT EXISTS {STAMP} (id integer PRIMARY KEY CHECK (id = 1), "
+                        "generation text NOT NULL, changes bigint NOT NULL, mutations bigint NOT NULL)")
+            con.execute(f"INSERT INTO {STAMP} VALUES (1, md5(random()::text || clock_timestamp()::text), 0, 0) "
+                        "ON CONFLICT (id) DO NOTHING")
+            con.execute(f"""CREATE OR REPLACE FUNCTION {STAMP}_count() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  UPDATE {STAMP} SET changes = changes + 1,
+                    mutations = mutations + CASE WHEN TG_OP = 'INSERT' THEN 0 ELSE 1 END;
+                  RETURN NULL;
+                END $$""")
+            added = False
+            for table in self.schema:
+                name = _q(table.key)
+                cols = ", ".join(f"{_q(c.key)} {_sql_type(c)}" for c in table.columns)
+                con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({SEQ} bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {cols})")
+                have = {r[0] for r in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s",
+                    (table.key,))}
+                for c in table.columns:
+                    if c.key not in have:
+                        con.execute(f"ALTER TABLE {name} ADD COLUMN {_q(c.key)} {_sql_type(c)}")
+                        added = True
+                con.execute(f"CREATE INDEX IF NOT EXISTS {_q('ix_' + table.key + '_save')} ON {name} (save_id)")
+                trigger = _q("_count_" + table.key)
+                exists = con.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgrelid = %s::regclass",
+                                     ("_count_" + table.key, name)).fetchone()
+                if not exists:
+                    # BEFORE the statement: the stamp's row lock is taken before any row gets its _seq
+                    con.execute(f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {name} "
+                                f"FOR EACH STATEMENT EXECUTE FUNCTION {STAMP}_count()")
+            if added:
+                con.execute(f"UPDATE {STAMP} SET mutations = mutations + 1")
+
+    # ---- reads ---------------------------------------------------------
+
+    @staticmethod
+    def _stamp(con) -> tuple:
+        return tuple(con.execute(f"SELECT generation, changes, mutations FROM {STAMP}").fetchone())
+
+    def invalidate(self) -> None:
+        with self._cache_lock:
+            self._cache = None  # the typed rows stay: the next read fetches only what is new
+
+    def read_all(self) -> Snapshot:
+        """The snapshot as of the server's change stamp now: one row asked while nothing changed."""
+        try:
+            with self._connection() as con:
+                stamp = self._stamp(con)
+                with self._cache_lock:
+                    if self._cache and self._cache[0] == stamp:
+                        return self._cache[1]
+                with self._read_lock:
+                    with self._cache_lock:
+                        if self._cache and self._cache[0] == stamp:
+                            return self._cache[1]
+                    with con.transaction():
+                        con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                        stamp = self._stamp(con)
+                        snapshot = self._read(con, stamp)
+                    with self._cache_lock:
+                        self._cache = (stamp, snapshot)
+                    return snapshot
+        except self._psycopg.Error as err:
+            raise StoreUnavailable(f"Не удалось прочитать данные с сервера PostgreSQL ({safe_url(self.url)}): "
+                                   f"{_reason(err)}") from err
+
+    def _read(self, con, stamp: tuple) -> Snapshot:
+        """Every tab, inside the caller's transaction: the rows read before plus those appended since."""
+        kept = (stamp[0], stamp[2])  # generation and mutations: while they stand, rows were only appended
+        with self._tabs_lock:
+            if self._tabs_stamp is None or kept != (self._tabs_stamp[0], self._tabs_stamp[2]):
+                self._tabs, self._last = {}, None  # reset or edited in place: nothing read before holds
+            if not self._tabs:  # the first read of this process, or the first since a reset
+                loaded = self.typed_copy.load(kept, list(self.schema))
+                self._tabs = {k: t for k, t in loaded.items() if self._same_row(con, self.schema[k], t)}
+            self._tabs_stamp = stamp
+            tables, problems, notes, changed = {}, [], [], False
+            for table in self.schema:
+                tab, grew = self._read_table(con, table)
+                changed |= grew
+                tables[table.key] = tab.versions
+                problems += tab.problems + tab.version_problems
+                notes += tab.notes
+            if self.typed_copy.needs_write(kept, self._tabs):
+                self.typed_copy.write_later(kept, self._tabs, {t.key: t for t in self.schema})
+            if not changed and self._last is not None:
+                return self._last  # the same object: results computed per snapshot (lib.core.memo) stay valid
+            self._last = Snapshot(tables, problems, self.schema, notes)
+            return self._last
+
+    @staticmethod
+    def _same_row(con, table, known: CachedTab) -> bool:
+        """The last row of a typed copy is still on the server, unchanged (not a store restored or refilled)."""
+        if known.count == 0:
+            return True
+        row = con.execute(f"SELECT save_id FROM {_q(table.key)} WHERE {SEQ} = %s", (known.last,)).fetchone()
+        return row is not None and row[0] == known.last_save_id
+
+    def _read_table(self, con, table) -> tuple[CachedTab, bool]:
+        known = self._tabs.get(table.key)
+        if known is not None:
+            try:
+                known.typed  # noqa: B018 - the copy's typed rows, read now that rows may be appended
+            except Exception as err:  # gone or damaged since the start: the tab is read from the server
+                log.warning("typed copy of %s not used (%s); reading it from the server", table.key, err)
+                known = None
+        cols = ", ".join(_q(k) for k in table.keys)
+        old_last = known.last if known else 0
+        frames = [known.typed] if known else []
+        problems = list(known.problems) if known else []
+        seen, new_last, grew = (known.count if known else 0), old_last, False
+        cursor = con.cursor(name=f"read_{table.key}") if known is None else con.cursor()  # server-side for a full read
+        with cursor:
+            cursor.execute(f"SELECT {cols}, {SEQ} FROM {_q(table.key)} WHERE {SEQ} > %s ORDER BY {SEQ}", (old_last,))
+            while rows := cursor.fetchmany(CHUNK_ROWS):
+                grew = True
+                new_last = rows[-1][-1]
+                frame, found = cells_to_frame(table, table.keys, [r[:-1] for r in rows], first_row=2 + seen,
+                                              machine_rows=True)
+                frames.append(frame)
+                problems += found
+                seen += len(rows)
+        if known is not None and not grew:
+            return known, False
+        typed = concat_rows(frames) if frames else empty_frame(table).drop(columns="version")
+        versions, version_problems, notes = versioned(table, typed)
+        tab = CachedTab(typed, seen, new_last, problems, versions, version_problems, notes,
+                        str(typed["save_id"].iloc[-1]) if len(typed) else None)
+        self._tabs[table.key] = tab
+        return tab, True
+
+    # ---- writes --------------------------------------------------------
+
+    def _insert(self, con, rows: dict[str, list[dict]]) -> None:
+        for tab, records in rows.items():
+            table = self.schema[tab]
+            cols = ", ".join(_q(k) for k in table.keys)
+            with con.cursor().copy(f"COPY {_q(tab)} ({cols}) FROM STDIN") as copy:
+                for r in records:
+                    copy.write_row(record_cells(table, r))
+
+    def _transaction(self, work: Callable) -> object:
+        """``work(con)`` in one SERIALIZABLE transaction that holds the write lock; retried when the server
+        could not serialize it. Any other failure: nothing written, a Russian ``StoreError``."""
+        errors = self._psycopg.errors
+        delay = 0.05
+        for attempt in range(RETRIES):
+            try:
+                with self._connection() as con:
+                    with con.transaction():
+                        con.execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+                        con.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                        con.execute(f"LOCK TABLE {STAMP} IN EXCLUSIVE MODE")  # before the snapshot: no writer in between
+                        return work(con)
+            except (errors.SerializationFailure, errors.DeadlockDetected) as err:
+                log.info("save retried after %s (attempt %d)", type(err).__name__, attempt + 1)
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+            except errors.LockNotAvailable as err:
+                raise StoreUnavailable("Сервер PostgreSQL занят другими сохранениями дольше минуты. Данные не "
+                                       "сохранены; повторите через минуту.") from err
+            except self._psycopg.Error as err:
+                raise StoreError(f"Не удалось записать на сервер PostgreSQL ({safe_url(self.url)}): {_reason(err)}. "
+                                 "Данные не сохранены.") from err
+        raise StoreUnavailable("Сервер PostgreSQL не смог упорядочить одновременные сохранения. Данные не сохранены; "
+                               "повторите.")
+
+    def _write(self, rows: dict[str, list[dict]], save_id: str) -> None:
+        con = getattr(self._local, "con", None)
+        if con is not None:  # inside ``transact``: the same transaction as the read the rows were decided on
+            self._insert(con, rows)
+            return
+        try:
+            self._transaction(lambda own: self._insert(own, rows))
+        finally:
+            self.invalidate()
+
+    def transact(
+        self,
+        user: str,
+        build: Callable[[Snapshot], Mapping[str, Sequence[Mapping]]],
+        *,
+        tabs: Collection[str] | None = None,
+    ) -> SaveReceipt:
+        """The fresh read, ``build`` and the write in one SERIALIZABLE transaction holding the write lock."""
+
+        def work(con) -> SaveReceipt:
+            self._local.con = con
+            try:
+                snapshot = self._read(con, self._stamp(con))
+                return self.commit(build(snapshot), user, floor=snapshot.max_seq())
+            finally:
+                self._local.con = None
+
+        try:
+            return self._transaction(work)
+        finally:
+            self.invalidate()
+
+    def fill(self, changes: Mapping[str, Sequence[Mapping]], user: str, *, only_if_empty: bool = False,
+             replace: bool = False) -> bool:
+        """Load a whole data set (the demo) in one transaction; see ``SQLiteStore.fill``."""
+        prepared, problems = {}, []
+        for tab, records in changes.items():
+            keep = bool(records) and "save_id" in records[0]
+            rows, found = prepare_records(self.schema[tab], records, user, "demo", now_utc(), keep)
+            prepared[tab], problems = rows, problems + found
+        if problems:
+            raise ValidationError(problems)
+
+        def work(con) -> bool:
+            if replace:
+                con.execute("TRUNCATE " + ", ".join(_q(t.key) for t in self.schema) + " RESTART IDENTITY")
+                con.execute(f"UPDATE {STAMP} SET generation = md5(random()::text || clock_timestamp()::text)")
+            elif only_if_empty and not self._empty(con):
+                return False
+            self._insert(con, prepared)
+            return True
+
+        try:
+            return bool(self._transaction(work))
+        finally:
+            self.invalidate()
+
+    def _empty(self, con) -> bool:
+        return not any(con.execute(f"SELECT 1 FROM {_q(t.key)} LIMIT 1").fetchone() for t in self.schema)
+
+    def is_empty(self) -> bool:
+        with self._connection() as con:
+            return self._empty(con)
+
+
+def _reason(err: Exception) -> str:
+    """The server's own words, one line, without the address's password."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return re.sub(r"password=\S+", "password=***", text)

@@ -1,0 +1,34 @@
+"""The app in-process with AppTest, signed in the way the login page signs in."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from lib.core.config import PROJECT_ROOT
+
+APP = str(PROJECT_ROOT / "app.py")
+COORDINATOR = "coordinator@lensk.demo"
+
+
+def run_app(page: str | None = None, login: str | None = COORDINATOR) -> AppTest:
+    """Run the app signed in as ``login`` (the session is set the way the login page sets it)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if login:
+        at.session_state["user_login"] = login
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_entry(login: str, edits: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user_login"] = login
+    at.run()
+    at.switch_page("pages/entry.py")
+    for key, value in (edits or {}).items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

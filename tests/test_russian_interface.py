@@ -1,0 +1,153 @@
+"""Issue 27, «Russian all the way»: what a person sees in-process (AppTest) and the helpers behind it — download
+names in Russian with their period, the store's location only to the coordinator and only as a name, one empty
+choice in dropdowns, «—» for an empty value, figures with the digits of the grid, a message once per page, a plan
+item with an executor and a deadline. The browser's side (800 and 1280 px, both locales) is tests/e2e/test_russian_layout.py."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.core.config import PROJECT_ROOT
+from lib.domain.present import file_name, period_of
+from tests.support.downloads import collect
+from tests.support.shown import opened
+
+PERIOD = "2024-01–2024-12"  # «Свод» opens on the last twelve months of the demo
+
+
+def page(login: str, path: str, state: dict | None = None):
+    at = opened(login, path, state)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+# ---- download names ---------------------------------------------------------------------------------
+
+
+def test_a_file_is_named_by_its_title_and_period_as_windows_accepts_it():
+    assert file_name("Ежемесячный отчёт", "2024-12", "csv") == "Ежемесячный отчёт 2024-12.csv"
+    assert file_name("Поселения: долг и рост", period_of(["2024-12", "2024-01", None]), ".xlsx") == \
+        "Поселения — долг и рост 2024-01–2024-12.xlsx"
+    assert file_name('Бланк отчёта ООО "ВЭС" / Ленск?', "2024-12", "xlsx") == "Бланк отчёта ООО ВЭС Ленск 2024-12.xlsx"
+    assert file_name("Участники", None, "csv") == "Участники.csv"
+    assert period_of([]) is None and period_of(["2024-12", "2024-12"]) == "2024-12"
+
+
+def test_every_download_is_named_in_russian_with_its_period(demo_store_url, monkeypatch):
+    take = collect(monkeypatch)
+    page("commission@lensk.demo", "pages/dashboard.py")
+    assert set(take(build=False)) == {f"{t} {PERIOD}.xlsx" for t in (
+        "Поселения — долг и рост", "Организации ЖКК — долг и рост", "Сдача отчётов", "Не выполнено или просрочено",
+        "Просроченные поручения комиссии", "Риск исковой давности", "Качество данных")}
+    at = page("coordinator@lensk.demo", "pages/data.py")
+    at.selectbox(key="data_tab").select("Ежемесячный отчёт").run()
+    at.selectbox(key="data_tab").select("Участники").run()
+    names = set(take(build=False))
+    assert "Ежемесячный отчёт 2023-01–2024-12.csv" in names, names
+    assert [n for n in names if n.startswith("Участники 20") and n.endswith(".csv")], names  # a tab without months: the day
+    page("ves@lensk.demo", "pages/entry.py", {"entry_month": "2024-12"})
+    assert set(take(build=False)) == {"Бланк отчёта ООО «Восточные энергетические сети» 2024-12.xlsx"}
+    for name in names:
+        assert not any("a" <= ch.lower() <= "z" for ch in name.rsplit(".", 1)[0]), f"{name}: Latin letters in a download name"
+
+
+# ---- where the data lives ---------------------------------------------------------------------------
+
+
+def start_page(login: str):
+    """The page a person lands on after signing in (the sidebar is read there: AppTest's ``switch_page`` run shows an
+    empty sidebar)."""
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    at.session_state["user_login"] = login
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("login", ["ves@lensk.demo", "commission@lensk.demo"])
+def test_only_the_coordinator_sees_where_the_data_lives(demo_store_url, login):
+    at = start_page(login)
+    assert at.sidebar.markdown, "the sidebar was not read: the test could not fail"
+    assert not [c.value for c in at.sidebar.caption if "Данные" in c.value or "sqlite" in c.value.lower()]
+
+
+def test_the_coordinator_sees_the_store_by_name_never_a_server_path(demo_store_url):
+    at = start_page("coordinator@lensk.demo")
+    shown = [c.value for c in at.sidebar.caption if c.value.startswith("Данные")]
+    assert shown == ["Данные: встроенная база «demo»"], shown
+    path = demo_store_url[len("sqlite:///"):]
+    every_text = " ".join(str(e.value) for e in (*at.caption, *at.sidebar.caption, *at.markdown, *at.warning, *at.info))
+    assert path not in every_text and "/" + "tmp" not in every_text
+
+
+def test_a_google_sheet_is_named_by_its_title_without_its_key(demo_sheets):
+    _api, store = demo_sheets
+    store.metadata(refresh=True)
+    assert store.display_name().startswith("Google Таблица «") and store.key not in store.display_name()
+
+
+# ---- a message once per page ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("filters", [{"dash_resources": ["heating"]}, {"dash_settlements": ["lensk"], "dash_resources": ["heating"]},
+                                     {"dash_settlements": ["vitim"], "dash_utilities": ["lptes"]}, {"dash_groups": ["population"]}],
+                         ids=["resource", "settlement-resource", "nothing", "group"])
+def test_the_summary_says_each_message_once(demo_store_url, filters):
+    at = page("commission@lensk.demo", "pages/dashboard.py", filters)
+    boxes = [e.value for kind in (at.info, at.warning, at.error, at.success) for e in kind]
+    assert boxes, "no message at all: the test could not fail"
+    repeated = {text for text in boxes if boxes.count(text) > 1}
+    assert not repeated, repeated
+
+
+# ---- a plan item needs an executor and a deadline -----------------------------------------------------
+
+
+def test_a_plan_item_is_checked_for_its_executor_and_deadline():
+    from lib.auth.access import Rejected
+    from lib.domain.plan_admin import check_measure
+
+    with pytest.raises(Rejected, match=r"Не заполнено: «Исполнитель», «Сроки исполнения».*«без срока»"):
+        check_measure({"measure": "Сверка", "executor": " ", "deadline": None})
+    with pytest.raises(Rejected, match=r"Не заполнено: «Исполнитель»\.$"):
+        check_measure({"measure": "Сверка", "executor": None, "deadline": "без срока"})
+    check_measure({"measure": "Сверка", "executor": "ООО «ВЭС»", "deadline": "без срока"})
+
+
+def plan_tools(tab: str):
+    return page("coordinator@lensk.demo", "pages/plan.py", {"plan_tools_tab": tab})
+
+
+def test_a_plan_item_with_only_a_name_is_refused_and_kept_as_typed(demo_store_url):
+    from lib.store.sqlite_store import SQLiteStore
+
+    store = SQLiteStore(demo_store_url[len("sqlite:///"):])
+    before = len(store.read_all().current("plan"))
+    at = plan_tools("Добавить мероприятие")
+    at.text_area(key="add_measure:measure").input("Провести сверку с УФССП")
+    next(b for b in at.button if b.label == "Добавить").click().run()
+    assert any("«Исполнитель», «Сроки исполнения»" in e.value and "без срока" in e.value for e in at.error), [e.value for e in at.error]
+    assert at.text_area(key="add_measure:measure").value == "Провести сверку с УФССП"
+    assert len(store.read_all().current("plan")) == before
+    at.text_input(key="add_measure:executor").input("Администрация района")
+    at.text_input(key="add_measure:deadline").input("без срока")
+    next(b for b in at.button if b.label == "Добавить").click().run()
+    assert not at.error, [e.value for e in at.error]
+    plan = store.read_all().current("plan")
+    added = plan[plan.measure == "Провести сверку с УФССП"].iloc[0]
+    assert len(plan) == before + 1 and added.executor == "Администрация района" and added.deadline == "без срока"
+
+
+def test_a_plan_item_cannot_lose_its_executor_when_edited(demo_store_url):
+    from lib.store.sqlite_store import SQLiteStore
+
+    store = SQLiteStore(demo_store_url[len("sqlite:///"):])
+    at = plan_tools("Изменить или исключить мероприятие")
+    chosen = at.selectbox(key="plan_edit_measure").value
+    executor = next(t for t in at.text_input if t.label == "Исполнитель")
+    assert executor.value, "the demo measure has an executor: the test could not fail"
+    executor.input("")
+    next(b for b in at.button if b.label == "Сохранить новую версию").click().run()
+    assert any("«Исполнитель»" in e.value for e in at.error), [e.value for e in at.error]
+    assert store.read_all().record("plan", measure_id=chosen)["executor"]
