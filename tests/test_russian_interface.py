@@ -151,3 +151,59 @@ def test_a_plan_item_cannot_lose_its_executor_when_edited(demo_store_url):
     next(b for b in at.button if b.label == "Сохранить новую версию").click().run()
     assert any("«Исполнитель»" in e.value for e in at.error), [e.value for e in at.error]
     assert store.read_all().record("plan", measure_id=chosen)["executor"]
+
+
+# ---- one empty choice, «—» for an empty value, the digits of the grid ---------------------------------
+
+
+def shown_cells(styler) -> list[list[str]]:
+    """What ``st.dataframe`` reads from ``present.table``'s Styler: each column's display text (or the value)."""
+    body = styler._translate(False, False)["body"]
+    by_column = {int(column[0]["id"].split("col")[1]): [c["display_value"] for c in column] for column in body if column}
+    data = styler.data
+    return [[by_column[j][i] if j in by_column else str(data.iat[i, j]) for j in range(data.shape[1])] for i in range(len(data))]
+
+
+def test_an_empty_cell_reads_a_dash_in_every_kind_of_column():
+    import datetime as dt
+
+    import pandas as pd
+
+    from lib.domain import present
+
+    frame = pd.DataFrame({"Статус": ["выполнено", None, "  "], "Срок": [dt.date(2024, 12, 5), None, None],
+                          "Просрочено": pd.array([True, None, False], dtype="boolean"), "Сумма": [1234.5, None, 0.0],
+                          "Номер": ["1", pd.NA, "2"]})
+    assert shown_cells(present.table(frame)) == [["выполнено", "05.12.2024", "да", "1\u00a0234,5", "1"],
+                                                 ["—", "—", "—", "—", "—"],
+                                                 ["—", "—", "нет", "0,0", "2"]]
+    assert present.table(frame).data["Статус"].tolist() == ["выполнено", "", "  "]  # the values stay as stored (sorting, files)
+
+
+def entry_page(login: str = "ves@lensk.demo"):
+    return page(login, "pages/entry.py", {"entry_month": "2024-12"})
+
+
+def test_the_plan_status_dropdown_has_one_empty_choice_and_room_for_its_words(demo_store_url):
+    import json
+
+    at = entry_page()
+    configs = [json.loads(d.proto.columns) for d in at.dataframe if d.proto.editing_mode and "status" in json.loads(d.proto.columns)]
+    assert len(configs) == 1, "the plan grid is not on the page: the test could not fail"
+    status = configs[0]["status"]
+    options = status["type_config"]["options"]
+    # the «—» option is the only empty one: required keeps Streamlit from adding a blank option of its own beside it
+    assert status.get("required") is True and [o for o in options if o["label"] in ("", "—")] == [{"value": "—", "label": "—"}]
+    assert status.get("width") in ("medium", "large") or (isinstance(status.get("width"), int) and status["width"] >= 150)
+
+
+def test_last_months_figures_read_with_the_digits_of_the_grid(demo_store_url):
+    from tests.support.shown import cells
+
+    at = entry_page()
+    table = next(cells(d) for d in at.dataframe if "Собираемость в прошлом месяце, %" in d.value.columns)
+    figures = table.drop(columns=["Поселение", "Группа", "Собираемость, %", "Собираемость в прошлом месяце, %"])
+    texts = [t for column in figures.columns for t in figures[column] if t != "—"]
+    assert texts, "no figure of last month: the test could not fail"
+    padded = [t for t in texts if "," in t and t.endswith("0")]
+    assert not padded, f"figures padded with zeros the grid does not show: {padded[:5]}"

@@ -315,7 +315,8 @@ def comparison_table(snap, pid: str, month: str, form: pd.DataFrame) -> None:
     table = comparison(snap, pid, month, form)
     st.markdown(f"**Для сравнения — {fmt.month_label(shift_month(month, -1))}**, тыс. руб.; собираемость этого месяца "
                 "считается по введённому:")
-    st.dataframe(present.table(table, decimals=dict.fromkeys(SHORT.values(), 3)), hide_index=True, width="stretch",
+    # last month's figures with every stored digit, as the grid above shows a figure («1 234,5», never «1 234,500»)
+    st.dataframe(present.table(table, decimals=dict.fromkeys(SHORT.values(), present.EXACT)), hide_index=True, width="stretch",
                  column_config={**key_columns(), **figure_columns(table.columns[2:], monthly_titles(snap))})
 
 
@@ -398,9 +399,10 @@ def plan_editor(snap, place: Place, locked: bool) -> tuple[pd.DataFrame, Editing
         "period": None,
         **key_columns(),
         "Мероприятие": st.column_config.TextColumn(width="large"),
-        # not yet reported: the «—» option, read back as empty (Streamlit draws an empty choice as a grey «None»)
-        "status": st.column_config.SelectboxColumn("Статус", options=[form_input.NOT_CHOSEN, *status_labels],
-                                                   format_func=lambda k: status_labels.get(k, form_input.NOT_CHOSEN)),
+        # not yet reported: the «—» option, read back as empty (Streamlit draws an empty choice as a grey «None»);
+        # required: Streamlit adds no empty option of its own beside it (one empty choice); wide enough not to wrap
+        "status": st.column_config.SelectboxColumn("Статус", options=[form_input.NOT_CHOSEN, *status_labels], required=True,
+                                                   width="medium", format_func=lambda k: status_labels.get(k, form_input.NOT_CHOSEN)),
         "indicator_value": st.column_config.TextColumn(indicator.title, help=f"{indicator.description} Число, например 12 или 1 234,5.",
                                                        alignment="right"),
         "done_text": st.column_config.TextColumn("Что сделано", max_chars=2000, width="large"),
