@@ -150,5 +150,5 @@ def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataF
         _write_decision(user, snap, fields, chosen, base, form, action, "Решение сохранено новой версией.")
     history = audit_for(snap, "decisions", {"decision_id": chosen})
     with st.expander(f"История решения: изменений {len(history)}", icon=":material/history:"):
-        st.dataframe(present.table(present.audit_table(snap.schema, history, present.labels(snap), record=False)),
+        shell.table(present.table(present.audit_table(snap.schema, history, present.labels(snap), record=False)),
                      hide_index=True, width="stretch")

@@ -125,7 +125,7 @@ def conflict(editing: Editing, checked: monthly.Checked, snap, label: str) -> No
     mine = {tuple(r.get(k) for k in table.record_key): r for r in checked.records}
     st.error(f"«{editing.title}» сохранили после того, как вы начали вводить ({drafts.saved_by(snap, editing.tab, changed)}). "
              "Ваши изменения пока не записаны. Сравните обе версии и выберите, что оставить:", icon=":material/sync_problem:")
-    st.dataframe(drafts.comparison(snap, editing.tab, editing.base, mine, editing.fields, editing.label), hide_index=True,
+    shell.table(drafts.comparison(snap, editing.tab, editing.base, mine, editing.fields, editing.label), hide_index=True,
                  width="stretch")
     row = st.container(horizontal=True)
     row.button("Оставить мои изменения", key=f"{editing.form}-keep-mine", on_click=_keep_mine, args=(editing.form, now, label),
@@ -236,7 +236,7 @@ def understood(title: str, checked: monthly.Checked, keys: dict[str, list[str]],
                helps: dict[str, str] | None = None) -> None:
     """«Что будет сохранено»: each figure as the server read it, in Russian format, before the save."""
     st.markdown(f"**{title}** — так введённое понято и будет сохранено:")
-    st.dataframe(present.table(form_input.preview(checked.records, columns, keys, checked.bad)), hide_index=True, width="stretch",
+    shell.table(present.table(form_input.preview(checked.records, columns, keys, checked.bad)), hide_index=True, width="stretch",
                  column_config={**key_columns(), **figure_columns(columns.values(), helps)})
 
 
@@ -316,7 +316,7 @@ def comparison_table(snap, pid: str, month: str, form: pd.DataFrame) -> None:
     st.markdown(f"**Для сравнения — {fmt.month_label(shift_month(month, -1))}**, тыс. руб.; собираемость этого месяца "
                 "считается по введённому:")
     # last month's figures with every stored digit, as the grid above shows a figure («1 234,5», never «1 234,500»)
-    st.dataframe(present.table(table, decimals=dict.fromkeys(SHORT.values(), present.EXACT)), hide_index=True, width="stretch",
+    shell.table(present.table(table, decimals=dict.fromkeys(SHORT.values(), present.EXACT)), hide_index=True, width="stretch",
                  column_config={**key_columns(), **figure_columns(table.columns[2:], monthly_titles(snap))})
 
 
@@ -469,7 +469,7 @@ def _done_conflict(user: User, snap, decision_id: str, form: str, waiting: dict,
     st.error(f"Поручение изменили после того, как вы открыли страницу ({drafts.saved_by(snap, 'decisions', [(decision_id,)])}). "
              "Ваша отметка пока не записана. Сравните обе версии:", icon=":material/sync_problem:")
     fields = tuple(c.key for c in snap.schema["decisions"].data_columns if c.key not in ("decision_id",))
-    st.dataframe(drafts.comparison(snap, "decisions", base, {(decision_id,): mine}, fields, lambda key: "Поручение"),
+    shell.table(drafts.comparison(snap, "decisions", base, {(decision_id,): mine}, fields, lambda key: "Поручение"),
                  hide_index=True, width="stretch")
     row = st.container(horizontal=True)
     keep = row.button("Оставить мою отметку", key=f"{form}-keep-mine", type="primary", icon=":material/task_alt:",

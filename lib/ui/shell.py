@@ -336,6 +336,8 @@ def sign_out() -> None:
 # - a metric's label is cut to one line («Не выполнено или п…»): it wraps instead;
 # - a table's own «Download as CSV» writes English numbers into a comma CSV that Russian Excel does not
 #   split into columns, formulas left live: hidden — the tables worth a file have a «Скачать» button;
+# - the file uploader's «Upload» button and «5MB per file • XLSX» (Streamlit 1.67 FileUploader: fixed English, no
+#   setting): the button reads «Выбрать файл», the limits are in the field's own label;
 # - the wide layout keeps 5rem of empty margin on each side: 2rem leaves the entry grid its six figures
 #   beside the keys at 1280 px with the sidebar open.
 RUSSIAN_CHROME = """<style>
@@ -344,6 +346,9 @@ RUSSIAN_CHROME = """<style>
 [data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important}
 [data-testid='stElementToolbar'] button[aria-label='Download as CSV'] {display: none}
+[data-testid='stFileUploaderDropzoneInstructions'] {display: none}
+[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p {display: none}
+[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer']::after {content: "Выбрать файл"}
 </style>"""
 # Streamlit collapses the sidebar by itself only below 768 px; at 800–1100 px it takes a third of the
 # screen. Below 1100 px it starts collapsed, unless the person opened or closed it themselves — the
@@ -377,6 +382,19 @@ def russian_chrome() -> None:
     st.html(SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
 
 
+NO_ROWS = "Записей нет."
+
+
+def table(data, where=None, empty: str = NO_ROWS, **kwargs) -> None:
+    """A table on the page (``st.dataframe``); an empty one is said in words — Streamlit draws an empty grid with
+    an English «empty» on its canvas, which no setting changes (issue 27)."""
+    frame = getattr(data, "data", data)  # a Styler of lib.domain.present.table, or a frame
+    if frame is None or len(frame) == 0:
+        (where or st).caption(empty)
+        return
+    (where or st).dataframe(data, **kwargs)
+
+
 def once():
     """A page's messages, each said once (issue 27: «Свод» under a resource filter repeated one box up to 7 times):
     ``say = shell.once()`` at the top of the page, then ``say(text)`` wherever it applies — the first place shows it,
@@ -394,13 +412,13 @@ def once():
 
 
 def caption_upload(limit_mb: int, kinds: str) -> None:
-    """Beside the file uploader, whose words are English («Upload», «5MB per file • XLSX»)."""
-    st.caption(f"Кнопка «Upload» открывает выбор файла; файл можно и перетащить в это поле. Не больше {limit_mb} МБ, формат {kinds}.")
+    """Beside the file uploader (its English words are replaced by RUSSIAN_CHROME)."""
+    st.caption(f"Кнопка «Выбрать файл» открывает выбор файла; файл можно и перетащить в это поле. Не больше {limit_mb} МБ, формат {kinds}.")
 
 
 def caption_multiselect() -> None:
-    """Beside multiselects, whose list starts with an English «Select all»."""
-    st.caption("В раскрывающемся списке «Select all» — выбрать все; пустое поле — без отбора, все.")
+    """Beside multiselects (drawn without Streamlit's English «Select all»: ``select_all=False``)."""
+    st.caption("Пустое поле — без отбора, все.")
 
 
 def caption_dates() -> None:
@@ -672,7 +690,7 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
         st.error(f"{err} Ниже — что сохранено сейчас: загрузите эту версию в форму и внесите свою правку снова.",
                  icon=":material/sync_problem:")
         if err.current:
-            st.dataframe(present.table(stored_version(err.tab, err.current)), hide_index=True)
+            table(present.table(stored_version(err.tab, err.current)), hide_index=True)
         if form:
             st.button("Загрузить сохранённую версию", key=f"reload-{form}", on_click=forget_form, args=(form,))
         return False
