@@ -74,10 +74,10 @@ if run_decisions:
 if tab_pack.open:  # the meeting pack is built only when asked for; its files only on the click
     with tab_pack:
         # kept for the session: a date chosen here stays while other tabs or pages are open
-        meeting_date = st.date_input("Дата заседания", value=meeting_pack.default_date(snap, settings, shell.today()), format="DD.MM.YYYY",
-                                     key="pack_date", persist_state="session",
-                                     help="По умолчанию — первое заседание после срока сдачи последнего отчётного месяца.")
-        shell.caption_dates()
+        proposed = meeting_pack.default_date(snap, settings, shell.today())
+        meeting_date = shell.date_field("Дата заседания", proposed, key="pack_date", persist_state="session",
+                                        help="ДД.ММ.ГГГГ. По умолчанию — первое заседание после срока сдачи последнего отчётного месяца.")
+        meeting_date = meeting_date or proposed  # not a date (said under the field) or emptied: the proposed one
         pack = meeting_pack.build(snap, meeting_date, settings)
         district = settings["district_name"]
         st.markdown(f"**{meeting_pack.title(pack, district)}** — данные за {fmt.month_label(pack.month)}.")

@@ -207,3 +207,47 @@ def test_last_months_figures_read_with_the_digits_of_the_grid(demo_store_url):
     assert texts, "no figure of last month: the test could not fail"
     padded = [t for t in texts if "," in t and t.endswith("0")]
     assert not padded, f"figures padded with zeros the grid does not show: {padded[:5]}"
+
+
+# ---- dates typed as ДД.ММ.ГГГГ, not a calendar in the browser's language ------------------------------
+
+
+def commission(tab: str):
+    return page("coordinator@lensk.demo", "pages/commission.py", {"commission_tab": tab})
+
+
+def test_no_calendar_in_the_browsers_language_on_any_commission_tab(demo_store_url):
+    for tab in ("Заседания", "Решения и поручения", "Материалы к заседанию"):
+        at = commission(tab)
+        assert not at.date_input, f"«{tab}»: a calendar that speaks English in an en-US browser"
+        dates = [t for t in at.text_input if t.placeholder == "ДД.ММ.ГГГГ"]
+        assert dates and all(d.value == "" or len(d.value.split(".")) == 3 for d in dates), [(d.label, d.value) for d in dates]
+
+
+def test_a_decision_with_a_date_that_does_not_exist_is_refused_and_kept_as_typed(demo_store_url):
+    from lib.store.sqlite_store import SQLiteStore
+
+    store = SQLiteStore(demo_store_url[len("sqlite:///"):])
+    before = len(store.read_all().current("decisions"))
+    at = commission("Решения и поручения")
+    at.text_area(key="new_decision:text").input("Провести сверку расчётов с УК")
+    at.selectbox(key="new_decision:responsible").set_value("ves")
+    at.text_input(key="new_decision:due").input("31.02.2025")
+    next(b for b in at.button if b.label == "Сохранить решение").click().run()
+    assert any(e.value.startswith("«Срок»: «31.02.2025» — такой даты нет") for e in at.error), [e.value for e in at.error]
+    assert at.text_input(key="new_decision:due").value == "31.02.2025" and len(store.read_all().current("decisions")) == before
+    at.text_input(key="new_decision:due").input("31.03.2025")
+    next(b for b in at.button if b.label == "Сохранить решение").click().run()
+    decisions = store.read_all().current("decisions")
+    assert len(decisions) == before + 1, [e.value for e in at.error]
+    assert decisions[decisions.text == "Провести сверку расчётов с УК"].due_date.iloc[0].date().isoformat() == "2025-03-31"
+
+
+def test_the_meeting_pack_takes_a_typed_date_and_keeps_the_proposed_one_for_a_wrong_text(demo_store_url, monkeypatch):
+    at = commission("Материалы к заседанию")
+    proposed = at.text_input(key="pack_date").value
+    at.text_input(key="pack_date").input("14.02.2025").run()
+    assert any("данные за" in m.value for m in at.markdown) and not [e for e in at.error if "Дата заседания" in e.value]
+    at.text_input(key="pack_date").input("14.13.2025").run()
+    assert any(e.value.startswith("«Дата заседания»: «14.13.2025» — такой даты нет") for e in at.error), [e.value for e in at.error]
+    assert proposed and any("Проект повестки" in m.value for m in at.markdown)  # the pack of the proposed date, not nothing

@@ -51,11 +51,11 @@ def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFram
         shell.caption_dates()
         c1, c2 = st.columns(2)
         fields = {"number": c1.text_input("Номер протокола", value=proceedings.next_meeting_number(snap), key=f"{form}:number"),
-                  "date": c2.date_input("Дата", value=shell.today(), format="DD.MM.YYYY", key=f"{form}:date"),
+                  "date": shell.date_field("Дата", shell.today(), key=f"{form}:date", where=c2),
                   "attendance": attendance_inputs(form, members, labels, {}),
                   "agenda": st.text_area("Повестка", key=f"{form}:agenda")}
         clicked = st.form_submit_button("Сохранить заседание", type="primary")
-    if clicked:  # handled outside the form: a refusal may offer buttons, which a form cannot hold
+    if clicked and not shell.dates_refused(f"{form}:date"):  # outside the form: a refusal may offer buttons, which a form cannot hold
         _write_meeting(user, snap, fields, meeting_id, None, form, "запись заседания", "записано")
 
     if meetings.empty:
@@ -70,11 +70,11 @@ def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFram
     with st.form(form):
         c1, c2 = st.columns(2)
         fields = {"number": c1.text_input("Номер протокола", value=current["number"] or "", key=f"{form}:number"),
-                  "date": c2.date_input("Дата", value=current["date"], format="DD.MM.YYYY", key=f"{form}:date"),
+                  "date": shell.date_field("Дата", current["date"], key=f"{form}:date", where=c2),
                   "attendance": attendance_inputs(form, members, labels, proceedings.attendance_of(current)),
                   "agenda": st.text_area("Повестка", value=current["agenda"] or "", key=f"{form}:agenda")}
         clicked = st.form_submit_button("Сохранить исправление")
-    if clicked:
+    if clicked and not shell.dates_refused(f"{form}:date"):
         _write_meeting(user, snap, fields, chosen, base, form, "исправление заседания", "исправлено")
 
 
@@ -111,9 +111,9 @@ def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataF
                   # no default: a preselected participant is how decisions ended up with the wrong one
                   "responsible_id": st.selectbox("Ответственный", responsible_ids, index=None, placeholder="выберите участника…",
                                                  format_func=names.get, key=f"{form}:responsible"),
-                  "due_date": st.date_input("Срок", value=shell.today() + dt.timedelta(days=30), format="DD.MM.YYYY", key=f"{form}:due")}
+                  "due_date": shell.date_field("Срок", shell.today() + dt.timedelta(days=30), key=f"{form}:due")}
         clicked = st.form_submit_button("Сохранить решение", type="primary")
-    if clicked:
+    if clicked and not shell.dates_refused(f"{form}:due"):
         _write_decision(user, snap, fields, decision_id, None, form, "решение комиссии", "Решение записано.")
 
     if decisions.empty:
@@ -137,15 +137,14 @@ def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataF
                                    index=responsible_ids.index(current["responsible_id"]) if current["responsible_id"] in responsible_ids else None)
         c1, c2, c3 = st.columns(3)
         fields = {"meeting_id": meeting, "text": text, "responsible_id": responsible,
-                  "due_date": c1.date_input("Срок", value=current["due_date"], format="DD.MM.YYYY", key=f"{form}:due"),
+                  "due_date": shell.date_field("Срок", current["due_date"], key=f"{form}:due", where=c1),
                   "status": c2.radio("Статус", status_keys, index=status_keys.index(current["status"]), format_func=statuses.get,
                                      key=f"{form}:status"),
-                  "done_date": c3.date_input("Дата исполнения", value=current["done_date"] or shell.today(), format="DD.MM.YYYY",
-                                             key=f"{form}:done"),
+                  "done_date": shell.date_field("Дата исполнения", current["done_date"] or shell.today(), key=f"{form}:done", where=c3),
                   "comment": st.text_area("Комментарий (что сделано или почему снято с контроля)", value=current["comment"] or "",
                                           key=f"{form}:comment")}
         clicked = st.form_submit_button("Сохранить новую версию")
-    if clicked:
+    if clicked and not shell.dates_refused(f"{form}:due", f"{form}:done"):
         action = {"cancelled": "снятие решения с контроля", "done": "исполнение решения"}.get(fields["status"], "изменение решения")
         _write_decision(user, snap, fields, chosen, base, form, action, "Решение сохранено новой версией.")
     history = audit_for(snap, "decisions", {"decision_id": chosen})

@@ -421,9 +421,40 @@ def caption_multiselect() -> None:
     st.caption("Пустое поле — без отбора, все.")
 
 
+REFUSED_DATES = "refused_dates"
+
+
+def date_field(label: str, value, *, key: str, where=None, help: str | None = None, **kwargs) -> dt.date | None:
+    """A date typed as people write it, ДД.ММ.ГГГГ (``lib.core.parsing.parse_date``: also 5.1.25, 2025-01-05).
+
+    Not ``st.date_input``: its calendar speaks the browser's language — «December», the week from Sunday in an
+    en-US browser — and Streamlit 1.67 has no setting for it (issue 27). A text that is not a date is said under
+    the field in Russian and gives None; ``dates_refused`` tells a form's save not to go ahead. Empty: None."""
+    from lib.core.fmt import date_ru
+    from lib.core.parsing import ParseError, parse_date
+
+    box = where or st
+    text = box.text_input(label, value=date_ru(value), key=key, placeholder="ДД.ММ.ГГГГ",
+                          help=help or "Дата в виде ДД.ММ.ГГГГ, например 20.01.2025.", **kwargs)
+    refused = st.session_state.setdefault(REFUSED_DATES, set())
+    try:
+        found = parse_date(text)
+    except ParseError as err:
+        refused.add(key)
+        box.error(f"«{label}»: {err}", icon=":material/event_busy:")
+        return None
+    refused.discard(key)
+    return found
+
+
+def dates_refused(*keys: str) -> bool:
+    """Whether any of these date fields holds a text that is not a date (it is said under the field)."""
+    return bool(set(keys) & st.session_state.get(REFUSED_DATES, set()))
+
+
 def caption_dates() -> None:
-    """Beside date fields, whose calendar is English."""
-    st.caption("Календарь подписан по-английски; дату можно набрать с клавиатуры: ДД.ММ.ГГГГ.")
+    """Beside date fields (``date_field``)."""
+    st.caption("Даты — в виде ДД.ММ.ГГГГ, например 20.01.2025.")
 
 
 DEMO_STEPS = """\
