@@ -251,3 +251,22 @@ def test_the_meeting_pack_takes_a_typed_date_and_keeps_the_proposed_one_for_a_wr
     at.text_input(key="pack_date").input("14.13.2025").run()
     assert any(e.value.startswith("«Дата заседания»: «14.13.2025» — такой даты нет") for e in at.error), [e.value for e in at.error]
     assert proposed and any("Проект повестки" in m.value for m in at.markdown)  # the pack of the proposed date, not nothing
+
+
+# ---- keys of the entry grid whole at 1280 px, pinned ---------------------------------------------------
+
+
+def test_the_entry_grids_key_columns_are_pinned_and_as_wide_as_their_longest_name(demo_store_url):
+    import json
+
+    at = page("yakutskenergo@lensk.demo", "pages/entry.py", {"entry_month": "2024-12"})  # nine settlements, Орто-Нахара among them
+    grid = next(d for d in at.dataframe if d.proto.editing_mode)
+    config, shown = json.loads(grid.proto.columns), grid.value
+    longest = max(shown["Поселение"], key=len)
+    assert len(longest) >= 24, f"«{longest}»: no long settlement name, the test could not fail"
+    # ≈7.4 px a letter of the grid's 14 px font: a width below this cuts the name («МО «Беченчинский насле…»)
+    assert config["Поселение"]["pinned"] and config["Поселение"]["width"] >= 7.4 * len(longest), config["Поселение"]
+    assert config["Группа"]["pinned"] and config["Группа"]["width"] >= 7.4 * len("прочие потребители") + 16, config["Группа"]
+    shown_columns = [c for c in shown.columns if not config.get(c, {}).get("hidden")]
+    assert shown_columns[:3] == ["Поселение", "Группа", "debt_start"], shown_columns  # the figures right after the two keys
+    assert not config["debt_start"].get("disabled"), config["debt_start"]

@@ -188,9 +188,20 @@ def text_columns(titles: dict[str, str], helps: dict[str, str] | None = None) ->
     return {**key_columns(), **config}
 
 
-def key_columns() -> dict:
-    """The key columns of every entry table: pinned, of one width everywhere."""
-    return {title: st.column_config.TextColumn(title, width=width, pinned=True) for title, width in KEY_WIDTHS.items()}
+def key_columns(frame: pd.DataFrame | None = None) -> dict:
+    """The key columns of every entry table: pinned; as wide as their longest name in ``frame`` (issue 27: «прочие
+    потребител…», «МО «Беченчинский насле…» were cut at 1280 px), never narrower than ``KEY_WIDTHS``."""
+    return {title: st.column_config.TextColumn(title, width=fitted_width(title, frame), pinned=True) for title in KEY_WIDTHS}
+
+
+def fitted_width(title: str, frame: pd.DataFrame | None) -> int:
+    """Pixels for a grid column showing the texts of ``frame[title]`` whole: Streamlit 1.67's grid draws 14 px
+    Source Sans on a canvas, ≈7.4 px a letter (9 a capital), 3.6 a space, 8 px of padding a side."""
+    width = KEY_WIDTHS[title]
+    if frame is None or title not in frame or not len(frame):
+        return width
+    longest = max(sum(3.6 if ch == " " else 9.0 if ch.isupper() else 7.4 for ch in str(text)) for text in frame[title].dropna())
+    return max(width, min(int(longest) + 24, 320))
 
 
 def figure_columns(titles, helps: dict[str, str] | None = None) -> dict:
@@ -225,6 +236,7 @@ def grid(form_id: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[
     as_typed = {row: {c: number_text(v) if c in numeric and not isinstance(v, str) else
                       form_input.as_choices([v])[0] if c in choices else v for c, v in cells.items()}
                 for row, cells in changes.items()}
+    config = {**config, **{k: v for k, v in key_columns(shown).items() if k in config}}  # keys as wide as their names
     st.data_editor(drafts.with_changes(shown, as_typed, keys), key=key, hide_index=True, num_rows="fixed",
                    disabled=True if locked else read_only, column_config=config, width="stretch")
     edited = form_input.apply_edits(drafts.with_changes(form, changes, keys), st.session_state.get(key), () if locked else editable,
@@ -236,8 +248,9 @@ def understood(title: str, checked: monthly.Checked, keys: dict[str, list[str]],
                helps: dict[str, str] | None = None) -> None:
     """«Что будет сохранено»: each figure as the server read it, in Russian format, before the save."""
     st.markdown(f"**{title}** — так введённое понято и будет сохранено:")
-    shell.table(present.table(form_input.preview(checked.records, columns, keys, checked.bad)), hide_index=True, width="stretch",
-                 column_config={**key_columns(), **figure_columns(columns.values(), helps)})
+    preview = form_input.preview(checked.records, columns, keys, checked.bad)
+    shell.table(present.table(preview), hide_index=True, width="stretch",
+                column_config={**key_columns(preview), **figure_columns(columns.values(), helps)})
 
 
 def labelled(frame: pd.DataFrame, snap) -> pd.DataFrame:
@@ -317,7 +330,7 @@ def comparison_table(snap, pid: str, month: str, form: pd.DataFrame) -> None:
                 "считается по введённому:")
     # last month's figures with every stored digit, as the grid above shows a figure («1 234,5», never «1 234,500»)
     shell.table(present.table(table, decimals=dict.fromkeys(SHORT.values(), present.EXACT)), hide_index=True, width="stretch",
-                 column_config={**key_columns(), **figure_columns(table.columns[2:], monthly_titles(snap))})
+                 column_config={**key_columns(table), **figure_columns(table.columns[2:], monthly_titles(snap))})
 
 
 def structure_editor(snap, place: Place, locked: bool) -> tuple[pd.DataFrame, Editing]:
