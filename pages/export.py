@@ -73,4 +73,4 @@ else:
                             "Период": [present.export_period(p) for p in log.period],
                             "Порядок": [modes.get(m, m) for m in log["mode"]], "Файл": log.file_name.tolist(),
                             "SHA-256": log.checksum.tolist()})
-    st.dataframe(present.table(journal, moments=["Когда"]), hide_index=True, width="stretch")
+    shell.table(present.table(journal, moments=["Когда"]), hide_index=True, width="stretch")

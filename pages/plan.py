@@ -24,7 +24,7 @@ plan = plan_all[(plan_all.plan_id == plan_id) & (plan_all.retired.fillna(False) 
 
 if plan_id:
     st.subheader("Утверждённый план")
-    st.dataframe(present.table(views.plan_table(plan)), hide_index=True, width="stretch",
+    shell.table(present.table(views.plan_table(plan)), hide_index=True, width="stretch",
                  column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
 
     st.subheader("Исполнение")
@@ -43,10 +43,10 @@ if plan_id:
         period = st.selectbox("Отчётный период для матрицы", periods, index=len(periods) - 1, format_func=views.period_label,
                               key="plan_matrix_period")
         table = views.matrix_table(matrix[matrix.period == period], names)
-        st.dataframe(present.table(table).map(views.color_status, subset=table.columns[1:]), hide_index=True, width="stretch")
+        shell.table(present.table(table).map(views.color_status, subset=table.columns[1:]), hide_index=True, width="stretch")
         with st.expander("Подробно: значения индикаторов и что сделано"):
             detail = views.detail_table(matrix[matrix.period == period], names)
-            st.dataframe(present.table(detail, decimals={"Значение индикатора": present.EXACT}), hide_index=True, width="stretch")
+            shell.table(present.table(detail, decimals={"Значение индикатора": present.EXACT}), hide_index=True, width="stretch")
 
 if user.role == "coordinator":
     st.subheader("Ведение плана")
@@ -96,7 +96,8 @@ if user.role == "coordinator":
             st.text_area("Мероприятие", key=f"{form}:measure")
             st.text_input("Исполнитель", key=f"{form}:executor")
             kinds = snap.schema["participants"].column("kind").labels
-            st.multiselect("Кто отчитывается", list(kinds), format_func=kinds.get, placeholder="выберите…", key=f"{form}:kinds")
+            st.multiselect("Кто отчитывается", list(kinds), format_func=kinds.get, placeholder="выберите…", select_all=False,
+                           key=f"{form}:kinds")
             st.text_input("Сроки исполнения", placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»",
                           key=f"{form}:deadline")
             st.text_input("Срок предоставления отчёта", key=f"{form}:report")

@@ -54,7 +54,7 @@ def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFram
     meeting_id = shell.new_record_id(form, "meet")
     # separate fields, not an st.form: what is typed reaches the server and is kept as a draft (a page switch,
     # the sidebar's note, the browser's «leave page?»), as on «Ввод данных»
-    defaults = {"number": proceedings.next_meeting_number(snap), "date": shell.today(), "agenda": "",
+    defaults = {"number": proceedings.next_meeting_number(snap), "date": fmt.date_ru(shell.today()), "agenda": "",
                 **{f"attend-{m}": "absent" for m in members.member_id}}
     read = shell.field_draft(form, defaults, title="Новое заседание", where="Комиссия", page="pages/commission.py", params=MEETINGS_TAB)
     with st.container(border=True):
@@ -62,13 +62,13 @@ def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFram
         shell.caption_dates()
         c1, c2 = st.columns(2)
         c1.text_input("Номер протокола", key=f"{form}:number")
-        c2.date_input("Дата", format="DD.MM.YYYY", key=f"{form}:date")
+        date = shell.date_field("Дата", shell.today(), key=f"{form}:date", where=c2)
         attendance = attendance_inputs(form, members, labels, {}, seed=False)
         st.text_area("Повестка", key=f"{form}:agenda")
         typed = read()
         clicked = st.button("Сохранить заседание", type="primary", key=f"{form}-save")
-    if clicked:  # a refusal may offer buttons below the form
-        fields = {"number": typed["number"], "date": typed["date"], "attendance": attendance, "agenda": typed["agenda"]}
+    if clicked and not shell.dates_refused(f"{form}:date"):  # a refusal may offer buttons below the form
+        fields = {"number": typed["number"], "date": date, "attendance": attendance, "agenda": typed["agenda"]}
         _write_meeting(user, snap, fields, meeting_id, None, form, "запись заседания", "записано")
 
     if meetings.empty:
@@ -83,11 +83,11 @@ def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFram
     with st.form(form):
         c1, c2 = st.columns(2)
         fields = {"number": c1.text_input("Номер протокола", value=current["number"] or "", key=f"{form}:number"),
-                  "date": c2.date_input("Дата", value=current["date"], format="DD.MM.YYYY", key=f"{form}:date"),
+                  "date": shell.date_field("Дата", current["date"], key=f"{form}:date", where=c2),
                   "attendance": attendance_inputs(form, members, labels, proceedings.attendance_of(current)),
                   "agenda": st.text_area("Повестка", value=current["agenda"] or "", key=f"{form}:agenda")}
         clicked = st.form_submit_button("Сохранить исправление")
-    if clicked:
+    if clicked and not shell.dates_refused(f"{form}:date"):
         _write_meeting(user, snap, fields, chosen, base, form, "исправление заседания", "исправлено")
 
 
@@ -117,7 +117,7 @@ def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataF
     form = "new_decision"
     decision_id = shell.new_record_id(form, "dec")
     newest = meetings.meeting_id.tolist()[0]  # newest first: the meeting just held is the default
-    defaults = {"meeting": newest, "text": "", "responsible": None, "due": shell.today() + dt.timedelta(days=30)}
+    defaults = {"meeting": newest, "text": "", "responsible": None, "due": fmt.date_ru(shell.today() + dt.timedelta(days=30))}
     read = shell.field_draft(form, defaults, title="Новое решение", where="Комиссия", page="pages/commission.py", params=DECISIONS_TAB)
     # a meeting recorded since the form was filled becomes its default: a choice left as it was must not stick to the
     # previous meeting, or the next decision is filed under it without anyone noticing
@@ -137,11 +137,11 @@ def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataF
         st.text_area("Текст решения", key=f"{form}:text")
         # no default: a preselected participant is how decisions ended up with the wrong one
         st.selectbox("Ответственный", responsible_ids, placeholder="выберите участника…", format_func=names.get, key=f"{form}:responsible")
-        st.date_input("Срок", format="DD.MM.YYYY", key=f"{form}:due")
+        due = shell.date_field("Срок", shell.today() + dt.timedelta(days=30), key=f"{form}:due")
         typed = read()
         clicked = st.button("Сохранить решение", type="primary", key=f"{form}-save")
-    if clicked:
-        fields = {"meeting_id": typed["meeting"], "text": typed["text"], "responsible_id": typed["responsible"], "due_date": typed["due"]}
+    if clicked and not shell.dates_refused(f"{form}:due"):
+        fields = {"meeting_id": typed["meeting"], "text": typed["text"], "responsible_id": typed["responsible"], "due_date": due}
         _write_decision(user, snap, fields, decision_id, None, form, "решение комиссии", "Решение записано.")
 
     if decisions.empty:
@@ -165,18 +165,17 @@ def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataF
                                    index=responsible_ids.index(current["responsible_id"]) if current["responsible_id"] in responsible_ids else None)
         c1, c2, c3 = st.columns(3)
         fields = {"meeting_id": meeting, "text": text, "responsible_id": responsible,
-                  "due_date": c1.date_input("Срок", value=current["due_date"], format="DD.MM.YYYY", key=f"{form}:due"),
+                  "due_date": shell.date_field("Срок", current["due_date"], key=f"{form}:due", where=c1),
                   "status": c2.radio("Статус", status_keys, index=status_keys.index(current["status"]), format_func=statuses.get,
                                      key=f"{form}:status"),
-                  "done_date": c3.date_input("Дата исполнения", value=current["done_date"] or shell.today(), format="DD.MM.YYYY",
-                                             key=f"{form}:done"),
+                  "done_date": shell.date_field("Дата исполнения", current["done_date"] or shell.today(), key=f"{form}:done", where=c3),
                   "comment": st.text_area("Комментарий (что сделано или почему снято с контроля)", value=current["comment"] or "",
                                           key=f"{form}:comment")}
         clicked = st.form_submit_button("Сохранить новую версию")
-    if clicked:
+    if clicked and not shell.dates_refused(f"{form}:due", f"{form}:done"):
         action = {"cancelled": "снятие решения с контроля", "done": "исполнение решения"}.get(fields["status"], "изменение решения")
         _write_decision(user, snap, fields, chosen, base, form, action, "Решение сохранено новой версией.")
     history = audit_for(snap, "decisions", {"decision_id": chosen})
     with st.expander(f"История решения: изменений {len(history)}", icon=":material/history:"):
-        st.dataframe(present.table(present.audit_table(snap.schema, history, present.labels(snap), record=False)),
+        shell.table(present.table(present.audit_table(snap.schema, history, present.labels(snap), record=False)),
                      hide_index=True, width="stretch")

@@ -139,7 +139,7 @@ def conflict(editing: Editing, checked: monthly.Checked, snap, label: str) -> No
     mine = {tuple(r.get(k) for k in table.record_key): r for r in checked.records}
     st.error(f"«{editing.title}» сохранили после того, как вы начали вводить ({drafts.saved_by(snap, editing.tab, changed)}). "
              "Ваши изменения пока не записаны. Сравните обе версии и выберите, что оставить:", icon=":material/sync_problem:")
-    st.dataframe(drafts.comparison(snap, editing.tab, editing.base, mine, editing.fields, editing.label), hide_index=True,
+    shell.table(drafts.comparison(snap, editing.tab, editing.base, mine, editing.fields, editing.label), hide_index=True,
                  width="stretch")
     row = st.container(horizontal=True)
     row.button("Оставить мои изменения", key=f"{editing.form}-keep-mine", on_click=_keep_mine, args=(editing.form, now, label),
@@ -203,9 +203,20 @@ def text_columns(titles: dict[str, str], helps: dict[str, str] | None = None) ->
     return {**key_columns(), **config}
 
 
-def key_columns() -> dict:
-    """The key columns of every entry table: pinned, of one width everywhere."""
-    return {title: st.column_config.TextColumn(title, width=width, pinned=True) for title, width in KEY_WIDTHS.items()}
+def key_columns(frame: pd.DataFrame | None = None) -> dict:
+    """The key columns of every entry table: pinned; as wide as their longest name in ``frame`` (issue 27: «прочие
+    потребител…», «МО «Беченчинский насле…» were cut at 1280 px), never narrower than ``KEY_WIDTHS``."""
+    return {title: st.column_config.TextColumn(title, width=fitted_width(title, frame), pinned=True) for title in KEY_WIDTHS}
+
+
+def fitted_width(title: str, frame: pd.DataFrame | None) -> int:
+    """Pixels for a grid column showing the texts of ``frame[title]`` whole: Streamlit 1.67's grid draws 14 px
+    Source Sans on a canvas, ≈7.4 px a letter (9 a capital), 3.6 a space, 8 px of padding a side."""
+    width = KEY_WIDTHS[title]
+    if frame is None or title not in frame or not len(frame):
+        return width
+    longest = max(sum(3.6 if ch == " " else 9.0 if ch.isupper() else 7.4 for ch in str(text)) for text in frame[title].dropna())
+    return max(width, min(int(longest) + 24, 320))
 
 
 def figure_columns(titles, helps: dict[str, str] | None = None) -> dict:
@@ -243,6 +254,7 @@ def grid(form_id: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[
     as_typed = {row: {c: number_text(v) if c in numeric and not isinstance(v, str) else
                       form_input.as_choices([v])[0] if c in choices else v for c, v in cells.items()}
                 for row, cells in changes.items()}
+    config = {**config, **{k: v for k, v in key_columns(shown).items() if k in config}}  # keys as wide as their names
     st.data_editor(drafts.with_changes(shown, as_typed, keys), key=key, hide_index=True, num_rows="fixed",
                    disabled=True if locked else read_only, column_config=config, width="stretch")
     edited = form_input.apply_edits(drafts.with_changes(form, changes, keys), st.session_state.get(key), () if locked else editable,
@@ -254,8 +266,9 @@ def understood(title: str, checked: monthly.Checked, keys: dict[str, list[str]],
                helps: dict[str, str] | None = None) -> None:
     """«Что будет сохранено»: each figure as the server read it, in Russian format, before the save."""
     st.markdown(f"**{title}** — так введённое понято и будет сохранено:")
-    st.dataframe(present.table(form_input.preview(checked.records, columns, keys, checked.bad)), hide_index=True, width="stretch",
-                 column_config={**key_columns(), **figure_columns(columns.values(), helps)})
+    preview = form_input.preview(checked.records, columns, keys, checked.bad)
+    shell.table(present.table(preview), hide_index=True, width="stretch",
+                column_config={**key_columns(preview), **figure_columns(columns.values(), helps)})
 
 
 def labelled(frame: pd.DataFrame, snap) -> pd.DataFrame:
@@ -333,8 +346,9 @@ def comparison_table(snap, pid: str, month: str, form: pd.DataFrame) -> None:
     table = comparison(snap, pid, month, form)
     st.markdown(f"**Для сравнения — {fmt.month_label(shift_month(month, -1))}**, тыс. руб.; собираемость этого месяца "
                 "считается по введённому:")
-    st.dataframe(present.table(table, decimals=dict.fromkeys(SHORT.values(), 3)), hide_index=True, width="stretch",
-                 column_config={**key_columns(), **figure_columns(table.columns[2:], monthly_titles(snap))})
+    # last month's figures with every stored digit, as the grid above shows a figure («1 234,5», never «1 234,500»)
+    shell.table(present.table(table, decimals=dict.fromkeys(SHORT.values(), present.EXACT)), hide_index=True, width="stretch",
+                 column_config={**key_columns(table), **figure_columns(table.columns[2:], monthly_titles(snap))})
 
 
 def structure_editor(snap, place: Place, locked: bool) -> tuple[pd.DataFrame, Editing]:
@@ -416,9 +430,10 @@ def plan_editor(snap, place: Place, locked: bool) -> tuple[pd.DataFrame, Editing
         "period": None,
         **key_columns(),
         "Мероприятие": st.column_config.TextColumn(width="large"),
-        # not yet reported: the «—» option, read back as empty (Streamlit draws an empty choice as a grey «None»)
-        "status": st.column_config.SelectboxColumn("Статус", options=[form_input.NOT_CHOSEN, *status_labels],
-                                                   format_func=lambda k: status_labels.get(k, form_input.NOT_CHOSEN)),
+        # not yet reported: the «—» option, read back as empty (Streamlit draws an empty choice as a grey «None»);
+        # required: Streamlit adds no empty option of its own beside it (one empty choice); wide enough not to wrap
+        "status": st.column_config.SelectboxColumn("Статус", options=[form_input.NOT_CHOSEN, *status_labels], required=True,
+                                                   width="medium", format_func=lambda k: status_labels.get(k, form_input.NOT_CHOSEN)),
         "indicator_value": st.column_config.TextColumn(indicator.title, help=f"{indicator.description} Число, например 12 или 1 234,5.",
                                                        alignment="right"),
         "done_text": st.column_config.TextColumn("Что сделано", max_chars=2000, width="large"),
@@ -485,7 +500,7 @@ def _done_conflict(user: User, snap, decision_id: str, form: str, waiting: dict,
     st.error(f"Поручение изменили после того, как вы открыли страницу ({drafts.saved_by(snap, 'decisions', [(decision_id,)])}). "
              "Ваша отметка пока не записана. Сравните обе версии:", icon=":material/sync_problem:")
     fields = tuple(c.key for c in snap.schema["decisions"].data_columns if c.key not in ("decision_id",))
-    st.dataframe(drafts.comparison(snap, "decisions", base, {(decision_id,): mine}, fields, lambda key: "Поручение"),
+    shell.table(drafts.comparison(snap, "decisions", base, {(decision_id,): mine}, fields, lambda key: "Поручение"),
                  hide_index=True, width="stretch")
     row = st.container(horizontal=True)
     keep = row.button("Оставить мою отметку", key=f"{form}-keep-mine", type="primary", icon=":material/task_alt:",

@@ -435,6 +435,8 @@ def sign_out() -> None:
 # - a metric's label is cut to one line («Не выполнено или п…»): it wraps instead;
 # - a table's own «Download as CSV» writes English numbers into a comma CSV that Russian Excel does not
 #   split into columns, formulas left live: hidden — the tables worth a file have a «Скачать» button;
+# - the file uploader's «Upload» button and «5MB per file • XLSX» (Streamlit 1.67 FileUploader: fixed English, no
+#   setting): the button reads «Выбрать файл», the limits are in the field's own label;
 # - the wide layout keeps 5rem of empty margin on each side: 2rem leaves the entry grid its six figures
 #   beside the keys at 1280 px with the sidebar open.
 RUSSIAN_CHROME = """<style>
@@ -443,6 +445,9 @@ RUSSIAN_CHROME = """<style>
 [data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important}
 [data-testid='stElementToolbar'] button[aria-label='Download as CSV'] {display: none}
+[data-testid='stFileUploaderDropzoneInstructions'] {display: none}
+[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p {display: none}
+[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer']::after {content: "Выбрать файл"}
 </style>"""
 # Streamlit collapses the sidebar by itself only below 768 px; at 800–1100 px it takes a third of the
 # screen. Below 1100 px it starts collapsed, unless the person opened or closed it themselves — the
@@ -476,6 +481,19 @@ def russian_chrome() -> None:
     st.html(SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
 
 
+NO_ROWS = "Записей нет."
+
+
+def table(data, where=None, empty: str = NO_ROWS, **kwargs) -> None:
+    """A table on the page (``st.dataframe``); an empty one is said in words — Streamlit draws an empty grid with
+    an English «empty» on its canvas, which no setting changes (issue 27)."""
+    frame = getattr(data, "data", data)  # a Styler of lib.domain.present.table, or a frame
+    if frame is None or len(frame) == 0:
+        (where or st).caption(empty)
+        return
+    (where or st).dataframe(data, **kwargs)
+
+
 def once():
     """A page's messages, each said once (issue 27: «Свод» under a resource filter repeated one box up to 7 times):
     ``say = shell.once()`` at the top of the page, then ``say(text)`` wherever it applies — the first place shows it,
@@ -493,18 +511,51 @@ def once():
 
 
 def caption_upload(limit_mb: int, kinds: str) -> None:
-    """Beside the file uploader, whose words are English («Upload», «5MB per file • XLSX»)."""
-    st.caption(f"Кнопка «Upload» открывает выбор файла; файл можно и перетащить в это поле. Не больше {limit_mb} МБ, формат {kinds}.")
+    """Beside the file uploader (its English words are replaced by RUSSIAN_CHROME)."""
+    st.caption(f"Кнопка «Выбрать файл» открывает выбор файла; файл можно и перетащить в это поле. Не больше {limit_mb} МБ, формат {kinds}.")
 
 
 def caption_multiselect() -> None:
-    """Beside multiselects, whose list starts with an English «Select all»."""
-    st.caption("В раскрывающемся списке «Select all» — выбрать все; пустое поле — без отбора, все.")
+    """Beside multiselects (drawn without Streamlit's English «Select all»: ``select_all=False``)."""
+    st.caption("Пустое поле — без отбора, все.")
+
+
+REFUSED_DATES = "refused_dates"
+
+
+def date_field(label: str, value, *, key: str, where=None, help: str | None = None, **kwargs) -> dt.date | None:
+    """A date typed as people write it, ДД.ММ.ГГГГ (``lib.core.parsing.parse_date``: also 5.1.25, 2025-01-05).
+
+    Not ``st.date_input``: its calendar speaks the browser's language — «December», the week from Sunday in an
+    en-US browser — and Streamlit 1.67 has no setting for it (issue 27). A text that is not a date is said under
+    the field in Russian and gives None; ``dates_refused`` tells a form's save not to go ahead. Empty: None."""
+    from lib.core.fmt import date_ru
+    from lib.core.parsing import ParseError, parse_date
+
+    box = where or st
+    # a field kept as a draft (``field_draft``) already has its text in the session: no second value for it
+    given = {} if key in st.session_state else {"value": date_ru(value)}
+    text = box.text_input(label, key=key, placeholder="ДД.ММ.ГГГГ",
+                          help=help or "Дата в виде ДД.ММ.ГГГГ, например 20.01.2025.", **given, **kwargs)
+    refused = st.session_state.setdefault(REFUSED_DATES, set())
+    try:
+        found = parse_date(text)
+    except ParseError as err:
+        refused.add(key)
+        box.error(f"«{label}»: {err}", icon=":material/event_busy:")
+        return None
+    refused.discard(key)
+    return found
+
+
+def dates_refused(*keys: str) -> bool:
+    """Whether any of these date fields holds a text that is not a date (it is said under the field)."""
+    return bool(set(keys) & st.session_state.get(REFUSED_DATES, set()))
 
 
 def caption_dates() -> None:
-    """Beside date fields, whose calendar is English."""
-    st.caption("Календарь подписан по-английски; дату можно набрать с клавиатуры: ДД.ММ.ГГГГ.")
+    """Beside date fields (``date_field``)."""
+    st.caption("Даты — в виде ДД.ММ.ГГГГ, например 20.01.2025.")
 
 
 DEMO_STEPS = """\
@@ -833,7 +884,7 @@ def submit(signed_in: User, changes, *, action: str | None = None, success: str 
         st.error(f"{err} Ниже — что сохранено сейчас: загрузите эту версию в форму и внесите свою правку снова.",
                  icon=":material/sync_problem:")
         if err.current:
-            st.dataframe(present.table(stored_version(err.tab, err.current)), hide_index=True)
+            table(present.table(stored_version(err.tab, err.current)), hide_index=True)
         if form:
             st.button("Загрузить сохранённую версию", key=f"reload-{form}", on_click=forget_form, args=(form,))
         return False
