@@ -17,8 +17,11 @@ CLI = command_line_user("test")
 
 
 def failures(path, login: str) -> int:
+    """Failed attempts the machine's throttle holds for the login (the fifth turns them into a lock)."""
     try:
         with sqlite3.connect(path) as con:
+            if con.execute("SELECT 1 FROM sign_in_locks WHERE login = ?", (_login_key(login),)).fetchone():
+                return 5
             return con.execute("SELECT count(*) FROM sign_in_failures WHERE login = ?", (_login_key(login),)).fetchone()[0]
     except sqlite3.OperationalError:  # not created yet
         return 0
