@@ -244,12 +244,14 @@ def test_a_measure_typed_on_the_plan_page_survives_a_page_switch_and_is_added(de
     at = open_page("coordinator@lensk.demo", "pages/plan.py")
     at.text_area(key="add_measure:measure").input("Сверка расчётов с УК")
     at.text_input(key="add_measure:executor").input("ООО «ЛПТЭС»")
+    at.text_input(key="add_measure:deadline").input("ежеквартально, до 10 числа")
     at.run()
     assert "add_measure" in at.session_state["drafts"]
     at.switch_page("pages/dashboard.py").run()
     at.switch_page("pages/plan.py").run()
     assert at.text_area(key="add_measure:measure").value == "Сверка расчётов с УК"
     assert at.text_input(key="add_measure:executor").value == "ООО «ЛПТЭС»"
+    assert at.text_input(key="add_measure:deadline").value == "ежеквартально, до 10 числа"
     at.button(key="add_measure-save").click().run()
     assert any(s.value.startswith("Мероприятие добавлено. Сохранено") for s in at.success), [e.value for e in at.error]
     assert "add_measure" not in at.session_state["drafts"] and at.text_area(key="add_measure:measure").value == ""
