@@ -440,3 +440,31 @@ def test_ones_own_password_change_keeps_this_sign_in_and_ends_the_others(demo_st
     assert gone.title[0].value == "Вход"
     assert any("Учётная запись изменилась" in i.value for i in gone.info)
     assert _page(here, None).title[0].value == "Вход"  # the cookie issued before the change is void too
+
+
+def _sso_tab(email: str, sid: str) -> AppTest:
+    """A tab whose browser carries Streamlit's identity cookie as our callback makes it (with the sign-in's id)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets = AUTH
+    at.user = {"is_logged_in": True, "email": email, "email_verified": True, "sid": sid}
+    return at.run()
+
+
+def test_a_copy_of_the_single_sign_on_identity_is_refused_after_sign_out_or_a_disable(demo_store_url):
+    from lib.store.sqlite_store import SQLiteStore
+
+    first = _sso_tab("commission@lensk.demo", "sso-sign-in-1")
+    assert first.title[0].value.startswith("Комиссия по задолженности")
+    first.sidebar.button(key="logout").click().run()
+    copy = _sso_tab("commission@lensk.demo", "sso-sign-in-1")  # the cookie, copied before «Выйти»
+    assert copy.title[0].value == "Вход"
+    assert any("Вы вышли из системы" in i.value for i in copy.info)
+
+    assert _sso_tab("ves@lensk.demo", "sso-sign-in-2").title[0].value.startswith("Комиссия")
+    store = SQLiteStore(demo_store_url[len("sqlite:///"):])
+    for active in (False, True):
+        write(store, CLI, {"users": [{**_record(user_row(store.read_all(), "ves@lensk.demo")), "active": active}]})
+    again = _sso_tab("ves@lensk.demo", "sso-sign-in-2")
+    assert again.title[0].value == "Вход"
+    assert any("Учётная запись изменилась" in i.value for i in again.info)
+    assert _sso_tab("ves@lensk.demo", "sso-sign-in-3").title[0].value.startswith("Комиссия")  # a new sign-in at the provider
