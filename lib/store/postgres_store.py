@@ -108,8 +108,14 @@ class PostgresStore(Store):
         self._tabs: dict[str, CachedTab] = {}
         self._tabs_stamp: tuple | None = None
         self._last: Snapshot | None = None
-        with self._connection() as con:
-            self._ensure_tables(con)
+        try:
+            with self._connection() as con:
+                self._ensure_tables(con)
+        except psycopg.Error as err:
+            raise StoreError(
+                f"Не удалось подготовить таблицы на сервере PostgreSQL ({safe_url(url)}): {_reason(err)}. Роли приложения "
+                "нужны права владельца схемы (или USAGE и CREATE на неё) — см. docs/postgresql.md, «Какие права нужны роли»."
+            ) from err
 
     # ---- connections ---------------------------------------------------
 
@@ -129,7 +135,7 @@ class PostgresStore(Store):
         except self._psycopg.Error as err:
             raise StoreUnavailable(
                 f"Сервер PostgreSQL не отвечает или отказал во входе ({safe_url(self.url)}): {_reason(err)}. "
-                "Данные не сохранены; повторите позже или обратитесь к администратору."
+                "Повторите позже или обратитесь к администратору."
             ) from err
         return con
 
@@ -331,6 +337,8 @@ class PostgresStore(Store):
                 log.info("save retried after %s (attempt %d)", type(err).__name__, attempt + 1)
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
+            except StoreUnavailable as err:  # no connection: nothing was sent
+                raise StoreUnavailable(f"{err} Данные не сохранены.") from err
             except errors.LockNotAvailable as err:
                 raise StoreUnavailable("Сервер PostgreSQL занят другими сохранениями дольше минуты. Данные не "
                                        "сохранены; повторите через минуту.") from err
