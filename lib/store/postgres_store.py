@@ -122,6 +122,11 @@ class PostgresStore(Store):
     def describe(self) -> str:
         return f"сервер PostgreSQL: {safe_url(self.url)}"
 
+    def display_name(self) -> str:
+        """For the sidebar: the database's name, not the server's address."""
+        name = urlsplit(self.url).path.strip("/") or "по умолчанию"
+        return f"сервер PostgreSQL, база «{name}»"
+
     def server_file(self) -> Path:
         """The sign-in throttle's file (``lib/auth/signin.py``): shared by every process on this machine that
         uses this database (the name is a digest of the address without the password)."""
