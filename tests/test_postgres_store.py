@@ -9,7 +9,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from lib.store.port import StoreUnavailable
+from lib.store.port import StoreError, StoreUnavailable
 from lib.store.postgres_store import PostgresStore
 from tests.support.records import sample_record
 
@@ -113,3 +113,12 @@ def test_a_quarter_closed_by_another_process_refuses_a_save_decided_there(demo_p
     with pytest.raises(Denied, match="закрыт"):
         write(a, lptes, {"monthly_reports": [report]})
     assert len(b.read_all().all_versions("monthly_reports")) == before
+
+
+def test_a_role_without_the_rights_is_told_which_rights_it_needs(postgres_cluster, tmp_path):
+    name = f"norights_{tmp_path.name[-12:].replace('-', '_')}"
+    postgres_cluster.admin(f'CREATE DATABASE "{name}"')  # the app's role may connect, but owns nothing there
+    with pytest.raises(StoreError) as err:
+        PostgresStore(postgres_cluster.url(name), local_dir=tmp_path)
+    assert "Не удалось подготовить таблицы на сервере PostgreSQL" in str(err.value)
+    assert "«Какие права нужны роли»" in str(err.value)

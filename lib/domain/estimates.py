@@ -185,7 +185,7 @@ def _lines(snapshot) -> Lines:
         extra = _carry(frame, LINE_KEYS[name], filers, last, stocks, flows, only) if len(cov) else _no_lines(frame)
         base = frame.assign(estimated=False, source_month=None)
         parts[name] = base if extra.empty else concat_rows([base, extra[base.columns]])
-    filed = set(monthly.participant_id)
+    filed = set(monthly.participant_id.unique())  # the distinct ids, not every line's
     return Lines(parts["monthly"], parts["structure"], parts["claims"], cov, filers, [p for p in filers if p not in filed])
 
 

@@ -108,13 +108,24 @@ class PostgresStore(Store):
         self._tabs: dict[str, CachedTab] = {}
         self._tabs_stamp: tuple | None = None
         self._last: Snapshot | None = None
-        with self._connection() as con:
-            self._ensure_tables(con)
+        try:
+            with self._connection() as con:
+                self._ensure_tables(con)
+        except psycopg.Error as err:
+            raise StoreError(
+                f"Не удалось подготовить таблицы на сервере PostgreSQL ({safe_url(url)}): {_reason(err)}. Роли приложения "
+                "нужны права владельца схемы (или USAGE и CREATE на неё) — см. docs/postgresql.md, «Какие права нужны роли»."
+            ) from err
 
     # ---- connections ---------------------------------------------------
 
     def describe(self) -> str:
         return f"сервер PostgreSQL: {safe_url(self.url)}"
+
+    def display_name(self) -> str:
+        """For the sidebar: the database's name, not the server's address."""
+        name = urlsplit(self.url).path.strip("/") or "по умолчанию"
+        return f"сервер PostgreSQL, база «{name}»"
 
     def server_file(self) -> Path:
         """The sign-in throttle's file (``lib/auth/signin.py``): shared by every process on this machine that
@@ -129,7 +140,7 @@ class PostgresStore(Store):
         except self._psycopg.Error as err:
             raise StoreUnavailable(
                 f"Сервер PostgreSQL не отвечает или отказал во входе ({safe_url(self.url)}): {_reason(err)}. "
-                "Данные не сохранены; повторите позже или обратитесь к администратору."
+                "Повторите позже или обратитесь к администратору."
             ) from err
         return con
 
@@ -331,6 +342,8 @@ class PostgresStore(Store):
                 log.info("save retried after %s (attempt %d)", type(err).__name__, attempt + 1)
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
+            except StoreUnavailable as err:  # no connection: nothing was sent
+                raise StoreUnavailable(f"{err} Данные не сохранены.") from err
             except errors.LockNotAvailable as err:
                 raise StoreUnavailable("Сервер PostgreSQL занят другими сохранениями дольше минуты. Данные не "
                                        "сохранены; повторите через минуту.") from err
