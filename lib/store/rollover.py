@@ -11,7 +11,7 @@ archive. Carried, as current versions with their own who/when/save id (history s
   baseline month of the target, so every figure on the dashboard stays the same;
 - plan execution for those months and quarters; decisions still open, or due or done within
   those months, with their meetings and the meetings held then; returns still waiting; the
-  closed quarters among those months.
+  closed quarters (all of them: a quarter stays closed whatever its source).
 
 The journal of changes and of exports stays in the archive. The old sheet gets whole-tab
 protection (only the service account) and a mark (developer metadata ``debt.archived_to``) so the
@@ -39,6 +39,7 @@ from lib.domain.periods import months_range, open_returns, quarter_months, shift
 from lib.domain.settings import read_settings
 from lib.store.copying import not_there, write_records
 from lib.store.port import Snapshot, Store, StoreError
+from lib.store.signing import QUARANTINE_ID
 
 ROLLOVER_METADATA = "debt.rollover_from"  # on the new spreadsheet: the key of the sheet rolled over into it
 REFERENCE_TABS = ("participants", "users", "plan", "commission_members", "settings")
@@ -101,8 +102,10 @@ def open_data(snapshot: Snapshot, months: int = 12) -> Carried:
                                   | meetings["meeting_id"].isin(set(picked["decisions"]["meeting_id"]))]
     picked["returns"] = open_returns(snapshot)
     locks = current("locks")
-    picked["locks"] = locks[[bool(r) and any(m in carried_months for m in quarter_months(q))
-                             for q, r in zip(locks["quarter"], locks["locked"].fillna(False))]]
+    # every closed quarter, not only those of the carried months: a quarter stays closed whatever its source,
+    # and the server's record of the closed quarters (its secrets file) finds each of them in the new sheet
+    # (a quarter the server holds closed is not a row of the sheet: it is held closed in the new one too)
+    picked["locks"] = locks[locks["locked"].fillna(False).astype(bool) & (locks["save_id"] != QUARANTINE_ID)]
     records = {t: frame_records(schema[t], picked[t]) for t in schema.tables if t in picked}
     return Carried(records, sorted(carried_months))
 
@@ -125,7 +128,8 @@ def rollover(source: Store, target: Store, *, months: int = 12, user: str = "cli
             progress(f"новая таблица: {line}")
         started = _started_from(target)
     existing = target.read_all()
-    if any(len(existing.all_versions(t.key)) for t in target.schema) and started != source.key:
+    if any((existing.all_versions(t.key)["save_id"] != QUARANTINE_ID).any() for t in target.schema) and started != source.key:
+        # (rows the server adds itself — a closed quarter it remembers, held closed — are not the sheet's data)
         raise StoreError("Новая таблица не пуста: rollover переносит данные только в пустую таблицу "
                          "(или продолжает свой прерванный перенос в ту же таблицу).")
     if isinstance(target, SheetsStore) and started is None:
