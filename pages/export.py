@@ -60,7 +60,8 @@ if ready and ready[0] == period.key:
     st.caption(f"Контрольная сумма SHA-256: `{workbook.checksum(data)}`")
     if period.quarter and period.key not in closed_quarters(snap):
         st.info(f"После отправки в министерство закройте {quarter_label(period.key)}: исполнители больше не смогут менять его данные.")
-        shell.quarter_lock_control(user, snap, period.key, key="export", comment=f"Выгрузка в министерство {fmt.date_ru(shell.today())}")
+        shell.quarter_lock_control(user, snap, period.key, key="export", comment=f"Выгрузка в министерство {fmt.date_ru(shell.today())}",
+                                   slot="export")  # said above: once the quarter is closed, this control is gone
 
 st.subheader("Журнал выгрузок")
 log = snap.current("exports").iloc[::-1]

@@ -49,29 +49,30 @@ def sign_in(page, server: str, login: str) -> None:
 def at_width(page, width: int) -> None:
     """The window made ``width`` px wide as a person would (as tests/test_browser_layout.py does): narrow, the sidebar
     closed; wide, open. Streamlit 1.67 keeps a person's own toggle in localStorage («stSidebarCollapsed-…»): with one
-    kept, a resize never moves the sidebar, so it is toggled at once; without one, Streamlit is given time to move it."""
+    kept, a resize never moves the sidebar, so it is toggled; without one, Streamlit is given time to move it itself.
+    A click that lands while the sidebar moves can be undone by the move: tried again, three times at most."""
     from playwright.sync_api import Error
 
     narrow = width < 1100
     page.set_viewport_size({"width": width, "height": HEIGHT})
-    if page.evaluate("() => Object.keys(localStorage).some(k => k.startsWith('stSidebarCollapsed-'))"):
-        as_wanted = page.evaluate(SIDEBAR_AS_WANTED, narrow)
-    else:
+    for _ in range(3):
         try:
             page.wait_for_function(SIDEBAR_AS_WANTED, arg=narrow, timeout=3000)
-            as_wanted = True
         except Error:
-            as_wanted = False
-    if not as_wanted:
+            try:
+                if narrow:
+                    page.locator("[data-testid='stSidebarHeader']").hover()
+                    page.locator("[data-testid='stSidebarCollapseButton'] button").first.click(timeout=5000)
+                else:
+                    page.locator("[data-testid='stExpandSidebarButton']").first.click(timeout=5000)
+            except Error:
+                pass
         try:
-            if narrow:
-                page.locator("[data-testid='stSidebarHeader']").hover()
-                page.locator("[data-testid='stSidebarCollapseButton'] button").first.click(timeout=5000)
-            else:
-                page.locator("[data-testid='stExpandSidebarButton']").first.click(timeout=5000)
+            page.wait_for_function(SETTLED, arg=narrow, timeout=5000)
+            return
         except Error:
-            pass  # it moved by itself meanwhile: SETTLED says whether it is where it should be
-    page.wait_for_function(SETTLED, arg=narrow, timeout=15000)
+            continue
+    page.wait_for_function(SETTLED, arg=narrow, timeout=5000)
 
 
 SIDEBAR_AS_WANTED = """(narrow) => document.querySelector("[data-testid='stSidebar']").getAttribute("data-collapsed") === String(narrow)"""

@@ -84,4 +84,5 @@ def walk_through(server: str, page, db: Path) -> None:
     with page.expect_event("dialog", timeout=10000) as asked:  # F5 or closing the tab: the browser asks first
         page.close(run_before_unload=True)
     assert asked.value.type == "beforeunload"
-    asked.value.dismiss()
+    asked.value.dismiss()  # «stay on the page»: the draft is still there
+    page.get_by_text("Есть несохранённые изменения").first.wait_for(timeout=30000)
