@@ -34,7 +34,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -42,16 +42,12 @@ from urllib.parse import urlsplit, urlunsplit
 from lib.core.config import PROJECT_ROOT, ConfigError
 from lib.core.frames import cells_to_frame, concat_rows, empty_frame, record_cells, versioned
 from lib.core.schema import Schema
+from lib.store.database import DatabaseStore
 from lib.store.frame_cache import CachedTab, FrameCache
 from lib.store.port import (
-    SaveReceipt,
     Snapshot,
-    Store,
     StoreError,
     StoreUnavailable,
-    ValidationError,
-    now_utc,
-    prepare_records,
 )
 
 log = logging.getLogger(__name__)
@@ -83,7 +79,7 @@ def _sql_type(column) -> str:
     return NUMERIC.get(column.type, "text")
 
 
-class PostgresStore(Store):
+class PostgresStore(DatabaseStore):
     kind = "postgresql"
 
     def __init__(self, url: str, schema: Schema | None = None, *, connect_timeout: int = 10,
@@ -353,63 +349,12 @@ class PostgresStore(Store):
         raise StoreUnavailable("Сервер PostgreSQL не смог упорядочить одновременные сохранения. Данные не сохранены; "
                                "повторите.")
 
-    def _write(self, rows: dict[str, list[dict]], save_id: str) -> None:
-        con = getattr(self._local, "con", None)
-        if con is not None:  # inside ``transact``: the same transaction as the read the rows were decided on
-            self._insert(con, rows)
-            return
-        try:
-            self._transaction(lambda own: self._insert(own, rows))
-        finally:
-            self.invalidate()
+    def _read_for_save(self, con, tabs) -> Snapshot:
+        return self._read(con, self._stamp(con), only=None if tabs is None else set(tabs))
 
-    def transact(
-        self,
-        user: str,
-        build: Callable[[Snapshot], Mapping[str, Sequence[Mapping]]],
-        *,
-        tabs: Collection[str] | None = None,
-    ) -> SaveReceipt:
-        """The fresh read of ``tabs`` (None: all), ``build`` and the write in one SERIALIZABLE transaction holding
-        the write lock."""
-
-        def work(con) -> SaveReceipt:
-            self._local.con = con
-            try:
-                snapshot = self._read(con, self._stamp(con), only=None if tabs is None else set(tabs))
-                return self.commit(build(snapshot), user, floor=snapshot.max_seq())
-            finally:
-                self._local.con = None
-
-        try:
-            return self._transaction(work)
-        finally:
-            self.invalidate()
-
-    def fill(self, changes: Mapping[str, Sequence[Mapping]], user: str, *, only_if_empty: bool = False,
-             replace: bool = False) -> bool:
-        """Load a whole data set (the demo) in one transaction; see ``SQLiteStore.fill``."""
-        prepared, problems = {}, []
-        for tab, records in changes.items():
-            keep = bool(records) and "save_id" in records[0]
-            rows, found = prepare_records(self.schema[tab], records, user, "demo", now_utc(), keep)
-            prepared[tab], problems = rows, problems + found
-        if problems:
-            raise ValidationError(problems)
-
-        def work(con) -> bool:
-            if replace:
-                con.execute("TRUNCATE " + ", ".join(_q(t.key) for t in self.schema) + " RESTART IDENTITY")
-                con.execute(f"UPDATE {STAMP} SET generation = md5(random()::text || clock_timestamp()::text)")
-            elif only_if_empty and not self._empty(con):
-                return False
-            self._insert(con, prepared)
-            return True
-
-        try:
-            return bool(self._transaction(work))
-        finally:
-            self.invalidate()
+    def _clear(self, con) -> None:
+        con.execute("TRUNCATE " + ", ".join(_q(t.key) for t in self.schema) + " RESTART IDENTITY")
+        con.execute(f"UPDATE {STAMP} SET generation = md5(random()::text || clock_timestamp()::text)")
 
     def _empty(self, con) -> bool:
         return not any(con.execute(f"SELECT 1 FROM {_q(t.key)} LIMIT 1").fetchone() for t in self.schema)

@@ -22,14 +22,14 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 
 from lib.core.frames import cells_to_frame, concat_rows, empty_frame, record_cells, versioned
 from lib.core.schema import Schema
+from lib.store.database import DatabaseStore
 from lib.store.frame_cache import CachedTab, FrameCache
-from lib.store.port import SaveReceipt, Snapshot, Store, StoreError, ValidationError, now_utc, prepare_records
+from lib.store.port import Snapshot, StoreError
 
 log = logging.getLogger(__name__)
 SEQ = "_seq"
@@ -41,7 +41,7 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class SQLiteStore(Store):
+class SQLiteStore(DatabaseStore):
     kind = "sqlite"
 
     def __init__(self, path: str | Path, schema: Schema | None = None, url: str | None = None):
@@ -248,79 +248,17 @@ class SQLiteStore(Store):
         except sqlite3.Error as err:
             raise StoreError(f"Не удалось записать в базу {self.path}: {err}. Данные не сохранены.") from err
 
-    def _write(self, rows: dict[str, list[dict]], save_id: str) -> None:
-        con = getattr(self._local, "con", None)
-        if con is not None:  # inside ``transact``: the same transaction as the read the rows were decided on
-            self._insert(con, rows)
-            return
-        try:
-            self._transaction(lambda own: self._insert(own, rows))
-        finally:
-            self.invalidate()
+    def _read_for_save(self, con: sqlite3.Connection, tabs) -> Snapshot:
+        return self._read(con)
 
-    def transact(
-        self,
-        user: str,
-        build: Callable[[Snapshot], Mapping[str, Sequence[Mapping]]],
-        *,
-        tabs: Collection[str] | None = None,
-    ) -> SaveReceipt:
-        """The fresh read, ``build`` and the write in one ``BEGIN IMMEDIATE`` transaction on one
-        connection: other writers wait on the lock, so nothing changes in between."""
+    def _clear(self, con: sqlite3.Connection) -> None:
+        for table in self.schema:
+            con.execute(f"DELETE FROM {_q(table.key)}")
+        con.execute("DELETE FROM sqlite_sequence")
+        con.execute(f"UPDATE {STAMP} SET generation = lower(hex(randomblob(16)))")  # another store now
 
-        def work(con: sqlite3.Connection) -> SaveReceipt:
-            self._local.con = con
-            try:
-                snapshot = self._read(con)
-                return self.commit(build(snapshot), user, floor=snapshot.max_seq())
-            finally:
-                self._local.con = None
-
-        try:
-            return self._transaction(work)
-        finally:
-            self.invalidate()
-
-    def fill(
-        self,
-        changes: Mapping[str, Sequence[Mapping]],
-        user: str,
-        *,
-        only_if_empty: bool = False,
-        replace: bool = False,
-    ) -> bool:
-        """Load a whole data set (the demo) in one transaction.
-
-        ``only_if_empty``: write nothing if any tab has rows (two sessions that
-        start the app at once must not both seed it). ``replace``: empty every
-        tab first, in the same transaction (``cli demo`` resets the store).
-        Returns whether anything was written.
-        """
-        prepared, problems = {}, []
-        for tab, records in changes.items():
-            keep = bool(records) and "save_id" in records[0]
-            rows, found = prepare_records(self.schema[tab], records, user, "demo", now_utc(), keep)
-            prepared[tab], problems = rows, problems + found
-        if problems:
-            raise ValidationError(problems)
-
-        def work(con: sqlite3.Connection) -> bool:
-            if replace:
-                for table in self.schema:
-                    con.execute(f"DELETE FROM {_q(table.key)}")
-                con.execute("DELETE FROM sqlite_sequence")
-                con.execute(f"UPDATE {STAMP} SET generation = lower(hex(randomblob(16)))")  # another store now
-            elif only_if_empty:
-                for table in self.schema:
-                    if con.execute(f"SELECT 1 FROM {_q(table.key)} LIMIT 1").fetchone():
-                        return False
-            self._insert(con, prepared)
-            return True
-
-        try:
-            return bool(self._transaction(work))
-        finally:
-            self.invalidate()
+    def _empty(self, con: sqlite3.Connection) -> bool:
+        return not any(con.execute(f"SELECT 1 FROM {_q(t.key)} LIMIT 1").fetchone() for t in self.schema)
 
     def is_empty(self) -> bool:
         with closing(self._connect()) as con:
