@@ -45,14 +45,14 @@ else:
     from starlette.middleware import Middleware
     from streamlit.runtime.pages_manager import PagesManager
 
+    from lib.ui import sso_routes, web_session
     from lib.ui.html_lang import RussianPage
-    from lib.ui.sso_routes import check_provider
-    from lib.ui.web_session import routes
 
     # Pages are chosen by st.navigation in main(), and pages/ is only where their files live. Without
     # this, the first visit after a start that asks for a page (/admin) runs pages/admin.py on its own,
     # Streamlit's old pages-folder mode, and skips main() (the check is made once, at the first session).
     PagesManager.uses_pages_directory = False
-    app = st.App(__file__, routes=routes(), middleware=[Middleware(RussianPage)])  # <html lang="ru">
+    # the sign-in cookie's routes, and the single sign-on round trip in place of Streamlit's own (lib/ui/sso_routes.py)
+    app = st.App(__file__, routes=[*web_session.routes(), *sso_routes.routes()], middleware=[Middleware(RussianPage)])
     # single sign-on: the provider's metadata read once at start, what is missing said in the server log (in Russian)
-    threading.Thread(target=check_provider, name="sso-metadata-check", daemon=True).start()
+    threading.Thread(target=sso_routes.check_provider, name="sso-metadata-check", daemon=True).start()

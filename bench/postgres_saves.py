@@ -96,7 +96,7 @@ def main() -> None:
 
     cluster = start_cluster(fast=False)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
             folder = Path(tmp)
             sqlite_url = f"sqlite:///{folder}/bench.sqlite"
             load_demo(SQLiteStore(folder / "bench.sqlite"))
@@ -104,8 +104,10 @@ def main() -> None:
             store = PostgresStore(pg_url, local_dir=folder / "local")
             load_demo(store)
             store.close()
-            found = {"SQLite": run(sqlite_url, args.processes, args.saves, folder),
-                     "PostgreSQL": run(pg_url, args.processes, args.saves, folder)}
+            found = {}
+            for name, url in (("SQLite", sqlite_url), ("PostgreSQL", pg_url)):
+                found[name] = run(url, args.processes, args.saves, folder)
+                print(name, json.dumps(found[name], ensure_ascii=False), flush=True)
     finally:
         cluster.stop()
     base = found["SQLite"]

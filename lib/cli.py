@@ -254,7 +254,8 @@ def cmd_import(args, config) -> int:
     from lib.domain.monthly import EntryRejected, participant
     from lib.domain.rules import MAGNITUDE_FACTOR
     from lib.domain.settings import read_settings
-    from lib.files.excel_forms import UploadRejected, check_upload, read_upload, save_upload
+    from lib.files.excel_forms import UploadRejected, check_upload, read_upload
+    from lib.saving.service import save_upload
 
     month = month_argument(args.month)
     store = _store(args.store, config)
@@ -281,10 +282,11 @@ def cmd_import(args, config) -> int:
               f"({len(result.confirm)}):", file=sys.stderr)
         for finding in result.confirm:
             print(f"  {finding}", file=sys.stderr)
-        print("Проверьте их в файле; если всё верно, запустите команду ещё раз с --confirm.", file=sys.stderr)
+        print("Проверьте их в файле; если всё верно, запустите команду ещё раз с --confirm (и с --reason «причина», "
+              "если нарушено бухгалтерское равенство).", file=sys.stderr)
         return 1
     try:
-        save_upload(store, access.command_line_user(getpass.getuser()), result, [f.token for f in result.confirm])
+        save_upload(store, access.command_line_user(getpass.getuser()), result, [f.token for f in result.confirm], reason=args.reason)
     except EntryRejected as err:
         print(str(err), file=sys.stderr)
         return 1
@@ -385,6 +387,9 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--settlement", help="код поселения (для формы приложения 4, если организация обслуживает несколько)")
     i.add_argument("--confirm", action="store_true",
                    help="подтвердить значения, которые в 20 и более раз больше или меньше обычных (без флага они только выводятся)")
+    i.add_argument("--reason", default="",
+                   help="причина, по которой нарушено бухгалтерское равенство (долг на конец месяца меньше нуля, оплата больше "
+                        "долга и начисленного, списание больше долга); сохраняется вместе со значением")
     i.add_argument("--store", help=store_help)
     i.set_defaults(run=cmd_import)
     e = sub.add_parser("export", help="квартальная (или годовая) выгрузка в Excel для министерства")

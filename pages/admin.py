@@ -9,7 +9,7 @@ from lib.core import fmt
 from lib.domain import present
 from lib.domain.periods import closed_quarters, open_returns, quarter_label, quarter_of
 from lib.domain.present import for_display
-from lib.ui import reminder_forms, shell
+from lib.ui import reminder_forms, rollover_panel, shell
 
 user = shell.require_user()
 if user.role != "coordinator":
@@ -22,14 +22,14 @@ names = dict(zip(participants["id"], participants["name"]))
 labels = present.labels(snap)
 
 st.title("Администрирование")
-users_tab, periods_tab, returns_tab, mail_tab, audit_tab = shell.page_tabs(
-    ["Пользователи", "Закрытие кварталов", "Возврат на доработку", "Рассылка", "Журнал изменений"], key="admin_tab")
+users_tab, periods_tab, returns_tab, mail_tab, audit_tab, year_tab = shell.page_tabs(
+    ["Пользователи", "Закрытие кварталов", "Возврат на доработку", "Рассылка", "Журнал изменений", "Новый год"], key="admin_tab")
 # «Закрытие кварталов» and «Журнал изменений» run only while open (their widgets keep their values with
 # persist_state); «Пользователи» and «Возврат на доработку» hold forms, drawn on closed tabs too: a form's
 # typed, unsubmitted text lives only in the browser (see ui.page_tabs).
 
 with users_tab:
-    st.dataframe(present.table(for_display(schema["users"], snap.current("users"), labels, system=False)), hide_index=True, width="stretch")
+    shell.table(present.table(for_display(schema["users"], snap.current("users"), labels, system=False)), hide_index=True, width="stretch")
     roles = list(ROLE_LABELS)
     with st.form("add_user"):
         st.subheader("Новый пользователь")
@@ -102,7 +102,7 @@ if periods_tab.open:
                 "Когда": present.local_moments([closed[q]["saved_at"] if q in closed else None for q in quarters]),
                 "Основание": [closed[q].get("comment") or "" if q in closed else "" for q in quarters],
             })
-            st.dataframe(present.table(status, moments=["Когда"]), hide_index=True, width="stretch")
+            shell.table(present.table(status, moments=["Когда"]), hide_index=True, width="stretch")
         # the quarter is chosen outside the form so the button always says what it will do
         quarter = st.selectbox("Квартал", quarters, format_func=quarter_label, key="lock_quarter", persist_state="page")
         if quarter:
@@ -115,7 +115,7 @@ with returns_tab:
     if waiting.empty:
         st.info("Нет отчётов, ожидающих доработки.")
     else:
-        st.dataframe(present.table(pd.DataFrame({
+        shell.table(present.table(pd.DataFrame({
             "Участник": [names.get(p, p) for p in waiting["participant_id"]],
             "Месяц": [fmt.month_label(m) for m in waiting["month"]],
             "Причина": waiting["reason"].tolist(),
@@ -148,4 +148,8 @@ if audit_tab.open:
         if entity:
             audit = audit[audit["entity"] == entity]
         st.caption(f"Записей в журнале: {fmt.figure(len(audit), 'integer')}. Журнал ведётся автоматически и не редактируется.")
-        st.dataframe(present.table(present.audit_table(schema, audit, labels)), hide_index=True, width="stretch")
+        shell.table(present.table(present.audit_table(schema, audit, labels)), hide_index=True, width="stretch")
+
+if year_tab.open:
+    with year_tab:
+        rollover_panel.show(user)

@@ -27,7 +27,7 @@ run_decisions = tab_decisions.open or coordinator
 
 if tab_members.open:
     with tab_members:
-        st.dataframe(present.table(pd.DataFrame({
+        shell.table(present.table(pd.DataFrame({
             "Роль": members.role.map(roles), "Должность": members.position, "ФИО": members.person,
             "Участник": members.participant_id.map(lambda p: names.get(p, p)), "Входит в состав": members.active.astype("boolean"),
         })), hide_index=True, width="stretch")
@@ -43,7 +43,7 @@ if run_meetings:
         st.caption("Заседание правомочно, если присутствует не менее половины членов комиссии; член комиссии, "
                    "направивший представителя, считается присутствующим (п. 3.7–3.8 Положения). Решения заседания без кворума недействительны.")
         if len(meetings):
-            st.dataframe(present.table(pd.DataFrame({
+            shell.table(present.table(pd.DataFrame({
                 "№": meetings.number, "Дата": meetings.date, "Лично": meetings.present_count,
                 "Представители": meetings.represented_count, "Учтено": meetings.counted, "Членов": meetings.total, "Нужно": meetings.needed,
                 "Кворум": meetings.has_quorum.map({True: "есть", False: "НЕТ — решения недействительны"}),
@@ -66,7 +66,7 @@ if run_decisions:
             "Действительно": decisions.valid.map({True: "да", False: "нет (без кворума)"}),
             "Просрочено": decisions.overdue.map({True: "ПРОСРОЧЕНО", False: ""}),
         }).iloc[::-1]
-        st.dataframe(present.table(table).apply(lambda r: ["background-color: #fde7e9" if r["Просрочено"] else "" for _ in r], axis=1),
+        shell.table(present.table(table).apply(lambda r: ["background-color: #fde7e9" if r["Просрочено"] else "" for _ in r], axis=1),
                      hide_index=True, width="stretch")
         if coordinator and len(meetings):
             commission_forms.decision_forms(user, snap, meetings, decisions, names)
@@ -74,10 +74,10 @@ if run_decisions:
 if tab_pack.open:  # the meeting pack is built only when asked for; its files only on the click
     with tab_pack:
         # kept for the session: a date chosen here stays while other tabs or pages are open
-        meeting_date = st.date_input("Дата заседания", value=meeting_pack.default_date(snap, settings, shell.today()), format="DD.MM.YYYY",
-                                     key="pack_date", persist_state="session",
-                                     help="По умолчанию — первое заседание после срока сдачи последнего отчётного месяца.")
-        shell.caption_dates()
+        proposed = meeting_pack.default_date(snap, settings, shell.today())
+        meeting_date = shell.date_field("Дата заседания", proposed, key="pack_date", persist_state="session",
+                                        help="ДД.ММ.ГГГГ. По умолчанию — первое заседание после срока сдачи последнего отчётного месяца.")
+        meeting_date = meeting_date or proposed  # not a date (said under the field) or emptied: the proposed one
         pack = meeting_pack.build(snap, meeting_date, settings)
         district = settings["district_name"]
         st.markdown(f"**{meeting_pack.title(pack, district)}** — данные за {fmt.month_label(pack.month)}.")
@@ -89,7 +89,7 @@ if tab_pack.open:  # the meeting pack is built only when asked for; its files on
             if frame.empty:
                 st.caption("нет")
             else:
-                st.dataframe(present.table(frame), hide_index=True, width="stretch")
+                shell.table(present.table(frame), hide_index=True, width="stretch")
         c1, c2 = st.columns(2)
         c1.download_button("Скачать Excel", lambda: meeting_pack.to_xlsx(pack, district), file_name=f"заседание-{meeting_date.isoformat()}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")

@@ -30,19 +30,19 @@ with st.expander("Фильтры", expanded=False, icon=":material/filter_alt:")
                               format_func=fmt.month_label, key="dash_period", persist_state="session")
     utilities = participants[participants.kind == "utility"].id.tolist()
     chosen_utilities = c2.multiselect("Организации ЖКК", utilities, format_func=names.get, key="dash_utilities", placeholder="все",
-                                  persist_state="session")
+                                  persist_state="session", select_all=False)
     settlements = participants[participants.kind == "settlement"].id.tolist()
     chosen_settlements = c3.multiselect("Поселения", settlements, format_func=names.get, key="dash_settlements", placeholder="все",
-                                    persist_state="session")
+                                    persist_state="session", select_all=False)
     groups = group_labels()
     resources = resource_labels()
     kinds = snap.schema["participants"].column("kind").labels
     chosen_groups = c1.multiselect("Группа потребителей", list(groups), format_func=groups.get, key="dash_groups", placeholder="все",
-                                   persist_state="session")
+                                   persist_state="session", select_all=False)
     chosen_resources = c2.multiselect("Ресурс", list(resources), format_func=resources.get, key="dash_resources", placeholder="все",
-                                      persist_state="session")
+                                      persist_state="session", select_all=False)
     chosen_kinds = c3.multiselect("Вид участника (для плана)", list(kinds), format_func=kinds.get, key="dash_kinds", placeholder="все",
-                                  persist_state="session")
+                                  persist_state="session", select_all=False)
     shell.caption_multiselect()
 drill = st.selectbox("Подробно по организации", [None, *utilities], format_func=lambda p: "все организации" if p is None else names[p],
                      key="dash_drill", persist_state="session")
@@ -72,8 +72,8 @@ def workbook(frame, title: str) -> bytes:
 def download(frame, title: str, key: str) -> None:
     # «Поселения — долг и рост 2024-01–2024-12.xlsx»: the table's title and the period chosen
     name = present.file_name(title, present.period_of([filters.month_from, filters.month_to]), "xlsx")
-    st.download_button("Скачать в Excel", lambda: workbook(frame, title), file_name=name, key=f"xlsx-{key}",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+    shell.table_download("Скачать в Excel", lambda: workbook(frame, title), frame, file_name=name, key=f"xlsx-{key}",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def chart(where, key: str, build, name: str | None = None) -> None:
@@ -112,27 +112,27 @@ for title, key, frame in rankings:
         continue
     st.subheader(title)
     table = views.ranking_table(frame, names, filters.month_from)
-    st.dataframe(present.table(table), hide_index=True, width="stretch")
+    shell.table(present.table(table), hide_index=True, width="stretch")
     download(table, title, key)
 
 st.subheader(f"Кто сдал отчёт (срок — до {settings['report_due_day']} числа)")
 filing = views.filing_table(result.filing, names)
-st.dataframe(present.table(filing), hide_index=True, width="stretch")
+shell.table(present.table(filing), hide_index=True, width="stretch")
 download(filing, "Сдача отчётов", "filing")
 reminder_forms.remind_panel(user, snap, shell.today())  # «Напомнить»: the coordinator's preview and sending
 
 st.subheader("Исполнение плана")
 p1, p2 = st.columns([1, 3])
-p1.dataframe(present.table(views.plan_status_table(result.plan_summary)), hide_index=True, width="stretch")
+shell.table(present.table(views.plan_status_table(result.plan_summary)), where=p1, hide_index=True, width="stretch")
 overdue = views.plan_overdue_table(result.plan, names)
 p2.markdown(f"**{views.ATTENTION_LABEL}: {len(overdue)}**")
-p2.dataframe(present.table(overdue), hide_index=True, width="stretch")
+shell.table(present.table(overdue), where=p2, hide_index=True, width="stretch")
 download(overdue, views.ATTENTION_LABEL, "plan-overdue")
 
 late_orders = views.overdue_decisions_table(result.decisions, names)
 st.subheader(f"Просроченные поручения комиссии: {len(late_orders)}")
 if len(late_orders):
-    st.dataframe(present.table(late_orders).apply(lambda r: ["background-color: #fde7e9"] * len(r), axis=1), hide_index=True, width="stretch")
+    shell.table(present.table(late_orders).apply(lambda r: ["background-color: #fde7e9"] * len(r), axis=1), hide_index=True, width="stretch")
     download(late_orders, "Просроченные поручения комиссии", "decisions-overdue")
 
 st.subheader("Риск исковой давности")
@@ -141,7 +141,7 @@ if "claims" in limits:
         st.caption("Не показывается при выбранных фильтрах — пояснение выше.")
 else:
     risk = views.limitation_table(result.limitation, names)
-    st.dataframe(present.table(risk), hide_index=True, width="stretch")
+    shell.table(present.table(risk), hide_index=True, width="stretch")
     download(risk, "Риск исковой давности", "limitation")
 
 st.subheader("Качество данных")
@@ -149,7 +149,7 @@ quality = views.quality_table(result.quality, names)
 if quality.empty and not result.problems:
     st.success("Замечаний нет.")
 else:
-    st.dataframe(present.table(quality.drop(columns="Открыть")), hide_index=True, width="stretch")
+    shell.table(present.table(quality.drop(columns="Открыть")), hide_index=True, width="stretch")
     download(quality.drop(columns="Открыть"), "Качество данных", "quality")
     # «к отчёту»: a link of this app, in this tab and this session (a link column opens a new tab)
     reports = openable_reports(user, result.quality, entry_months(shell.today(), settings))

@@ -33,14 +33,13 @@ st.caption(f"Строк: {fmt.number(len(frame), 0)}")
 # the file is named by the tab and the months (quarters) in it, «Ежемесячный отчёт 2023-01–2024-12.csv»; a tab without: today
 period = next((present.period_of(frame[c]) for c in ("month", "period") if c in frame and frame[c].notna().any()), None)
 period = period or shell.today().isoformat()
-st.dataframe(present.table(shown), hide_index=True, width="stretch")
-st.download_button(
+shell.table(present.table(shown), hide_index=True, width="stretch")
+shell.table_download(
     "Скачать CSV (для Excel)",
     lambda: present.csv_bytes(shown),  # «;», decimal comma, UTF-8 with BOM: Russian Excel opens it in columns
+    frame,
     file_name=present.file_name(table.title, period, "csv"),
     mime="text/csv",
-    disabled=frame.empty,
-    icon=":material/download:",
 )
 
 if not frame.empty:
@@ -52,8 +51,8 @@ if not frame.empty:
     key = {k: labels[chosen][k] for k in table.record_key}
     history = snap.history(table.key, **key)
     st.caption(f"Версий: {len(history)}")
-    st.dataframe(present.table(for_display(table, history, names)), hide_index=True, width="stretch")
+    shell.table(present.table(for_display(table, history, names)), hide_index=True, width="stretch")
     changes = audit_for(snap, table.key, key)
     if len(changes):
         st.caption("Журнал изменений записи")
-        st.dataframe(present.table(present.audit_table(snap.schema, changes, names, record=False)), hide_index=True, width="stretch")
+        shell.table(present.table(present.audit_table(snap.schema, changes, names, record=False)), hide_index=True, width="stretch")

@@ -93,7 +93,7 @@ if me["kind"] == "utility":
                              entry.saved_note(snap, "monthly_reports", pid, month), editing)
         history = entry.month_history(snap, pid, month)
         with st.expander(f"История месяца: сохранений {len(history)}", icon=":material/history:"):
-            st.dataframe(present.table(history), hide_index=True, width="stretch")
+            shell.table(present.table(history), hide_index=True, width="stretch")
     with tabs[1]:
         st.caption("Просроченная задолженность по ресурсам и срокам. Сумма по срокам по всем ресурсам должна быть равна "
                    "просроченной задолженности строки ежемесячного отчёта (±0,5 тыс. руб.). " + entry_forms.TYPED)
@@ -119,6 +119,7 @@ if me["kind"] == "utility":
         uploaded = st.file_uploader(f"Загрузить заполненный бланк или форму приложения 4 (.xlsx, до {MAX_BYTES // 1024 // 1024} МБ)",
                                     type=["xlsx"], key=f"upload-{pid}-{month}", max_upload_size=MAX_BYTES // 1024 // 1024)
         shell.caption_upload(MAX_BYTES // 1024 // 1024, ".xlsx")
+        shell.flash("save_upload")  # what the last upload stored
         annex_settlement = st.selectbox("Поселение (только для формы приложения 4: в ней поселение не указано)", served,
                                         format_func=lambda p: who.get(p, p), key=f"annex4-settlement-{pid}")
         if uploaded is not None:
@@ -130,7 +131,7 @@ if me["kind"] == "utility":
                 result = check_upload(snap, pid, month, upload, today, settings)
                 if result.errors:
                     st.error(f"В файле {len(result.errors)} ошибок — ничего не записано. Исправьте и загрузите снова:")
-                    st.dataframe(present.table(pd.DataFrame({"Где и что": result.errors})), hide_index=True, width="stretch")
+                    shell.table(present.table(pd.DataFrame({"Где и что": result.errors})), hide_index=True, width="stretch")
                 else:
                     for line in result.warnings:
                         st.warning(line)
@@ -154,9 +155,10 @@ if me["kind"] == "settlement":
         if territory.empty:
             st.info(f"За {fmt.month_label(month)} организации ЖКК ещё не сдали отчёты по территории поселения.")
         else:
-            st.dataframe(present.table(entry_forms.territory_table(snap, territory)), hide_index=True, width="stretch")
+            shell.table(present.table(entry_forms.territory_table(snap, territory)), hide_index=True, width="stretch")
 
 with tabs[6]:
+    shell.flash("assignments")  # the last assignment reported done (it is no longer listed below)
     if assignments.empty:
         st.info("Открытых поручений комиссии нет.")
     else:

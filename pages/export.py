@@ -36,6 +36,7 @@ st.caption("Листы: сводная форма (приложение 4, гр�
 ready_state = workbook.readiness(snap, period, settings, shell.today())
 (st.success if ready_state == workbook.Readiness(0, 0, 0, 0) else st.warning)(ready_state.text(period), icon=":material/fact_check:")
 
+shell.flash("export")  # the last export recorded in the journal, until the next one
 if st.button("Сформировать", type="primary", icon=":material/description:", key="export_build"):
     bar = st.progress(0.0, text="Начинаю…")
     try:
@@ -47,7 +48,7 @@ if st.button("Сформировать", type="primary", icon=":material/descrip
         name = workbook.file_name(period, settings["district_name"])
         st.session_state["export_file"] = (period.key, name, data)  # kept across the rerun that follows the journal entry
         shell.submit(user, {"exports": [workbook.record(period, data, name)]}, action="выгрузка в министерство",
-                  success=f"Выгрузка за {period.label} сформирована и записана в журнал.")
+                     success=f"Выгрузка за {period.label} сформирована и записана в журнал.", slot="export")
 
 ready = st.session_state.get("export_file")
 if ready and ready[0] == period.key:
@@ -72,4 +73,4 @@ else:
                             "Период": [present.export_period(p) for p in log.period],
                             "Порядок": [modes.get(m, m) for m in log["mode"]], "Файл": log.file_name.tolist(),
                             "SHA-256": log.checksum.tolist()})
-    st.dataframe(present.table(journal, moments=["Когда"]), hide_index=True, width="stretch")
+    shell.table(present.table(journal, moments=["Когда"]), hide_index=True, width="stretch")

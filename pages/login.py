@@ -30,7 +30,7 @@ if email := shell.sso_email():  # the provider vouches for this e-mail; a known 
     try:
         user_by_email(snap, email)
     except LoginError as err:
-        st.error(str(err))
+        st.error(shell.not_a_link(str(err)))
         st.button("Выйти из единого входа", on_click=st.logout)
         st.stop()
 

@@ -51,16 +51,16 @@ if user.role == "executor" and user.participant_id:
         waiting = todo.to_do(months)
         st.markdown(f"**Ежемесячный отчёт** (срок — до {settings['report_due_day']} числа следующего месяца): "
                     + (f"ждут отчёта месяцев: {waiting}." if waiting else "все последние месяцы сданы."))
-        st.dataframe(present.table(months), hide_index=True, width="stretch")
+        shell.table(present.table(months), hide_index=True, width="stretch")
     plan = todo.plan_due(snap, user.participant_id, settings, today)
     st.markdown(f"**Исполнение плана мероприятий**: {'отчётов к сдаче: ' + str(len(plan)) if len(plan) else 'все отчёты поданы.'}")
     if len(plan):
-        st.dataframe(present.table(plan), hide_index=True, width="stretch",
+        shell.table(present.table(plan), hide_index=True, width="stretch",
                      column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
     orders = todo.assignments(snap, user.participant_id, today)
     st.markdown(f"**Поручения комиссии**: {'открытых ' + str(len(orders)) if len(orders) else 'открытых нет.'}")
     if len(orders):
-        st.dataframe(present.table(orders), hide_index=True, width="stretch")
+        shell.table(present.table(orders), hide_index=True, width="stretch")
     st.page_link("pages/entry.py", label="Открыть «Ввод данных»", icon=":material/edit_note:")
     st.stop()
 
@@ -82,7 +82,7 @@ if user.role == "coordinator":  # what the store holds: the coordinator's concer
             "Назначение": [t.description for t in schema_tables],
         }
     )
-    st.dataframe(present.table(inventory), hide_index=True, width="stretch")
+    shell.table(present.table(inventory), hide_index=True, width="stretch")
 
 reminder_forms.reminder_log(user, snap)  # the coordinator: what was mailed, what failed
 

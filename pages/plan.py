@@ -24,7 +24,7 @@ plan = plan_all[(plan_all.plan_id == plan_id) & (plan_all.retired.fillna(False) 
 
 if plan_id:
     st.subheader("Утверждённый план")
-    st.dataframe(present.table(views.plan_table(plan)), hide_index=True, width="stretch",
+    shell.table(present.table(views.plan_table(plan)), hide_index=True, width="stretch",
                  column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
 
     st.subheader("Исполнение")
@@ -43,10 +43,10 @@ if plan_id:
         period = st.selectbox("Отчётный период для матрицы", periods, index=len(periods) - 1, format_func=views.period_label,
                               key="plan_matrix_period")
         table = views.matrix_table(matrix[matrix.period == period], names)
-        st.dataframe(present.table(table).map(views.color_status, subset=table.columns[1:]), hide_index=True, width="stretch")
+        shell.table(present.table(table).map(views.color_status, subset=table.columns[1:]), hide_index=True, width="stretch")
         with st.expander("Подробно: значения индикаторов и что сделано"):
             detail = views.detail_table(matrix[matrix.period == period], names)
-            st.dataframe(present.table(detail, decimals={"Значение индикатора": present.EXACT}), hide_index=True, width="stretch")
+            shell.table(present.table(detail, decimals={"Значение индикатора": present.EXACT}), hide_index=True, width="stretch")
 
 if user.role == "coordinator":
     st.subheader("Ведение плана")
@@ -86,19 +86,26 @@ if user.role == "coordinator":
     with add:
         shell.flash("plan_add")
         form = "add_measure"
-        token = shell.new_record_id(form, "form")
-        with st.form(f"{form}-{token}"):
-            item_no = st.text_input("№ п/п (как в документе; можно оставить пустым)", key=f"{form}:item_no")
-            measure = st.text_area("Мероприятие", key=f"{form}:measure")
-            executor = st.text_input("Исполнитель", key=f"{form}:executor")
+        # separate fields, kept as a draft across tabs and pages (the sidebar's note, the browser's «leave page?»)
+        read = shell.field_draft(form, {"item_no": "", "measure": "", "executor": "", "kinds": ["utility"], "deadline": "",
+                                        "report": "Ежеквартально", "result": ""},
+                                 title="Новое мероприятие", where="План мероприятий", page="pages/plan.py",
+                                 params={"plan_tools_tab": "Добавить мероприятие"})
+        with st.container(border=True):
+            st.text_input("№ п/п (как в документе; можно оставить пустым)", key=f"{form}:item_no")
+            st.text_area("Мероприятие", key=f"{form}:measure")
+            st.text_input("Исполнитель", key=f"{form}:executor")
             kinds = snap.schema["participants"].column("kind").labels
-            executor_kinds = st.multiselect("Кто отчитывается", list(kinds), format_func=kinds.get, default=["utility"],
-                                            placeholder="выберите…", key=f"{form}:kinds")
-            deadline = st.text_input("Сроки исполнения", placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»",
-                                     key=f"{form}:deadline")
-            report = st.text_input("Срок предоставления отчёта", value="Ежеквартально", key=f"{form}:report")
-            result = st.text_input("Результат", key=f"{form}:result")
-            clicked = st.form_submit_button("Добавить", type="primary", disabled=not plan_id)
+            st.multiselect("Кто отчитывается", list(kinds), format_func=kinds.get, placeholder="выберите…", select_all=False,
+                           key=f"{form}:kinds")
+            st.text_input("Сроки исполнения", placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»",
+                          key=f"{form}:deadline")
+            st.text_input("Срок предоставления отчёта", key=f"{form}:report")
+            st.text_input("Результат", key=f"{form}:result")
+            typed = read()
+            clicked = st.button("Добавить", type="primary", disabled=not plan_id, key=f"{form}-save")
+        item_no, measure, executor, executor_kinds, deadline, report, result = (
+            typed[k] for k in ("item_no", "measure", "executor", "kinds", "deadline", "report", "result"))
         if clicked:
             try:
                 record = plan_admin.new_measure(snap, plan_id, item_no=item_no, measure=measure, executor=executor,
@@ -108,7 +115,7 @@ if user.role == "coordinator":
                 st.error(str(err))
             else:
                 shell.submit(user, {"plan": [record]}, action="добавление мероприятия", expect={"plan": {(record["measure_id"],): None}},
-                          success="Мероприятие добавлено.", slot="plan_add", form=form)
+                             success="Мероприятие добавлено.", slot="plan_add", form=form, draft=form)
     with new:
         shell.flash("plan_new")
         sources = {**{f"Копия плана {p}": ("copy", p) for p in plans},

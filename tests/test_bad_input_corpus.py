@@ -16,8 +16,8 @@ from lib.core.config import PROJECT_ROOT
 from lib.core.parsing import ParseError, number_text, parse_value
 from lib.core.schema import Column, schema
 from lib.domain import monthly
-from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload, save_upload
-from lib.saving import form_input
+from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload
+from lib.saving import form_input, service
 from tests.support.entry import MONTH, VES, copy_demo, settings, valid_monthly
 
 TODAY = dt.date(2026, 11, 22)
@@ -101,13 +101,14 @@ UNCHANGED = "Изменений нет"  # a store that writes no unchanged reco
 
 
 def save(store, tab, checked):
-    """The page's save: every ×20 value confirmed (the corpus is about reading numbers, not about that rule)."""
+    """The page's save: every ×20 value confirmed, every accounting identity confirmed with a reason (the corpus is
+    about reading numbers, not about those rules)."""
     from lib.store.port import StoreError
 
     if checked.errors:
         return None, " | ".join(str(f) for f in checked.errors)
     try:
-        monthly.save_checked(store, VES, tab, checked, store.read_all(), [f.token for f in checked.confirm])
+        service.save_checked(store, VES, tab, checked, [f.token for f in checked.confirm], reason="проверка чтения чисел")
     except StoreError as err:
         if UNCHANGED not in str(err):
             raise
@@ -183,7 +184,7 @@ def upload(store, data: bytes, settlement, line, key):
     if result.errors:
         return None, " | ".join(result.errors)
     try:
-        save_upload(store, VES, result, [f.token for f in result.confirm])
+        service.save_upload(store, VES, result, [f.token for f in result.confirm], reason="проверка чтения чисел")
     except StoreError as err:
         if UNCHANGED not in str(err):
             raise

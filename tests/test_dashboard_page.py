@@ -122,3 +122,12 @@ def test_filters_a_figure_cannot_honour_say_so(demo_store_url):
     nothing = open_dashboard("commission@lensk.demo", dash_settlements=["vitim"], dash_utilities=["lptes"])
     assert any("не обслуживают выбранные поселения" in w.value for w in nothing.warning)
     assert tile(nothing, "Отчёты сданы") == "—" and not nothing.get("vega_lite_chart")  # no funnel beside «—» tiles
+
+
+def test_a_utility_without_a_report_is_called_an_estimate_on_the_page(demo_store_url):
+    """Issue 26, Why 3: under a filter to ВЭС, which has not filed December, the sum is all estimate — not «по сданным отчётам»."""
+    at = open_dashboard("commission@lensk.demo", dash_drill="ves")
+    sentence = next(i.value for i in at.info if "вся сумма" in i.value)
+    assert "(вся сумма — оценка, сданных отчётов за месяц нет)" in sentence and "по сданным отчётам" not in sentence
+    debt = next(m for m in at.metric if m.label.startswith("Задолженность"))
+    assert debt.label.startswith("Задолженность · оценка") and "Состав: вся сумма — оценка, сданных отчётов за месяц нет." in debt.help

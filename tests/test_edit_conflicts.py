@@ -115,7 +115,7 @@ def test_the_coordinators_edit_survives_the_executors_done_from_a_page_read_befo
     coordinator.selectbox(key="edit_decision_id").set_value(ASSIGNMENT).run()
     form = f"edit_decision-{ASSIGNMENT}"
     coordinator.text_area(key=f"{form}:text").input("Представить график погашения с разбивкой по месяцам")
-    coordinator.date_input(key=f"{form}:due").set_value(dt.date(2025, 3, 31))
+    coordinator.text_input(key=f"{form}:due").input("31.03.2025")
     next(b for b in coordinator.button if b.label == "Сохранить новую версию").click().run()
     assert any("сохранено новой версией" in s.value for s in coordinator.success), [e.value for e in coordinator.error]
 

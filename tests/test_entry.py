@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from lib.auth.access import Denied
 from lib.domain import monthly as entry
 from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload
+from lib.saving import service
 from tests.support.entry import LPTES, MONTH, TODAY, VES, copy_demo, settings, valid_claims, valid_monthly, valid_structure
 
 
@@ -57,7 +58,7 @@ def test_a_valid_month_is_saved_in_one_write_with_warnings_and_audit(store):
     checked = entry.check_monthly(snap, "ves", MONTH, form, TODAY, settings(snap))
     assert not checked.errors
     assert any("не равна остатку прошлого месяца" in str(w) for w in checked.warnings)
-    receipt = entry.save_checked(store, VES, "monthly_reports", checked, snap)
+    receipt = service.save_checked(store, VES, "monthly_reports", checked)
     after = store.read_all()
     saved = after.current("monthly_reports")
     saved = saved[(saved.participant_id == "ves") & (saved.month == MONTH)]
@@ -70,13 +71,13 @@ def test_a_valid_month_is_saved_in_one_write_with_warnings_and_audit(store):
 def test_structure_and_claims_save(store):
     snap = store.read_all()
     monthly = valid_monthly(snap)
-    entry.save_checked(store, VES, "monthly_reports", entry.check_monthly(snap, "ves", MONTH, monthly, TODAY, settings(snap)), snap)
+    service.save_checked(store, VES, "monthly_reports", entry.check_monthly(snap, "ves", MONTH, monthly, TODAY, settings(snap)))
     snap = store.read_all()
     s = entry.check_structure(snap, "ves", MONTH, valid_structure(snap, monthly), None, TODAY, settings(snap))
     assert not s.errors, [str(e) for e in s.errors]
-    entry.save_checked(store, VES, "debt_structure", s, snap)
+    service.save_checked(store, VES, "debt_structure", s)
     c = entry.check_claims(snap, "ves", MONTH, valid_claims(snap), TODAY, settings(snap))
-    entry.save_checked(store, VES, "claims_work", c, store.read_all())
+    service.save_checked(store, VES, "claims_work", c)
     after = store.read_all()
     assert len(after.current("debt_structure").query("participant_id == 'ves' and month == @MONTH")) == 4
     saved = after.current("claims_work").query("participant_id == 'ves' and month == @MONTH")
@@ -102,7 +103,7 @@ def monthly_with(snap, **cell):
 def refuse_monthly(store, form, month=MONTH, user=VES, pid="ves"):
     snap = store.read_all()
     checked = entry.check_monthly(snap, pid, month, form, TODAY, settings(snap))
-    entry.save_checked(store, user, "monthly_reports", checked, snap)
+    service.save_checked(store, user, "monthly_reports", checked)
 
 
 def upload(store, data, pid="ves", month=MONTH):
@@ -135,17 +136,17 @@ BAD_INPUTS = {
     "NaN typed": (lambda st: refuse_monthly(st, monthly_with(st.read_all(), accrued="NaN")), "NaN и бесконечность не допускаются"),
     "infinity": (lambda st: refuse_monthly(st, monthly_with(st.read_all(), paid=float("inf"))), "NaN и бесконечность не допускаются"),
     "more than 3 decimals": (lambda st: refuse_monthly(st, monthly_with(st.read_all(), accrued=12.34567)), "не больше 3 знаков"),
-    "a count with decimals": (lambda st: entry.save_checked(st, VES, "claims_work", entry.check_claims(
-        st.read_all(), "ves", MONTH, {**valid_claims(st.read_all()), "court_applications": 2.5}, TODAY, settings(st.read_all())), st.read_all()),
+    "a count with decimals": (lambda st: service.save_checked(st, VES, "claims_work", entry.check_claims(
+        st.read_all(), "ves", MONTH, {**valid_claims(st.read_all()), "court_applications": 2.5}, TODAY, settings(st.read_all()))),
         "«Подано заявлений в суд»: количество должно быть целым"),
     "1e15": (lambda st: refuse_monthly(st, monthly_with(st.read_all(), accrued=1e15)), "больше 100 000 000"),
     "a future month": (lambda st: refuse_monthly(st, valid_monthly(st.read_all()), month="2026-11"), "можно подать только после окончания месяца"),
     "a month before the plan": (lambda st: refuse_monthly(st, valid_monthly(st.read_all()), month="2022-12"), "раньше начала плана"),
     "recovered above paid": (lambda st: refuse_monthly(st, monthly_with(st.read_all(), recovered_enforcement=2000.0)),
                              "«Получено по исполнительным производствам»: 2 000 больше оплаты 950,5:"),
-    "aging not summing to overdue": (lambda st: entry.save_checked(st, VES, "debt_structure", entry.check_structure(
+    "aging not summing to overdue": (lambda st: service.save_checked(st, VES, "debt_structure", entry.check_structure(
         st.read_all(), "ves", MONTH, valid_structure(st.read_all(), valid_monthly(st.read_all())).assign(age_1_3=lambda f: f.age_1_3 + 1),
-        valid_monthly(st.read_all()), TODAY, settings(st.read_all())), st.read_all()), "сумма по срокам"),
+        valid_monthly(st.read_all()), TODAY, settings(st.read_all()))), "сумма по срокам"),
     "another participant's report": (lambda st: refuse_monthly(st, valid_monthly(st.read_all()), user=LPTES), "только за своего участника"),
     "a closed quarter": (lambda st: refuse_monthly(st, valid_monthly(st.read_all(), "lptes", "2024-03"), "2024-03", LPTES, "lptes"),
                          "1 квартал 2024 г. закрыт"),
@@ -196,9 +197,9 @@ def test_the_history_of_a_month_shows_every_save_with_its_changes(store):
     demo_history = entry.month_history(snap, "lpzhkh", "2024-05")
     assert len(demo_history) == 2 and demo_history["Кто"].tolist() == ["Исполнитель ООО «ЛПЖХ»"] * 2  # filed, then corrected; a name, not a login
     form = valid_monthly(snap)
-    entry.save_checked(store, VES, "monthly_reports", entry.check_monthly(snap, "ves", MONTH, form, TODAY, settings(snap)), snap)
+    service.save_checked(store, VES, "monthly_reports", entry.check_monthly(snap, "ves", MONTH, form, TODAY, settings(snap)))
     snap = store.read_all()
     form.loc[0, "paid"] = 900.0
-    entry.save_checked(store, VES, "monthly_reports", entry.check_monthly(snap, "ves", MONTH, form, TODAY, settings(snap)), snap)
+    service.save_checked(store, VES, "monthly_reports", entry.check_monthly(snap, "ves", MONTH, form, TODAY, settings(snap)))
     history = entry.month_history(store.read_all(), "ves", MONTH)
     assert len(history) == 2 and "Оплачено: 950,5 → 900" in history["Изменения"].iloc[1]

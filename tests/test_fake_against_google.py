@@ -4,7 +4,8 @@ against the fake, and the answers compared field by field.
 
 What is compared is what ``lib/store`` reads: the spreadsheet's locale, time zone and title; each sheet's id,
 title, index and grid (rows, columns, frozen rows); each protected range's range, description, warning flag
-and editors; the status of every answer. Presence counts as much as the value: Google leaves out fields at
+and editors; the replies of batchUpdate; the cells of values.get / batchGet (with their trailing blanks trimmed
+as Google trims them); the status of every answer. Presence counts as much as the value: Google leaves out fields at
 their default value (proto3 JSON: ``sheetId`` 0 in a ``GridRange``, ``frozenRowCount`` 0, ``warningOnly``
 false, empty lists), and code that reads ``range["sheetId"]`` must not pass against the fake and fail on Google.
 """
@@ -53,9 +54,16 @@ def read_by_the_adapter(method: str, uri: str, answer: dict | None) -> object:
         for r in answer.get("replies", []):
             if "addProtectedRange" in r:
                 r = {"addProtectedRange": {"protectedRange": _protected(r["addProtectedRange"]["protectedRange"])}}
+            if "addSheet" in r:  # Google picks a random id, the fake counts: the id is compared by presence
+                props = dict(r["addSheet"]["properties"])
+                props["sheetId"] = "sheetId" in props
+                r = {"addSheet": {"properties": props}}
             replies.append(r)
         return {"replies": replies}
-    return {}  # values.clear: its answer is not read
+    if method == "GET" and "/values" in uri:  # values.get and values.batchGet: the cells as sent
+        ranges = answer["valueRanges"] if "valueRanges" in answer else [answer]
+        return [{k: v for k, v in r.items() if k in ("majorDimension", "values")} for r in ranges]
+    return {}  # values.clear, values.update: their answers are not read
 
 
 def replay(name: str) -> list[tuple[str, object, object]]:
@@ -66,14 +74,16 @@ def replay(name: str) -> list[tuple[str, object, object]]:
                      owner=ACCOUNT, first_sheet=first["sheets"][0]["properties"]["title"])
     session = api.session(ACCOUNT)
     google_key = first["spreadsheetId"]
-    compared, ids = [], {}  # Google's protectedRangeId -> the fake's
+    compared, ids = [], {}  # Google's protectedRangeId and sheetId -> the fake's
     for ex in recorded:
         uri = ex["uri"].replace(google_key, quote(key))
-        body = json.loads(re.sub(r'"protectedRangeId": (\d+)', lambda m: f'"protectedRangeId": {ids.get(int(m[1]), m[1])}',
+        body = json.loads(re.sub(r'"(protectedRangeId|sheetId)": (\d+)', lambda m: f'"{m[1]}": {ids.get(int(m[2]), m[2])}',
                                  json.dumps(ex["body"]))) if ex["body"] else None
         answer = session.request(ex["method"], uri, json=body)
         ours = answer.json() if answer.content else None
         for theirs, mine in zip((ex["response"] or {}).get("replies", []), (ours or {}).get("replies", [])):
+            if "addSheet" in theirs and "addSheet" in mine:
+                ids[theirs["addSheet"]["properties"]["sheetId"]] = mine["addSheet"]["properties"]["sheetId"]
             if "addProtectedRange" in theirs and "addProtectedRange" in mine:
                 their_id = theirs["addProtectedRange"]["protectedRange"]["protectedRangeId"]
                 ids[their_id] = mine["addProtectedRange"]["protectedRange"]["protectedRangeId"]
@@ -83,12 +93,32 @@ def replay(name: str) -> list[tuple[str, object, object]]:
     return compared
 
 
+# Two known differences, neither read by the app: the fake does not compute formulas (it answers "#ERROR!", its
+# documented model; the app writes none — RAW values, appendCells stringValue); and a date typed as 2020-01-01 is
+# shown by Google in the pattern it detected from the typing, by the fake in the locale's pattern (1/1/2020) — the
+# app reads dates only as serial numbers (UNFORMATTED_VALUE + SERIAL_NUMBER), which agree.
+FORMULA_CELLS = {"WorksheetTest.test_get_all_values_date_time_render_options": {(0, 0), (1, 0)}}  # =4/2, =3/2
+DATE_TEXT_CELLS = {"WorksheetTest.test_get_all_values_date_time_render_options": {(0, 1), (1, 2)}}  # in FORMATTED reads
+
+
+def _without(answer, cells: set) -> object:
+    status, body = answer
+    if not isinstance(body, list):
+        return answer
+    out = []
+    for r in body:
+        values = [[None if (i, j) in cells else v for j, v in enumerate(row)] for i, row in enumerate(r.get("values", []))]
+        out.append({**r, "values": values} if "values" in r else r)
+    return status, out
+
+
 @pytest.mark.parametrize("name", sorted(p.stem for p in CASSETTES.glob("*.json")))
 def test_the_fake_answers_like_google_on_what_the_adapter_reads(name):
     compared = replay(name)
     assert compared
     for what, google, fake in compared:
-        assert fake == google, what
+        cells = FORMULA_CELLS.get(name, set()) | (DATE_TEXT_CELLS.get(name, set()) if "FORMATTED" in what else set())
+        assert _without(fake, cells) == _without(google, cells), what
 
 
 def test_the_recordings_show_what_the_fake_must_model():

@@ -82,7 +82,8 @@ def test_a_missing_report_is_carried_and_the_verdict_waits_for_it(tmp_path):
     sentence = views.forecast_sentence(r, s, names)
     # 980 from the filed report alone is under the target: the estimate decides, so no verdict yet
     assert "достигнута" not in sentence
-    assert f"по сданным отчётам {fmt.money(1520)}" in sentence and "не сдали: Организация u2 (оценка по отчёту за февраль 2024)" in sentence
+    assert f"всего {fmt.money(1520)} тыс. руб. (по сданным отчётам {fmt.money(980)}; оценка {fmt.money(540)} тыс. руб.)" in sentence
+    assert "не сдали: Организация u2 (оценка по отчёту за февраль 2024)" in sentence
     assert sentence.endswith("Вывод о цели — после их отчётов.")
 
 
@@ -101,7 +102,8 @@ def test_a_forecast_that_an_estimate_enters_waits_for_the_report(tmp_path):
     # like for like: both utilities every month, u2's March carried — 1 530, 1 570, 1 520: slope −5 a month
     assert r.target["trend_per_month"] == pytest.approx(-5) and r.target["forecast"] == pytest.approx(1520 - 5 * 9)
     sentence = views.forecast_sentence(r, s, names)
-    assert sentence.startswith(f"По сданным отчётам при нынешнем тренде ({fmt.money(-5)} тыс. руб. в месяц) к декабрю 2024 "
+    assert sentence.startswith(f"Сейчас {fmt.money(1520)} тыс. руб. (по сданным отчётам {fmt.money(980)}; оценка {fmt.money(540)} тыс. руб.); "
+                               f"при нынешнем тренде ({fmt.money(-5)} тыс. руб. в месяц) к декабрю 2024 "
                                f"задолженность составит {fmt.money(1475)} тыс. руб. — выше цели {fmt.money(1453.5)}; не сдали: Организация u2")
     assert "достигнута" not in sentence
 
@@ -110,7 +112,7 @@ def test_a_target_missed_even_without_the_estimate_is_said_plainly(tmp_path):
     grown = [*U1[:2], line("u1", "s1", "2024-03", 1030, 600, 50, overdue=515)]  # u1 alone ends at 1 580 > 1 453,5
     snap, s, names = district(tmp_path, grown + U2)
     sentence = views.forecast_sentence(execute(snap, Q1, s, TODAY), s, names)
-    assert sentence.startswith("Цель снижения на 5 % к концу плана (март 2024) не достигнута: даже без не сдавших задолженность 1")
+    assert sentence.startswith("Цель снижения на 5 % к концу плана (март 2024) не достигнута: даже без оценки задолженность по сданным отчётам 1")
 
 
 def test_a_returned_month_stays_in_the_total_marked_as_under_correction(tmp_path):
@@ -133,7 +135,7 @@ def test_the_debt_chart_draws_an_estimated_month_differently_and_keeps_to_the_pe
     spec = charts.debt_chart(r.totals, r.target, r.filters.months).to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert [(x["month"], x["Данные"]) for x in rows] == [("2024-02", "по сданным отчётам"),
-                                                          ("2024-03", "оценка: не все организации сдали отчёт")]
+                                                          ("2024-03", "оценка: сданы не все отчёты или строки")]
 
 
 def test_the_export_blocks_carry_the_estimate_and_a_footnote(tmp_path):

@@ -65,7 +65,7 @@ def every_file(downloads) -> dict[str, bytes]:
         at.selectbox(key="data_tab").select(title).run()
     files.update(downloads())
     page("coordinator@lensk.demo", "pages/commission.py", {"commission_tab": "Материалы к заседанию",
-                                                         "pack_date": dt.date(2025, 1, 20)})
+                                                         "pack_date": "20.01.2025"})
     files.update(downloads())
     at = page("coordinator@lensk.demo", "pages/export.py", {"export_quarter": "2024-Q4"})
     at.button(key="export_build").click().run()

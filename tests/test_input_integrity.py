@@ -17,8 +17,8 @@ from lib.auth.access import ValidationError, command_line_user, write
 from lib.core.config import PROJECT_ROOT
 from lib.core.parsing import number_text
 from lib.domain import monthly as entry
-from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload, save_upload
-from lib.saving import form_input
+from lib.files.excel_forms import UploadRejected, build_workbook, check_upload, read_upload
+from lib.saving import form_input, service
 from lib.store.sqlite_store import SQLiteStore
 from tests.support.apptest import open_entry
 from tests.support.entry import MONTH, VES, copy_demo, settings, valid_monthly, valid_structure
@@ -63,7 +63,7 @@ def test_editor_state_naming_a_hidden_settlement_is_ignored(store):
     assert edited[["settlement_id", "consumer_group"]].equals(form[["settlement_id", "consumer_group"]])
     checked = entry.check_monthly(snap, "ves", MONTH, edited, TODAY, settings(snap))
     assert not checked.errors, messages(checked)
-    entry.save_checked(store, VES, "monthly_reports", checked, snap, [f.token for f in checked.confirm])
+    service.save_checked(store, VES, "monthly_reports", checked, [f.token for f in checked.confirm])
     saved = saved_rows(store)
     assert sorted(zip(saved.settlement_id, saved.consumer_group)) == sorted(zip(form.settlement_id, form.consumer_group))
 
@@ -149,7 +149,7 @@ def test_a_settlement_not_served_or_unknown_is_refused(store, settlement, reason
     checked = entry.check_monthly(snap, "ves", MONTH, form, TODAY, settings(snap))
     assert reason in messages(checked), messages(checked)
     with pytest.raises(entry.EntryRejected):
-        entry.save_checked(store, VES, "monthly_reports", checked, snap)
+        service.save_checked(store, VES, "monthly_reports", checked)
     assert saved_rows(store).empty
 
 
@@ -317,15 +317,15 @@ def test_a_hundredfold_figure_is_saved_only_once_this_very_value_is_confirmed(st
     assert len(asked) == 1 and "раз больше, чем в прошлом месяце" in asked[0].message
     before = total_rows(store)
     with pytest.raises(entry.NeedsConfirmation, match="подтвердите"):
-        entry.save_checked(store, VES, "monthly_reports", checked, snap)
+        service.save_checked(store, VES, "monthly_reports", checked)
     assert total_rows(store) == before
     tokens = [f.token for f in checked.confirm]
     form.loc[0, "accrued"] = "1 522 685"  # changed after the confirmation: it no longer covers it
     changed = entry.check_monthly(snap, "ves", MONTH, form, TODAY, settings(snap))
     with pytest.raises(entry.NeedsConfirmation):
-        entry.save_checked(store, VES, "monthly_reports", changed, snap, tokens)
+        service.save_checked(store, VES, "monthly_reports", changed, tokens)
     assert total_rows(store) == before
-    entry.save_checked(store, VES, "monthly_reports", checked, snap, tokens)
+    service.save_checked(store, VES, "monthly_reports", checked, tokens)
     assert 1522684.0 in saved_rows(store).accrued.tolist()
 
 
@@ -345,7 +345,7 @@ def test_the_excel_blank_and_the_cli_need_the_confirmation_too(store, tmp_path):
     result = check_upload(snap, "ves", MONTH, read_upload(data, snap, "ves", MONTH), TODAY, settings(snap))
     assert not result.errors and result.confirm
     with pytest.raises(entry.NeedsConfirmation):
-        save_upload(store, VES, result)
+        service.save_upload(store, VES, result)
     assert saved_rows(store).empty
     path = tmp_path / "blank.xlsx"
     path.write_bytes(data)

@@ -70,6 +70,43 @@ def test_the_apps_own_multi_tab_save_path_lands_atomically_and_is_read_back(live
     assert len(live.read_all().current("locks")) >= len(locks)
 
 
+def test_google_keeps_the_owner_among_the_editors_and_bootstrap_leaves_protection_alone(live):
+    from lib.store.sheets_setup import TAG, implicit_editors
+
+    live.bootstrap()
+    meta = live.metadata(refresh=True)
+    ours = [p for s in meta["sheets"] for p in s.get("protectedRanges", []) if str(p.get("description", "")).startswith(TAG)]
+    assert ours and all(live.account in p["editors"]["users"] for p in ours)
+    implicit = implicit_editors(live, meta)
+    assert all(set(p["editors"]["users"]) - {live.account} == implicit for p in ours)  # the owner, recorded once
+    ids = sorted(p["protectedRangeId"] for p in ours)
+    assert live.bootstrap() == ["все листы, столбцы и защита уже на месте"]
+    again = live.metadata(refresh=True)
+    assert sorted(p["protectedRangeId"] for s in again["sheets"] for p in s.get("protectedRanges", [])
+                  if str(p.get("description", "")).startswith(TAG)) == ids  # not deleted and re-added
+    assert not drift(live), drift(live)
+
+
+def test_number_formats_hold_on_rows_appended_after_bootstrap(live):
+    from lib.core.frames import column_letter, header_positions
+    from lib.store.sheets_store import a1_tab
+
+    live.bootstrap()
+    table = live.schema["audit"]
+    receipt = live.save({"audit": [dict(sample_record(table), event_id=f"live-{uuid.uuid4().hex[:8]}", record_key="007")]}, "live-test")
+    live.invalidate()
+    rows = live.read_all().all_versions("audit")
+    row = int(rows[rows.save_id == receipt.save_id].iloc[0]["row"])
+    title = live.titles()["audit"]
+    header = live.http.values_get(live.key, f"{a1_tab(title)}!1:1")["values"][0]
+    column = header_positions(table, header)["record_key"][0]
+    answer = live.http.fetch_sheet_metadata(live.key, params={
+        "includeGridData": "true", "ranges": f"{a1_tab(title)}!{column_letter(column)}{row}",
+        "fields": "sheets.data.rowData.values(userEnteredFormat.numberFormat,formattedValue)"})
+    cell = answer["sheets"][0]["data"][0]["rowData"][0]["values"][0]
+    assert cell["userEnteredFormat"]["numberFormat"]["type"] == "TEXT" and cell["formattedValue"] == "007", (row, cell)
+
+
 def test_a_value_typed_over_a_sealed_row_keeps_the_saved_one_and_is_listed(live):
     """Issue 24: «Печать» through real Google — the write's own answer carries the header (includeSpreadsheetInResponse
     + responseRanges, masked by ``fields``), the seal survives Google's round trip of the cells, and a cell changed

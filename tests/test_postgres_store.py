@@ -9,7 +9,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from lib.store.port import StoreUnavailable
+from lib.store.port import StoreError, StoreUnavailable
 from lib.store.postgres_store import PostgresStore
 from tests.support.records import sample_record
 
@@ -95,3 +95,30 @@ def test_an_existing_database_with_a_schema_for_the_app_and_the_rights_docs_ask_
     tables = postgres_cluster.admin("SELECT schemaname, count(*) FROM pg_tables WHERE tableowner = 'debt_app' GROUP BY 1",
                                     database=name)
     assert tables == [("debt", len(store.schema.tables) + 1)]  # every tab and the change stamp, in its own schema
+
+
+def test_a_quarter_closed_by_another_process_refuses_a_save_decided_there(demo_postgres, tmp_path):
+    """Process A has read the district (and caches it); process B closes the fourth quarter; A's save of a December
+    report is decided on the server's state under the write lock, so it is refused and nothing is written."""
+    from lib.auth.access import Denied, User, write
+
+    a = demo_postgres
+    b = PostgresStore(a.url, local_dir=tmp_path / "b")
+    lptes = User("lptes@lensk.demo", "Исполнитель ЛПТЭС", "executor", "lptes")
+    coordinator = User("coordinator@lensk.demo", "Беляев И.А.", "coordinator", "upr")
+    report = {"participant_id": "lptes", "settlement_id": "lensk", "month": "2024-12", "consumer_group": "population",
+              "debt_start": 100.0, "accrued": 50.0, "paid": 40.0, "recovered_enforcement": 1.0, "overdue": 60.0}
+    before = len(a.read_all().all_versions("monthly_reports"))
+    write(b, coordinator, {"locks": [{"quarter": "2024-Q4", "locked": True, "comment": "Отчёт направлен"}]})
+    with pytest.raises(Denied, match="закрыт"):
+        write(a, lptes, {"monthly_reports": [report]})
+    assert len(b.read_all().all_versions("monthly_reports")) == before
+
+
+def test_a_role_without_the_rights_is_told_which_rights_it_needs(postgres_cluster, tmp_path):
+    name = f"norights_{tmp_path.name[-12:].replace('-', '_')}"
+    postgres_cluster.admin(f'CREATE DATABASE "{name}"')  # the app's role may connect, but owns nothing there
+    with pytest.raises(StoreError) as err:
+        PostgresStore(postgres_cluster.url(name), local_dir=tmp_path)
+    assert "Не удалось подготовить таблицы на сервере PostgreSQL" in str(err.value)
+    assert "«Какие права нужны роли»" in str(err.value)

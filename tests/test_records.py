@@ -5,6 +5,7 @@ attendance, the last coordinator, closing a quarter with open items, one confirm
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -150,7 +151,9 @@ def test_a_new_decision_names_nobody_by_default_and_the_form_clears_after_a_save
     at.selectbox(key="new_decision:responsible").set_value("esk")
     submit_new_decision(at)
     confirmations = [s.value for s in at.success if "Решение записано" in s.value]
-    assert confirmations == ["Решение записано."] and not at.toast  # one confirmation, not two
+    # one confirmation, not two: what was saved, when and which version (issue 23, item 4)
+    assert len(confirmations) == 1 and not at.toast
+    assert re.fullmatch(r"Решение записано\. Сохранено \d\d\.\d\d\.\d{4} \d\d:\d\d · версия 1", confirmations[0]), confirmations
     assert at.session_state["commission_tab"] == "Решения и поручения"  # the page stays on the tab
     assert at.text_area(key="new_decision:text").value == ""  # a fresh form: a second click cannot repeat it
     after = store_of(demo_store_url).read_all().all_versions("decisions")

@@ -11,10 +11,12 @@ from lib import cli
 from lib.auth import access
 from lib.domain.reminders import wants_reminders
 from lib.mail import outbox
+from lib.mail.smtp import MailServer
 from lib.store.port import StoreUnavailable
 from lib.store.sqlite_store import SQLiteStore
+from tests.conftest import make_sheets_store
 from tests.support.reminder_district import COORDINATOR, LPT, VES, seed
-from tests.support.smtp_server import MailCatcher, SMTPServer, free_port
+from tests.support.smtp_server import MailCatcher, SMTPServer, free_port, self_signed
 
 LATE = dt.date(2024, 12, 11)
 CLI_USER = access.command_line_user("cron")
@@ -134,12 +136,23 @@ def test_a_person_turns_reminders_off_for_themselves_only(store, smtp):
     access.write(store, me, {"mail_preferences": [{"login": VES[1], "reminders": False}]})
     with pytest.raises(access.Denied, match="можно изменить только свою запись"):
         access.write(store, me, {"mail_preferences": [{"login": VES[0], "reminders": False}]})
+    member = access.User("member@lensk.ru", "Член комиссии", "commission")
+    access.write(store, member, {"mail_preferences": [{"login": "Member@lensk.ru", "reminders": False}]})  # their own, in any case
+    with pytest.raises(access.Denied, match="можно изменить только свою запись"):
+        access.write(store, member, {"mail_preferences": [{"login": VES[1], "reminders": True}]})
     snapshot = store.read_all()
     assert not wants_reminders(snapshot, VES[1]) and wants_reminders(snapshot, VES[0])
     preview = outbox.preview(snapshot, LATE)
     assert [m.login for m in preview.quiet] == [VES[1]]
     outbox.remind(store, CLI_USER, LATE)
     assert sorted(r.to[0] for r in smtp.catcher.received) == sorted([VES[0], COORDINATOR])
+
+
+def test_a_disabled_account_gets_nothing(store, smtp):
+    seed(store, smtp.port)
+    access.write(store, CLI_USER, {"users": [{**store.read_all().record("users", login=VES[0]), "active": False}]})
+    outbox.remind(store, CLI_USER, LATE)
+    assert sorted(r.to[0] for r in smtp.catcher.received) == sorted([VES[1], COORDINATOR])
 
 
 def test_a_returned_report_is_mailed_at_once_with_the_reason(store, smtp):
@@ -185,3 +198,54 @@ def test_the_command_line_for_the_daily_timer(tmp_path, smtp, capsys, monkeypatc
     assert cli.main(["remind", "--store", url, "--today", "11.12.2024"]) == 1
     err = capsys.readouterr()
     assert "ошибка отправки: 2" in err.err and "почтовый сервер не принимает соединения" in err.out
+
+
+def test_starttls_and_a_login_with_the_password_from_the_environment(tmp_path, monkeypatch):
+    certificate = self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # the district's certificate, trusted as the system would
+    with SMTPServer(certificate=certificate, accounts={"robot@lensk.ru": "s3cret"}) as server:
+        store = SQLiteStore(tmp_path / "debt.sqlite")
+        seed(store, server.port, smtp_security="STARTTLS", smtp_login="robot@lensk.ru")
+        monkeypatch.setenv("DEBT_SMTP_PASSWORD", "wrong")
+        run = outbox.remind(store, CLI_USER, LATE)
+        assert run.count("failed") == 3 and run.outcomes[0].detail.startswith("почтовый сервер не принял логин и пароль: 535")
+        monkeypatch.setenv("DEBT_SMTP_PASSWORD", "s3cret")
+        assert outbox.remind(store, CLI_USER, LATE).count("sent") == 3
+        assert sorted(r.to[0] for r in server.catcher.received) == sorted([*VES, COORDINATOR])
+    assert "s3cret" not in (tmp_path / "debt.sqlite").read_bytes().decode("utf-8", "replace")  # never in the store
+
+
+def test_an_untrusted_certificate_is_a_failure_not_a_silent_plain_text_send(tmp_path, monkeypatch):
+    with SMTPServer(certificate=self_signed(tmp_path)) as server:  # not trusted: no SSL_CERT_FILE
+        store = SQLiteStore(tmp_path / "debt.sqlite")
+        seed(store, server.port, smtp_security="STARTTLS")
+        run = outbox.remind(store, CLI_USER, LATE)
+        assert run.count("failed") == 3 and run.outcomes[0].detail.startswith("ошибка шифрования соединения с почтовым сервером")
+        assert server.catcher.received == []
+
+
+def test_two_processes_of_one_server_on_a_google_sheet_send_each_message_once(fake_api, smtp):
+    first = make_sheets_store(fake_api)
+    second = make_sheets_store(fake_api, key=first.key, bootstrap=False, secrets=first.secrets)  # its other process
+    seed(first, smtp.port)
+    runs = []
+    threads = [threading.Thread(target=lambda s=s: runs.append(outbox.remind(s, CLI_USER, LATE))) for s in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.to[0] for r in smtp.catcher.received) == sorted([*VES, COORDINATOR])
+    assert sum(r.count("sent") for r in runs) == 3 and sum(r.count("taken") for r in runs) == sum(len(r.outcomes) for r in runs) - 3
+
+
+def test_a_plan_made_before_another_run_sent_is_refused_at_the_reservation(store, smtp):
+    seed(store, smtp.port)
+    stale = outbox.preview(store.read_all(), LATE).send  # e.g. the coordinator's preview, open while the timer runs
+    assert outbox.remind(store, CLI_USER, LATE).count("sent") == 3
+    server = SMTPServer()
+    try:
+        outcomes = outbox.deliver(store, CLI_USER, stale, MailServer("127.0.0.1", server.port, "none", None, "dolg@lensk.ru"))
+        assert [o.state for o in outcomes] == ["taken"] * 3
+        assert server.catcher.received == []
+    finally:
+        server.stop()

@@ -119,3 +119,30 @@ def test_without_the_base_address_the_message_says_where_to_go_and_months_outsid
     assert "Открыть отчёт: войдите в приложение комиссии." in m.body
     assert plan(situation(dt.date(2024, 12, 11), status, span=("2023-01", "2024-10"))).send == []
     assert link("https://x.ru/app/", "entry", participant="a b", month="2024-11") == "https://x.ru/app/entry?participant=a+b&month=2024-11"
+
+
+def test_the_coordinator_sees_failures_refusals_and_sends_stuck_for_a_quarter_of_an_hour():
+    import pandas as pd
+
+    from lib.core import fmt
+    from lib.domain.reminders import log_table, preview_table, trouble
+
+    fmt.use_zone("Asia/Yakutsk")
+    log = pd.DataFrame({
+        "message_key": ["a", "b", "c", "d", "e"], "reason": ["late", "late", "before", "digest", "returned"],
+        "period": ["2024-11"] * 5, "login": ["ves@lensk.ru", "ves2@lensk.ru", "lpt@lensk.ru", "coord@lensk.ru", "lpt@lensk.ru"],
+        "participant_id": ["ves", "ves", "lpt", None, "lpt"], "state": ["sent", "failed", "reserved", "reserved", "bounced"],
+        "attempts": [1, 2, 1, 1, 1], "detail": [None, "почтовый сервер не ответил вовремя", None, None, "почтовый сервер отклонил адрес"],
+        "saved_at": ["2024-12-11T00:00:00+00:00", "2024-12-11T00:01:00+00:00", "2024-12-11T00:02:00+00:00",
+                     "2024-12-11T00:20:00+00:00", "2024-12-11T00:03:00+00:00"]})
+    now = dt.datetime(2024, 12, 11, 0, 30, tzinfo=dt.UTC)  # «c» reserved 28 min ago: stuck; «d» 10 min ago: still sending
+    assert trouble(log, now)["message_key"].tolist() == ["b", "c", "e"]
+    table = log_table(trouble(log, now), {"ves": "ВЭС", "lpt": "ЛПТЭС"}, limit=2)
+    assert table.to_dict("list") == {
+        "Когда": [pd.Timestamp("2024-12-11 09:03"), pd.Timestamp("2024-12-11 09:02")], "Кому": ["lpt@lensk.ru", "lpt@lensk.ru"],
+        "Причина": ["возврат на доработку", "срок подходит"], "Месяц": ["ноябрь 2024", "ноябрь 2024"], "Участник": ["ЛПТЭС", "ЛПТЭС"],
+        "Состояние": ["адрес отклонён", "отправляется"], "Попыток": [1, 1], "Ошибка": ["почтовый сервер отклонил адрес", ""]}
+    messages = plan(situation(dt.date(2024, 12, 11), {("ves", "2024-11"): "missing"})).send[:1]
+    assert preview_table(messages).to_dict("records") == [
+        {"Кому": "Иванова А.П. <ves@lensk.ru>", "Причина": "срок прошёл", "Месяц": "ноябрь 2024",
+         "Тема": "Срок прошёл: отчёт за ноябрь 2024 не сдан"}]

@@ -151,3 +151,122 @@ def test_a_plan_item_cannot_lose_its_executor_when_edited(demo_store_url):
     next(b for b in at.button if b.label == "Сохранить новую версию").click().run()
     assert any("«Исполнитель»" in e.value for e in at.error), [e.value for e in at.error]
     assert store.read_all().record("plan", measure_id=chosen)["executor"]
+
+
+# ---- one empty choice, «—» for an empty value, the digits of the grid ---------------------------------
+
+
+def shown_cells(styler) -> list[list[str]]:
+    """What ``st.dataframe`` reads from ``present.table``'s Styler: each column's display text (or the value)."""
+    body = styler._translate(False, False)["body"]
+    by_column = {int(column[0]["id"].split("col")[1]): [c["display_value"] for c in column] for column in body if column}
+    data = styler.data
+    return [[by_column[j][i] if j in by_column else str(data.iat[i, j]) for j in range(data.shape[1])] for i in range(len(data))]
+
+
+def test_an_empty_cell_reads_a_dash_in_every_kind_of_column():
+    import datetime as dt
+
+    import pandas as pd
+
+    from lib.domain import present
+
+    frame = pd.DataFrame({"Статус": ["выполнено", None, "  "], "Срок": [dt.date(2024, 12, 5), None, None],
+                          "Просрочено": pd.array([True, None, False], dtype="boolean"), "Сумма": [1234.5, None, 0.0],
+                          "Номер": ["1", pd.NA, "2"]})
+    assert shown_cells(present.table(frame)) == [["выполнено", "05.12.2024", "да", "1\u00a0234,5", "1"],
+                                                 ["—", "—", "—", "—", "—"],
+                                                 ["—", "—", "нет", "0,0", "2"]]
+    assert present.table(frame).data["Статус"].tolist() == ["выполнено", "", "  "]  # the values stay as stored (sorting, files)
+
+
+def entry_page(login: str = "ves@lensk.demo"):
+    return page(login, "pages/entry.py", {"entry_month": "2024-12"})
+
+
+def test_the_plan_status_dropdown_has_one_empty_choice_and_room_for_its_words(demo_store_url):
+    import json
+
+    at = entry_page()
+    configs = [json.loads(d.proto.columns) for d in at.dataframe if d.proto.editing_mode and "status" in json.loads(d.proto.columns)]
+    assert len(configs) == 1, "the plan grid is not on the page: the test could not fail"
+    status = configs[0]["status"]
+    options = status["type_config"]["options"]
+    # the «—» option is the only empty one: required keeps Streamlit from adding a blank option of its own beside it
+    assert status.get("required") is True and [o for o in options if o["label"] in ("", "—")] == [{"value": "—", "label": "—"}]
+    assert status.get("width") in ("medium", "large") or (isinstance(status.get("width"), int) and status["width"] >= 150)
+
+
+def test_last_months_figures_read_with_the_digits_of_the_grid(demo_store_url):
+    from tests.support.shown import cells
+
+    at = entry_page()
+    table = next(cells(d) for d in at.dataframe if "Собираемость в прошлом месяце, %" in d.value.columns)
+    figures = table.drop(columns=["Поселение", "Группа", "Собираемость, %", "Собираемость в прошлом месяце, %"])
+    texts = [t for column in figures.columns for t in figures[column] if t != "—"]
+    assert texts, "no figure of last month: the test could not fail"
+    padded = [t for t in texts if "," in t and t.endswith("0")]
+    assert not padded, f"figures padded with zeros the grid does not show: {padded[:5]}"
+
+
+# ---- dates typed as ДД.ММ.ГГГГ, not a calendar in the browser's language ------------------------------
+
+
+def commission(tab: str):
+    return page("coordinator@lensk.demo", "pages/commission.py", {"commission_tab": tab})
+
+
+def test_no_calendar_in_the_browsers_language_on_any_commission_tab(demo_store_url):
+    for tab in ("Заседания", "Решения и поручения", "Материалы к заседанию"):
+        at = commission(tab)
+        assert not at.date_input, f"«{tab}»: a calendar that speaks English in an en-US browser"
+        dates = [t for t in at.text_input if t.placeholder == "ДД.ММ.ГГГГ"]
+        assert dates and all(d.value == "" or len(d.value.split(".")) == 3 for d in dates), [(d.label, d.value) for d in dates]
+
+
+def test_a_decision_with_a_date_that_does_not_exist_is_refused_and_kept_as_typed(demo_store_url):
+    from lib.store.sqlite_store import SQLiteStore
+
+    store = SQLiteStore(demo_store_url[len("sqlite:///"):])
+    before = len(store.read_all().current("decisions"))
+    at = commission("Решения и поручения")
+    at.text_area(key="new_decision:text").input("Провести сверку расчётов с УК")
+    at.selectbox(key="new_decision:responsible").set_value("ves")
+    at.text_input(key="new_decision:due").input("31.02.2025")
+    next(b for b in at.button if b.label == "Сохранить решение").click().run()
+    assert any(e.value.startswith("«Срок»: «31.02.2025» — такой даты нет") for e in at.error), [e.value for e in at.error]
+    assert at.text_input(key="new_decision:due").value == "31.02.2025" and len(store.read_all().current("decisions")) == before
+    at.text_input(key="new_decision:due").input("31.03.2025")
+    next(b for b in at.button if b.label == "Сохранить решение").click().run()
+    decisions = store.read_all().current("decisions")
+    assert len(decisions) == before + 1, [e.value for e in at.error]
+    assert decisions[decisions.text == "Провести сверку расчётов с УК"].due_date.iloc[0].date().isoformat() == "2025-03-31"
+
+
+def test_the_meeting_pack_takes_a_typed_date_and_keeps_the_proposed_one_for_a_wrong_text(demo_store_url, monkeypatch):
+    at = commission("Материалы к заседанию")
+    proposed = at.text_input(key="pack_date").value
+    at.text_input(key="pack_date").input("14.02.2025").run()
+    assert any("данные за" in m.value for m in at.markdown) and not [e for e in at.error if "Дата заседания" in e.value]
+    at.text_input(key="pack_date").input("14.13.2025").run()
+    assert any(e.value.startswith("«Дата заседания»: «14.13.2025» — такой даты нет") for e in at.error), [e.value for e in at.error]
+    assert proposed and any("Проект повестки" in m.value for m in at.markdown)  # the pack of the proposed date, not nothing
+
+
+# ---- keys of the entry grid whole at 1280 px, pinned ---------------------------------------------------
+
+
+def test_the_entry_grids_key_columns_are_pinned_and_as_wide_as_their_longest_name(demo_store_url):
+    import json
+
+    at = page("yakutskenergo@lensk.demo", "pages/entry.py", {"entry_month": "2024-12"})  # nine settlements, Орто-Нахара among them
+    grid = next(d for d in at.dataframe if d.proto.editing_mode)
+    config, shown = json.loads(grid.proto.columns), grid.value
+    longest = max(shown["Поселение"], key=len)
+    assert len(longest) >= 24, f"«{longest}»: no long settlement name, the test could not fail"
+    # ≈7.4 px a letter of the grid's 14 px font: a width below this cuts the name («МО «Беченчинский насле…»)
+    assert config["Поселение"]["pinned"] and config["Поселение"]["width"] >= 7.4 * len(longest), config["Поселение"]
+    assert config["Группа"]["pinned"] and config["Группа"]["width"] >= 7.4 * len("прочие потребители") + 16, config["Группа"]
+    shown_columns = [c for c in shown.columns if not config.get(c, {}).get("hidden")]
+    assert shown_columns[:3] == ["Поселение", "Группа", "debt_start"], shown_columns  # the figures right after the two keys
+    assert not config["debt_start"].get("disabled"), config["debt_start"]

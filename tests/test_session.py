@@ -188,7 +188,8 @@ def test_single_sign_on_signs_a_known_email_in_and_opens_the_linked_page(demo_st
 
 
 @pytest.mark.parametrize(("email", "refusal"), [
-    ("stranger@gmail.com", "Адрес stranger@gmail.com не зарегистрирован в системе. Обратитесь к координатору, чтобы вас добавили."),
+    # the address as code: read as the address, never a mailto link (issue 25, «Why» 6)
+    ("stranger@gmail.com", "Адрес `stranger@gmail.com` не зарегистрирован в системе. Обратитесь к координатору, чтобы вас добавили."),
     ("tsk@lensk.demo", "Учётная запись отключена. Обратитесь к координатору."),
 ])
 def test_single_sign_on_refuses_an_unknown_or_disabled_email_in_russian(demo_store_url, email, refusal):
@@ -255,7 +256,7 @@ def test_the_hash_oracle_of_the_search_box_finds_nothing(demo_store_url):
     for prefix in ("$", "$argon2id$", "$argon2id$v=19$m=", target[:30], target[:60], target):
         at.text_input(key="data_query").input(prefix).run()
         assert "Строк: 0" in [c.value for c in at.caption], prefix
-        assert len(at.dataframe[0].value) == 0
+        assert not at.dataframe  # an empty table is said in words, not drawn (shell.table)
     at.text_input(key="data_query").input("КООРДИНАТОР").run()  # a shown label, in any case
     assert at.dataframe[0].value["Логин (e-mail)"].tolist() == ["coordinator@lensk.demo"]
     assert not at.exception
@@ -273,7 +274,7 @@ def test_search_looks_at_what_is_shown_as_it_is_shown(demo_store_url):
         found = cells(at.dataframe[0])
         assert len(found) and (found[column].str.contains(expected, regex=False)).any(), query
     at.text_input(key="data_query").input("population").run()  # the stored code is not what is shown
-    assert len(at.dataframe[0].value) == 0
+    assert not at.dataframe  # nothing found: said in words, not an empty grid (shell.table)
     at.text_input(key="data_query").input("").run()
     record = at.selectbox(key="data_record").options[0]
     assert "население" in record or "прочие" in record, record  # records named as shown too
@@ -439,3 +440,31 @@ def test_ones_own_password_change_keeps_this_sign_in_and_ends_the_others(demo_st
     assert gone.title[0].value == "Вход"
     assert any("Учётная запись изменилась" in i.value for i in gone.info)
     assert _page(here, None).title[0].value == "Вход"  # the cookie issued before the change is void too
+
+
+def _sso_tab(email: str, sid: str) -> AppTest:
+    """A tab whose browser carries Streamlit's identity cookie as our callback makes it (with the sign-in's id)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets = AUTH
+    at.user = {"is_logged_in": True, "email": email, "email_verified": True, "sid": sid}
+    return at.run()
+
+
+def test_a_copy_of_the_single_sign_on_identity_is_refused_after_sign_out_or_a_disable(demo_store_url):
+    from lib.store.sqlite_store import SQLiteStore
+
+    first = _sso_tab("commission@lensk.demo", "sso-sign-in-1")
+    assert first.title[0].value.startswith("Комиссия по задолженности")
+    first.sidebar.button(key="logout").click().run()
+    copy = _sso_tab("commission@lensk.demo", "sso-sign-in-1")  # the cookie, copied before «Выйти»
+    assert copy.title[0].value == "Вход"
+    assert any("Вы вышли из системы" in i.value for i in copy.info)
+
+    assert _sso_tab("ves@lensk.demo", "sso-sign-in-2").title[0].value.startswith("Комиссия")
+    store = SQLiteStore(demo_store_url[len("sqlite:///"):])
+    for active in (False, True):
+        write(store, CLI, {"users": [{**_record(user_row(store.read_all(), "ves@lensk.demo")), "active": active}]})
+    again = _sso_tab("ves@lensk.demo", "sso-sign-in-2")
+    assert again.title[0].value == "Вход"
+    assert any("Учётная запись изменилась" in i.value for i in again.info)
+    assert _sso_tab("ves@lensk.demo", "sso-sign-in-3").title[0].value.startswith("Комиссия")  # a new sign-in at the provider

@@ -124,9 +124,10 @@ def test_bootstrap_sets_dropdowns_number_formats_locale_time_zone_and_a_frozen_h
         assert formats["Начислено"] == {"type": "NUMBER", "pattern": "#,##0.0##"}
         assert formats["Отчётный месяц"]["type"] == "TEXT" and formats["Код сохранения"]["type"] == "TEXT"
     assert sheet.format_of(0, 0) is None  # the header keeps the default
-    rules = {h: sheet.rule_of(1, c) for c, h in enumerate(header)}
-    assert [v["userEnteredValue"] for v in rules["Группа потребителей"]["condition"]["values"]] == ["население", "прочие потребители"]
-    assert rules["Организация"]["condition"]["type"] == "ONE_OF_RANGE"
+    for row in (1, 499):  # dropdowns too, on rows added later
+        rules = {h: sheet.rule_of(row, c) for c, h in enumerate(header)}
+        assert [v["userEnteredValue"] for v in rules["Группа потребителей"]["condition"]["values"]] == ["население", "прочие потребители"]
+        assert rules["Организация"]["condition"]["type"] == "ONE_OF_RANGE"
     assert all(s.frozen_rows == 1 for s in book.sheets)
     assert all(s.row_count * s.column_count < 400 for s in book.sheets)  # no 1000 empty rows per tab
     assert store.bootstrap() == ["все листы, столбцы и защита уже на месте"]

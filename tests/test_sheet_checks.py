@@ -160,3 +160,29 @@ def test_rollover_carries_the_listed_problems_over_with_their_list(demo_sheets):
     new.invalidate()
     after = [p for p in new.read_all().problems if p.tab == reports]
     assert [(p.column, p.value, p.reason) for p in after] == [(p.column, p.value, p.reason) for p in before]
+
+
+def test_the_coordinator_starts_the_rollover_from_administration_and_sees_its_progress(demo_sheets, monkeypatch):
+    from lib.store import factory
+    from lib.ui.rollover_panel import target_url
+
+    api, old = demo_sheets
+    new_key = api.create()
+    new = make_sheets_store(api, key=new_key, bootstrap=False, secrets=old.secrets)
+    monkeypatch.setitem(factory._shared, f"gsheets://{new_key}", new)
+    assert target_url(f"https://docs.google.com/spreadsheets/d/{new_key}/edit#gid=0") == f"gsheets://{new_key}"
+    at = app_on_sheet(old, monkeypatch)
+    at.switch_page("pages/admin.py")
+    at.session_state["admin_tab"] = "Новый год"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="rollover_start").disabled  # no address, no confirmation yet
+    at.text_input(key="rollover_target").input(f"https://docs.google.com/spreadsheets/d/{new_key}/edit").run()
+    at.checkbox(key="rollover_confirm").check().run()
+    at.button(key="rollover_start").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [m.value for m in at.markdown]
+    assert any("«Участники»: перенесено записей" in m for m in shown) and any("архив только для чтения" in m for m in shown)
+    assert any(f"DEBT_STORE / [store] url = gsheets://{new_key}" in s.value for s in at.success), [e.value for e in at.error]
+    assert old.archived_to() == new_key
+    assert any(r["entity"] == "rollover" and r["saved_by"] == "coordinator@lensk.demo" for r in new.read_all().current("audit").to_dict("records"))

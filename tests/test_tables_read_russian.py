@@ -72,6 +72,7 @@ def check_tables(at: AppTest, known: set[str], where: str) -> int:
             continue  # entry grids: text cells the person types into (issue 10); their preview is a table
         value, shown = element.value, cells(element)
         label = f"{where}, таблица {n + 1} ({', '.join(map(str, value.columns[:3]))}…)"
+        assert len(value), f"{label}: an empty table — Streamlit draws an English «empty» on it (issue 27: say it in words)"
         numeric = [c for c in value.columns if pd.api.types.is_numeric_dtype(value[c]) and not pd.api.types.is_bool_dtype(value[c])]
         if numeric:
             assert styled(element), f"{label}: numbers without Russian display text"

@@ -14,7 +14,7 @@ space, ``03.2024``) cannot slip past it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -25,7 +25,7 @@ from lib.core.parsing import is_empty
 from lib.core.record_keys import repeated
 from lib.core.schema import TYPES, Column, Table
 from lib.domain.periods import closed_quarters, lock_message, quarter_of
-from lib.store.port import Conflict, FieldProblem, SaveReceipt, Snapshot, Store, StoreError, ValidationError, prepare_records
+from lib.store.port import Conflict, FieldProblem, Prepared, SaveReceipt, Snapshot, Store, StoreError, ValidationError, prepare_records
 
 ROLE_LABELS = {"executor": "исполнитель", "commission": "член комиссии", "coordinator": "координатор"}
 MAX_AUDIT_TEXT = 20000
@@ -38,6 +38,14 @@ class Denied(StoreError):
 class Rejected(StoreError):
     """A form asks for something the domain does not allow (a duplicate meeting, a decision with no
     one responsible); the message says what to change, in Russian. Nothing was written."""
+
+
+class _AlreadySaved(Exception):
+    """The submission's token is the id of a save already stored: nothing is written again."""
+
+    def __init__(self, saved_at: str, rows: dict[str, int]):
+        self.saved_at, self.rows = saved_at, rows
+        super().__init__("already saved")
 
 
 class NothingChanged(StoreError):
@@ -249,9 +257,11 @@ def check_expected(snapshot: Snapshot, expect: Expect) -> None:
         for key, base in wanted.items():
             now = current.get(tuple(key))
             shown_key = " · ".join(str(v) for v in key)
-            if base is None and now is not None:
-                raise Conflict(f"Запись «{shown_key}» в листе «{table.title}» уже есть: новая запись не создана, "
-                               "существующая не изменена.", tab=tab, key=tuple(key), current=now)
+            if base is None and now is not None:  # a generated id is a code, not something a person knows: not named
+                named = "" if table.column(table.record_key[0]).key.endswith("_id") else f" «{shown_key}»"
+                raise Conflict(f"Такая запись{named} в листе «{table.title}» уже есть (её сохранили раньше — возможно, "
+                               "повторным нажатием): новая запись не создана, существующая не изменена.",
+                               tab=tab, key=tuple(key), current=now)
             if base is not None and (now is None or now.get("save_id") != base):
                 who = f" ({user_name(snapshot, now.get('saved_by'))}, {fmt.moment_ru(now.get('saved_at'))})" if now else ""
                 raise Conflict(f"Запись «{shown_key}» в листе «{table.title}» изменена после того, как вы её открыли{who}: "
@@ -266,6 +276,8 @@ def write(
     action: str | None = None,
     snapshot: Snapshot | None = None,
     expect: Expect | None = None,
+    token: str | None = None,
+    verify: Callable[[Snapshot, Mapping[str, list[dict]]], None] | None = None,
 ) -> SaveReceipt:
     """Check, then save ``changes`` and their audit rows in one atomic write.
 
@@ -275,6 +287,12 @@ def write(
     Raises ``ValidationError`` (a field is wrong), ``Denied`` (not allowed), ``Conflict`` (the
     record changed meanwhile, or a new id is taken) or a storage error; in every case nothing
     is written and the caller still has what was typed.
+
+    The records are parsed here, once; the store only stamps them (``Prepared``). ``token``: the
+    submission's id (``lib.saving.service``), stored as the save's id — a save with that id already in
+    the store is not written again and its receipt comes back (``repeated``), whichever server process
+    made it. ``verify(fresh, parsed)``: a domain check on the store as it is at the moment of writing
+    (a meeting's number and date taken meanwhile); it raises ``Rejected``.
     """
     del snapshot
     parsed, problems = {}, []
@@ -297,8 +315,12 @@ def write(
         raise ValueError("нечего сохранять")
 
     def build(fresh: Snapshot) -> dict[str, list[dict]]:
+        if token:
+            _already_saved(fresh, token, parsed)
         acting = fresh_user(fresh, user)
         check_expected(fresh, expect or {})
+        if verify is not None:
+            verify(fresh, parsed)
         audit, changed = [], {}
         for tab, rows in parsed.items():
             table = store.schema[tab]
@@ -320,10 +342,26 @@ def write(
                 })
         if not changed:
             raise NothingChanged()
-        return {**changed, "audit": audit}
+        return Prepared({**changed, "audit": audit}, parsed=changed, save_id=token)
 
     # what build reads: the target tabs (expected versions, the audit's "old"), users and locks
-    return store.transact(user.login, build, tabs={*parsed, "users", "locks", "returns"})
+    try:
+        return store.transact(user.login, build, tabs={*parsed, "users", "locks", "returns"})
+    except _AlreadySaved as done:
+        return SaveReceipt(token, done.saved_at, done.rows, repeated=True)
+
+
+def _already_saved(fresh: Snapshot, token: str, tabs) -> None:
+    """Raise ``_AlreadySaved`` when rows of the save ``token`` are in the store already."""
+    rows, at = {}, None
+    for tab in tabs:
+        frame = fresh.all_versions(tab)
+        mine = frame[frame["save_id"] == token] if len(frame) else frame
+        if len(mine):
+            rows[tab] = len(mine)
+            at = mine["saved_at"].iloc[0]
+    if rows:
+        raise _AlreadySaved(at, rows)
 
 
 def fresh_user(snapshot: Snapshot, user: User) -> User:

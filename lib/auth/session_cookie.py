@@ -263,8 +263,15 @@ class SessionLedger:
             return con.execute("SELECT version FROM sessions_granted WHERE sid = ?", (sid,)).fetchone()[0]
 
     def ended(self, sid: str) -> bool:
-        with self._connection() as con:
-            return con.execute("SELECT 1 FROM sessions_ended WHERE sid = ?", (sid,)).fetchone() is not None
+        """Asked on every page run: a plain read, no write lock (readers never queue behind each other)."""
+        with self._lock:
+            if self._memory is not None:
+                return self._memory.execute("SELECT 1 FROM sessions_ended WHERE sid = ?", (sid,)).fetchone() is not None
+            con = sqlite3.connect(str(self.path), timeout=30)
+            try:
+                return con.execute("SELECT 1 FROM sessions_ended WHERE sid = ?", (sid,)).fetchone() is not None
+            finally:
+                con.close()
 
 
 _ledgers: dict[str, SessionLedger] = {}

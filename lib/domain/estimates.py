@@ -28,7 +28,7 @@ import pandas as pd
 
 from lib.core import fmt, memo
 from lib.core.frames import concat_rows
-from lib.domain.categories import BUCKETS
+from lib.domain.categories import group_labels, resource_labels
 from lib.domain.metrics import closing_debt
 from lib.domain.periods import open_returns
 
@@ -99,29 +99,64 @@ def coverage(snapshot, monthly: pd.DataFrame, filers: list[str]) -> pd.DataFrame
     return grid[columns]
 
 
-def _carry(frame: pd.DataFrame, carried: pd.DataFrame, stocks: dict, flows: tuple[str, ...]) -> pd.DataFrame:
-    """Lines of each participant's source month copied into the carried month: stocks kept, flows zero."""
-    if carried.empty or frame.empty:
-        return frame.iloc[0:0].assign(estimated=pd.Series(dtype=bool), source_month=pd.Series(dtype=object))
-    # each tab carries from its own latest month before the carried one (a tab may have been skipped)
-    # merge_asof wants its ``by`` key of one dtype on both sides (the snapshot's is a category: lib.core.frames)
-    key = {"participant_id": "str"}
-    own = (frame[["participant_id", "month"]].drop_duplicates().astype(key)
-           .assign(_i=lambda f: _month_index(f.month)).sort_values("_i"))
-    want = carried[["participant_id", "month"]].astype(key).assign(_i=lambda f: _month_index(f.month)).sort_values("_i")
-    src = pd.merge_asof(want, own.rename(columns={"month": "source_month"}), on="_i", by="participant_id",
-                        allow_exact_matches=False, direction="backward").dropna(subset=["source_month"])
-    copied = frame.merge(src[["participant_id", "month", "source_month"]].rename(columns={"month": "_to"}),
-                         left_on=["participant_id", "month"], right_on=["participant_id", "source_month"])
-    if copied.empty:
-        return frame.iloc[0:0].assign(estimated=pd.Series(dtype=bool), source_month=pd.Series(dtype=object))
-    out = copied
-    for field, value in stocks.items():
-        out[field] = value(copied) if callable(value) else copied[value]
+LINE_KEYS = {"monthly": ("participant_id", "settlement_id", "consumer_group"),
+             "structure": ("participant_id", "settlement_id", "consumer_group", "resource"),
+             "claims": ("participant_id",)}
+
+
+def _no_lines(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.iloc[0:0].assign(estimated=pd.Series(dtype=bool), source_month=pd.Series(dtype=object))
+
+
+def _carry(frame: pd.DataFrame, keys: tuple[str, ...], filers: list[str], last: int, stocks: dict, flows: tuple[str, ...],
+           only: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per line (``keys``): every month from the line's first filed month to the district's latest (``last``)
+    in which a monthly filer did not file the line gets the line of its latest filed month, stocks kept and
+    flows zero. A whole missing report is every line of the participant missing; a partial filing is some
+    of them. ``only`` (participant_id, month) limits the carried months (claims: whole missing reports only)."""
+    if frame.empty:
+        return _no_lines(frame)
+    # a line's number from its keys' codes (a missing key is a value of its own): cheaper than a grouping by 3–4 keys
+    factors = [pd.factorize(frame[k], use_na_sentinel=False) for k in keys]
+    codes = [c for c, _ in factors]
+    mine = pd.Index(factors[0][1]).isin(filers)[codes[0]]  # participant_id first: only monthly filers are carried
+    part = frame
+    if not mine.all():  # no copy of a region's lines when everyone files
+        part, codes = frame[mine], [c[mine] for c in codes]
+        if part.empty:
+            return _no_lines(frame)
+    idx = _month_index(part.month).to_numpy()
+    line = np.ravel_multi_index(codes, [int(c.max()) + 1 for c in codes]) if len(keys) > 1 else codes[0]
+    # each filed line-month, by line and month; a gap after it (to the line's next filed month, or to the district's
+    # latest month) is filled with it — work in proportion to the filed lines plus the carried ones
+    order = np.lexsort((idx, line))
+    line_a, i_a, row_a = line[order], idx[order], order
+    keep = np.r_[(line_a[1:] != line_a[:-1]) | (i_a[1:] != i_a[:-1]), True]  # one version a line-month (the last)
+    line_a, i_a, row_a = line_a[keep], i_a[keep], row_a[keep]
+    same_next = np.r_[line_a[1:] == line_a[:-1], False]
+    following = np.where(same_next, np.r_[i_a[1:], 0], last + 1)
+    gap = following - i_a - 1
+    has = gap > 0
+    if not has.any():
+        return _no_lines(frame)
+    g = gap[has]
+    src_rows = np.repeat(row_a[has], g)
+    months_i = np.repeat(i_a[has], g) + np.arange(g.sum()) - np.repeat(np.cumsum(g) - g, g) + 1
+    out = part.take(src_rows).reset_index(drop=True)
+    out["source_month"] = out.month.astype(object)
+    out["month"] = np.asarray(_month_labels(months_i.astype(np.int64)), dtype=object)
+    if only is not None:
+        allowed = only[["participant_id", "month"]].astype(str).assign(_ok=True)
+        hit = out[["participant_id", "month"]].astype(str).merge(allowed, how="left")["_ok"].fillna(False).astype(bool).to_numpy()
+        out = out[hit].reset_index(drop=True)
+        if out.empty:
+            return _no_lines(frame)
+    closing = {field: value(out) for field, value in stocks.items() if callable(value)}
+    for field, value in closing.items():
+        out[field] = value
     for field in flows:
         if field in out:
             out[field] = 0
-    out["month"] = out.pop("_to")
     return out.assign(estimated=True)
 
 
@@ -138,18 +173,19 @@ def _lines(snapshot) -> Lines:
     filers = monthly_filers(snapshot)
     cov = coverage(snapshot, monthly, filers)
     carried = cov[cov.status == "carried"]
+    last = int(_month_index(pd.Series([monthly.month.max()])).iloc[0]) if len(monthly) else 0
     end = lambda f: closing_debt(f.debt_start, f.accrued, f.paid, f.written_off)
-    monthly_stocks = {"debt_start": end, "overdue": "overdue"}
+    monthly_stocks = {"debt_start": end}
     claim_flows = tuple(c for c in claims.columns if c not in ("participant_id", "month", *CLAIMS_STOCKS)
                         and pd.api.types.is_numeric_dtype(claims[c]))
     parts = {}
-    for name, frame, stocks, flows in (("monthly", monthly, monthly_stocks, MONTHLY_FLOWS),
-                                       ("structure", structure, {b: b for b in BUCKETS}, ()),
-                                       ("claims", claims, {c: c for c in CLAIMS_STOCKS}, claim_flows)):
-        extra = _carry(frame, carried, stocks, flows)
+    for name, frame, stocks, flows, only in (("monthly", monthly, monthly_stocks, MONTHLY_FLOWS, None),
+                                             ("structure", structure, {}, (), None),
+                                             ("claims", claims, {}, claim_flows, carried)):
+        extra = _carry(frame, LINE_KEYS[name], filers, last, stocks, flows, only) if len(cov) else _no_lines(frame)
         base = frame.assign(estimated=False, source_month=None)
         parts[name] = base if extra.empty else concat_rows([base, extra[base.columns]])
-    filed = set(monthly.participant_id)
+    filed = set(monthly.participant_id.unique())  # the distinct ids, not every line's
     return Lines(parts["monthly"], parts["structure"], parts["claims"], cov, filers, [p for p in filers if p not in filed])
 
 
@@ -162,19 +198,39 @@ class Note:
 
     participant_id: str
     month: str
-    kind: str  # carried | returned
+    kind: str  # carried (no report) | partial (a report without some of its lines) | returned
     source_month: str | None = None
+    lines: tuple = ()  # partial: the missing lines, (settlement_id, consumer_group[, resource]) each
+
+    @property
+    def estimate(self) -> bool:
+        return self.kind in ESTIMATES
+
+
+ESTIMATES = ("carried", "partial")
 
 
 def notes(frame: pd.DataFrame, coverage_: pd.DataFrame, months: list[str] | None = None) -> list[Note]:
-    """The estimates and returned months among ``frame``'s lines (optionally only in ``months``)."""
+    """The estimates and returned months among ``frame``'s lines (optionally only in ``months``).
+
+    A participant-month without a report is «carried»; one whose report lacks lines it had before is
+    «partial» (its carried lines are named); a report returned for correction is «returned»."""
     if frame.empty:
         return []
     part = frame if months is None else frame[frame.month.isin(months)]
     out = []
     est = part[part.estimated.fillna(False).astype(bool)] if "estimated" in part else part.iloc[0:0]
-    for (p, m), src in est.groupby(["participant_id", "month"], sort=True).source_month.first().items():
-        out.append(Note(p, m, "carried", src))
+    if len(est):
+        whole = coverage_[coverage_.status == "carried"]
+        missing = set(zip(whole.participant_id.astype(str), whole.month.astype(str)))
+        detail = [c for c in ("settlement_id", "consumer_group", "resource") if c in est]
+        for (p, m), rows in est.groupby(["participant_id", "month"], sort=True, observed=True):
+            src = min(str(x) for x in rows.source_month.dropna()) if rows.source_month.notna().any() else None
+            if (str(p), str(m)) in missing or not detail:
+                out.append(Note(p, m, "carried", src))
+            else:
+                found = tuple(sorted(set(rows[detail].astype(str).itertuples(index=False, name=None))))
+                out.append(Note(p, m, "partial", src, found))
     back = coverage_[coverage_.status == "returned"]
     present = set(part[["participant_id", "month"]].drop_duplicates().itertuples(index=False, name=None)) if len(back) else set()
     for r in back.itertuples():
@@ -183,10 +239,26 @@ def notes(frame: pd.DataFrame, coverage_: pd.DataFrame, months: list[str] | None
     return sorted(out, key=lambda n: (n.month, n.participant_id, n.kind))
 
 
+def line_text(line: tuple, names: dict[str, str]) -> str:
+    """(settlement, group[, resource]) → «Поселение s2, население[, отопление]»."""
+    groups, resources = group_labels(), resource_labels()
+    settlement, *rest = line
+    words = [names.get(settlement, settlement)]
+    if rest:
+        words.append(groups.get(rest[0], rest[0]))
+    if len(rest) > 1:
+        words.append(resources.get(rest[1], rest[1]))
+    return ", ".join(words)
+
+
 def note_text(note: Note, names: dict[str, str]) -> str:
     who = names.get(note.participant_id, note.participant_id)
     if note.kind == "carried":
         return f"оценка: нет отчёта за {fmt.month_label(note.month)} — {who} (учтено по отчёту за {fmt.month_label(note.source_month)})"
+    if note.kind == "partial":
+        what = "; ".join(line_text(x, names) for x in note.lines)
+        return (f"оценка: в отчёте за {fmt.month_label(note.month)} нет строк — {who}: {what} "
+                f"(учтено по отчёту за {fmt.month_label(note.source_month)})")
     return f"на доработке: отчёт за {fmt.month_label(note.month)} — {who} (цифры могут измениться)"
 
 
@@ -195,14 +267,32 @@ def footnote(found: list[Note], names: dict[str, str]) -> str | None:
     if not found:
         return None
     text = "; ".join(note_text(n, names) for n in found)
-    tail = (" Долг и просроченная задолженность не сдавших — по их последнему отчёту; начислено, оплачено и взыскано "
-            "за месяц без отчёта не учтены." if any(n.kind == "carried" for n in found) else "")
+    tail = (" Долг и просроченная задолженность по отчёту, которого нет (или строке, которой нет в отчёте), — по последнему "
+            "сданному; начислено, оплачено и взыскано за такой месяц не учтены." if any(n.estimate for n in found) else "")
     return f"{text[0].upper()}{text[1:]}.{tail}"
 
 
 def pending_text(found: list[Note], names: dict[str, str]) -> str:
-    """«не сдали: X (оценка по отчёту за …); на доработке: Y (ноябрь 2024)» — for a verdict that waits for them."""
-    carried = [f"{names.get(n.participant_id, n.participant_id)} (оценка по отчёту за {fmt.month_label(n.source_month)})"
-               for n in found if n.kind == "carried"]
-    returned = [f"{names.get(n.participant_id, n.participant_id)} ({fmt.month_label(n.month)})" for n in found if n.kind == "returned"]
-    return "; ".join(([f"не сдали: {', '.join(carried)}"] if carried else []) + ([f"на доработке: {', '.join(returned)}"] if returned else []))
+    """«не сдали: X (оценка по отчёту за …); не все строки: Z (…); на доработке: Y (ноябрь 2024)» — for a verdict that waits for them."""
+    who = lambda n: names.get(n.participant_id, n.participant_id)
+    carried = [f"{who(n)} (оценка по отчёту за {fmt.month_label(n.source_month)})" for n in found if n.kind == "carried"]
+    partial = [f"{who(n)} (нет строк: {'; '.join(line_text(x, names) for x in n.lines)} — оценка по отчёту за "
+               f"{fmt.month_label(n.source_month)})" for n in found if n.kind == "partial"]
+    returned = [f"{who(n)} ({fmt.month_label(n.month)})" for n in found if n.kind == "returned"]
+    return "; ".join(([f"не сдали: {', '.join(carried)}"] if carried else [])
+                     + ([f"сдали не все строки: {', '.join(partial)}"] if partial else [])
+                     + ([f"на доработке: {', '.join(returned)}"] if returned else []))
+
+
+def composition(frame: pd.DataFrame, coverage_: pd.DataFrame, month: str, who=None) -> dict[str, float]:
+    """The debt at the end of ``month`` split by where it comes from: ``filed`` (reports as filed),
+    ``estimated`` (carried lines: no report, or a line missing from one) and ``returned`` (reports on
+    return for correction). ``who`` limits the participants (the like-for-like set of the target)."""
+    part = frame[frame.month == month]
+    if who is not None:
+        part = part[part.participant_id.isin(list(who))]
+    debt = closing_debt(part.debt_start, part.accrued, part.paid, part.written_off)
+    est = part.estimated.fillna(False).astype(bool).to_numpy() if "estimated" in part else np.zeros(len(part), dtype=bool)
+    back = coverage_[(coverage_.status == "returned") & (coverage_.month == month)]
+    on_return = part.participant_id.isin(set(back.participant_id)).to_numpy() & ~est
+    return {"filed": float(debt[~est & ~on_return].sum()), "estimated": float(debt[est].sum()), "returned": float(debt[on_return].sum())}

@@ -1,5 +1,5 @@
 """Monthly entry for one participant: which month is due, its status, the forms pre-filled,
-and the checks and save of each form (one storage call per form, through lib.auth.access).
+and the checks of each form (saved through lib.saving.service: one storage call per form).
 """
 
 from __future__ import annotations
@@ -14,21 +14,23 @@ from lib.auth import access
 from lib.core import fmt
 from lib.core.parsing import ParseError, is_empty, parse_value
 from lib.domain.categories import BUCKETS, MONEY_FIELDS, group_labels, resource_labels
+from lib.domain.filing import corrections
 from lib.domain.metrics import closing_debt
 from lib.domain.periods import closed_quarters, lock_message, open_return, quarter_label, quarter_of, shift_month
 from lib.domain.registry import Registry, duplicates, split_refs
 from lib.domain.rules import (
     MAGNITUDE_FLOOR,
+    REASON_MARK,
     Finding,
     ToConfirm,
     check_month,
+    identity_findings,
     magnitude_findings,
     monthly_errors,
     monthly_warnings,
     structure_errors,
-    unconfirmed,
 )
-from lib.store.port import Snapshot, Store, StoreError, not_saved
+from lib.store.port import Snapshot, StoreError, not_saved
 
 STATUS_LABELS = {
     "not_filed": "не подан",
@@ -130,8 +132,15 @@ def month_status(snapshot: Snapshot, participant_id: str, month: str, settings, 
         return MonthStatus("not_filed", f"срок — до {fmt.date_ru(due)} включительно")
     when = local_date(first, getattr(settings, "zone", None))
     due = deadline(month, settings["report_due_day"])
-    code = "on_time" if when <= due else "late"
-    return MonthStatus(code, f"подан {fmt.date_ru(when)}, срок — {fmt.date_ru(due)}")
+    code = "on_time" if when <= due else "late"  # judged on the first filing (lib.domain.filing)
+    text = f"подан {fmt.date_ru(when)}, срок — {fmt.date_ru(due)}"
+    fixed = corrections(snapshot, getattr(settings, "zone", None))
+    fixed = fixed[(fixed.participant_id == participant_id) & (fixed.month == month) & fixed.corrected_on.notna()]
+    if len(fixed):
+        r = fixed.iloc[0]
+        text += (f" · исправлен после возврата {fmt.date_ru(r.corrected_on)} (возвращён {fmt.date_ru(r.returned_on)}, "
+                 f"причина: {r.return_reason})")
+    return MonthStatus(code, text)
 
 
 def days_word(n: int) -> str:
@@ -345,7 +354,63 @@ def _confirmations(snapshot: Snapshot, tab: str, participant_id: str, month: str
     def token(r, field_key, value):
         return f"{tab}|{'·'.join(str(r.get(k)) for k in table.record_key)}|{field_key}|{value!r}"
 
-    return magnitude_findings(table.title, typed, titles, _references(snapshot, tab, participant_id, month, line), label, token)
+    # a confirmation belongs to the stored value: a value saved before (so confirmed then) is not asked about
+    # again while it is unchanged (issue 23, item 8: «0,789 — в 66 раз меньше» was asked on every save of the month)
+    stored = {tuple(r[k] for k in table.record_key): r for r in _current(snapshot, tab, participant_id, month).to_dict("records")}
+    asked = []
+    for r in typed:
+        before = stored.get(tuple(r.get(k) for k in table.record_key))
+        asked.append(r if before is None else {**r, **{k: None for k in fields if _stored_same(before.get(k), r.get(k))}})
+    return magnitude_findings(table.title, asked, titles, _references(snapshot, tab, participant_id, month, line), label, token)
+
+
+IDENTITY_FIELDS = ("debt_start", "accrued", "paid", "written_off")
+
+
+def _identities(snapshot: Snapshot, participant_id: str, month: str, typed: list[dict], label) -> list[ToConfirm]:
+    """Accounting identities broken (``rules.identity_findings``); a line stored with the same figures was
+    confirmed when it was saved and is not asked about again."""
+    table = snapshot.schema["monthly_reports"]
+    stored = {tuple(r[k] for k in table.record_key): r for r in _current(snapshot, "monthly_reports", participant_id, month).to_dict("records")}
+
+    def token(r, field_key, values):
+        return f"monthly_reports|{'·'.join(str(r.get(k)) for k in table.record_key)}|identity:{field_key}|{values!r}"
+
+    asked = []
+    for r in typed:
+        before = stored.get(tuple(r.get(k) for k in table.record_key))
+        if before is None or not all(_stored_same(before.get(k), r.get(k)) or (is_empty(before.get(k)) and is_empty(r.get(k)))
+                                     for k in IDENTITY_FIELDS):
+            asked.append(r)
+    return identity_findings(asked, label, token)
+
+
+def with_reasons(records: list[dict], findings: list[ToConfirm], reason: str) -> list[dict]:
+    """The records with each confirmed identity and its reason added to their «Предупреждения» (stored with the
+    value; the quality panel shows it)."""
+    if not reason:
+        return records
+    out = []
+    for r in records:
+        mine = [f for f in findings if f.reason and f.token.split("|")[1] == _key_text(r)]
+        if mine:
+            note = "; ".join(f"{REASON_MARK}: {f.field} — {f.message.split(' (задолженность')[0]}; причина: {reason}" for f in mine)
+            r = {**r, "warnings": "; ".join(x for x in (r.get("warnings"), note) if x)[:2000]}
+        out.append(r)
+    return out
+
+
+def _key_text(r: dict) -> str:
+    return "·".join(str(r.get(k)) for k in ("participant_id", "settlement_id", "month", "consumer_group"))
+
+
+def _stored_same(stored, value) -> bool:
+    if is_empty(stored) or is_empty(value):
+        return False
+    try:
+        return float(stored) == float(value)
+    except (TypeError, ValueError):
+        return False
 
 
 def check_monthly(snapshot: Snapshot, participant_id: str, month: str, form: pd.DataFrame,
@@ -371,6 +436,7 @@ def check_monthly(snapshot: Snapshot, participant_id: str, month: str, form: pd.
     frame = checked.frame(MONEY_FIELDS)
     checked.errors += monthly_errors(frame, label)
     checked.confirm = _confirmations(snapshot, "monthly_reports", participant_id, month, typed, MONEY_FIELDS, line_label)
+    checked.confirm += _identities(snapshot, participant_id, month, typed, line_label)
     history = snapshot.current("monthly_reports")
     history = history[(history.participant_id == participant_id) & (history.month < month)]
     asked = {(f.row, f.field) for f in checked.confirm}
@@ -424,24 +490,6 @@ def check_claims(snapshot: Snapshot, participant_id: str, month: str, values: di
     return checked
 
 
-def save_checked(store: Store, user: access.User, tab: str, checked: Checked, snapshot: Snapshot, confirmed=(),
-                 base: dict | None = None):
-    """One storage call (the form and its audit rows). Raises EntryRejected (also NeedsConfirmation, when a
-    ×20 / ÷20 value is not among ``confirmed`` tokens)/Denied/Conflict/StoreError; nothing half-written.
-
-    ``base``: record key -> the version (save_id, None: not stored) the person's edit was based on; every
-    record of the form is written only if it is still at that version (``access.write(expect=…)``)."""
-    if checked.errors:
-        raise EntryRejected(checked.errors)
-    access.check(user, snapshot.schema[tab], checked.records, snapshot)  # «not yours / closed» before «please confirm»
-    missing = unconfirmed(checked.confirm, confirmed)
-    if missing:
-        raise NeedsConfirmation(missing)
-    keys = snapshot.schema[tab].record_key
-    expect = None if base is None else {tab: {k: base[k] for k in (tuple(r[f] for f in keys) for r in checked.records) if k in base}}
-    return access.write(store, user, {tab: checked.records}, snapshot=snapshot, expect=expect)
-
-
 # ---- plan progress and a settlement's territory ------------------------------
 
 
@@ -481,12 +529,16 @@ PLAN_EDITABLE = ("status", "indicator_value", "done_text")
 
 
 def filed_rows(form: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the plan form that are being filed: those with a status."""
-    return form[[not is_empty(s) for s in form["status"]]] if len(form) else form
+    """The rows of the plan form that are being filed: those with a status, and those where anything was typed
+    without one (checked too: such a row is refused with a message naming it, never silently left out)."""
+    if not len(form):
+        return form
+    return form[[any(not is_empty(r.get(k)) for k in PLAN_EDITABLE) for r in form.to_dict("records")]]
 
 
 def check_plan(snapshot: Snapshot, participant_id: str, form: pd.DataFrame, today: dt.date | None = None) -> Checked:
-    """Rows with a status are filed; a row without one is simply not reported yet. ``form``: the
+    """Rows with a status are filed; a row without one and with nothing typed is simply not reported yet, a row
+    with values and no status is refused (issue 23, item 1: it was left out without a word). ``form``: the
     server's ``plan_form`` with the person's edits of ``PLAN_EDITABLE`` applied."""
     table = snapshot.schema["plan_progress"]
     registry = Registry(snapshot)
@@ -499,11 +551,18 @@ def check_plan(snapshot: Snapshot, participant_id: str, form: pd.DataFrame, toda
                 "status": _raw(r.get("status")), "indicator_value": _raw(r.get("indicator_value")),
                 "done_text": _raw(r.get("done_text"))} for r in rows]
     typed, found, bad = _typed(snapshot, "plan_progress", [{**rec, "Пункт": r.get("Пункт")} for rec, r in zip(records, rows)], label)
-    errors += found
+    status = table.column("status").title
+    errors += [f for f in found if f.field != status]  # a missing status is said below, with what was typed
     for r, t in zip(rows, typed):
         problem = registry.measure_problem(participant_id, t["measure_id"], t["period"], last) if t["measure_id"] else None
         if problem:
             errors.append(Finding(table.title, label(r), "", problem))
+    for r in rows:
+        if is_empty(r.get("status")):
+            typed_in = [f"«{table.column(k).title}»" for k in PLAN_EDITABLE if k != "status" and not is_empty(r.get(k))]
+            errors.append(Finding(table.title, label(r), table.column("status").title,
+                                  f"выберите статус: в строке введено {', '.join(typed_in)}, а без статуса она не сохраняется "
+                                  "(или очистите введённое)"))
     errors += duplicates([{**t, "Пункт": r.get("Пункт")} for r, t in zip(rows, typed)], table.record_key, table.title, label)
     if not typed:
         errors.append(Finding(table.title, "", "Статус", "отметьте статус хотя бы одного мероприятия"))

@@ -4,7 +4,8 @@ A table stays a table of numbers and dates (it sorts as numbers, and a download 
 each cell reads is decided here, once, from ``lib.core.fmt``: ``1 234,5`` (U+00A0 between thousands, a
 decimal comma, a true minus U+2212), one decimal for thousands of rubles unless a column needs three
 (a form's figures, a record as stored), whole numbers for counts, dates ``ДД.ММ.ГГГГ``, moments
-``ДД.ММ.ГГГГ ЧЧ:ММ`` in the district's time, «да»/«нет», and an empty cell instead of «None».
+``ДД.ММ.ГГГГ ЧЧ:ММ`` in the district's time, «да»/«нет», and «—» in an empty cell on the screen (never «None»;
+a file keeps an empty cell empty).
 
 - ``table(frame)``: a pandas Styler for ``st.dataframe`` — the frame's values, Russian display text;
 - ``texts(frame)``: the same text as a frame of strings (search «as shown»);
@@ -74,8 +75,11 @@ def spec(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None, moments
     return merged, set(frame.attrs.get("moments", ())) | set(moments)
 
 
+EMPTY = "—"  # an empty cell on the screen, in every column (issue 27): never «None», «nan», «<NA>» or a blank
+
+
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns with nothing in a cell show nothing (not «None», «nan» or «<NA>»)."""
+    """Text columns with nothing in a cell hold "" (not «None», «nan» or «<NA>»; ``table`` shows it as «—»)."""
     out = frame.copy()
     for name in out.columns:
         col = out[name]
@@ -131,9 +135,12 @@ def table(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = None,
     data = _plain(frame)
     display = {}
     for j, name in enumerate(data.columns):
-        shown = column_text(data.iloc[:, j], decimals.get(name, 1), name in moments)
+        col = data.iloc[:, j]
+        shown = column_text(col, decimals.get(name, 1), name in moments)
+        if shown is None and (blank := col.astype(str).str.strip() == "").any():  # a text column with empty cells
+            shown = [EMPTY if b else v for b, v in zip(blank, col.astype(str))]
         if shown is not None:
-            display[j] = shown
+            display[j] = [t or EMPTY for t in shown]  # an empty date or yes/no cell too
     styler = Styler(data)
     styler._translate = _translate(styler, display)
     return styler

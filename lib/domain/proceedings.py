@@ -107,16 +107,31 @@ def meeting_record(snapshot, *, number: str, date: dt.date, attendance: dict[str
     wrong = sorted({state for state in attendance.values()} - set(ATTENDANCE))
     if wrong:
         raise Rejected(f"Недопустимая отметка присутствия: {', '.join(wrong)}.")
-    same = snapshot.current("meetings")
-    same = same[(same.number.str.strip() == number) & (same.date == pd.Timestamp(date)) & (same.meeting_id != meeting_id)]
-    if len(same):
-        raise Rejected(f"Заседание № {number} от {date.strftime('%d.%m.%Y')} уже записано. Чтобы исправить его, "
-                       "выберите его в «Изменить заседание»; для другого заседания укажите его номер протокола.")
+    meeting_unique(snapshot, number, date, meeting_id)
     present = sorted(m for m, s in attendance.items() if s == "present")
     represented = sorted(m for m, s in attendance.items() if s == "represented")
     return {"meeting_id": meeting_id or new_id("meet"), "number": number, "date": date,
             "present": ";".join(present) or None, "represented": ";".join(represented) or None,
             "agenda": (agenda or "").strip() or None}
+
+
+def meeting_unique(snapshot, number: str, date: dt.date, meeting_id: str | None) -> None:
+    """Refuse a protocol number and date another meeting has. Checked when the form is read and again on the
+    store as it is at the moment of writing (``verify`` of the save): two pages opened before either saved must
+    not both store protocol № 14 of one date."""
+    from lib.auth.access import Rejected
+
+    same = snapshot.current("meetings")
+    same = same[(same.number.str.strip() == number) & (same.date == pd.Timestamp(date)) & (same.meeting_id != meeting_id)]
+    if len(same):
+        raise Rejected(f"Заседание № {number} от {date.strftime('%d.%m.%Y')} уже записано. Чтобы исправить его, "
+                       "выберите его в «Изменить заседание»; для другого заседания укажите его номер протокола.")
+
+
+def verify_meeting(fresh, parsed) -> None:
+    """The save-time check of a meeting form (``lib.saving.service.Submission.verify``)."""
+    for record in parsed.get("meetings", []):
+        meeting_unique(fresh, record["number"], record["date"], record["meeting_id"])
 
 
 DECISION_STATUSES = ("open", "done", "cancelled")

@@ -14,7 +14,7 @@ from lib.core import fmt
 from lib.domain.categories import BUCKETS
 from lib.domain.metrics import closing_debt, collection_pct
 from lib.domain.periods import shift_month
-from lib.domain.rules import AGING_TOLERANCE, COLLECTION_HIGH, COLLECTION_LOW, CONTINUITY_ABS, CONTINUITY_PCT, JUMP_FACTOR
+from lib.domain.rules import AGING_TOLERANCE, COLLECTION_HIGH, COLLECTION_LOW, CONTINUITY_ABS, CONTINUITY_PCT, JUMP_FACTOR, REASON_MARK
 
 COLUMNS = ["participant_id", "settlement_id", "consumer_group", "month", "field", "message"]
 
@@ -34,12 +34,21 @@ def _rows(frame: pd.DataFrame, mask, field: str, message) -> pd.DataFrame:
                          "message": texts})
 
 
+def _reason(warnings) -> str:
+    """«; подтверждено, причина: …» from a line's stored «Предупреждения» (``monthly.with_reasons``), else «; не подтверждено»."""
+    if isinstance(warnings, str) and REASON_MARK in warnings:
+        return "; подтверждено, причина: " + warnings.rsplit("причина: ", 1)[-1]
+    return "; причина не указана"
+
+
 def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
     if monthly.empty:
         return pd.DataFrame(columns=COLUMNS)
     # only the columns the checks read are sorted (a copy of every column of a region's history is not needed)
     used = ["participant_id", "settlement_id", "consumer_group", "month", "debt_start", "accrued", "paid", "written_off", "overdue"]
-    m = monthly[used].sort_values(used[:4]).reset_index(drop=True)
+    m = monthly[used + (["warnings"] if "warnings" in monthly else [])].sort_values(used[:4]).reset_index(drop=True)
+    if "warnings" not in m:
+        m["warnings"] = None
     written = m.written_off.fillna(0.0)
     m["end"] = closing_debt(m.debt_start, m.accrued, m.paid, written)
     key = ["participant_id", "settlement_id", "consumer_group"]
@@ -59,6 +68,17 @@ def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataF
               lambda r: "{} ≠ остатку прошлого месяца {}".format(*fmt.apart(r.debt_start, r.prev_end))),
         _rows(m, m.overdue > m.end + 1e-9, "Просроченная задолженность",
               lambda r: "{} больше задолженности на конец месяца {}".format(*fmt.apart(r.overdue, r.end))),
+    ]
+    # accounting identities: saved only when confirmed with a reason, which is shown here (issue 23, item 5)
+    m["written"] = written
+    parts += [
+        _rows(m, written > m.debt_start + 1e-9, "Списано",
+              lambda r: "{} больше задолженности на начало месяца {}".format(*fmt.apart(r.written, r.debt_start)) + _reason(r.warnings)),
+        _rows(m, m.paid > m.debt_start + m.accrued + 1e-9, "Оплачено",
+              lambda r: "{} больше задолженности на начало месяца и начисленного {}".format(
+                  *fmt.apart(r.paid, r.debt_start + r.accrued)) + _reason(r.warnings)),
+        _rows(m, (m.end < -1e-9) & ~(written > m.debt_start + 1e-9) & ~(m.paid > m.debt_start + m.accrued + 1e-9),
+              "Задолженность на конец месяца", lambda r: f"{fmt.exact(round(r.end, 3))} — меньше нуля" + _reason(r.warnings)),
     ]
     pct = collection_pct(m.paid, m.accrued)
     m["pct"] = pct
@@ -81,3 +101,29 @@ def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataF
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(parts, ignore_index=True).sort_values(["month", "participant_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+# ---- which figure contains a value under an open warning --------------------------------------------------
+
+DEBT_FIELDS = ("Задолженность на начало месяца", "Начислено", "Оплачено")  # the fields the debt at month end is made of
+FLOW_FIELDS = ("Начислено", "Оплачено")  # collection
+
+
+def within(found: pd.DataFrame, months, fields=DEBT_FIELDS) -> pd.DataFrame:
+    """The open warnings (``quality_warnings`` under the figure's filters) on values a figure of ``months`` sums."""
+    if found.empty:
+        return found
+    return found[found.month.isin(list(months)) & found.field.isin(fields)].reset_index(drop=True)
+
+
+def warning_text(found: pd.DataFrame, names: dict[str, str], shown: int = 3, where: str = "таблица «Качество данных»") -> str | None:
+    """«Содержит значение под открытым замечанием: Организация u1, Поселение s1, март 2024 — Начислено: …» —
+    beside a figure, so the reader knows it may be wrong and the coordinator knows which warning to resolve."""
+    if found.empty:
+        return None
+    rows = found.sort_values(["month", "participant_id", "field"])
+    items = [f"{names.get(r.participant_id, r.participant_id)}, {names.get(r.settlement_id, r.settlement_id)}, "
+             f"{fmt.month_label(r.month)} — {r.field}: {r.message}" for r in rows.head(shown).itertuples()]
+    more = f" и ещё {len(rows) - shown}" if len(rows) > shown else ""
+    head = "Содержит значение под открытым замечанием" if len(rows) == 1 else f"Содержит значения под открытыми замечаниями ({len(rows)})"
+    return f"{head}: {'; '.join(items)}{more}. Проверьте и исправьте отчёт или подтвердите значение ({where})."

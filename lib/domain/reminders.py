@@ -123,7 +123,7 @@ def _coordinators(s: Situation) -> list[Mapping]:
 
 
 def _reachable(person: Mapping) -> bool:
-    return person.get("active") is not False and "@" in str(person.get("login") or "")
+    return not _off(person.get("active")) and "@" in str(person.get("login") or "")
 
 
 def _message(s: Situation, reason: str, period: str, person: Mapping, participant_id: str | None, subject: str, lines: list[str],
@@ -300,12 +300,12 @@ def trouble(log: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
     return log[log["state"].isin(["failed", "bounced"]) | stuck].reset_index(drop=True)
 
 
-def log_table(log: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
-    """The reminder log, newest first: when (the district's time), to whom, why, about which month and whose report,
-    state, attempts, error."""
+def log_table(log: pd.DataFrame, names: Mapping[str, str], limit: int | None = None) -> pd.DataFrame:
+    """The reminder log, newest first (``limit``: only that many): when (the district's time), to whom, why, about which
+    month and whose report, state, attempts, error."""
     from lib.domain.present import local_moments
 
-    log = log.iloc[::-1]
+    log = log.sort_values("saved_at", ascending=False, kind="stable").head(limit)
     return pd.DataFrame({
         "Когда": list(local_moments(log["saved_at"])), "Кому": log["login"].tolist(), "Причина": log["reason"].map(REASON_LABELS).tolist(),
         "Месяц": log["period"].map(fmt.month_label).tolist(),

@@ -46,6 +46,38 @@ class ToConfirm(Finding):
     new token, so an earlier confirmation no longer covers it)."""
 
     token: str = ""
+    reason: bool = False  # an accounting identity broken: confirmed only with a stated reason, stored with the value
+
+
+REASON_MARK = "подтверждено с причиной"
+
+
+def identity_findings(rows: list[dict], label, token_of) -> list[ToConfirm]:
+    """The accounting identities of a monthly line (DESIGN §3): the debt at the end of the month is not below zero,
+    payments are not above the debt plus accruals, a write-off is not above the debt. A line that breaks one is
+    saved only when the person confirms it with a reason (a court decision, a recalculation), which is stored
+    with the value. ``token_of(row, what, values)`` names the line and the values confirmed."""
+    out = []
+    for r in rows:
+        start, accrued, paid, written = (r.get(k) for k in ("debt_start", "accrued", "paid", "written_off"))
+        if any(v is None or pd.isna(v) for v in (start, accrued, paid)):
+            continue
+        written = 0.0 if written is None or pd.isna(written) else written
+        end = closing_debt(start, accrued, paid, written)
+        values = (start, accrued, paid, written)
+        broken = []
+        if written > start + 1e-9:
+            broken.append(("Списано", f"{number_text(written)} больше задолженности на начало месяца {number_text(start)}"))
+        if paid > start + accrued + 1e-9:
+            broken.append(("Оплачено", f"{number_text(paid)} больше задолженности на начало месяца и начисленного "
+                                       f"({number_text(round(start + accrued, 3))})"))
+        if end < -1e-9 and not broken:
+            broken.append(("Задолженность на конец месяца", f"получается {fmt.exact(round(end, 3))} — меньше нуля"))
+        for field, what in broken:
+            out.append(ToConfirm("Ежемесячный отчёт", label(r), field,
+                                 f"{what} (задолженность на конец месяца {fmt.exact(round(end, 3))}). Если это верно, подтвердите "
+                                 "и укажите причину — она сохранится вместе со значением", token_of(r, field, values), reason=True))
+    return out
 
 
 def magnitude_findings(form: str, rows: list[dict], fields: dict[str, tuple[str, float]], reference, label,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from lib.core import fmt, memo
-from lib.domain import estimates, metrics
+from lib.domain import estimates, metrics, quality
 from lib.domain.filing import filing_matrix, filing_summary
 from lib.domain.periods import months_range
 from lib.domain.plan_rules import execution_matrix, execution_summary
@@ -88,12 +88,19 @@ def checks(snapshot, filters: Filters, lines: estimates.Lines) -> pd.DataFrame:
     of the whole history and every resource (a break in April needs March; a jump needs the line's own
     median over all its months; the aging check needs every resource of the line); the period and the
     filters only choose which findings to show. Carried estimates are not checked: nobody filed them."""
+    found = open_warnings(snapshot, filters, lines)
+    return found[found.month.isin(filters.months)].reset_index(drop=True)
+
+
+def open_warnings(snapshot, filters: Filters, lines: estimates.Lines) -> pd.DataFrame:
+    """Every open data-quality finding of the whole history under the filters other than the period: a
+    figure of any month says which of them it contains (``lib.domain.quality.within``)."""
     def build():
         actual = lambda f: f[~f.estimated.astype(bool)] if len(f) else f
         return quality_warnings(actual(lines.monthly), actual(lines.structure))
 
     found = memo.per_snapshot(snapshot, "dashboard.checks", build)
-    mask = found.month.isin(filters.months)
+    mask = pd.Series(True, index=found.index)
     if filters.utilities:
         mask &= found.participant_id.isin(filters.utilities)
     if filters.settlements:
@@ -150,6 +157,8 @@ class DashboardResult:
     notes: list = field(default_factory=list)  # estimates.Note of the tile month: carried and returned reports
     period_notes: list = field(default_factory=list)  # the same over the whole period
     never_filed: list = field(default_factory=list)  # expected filers with no report at all
+    baseline_notes: list = field(default_factory=list)  # estimates and returned reports inside the baseline month's figure
+    warnings: dict = field(default_factory=dict)  # figure -> open quality warnings on values it sums (debt, baseline, collection, forecast)
     limits: dict = field(default_factory=dict)  # figure -> why the filters do not apply to it
     no_data: str | None = None  # the filters leave nothing to show
 
@@ -172,11 +181,20 @@ def _execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lin
     totals = metrics.monthly_totals(history.monthly)
     per = metrics.totals_by(history.monthly, ["participant_id"])
     target = metrics.target_progress(per, month, settings["baseline_month"], settings["target_reduction_pct"], settings["plan_end"])
-    carried = history.monthly[(history.monthly.month == month) & history.monthly.estimated.astype(bool)
-                              & history.monthly.participant_id.isin(target["compared"])]
-    target["estimated_part"] = float(metrics.closing_debt(carried.debt_start, carried.accrued, carried.paid, carried.written_off).sum())
+    parts = estimates.composition(history.monthly, lines.coverage, month, target["compared"])
+    target["filed_part"], target["estimated_part"], target["returned_part"] = parts["filed"], parts["estimated"], parts["returned"]
+    compared = history.monthly[history.monthly.participant_id.isin(target["compared"])]
+    baseline_month = settings["baseline_month"]
+    found = open_warnings(snapshot, filters, lines)
+    trend_months = sorted(m for m in totals.month.unique() if m <= month)[-12:] if len(totals) else []
+    year = [m for m in history.monthly.month.unique() if f"{month[:4]}-01" <= m <= month]  # the collection tile's year so far
     who = expected_filers(snapshot, filters, lines)
     filing = filing_matrix(snapshot, who, filters.months, settings["report_due_day"], today, zone=getattr(settings, "zone", None))
+    period_notes = estimates.notes(period.monthly, lines.coverage)
+    partial = {(n.participant_id, n.month): n for n in period_notes if n.kind == "partial"}
+    names = dict(zip(snapshot.current("participants").id, snapshot.current("participants").name)) if partial else {}
+    filing["missing_lines"] = [("; ".join(estimates.line_text(x, names) for x in partial[k].lines) if k in partial else None)
+                               for k in zip(filing.participant_id, filing.month)]
     participants = snapshot.current("participants")
     plan_who = None
     if filters.kinds or filters.utilities or filters.settlements:
@@ -187,7 +205,7 @@ def _execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lin
             chosen = chosen[chosen.id.isin(set(filters.utilities) | set(filters.settlements))]
         plan_who = chosen.id.tolist()
     plan = execution_matrix(snapshot, filters.months, today, plan_who, span=(settings["plan_start"], settings["plan_end"]))
-    quality = checks(snapshot, filters, lines)
+    shown_quality = checks(snapshot, filters, lines)
     no_data = None
     if period.monthly.empty and period.structure.empty:
         no_data = ("Для выбранного сочетания фильтров нет ни одного отчёта"
@@ -211,11 +229,15 @@ def _execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lin
         filing_summary=filing_summary(filing, month),
         plan=plan,
         plan_summary=execution_summary(plan),
-        quality=quality,
+        quality=shown_quality,
         decisions=decisions(snapshot, today),
         problems=list(snapshot.problems),
         notes=estimates.notes(period.monthly, lines.coverage, [month]),
-        period_notes=estimates.notes(period.monthly, lines.coverage),
+        baseline_notes=estimates.notes(compared, lines.coverage, [baseline_month]) if baseline_month != month else [],
+        warnings={"debt": quality.within(found, [month]), "baseline": quality.within(found, {month, baseline_month}),
+                  "collection": quality.within(found, set(year), quality.FLOW_FIELDS),
+                  "forecast": quality.within(found, trend_months)},
+        period_notes=period_notes,
         never_filed=[p for p in who if p in lines.never_filed],
         limits=limits(filters, settings),
         no_data=no_data,

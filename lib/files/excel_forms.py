@@ -29,7 +29,7 @@ from lib.core.schema import Column
 from lib.domain.categories import BUCKET_LABELS, BUCKETS, MONEY_FIELDS, group_labels, resource_labels
 from lib.domain.monthly import CLAIMS_FIELDS, claims_form, monthly_form, names, structure_form
 from lib.domain.registry import served_settlements
-from lib.domain.rules import ToConfirm, unconfirmed
+from lib.domain.rules import ToConfirm
 from lib.files.xlsx_tables import BOX, FONT_SIZE, font, number_format, print_setup, row_height, text_cell
 from lib.store.port import Snapshot, StoreError
 
@@ -516,19 +516,3 @@ def check_upload(snapshot: Snapshot, participant_id: str, month: str, upload: Up
         changes["claims_work"] = claims.records
         confirm += claims.confirm
     return UploadCheck(changes, list(dict.fromkeys(errors)), warnings, confirm)
-
-
-def save_upload(store, user, result: UploadCheck, confirmed=()):
-    """Write a checked file in one save; refused (NeedsConfirmation) unless every ×20 / ÷20 value is confirmed."""
-    from lib.auth import access
-    from lib.domain.monthly import EntryRejected, NeedsConfirmation
-
-    if result.errors:
-        raise EntryRejected(result.errors)
-    snapshot = store.read_all()
-    for tab, records in result.changes.items():  # «not yours / closed» before «please confirm»
-        access.check(user, snapshot.schema[tab], records, snapshot)
-    missing = unconfirmed(result.confirm, confirmed)
-    if missing:
-        raise NeedsConfirmation(missing)
-    return access.write(store, user, result.changes, action="загрузка из Excel")

@@ -17,8 +17,8 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from lib.core import fmt
-from lib.domain import estimates, metrics
-from lib.domain.filing import deadline
+from lib.domain import estimates, metrics, quality
+from lib.domain.filing import deadline, status_text
 from lib.domain.periods import period_label, shift_month
 from lib.domain.plan_rules import ATTENTION_LABEL, needs_attention
 from lib.domain.plan_rules import STATUS_LABELS as PLAN_LABELS
@@ -41,6 +41,7 @@ class Pack:
     agenda: list[str]
     protocol: pd.DataFrame | None  # decisions of a meeting held that day
     notes: list[str] | None = None  # estimates and returned reports in the figures (lib.domain.estimates)
+    corrected: pd.DataFrame | None = None  # reports of the month corrected after a return, with the return's date and reason
 
 
 def reporting_month(meeting_date: dt.date, due_day: int) -> str:
@@ -71,8 +72,18 @@ def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
     result = execute(snapshot, Filters(previous, month), settings, meeting_date, lines=lines)
     history = select(snapshot, Filters(month, month), whole_history=True, lines=lines).monthly
     filing = result.filing[(result.filing.month == month) & result.filing.status.isin(["missing", "returned"])]
-    not_filed = pd.DataFrame({"Участник": [names.get(p, p) for p in filing.participant_id],
-                              "Состояние": filing.status.map({"missing": "не подан", "returned": "на доработке"})})
+    # a report filed without some of its lines is marked like a missing one (its lines are carried, lib.domain.estimates)
+    partial = [n for n in estimates.notes(history, lines.coverage, [month]) if n.kind == "partial"]
+    not_filed = pd.DataFrame({"Участник": [names.get(p, p) for p in filing.participant_id] + [names.get(n.participant_id, n.participant_id)
+                                                                                              for n in partial],
+                              "Состояние": filing.status.map({"missing": "не подан", "returned": "на доработке"}).tolist()
+                              + [f"подан не полностью: нет строк — {'; '.join(estimates.line_text(x, names) for x in n.lines)}"
+                                 for n in partial]})
+
+    fixed = result.filing[(result.filing.month == month) & result.filing.corrected_on.notna()]
+    corrected = pd.DataFrame({"Участник": [names.get(p, p) for p in fixed.participant_id],
+                              "Состояние": [status_text(r.status, r.corrected_on) for r in fixed.itertuples()],
+                              "Возвращён": [fmt.date_ru(d) for d in fixed.returned_on], "Причина возврата": fixed.return_reason})
 
     def growth(by):
         # growth over the reporting month: its closing debt − its opening debt (lib.domain.metrics.ranking)
@@ -91,7 +102,8 @@ def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
     overdue_decisions = pd.DataFrame({"Поручение": od.text, "Ответственный": [names.get(p, p) for p in od.responsible_id],
                                       "Срок": od.due_date})
     agenda = [
-        f"О сдаче отчётов за {fmt.month_label(month)}" + (f" (не сдали: {len(not_filed)})" if len(not_filed) else ""),
+        f"О сдаче отчётов за {fmt.month_label(month)}" + (f" (не сдали{' или не полностью' if partial else ''}: {len(not_filed)})"
+                                                          if len(not_filed) else ""),
         "О росте задолженности в поселениях и организациях ЖКК",
         f"Об исполнении плана мероприятий ({ATTENTION_LABEL.lower()}: {len(overdue_measures)})",
         f"Об исполнении поручений комиссии (просрочено: {len(overdue_decisions)})",
@@ -106,8 +118,9 @@ def build(snapshot, meeting_date: dt.date, settings, top: int = 5) -> Pack:
         protocol = pd.DataFrame({"Решение": taken.text, "Ответственный": [names.get(p, p) for p in taken.responsible_id],
                                  "Срок": taken.due_date})
     footnote = estimates.footnote(estimates.notes(history, lines.coverage, [month]), names)
+    warned = quality.warning_text(result.warnings.get("debt", pd.DataFrame()), names)  # as beside the dashboard's debt tile
     return Pack(meeting_date, month, result, not_filed, growth("settlement_id"), growth("participant_id"),
-                overdue_measures, overdue_decisions, agenda, protocol, [footnote] if footnote else [])
+                overdue_measures, overdue_decisions, agenda, protocol, [x for x in (footnote, warned) if x], corrected)
 
 
 def sections(pack: Pack) -> list[tuple[str, pd.DataFrame]]:
@@ -118,6 +131,8 @@ def sections(pack: Pack) -> list[tuple[str, pd.DataFrame]]:
         (f"Мероприятия плана: {ATTENTION_LABEL.lower()}", pack.overdue_measures),
         ("Просроченные поручения комиссии", pack.overdue_decisions),
     ]
+    if pack.corrected is not None and len(pack.corrected):
+        out.insert(1, (f"Отчёт за {fmt.month_label(pack.month)} исправлен после возврата на доработку", pack.corrected))
     if pack.protocol is not None:
         out.append(("Протокол: принятые решения", pack.protocol))
     return out

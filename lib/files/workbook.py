@@ -27,12 +27,12 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from lib.core import fmt, heap
-from lib.domain import estimates, metrics
+from lib.domain import estimates, metrics, quality
 from lib.domain.categories import BUCKET_LABELS, BUCKETS, resource_labels
-from lib.domain.filing import STATUS_LABELS as FILING_LABELS
+from lib.domain.filing import status_text
 from lib.domain.periods import months_range, period_label, quarter_label, quarter_months
 from lib.domain.plan_rules import STATUS_LABELS as PLAN_LABELS
-from lib.domain.summary import Filters, execute, select
+from lib.domain.summary import Filters, execute, open_warnings, select
 from lib.files.xlsx_tables import (
     DATE_FORMAT,
     FONT_SIZE,
@@ -116,11 +116,11 @@ def annex4_table(monthly: pd.DataFrame, blocks: list[tuple[str, list[str]]], yea
     Built from ``metrics.totals_by`` (the dashboard's arithmetic) in one pass per block.
     """
     per = metrics.totals_by(monthly, ["participant_id", "consumer_group"])
-    whole = metrics.totals_by(monthly, ["consumer_group"]).assign(participant_id="__all__", estimated=False)
+    whole = metrics.totals_by(monthly, ["consumer_group"]).assign(participant_id="__all__", estimated=False, all_estimated=False)
     per = pd.concat([per, whole], ignore_index=True)
-    per["estimated"] = per["estimated"].astype(bool)
+    per["all_estimated"] = per["all_estimated"].astype(bool)
     per = pd.concat([per, per.groupby(["participant_id", "month"], as_index=False).agg(
-        **{f: (f, "sum") for f in metrics.MONTHLY_SUMS}, estimated=("estimated", "all")).assign(consumer_group="total")],
+        **{f: (f, "sum") for f in metrics.MONTHLY_SUMS}, all_estimated=("all_estimated", "all")).assign(consumer_group="total")],
         ignore_index=True)
     keyed = per.set_index(["participant_id", "consumer_group", "month"])
     key = ["participant_id", "consumer_group"]
@@ -132,7 +132,7 @@ def annex4_table(monthly: pd.DataFrame, blocks: list[tuple[str, list[str]]], yea
         point = lambda month, field: keyed[field].xs(month, level="month") if month in known else None
         frame = within.rename(columns={"recovered_enforcement": "recovered"})
         # an organisation without a single report in the block: its flows are unknown, not zero (lib.domain.estimates)
-        guessed = inside.groupby(key).estimated.all().reindex(frame.index).fillna(False).astype(bool)
+        guessed = inside.groupby(key).all_estimated.all().reindex(frame.index).fillna(False).astype(bool)
         frame.loc[guessed, ["accrued", "paid", "recovered"]] = float("nan")
         for name, month, field in (("debt_year_start", f"{year}-01", "debt_start"), ("debt_start", months[0], "debt_start"),
                                    ("overdue", months[-1], "overdue")):
@@ -371,6 +371,14 @@ def _build(snapshot, period: Period, settings, today: dt.date, progress: Callabl
         pool = found if found is not None else noted if who is None else noted_of.get(who, [])
         return estimates.footnote([n for n in pool if n.month in months and (who is None or n.participant_id == who)], names)
 
+    # open quality warnings on the values the Annex 4 blocks sum, as beside the dashboard's tiles
+    warned = quality.within(open_warnings(snapshot, filters, lines), sorted(set(period.scope) | set(period.months)))
+    warned_of = dict(tuple(warned.groupby("participant_id", observed=True))) if len(warned) else {}
+
+    def warning(months: list[str], who: str | None = None) -> str | None:
+        pool = warned if who is None else warned_of.get(who, warned.iloc[0:0])
+        return quality.warning_text(quality.within(pool, months), names, where="лист «Качество данных»")
+
     limits = result.limits
     if "debt" in limits:  # the monthly report has no resources: no district figures beside filtered ones
         monthly = monthly.iloc[0:0]
@@ -403,6 +411,7 @@ def _build(snapshot, period: Period, settings, today: dt.date, progress: Callabl
             if r["block_order"] != block:
                 if label is not None:
                     s.note(footnote(block_months[label], None if who == "__all__" else who))
+                    s.note(warning(block_months[label], None if who == "__all__" else who))
                 block, i, label = r["block_order"], 0, r["block"]
                 s.heading_row(f"   {r['block']}")
             i += 1
@@ -411,6 +420,7 @@ def _build(snapshot, period: Period, settings, today: dt.date, progress: Callabl
                     r["paid"], r["collection"], r["recovered"], r["overdue"]], bold=total, formats={1: COUNT, 7: PERCENT})
         if label is not None:
             s.note(footnote(block_months[label], None if who == "__all__" else who))
+            s.note(warning(block_months[label], None if who == "__all__" else who))
     s.finish(position, name)
 
     step(0.4, "По поселениям")
@@ -503,12 +513,19 @@ def _build(snapshot, period: Period, settings, today: dt.date, progress: Callabl
     step(0.92, "Сдача отчётов и качество данных")
     s = wb.sheet("Сдача отчётов", f"Участники, не сдавшие отчёт в срок (до {settings['report_due_day']} числа)", district, period,
                     [44, 18, 20, 16], ["Участник", "Месяц", "Состояние", "Подан"], unit=None)
-    late = result.filing[result.filing.status.isin(["late", "missing", "returned"])]
+    f = result.filing
+    late = f[f.status.isin(["late", "missing", "returned"]) | f.corrected_on.notna() | f.missing_lines.notna()]
     if late.empty:
         s.text("Все отчёты сданы в срок.")
     for r in late.itertuples():
-        s.line([names.get(r.participant_id, r.participant_id), fmt.month_label(r.month), FILING_LABELS[r.status],
+        state = status_text(r.status, r.corrected_on, r.missing_lines)
+        if r.returned_on is not None and r.status in ("on_time", "late", "returned"):
+            state += f" (возвращён {fmt.date_ru(r.returned_on)}: {r.return_reason})"
+        s.line([names.get(r.participant_id, r.participant_id), fmt.month_label(r.month), state,
                 r.filed_on if isinstance(r.filed_on, dt.date) else None])
+    if len(late):
+        s.note("«В срок» и «с опозданием» — по первой подаче отчёта за месяц; исправление после возврата на доработку "
+               "срок не меняет, дата исправления указана рядом.")
     s.finish(position, name)
 
     s = wb.sheet("Качество данных", "Замечания к данным, не устранённые на дату выгрузки", district, period, [34, 28, 14, 30, 60],

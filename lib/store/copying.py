@@ -9,7 +9,7 @@ last save id.
 After the copy the destination is read back and checked, tab by tab: the rows of the source (by save id;
 rows typed by hand by their values) must be there as many times as in the source, with the same cells —
 a count and a checksum (SHA-256 of the rows' canonical cells, sorted) of each side, computed from each
-store's own rows. The row's signature is left out: each Google Sheet signs with its own server key.
+store's own rows. The row's signature and seal are left out: each Google Sheet signs and seals with its own server key.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def copy_store(source: Store, target: Store, chunk_rows: int = CHUNK_ROWS, progr
     report = CopyReport({}, {})
     for table in source.schema:
         records = frame_records(table, snapshot.all_versions(table.key))
-        todo = not_there(existing, table, records)
+        # a seal is the sealing sheet's own (its server key): the destination seals for itself, or holds none
+        todo = [{**r, "seal": None} if r.get("seal") else r for r in not_there(existing, table, records)]
         report.skipped[table.key] = len(records) - len(todo)
         report.copied[table.key] = len(todo)
         write_records(target, table, todo, chunk_rows)

@@ -102,6 +102,19 @@ class SaveReceipt:
     save_id: str
     saved_at: str
     rows: dict[str, int]
+    repeated: bool = False  # the same submission was stored before (its token): nothing was written now
+
+
+class Prepared(dict):
+    """What ``Store.transact``'s ``build`` hands back when the records of ``parsed`` tabs are already parsed
+    (``prepare_records``): the store stamps them and does not parse them a second time. ``save_id``: the
+    submission's token, stored as the save's id, so a repeated submission is recognised by every server
+    process (``lib.saving.service``); None: a fresh id."""
+
+    def __init__(self, changes: Mapping[str, Sequence[Mapping]], *, parsed: Collection[str] = (), save_id: str | None = None):
+        super().__init__(changes)
+        self.parsed = frozenset(parsed)
+        self.save_id = save_id
 
 
 @dataclass(frozen=True)
@@ -225,9 +238,10 @@ def now_utc() -> str:
 
 def prepare_records(
     table: Table, records: Sequence[Mapping], user: str, save_id: str, saved_at: str, keep_system: bool,
-    save_seq: int | None = None,
+    save_seq: int | None = None, parsed: bool = False,
 ) -> tuple[list[dict], list[FieldProblem]]:
-    """Parse every field with the sheet's own rules and stamp who/when/which save."""
+    """Parse every field with the sheet's own rules and stamp who/when/which save (``parsed``: the values
+    are already canonical — parsed once on the way in — and are only stamped)."""
     rows, problems = [], []
     columns = table.columns if keep_system else table.data_columns
     known = set(table.keys)
@@ -238,7 +252,7 @@ def prepare_records(
         row = {}
         for c in columns:
             try:
-                row[c.key] = parse_value(record.get(c.key), c)
+                row[c.key] = record.get(c.key) if parsed else parse_value(record.get(c.key), c)
             except ParseError as err:
                 problems.append(FieldProblem(table.title, n, c.title, str(err)))
         if not keep_system:
@@ -325,14 +339,15 @@ class Store(ABC):
         """Validated, stamped rows of one save (``ValidationError`` if a field does not pass)."""
         if not user and not keep_system:
             raise ValueError("save() без пользователя")
-        save_id = uuid.uuid4().hex
+        save_id = getattr(changes, "save_id", None) or uuid.uuid4().hex
+        parsed = getattr(changes, "parsed", frozenset())
         saved_at = now_utc()
         seq = None if keep_system else next_seq(floor)
         prepared, problems = {}, []
         for tab, records in changes.items():
             if not records:
                 continue
-            rows, found = prepare_records(self.schema[tab], records, user, save_id, saved_at, keep_system, seq)
+            rows, found = prepare_records(self.schema[tab], records, user, save_id, saved_at, keep_system, seq, parsed=tab in parsed)
             prepared[tab] = rows
             problems += found
         if problems:

@@ -108,13 +108,24 @@ class PostgresStore(Store):
         self._tabs: dict[str, CachedTab] = {}
         self._tabs_stamp: tuple | None = None
         self._last: Snapshot | None = None
-        with self._connection() as con:
-            self._ensure_tables(con)
+        try:
+            with self._connection() as con:
+                self._ensure_tables(con)
+        except psycopg.Error as err:
+            raise StoreError(
+                f"Не удалось подготовить таблицы на сервере PostgreSQL ({safe_url(url)}): {_reason(err)}. Роли приложения "
+                "нужны права владельца схемы (или USAGE и CREATE на неё) — см. docs/postgresql.md, «Какие права нужны роли»."
+            ) from err
 
     # ---- connections ---------------------------------------------------
 
     def describe(self) -> str:
         return f"сервер PostgreSQL: {safe_url(self.url)}"
+
+    def display_name(self) -> str:
+        """For the sidebar: the database's name, not the server's address."""
+        name = urlsplit(self.url).path.strip("/") or "по умолчанию"
+        return f"сервер PostgreSQL, база «{name}»"
 
     def server_file(self) -> Path:
         """The sign-in throttle's file (``lib/auth/signin.py``): shared by every process on this machine that
@@ -129,7 +140,7 @@ class PostgresStore(Store):
         except self._psycopg.Error as err:
             raise StoreUnavailable(
                 f"Сервер PostgreSQL не отвечает или отказал во входе ({safe_url(self.url)}): {_reason(err)}. "
-                "Данные не сохранены; повторите позже или обратитесь к администратору."
+                "Повторите позже или обратитесь к администратору."
             ) from err
         return con
 
@@ -230,8 +241,11 @@ class PostgresStore(Store):
             raise StoreUnavailable(f"Не удалось прочитать данные с сервера PostgreSQL ({safe_url(self.url)}): "
                                    f"{_reason(err)}") from err
 
-    def _read(self, con, stamp: tuple) -> Snapshot:
-        """Every tab, inside the caller's transaction: the rows read before plus those appended since."""
+    def _read(self, con, stamp: tuple, only: Collection[str] | None = None) -> Snapshot:
+        """Every tab, inside the caller's transaction: the rows read before plus those appended since.
+
+        ``only``: the tabs to bring up to date (a save's decision reads those: ``Store.transact``); the others
+        are taken as this process last read them, so the write lock is held for as little as possible."""
         kept = (stamp[0], stamp[2])  # generation and mutations: while they stand, rows were only appended
         with self._tabs_lock:
             if self._tabs_stamp is None or kept != (self._tabs_stamp[0], self._tabs_stamp[2]):
@@ -242,7 +256,10 @@ class PostgresStore(Store):
             self._tabs_stamp = stamp
             tables, problems, notes, changed = {}, [], [], False
             for table in self.schema:
-                tab, grew = self._read_table(con, table)
+                if only is not None and table.key not in only and table.key in self._tabs:
+                    tab, grew = self._tabs[table.key], False
+                else:
+                    tab, grew = self._read_table(con, table)
                 changed |= grew
                 tables[table.key] = tab.versions
                 problems += tab.problems + tab.version_problems
@@ -251,6 +268,9 @@ class PostgresStore(Store):
                 self.typed_copy.write_later(kept, self._tabs, {t.key: t for t in self.schema})
             if not changed and self._last is not None:
                 return self._last  # the same object: results computed per snapshot (lib.core.memo) stay valid
+            if only is not None:  # a partial view: not the snapshot pages get, and the next full read builds one
+                self._last = None
+                return Snapshot(tables, problems, self.schema, notes)
             self._last = Snapshot(tables, problems, self.schema, notes)
             return self._last
 
@@ -322,6 +342,8 @@ class PostgresStore(Store):
                 log.info("save retried after %s (attempt %d)", type(err).__name__, attempt + 1)
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
+            except StoreUnavailable as err:  # no connection: nothing was sent
+                raise StoreUnavailable(f"{err} Данные не сохранены.") from err
             except errors.LockNotAvailable as err:
                 raise StoreUnavailable("Сервер PostgreSQL занят другими сохранениями дольше минуты. Данные не "
                                        "сохранены; повторите через минуту.") from err
@@ -348,12 +370,13 @@ class PostgresStore(Store):
         *,
         tabs: Collection[str] | None = None,
     ) -> SaveReceipt:
-        """The fresh read, ``build`` and the write in one SERIALIZABLE transaction holding the write lock."""
+        """The fresh read of ``tabs`` (None: all), ``build`` and the write in one SERIALIZABLE transaction holding
+        the write lock."""
 
         def work(con) -> SaveReceipt:
             self._local.con = con
             try:
-                snapshot = self._read(con, self._stamp(con))
+                snapshot = self._read(con, self._stamp(con), only=None if tabs is None else set(tabs))
                 return self.commit(build(snapshot), user, floor=snapshot.max_seq())
             finally:
                 self._local.con = None

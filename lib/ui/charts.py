@@ -23,7 +23,7 @@ SHORT_MONTHS = ("янв", "фев", "мар", "апр", "май", "июн", "и�
 HEIGHT = 260
 BAR_STEP = 30  # px per category of a bar chart: room for one line of label
 # how a month with a carried estimate is drawn on the debt chart (shape, colour), against a month as filed
-ESTIMATE_STYLE = {"по сданным отчётам": ("circle", "#1f5f99"), "оценка: не все организации сдали отчёт": ("diamond", "#e6550d")}
+ESTIMATE_STYLE = {"по сданным отчётам": ("circle", "#1f5f99"), "оценка: сданы не все отчёты или строки": ("diamond", "#e6550d")}
 
 # d3-format / d3-time-format locale objects (Vega-Lite ``config.locale``)
 RU_LOCALE = alt.Locale(
@@ -84,7 +84,7 @@ def debt_chart(totals: pd.DataFrame, target: dict, months: list[str] | None = No
     estimate (a utility without a report, ``lib.domain.estimates``) is drawn as an orange diamond and says so."""
     shown = totals if months is None else totals[totals.month.isin(months)]
     data = _months(shown[["month", "debt_end", "estimated"]] if "estimated" in shown else shown[["month", "debt_end"]].assign(estimated=False))
-    data["Данные"] = data.estimated.map({True: "оценка: не все организации сдали отчёт", False: "по сданным отчётам"})
+    data["Данные"] = data.estimated.map({True: "оценка: сданы не все отчёты или строки", False: "по сданным отчётам"})
     order = data["Месяц"].tolist()
     x = _x(order)
     y = alt.Y("debt_end:Q", title="тыс. руб.", scale=alt.Scale(zero=False), axis=AXIS)

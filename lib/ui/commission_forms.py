@@ -18,17 +18,22 @@ from lib.domain import present, proceedings
 from lib.ui import shell
 
 
-def attendance_inputs(form: str, members: pd.DataFrame, labels: dict[str, str], stored: dict[str, str]) -> dict[str, str]:
-    """One choice per member — лично / представитель / отсутствовал — so nobody can be both."""
+def attendance_inputs(form: str, members: pd.DataFrame, labels: dict[str, str], stored: dict[str, str], seed: bool = True) -> dict[str, str]:
+    """One choice per member — лично / представитель / отсутствовал — so nobody can be both. ``seed``: the choices
+    are filled by ``shell.field_draft`` (then the widgets get no value of their own)."""
     states = list(proceedings.ATTENDANCE)
     chosen = {}
     with st.expander(f"Присутствие: членов комиссии {len(members)}", expanded=True):
         cols = st.columns(2)
         for i, member_id in enumerate(members.member_id):
-            chosen[member_id] = cols[i % 2].radio(
-                labels[member_id], states, index=states.index(stored.get(member_id, "absent")),
-                format_func=proceedings.ATTENDANCE.get, horizontal=True, key=f"{form}:attend-{member_id}")
+            index = {} if not seed else {"index": states.index(stored.get(member_id, "absent"))}
+            chosen[member_id] = cols[i % 2].radio(labels[member_id], states, format_func=proceedings.ATTENDANCE.get, horizontal=True,
+                                                  key=f"{form}:attend-{member_id}", **index)
     return {m: s for m, s in chosen.items() if s != "absent"}
+
+
+MEETINGS_TAB = {"commission_tab": "Заседания"}
+DECISIONS_TAB = {"commission_tab": "Решения и поручения"}
 
 
 def _write_meeting(user: User, snap, fields: dict, meeting_id: str, base: str | None, form: str, action: str, done: str) -> None:
@@ -38,7 +43,8 @@ def _write_meeting(user: User, snap, fields: dict, meeting_id: str, base: str | 
         st.error(str(err))
         return
     shell.submit(user, {"meetings": [record]}, action=action, expect={"meetings": {(meeting_id,): base}},
-              success=f"Заседание {proceedings.meeting_label(record)} {done}.", slot="meetings", form=form)
+                 verify=proceedings.verify_meeting, success=f"Заседание {proceedings.meeting_label(record)} {done}.",
+                 slot="meetings", form=form, draft=form)
 
 
 def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFrame, labels: dict[str, str]) -> None:
@@ -46,16 +52,23 @@ def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFram
     shell.flash("meetings")
     form = "new_meeting"
     meeting_id = shell.new_record_id(form, "meet")
-    with st.form(f"{form}-{meeting_id}"):
+    # separate fields, not an st.form: what is typed reaches the server and is kept as a draft (a page switch,
+    # the sidebar's note, the browser's «leave page?»), as on «Ввод данных»
+    defaults = {"number": proceedings.next_meeting_number(snap), "date": fmt.date_ru(shell.today()), "agenda": "",
+                **{f"attend-{m}": "absent" for m in members.member_id}}
+    read = shell.field_draft(form, defaults, title="Новое заседание", where="Комиссия", page="pages/commission.py", params=MEETINGS_TAB)
+    with st.container(border=True):
         st.subheader("Записать заседание")
         shell.caption_dates()
         c1, c2 = st.columns(2)
-        fields = {"number": c1.text_input("Номер протокола", value=proceedings.next_meeting_number(snap), key=f"{form}:number"),
-                  "date": c2.date_input("Дата", value=shell.today(), format="DD.MM.YYYY", key=f"{form}:date"),
-                  "attendance": attendance_inputs(form, members, labels, {}),
-                  "agenda": st.text_area("Повестка", key=f"{form}:agenda")}
-        clicked = st.form_submit_button("Сохранить заседание", type="primary")
-    if clicked:  # handled outside the form: a refusal may offer buttons, which a form cannot hold
+        c1.text_input("Номер протокола", key=f"{form}:number")
+        date = shell.date_field("Дата", shell.today(), key=f"{form}:date", where=c2)
+        attendance = attendance_inputs(form, members, labels, {}, seed=False)
+        st.text_area("Повестка", key=f"{form}:agenda")
+        typed = read()
+        clicked = st.button("Сохранить заседание", type="primary", key=f"{form}-save")
+    if clicked and not shell.dates_refused(f"{form}:date"):  # a refusal may offer buttons below the form
+        fields = {"number": typed["number"], "date": date, "attendance": attendance, "agenda": typed["agenda"]}
         _write_meeting(user, snap, fields, meeting_id, None, form, "запись заседания", "записано")
 
     if meetings.empty:
@@ -70,11 +83,11 @@ def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFram
     with st.form(form):
         c1, c2 = st.columns(2)
         fields = {"number": c1.text_input("Номер протокола", value=current["number"] or "", key=f"{form}:number"),
-                  "date": c2.date_input("Дата", value=current["date"], format="DD.MM.YYYY", key=f"{form}:date"),
+                  "date": shell.date_field("Дата", current["date"], key=f"{form}:date", where=c2),
                   "attendance": attendance_inputs(form, members, labels, proceedings.attendance_of(current)),
                   "agenda": st.text_area("Повестка", value=current["agenda"] or "", key=f"{form}:agenda")}
         clicked = st.form_submit_button("Сохранить исправление")
-    if clicked:
+    if clicked and not shell.dates_refused(f"{form}:date"):
         _write_meeting(user, snap, fields, chosen, base, form, "исправление заседания", "исправлено")
 
 
@@ -94,7 +107,7 @@ def _write_decision(user: User, snap, fields: dict, decision_id: str, base: str 
         st.error(str(err))
         return
     shell.submit(user, {"decisions": [record]}, action=action, expect={"decisions": {(decision_id,): base}},
-              success=done, slot="decisions", form=form)
+                 success=done, slot="decisions", form=form, draft=form)
 
 
 def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataFrame, names: dict[str, str]) -> None:
@@ -103,17 +116,32 @@ def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataF
     responsible_ids = list(names)
     form = "new_decision"
     decision_id = shell.new_record_id(form, "dec")
-    with st.form(f"{form}-{decision_id}"):
+    newest = meetings.meeting_id.tolist()[0]  # newest first: the meeting just held is the default
+    defaults = {"meeting": newest, "text": "", "responsible": None, "due": fmt.date_ru(shell.today() + dt.timedelta(days=30))}
+    read = shell.field_draft(form, defaults, title="Новое решение", where="Комиссия", page="pages/commission.py", params=DECISIONS_TAB)
+    # a meeting recorded since the form was filled becomes its default: a choice left as it was must not stick to the
+    # previous meeting, or the next decision is filed under it without anyone noticing
+    seeded = st.session_state[f"{form}:~defaults"]
+    if seeded["meeting"] != newest:
+        if st.session_state.get(f"{form}:meeting") in (seeded["meeting"], None):
+            st.session_state[f"{form}:meeting"] = newest
+        seeded["meeting"] = newest
+    if st.session_state.get(f"{form}:meeting") not in set(meetings.meeting_id):
+        st.session_state[f"{form}:meeting"] = newest
+    by_id = meetings.set_index("meeting_id")
+    with st.container(border=True):
         st.subheader("Новое решение или поручение")
         shell.caption_dates()
-        fields = {"meeting_id": _meeting_choice(form, meetings),
-                  "text": st.text_area("Текст решения", key=f"{form}:text"),
-                  # no default: a preselected participant is how decisions ended up with the wrong one
-                  "responsible_id": st.selectbox("Ответственный", responsible_ids, index=None, placeholder="выберите участника…",
-                                                 format_func=names.get, key=f"{form}:responsible"),
-                  "due_date": st.date_input("Срок", value=shell.today() + dt.timedelta(days=30), format="DD.MM.YYYY", key=f"{form}:due")}
-        clicked = st.form_submit_button("Сохранить решение", type="primary")
-    if clicked:
+        st.selectbox("Заседание", meetings.meeting_id.tolist(), key=f"{form}:meeting",
+                     format_func=lambda m: proceedings.meeting_label(by_id.loc[m].to_dict()))
+        st.text_area("Текст решения", key=f"{form}:text")
+        # no default: a preselected participant is how decisions ended up with the wrong one
+        st.selectbox("Ответственный", responsible_ids, placeholder="выберите участника…", format_func=names.get, key=f"{form}:responsible")
+        due = shell.date_field("Срок", shell.today() + dt.timedelta(days=30), key=f"{form}:due")
+        typed = read()
+        clicked = st.button("Сохранить решение", type="primary", key=f"{form}-save")
+    if clicked and not shell.dates_refused(f"{form}:due"):
+        fields = {"meeting_id": typed["meeting"], "text": typed["text"], "responsible_id": typed["responsible"], "due_date": due}
         _write_decision(user, snap, fields, decision_id, None, form, "решение комиссии", "Решение записано.")
 
     if decisions.empty:
@@ -137,18 +165,17 @@ def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataF
                                    index=responsible_ids.index(current["responsible_id"]) if current["responsible_id"] in responsible_ids else None)
         c1, c2, c3 = st.columns(3)
         fields = {"meeting_id": meeting, "text": text, "responsible_id": responsible,
-                  "due_date": c1.date_input("Срок", value=current["due_date"], format="DD.MM.YYYY", key=f"{form}:due"),
+                  "due_date": shell.date_field("Срок", current["due_date"], key=f"{form}:due", where=c1),
                   "status": c2.radio("Статус", status_keys, index=status_keys.index(current["status"]), format_func=statuses.get,
                                      key=f"{form}:status"),
-                  "done_date": c3.date_input("Дата исполнения", value=current["done_date"] or shell.today(), format="DD.MM.YYYY",
-                                             key=f"{form}:done"),
+                  "done_date": shell.date_field("Дата исполнения", current["done_date"] or shell.today(), key=f"{form}:done", where=c3),
                   "comment": st.text_area("Комментарий (что сделано или почему снято с контроля)", value=current["comment"] or "",
                                           key=f"{form}:comment")}
         clicked = st.form_submit_button("Сохранить новую версию")
-    if clicked:
+    if clicked and not shell.dates_refused(f"{form}:due", f"{form}:done"):
         action = {"cancelled": "снятие решения с контроля", "done": "исполнение решения"}.get(fields["status"], "изменение решения")
         _write_decision(user, snap, fields, chosen, base, form, action, "Решение сохранено новой версией.")
     history = audit_for(snap, "decisions", {"decision_id": chosen})
     with st.expander(f"История решения: изменений {len(history)}", icon=":material/history:"):
-        st.dataframe(present.table(present.audit_table(snap.schema, history, present.labels(snap), record=False)),
+        shell.table(present.table(present.audit_table(snap.schema, history, present.labels(snap), record=False)),
                      hide_index=True, width="stretch")

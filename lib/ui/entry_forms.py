@@ -9,15 +9,15 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from lib.auth.access import NothingChanged, User
+from lib.auth.access import User
 from lib.core import fmt
 from lib.core.parsing import number_text
 from lib.domain import monthly, present, proceedings
 from lib.domain.categories import BUCKET_LABELS, BUCKETS, MONEY_FIELDS, group_labels, resource_labels
 from lib.domain.metrics import collection_pct
 from lib.domain.periods import shift_month
-from lib.saving import drafts, form_input
-from lib.store.port import Conflict, StoreError
+from lib.saving import drafts, form_input, service
+from lib.store.port import Conflict
 from lib.ui import shell
 
 STATUS_STYLE = {"not_filed": st.info, "overdue": st.error, "on_time": st.success, "late": st.warning, "returned": st.error,
@@ -54,15 +54,29 @@ def show_findings(checked: monthly.Checked) -> None:
 
 
 def confirmation(checked, key: str) -> list[str]:
-    """Values ≥ ×20 / ≤ ÷20 of the usual are listed with a checkbox; it confirms exactly these values
-    (its key is built from them, so changing a value shows a fresh, unticked box)."""
+    """Values ≥ ×20 / ≤ ÷20 of the usual, and accounting identities broken, are listed with a checkbox; it confirms
+    exactly these values (its key is built from them, so changing a value shows a fresh, unticked box). An identity
+    is confirmed only with a reason (``reason``), stored with the value."""
     if not checked.confirm:
         return []
     for f in checked.confirm:
         st.warning(str(f), icon=":material/priority_high:")
     digest = hashlib.sha1("|".join(sorted(f.token for f in checked.confirm)).encode()).hexdigest()[:12]
     ticked = st.checkbox(f"Проверил(а): эти значения ({len(checked.confirm)}) верны — сохранить их", key=f"{key}-confirm-{digest}")
+    if any(f.reason for f in checked.confirm):
+        why = st.text_input("Причина (сохранится вместе со значением и будет видна в «Качестве данных»)", key=f"{key}-reason-{digest}",
+                            placeholder="например, списание по решению суда от 05.12.2024 № 2-123")
+        st.session_state[f"{key}-reason"] = why.strip()
+        if not why.strip():
+            return []
+    else:
+        st.session_state.pop(f"{key}-reason", None)
     return [f.token for f in checked.confirm] if ticked else []
+
+
+def reason(key: str) -> str:
+    """The reason typed beside the confirmation of ``key`` (``confirmation``)."""
+    return st.session_state.get(f"{key}-reason") or ""
 
 
 @dataclass(frozen=True)
@@ -125,7 +139,7 @@ def conflict(editing: Editing, checked: monthly.Checked, snap, label: str) -> No
     mine = {tuple(r.get(k) for k in table.record_key): r for r in checked.records}
     st.error(f"«{editing.title}» сохранили после того, как вы начали вводить ({drafts.saved_by(snap, editing.tab, changed)}). "
              "Ваши изменения пока не записаны. Сравните обе версии и выберите, что оставить:", icon=":material/sync_problem:")
-    st.dataframe(drafts.comparison(snap, editing.tab, editing.base, mine, editing.fields, editing.label), hide_index=True,
+    shell.table(drafts.comparison(snap, editing.tab, editing.base, mine, editing.fields, editing.label), hide_index=True,
                  width="stretch")
     row = st.container(horizontal=True)
     row.button("Оставить мои изменения", key=f"{editing.form}-keep-mine", on_click=_keep_mine, args=(editing.form, now, label),
@@ -142,6 +156,13 @@ def save_button(label: str, key: str, user: User, tab: str, checked: monthly.Che
     stale = bool(editing and editing.stale)
     if editing and (told := st.session_state.pop(f"{editing.form}:rebased", None)):
         st.info(told, icon=":material/info:")
+    if editing and disabled and shell.draft_changes(editing.form):
+        st.error(f"**Несохранённые изменения в форме «{editing.title}» сохранить нельзя:** месяц закрыт для изменений "
+                 "(почему — в статусе месяца выше). Ваши изменения показаны в форме и остаются в черновике. Что делать: "
+                 "попросите координатора открыть квартал или вернуть отчёт на доработку и сохраните их тогда, "
+                 "или отмените их кнопкой ниже.", icon=":material/lock:")
+        st.button("Отменить несохранённые изменения", key=f"{key}-cancel-stuck", on_click=shell.drop_draft, args=(editing.form,),
+                  icon=":material/undo:")
     if editing and editing.changed and not disabled:
         st.warning(f"**Есть несохранённые изменения** в форме «{editing.title}». Они сохранятся на время сеанса и при "
                    "переходе к другому месяцу или странице, но в базу попадут только после «Сохранить».",
@@ -161,26 +182,19 @@ def save_button(label: str, key: str, user: User, tab: str, checked: monthly.Che
                        icon=":material/undo:", help="Вернуть в форму то, что сохранено в базе")
     if note:
         st.caption(note)
+    shell.flash(key)  # what the last save of this form stored, until the form is edited again
     if clicked:
         if shown_before != st.session_state[f"{key}-shown"]:
             st.warning("Значения изменились в момент нажатия: проверьте выше, как они поняты, и нажмите "
                        f"«{label}» ещё раз.", icon=":material/visibility:")
             return
-        try:
-            with shell.saving():
-                monthly.save_checked(shell.store(), user, tab, checked, snap, confirmed, base=editing.base if editing else None)
-        except Conflict:  # saved by someone else between this page's read and the click
-            conflict(editing, checked, shell.snapshot(), label)
-            return
-        except NothingChanged as err:
-            st.info(f"{err} Сохранённые цифры совпадают с тем, что на экране.", icon=":material/info:")
-            return
-        except StoreError as err:
-            st.error(f"{err} Введённые данные остались на экране — исправьте и сохраните снова.")
-            return
-        if editing:
-            shell.saved_draft(editing.form)
-        shell.saved("Сохранено." + (" Предупреждения записаны вместе с отчётом." if checked.warnings else ""))
+        submission = service.checked_form(tab, checked, confirmed=confirmed, base=editing.base if editing else None, schema=snap.schema,
+                                          reason=reason(key))
+        shell.submit(user, submission, slot=key, draft=editing.form if editing else None,
+                     after="Предупреждения записаны вместе с отчётом." if checked.warnings else "",
+                     on_conflict=(lambda err: conflict(editing, checked, shell.snapshot(), label)) if editing else None,
+                     on_nothing="Сохранённые цифры совпадают с тем, что на экране.",
+                     kept="Введённые данные остались на экране — исправьте и сохраните снова.")
 
 
 def text_columns(titles: dict[str, str], helps: dict[str, str] | None = None) -> dict:
@@ -189,9 +203,20 @@ def text_columns(titles: dict[str, str], helps: dict[str, str] | None = None) ->
     return {**key_columns(), **config}
 
 
-def key_columns() -> dict:
-    """The key columns of every entry table: pinned, of one width everywhere."""
-    return {title: st.column_config.TextColumn(title, width=width, pinned=True) for title, width in KEY_WIDTHS.items()}
+def key_columns(frame: pd.DataFrame | None = None) -> dict:
+    """The key columns of every entry table: pinned; as wide as their longest name in ``frame`` (issue 27: «прочие
+    потребител…», «МО «Беченчинский насле…» were cut at 1280 px), never narrower than ``KEY_WIDTHS``."""
+    return {title: st.column_config.TextColumn(title, width=fitted_width(title, frame), pinned=True) for title in KEY_WIDTHS}
+
+
+def fitted_width(title: str, frame: pd.DataFrame | None) -> int:
+    """Pixels for a grid column showing the texts of ``frame[title]`` whole: Streamlit 1.67's grid draws 14 px
+    Source Sans on a canvas, ≈7.4 px a letter (9 a capital), 3.6 a space, 8 px of padding a side."""
+    width = KEY_WIDTHS[title]
+    if frame is None or title not in frame or not len(frame):
+        return width
+    longest = max(sum(3.6 if ch == " " else 9.0 if ch.isupper() else 7.4 for ch in str(text)) for text in frame[title].dropna())
+    return max(width, min(int(longest) + 24, 320))
 
 
 def figure_columns(titles, helps: dict[str, str] | None = None) -> dict:
@@ -210,7 +235,9 @@ def grid(form_id: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[
     """An entry grid whose figures are text cells; returns the server's own ``form`` with the edits
     of ``editable`` columns taken from the editor's state (keys and rows never from the browser), and the
     form's draft: its changed cells by row key, put back on the grid whenever it is shown again."""
-    key = shell.editor_key(form_id)
+    # a closed form is another editor (read-only): the one the person typed into keeps its edits in the browser on top
+    # of what it was created with, so the draft is shown only by an editor created with it
+    key = shell.editor_key(form_id) + ("~locked" if locked else "")
     # The browser measures its edits against the data the editor was created with: while that editor lives, the
     # draft it was created with stays its base. Were this run's draft put under it instead, a cell typed back to
     # the value it had when the editor opened would count as «no edit» in the browser and the draft's older value
@@ -219,13 +246,15 @@ def grid(form_id: str, form: pd.DataFrame, shown: pd.DataFrame, editable: tuple[
     if key in st.session_state and base in st.session_state:
         changes = st.session_state[base]
     else:
-        changes = st.session_state[base] = {} if locked else shell.draft_changes(form_id)
+        # closed meanwhile: a draft from before is still shown (read-only), with why it cannot be saved (save_button)
+        changes = st.session_state[base] = shell.draft_changes(form_id)
     read_only = [c for c in shown.columns if c not in editable]
     # on the grid a changed figure is text, as typed (a number would make the text column a number column)
     # and a choice emptied is the «nothing chosen» option (an empty choice cell would read «None»)
     as_typed = {row: {c: number_text(v) if c in numeric and not isinstance(v, str) else
                       form_input.as_choices([v])[0] if c in choices else v for c, v in cells.items()}
                 for row, cells in changes.items()}
+    config = {**config, **{k: v for k, v in key_columns(shown).items() if k in config}}  # keys as wide as their names
     st.data_editor(drafts.with_changes(shown, as_typed, keys), key=key, hide_index=True, num_rows="fixed",
                    disabled=True if locked else read_only, column_config=config, width="stretch")
     edited = form_input.apply_edits(drafts.with_changes(form, changes, keys), st.session_state.get(key), () if locked else editable,
@@ -237,8 +266,9 @@ def understood(title: str, checked: monthly.Checked, keys: dict[str, list[str]],
                helps: dict[str, str] | None = None) -> None:
     """«Что будет сохранено»: each figure as the server read it, in Russian format, before the save."""
     st.markdown(f"**{title}** — так введённое понято и будет сохранено:")
-    st.dataframe(present.table(form_input.preview(checked.records, columns, keys, checked.bad)), hide_index=True, width="stretch",
-                 column_config={**key_columns(), **figure_columns(columns.values(), helps)})
+    preview = form_input.preview(checked.records, columns, keys, checked.bad)
+    shell.table(present.table(preview), hide_index=True, width="stretch",
+                column_config={**key_columns(preview), **figure_columns(columns.values(), helps)})
 
 
 def labelled(frame: pd.DataFrame, snap) -> pd.DataFrame:
@@ -316,8 +346,9 @@ def comparison_table(snap, pid: str, month: str, form: pd.DataFrame) -> None:
     table = comparison(snap, pid, month, form)
     st.markdown(f"**Для сравнения — {fmt.month_label(shift_month(month, -1))}**, тыс. руб.; собираемость этого месяца "
                 "считается по введённому:")
-    st.dataframe(present.table(table, decimals=dict.fromkeys(SHORT.values(), 3)), hide_index=True, width="stretch",
-                 column_config={**key_columns(), **figure_columns(table.columns[2:], monthly_titles(snap))})
+    # last month's figures with every stored digit, as the grid above shows a figure («1 234,5», never «1 234,500»)
+    shell.table(present.table(table, decimals=dict.fromkeys(SHORT.values(), present.EXACT)), hide_index=True, width="stretch",
+                 column_config={**key_columns(table), **figure_columns(table.columns[2:], monthly_titles(snap))})
 
 
 def structure_editor(snap, place: Place, locked: bool) -> tuple[pd.DataFrame, Editing]:
@@ -352,7 +383,7 @@ def claims_inputs(snap, place: Place, locked: bool) -> tuple[dict, dict, Editing
     pid, month = place.pid, place.month
     current = monthly.claims_form(snap, pid, month)
     form_id = f"claims-{pid}-{month}"
-    changes = {} if locked else shell.draft_changes(form_id)
+    changes = shell.draft_changes(form_id)  # closed meanwhile: still shown, with why it cannot be saved
     seeds = st.session_state.setdefault(CLAIMS_SEEDS, {})
     prefix = shell.editor_key(form_id)
     st.caption("Количества — целыми числами, суммы — в тыс. руб. (1 234,5 или 1234.5). Значение поля принимается, когда вы "
@@ -399,9 +430,10 @@ def plan_editor(snap, place: Place, locked: bool) -> tuple[pd.DataFrame, Editing
         "period": None,
         **key_columns(),
         "Мероприятие": st.column_config.TextColumn(width="large"),
-        # not yet reported: the «—» option, read back as empty (Streamlit draws an empty choice as a grey «None»)
-        "status": st.column_config.SelectboxColumn("Статус", options=[form_input.NOT_CHOSEN, *status_labels],
-                                                   format_func=lambda k: status_labels.get(k, form_input.NOT_CHOSEN)),
+        # not yet reported: the «—» option, read back as empty (Streamlit draws an empty choice as a grey «None»);
+        # required: Streamlit adds no empty option of its own beside it (one empty choice); wide enough not to wrap
+        "status": st.column_config.SelectboxColumn("Статус", options=[form_input.NOT_CHOSEN, *status_labels], required=True,
+                                                   width="medium", format_func=lambda k: status_labels.get(k, form_input.NOT_CHOSEN)),
         "indicator_value": st.column_config.TextColumn(indicator.title, help=f"{indicator.description} Число, например 12 или 1 234,5.",
                                                        alignment="right"),
         "done_text": st.column_config.TextColumn("Что сделано", max_chars=2000, width="large"),
@@ -458,7 +490,7 @@ def assignment(user: User, snap, a: dict, today) -> None:
             _done_conflict(user, shell.snapshot(), decision_id, form, st.session_state[f"{form}:conflict"], today)
 
         shell.submit(user, {"decisions": [proceedings.done_record(snap, decision_id, comment, today)]}, action="исполнение поручения",
-                  success="Исполнение поручения отмечено.", expect={"decisions": base}, on_conflict=differs)
+                     success="Исполнение поручения отмечено.", expect={"decisions": base}, on_conflict=differs, slot="assignments")
 
 
 def _done_conflict(user: User, snap, decision_id: str, form: str, waiting: dict, today) -> None:
@@ -468,7 +500,7 @@ def _done_conflict(user: User, snap, decision_id: str, form: str, waiting: dict,
     st.error(f"Поручение изменили после того, как вы открыли страницу ({drafts.saved_by(snap, 'decisions', [(decision_id,)])}). "
              "Ваша отметка пока не записана. Сравните обе версии:", icon=":material/sync_problem:")
     fields = tuple(c.key for c in snap.schema["decisions"].data_columns if c.key not in ("decision_id",))
-    st.dataframe(drafts.comparison(snap, "decisions", base, {(decision_id,): mine}, fields, lambda key: "Поручение"),
+    shell.table(drafts.comparison(snap, "decisions", base, {(decision_id,): mine}, fields, lambda key: "Поручение"),
                  hide_index=True, width="stretch")
     row = st.container(horizontal=True)
     keep = row.button("Оставить мою отметку", key=f"{form}-keep-mine", type="primary", icon=":material/task_alt:",
@@ -487,21 +519,15 @@ def _done_conflict(user: User, snap, decision_id: str, form: str, waiting: dict,
 
         st.session_state.pop(f"{form}:conflict", None)  # before the write: a success reruns the page at once
         if not shell.submit(user, {"decisions": [proceedings.done_record(snap, decision_id, waiting["comment"], today)]},
-                         action="исполнение поручения", success="Исполнение поручения отмечено.", expect={"decisions": now},
-                         on_conflict=again):
+                            action="исполнение поручения", success="Исполнение поручения отмечено.", expect={"decisions": now},
+                            on_conflict=again, slot="assignments"):
             st.session_state[f"{form}:conflict"] = waiting
 
 
 def save_file(user: User, result, confirmed: list[str]) -> None:
-    """Write a checked upload; on any refusal say why (the file is not written)."""
-    from lib.files.excel_forms import save_upload
-
-    try:
-        save_upload(shell.store(), user, result, confirmed)
-    except StoreError as err:
-        st.error(f"{err} Файл не записан — исправьте и загрузите снова.")
-        return
-    shell.saved("Файл загружен и сохранён.")
+    """Write a checked upload through the one save (the file is not written on any refusal)."""
+    shell.submit(user, service.upload_form(result, confirmed, reason("save_upload")), success="Файл загружен и сохранён.", slot="save_upload",
+                 kept="Файл не записан — исправьте и загрузите снова.")
 
 
 def territory_table(snap, territory: pd.DataFrame) -> pd.DataFrame:

@@ -68,8 +68,9 @@ def remind_panel(user: User, snap, today: dt.date) -> None:
 
 
 def my_reminders(user: User, snap) -> None:
-    """«Получать напоминания по e-mail»: a person's own switch, saved at once."""
-    if "@" not in user.login:
+    """«Получать напоминания по e-mail»: a person's own switch, saved at once (a member of the commission gets no
+    reminders: no switch)."""
+    if "@" not in user.login or user.role == "commission":
         return
     wanted = reminders.wants_reminders(snap, user.login)
     on = st.toggle("Получать напоминания по e-mail", value=wanted, key="my_reminders",
@@ -107,7 +108,7 @@ def reminder_log(user: User, snap) -> None:
                     st.error(str(err))
                 else:
                     shell.saved("Письмо будет отправлено снова при следующей рассылке.")
-    st.dataframe(present.table(reminders.log_table(log.tail(200), names), moments=["Когда"]), hide_index=True, width="stretch")
+    st.dataframe(present.table(reminders.log_table(log, names, limit=200), moments=["Когда"]), hide_index=True, width="stretch")
 
 
 def expect_return(on: bool = True) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -379,6 +380,15 @@ def sso_button() -> None:
     st.button("Войти через единый вход (SSO)", on_click=_sso_sign_in, icon=":material/key:")
 
 
+_ADDRESS = re.compile(r"[^\s`«»()<>]+@[^\s`«»()<>]+\.[^\s`«»()<>.,;:!?]+")
+
+
+def not_a_link(text: str) -> str:
+    """A message naming an e-mail address, for Streamlit's markdown: the address as code, so it reads as the
+    address and is not turned into a mailto link (a refused address is not something to write to)."""
+    return _ADDRESS.sub(lambda m: f"`{m.group(0).replace('`', '')}`", text)
+
+
 def sso_problems() -> None:
     """What the provider's metadata lacks (checked once per server process, lib/ui/sso_routes.check_provider)."""
     from lib.ui.sso_routes import check_provider
@@ -425,6 +435,8 @@ def sign_out() -> None:
 # - a metric's label is cut to one line («Не выполнено или п…»): it wraps instead;
 # - a table's own «Download as CSV» writes English numbers into a comma CSV that Russian Excel does not
 #   split into columns, formulas left live: hidden — the tables worth a file have a «Скачать» button;
+# - the file uploader's «Upload» button and «5MB per file • XLSX» (Streamlit 1.67 FileUploader: fixed English, no
+#   setting): the button reads «Выбрать файл», the limits are in the field's own label;
 # - the wide layout keeps 5rem of empty margin on each side: 2rem leaves the entry grid its six figures
 #   beside the keys at 1280 px with the sidebar open.
 RUSSIAN_CHROME = """<style>
@@ -433,6 +445,9 @@ RUSSIAN_CHROME = """<style>
 [data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important}
 [data-testid='stElementToolbar'] button[aria-label='Download as CSV'] {display: none}
+[data-testid='stFileUploaderDropzoneInstructions'] {display: none}
+[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p {display: none}
+[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer']::after {content: "Выбрать файл"}
 </style>"""
 # Streamlit collapses the sidebar by itself only below 768 px; at 800–1100 px it takes a third of the
 # screen. Below 1100 px it starts collapsed, unless the person opened or closed it themselves — the
@@ -466,6 +481,19 @@ def russian_chrome() -> None:
     st.html(SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
 
 
+NO_ROWS = "Записей нет."
+
+
+def table(data, where=None, empty: str = NO_ROWS, **kwargs) -> None:
+    """A table on the page (``st.dataframe``); an empty one is said in words — Streamlit draws an empty grid with
+    an English «empty» on its canvas, which no setting changes (issue 27)."""
+    frame = getattr(data, "data", data)  # a Styler of lib.domain.present.table, or a frame
+    if frame is None or len(frame) == 0:
+        (where or st).caption(empty)
+        return
+    (where or st).dataframe(data, **kwargs)
+
+
 def once():
     """A page's messages, each said once (issue 27: «Свод» under a resource filter repeated one box up to 7 times):
     ``say = shell.once()`` at the top of the page, then ``say(text)`` wherever it applies — the first place shows it,
@@ -483,18 +511,51 @@ def once():
 
 
 def caption_upload(limit_mb: int, kinds: str) -> None:
-    """Beside the file uploader, whose words are English («Upload», «5MB per file • XLSX»)."""
-    st.caption(f"Кнопка «Upload» открывает выбор файла; файл можно и перетащить в это поле. Не больше {limit_mb} МБ, формат {kinds}.")
+    """Beside the file uploader (its English words are replaced by RUSSIAN_CHROME)."""
+    st.caption(f"Кнопка «Выбрать файл» открывает выбор файла; файл можно и перетащить в это поле. Не больше {limit_mb} МБ, формат {kinds}.")
 
 
 def caption_multiselect() -> None:
-    """Beside multiselects, whose list starts with an English «Select all»."""
-    st.caption("В раскрывающемся списке «Select all» — выбрать все; пустое поле — без отбора, все.")
+    """Beside multiselects (drawn without Streamlit's English «Select all»: ``select_all=False``)."""
+    st.caption("Пустое поле — без отбора, все.")
+
+
+REFUSED_DATES = "refused_dates"
+
+
+def date_field(label: str, value, *, key: str, where=None, help: str | None = None, **kwargs) -> dt.date | None:
+    """A date typed as people write it, ДД.ММ.ГГГГ (``lib.core.parsing.parse_date``: also 5.1.25, 2025-01-05).
+
+    Not ``st.date_input``: its calendar speaks the browser's language — «December», the week from Sunday in an
+    en-US browser — and Streamlit 1.67 has no setting for it (issue 27). A text that is not a date is said under
+    the field in Russian and gives None; ``dates_refused`` tells a form's save not to go ahead. Empty: None."""
+    from lib.core.fmt import date_ru
+    from lib.core.parsing import ParseError, parse_date
+
+    box = where or st
+    # a field kept as a draft (``field_draft``) already has its text in the session: no second value for it
+    given = {} if key in st.session_state else {"value": date_ru(value)}
+    text = box.text_input(label, key=key, placeholder="ДД.ММ.ГГГГ",
+                          help=help or "Дата в виде ДД.ММ.ГГГГ, например 20.01.2025.", **given, **kwargs)
+    refused = st.session_state.setdefault(REFUSED_DATES, set())
+    try:
+        found = parse_date(text)
+    except ParseError as err:
+        refused.add(key)
+        box.error(f"«{label}»: {err}", icon=":material/event_busy:")
+        return None
+    refused.discard(key)
+    return found
+
+
+def dates_refused(*keys: str) -> bool:
+    """Whether any of these date fields holds a text that is not a date (it is said under the field)."""
+    return bool(set(keys) & st.session_state.get(REFUSED_DATES, set()))
 
 
 def caption_dates() -> None:
-    """Beside date fields, whose calendar is English."""
-    st.caption("Календарь подписан по-английски; дату можно набрать с клавиатуры: ДД.ММ.ГГГГ.")
+    """Beside date fields (``date_field``)."""
+    st.caption("Даты — в виде ДД.ММ.ГГГГ, например 20.01.2025.")
 
 
 DEMO_STEPS = """\
@@ -557,32 +618,40 @@ def _reread(current: Store) -> None:
         st.session_state[REREAD_FAILED] = str(err)
 
 
-FLASH = "flash_message"
+RESULTS = "save_results"  # slot -> (message, form): the last save's result, shown until the form is edited again
+TOKENS = "submit_tokens"
 
 
-def saved(message: str, slot: str | None = None) -> None:
-    """After a successful save: rerun so every figure and status on the page is fresh, and say so
-    once on the refreshed page — where the form was (``slot``, shown by ``flash``) or on top of the
-    page (``require_user`` shows those: every page calls it first)."""
-    st.session_state[FLASH] = (slot, message)
+def saved(message: str, slot: str | None = None, form: str | None = None) -> None:
+    """After a successful save: rerun so every figure and status on the page is fresh, and say what was saved
+    on the refreshed page — where the form was (``slot``, shown by ``flash``) or on top of the page
+    (``require_user`` shows those: every page calls it first). The message lasts until the form is edited
+    again (``keep_draft``) or saved again; it is not gone with the next rerun."""
+    st.session_state.setdefault(RESULTS, {})[slot] = (message, form)
     st.rerun()
 
 
 def flash(slot: str | None = None) -> None:
-    """Show the confirmation of the save made on the previous run, if it belongs here.
+    """Show the result of the last save made with this form (``slot``), if any.
 
     The holder is there on every run, message or not: elements after it keep their place, so widgets
     without a key (and the page's tabs) are not rebuilt on the run after a save.
     """
     holder = st.container()
-    pending = st.session_state.get(FLASH)
-    if pending and pending[0] == slot:
-        del st.session_state[FLASH]
-        holder.success(pending[1], icon=":material/check_circle:")
+    pending = st.session_state.get(RESULTS, {}).get(slot)
+    if pending:
+        holder.success(pending[0], icon=":material/check_circle:")
 
 
 def show_flash() -> None:
     flash(None)
+
+
+def edited(form: str) -> None:
+    """The form is being edited again: the result of its last save is no longer what it shows."""
+    results = st.session_state.get(RESULTS, {})
+    for slot in [s for s, (_, f) in results.items() if f == form or s == form]:
+        del results[slot]
 
 
 EDIT_BASES = "edit_bases"
@@ -638,6 +707,8 @@ def keep_draft(form: str, changes: dict, *, title: str, where: str, page: str, p
     """Remember a form's changes for the session (no changes: the draft is gone)."""
     drafts = st.session_state.setdefault(DRAFTS, {})
     if changes:
+        if form not in drafts or drafts[form].changes != changes:
+            edited(form)
         drafts[form] = Draft(changes, title, where, page, params)
     else:
         drafts.pop(form, None)
@@ -684,6 +755,29 @@ def rebase(form: str, now: dict) -> None:
     st.session_state.setdefault(EDIT_BASES, {})[form] = now
 
 
+def field_draft(form: str, defaults: dict, *, title: str, where: str, page: str, params: dict) -> dict:
+    """A form of separate fields (``f"{form}:{name}"`` widget keys, drawn outside ``st.form``: a value reaches the
+    server when the person moves on, so it can be kept) with a draft like the entry grids': a field the page drops
+    (another page, a closed tab) is filled again from the draft, else from ``defaults``; what differs from
+    ``defaults`` is the draft — the sidebar lists it and the browser asks before a reload or close. Call before
+    drawing the widgets (without ``value=``); returns the function that reads them after drawing."""
+    kept = draft_changes(form)
+    seeded = st.session_state.setdefault(f"{form}:~defaults", {})  # what the page offered: a newer default is no edit
+    for name, default in defaults.items():
+        key = f"{form}:{name}"
+        if key not in st.session_state:
+            st.session_state[key] = kept.get(name, default)
+        seeded.setdefault(name, default)
+
+    def read() -> dict:
+        values = {name: st.session_state.get(f"{form}:{name}") for name in defaults}
+        changes = {n: v for n, v in values.items() if v != seeded[n] and not (v in ("", None) and seeded[n] in ("", None))}
+        keep_draft(form, changes, title=title, where=where, page=page, params=params)
+        return values
+
+    return read
+
+
 def unsaved_notice() -> None:
     """On every page, in the sidebar: the forms with unsaved changes, each a link back to it; and the browser's
     own «Покинуть страницу?» on reload or close while there are any (a reload starts a new session, and
@@ -717,8 +811,9 @@ def leave_guard(active: bool) -> None:
 
 
 def forget_form(form: str) -> None:
-    """Start a form afresh: a new id for a new record, the stored version for an edit, empty widgets."""
+    """Start a form afresh: a new id for a new record, the stored version for an edit, empty widgets, no draft."""
     st.session_state.get(NEW_IDS, {}).pop(form, None)
+    st.session_state.get(DRAFTS, {}).pop(form, None)
     st.session_state.get(EDIT_BASES, {}).pop(form, None)
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{form}:")]:
         del st.session_state[key]
@@ -752,22 +847,35 @@ def saving():
         slot.empty()
 
 
-def submit(signed_in: User, changes: dict, *, action: str | None = None, success: str = "Сохранено.",
-           expect: dict | None = None, slot: str | None = None, form: str | None = None, on_conflict=None) -> bool:
-    """Write through lib.auth.access (rules + audit); on any refusal say why and keep the form as typed.
+def submit(signed_in: User, changes, *, action: str | None = None, success: str = "", expect: dict | None = None,
+           slot: str | None = None, form: str | None = None, on_conflict=None, verify=None, on_nothing: str = "",
+           kept: str = "Введённые данные остались в форме.", draft: str | None = None, after: str = "") -> bool:
+    """The one way a page saves a form (``lib.saving.service.save``), and shows its outcome the same way everywhere.
 
-    ``expect``: the versions the form was based on / ids that must be new (see ``access.write``).
-    An unchanged form writes nothing and says so; a conflicting edit shows what is stored now, or is
-    handed to ``on_conflict(err)`` (a form that offers its own choice).
+    ``changes``: a ``Submission`` or the records by tab (then ``action``, ``expect`` — the versions the form was based
+    on / ids that must be new — and ``verify``, a domain check on the store at save time, make one). The form's
+    state has one submit token for as long as it is unchanged: a double click or a rerun stores once and answers
+    with the first save's result. An unchanged form writes nothing and says so; a conflicting edit shows what is
+    stored now, or is handed to ``on_conflict(err)`` (a form that offers its own choice); any other refusal says
+    why and the form keeps what was typed. Success: ``success`` and what was saved (when, which version, what
+    changed), shown at ``slot`` until the form is edited again. ``form``: a form started afresh after the save
+    (``forget_form``); ``draft``: a form whose draft is done with once saved (``saved_draft``).
     """
     from lib.auth import access
+    from lib.saving import service
     from lib.store.port import Conflict
 
+    submission = changes if isinstance(changes, service.Submission) else \
+        service.Submission(changes, action=action, expect=expect, verify=verify)
+    tokens = st.session_state.setdefault(TOKENS, service.FormTokens())
+    digest = service.state_digest(signed_in.login, sorted((t, repr(r)) for t, r in submission.changes.items()),
+                                  repr(submission.expect), sorted(submission.confirmed), submission.reason)
+    token = tokens.token(form or draft or str(slot), digest)
     try:
         with saving():
-            access.write(store(), signed_in, changes, action=action, expect=expect)
+            result = service.save(store(), signed_in, submission, token=token)
     except access.NothingChanged as err:
-        st.info(str(err), icon=":material/info:")
+        st.info(f"{err} {on_nothing}".strip(), icon=":material/info:")
         return False
     except Conflict as err:
         if on_conflict is not None:
@@ -776,17 +884,19 @@ def submit(signed_in: User, changes: dict, *, action: str | None = None, success
         st.error(f"{err} Ниже — что сохранено сейчас: загрузите эту версию в форму и внесите свою правку снова.",
                  icon=":material/sync_problem:")
         if err.current:
-            st.dataframe(present.table(stored_version(err.tab, err.current)), hide_index=True)
+            table(present.table(stored_version(err.tab, err.current)), hide_index=True)
         if form:
             st.button("Загрузить сохранённую версию", key=f"reload-{form}", on_click=forget_form, args=(form,))
         return False
-    except StoreError as err:  # ValidationError, Denied and Rejected are StoreErrors too
-        st.error(f"{err} Введённые данные остались в форме.")
+    except StoreError as err:  # ValidationError, Denied, Rejected, EntryRejected are StoreErrors too
+        st.error(f"{err} {kept}", icon=":material/block:")
         return False
     if form:
         forget_form(form)
-    renew_own_sign_in(signed_in, changes)
-    saved(success, slot)
+    renew_own_sign_in(signed_in, submission.changes)
+    if draft:
+        saved_draft(draft)
+    saved(" ".join(x for x in (success, result.message()) if x) + (f". {after}" if after else ""), slot, form or draft)
     return True
 
 
@@ -823,6 +933,9 @@ def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: 
     from lib.domain.closing import quarter_open_items
     from lib.domain.periods import closed_quarters, quarter_label
 
+    if slot is None:  # the result is said here, where the control is (a page's own slot shows it otherwise)
+        slot = f"{key}-lock"
+        flash(slot)
     closed = closed_quarters(snap)
     close_it = quarter not in closed
     if not close_it:
@@ -845,6 +958,20 @@ def quarter_lock_control(signed_in: User, snap: Snapshot, quarter: str, *, key: 
         submit(signed_in, {"locks": [{"quarter": quarter, "locked": close_it, "comment": reason or None}]},
                action="закрытие квартала" if close_it else "снятие блокировки",
                success=f"{quarter_label(quarter)}: {'закрыт' if close_it else 'открыт'}.", slot=slot)
+
+
+EMPTY_TABLE = "В таблице нет строк — скачивать нечего. Измените отбор или поиск."
+
+
+def table_download(label: str, data, frame, *, file_name: str, mime: str, key: str | None = None, icon: str = ":material/download:",
+                   empty: str = EMPTY_TABLE, **kwargs) -> None:
+    """The download of a table shown above: disabled, with the reason beside it, while the table is empty
+    (an enabled button that gives nothing looks broken: issue 23, item 9)."""
+    nothing = frame is None or len(frame) == 0
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key, icon=icon, disabled=nothing,
+                       help=empty if nothing else None, **kwargs)
+    if nothing:
+        st.caption(empty)
 
 
 def unexpected_error(err: BaseException) -> None:

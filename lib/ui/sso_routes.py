@@ -10,7 +10,7 @@ change what Streamlit 1.67 gets wrong for a standard provider (issue 25; the rul
   or ID-token check, a missing e-mail — ends on «Вход» with ``?sso=<code>`` (a Russian sentence there), the
   details in the server log; never Streamlit's bare English «Authentication error» page;
 - «Выйти» sends the person to the provider's end_session_endpoint only when the provider accepts the app's
-  return address (asked server-side first, remembered for a while); otherwise says so on «Вход»;
+  return address (asked server-side first); otherwise says so on «Вход»;
 - the identity cookie carries a sign-in id (``sid``), so «Выйти» ends it on the server (lib/ui/shell.py).
 """
 
@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 LOGIN = "/auth/login"
 CALLBACK = "/oauth2callback"
 LOGOUT = "/auth/logout"
-_accepted_logout: dict[str, tuple[bool, float]] = {}  # logout address -> (accepted by the provider, until)
-LOGOUT_CHECK_SECONDS = 600
 
 
 def _url(path: str) -> str:
@@ -164,33 +162,28 @@ def _is_connection_error(err: BaseException) -> bool:
 
 
 async def _provider_accepts(logout_url: str) -> bool:
-    """Whether the provider accepts the app's return address: asked server-side first (a GET of the sign-out
-    address without the ID token and without following redirects: it ends nothing; a provider that refuses the
-    address answers 4xx); a "yes" is remembered ten minutes."""
+    """Whether the provider accepts the app's return address, asked server-side on every sign-out (it is rare, and
+    a registration changed at the provider counts at once): a GET of the sign-out address without the ID token
+    and without following redirects, which ends nothing; a provider that refuses the address answers 4xx."""
     from urllib.parse import parse_qsl, urlsplit
 
     import httpx
 
-    params = dict(parse_qsl(urlsplit(logout_url).query))
-    probe_key = f"{urlsplit(logout_url)._replace(query='').geturl()}|{params.get('client_id')}|{params.get('post_logout_redirect_uri')}"
-    now = time.time()
-    if probe_key in _accepted_logout and _accepted_logout[probe_key][1] > now:
-        return _accepted_logout[probe_key][0]
+    parts = urlsplit(logout_url)
+    params = dict(parse_qsl(parts.query))
     probe = {k: v for k, v in params.items() if k != "id_token_hint"}  # the question, without ending anything
     try:
         async with httpx.AsyncClient(timeout=10) as http:
-            answer = await http.get(urlsplit(logout_url)._replace(query="").geturl(), params=probe)
-        accepted = answer.status_code < 400
+            answer = await http.get(parts._replace(query="").geturl(), params=probe)
     except httpx.HTTPError as err:
         log.warning("Единый вход: служба входа не ответила на проверку адреса выхода: %s", err)
         return True  # unknown: let the browser try (it will show the provider's own page)
-    if not accepted:
+    if answer.status_code >= 400:
         log.error("Единый вход: служба входа не принимает адрес возврата после выхода %s (ответ %s): зарегистрируйте его "
                   "у службы как post-logout redirect URI (docs/sign-in.md)", params.get("post_logout_redirect_uri"),
                   answer.status_code)
-    else:  # only a "yes" is remembered: a fixed registration counts at the next sign-out
-        _accepted_logout[probe_key] = (accepted, now + LOGOUT_CHECK_SECONDS)
-    return accepted
+        return False
+    return True
 
 
 async def _logout(request):

@@ -62,14 +62,13 @@ def url(path: str) -> str:
 
 
 def routes() -> list:
-    """The Starlette routes for ``st.App(routes=…)``."""
+    """The Starlette routes of the session cookie for ``st.App(routes=…)`` (app.py adds single sign-on's, from
+    ``lib.ui.sso_routes``, which uses this module: not imported here, so no import cycle)."""
     from starlette.routing import Route
-
-    from lib.ui import sso_routes
 
     global _mounted
     _mounted = True
-    return [Route(START, _start, methods=["GET"]), Route(END, _end, methods=["GET"]), *sso_routes.routes()]
+    return [Route(START, _start, methods=["GET"]), Route(END, _end, methods=["GET"])]
 
 
 def mounted() -> bool:

@@ -23,6 +23,7 @@ ACCOUNTS = {
     "coordinator": {"email": "coordinator@lensk.demo", "email_verified": True},
     # someone who typed the coordinator's address into their own provider account, never confirmed
     "impostor": {"email": "coordinator@lensk.demo", "email_verified": False},
+    "stranger": {"email": "stranger@gmail.com", "email_verified": True},  # verified, not a user of the district
 }
 
 
@@ -125,7 +126,10 @@ def test_the_documented_setup_signs_in_the_first_time_and_signs_out_at_the_provi
     sso(page)
     at_provider_sign_in(page, "coordinator")
     page.get_by_text("Беляев И.А.").first.wait_for(timeout=30000)
-    assert "Authentication error" not in served.folder.joinpath("streamlit.log").read_text()
+    log = served.folder.joinpath("streamlit.log").read_text()
+    assert "Authentication error" not in log
+    assert "в описании службы входа" not in log  # the certified provider's metadata has all the app needs
+    assert page.get_by_text("Единый вход может не работать").count() == 0
     assert not page.errors, page.errors
 
 
@@ -141,6 +145,22 @@ def test_an_unverified_email_is_refused_in_russian(served, page):
     on_login_page(page)
     assert page.get_by_text("Закрытие кварталов").count() == 0
     assert "email_verified=False" in served.folder.joinpath("streamlit.log").read_text()
+
+
+def test_an_unknown_address_is_refused_as_text_not_a_mailto_link(served, page):
+    """«Why» 6: the refused e-mail was shown as a mailto link."""
+    page.goto(f"{served.url}/")
+    on_login_page(page)
+    sso(page)
+    at_provider_sign_in(page, "stranger")
+    page.get_by_text("Адрес stranger@gmail.com не зарегистрирован в системе").wait_for(timeout=30000)
+    assert page.locator("a[href^='mailto:']").count() == 0
+    assert page.locator("code", has_text="stranger@gmail.com").count() == 1
+    page.get_by_role("button", name="Выйти из единого входа").click()
+    page.get_by_role("button", name="Yes, sign me out").click()  # the provider's own page
+    on_login_page(page)
+    page.get_by_text("Вы вышли из системы и из службы единого входа.").wait_for(timeout=30000)
+    assert not any(c["name"].startswith("_streamlit_user") for c in page.context.cookies())
 
 
 def test_a_forged_code_and_a_provider_error_end_on_the_login_page_explained(served, page):

@@ -20,6 +20,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -145,4 +146,31 @@ def start_cluster(fast: bool = True) -> Cluster:
         log = (folder / "server.log").read_text(errors="replace") if (folder / "server.log").exists() else ""
         shutil.rmtree(folder, ignore_errors=True)
         raise RuntimeError(f"PostgreSQL не запустился: {err.cmd}\n{err.stdout}\n{err.stderr}\n{log}") from err
+    _watch(cluster)
     return cluster
+
+
+_WATCHDOG = """
+import os, shutil, subprocess, sys, time
+parent, command, folder = int(sys.argv[1]), sys.argv[2:-1], sys.argv[-1]
+while True:
+    try:
+        os.kill(parent, 0)
+    except ProcessLookupError:
+        break
+    if not os.path.isdir(folder):
+        sys.exit(0)  # stopped the usual way
+    time.sleep(1)
+subprocess.run(command, capture_output=True)
+shutil.rmtree(folder, ignore_errors=True)
+"""
+
+
+def _watch(cluster: Cluster) -> None:
+    """A process that stops the cluster if the process that started it ends without stopping it (a test run
+    killed by a time-out or ^C): a throwaway server must not outlive its run on a shared machine."""
+    command = [str(cluster.bin / "pg_ctl"), "stop", "-D", str(cluster.folder / "data"), "-m", "immediate"]
+    if cluster.user:
+        command = ["runuser", "-u", cluster.user, "--", *command]
+    subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), *command, str(cluster.folder)],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

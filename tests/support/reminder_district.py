@@ -14,6 +14,7 @@ USERS = [
     {"login": VES[0], "name": "Иванова А.П.", "role": "executor", "participant_id": "ves", "active": True},
     {"login": VES[1], "name": "Петров В.В.", "role": "executor", "participant_id": "ves", "active": True},
     {"login": LPT, "name": "Сидорова Е.К.", "role": "executor", "participant_id": "lpt", "active": True},
+    {"login": "member@lensk.ru", "name": "Член комиссии", "role": "commission", "participant_id": None, "active": True},
 ]
 
 

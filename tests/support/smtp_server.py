@@ -5,12 +5,17 @@ it answers «550» for at RCPT TO, as a district's server does for an unknown ma
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import socket
+import ssl
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -54,13 +59,50 @@ class MailCatcher:
         return [r for r in self.received if login in r.to]
 
 
-class SMTPServer:
-    """Started on a free loopback port; ``stop()`` ends it (also as a context manager)."""
+def self_signed(folder: Path) -> Path:
+    """A certificate for 127.0.0.1 and its key (one PEM file), signed by itself: trust it with ``SSL_CERT_FILE``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
 
-    def __init__(self, catcher: MailCatcher | None = None, port: int | None = None):
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    path = folder / "smtp-test.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return path
+
+
+class SMTPServer:
+    """Started on a free loopback port; ``stop()`` ends it (also as a context manager).
+
+    ``certificate`` (``self_signed``): the server offers STARTTLS and requires it; ``accounts`` (login -> password):
+    it requires AUTH (after STARTTLS), as a district's submission server on port 587 does."""
+
+    def __init__(self, catcher: MailCatcher | None = None, port: int | None = None, *, certificate: Path | None = None,
+                 accounts: dict[str, str] | None = None):
         self.catcher = catcher or MailCatcher()
         self.port = port or free_port()
-        self.controller = Controller(self.catcher, hostname="127.0.0.1", port=self.port)
+        kw = {}
+        if certificate is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(certificate)
+            kw.update(tls_context=context, require_starttls=True)
+        if accounts is not None:
+            def check(server, session, envelope, mechanism, data):
+                ok = isinstance(data, LoginPassword) and accounts.get(data.login.decode()) == data.password.decode()
+                return AuthResult(success=ok, handled=False)
+
+            kw.update(authenticator=check, auth_required=True, auth_require_tls=certificate is not None)
+        self.controller = Controller(self.catcher, hostname="127.0.0.1", port=self.port, **kw)
         self.controller.start()
 
     def stop(self) -> None:

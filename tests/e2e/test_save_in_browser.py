@@ -1,0 +1,87 @@
+"""Issue 23 in Debian Chromium, as the coordinator does it: a double click on «Сохранить заседание» stores one
+meeting and says it was saved (never «запись meet-… уже есть»), the next meeting is stored too; a meeting typed
+and not saved survives a trip to «Свод» and back (the sidebar's link), and closing the tab asks first."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lib.store.sqlite_store import SQLiteStore
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def idle(page) -> None:
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(state="attached", timeout=30000)
+
+
+def sign_in_as_coordinator(page, server: str) -> None:
+    page.goto(server)
+    page.get_by_role("heading", name="Вход").wait_for(timeout=30000)
+    page.get_by_label("Логин (e-mail)").fill("coordinator@lensk.demo")
+    page.get_by_label("Пароль").fill("demo-coordinator")
+    page.get_by_role("button", name="Войти", exact=True).click()
+    page.get_by_role("link", name="Комиссия").wait_for(timeout=30000)
+
+
+def open_commission(page) -> None:
+    page.get_by_role("link", name="Комиссия").click()
+    page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
+    page.get_by_label("Номер протокола").first.wait_for(timeout=30000)
+    idle(page)
+
+
+def test_a_double_click_stores_one_meeting_and_a_typed_meeting_survives_a_page_switch(server, page, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        walk_through(server, page, Path(tmp_path.joinpath("db-path").read_text()))
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "failed-save-service.png"), full_page=True)
+        raise
+
+
+def walk_through(server: str, page, db: Path) -> None:
+    sign_in_as_coordinator(page, server)
+    open_commission(page)
+
+    # item 3: a double click on «Сохранить заседание»
+    page.get_by_label("Номер протокола").first.fill("14")
+    page.get_by_label("Повестка").first.fill("О задолженности за декабрь")
+    page.get_by_label("Повестка").first.press("Tab")
+    idle(page)
+    page.get_by_role("button", name="Сохранить заседание").dblclick()
+    page.get_by_text(re.compile(r"Заседание № 14 от .* записано\. Сохранено .* · версия 1")).wait_for(timeout=60000)
+    idle(page)
+    assert page.get_by_text("уже есть").count() == 0 and page.get_by_text(re.compile("meet-[0-9a-f]")).count() == 0
+    meetings = SQLiteStore(db).read_all().current("meetings")
+    assert (meetings.number == "14").sum() == 1
+    # the next meeting is stored (it failed with the same message before)
+    page.get_by_label("Номер протокола").first.fill("18")
+    page.get_by_label("Номер протокола").first.press("Tab")
+    idle(page)
+    page.get_by_role("button", name="Сохранить заседание").click()
+    page.get_by_text(re.compile(r"Заседание № 18 от .* записано")).wait_for(timeout=60000)
+    assert (SQLiteStore(db).read_all().current("meetings").number == "18").sum() == 1
+
+    # item 2: typed, not saved, «Свод» and back through the sidebar's link: still there
+    page.get_by_label("Номер протокола").first.fill("19")
+    page.get_by_label("Повестка").first.fill("Повестка, которую не сохранили")
+    page.get_by_label("Повестка").first.press("Tab")
+    idle(page)
+    page.get_by_text("Есть несохранённые изменения").first.wait_for(timeout=30000)
+    page.get_by_role("link", name="Свод").click()
+    page.get_by_text("Показатели за").first.wait_for(timeout=60000)
+    back = page.get_by_role("link", name="Комиссия: Новое заседание")
+    back.wait_for(timeout=30000)
+    back.click()
+    page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
+    page.wait_for_function("[...document.querySelectorAll('textarea')].some(t => t.value === 'Повестка, которую не сохранили')",
+                           timeout=30000)
+    assert page.get_by_label("Номер протокола").first.input_value() == "19"
+    page.locator("[data-testid='unsaved-true']").wait_for(state="attached", timeout=30000)
+    assert not page.errors, page.errors
+    with page.expect_event("dialog", timeout=10000) as asked:  # F5 or closing the tab: the browser asks first
+        page.close(run_before_unload=True)
+    assert asked.value.type == "beforeunload"
+    asked.value.dismiss()
