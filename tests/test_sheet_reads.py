@@ -179,8 +179,10 @@ def test_after_the_ttl_an_unchanged_sheet_is_read_but_not_typed_again(sheet, mon
 def test_page_loads_that_miss_the_cache_together_wait_for_one_read(sheet):
     api, store = sheet
     store.read_all()
+    Person(api, store.key).type_cell(title(store, "participants"), 2, 1, "ООО «Новое имя»")  # something to read
     api.clock.advance(store.cache_ttl + 1)
     api.log.clear()
+    api.drive_log.clear()
     start = threading.Barrier(8)
     got = []
 
@@ -194,6 +196,7 @@ def test_page_loads_that_miss_the_cache_together_wait_for_one_read(sheet):
     for t in threads:
         t.join()
     assert api.requests_made("spreadsheets.values.batchGet") == 1
+    assert api.requests_made("drive.files.get") == 1  # the check before it, once too
     assert all(s is got[0] for s in got)
 
 

@@ -781,7 +781,7 @@ class SheetsStore(Store):
         frame, read.version_problems, read.notes = versioned(table, typed)
         if table.signed:
             good = frame_records(table, frame)
-            held = signing.quarantined(table, good, read.bad_rows, self.secrets.ledger(table.key))
+            held = signing.quarantined(table, good, read.bad_rows, self.secrets.ledger(self._ledger_of(table.key)))
             if held:
                 keep = np.array([signing.record_text(table, r) not in held for r in good], dtype=bool)
                 frame = frame[keep].reset_index(drop=True)
@@ -1184,7 +1184,7 @@ class SheetsStore(Store):
         for tab, records in rows.items():
             if self.schema[tab].signed:
                 table = self.schema[tab]
-                self.secrets.record_written(tab, signing.ledger_entries(table, records))
+                self.secrets.record_written(self._ledger_of(tab), signing.ledger_entries(table, records))
         self._merge(rows)
 
     # ---- the header checked in the write's own round trip -------------------------------------------
@@ -1304,6 +1304,11 @@ class SheetsStore(Store):
                     for tab, rows in places.items() for at in sorted(rows, reverse=True)]
         if requests:
             self._repair({"requests": requests})
+
+    def _ledger_of(self, tab: str) -> str:
+        """The server's ledger of a signed tab, per spreadsheet: one secrets file serves a new year's sheet too
+        (rollover), whose records it has not written yet."""
+        return f"{self.key}/{tab}"
 
     def _sheet_id(self, tab: str) -> int:
         title = self.titles().get(tab)
