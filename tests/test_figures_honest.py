@@ -26,7 +26,7 @@ from lib.domain.settings import read_settings
 from lib.domain.summary import Filters, execute
 from lib.files import meeting_pack, workbook
 from lib.ui import charts
-from tests.district_support import build, line, participant, settings, stamp
+from tests.support.district import build, line, participant, settings, stamp
 
 PEOPLE = [participant("s1", "settlement"), participant("s2", "settlement"), participant("s3", "settlement"),
           participant("u1", serves="s1;s2"), participant("u2", serves="s2"), participant("u3", serves="s3")]

@@ -148,9 +148,9 @@ def test_hand_typed_cell(column, typed, expected):
 def test_a_whole_tab_reports_every_bad_cell_with_row_and_column_and_keeps_the_rest():
     header = list(reversed(MR.titles))  # a person reordered the columns
     good = ["lptes", "lensk", "2024-03", "население", "1 000", "200,5", "180", "2", "700", "", "",
-            "2024-04-05T10:00:00+00:00", "a@x", "s1", ""]
+            "2024-04-05T10:00:00+00:00", "a@x", "s1", "", ""]  # the last: «Печать» (none: typed by a person)
     bad = ["lptes", "vitim", "2024-03", "население", "abc", "200", "-1", "2", "700", "", "",
-           "2024-04-05T10:00:00+00:00", "a@x", "s1", ""]
+           "2024-04-05T10:00:00+00:00", "a@x", "s1", "", ""]
     rows = [list(reversed(good)), [], list(reversed(bad))]
     frame, problems = cells_to_frame(MR, header, rows)
     assert len(frame) == 2  # the blank spacer row is skipped, the bad row is kept
