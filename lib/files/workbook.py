@@ -349,11 +349,46 @@ def build(snapshot, period: Period, settings, today: dt.date, progress: Callable
         return _build(snapshot, period, settings, today, progress, filters, book)
 
 
+@dataclass
+class _Parts:
+    """What every sheet of one workbook reads: the figures of the period's filters, computed once in ``_build``."""
+
+    snapshot: object
+    period: Period
+    settings: dict
+    filters: Filters
+    names: dict
+    lines: object
+    result: object
+    monthly: pd.DataFrame
+    noted: list
+    warned: pd.DataFrame
+    chosen: object
+    structure: pd.DataFrame  # the aging lines of the period's last month
+    last: str
+
+    @property
+    def signature(self) -> tuple[str, str]:
+        return self.settings["coordinator_position"], self.settings["coordinator_name"]
+
+    def sheet(self, wb: Book, *args, **kwargs):
+        return wb.sheet(args[0], args[1], self.settings["district_name"], self.period, *args[2:], **kwargs)
+
+    def footnote(self, months: list[str], who: str | None = None, found: list | None = None) -> str | None:
+        """The sentence under a block: the estimates and returned reports among its months (one organisation's, or all)."""
+        pool = found if found is not None else self.noted if who is None else [n for n in self.noted if n.participant_id == who]
+        return estimates.footnote([n for n in pool if n.month in months and (who is None or n.participant_id == who)], self.names)
+
+    def warning(self, months: list[str], who: str | None = None) -> str | None:
+        """Open quality warnings on the values a block sums, as beside the dashboard's tiles."""
+        pool = self.warned if who is None or not len(self.warned) else self.warned[self.warned.participant_id == who]
+        return quality.warning_text(quality.within(pool, months), self.names, where="лист «Качество данных»")
+
+
 def _build(snapshot, period: Period, settings, today: dt.date, progress: Callable[[float, str], None] | None,
            filters: Filters | None, book: Callable[[], Book]) -> bytes:
     step = progress or (lambda _f, _t: None)
     filters = _period_filters(period, filters)
-    district, position, name = settings["district_name"], settings["coordinator_position"], settings["coordinator_name"]
     people = snapshot.current("participants")
     names = dict(zip(people.id.tolist(), people.name.tolist()))  # lists: an Arrow column's values one by one are slow
     step(0.05, "Расчёт показателей")
@@ -361,57 +396,57 @@ def _build(snapshot, period: Period, settings, today: dt.date, progress: Callabl
     result = execute(snapshot, filters, settings, today)  # the dashboard's figures of these filters, if it has them
     # the year-start column needs January even for a quarter alone
     monthly = select(snapshot, Filters(f"{period.year}-01", period.scope[-1], *_who_and_what(filters)), lines=lines).monthly
-    noted = estimates.notes(monthly, lines.coverage, sorted(set(period.scope) | set(period.months)))
-    noted_of: dict[str, list] = {}  # by organisation, in the same order: a block's footnote reads its own only
-    for n in noted:
-        noted_of.setdefault(n.participant_id, []).append(n)
-
-    def footnote(months: list[str], who: str | None = None, found: list | None = None) -> str | None:
-        """The sentence under a block: the estimates and returned reports among its months (one organisation's, or all)."""
-        pool = found if found is not None else noted if who is None else noted_of.get(who, [])
-        return estimates.footnote([n for n in pool if n.month in months and (who is None or n.participant_id == who)], names)
-
-    # open quality warnings on the values the Annex 4 blocks sum, as beside the dashboard's tiles
-    warned = quality.within(open_warnings(snapshot, filters, lines), sorted(set(period.scope) | set(period.months)))
-    warned_of = dict(tuple(warned.groupby("participant_id", observed=True))) if len(warned) else {}
-
-    def warning(months: list[str], who: str | None = None) -> str | None:
-        pool = warned if who is None else warned_of.get(who, warned.iloc[0:0])
-        return quality.warning_text(quality.within(pool, months), names, where="лист «Качество данных»")
-
-    limits = result.limits
-    if "debt" in limits:  # the monthly report has no resources: no district figures beside filtered ones
+    months = sorted(set(period.scope) | set(period.months))
+    noted = estimates.notes(monthly, lines.coverage, months)
+    warned = quality.within(open_warnings(snapshot, filters, lines), months)
+    if "debt" in result.limits:  # the monthly report has no resources: no district figures beside filtered ones
         monthly = monthly.iloc[0:0]
+    chosen = select(snapshot, filters, lines=lines)  # one selection for the aging and the claims sheets
+    last = period.scope[-1]
+    parts = _Parts(snapshot, period, settings, filters, names, lines, result, monthly, noted, warned, chosen,
+                   chosen.structure[chosen.structure.month == last], last)
     wb = book()
+    for at, title, write in ((0.2, "Сводная форма", _annex4_sheet), (0.4, "По поселениям", _settlements_sheet),
+                             (0.55, "Структура", _aging_sheet), (0.65, "По ресурсам", _resources_sheet),
+                             (0.75, "Претензионная работа", _claims_sheet), (0.85, "Исполнение плана", _plan_sheet),
+                             (0.92, "Сдача отчётов и качество данных", _filing_sheet), (None, None, _quality_sheet)):
+        if at is not None:
+            step(at, title)
+        write(wb, parts)
+    step(1.0, "Готово")
+    return wb.bytes()
 
-    step(0.2, "Сводная форма")
-    s = wb.sheet("Сводная форма", "Информация о начислениях, сборе платежей и задолженности населения и прочих "
-                    "потребителей (приложение 4)", district, period, [6, 24, 16, 16, 16, 16, 14, 16, 16],
-                    ["№ п/п", "Потребители", f"Задолженность за ЖКУ на начало {period.year} года",
-                     "Задолженность на начало отчётного периода", "Начислено в отчётном периоде", "Оплачено в отчётном периоде",
-                     "Собираемость платежей (%)", "Сумма, полученная по исполнительным производствам",
-                     "Сумма просроченной задолженности на отчётную дату"], numbered=True)
+
+def _annex4_sheet(wb: Book, p: _Parts) -> None:
+    period, names, limits = p.period, p.names, p.result.limits
+    s = p.sheet(wb, "Сводная форма", "Информация о начислениях, сборе платежей и задолженности населения и прочих "
+                "потребителей (приложение 4)", [6, 24, 16, 16, 16, 16, 14, 16, 16],
+                ["№ п/п", "Потребители", f"Задолженность за ЖКУ на начало {period.year} года",
+                 "Задолженность на начало отчётного периода", "Начислено в отчётном периоде", "Оплачено в отчётном периоде",
+                 "Собираемость платежей (%)", "Сумма, полученная по исполнительным производствам",
+                 "Сумма просроченной задолженности на отчётную дату"], numbered=True)
     s.note(limits.get("debt"))
-    if monthly.empty:
+    if p.monthly.empty:
         s.empty()
     blocks = [(fmt.month_label(m).capitalize(), [m]) for m in period.months] + [(period.total_label, period.scope)]
     block_months = dict(blocks)
-    table = annex4_table(monthly, blocks, period.year)
+    table = annex4_table(p.monthly, blocks, period.year)
     labels = dict((*GROUPS, ("total", "Итого")))
     order = {"population": 0, "other": 1, "total": 2}
     table = table.assign(g=table.consumer_group.map(order)).sort_values(["block_order", "g"])
-    utilities = sorted((u for u in table.participant_id.unique().tolist() if u != "__all__"), key=lambda p: names.get(p, p))
+    utilities = sorted((u for u in table.participant_id.unique().tolist() if u != "__all__"), key=lambda u: names.get(u, u))
     records: dict[str, list[dict]] = {}
     for r in plain_records(table):  # plain records: one pass, no per-block DataFrame work
         records.setdefault(r["participant_id"], []).append(r)
     for who in [*utilities, "__all__"] if len(table) else []:
         s.heading_row("Всего по району" if who == "__all__" else names.get(who, who))
+        whose = None if who == "__all__" else who
         block, i, label = None, 0, None
         for r in records[who]:
             if r["block_order"] != block:
                 if label is not None:
-                    s.note(footnote(block_months[label], None if who == "__all__" else who))
-                    s.note(warning(block_months[label], None if who == "__all__" else who))
+                    s.note(p.footnote(block_months[label], whose))
+                    s.note(p.warning(block_months[label], whose))
                 block, i, label = r["block_order"], 0, r["block"]
                 s.heading_row(f"   {r['block']}")
             i += 1
@@ -419,16 +454,18 @@ def _build(snapshot, period: Period, settings, today: dt.date, progress: Callabl
             s.line([i if not total else None, labels[r["consumer_group"]], r["debt_year_start"], r["debt_start"], r["accrued"],
                     r["paid"], r["collection"], r["recovered"], r["overdue"]], bold=total, formats={1: COUNT, 7: PERCENT})
         if label is not None:
-            s.note(footnote(block_months[label], None if who == "__all__" else who))
-            s.note(warning(block_months[label], None if who == "__all__" else who))
-    s.finish(position, name)
+            s.note(p.footnote(block_months[label], whose))
+            s.note(p.warning(block_months[label], whose))
+    s.finish(*p.signature)
 
-    step(0.4, "По поселениям")
-    s = wb.sheet("По поселениям", "Задолженность по поселениям", district, period, [36, 16, 16, 16, 14, 16, 16, 16],
-                    ["Поселение", "Задолженность на начало периода", "Начислено", "Оплачено", "Собираемость, %",
-              "Получено по ИП", "Просроченная задолженность", "Задолженность на конец периода"])
-    scope = monthly[monthly.month.isin(period.scope)]
-    s.note(limits.get("debt"))
+
+def _settlements_sheet(wb: Book, p: _Parts) -> None:
+    period, names = p.period, p.names
+    s = p.sheet(wb, "По поселениям", "Задолженность по поселениям", [36, 16, 16, 16, 14, 16, 16, 16],
+                ["Поселение", "Задолженность на начало периода", "Начислено", "Оплачено", "Собираемость, %",
+                 "Получено по ИП", "Просроченная задолженность", "Задолженность на конец периода"])
+    scope = p.monthly[p.monthly.month.isin(period.scope)]
+    s.note(p.result.limits.get("debt"))
     if scope.empty:
         s.empty()
     else:
@@ -436,17 +473,14 @@ def _build(snapshot, period: Period, settings, today: dt.date, progress: Callabl
         for settlement in sorted(lines_by, key=lambda k: names.get(k, k)):
             s.line([names.get(settlement, settlement), *lines_by[settlement]], formats={5: PERCENT})
         s.line(_settlement_line("Итого", metrics.totals_by(scope, []), period.scope), bold=True, formats={5: PERCENT})
-        s.note(footnote(period.scope, found=estimates.notes(scope, lines.coverage, period.scope)))
-    s.finish(position, name)
+        s.note(p.footnote(period.scope, found=estimates.notes(scope, p.lines.coverage, period.scope)))
+    s.finish(*p.signature)
 
-    step(0.55, "Структура")
-    last = period.scope[-1]
-    s = wb.sheet("Структура по срокам", f"Просроченная задолженность по срокам на конец {fmt.month_label(last, 'gen')}",
-                    district, period, [36, *[15] * len(BUCKETS), 15, 12],
-                    ["Организация", *[BUCKET_LABELS[b] for b in BUCKETS], "Всего", "Старше 12 мес., %"])
-    chosen = select(snapshot, filters, lines=lines)  # one selection for the aging and the claims sheets
-    structure = chosen.structure
-    structure = structure[structure.month == last]
+
+def _aging_sheet(wb: Book, p: _Parts) -> None:
+    names, last, structure = p.names, p.last, p.structure
+    s = p.sheet(wb, "Структура по срокам", f"Просроченная задолженность по срокам на конец {fmt.month_label(last, 'gen')}",
+                [36, *[15] * len(BUCKETS), 15, 12], ["Организация", *[BUCKET_LABELS[b] for b in BUCKETS], "Всего", "Старше 12 мес., %"])
     if structure.empty:
         s.empty()
     else:
@@ -454,36 +488,39 @@ def _build(snapshot, period: Period, settings, today: dt.date, progress: Callabl
         per["total"] = per.sum(axis=1)
         per["older"] = per[list(metrics.OLDER_THAN_12)].sum(axis=1) / per.total.where(per.total > 0) * 100
         rows = per.to_dict("index")  # one conversion, not a row lookup per organisation
-        for u in sorted(rows, key=lambda p: names.get(p, p)):
+        for u in sorted(rows, key=lambda k: names.get(k, k)):
             r = rows[u]
             s.line([names.get(u, u), *[r[b] for b in BUCKETS], r["total"], r["older"]], formats={8: PERCENT})
         s.line(_aging_line("Итого", structure, last), bold=True, formats={8: PERCENT})
-        s.note(footnote([last], found=estimates.notes(structure, lines.coverage, [last])))
-    s.finish(position, name)
+        s.note(p.footnote([last], found=estimates.notes(structure, p.lines.coverage, [last])))
+    s.finish(*p.signature)
 
-    step(0.65, "По ресурсам")
+
+def _resources_sheet(wb: Book, p: _Parts) -> None:
+    last, found = p.last, p.result.resources
     resources = resource_labels()
-    s = wb.sheet("По ресурсам", f"Просроченная задолженность по ресурсам на конец {fmt.month_label(last, 'gen')}",
-                    district, period, [40, 18, 12],
-                    ["Ресурс", "Просроченная задолженность", "Доля, %"])
-    if result.resources.empty:
+    s = p.sheet(wb, "По ресурсам", f"Просроченная задолженность по ресурсам на конец {fmt.month_label(last, 'gen')}",
+                [40, 18, 12], ["Ресурс", "Просроченная задолженность", "Доля, %"])
+    if found.empty:
         s.empty()
     else:
-        total = result.resources.amount.sum()
-        for r in result.resources.itertuples():
+        total = found.amount.sum()
+        for r in found.itertuples():
             s.line([resources.get(r.resource, r.resource), r.amount, r.amount / total * 100 if total else None], formats={3: PERCENT})
         s.line(["Итого", total, 100.0], bold=True, formats={3: PERCENT})
-        s.note(footnote([last], found=estimates.notes(structure, lines.coverage, [last])))
-    s.finish(position, name)
+        s.note(p.footnote([last], found=estimates.notes(p.structure, p.lines.coverage, [last])))
+    s.finish(*p.signature)
 
-    step(0.75, "Претензионная работа")
-    s = wb.sheet("Претензионная работа", "Претензионно-исковая работа", district, period, [36] + [13] * 10,
-                    ["Организация", f"Должников свыше порога на конец {fmt.month_label(last, 'gen')}",
-                     "Уведомлений", "Заявлений в суд", "Сумма заявлений", "Решений (приказов)",
-                     "Сумма решений", "ИД приставам", "Сумма ИД", "Заявлений на должника", "ИД на решение"],
-                    unit=f"количество — штук, суммы — {UNIT}")
+
+def _claims_sheet(wb: Book, p: _Parts) -> None:
+    period, names, last, limits = p.period, p.names, p.last, p.result.limits
+    s = p.sheet(wb, "Претензионная работа", "Претензионно-исковая работа", [36] + [13] * 10,
+                ["Организация", f"Должников свыше порога на конец {fmt.month_label(last, 'gen')}",
+                 "Уведомлений", "Заявлений в суд", "Сумма заявлений", "Решений (приказов)",
+                 "Сумма решений", "ИД приставам", "Сумма ИД", "Заявлений на должника", "ИД на решение"],
+                unit=f"количество — штук, суммы — {UNIT}")
     claim_formats = {2: COUNT, 3: COUNT, 4: COUNT, 6: COUNT, 8: COUNT, 10: "0.000", 11: "0.00"}
-    claims = chosen.claims
+    claims = p.chosen.claims
     claims = claims[claims.month.isin(period.scope)]
     s.note(limits.get("claims"))
     if claims.empty or "claims" in limits:
@@ -491,29 +528,32 @@ def _build(snapshot, period: Period, settings, today: dt.date, progress: Callabl
     else:
         per = metrics.claims_by(claims, period.scope, ["participant_id"])
         rows = {r.Index: r for r in per.itertuples()}  # one pass, not a row lookup per organisation
-        for u in sorted(rows, key=lambda p: names.get(p, p)):
+        for u in sorted(rows, key=lambda k: names.get(k, k)):
             s.line(_claims_row(names.get(u, u), rows[u]), formats=claim_formats)
         s.line(_claims_row("Итого", metrics.claims_by(claims, period.scope, []).iloc[0]), bold=True, formats=claim_formats)
         s.note("Должники свыше порога — число на конец периода (не сумма по месяцам); заявления на должника — заявления "
                "за период на это число.")
-        s.note(footnote([last], found=estimates.notes(claims, lines.coverage, [last])))
-    s.finish(position, name)
+        s.note(p.footnote([last], found=estimates.notes(claims, p.lines.coverage, [last])))
+    s.finish(*p.signature)
 
-    step(0.85, "Исполнение плана")
-    s = wb.sheet("Исполнение плана", "Исполнение плана мероприятий", district, period, [8, 60, 34, 14, 16, 14, 50],
-                    ["№ п/п", "Мероприятие", "Исполнитель", "Период", "Состояние", "Значение индикатора", "Что сделано"], unit=None)
-    if result.plan.empty:
+
+def _plan_sheet(wb: Book, p: _Parts) -> None:
+    names, plan = p.names, p.result.plan
+    s = p.sheet(wb, "Исполнение плана", "Исполнение плана мероприятий", [8, 60, 34, 14, 16, 14, 50],
+                ["№ п/п", "Мероприятие", "Исполнитель", "Период", "Состояние", "Значение индикатора", "Что сделано"], unit=None)
+    if plan.empty:
         s.empty()
-    for r in result.plan.itertuples():
+    for r in plan.itertuples():
         s.line([item_number(r.item_no), r.measure, names.get(r.participant_id, r.participant_id),
                 period_label(r.period), PLAN_LABELS.get(r.status, r.status),
                 r.indicator_value, r.done_text if isinstance(r.done_text, str) else ""], formats={1: COUNT, 6: EXACT})
-    s.finish(position, name)
+    s.finish(*p.signature)
 
-    step(0.92, "Сдача отчётов и качество данных")
-    s = wb.sheet("Сдача отчётов", f"Участники, не сдавшие отчёт в срок (до {settings['report_due_day']} числа)", district, period,
-                    [44, 18, 20, 16], ["Участник", "Месяц", "Состояние", "Подан"], unit=None)
-    f = result.filing
+
+def _filing_sheet(wb: Book, p: _Parts) -> None:
+    names, f = p.names, p.result.filing
+    s = p.sheet(wb, "Сдача отчётов", f"Участники, не сдавшие отчёт в срок (до {p.settings['report_due_day']} числа)",
+                [44, 18, 20, 16], ["Участник", "Месяц", "Состояние", "Подан"], unit=None)
     late = f[f.status.isin(["late", "missing", "returned"]) | f.corrected_on.notna() | f.missing_lines.notna()]
     if late.empty:
         s.text("Все отчёты сданы в срок.")
@@ -526,19 +566,19 @@ def _build(snapshot, period: Period, settings, today: dt.date, progress: Callabl
     if len(late):
         s.note("«В срок» и «с опозданием» — по первой подаче отчёта за месяц; исправление после возврата на доработку "
                "срок не меняет, дата исправления указана рядом.")
-    s.finish(position, name)
+    s.finish(*p.signature)
 
-    s = wb.sheet("Качество данных", "Замечания к данным, не устранённые на дату выгрузки", district, period, [34, 28, 14, 30, 60],
-                    ["Участник", "Поселение", "Месяц", "Поле", "Что не так"], unit=f"суммы в замечаниях — {UNIT}")
-    if result.quality.empty:
+
+def _quality_sheet(wb: Book, p: _Parts) -> None:
+    names, found = p.names, p.result.quality
+    s = p.sheet(wb, "Качество данных", "Замечания к данным, не устранённые на дату выгрузки", [34, 28, 14, 30, 60],
+                ["Участник", "Поселение", "Месяц", "Поле", "Что не так"], unit=f"суммы в замечаниях — {UNIT}")
+    if found.empty:
         s.text("Замечаний нет.")
-    for r in result.quality.itertuples():
+    for r in found.itertuples():
         s.line([names.get(r.participant_id, r.participant_id), names.get(r.settlement_id, r.settlement_id), fmt.month_label(r.month),
                 r.field, r.message])
-    s.finish(position, name)
-
-    step(1.0, "Готово")
-    return wb.bytes()
+    s.finish(*p.signature)
 
 
 def _who_and_what(filters: Filters) -> tuple:
