@@ -166,22 +166,36 @@ def _record_implicit(store, created: list[str]) -> None:
 
 
 def bootstrap(store, time_zone: str | None = None) -> list[str]:
-    schema = store.schema
-    report: list[str] = []
+    """Set the spreadsheet up as the schema says, changing only what differs (run again, it changes nothing): tabs,
+    their marks and frozen header, locale and time zone; columns; number formats, dropdowns and protection."""
     meta = store.metadata(refresh=True)
     if store.archived_to():
         raise StoreError(f"Эта Google Таблица — архив: данные перенесены в {store.archived_to()}. Её не меняют.")
+    report = _tabs_and_locale(store, meta, time_zone or DEFAULT_TIME_ZONE)
+    meta = store.metadata(refresh=True)
     titles = store._titles_of(meta)
+    sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
+    _marks(store, titles, sheets)
+    sheets, headers = _columns(store, titles, sheets, report)
+    _formats_and_protection(store, meta, titles, sheets, headers, report)
+    if store.account is None:
+        report.append("e-mail сервисного аккаунта неизвестен (нет client_email в ключе): защита листов не настроена")
+    store.metadata(refresh=True)
+    store.invalidate()
+    return report or ["все листы, столбцы и защита уже на месте"]
 
-    # 1. tabs, their marks, the frozen header; 3. locale and time zone
+
+def _tabs_and_locale(store, meta: dict, zone: str) -> list[str]:
+    """1. The tabs the sheet lacks; 3. locale and time zone (cells typed under the old locale listed for review)."""
+    report: list[str] = []
+    titles = store._titles_of(meta)
     first: list[dict] = []
-    for t in schema:
+    for t in store.schema:
         if t.key not in titles:
             first.append({"addSheet": {"properties": {"title": t.title, "gridProperties": {
                 "rowCount": 2, "columnCount": len(sheet_columns(t)), "frozenRowCount": 1}}}})
             report.append(f"создан лист «{t.title}»")
     props = meta.get("properties", {})
-    zone = time_zone or DEFAULT_TIME_ZONE
     changed = [f"локаль {LOCALE} (была {props.get('locale')})"] if props.get("locale") != LOCALE else []
     changed += [f"часовой пояс {zone} (был {props.get('timeZone')})"] if props.get("timeZone") != zone else []
     if changed:
@@ -195,12 +209,13 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
             report += [f"набрано вручную при локали {props['locale']} — проверьте (список остаётся в «check» и на «Обзоре», "
                        "пока не выполнена «bootstrap-sheet --locale-reviewed»):", *review_lines(review)]
     _batch(store, first)
-    meta = store.metadata(refresh=True)
-    titles = store._titles_of(meta)
-    sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
+    return report
 
+
+def _marks(store, titles: dict, sheets: dict) -> None:
+    """Each tab's mark (developer metadata: a renamed tab is still found) and its frozen header row."""
     marks: list[dict] = []
-    for t in schema:
+    for t in store.schema:
         sheet = sheets[titles[t.key]]
         sheet_id = sheet["properties"]["sheetId"]
         if not any(m.get("metadataKey") == TAB_METADATA for m in sheet.get("developerMetadata", []) or []):
@@ -212,7 +227,10 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
                                                     "fields": "gridProperties.frozenRowCount"}})
     _batch(store, marks)
 
-    # 2. columns (6. the hash column leaves the shared sheet first)
+
+def _columns(store, titles: dict, sheets: dict, report: list[str]) -> tuple[dict, dict]:
+    """2. The columns each tab lacks, at its end (6. the hash column leaves the shared sheet first); rows of system
+    tabs that were there before signatures are signed. Returns the sheets and headers as they are now."""
     headers = _headers(store, titles)
     moved = _move_hashes(store, titles, sheets, headers)
     if moved:  # a column was deleted: grids and headers changed
@@ -220,7 +238,7 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
         sheets = {s["properties"]["title"]: s for s in store.metadata(refresh=True).get("sheets", [])}
         headers = _headers(store, titles)
     data, grow, newly_signed = [], [], []
-    for t in schema:
+    for t in store.schema:
         header = headers.get(t.key, [])
         positions = header_positions(t, header)
         missing = [c.title for c in sheet_columns(t) if c.key not in positions]
@@ -244,13 +262,17 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
             raise _fail(store, exc) from exc
     headers = _headers(store, titles)
     report += _sign_existing(store, titles, headers, newly_signed)
+    return sheets, headers
 
-    # 4. formats and dropdowns; 5. protection
+
+def _formats_and_protection(store, meta: dict, titles: dict, sheets: dict, headers: dict, report: list[str]) -> None:
+    """4. Number formats and dropdowns on whole columns (rows added later included); 5. protection of the system
+    tabs and columns, changed only where it differs from what the schema wants (the owner counted as Google adds it)."""
     setup: list[dict] = []
     protection: list[dict] = []
     created: list[str] = []
     implicit = implicit_editors(store, meta)
-    for t in schema:
+    for t in store.schema:
         sheet = sheets[titles[t.key]]
         sheet_id = sheet["properties"]["sheetId"]
         header = headers.get(t.key, [])
@@ -277,11 +299,6 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
     _batch(store, setup + protection)
     if created:
         _record_implicit(store, created)
-    if store.account is None:
-        report.append("e-mail сервисного аккаунта неизвестен (нет client_email в ключе): защита листов не настроена")
-    store.metadata(refresh=True)
-    store.invalidate()
-    return report or ["все листы, столбцы и защита уже на месте"]
 
 
 def _typed_under(store, old_locale: str) -> dict:
