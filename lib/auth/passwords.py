@@ -11,12 +11,13 @@ import hashlib
 import sqlite3
 import threading
 import time
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 from argon2 import PasswordHasher, Type, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from lib.core.transaction import immediate
 
 MIN_LENGTH = 8
 _hasher = PasswordHasher(type=Type.ID)
@@ -112,22 +113,9 @@ class LoginThrottle:
     def _open(where: str) -> sqlite3.Connection:
         return sqlite3.connect(where, timeout=30, isolation_level=None, check_same_thread=False)
 
-    @contextmanager
     def _connection(self):
         """One transaction that other processes wait for (``BEGIN IMMEDIATE``)."""
-        with self._lock:
-            con = self._memory or self._open(str(self.path))
-            try:
-                con.execute("BEGIN IMMEDIATE")
-                try:
-                    yield con
-                    con.execute("COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
-            finally:
-                if con is not self._memory:
-                    con.close()
+        return immediate(self._lock, self._memory, lambda: self._open(str(self.path)))
 
     @staticmethod
     def _locked_for(con: sqlite3.Connection, key: str, now: float) -> float:

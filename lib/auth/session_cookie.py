@@ -36,7 +36,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -44,6 +43,7 @@ from urllib.parse import urlsplit
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lib.core.config import PROJECT_ROOT, ConfigError
+from lib.core.transaction import immediate
 
 COOKIE = "debt_session"
 DEFAULT_HOURS = 12.0  # a working day: a person signs in once in the morning
@@ -227,21 +227,8 @@ class SessionLedger:
             con.execute("CREATE TABLE IF NOT EXISTS sessions_granted (sid TEXT PRIMARY KEY, version TEXT NOT NULL, "
                         "until REAL NOT NULL)")
 
-    @contextmanager
     def _connection(self):
-        with self._lock:
-            con = self._memory or sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
-            try:
-                con.execute("BEGIN IMMEDIATE")
-                try:
-                    yield con
-                    con.execute("COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
-            finally:
-                if con is not self._memory:
-                    con.close()
+        return immediate(self._lock, self._memory, lambda: sqlite3.connect(str(self.path), timeout=30, isolation_level=None))
 
     def end(self, sid: str) -> None:
         """«Выйти»: this sign-in is over on every process of the server."""
