@@ -38,7 +38,7 @@ def test_the_role_guides_pictures_show_each_page_as_it_is(reading_server, chromi
                 tab.get_by_role("button", name="Выйти").wait_for(timeout=30000)
                 signed_in_as = login
             if link:
-                tab.get_by_role("link", name=link).click()
+                tab.get_by_test_id("stSidebarNavItems").get_by_role("link", name=link).click()
             if shows.startswith("heading:"):
                 tab.get_by_role("heading", name=shows.removeprefix("heading:")).wait_for(timeout=60000)
             else:

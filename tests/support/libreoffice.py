@@ -105,7 +105,7 @@ def convert_workbook(data: bytes, tmp_path, target: str) -> list:
     src = tmp_path / "export.xlsx"
     src.write_bytes(data)
     profile = tmp_path / "lo-profile"
-    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert_workbook-to", target,
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target,
                     "--outdir", str(tmp_path), str(src)], check=True, capture_output=True, timeout=180,
                    env={**os.environ, "HOME": str(tmp_path)})
     return sorted(tmp_path.glob(f"export*.{target.split(':')[0]}"))
