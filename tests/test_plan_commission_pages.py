@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.core.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.apptest import open_page
 
 APP = str(PROJECT_ROOT / "app.py")
 TODAY = dt.date(2024, 12, 20)
@@ -19,15 +20,6 @@ def fixed_today(monkeypatch):
     from lib.ui import shell
 
     monkeypatch.setattr(shell, "today", lambda: TODAY)
-
-
-def open_page(login: str, page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = login
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def open_tab(at: AppTest, key: str, label: str) -> AppTest:

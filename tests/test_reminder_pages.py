@@ -10,15 +10,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.auth import access
-from lib.core.config import PROJECT_ROOT
 from lib.domain.reminders import wants_reminders
 from lib.domain.settings import read_settings
 from lib.mail import outbox
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.apptest import open_page
 from tests.support.reminder_district import mail_settings
 from tests.support.smtp_server import SMTPServer, free_port
 
-APP = str(PROJECT_ROOT / "app.py")
 TODAY = dt.date(2025, 1, 11)  # December 2024 is late from today: the demo's ВЭС has not filed it
 COORDINATOR = access.User("coordinator@lensk.demo", "Беляев И.А.", "coordinator")
 
@@ -43,15 +42,6 @@ def demo(url: str) -> SQLiteStore:
 
 def switch_on(store, port: int) -> None:
     access.write(store, COORDINATOR, {"settings": mail_settings(port)}, action="настройки рассылки")
-
-
-def open_page(login: str, page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["user_login"] = login
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def texts(at: AppTest, kind: str) -> list[str]:

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from lib.core.config import PROJECT_ROOT
 from lib.domain import monthly
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.apptest import open_page
 
 APP = str(PROJECT_ROOT / "app.py")
 TODAY = dt.date(2024, 12, 20)
@@ -26,18 +27,6 @@ def fixed_today(monkeypatch):
 
 def store_of(url: str) -> SQLiteStore:
     return SQLiteStore(url[len("sqlite:///"):])
-
-
-def open_page(login: str, page: str, state: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = login
-    at.run()
-    at.switch_page(page)
-    for key, value in (state or {}).items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def plan_grid(at: AppTest):
