@@ -394,7 +394,9 @@ def claims_inputs(snap, place: Place, locked: bool) -> tuple[dict, dict, Editing
         unit = "шт." if c.type == "integer" else "тыс. руб."
         key = f"{prefix}-{k}"
         fill = changes.get(k, number_text(current[k]))
-        if key not in st.session_state or (st.session_state[key] == seeds.get(key) and k not in changes):
+        # set only what changed: a value set from the script is sent to the browser and replaces what the person is
+        # typing into that field at that moment (a rerun of the previous field's Tab is then still on its way)
+        if key not in st.session_state or (st.session_state[key] == seeds.get(key) != fill and k not in changes):
             st.session_state[key] = seeds[key] = fill
         with columns[i % 3]:
             values[k] = st.text_input(f"{c.title}, {unit}", key=key,
