@@ -85,6 +85,12 @@ def chart(where, key: str, build, name: str | None = None) -> None:
         where.altair_chart(memo.recent(result, "charts", name or key, build, keep=8), width="stretch")
 
 
+def shown(key: str, build) -> present.Shown:
+    """A table of the page and its Russian text, built once per result like the charts: a rerun with the same
+    figures draws the same prepared table (``present.styled`` gives this run its own Styler)."""
+    return memo.recent(result, "tables", key, lambda: present.prepare(build()), keep=16)
+
+
 # month-by-month charts two to a row; the bar charts with long category names get the whole width
 left, right = st.columns(2)
 chart(left, "debt", lambda: charts.debt_chart(result.totals, result.target, filters.months))
@@ -111,46 +117,46 @@ for title, key, frame in rankings:
         say(limits["debt"])
         continue
     st.subheader(title)
-    table = views.ranking_table(frame, names, filters.month_from)
-    shell.table(present.table(table), hide_index=True, width="stretch")
-    download(table, title, key)
+    table = shown(key, lambda frame=frame: views.ranking_table(frame, names, filters.month_from))
+    shell.table(present.styled(table), hide_index=True, width="stretch")
+    download(table.frame, title, key)
 
 st.subheader(f"Кто сдал отчёт (срок — до {settings['report_due_day']} числа)")
-filing = views.filing_table(result.filing, names)
-shell.table(present.table(filing), hide_index=True, width="stretch")
-download(filing, "Сдача отчётов", "filing")
+filing = shown("filing", lambda: views.filing_table(result.filing, names))
+shell.table(present.styled(filing), hide_index=True, width="stretch")
+download(filing.frame, "Сдача отчётов", "filing")
 reminder_forms.remind_panel(user, snap, shell.today())  # «Напомнить»: the coordinator's preview and sending
 
 st.subheader("Исполнение плана")
 p1, p2 = st.columns([1, 3])
-shell.table(present.table(views.plan_status_table(result.plan_summary)), where=p1, hide_index=True, width="stretch")
-overdue = views.plan_overdue_table(result.plan, names)
-p2.markdown(f"**{views.ATTENTION_LABEL}: {len(overdue)}**")
-shell.table(present.table(overdue), where=p2, hide_index=True, width="stretch")
-download(overdue, views.ATTENTION_LABEL, "plan-overdue")
+shell.table(present.styled(shown("plan-status", lambda: views.plan_status_table(result.plan_summary))), where=p1, hide_index=True, width="stretch")
+overdue = shown("plan-overdue", lambda: views.plan_overdue_table(result.plan, names))
+p2.markdown(f"**{views.ATTENTION_LABEL}: {len(overdue.frame)}**")
+shell.table(present.styled(overdue), where=p2, hide_index=True, width="stretch")
+download(overdue.frame, views.ATTENTION_LABEL, "plan-overdue")
 
-late_orders = views.overdue_decisions_table(result.decisions, names)
-st.subheader(f"Просроченные поручения комиссии: {len(late_orders)}")
-if len(late_orders):
-    shell.table(present.table(late_orders).apply(lambda r: ["background-color: #fde7e9"] * len(r), axis=1), hide_index=True, width="stretch")
-    download(late_orders, "Просроченные поручения комиссии", "decisions-overdue")
+late_orders = shown("decisions-overdue", lambda: views.overdue_decisions_table(result.decisions, names))
+st.subheader(f"Просроченные поручения комиссии: {len(late_orders.frame)}")
+if len(late_orders.frame):
+    shell.table(present.styled(late_orders).apply(lambda r: ["background-color: #fde7e9"] * len(r), axis=1), hide_index=True, width="stretch")
+    download(late_orders.frame, "Просроченные поручения комиссии", "decisions-overdue")
 
 st.subheader("Риск исковой давности")
 if "claims" in limits:
     if not say(limits["claims"]):
         st.caption("Не показывается при выбранных фильтрах — пояснение выше.")
 else:
-    risk = views.limitation_table(result.limitation, names)
-    shell.table(present.table(risk), hide_index=True, width="stretch")
-    download(risk, "Риск исковой давности", "limitation")
+    risk = shown("limitation", lambda: views.limitation_table(result.limitation, names))
+    shell.table(present.styled(risk), hide_index=True, width="stretch")
+    download(risk.frame, "Риск исковой давности", "limitation")
 
 st.subheader("Качество данных")
-quality = views.quality_table(result.quality, names)
-if quality.empty and not result.problems:
+quality = shown("quality", lambda: views.quality_table(result.quality, names).drop(columns="Открыть"))
+if quality.frame.empty and not result.problems:
     st.success("Замечаний нет.")
 else:
-    shell.table(present.table(quality.drop(columns="Открыть")), hide_index=True, width="stretch")
-    download(quality.drop(columns="Открыть"), "Качество данных", "quality")
+    shell.table(present.styled(quality), hide_index=True, width="stretch")
+    download(quality.frame, "Качество данных", "quality")
     # «к отчёту»: a link of this app, in this tab and this session (a link column opens a new tab)
     reports = openable_reports(user, result.quality, entry_months(shell.today(), settings))
     if len(reports):

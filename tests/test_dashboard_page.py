@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -131,3 +132,68 @@ def test_a_utility_without_a_report_is_called_an_estimate_on_the_page(demo_store
     assert "(вся сумма — оценка, сданных отчётов за месяц нет)" in sentence and "по сданным отчётам" not in sentence
     debt = next(m for m in at.metric if m.label.startswith("Задолженность"))
     assert debt.label.startswith("Задолженность · оценка") and "Состав: вся сумма — оценка, сданных отчётов за месяц нет." in debt.help
+
+
+def dataframes(at: AppTest) -> list:
+    return [d.value for d in at.dataframe]
+
+
+def test_a_rerun_draws_the_tables_and_the_reminders_prepared_for_the_same_figures(demo_store_url, monkeypatch):
+    """Issue 28, item 5: a rerun with the same figures (a click elsewhere on the page) builds no table again — the
+    tables' Russian text was most of a large district's rerun — and does not plan the reminders again; it shows
+    the same cells. After a save the figures, and so the tables, are new."""
+    from lib.domain import summary_views
+    from lib.mail import outbox
+
+    built = {"filing": 0, "ranking": 0, "preview": 0}
+
+    def counted(name, fn):
+        def call(*a, **k):
+            built[name] += 1
+            return fn(*a, **k)
+        return call
+
+    monkeypatch.setattr(summary_views, "filing_table", counted("filing", summary_views.filing_table))
+    monkeypatch.setattr(summary_views, "ranking_table", counted("ranking", summary_views.ranking_table))
+    monkeypatch.setattr(outbox, "preview", counted("preview", outbox.preview))
+    at = open_dashboard("coordinator@lensk.demo")
+    first = dataframes(at)
+    assert built == {"filing": 1, "ranking": 2, "preview": 1}
+    at.run()
+    at.run()
+    assert built == {"filing": 1, "ranking": 2, "preview": 1}
+    again = dataframes(at)
+    assert len(again) == len(first) and all(a.equals(b) for a, b in zip(first, again))
+    from lib.auth.access import command_line_user, write
+
+    store = SQLiteStore(demo_store_url[len("sqlite:///"):])
+    snap = store.read_all()
+    row = snap.record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-12", consumer_group="population")
+    write(store, command_line_user("test"), {"monthly_reports": [{**row, "paid": float(row["paid"]) + 1000}]})
+    at.run()
+    assert not at.exception and built["filing"] == 2 and built["preview"] == 2
+
+
+def test_sessions_share_prepared_tables_but_not_their_filters_or_styles(demo_store_url):
+    """Two people on one server: the same figures are prepared once and shown to both alike; one person's drill-down
+    shows only their utility and leaves the other's tables whole; a style one page adds to a shared table (the
+    overdue orders' colour) is that page's Styler alone."""
+    everyone = open_dashboard("commission@lensk.demo")
+    whole = dataframes(everyone)
+    filing = lambda frames: next(f for f in frames if "Участник" in f.columns and "ноябрь 2024" in f.columns)
+    assert len(filing(whole)) > 1
+    one = open_dashboard("coordinator@lensk.demo", dash_drill="tsk")
+    assert list(filing(dataframes(one))["Участник"]) == ["ООО «Теплостройкомплекс»"]
+    everyone.run()
+    assert all(a.equals(b) for a, b in zip(whole, dataframes(everyone)))
+    from streamlit.elements.lib.pandas_styler_utils import marshall_styler
+    from streamlit.proto.ArrowData_pb2 import ArrowData as Arrow
+
+    from lib.domain import present
+
+    shown = present.prepare(pd.DataFrame({"Номер": ["1", None], "Срок": [1.5, 2.25]}))
+    red, plain = Arrow(), Arrow()
+    marshall_styler(red, present.styled(shown).apply(lambda r: ["background-color: #fde7e9"] * len(r), axis=1), "a")
+    marshall_styler(plain, present.styled(shown), "b")
+    assert "fde7e9" in red.styler.styles and "fde7e9" not in plain.styler.styles
+    assert shown.data["Номер"].tolist() == ["1", ""] and shown.display[0] == ["1", "—"] and shown.display[1] == ["1,5", "2,3"]

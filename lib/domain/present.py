@@ -7,7 +7,8 @@ decimal comma, a true minus U+2212), one decimal for thousands of rubles unless 
 ``ДД.ММ.ГГГГ ЧЧ:ММ`` in the district's time, «да»/«нет», and «—» in an empty cell on the screen (never «None»;
 a file keeps an empty cell empty).
 
-- ``table(frame)``: a pandas Styler for ``st.dataframe`` — the frame's values, Russian display text;
+- ``table(frame)``: a pandas Styler for ``st.dataframe`` — the frame's values, Russian display text (``prepare`` the
+  text once and ``styled`` it on every rerun where the same table is drawn again);
 - ``texts(frame)``: the same text as a frame of strings (search «as shown»);
 - ``csv_bytes(frame)``: CSV for Russian Excel; ``lib.files.xlsx_tables`` writes the same tables to .xlsx;
 - ``neutral(text)``: a text cell that a spreadsheet would run as a formula, made inert (OWASP);
@@ -124,13 +125,20 @@ def _translate(styler: Styler, display: dict[int, list[str]]):
     return translate
 
 
-def table(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = None, moments: Iterable[str] = ()) -> Styler:
-    """``frame`` for ``st.dataframe``: numbers stay numbers, every cell reads in Russian.
+@dataclass(frozen=True)
+class Shown:
+    """A table ready for the screen: ``frame`` as given (downloads take it), ``data`` its values with empty text
+    cells as "", ``display`` column -> the Russian text of every cell. Built once (``prepare``) and drawn on every
+    rerun (``styled``): the text of a 5 000-row table is most of what drawing it costs. Shared by the sessions that
+    show the same figures: read only (``styled`` gives each its own Styler)."""
 
-    ``decimals``: column -> decimals where a float column needs other than one (3 for a form's
-    figures, 0 for a count stored as float, ``EXACT`` for every stored digit); ``moments``: date
-    columns shown with the time.
-    """
+    frame: pd.DataFrame
+    data: pd.DataFrame
+    display: dict[int, list[str]]
+
+
+def prepare(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = None, moments: Iterable[str] = ()) -> Shown:
+    """``frame``'s values and the text ``table`` shows for them (arguments as for ``table``)."""
     decimals, moments = spec(frame, decimals, moments)
     data = _plain(frame)
     display = {}
@@ -141,9 +149,24 @@ def table(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = None,
             shown = [EMPTY if b else v for b, v in zip(blank, col.astype(str))]
         if shown is not None:
             display[j] = [t or EMPTY for t in shown]  # an empty date or yes/no cell too
-    styler = Styler(data)
-    styler._translate = _translate(styler, display)
+    return Shown(frame, data, display)
+
+
+def styled(shown: Shown) -> Styler:
+    """A new Styler over a prepared table (its styles — ``.apply``, ``.map`` — are this Styler's alone)."""
+    styler = Styler(shown.data)
+    styler._translate = _translate(styler, shown.display)
     return styler
+
+
+def table(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = None, moments: Iterable[str] = ()) -> Styler:
+    """``frame`` for ``st.dataframe``: numbers stay numbers, every cell reads in Russian.
+
+    ``decimals``: column -> decimals where a float column needs other than one (3 for a form's
+    figures, 0 for a count stored as float, ``EXACT`` for every stored digit); ``moments``: date
+    columns shown with the time.
+    """
+    return styled(prepare(frame, decimals, moments))
 
 
 # ---- files -------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import datetime as dt
 import streamlit as st
 
 from lib.auth.access import Rejected, User
-from lib.core import fmt
+from lib.core import fmt, memo
 from lib.domain import present, reminders
 from lib.domain.reminders import REASON_LABELS
 from lib.domain.settings import read_settings
@@ -45,7 +45,8 @@ def remind_panel(user: User, snap, today: dt.date) -> None:
         return
     with st.expander("Напомнить по e-mail", icon=":material/mail:", expanded=bool(st.session_state.get("remind_open"))):
         settings = read_settings(snap)
-        plan = outbox.preview(snap, today)
+        # once per snapshot and day, like the page's figures: a rerun of «Свод» does not plan the reminders again
+        plan, table = memo.recent(snap, "reminders.preview", today, lambda: _planned(snap, today))
         if not settings["reminders_enabled"]:
             st.warning("Напоминания выключены: включите их и укажите почтовый сервер на странице «Администрирование», "
                        "вкладка «Рассылка». Ниже — что было бы отправлено сегодня.", icon=":material/mail_lock:")
@@ -55,7 +56,7 @@ def remind_panel(user: User, snap, today: dt.date) -> None:
             st.info("Сегодня напоминать некому: всё, что положено, уже отправлено или срок ещё не подошёл.", icon=":material/mail:")
             return
         st.markdown(f"**Будет отправлено писем: {len(plan.send)}**")
-        st.dataframe(present.table(reminders.preview_table(plan.send)), hide_index=True, width="stretch")
+        st.dataframe(present.styled(table), hide_index=True, width="stretch")
         shown = st.selectbox("Текст письма", range(len(plan.send)), key="remind_preview",
                              format_func=lambda i: f"{plan.send[i].login} — {plan.send[i].subject}")
         st.text(f"Тема: {plan.send[shown].subject}\nКому: {plan.send[shown].login}\n\n{plan.send[shown].body}")
@@ -65,6 +66,11 @@ def remind_panel(user: User, snap, today: dt.date) -> None:
             with st.spinner("Отправка…"):
                 run = outbox.remind(shell.store(), user, today, keys={m.key for m in plan.send})
             _show_run(run)
+
+
+def _planned(snap, today: dt.date) -> tuple[reminders.Plan, present.Shown]:
+    plan = outbox.preview(snap, today)
+    return plan, present.prepare(reminders.preview_table(plan.send))
 
 
 def my_reminders(user: User, snap) -> None:
