@@ -166,10 +166,22 @@ def lines(snapshot) -> Lines:
     return memo.per_snapshot(snapshot, "estimates.lines", lambda: _lines(snapshot))
 
 
+# Columns of a stored row that are not figures: who saved it, when, in which save, its seal, its row and version.
+NOT_FIGURES = ("row", "version")
+
+
+def figures_only(table, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the columns that say how a row was stored (the schema's system columns, ``NOT_FIGURES``).
+
+    Why: every figure filters and sorts the lines, and each filtered copy of a line carried those columns — at large
+    scale half of each copy (the «Сохранено» text alone is a fifth), copies made per period and per computation."""
+    drop = [c.key for c in table.columns if c.system and c.key in frame] + [c for c in NOT_FIGURES if c in frame]
+    return frame.drop(columns=drop)  # the kept columns are not copied (pandas copy-on-write)
+
+
 def _lines(snapshot) -> Lines:
-    monthly = snapshot.current("monthly_reports")
-    structure = snapshot.current("debt_structure")
-    claims = snapshot.current("claims_work")
+    tab = lambda key: figures_only(snapshot.schema[key], snapshot.current(key))
+    monthly, structure, claims = tab("monthly_reports"), tab("debt_structure"), tab("claims_work")
     filers = monthly_filers(snapshot)
     cov = coverage(snapshot, monthly, filers)
     carried = cov[cov.status == "carried"]

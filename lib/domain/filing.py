@@ -29,9 +29,11 @@ def filing_matrix(snapshot, participants: list[str], months: list[str], due_day:
     The deadline is a date in the district's time zone (``zone``, the setting «time_zone»): a report
     saved at 23:30 on the 10th local time is on time wherever the server runs."""
     tz = fmt.zone_of(zone) if isinstance(zone, str) else (zone or fmt.district_zone())
-    reports = snapshot.all_versions("monthly_reports")
+    reports = snapshot.all_versions("monthly_reports")[["participant_id", "month", "saved_at"]]  # not a copy of every column
     reports = reports[reports.participant_id.isin(participants) & reports.month.isin(months)]
-    first = reports.groupby(["participant_id", "month"], as_index=False)["saved_at"].min().rename(columns={"saved_at": "first"})
+    # the earliest save of each participant-month; a sort, not a grouping: grouping by the category column kept ≈ 40 MB
+    # of a large district's memory after it returned
+    first = reports.sort_values("saved_at", kind="stable").drop_duplicates(["participant_id", "month"]).rename(columns={"saved_at": "first"})
     grid = pd.MultiIndex.from_product([participants, months], names=["participant_id", "month"]).to_frame(index=False)
     grid = grid.merge(first, on=["participant_id", "month"], how="left")
     filed_on = pd.to_datetime(grid["first"], utc=True, format="ISO8601").dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()

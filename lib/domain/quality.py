@@ -93,7 +93,7 @@ def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataF
         line = ["participant_id", "settlement_id", "month", "consumer_group"]
         total = structure[list(BUCKETS)].sum(axis=1)
         s = total.groupby([structure[c] for c in line], sort=False).sum()
-        joined = m.set_index(line).join(s.rename("buckets"), how="inner").reset_index()
+        joined = m[[*line, "overdue"]].set_index(line).join(s.rename("buckets"), how="inner").reset_index()  # only what it reads
         off = (joined.buckets - joined.overdue).abs() > AGING_TOLERANCE
         parts.append(_rows(joined, off, "Структура задолженности",
                            lambda r: "сумма по срокам {} ≠ просроченной {}".format(*fmt.apart(r.buckets, r.overdue))))
