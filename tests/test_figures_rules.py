@@ -343,3 +343,24 @@ def test_the_dashboard_table_and_chart_frames_are_numbers(tmp_path):
     snap, s, names = district(tmp_path)
     table = views.ranking_table(execute(snap, Q1, s, TODAY).utilities, names, "2024-01")
     assert all(pd.api.types.is_numeric_dtype(table[c]) for c in table.columns if c not in ("Участник", "Примечание"))
+
+
+def test_report_lines_carry_figures_not_how_each_row_was_stored_and_the_figures_are_the_same(tmp_path):
+    """Issue 28, item 5: the lines every figure filters and sorts hold the reports' own columns only — who saved a row,
+    when, in which save, its seal, its row and version are not figures, and at large scale they were half of every
+    filtered copy. The figures and the filing verdicts (judged on the first save, from the stored rows) stay the same."""
+    from lib.domain import estimates
+
+    corrected = {**U2[1], "paid": 25, **stamp("2024-03-20T03:00:00", "fix-u2")}  # February saved again, late
+    snap, s, _ = district(tmp_path, U1 + U2 + [corrected])
+    lines = estimates.lines(snap)
+    stored = {"saved_at", "saved_by", "save_id", "save_seq", "row", "version"}
+    for frame in (lines.monthly, lines.structure, lines.claims):
+        assert not stored & set(frame.columns)
+    assert {"participant_id", "settlement_id", "month", "debt_start", "paid", "warnings", "estimated"} <= set(lines.monthly.columns)
+    r = execute(snap, Q1, s, TODAY)
+    feb = lines.monthly[(lines.monthly.participant_id == "u2") & (lines.monthly.month == "2024-02")]
+    assert feb.paid.tolist() == [25]  # the corrected version counts
+    filing = r.filing.set_index(["participant_id", "month"]).status
+    assert filing[("u2", "2024-02")] == "on_time"  # the first save (5 March) decides, not the correction of 20 March
+    assert r.filing.set_index(["participant_id", "month"]).filed_on[("u2", "2024-02")] == dt.date(2024, 3, 5)
