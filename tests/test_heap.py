@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from lib.core import heap
+from lib.core.config import PROJECT_ROOT
 
 
 def test_collection_is_paused_inside_and_resumes_after_the_last_block():
@@ -58,3 +59,17 @@ def test_blocks_of_several_threads_overlapping():
 def test_trim_runs_here():
     heap.trim()  # glibc here (CI too): returns; elsewhere a no-op
     assert heap._TRIM is not None
+
+
+def test_text_work_of_pandas_allocates_where_trim_returns_it():
+    """Issue 28, item 5: pandas keeps text in Arrow arrays; grouping and sorting text allocate through Arrow's default
+    pool. The app's processes use the system allocator for it (lib.core.heap, imported with every figure), so
+    ``trim`` returns those buffers too — jemalloc or mimalloc would keep them."""
+    import subprocess
+    import sys
+
+    code = ("import lib.domain.summary, pyarrow as pa, pandas as pd; s = pd.Series(['б', 'а'] * 1000, dtype='str'); "
+            "before = pa.system_memory_pool().bytes_allocated(); t = s.str.upper().sort_values(); "
+            "print(pa.default_memory_pool().backend_name, pa.system_memory_pool().bytes_allocated() > before)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=str(PROJECT_ROOT))
+    assert out.stdout.split() == ["system", "True"]
