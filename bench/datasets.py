@@ -1,4 +1,5 @@
-"""Generated districts for benchmarks: N utilities, each serving its own settlement, 36 months."""
+"""Generated districts for benchmarks: N utilities, each serving its own settlement, 36 months, every one filed; the
+users to save and sign in with (an executor per utility, a coordinator, a member of the commission)."""
 
 from __future__ import annotations
 
@@ -18,23 +19,41 @@ SHEETS_CELL_LIMIT = 10_000_000  # Google Sheets: at most 10 million cells per sp
 SIGNING_KEY = "bench-signing-key"  # rows of the signed tabs carry signatures made with it (lib.store.signing)
 
 
-def frames(participants: int, seed: int = 1) -> dict[str, pd.DataFrame]:
+BENCH_PASSWORD = "замер-пароль-2025"  # every bench user's password (one argon2id hash for all: hashing is slow by design)
+
+
+def frames(participants: int, seed: int = 1, password_hash: str | None = None) -> dict[str, pd.DataFrame]:
+    """A complete district: every utility serves its own settlement and files every month of the period, and has an
+    executor («u00000@bench» for u00000); a coordinator (bench@x) and a member of the commission (commission@bench).
+    ``password_hash``: the users' stored hash (``lib.auth.passwords.hash_password(BENCH_PASSWORD)``), for a bench that
+    signs in through the browser; without it the users exist but cannot sign in with a password."""
     rng = np.random.default_rng(seed)
-    series = []
+    series, supplied = [], []
     for i in range(participants):
         debt = float(rng.uniform(2_000, 60_000))
         resources = ("heating", "hot_water") if i % 3 else ("electricity",)
+        supplied.append(";".join(resources))
         series.append(Series(f"u{i:05d}", f"s{i:05d}", "population", resources, round(debt, 3), 7.5))
         series.append(Series(f"u{i:05d}", f"s{i:05d}", "other", resources, round(debt / 4, 3), 2.5))
     out = generate(series, months_between(FIRST, LAST), seed)
+    utilities = [f"u{i:05d}" for i in range(participants)]
+    settlements = [f"s{i:05d}" for i in range(participants)]
     out["participants"] = pd.DataFrame(
-        {"id": [f"u{i:05d}" for i in range(participants)] + [f"s{i:05d}" for i in range(participants)],
+        {"id": utilities + settlements,
          "name": [f"ООО «Организация {i}»" for i in range(participants)] + [f"МО «Поселение {i}»" for i in range(participants)],
          "kind": ["utility"] * participants + ["settlement"] * participants,
          "files_monthly": [True] * participants + [False] * participants,
+         "serves": pd.Series(settlements + [None] * participants, dtype=object),  # empty cells stay empty (not «nan»)
+         "resources": pd.Series(supplied + [None] * participants, dtype=object),
          "active": True}
     )
-    out["users"] = pd.DataFrame({"login": ["bench@x"], "name": ["Координатор"], "role": ["coordinator"], "active": [True]})
+    out["users"] = pd.DataFrame(
+        {"login": ["bench@x", "commission@bench", *(f"{u}@bench" for u in utilities)],
+         "name": ["Координатор", "Член комиссии", *(f"Исполнитель {u}" for u in utilities)],
+         "role": ["coordinator", "commission", *["executor"] * participants],
+         "participant_id": pd.Series([None, None, *utilities], dtype=object),
+         "password_hash": password_hash,
+         "active": True})
     out["settings"] = pd.DataFrame({"key": ["plan_start", "plan_end", "baseline_month", "district_name"],
                                     "value": [FIRST, LAST, "2023-12", "Замерочный район"]})
     return out
