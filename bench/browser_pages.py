@@ -132,7 +132,9 @@ def at_once(browser, url: str, folder: Path, people: int, processes: int) -> dic
     try:
         for server in servers:  # each process has read the store and computed the figures once, like a server in use
             open_summary(signed_in(browser, server, COORDINATOR))
-        tabs = [signed_in(browser, servers[i % processes], COORDINATOR) for i in range(people)]
+        # different people (executors of different utilities), each in its own browser
+        tabs = [signed_in(browser, servers[i % processes], f"u{i:05d}@bench") for i in range(people)]
+        print(f"{people} signed in on {processes} process(es)", file=sys.stderr, flush=True)
         from tests.support.browser import idle, watch_reruns
 
         for tab in tabs:
