@@ -241,6 +241,9 @@ def no_unexpected_page_error(request, caplog):
 
 def pytest_configure(config):
     os.environ.setdefault("TZ", "UTC")
+    from tests.support.apptest import share_compiled_scripts
+
+    share_compiled_scripts()  # AppTest compiles app.py and the page once per process, as a server does
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own: it reads the xdist_group marks into the node ids (the group)

@@ -8,12 +8,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.core import fmt
-from lib.core.config import PROJECT_ROOT
 from lib.domain.settings import read_settings
 from lib.domain.summary import Filters, execute
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.apptest import open_page
 
-APP = str(PROJECT_ROOT / "app.py")
 TODAY = dt.date(2026, 11, 22)
 
 
@@ -25,14 +24,7 @@ def fixed_today(monkeypatch):
 
 
 def open_dashboard(login: str, **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["user_login"] = login
-    for k, v in state.items():
-        at.session_state[k] = v
-    at.run()
-    at.switch_page("pages/dashboard.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(login, "pages/dashboard.py", state)
 
 
 def tile(at: AppTest, prefix: str) -> str:
