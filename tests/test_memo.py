@@ -134,3 +134,19 @@ def test_a_rerun_of_the_entry_page_reads_the_month_once_per_snapshot_and_a_save_
     assert round(line(after["form"]) - line(first["form"]), 6) == 1000
     assert len(after["history"]) == len(first["history"]) + 1 and after["note"] != first["note"]
     assert after["versions"] != first["versions"]
+
+
+def test_the_month_status_is_kept_per_settings_and_day(demo_db, tmp_path):
+    """The month's status is reused only for the same settings and day: another due day or another day is computed
+    anew; the settings may be a plain mapping (as the command line and the tests pass them)."""
+    from lib.domain import monthly
+    from tests.support.demo_file import copy_demo_file
+
+    snap = SQLiteStore(copy_demo_file(demo_db, tmp_path / "d.sqlite")).read_all()
+    settings = read_settings(snap)
+    day = dt.date(2025, 1, 10)
+    assert monthly.month_status(snap, "ves", "2024-12", settings, day).code == "not_filed"
+    assert monthly.month_status(snap, "ves", "2024-12", settings, dt.date(2025, 1, 20)).code == "overdue"
+    plain = {**settings.values, "report_due_day": 5}
+    assert monthly.month_status(snap, "ves", "2024-12", plain, day).code == "overdue"
+    assert monthly.month_status(snap, "ves", "2024-12", settings, day).code == "not_filed"

@@ -187,7 +187,8 @@ def names(snapshot: Snapshot) -> dict[str, str]:
 
 
 def _settings_key(settings) -> tuple:
-    values = getattr(settings, "values", settings)
+    """The settings as a key (``Settings``, or a plain mapping of them)."""
+    values = settings.values if isinstance(getattr(settings, "values", None), dict) else settings
     return tuple(sorted((k, repr(v)) for k, v in values.items()))
 
 
