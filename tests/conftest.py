@@ -184,6 +184,25 @@ def demo_store_url(demo_db, tmp_path, monkeypatch) -> str:
     return url
 
 
+@pytest.fixture(scope="module")
+def demo_reading_copy(demo_db, tmp_path_factory):
+    """One copy of the demo for a module whose tests only open pages and read (``demo_reading_url``); a write into it
+    fails the module (tests/support/demo_file.py ``reading_copy``)."""
+    from tests.support.demo_file import reading_copy
+
+    with reading_copy(demo_db, tmp_path_factory.mktemp("reading")) as path:
+        yield path
+
+
+@pytest.fixture
+def demo_reading_url(demo_reading_copy, monkeypatch) -> str:
+    """The module's shared copy of the demo, configured through DEBT_STORE: for tests that write nothing (a test that
+    saves uses ``demo_store_url``, a private copy)."""
+    url = f"sqlite:///{demo_reading_copy}"
+    monkeypatch.setenv("DEBT_STORE", url)
+    return url
+
+
 # ---- browser tests (tests/test_browser*.py): one Chromium per pytest process, a fresh context per test ----
 
 @pytest.fixture(scope="session")
@@ -241,6 +260,9 @@ def no_unexpected_page_error(request, caplog):
 
 def pytest_configure(config):
     os.environ.setdefault("TZ", "UTC")
+    from tests.support.apptest import share_compiled_scripts
+
+    share_compiled_scripts()  # AppTest compiles app.py and the page once per process, as a server does
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own: it reads the xdist_group marks into the node ids (the group)
@@ -300,4 +322,4 @@ LONGEST = {name: rank for rank, name in enumerate(
 # modules whose module-scoped set-up is slow: all their tests on one worker, so that it runs once, not once per
 # worker (``loadgroup`` hands out other tests one by one)
 ONE_WORKER = {"test_print",  # one LibreOffice run printing both files to PDF (≈15–40 s)
-              "test_tables_read_russian"}  # the district with its saves, made once, copied for each of its 20 tests
+              "test_tables_read_russian"}  # the district with its saves, made once, read by its 20 tests
