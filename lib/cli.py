@@ -84,8 +84,11 @@ def cmd_check(args, config) -> int:
     from lib.store.sheets_store import SheetsStore
 
     store = _store(args.store, config)
+    recorded = store.record_changes() if isinstance(store, SheetsStore) else 0  # a page view never writes: check does
     snapshot = store.read_all()
     failing = False
+    if recorded:
+        print(f"Значения, изменённые в таблице вручную, записаны в «Журнал изменений»: {fmt.figure(recorded, 'integer')}")
     if snapshot.problems:
         failing = True
         print(f"Нераспознанные ячейки и неучтённые строки: {fmt.figure(len(snapshot.problems), 'integer')} ({store.describe()})")

@@ -433,13 +433,100 @@ def test_a_figure_typed_over_a_saved_row_of_a_closed_quarter_keeps_the_saved_val
     assert len(listed) == 1 and listed[0].row == row and listed[0].column == "Оплачено"
     assert "«Оплачено», было 24338,351 → стало 12345" in listed[0].reason
     assert [(c.tab, c.field, c.was, c.now) for c in snap.open_changes()] == [("monthly_reports", "paid", "24338,351", "12345")]
-    store.read_all()  # the page load that found it wrote it to the audit log, once
-    audit = fresh(store).current("audit")
+    write(store, CLI, {"meetings": [{"meeting_id": "m-trace", "number": "9", "date": dt.date(2024, 12, 27)}]})
+    audit = fresh(store).current("audit")  # the next save wrote it to the audit log, once
     logged = audit[audit["action"] == "изменено в таблице вручную"]
     assert len(logged) == 1 and "«Оплачено»: 24338,351 → 12345" in logged.iloc[0]["changes"]
     assert "lptes" in logged.iloc[0]["record_key"]
-    fresh(store)
+    write(store, CLI, {"meetings": [{"meeting_id": "m-trace-2", "number": "10", "date": dt.date(2024, 12, 28)}]})
     assert len(fresh(store).current("audit").query("action == 'изменено в таблице вручную'")) == 1  # not logged again
+
+
+def _typed_over(api, store, paid: str = "12345") -> int:
+    """A saved report row, then a person with edit rights types ``paid`` over its «Оплачено»; the sheet row."""
+    write(store, CLI, {"monthly_reports": [report_row(paid=24338.351)]})
+    tab = title(store, "monthly_reports")
+    row = _row_of(api, store, "monthly_reports", participant_id="lptes", month="2024-12", consumer_group="население")
+    Person(api, store.key, EDITOR).type_cell(tab, row, api.rows(store.key, tab)[0].index("Оплачено"), paid)
+    return row
+
+
+def _manual_entries(api, store) -> list[list]:
+    """The audit log's rows about values typed over saved rows, as they are in the sheet (not through the app)."""
+    rows = api.rows(store.key, title(store, "audit"))
+    action = rows[0].index("Действие")
+    return [r for r in rows[1:] if action < len(r) and r[action] == "изменено в таблице вручную"]
+
+
+def test_a_page_view_that_finds_a_value_typed_over_writes_nothing_and_page_loads_at_once_do_not_race(demo_sheets):
+    """Issue 24 (second round, gap 3): the read that found a value typed over a saved row wrote its audit entry from
+    inside the read — a plain page view caused a write, and page loads at once raced to write it."""
+    import threading
+
+    api, store = demo_sheets
+    row = _typed_over(api, store)
+    store.invalidate()
+    api.log.clear()
+    start, got = threading.Barrier(6), []
+
+    def page():
+        start.wait()
+        got.append(store.read_all())
+
+    threads = [threading.Thread(target=page) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert api.requests_made("spreadsheets.batchUpdate") == 0  # a page view is a read
+    assert api.requests_made("spreadsheets.values.batchGet") == 1  # one read for all six pages
+    assert all([(c.row, c.now) for c in snap.open_changes()] == [(row, "12345")] for snap in got)  # each lists it
+    assert not _manual_entries(api, store)
+    store.read_all()
+    store.refresh()
+    assert api.requests_made("spreadsheets.batchUpdate") == 0 and not _manual_entries(api, store)
+
+
+def test_the_next_save_records_a_value_typed_over_in_its_own_write_and_never_twice(demo_sheets):
+    """The finding goes to the audit log with the next save, in the same request (no write of its own), once —
+    also when another process of the server (its own cache, the same secrets file) saves after it."""
+    api, store = demo_sheets
+    _typed_over(api, store)
+    fresh(store)
+    assert not _manual_entries(api, store)  # the read wrote nothing
+    api.log.clear()
+    write(store, CLI, {"meetings": [{"meeting_id": "m-next", "number": "9", "date": dt.date(2024, 12, 27)}]})
+    assert api.requests_made("spreadsheets.batchUpdate") == 1  # the save's own write carried the audit entry
+    logged = _manual_entries(api, store)
+    assert len(logged) == 1
+    header = api.rows(store.key, title(store, "audit"))[0]
+    assert "«Оплачено»: 24338,351 → 12345" in logged[0][header.index("Изменения")]
+    write(store, CLI, {"meetings": [{"meeting_id": "m-next-2", "number": "10", "date": dt.date(2024, 12, 28)}]})
+    other = make_sheets_store(api, key=store.key, bootstrap=False, secrets=store.secrets)
+    other.read_all()
+    write(other, CLI, {"meetings": [{"meeting_id": "m-next-3", "number": "11", "date": dt.date(2024, 12, 29)}]})
+    assert len(_manual_entries(api, store)) == 1
+    snap = fresh(store)
+    assert snap.record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-12",
+                       consumer_group="population")["paid"] == 24338.351  # still listed, still not counted
+    assert [c.now for c in snap.open_changes()] == ["12345"]
+
+
+def test_check_records_a_value_typed_over_once_and_says_so(demo_sheets, monkeypatch, capsys):
+    from lib import cli
+
+    api, store = demo_sheets
+    _typed_over(api, store)
+    monkeypatch.setattr(cli, "_store", lambda url, config: store)
+    store.invalidate()
+    assert cli.main(["check"]) == 1  # listed among the problems
+    out = capsys.readouterr().out
+    assert "записаны в «Журнал изменений»: 1" in out and "изменено в таблице вручную" in out
+    assert len(_manual_entries(api, store)) == 1
+    store.invalidate()
+    cli.main(["check"])
+    assert "записаны в «Журнал изменений»" not in capsys.readouterr().out
+    assert len(_manual_entries(api, store)) == 1
 
 
 def test_only_the_coordinator_accepts_a_change_typed_in_the_sheet_as_a_normal_audited_save(demo_sheets):

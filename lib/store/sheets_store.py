@@ -405,7 +405,7 @@ class SheetsStore(Store):
         with self._read_lock:
             self._read_everything(self._file_version())
         with self._lock:
-            return self._logged_changes(self._snapshot_now())
+            return self._snapshot_now()
 
     # ---- the cheap check before a whole re-read ----------------------------------------------------
 
@@ -440,11 +440,12 @@ class SheetsStore(Store):
         return (version is not None and version == self._version and self._version_at is not None
                 and now - self._version_at <= self.full_every)
 
-    def _logged_changes(self, snapshot: Snapshot) -> Snapshot:
-        """Values typed over saved rows go to the audit log once each (the read that finds one writes it:
-        «Журнал изменений» keeps the trace even if the cell is later typed back)."""
+    def _manual_change_rows(self, snapshot: Snapshot) -> list[dict]:
+        """Audit rows of the values typed over saved rows that the audit log does not hold yet (pure: nothing is
+        written). Each finding has a fixed event id — its tab, row's save, record, field and the typed value —
+        so the same finding is never logged twice, whichever save or ``check`` records it."""
         if not snapshot.changes or self.archived_to() or snapshot.tables.get("audit") is None:
-            return snapshot
+            return []
         logged = set(snapshot.current("audit")["event_id"].astype(str)) | self._logged
         rows = []
         for c in snapshot.changes:
@@ -454,17 +455,20 @@ class SheetsStore(Store):
                 rows.append({"event_id": event, "entity": c.tab, "record_key": c.record, "action": MANUAL_CHANGE,
                              "changes": f"«{c.column}»: {c.was} → {c.now} (строка {c.row} листа «{self.schema[c.tab].title}»; "
                                         "учтено значение, сохранённое приложением)"})
-        if not rows:
-            return snapshot
-        self._logged |= {r["event_id"] for r in rows}
-        try:
-            self.save({"audit": rows}, AUDIT_USER)
-        except StoreError as exc:  # listed in «Проблемы» all the same; the next read tries again
-            self._logged -= {r["event_id"] for r in rows}
-            logging.getLogger(__name__).warning("изменения в таблице не записаны в журнал: %s", exc)
-            return snapshot
+        return rows
+
+    def record_changes(self) -> int:
+        """Write to the audit log the values typed over saved rows that it does not hold yet, as one save of the
+        app (``lib.cli check``); how many. A read never writes: a page view stays a read, and page loads at
+        once do not race to log one finding. Every save records them too, in its own write (``_decide_and_write``)."""
+        with self._read_lock:
+            self._read_everything(self._file_version())  # whole: every finding, and the audit log as it is now
         with self._lock:
-            return self._snapshot_now()
+            rows = self._manual_change_rows(self._snapshot_now())
+        if not rows:
+            return 0
+        self._transact(AUDIT_USER, None, tabs={"audit"}, changes={})  # a save of nothing: its write carries them (``_noting``)
+        return len(rows)
 
     def read_all(self) -> Snapshot:
         """The cached snapshot while every tab was read whole within ``cache_ttl``; else one batchGet of the
@@ -494,7 +498,7 @@ class SheetsStore(Store):
                 self._read(full=stale)
                 with self._lock:
                     snapshot = self._snapshot_now()
-        return self._logged_changes(snapshot)
+        return snapshot
 
     def _all_fresh(self, now: float, ttl: float) -> bool:
         return all(self._fresh(t, now, "whole", within=ttl) for t in self.schema.tables)
@@ -993,6 +997,9 @@ class SheetsStore(Store):
             if self.archived_to():
                 raise StoreError(f"Эта Google Таблица — архив прошлого года: данные ведутся в таблице {self.archived_to()}. "
                                  "Укажите её адрес в настройках (DEBT_STORE / [store] url). Ничего не записано.")
+            with self._lock:
+                if self._manual_change_rows(self._snapshot_now()):
+                    wanted |= {"audit"}  # findings to record with this write: the audit log read fresh, so none twice
             for attempt in (1, 2):
                 now = self._clock()
                 with self._lock:
@@ -1021,12 +1028,39 @@ class SheetsStore(Store):
                     for tab, records in outcome[0].items():
                         rows.setdefault(tab, []).extend(records)
                     accepted.append((save, outcome[1]))
-            if accepted:
-                turn.stamp = self._turn_seen = accepted[-1][1].save_id  # before the write: a failed one may still land
+            noted = self._noting(rows, decided)
+            if accepted or noted:
+                marker = accepted[-1][1].save_id if accepted else rows["audit"][-1]["save_id"]
+                turn.stamp = self._turn_seen = marker  # before the write: a failed one may still land
                 # after a lost answer the request is looked for by one save id of it: it lands whole or not at all
-                self._write(rows, accepted[-1][1].save_id)
+                try:
+                    self._write(rows, marker)
+                except BaseException:
+                    self._logged -= noted
+                    raise
             for save, receipt in accepted:
                 save.succeed(receipt)
+
+    def _noting(self, rows: dict[str, list[dict]], decided: list) -> set[str]:
+        """The values typed over saved rows that the audit log does not hold yet join the batch's write (in
+        ``rows``, as one more save of the app, after the batch's own): recorded by the next save, in its own
+        request, never by a read. Only when some save of the batch went through its checks (a refused batch
+        writes nothing). The event ids taken (``_logged``, dropped again if the write fails)."""
+        if not any(not isinstance(outcome, Exception) for _, outcome in decided):
+            return set()
+        found = self._manual_change_rows(self._view(rows))
+        if not found:
+            return set()
+        floor = max([self._max_seq] + [r["save_seq"] for records in rows.values() for r in records if r.get("save_seq")])
+        try:
+            prepared, _ = self.prepare({"audit": found}, AUDIT_USER, floor=floor)
+        except Exception as exc:  # listed in «Проблемы» all the same; the save itself goes on
+            logging.getLogger(__name__).warning("изменения в таблице не записаны в журнал: %s", exc)
+            return set()
+        rows.setdefault("audit", []).extend(prepared["audit"])
+        events = {r["event_id"] for r in found}
+        self._logged |= events
+        return events
 
     def _telling(self, batch: list[PendingSave]) -> Callable[[str], None]:
         """Why the batch waits, told to every save of it: the leader's session at once (its thread runs the
