@@ -572,6 +572,44 @@ def test_a_seal_changed_by_the_owner_is_listed_and_a_row_typed_by_hand_follows_t
     assert notes and "введено вручную" in notes[0].reason
 
 
+def test_bootstrap_seals_the_rows_written_before_seals_existed_once_and_leaves_typed_rows_to_the_manual_rule(demo_sheets):
+    """Issue 24 (second round, gap 4): rows the app wrote before «Печать» existed had no seal, so a value typed over
+    them was read as current, without a trace. ``bootstrap-sheet`` seals them once, says how many; run again, none."""
+    api, store = demo_sheets
+    write(store, CLI, {"monthly_reports": [report_row(paid=24338.351)]})
+    tab = title(store, "monthly_reports")
+    typed = Person(api, store.key, EDITOR).type_record(tab, {"Организация": "lptes", "Поселение": "nyuya", "Отчётный месяц": "12.2024",
+                                                            "Группа потребителей": "население", "Оплачено": "5"})
+    sheet = api.spreadsheets[store.key].by_title(tab)
+    header = sheet.rows[0]
+    seal_at, id_at, paid_at = header.index("Печать"), header.index("Код сохранения"), header.index("Оплачено")
+    saved = [i for i, r in enumerate(sheet.rows[1:], 2) if id_at < len(r) and r[id_at]]
+    for r in sheet.rows[1:]:  # a sheet from before seals: the column was added empty by an earlier bootstrap
+        if seal_at < len(r):
+            r[seal_at] = None
+    row = _row_of(api, store, "monthly_reports", participant_id="lptes", month="2024-12", consumer_group="население")
+    report = store.bootstrap()
+    sealed = [line for line in report if "запечатаны строки" in line]
+    assert len(sealed) == 1 and f"({len(saved)})" in sealed[0].replace("\u00a0", "") and "«Ежемесячный отчёт»" in sealed[0]
+    rows = api.rows(store.key, tab)
+    assert all(str(rows[i - 1][seal_at]).startswith("p") for i in saved)
+    assert seal_at >= len(rows[typed - 1]) or not rows[typed - 1][seal_at]  # typed by a person: not sealed
+    Person(api, store.key, EDITOR).type_cell(tab, row, paid_at, "12345")
+    snap = fresh(store)
+    key = {"participant_id": "lptes", "settlement_id": "lensk", "month": "2024-12", "consumer_group": "population"}
+    assert snap.record("monthly_reports", **key)["paid"] == 24338.351  # the sealed value stays current
+    assert [(c.row, c.now) for c in snap.open_changes()] == [(row, "12345")]
+    assert not [p for p in snap.problems if "Печать" in p.reason]  # every seal made checks out
+    notes = [n for n in snap.manual_rows() if n.row == typed]
+    assert notes and "введено вручную" in notes[0].reason  # the typed row follows the manual rule, as before
+    assert api.requests_made("spreadsheets.values.batchUpdate") >= 1  # the seals were written by the first run
+    api.log.clear()
+    again = store.bootstrap()
+    assert not [line for line in again if "запечатаны" in line]
+    assert api.requests_made("spreadsheets.values.batchUpdate") == 0  # nothing written the second time
+    assert again == ["все листы, столбцы и защита уже на месте"]
+
+
 # ---- issue 24, deliverable 5: a column inserted or moved at any moment before the write never garbles it -------
 
 
