@@ -572,6 +572,42 @@ def test_a_seal_changed_by_the_owner_is_listed_and_a_row_typed_by_hand_follows_t
     assert notes and "введено вручную" in notes[0].reason
 
 
+def test_the_seal_is_short_and_a_seal_of_the_earlier_form_still_holds(demo_sheets):
+    """Issue 24 (second round, gap 2): the seal made a whole read 1,8 times bigger. Its MAC is 96 bits (16 characters
+    of base64url) and the cells are written without JSON's quotes, which Google's answer escapes once more; a seal of
+    the earlier form (``p1``, in sheets sealed before) is still read, and a value typed over its row still noticed."""
+    import json
+
+    from lib.store import signing
+
+    api, store = demo_sheets
+    write(store, CLI, {"monthly_reports": [report_row(paid=24338.351)]})
+    tab = title(store, "monthly_reports")
+    row = _row_of(api, store, "monthly_reports", participant_id="lptes", month="2024-12", consumer_group="население")
+    header = api.rows(store.key, tab)[0]
+    cells = dict(zip(header, api.rows(store.key, tab)[row - 1]))
+    seal = cells["Печать"]
+    version, mac, payload = seal.split(":", 2)
+    assert version == "p2" and len(mac) == 16 and set(mac) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert "\"" not in payload and "~население" in payload
+    table = store.schema["monthly_reports"]
+    data_keys, system_keys = signing.sealed_columns(table)
+    by_key = {c.key: cells.get(c.title) for c in table.columns}
+    data = [by_key[k] for k in data_keys]
+    old = (f"p1:{signing._old_seal_mac(store.secrets.signing_key(), table, data, [by_key[k] for k in system_keys])}:"
+           + json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    answered = lambda text: len(json.dumps(text, ensure_ascii=False).encode())  # as it travels in Google's answer
+    assert answered(seal) <= 0.75 * answered(old)
+    owner = Person(api, store.key)
+    owner.type_cell(tab, row, header.index("Печать"), old)  # a row sealed before: the earlier form
+    assert not [p for p in fresh(store).problems if p.row == row]
+    Person(api, store.key, EDITOR).type_cell(tab, row, header.index("Оплачено"), "12345")
+    snap = fresh(store)
+    assert snap.record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-12",
+                       consumer_group="population")["paid"] == 24338.351
+    assert [(c.row, c.now) for c in snap.open_changes()] == [(row, "12345")]
+
+
 def test_bootstrap_seals_the_rows_written_before_seals_existed_once_and_leaves_typed_rows_to_the_manual_rule(demo_sheets):
     """Issue 24 (second round, gap 4): rows the app wrote before «Печать» existed had no seal, so a value typed over
     them was read as current, without a trace. ``bootstrap-sheet`` seals them once, says how many; run again, none."""
