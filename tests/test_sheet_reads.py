@@ -83,6 +83,45 @@ def test_a_save_reads_only_the_rows_added_since_and_decides_on_them(sheet):
     assert currents(store.read_all()) == currents(truth(api, store))
 
 
+def _id_rows(api, store) -> tuple[int, int]:
+    """The sheet rows of the «Код сохранения» a save's read of «Ежемесячный отчёт» checked (its second range)."""
+    import re
+
+    ids = ranges_of(api, store, "monthly_reports")[1]
+    first, last = re.search(r"!\D+(\d+):\D+(\d+)$", ids).groups()
+    return int(first), int(last)
+
+
+def test_a_save_after_only_this_servers_saves_checks_the_last_rows_read_not_all_and_still_sees_a_conflict(sheet):
+    """Issue 24 (second round, gap 1): a save read the «Код сохранения» of every row read before — 1,87 MB at region
+    scale for a 2-row save. When only this server's saves (which append) changed the spreadsheet since its latest
+    one — the Drive version recorded after that write is the version now — it checks the last ``TAIL_EDGE`` rows
+    read; the conflicting save of another process is in the tail all the same."""
+    api, store = sheet
+    seen = save_id_of(store.read_all())
+    last_read = store._tabs["monthly_reports"].last_row
+    other = another_server(api, store)  # another process of this server: the same secrets file, the same turn
+    correct(other, 111.0)
+    api.clock.advance(5)
+    api.log.clear()
+    with pytest.raises(Conflict):  # the edit was based on the version this server had shown: it changed since
+        correct(store, 222.0, base=seen)
+    first, last = _id_rows(api, store)
+    assert last == last_read and last - first + 1 <= 50 < last_read - 2  # the last rows read, not rows 2 … last_read
+    assert api.requests_made("spreadsheets.values.batchGet") == 1
+    assert currents(store.read_all()) == currents(truth(api, store))
+    receipt = correct(store, 333.0)
+    # a person types a row into the sheet: the Drive version moves past the one after the latest save — the next
+    # save checks every row read before, as a person may have moved rows too
+    Person(api, store.key, EDITOR).type_record(title(store, "monthly_reports"), {
+        "Организация": "ves", "Поселение": "vitim", "Отчётный месяц": "2024-12", "Группа потребителей": "население",
+        "Оплачено": "4"})
+    api.log.clear()
+    correct(store, 444.0, base=receipt.save_id)
+    assert _id_rows(api, store)[0] == 2
+    assert currents(store.read_all()) == currents(truth(api, store))
+
+
 def test_a_save_after_a_tail_read_leaves_the_same_snapshot_as_a_whole_read(sheet):
     api, store = sheet
     store.read_all()

@@ -13,9 +13,11 @@ Requests, by design:
 - a batch of saves: under a process-wide write lock, **one** fresh ``values:batchGet`` — of the
   tabs the decision reads (the target tabs, «Пользователи», «Закрытые кварталы», «Возвраты») only
   what changed since this process read them: the header row, the «Код сохранения» of the rows read
-  before (checked unchanged — nobody sorted, inserted, deleted or cleared rows, moved a column) and
-  the rows after them; a signed tab, or one that fails the check, whole; every other tab's header
-  row — then **one** ``spreadsheets:batchUpdate`` of ``appendCells`` (atomic on Google's side),
+  before (checked unchanged — nobody sorted, inserted, deleted or cleared rows, moved a column; only
+  the last ``TAIL_EDGE`` of them when nobody but this server changed the spreadsheet since its latest
+  save, by the Drive version recorded after that write: ``_quiet``) and the rows after them; a signed
+  tab, or one that fails the check, whole; every other tab's header row — then **one**
+  ``spreadsheets:batchUpdate`` of ``appendCells`` (atomic on Google's side),
   written under the headers as they are in that read. What was read plus what was written becomes
   the cached snapshot, so the page shown after a save needs no new request; saves within
   ``write_freshness`` seconds of a fresh read (2 s) share it, and so does a save that waited for a
@@ -111,6 +113,9 @@ DRIVE_FILE = "https://www.googleapis.com/drive/v3/files/%s"  # files.get: the ve
 HEADER_MASK = "spreadsheetId,updatedSpreadsheet.sheets(properties.sheetId,data.rowData.values.formattedValue)"
 REPAIRS = 2  # times rows written under a header that changed meanwhile are moved under the new one before giving up
 TAIL_MIN_ROWS = 500  # a smaller tab is read whole: it costs little more than a tail, and shows every edit at once
+TAIL_EDGE = 20  # rows before a tail whose «Код сохранения» a save checks when only the app changed the sheet (``_quiet``)
+QUICK_MIN_ROWS = 1000  # a tab this long makes a save ask Drive's version (two small requests) to check only TAIL_EDGE rows:
+# below it, its «Код сохранения» column (≈ 40 bytes a row) costs less than the two round trips
 SHEETS_EPOCH = dt.datetime(1899, 12, 30)
 UNSIGNED = ("строка не подписана приложением (набрана, вставлена или изменена в таблице вручную) — не учтена: "
             "права, роли, блокировки, возвраты и настройки меняются только через приложение")
@@ -163,6 +168,13 @@ def _column(rows: list[list], at: list[int] | None) -> list[str]:
         return [""] * len(rows)
     i = at[0]
     return [_cell(r[i]) if i < len(r) else "" for r in rows]
+
+
+def tail_check_first(last_row: int, quiet: bool) -> int:
+    """The first sheet row whose «Код сохранения» a tail read checks (through ``last_row``, the last row read
+    before): all of them (row 2), or when only this server's saves — which append — changed the spreadsheet since
+    its latest one (``quiet``), the last ``TAIL_EDGE``: a row inserted or deleted above shifts them."""
+    return max(2, last_row - TAIL_EDGE + 1) if quiet else 2
 
 
 def _digest(values: list[list]) -> bytes:
@@ -512,18 +524,23 @@ class SheetsStore(Store):
             return set()
         return {t for t in self.schema.tables if not self._fresh(t, now, "whole", within=self.cache_ttl / 2)}
 
-    def _read(self, full: set[str], tails: frozenset[str] | set[str] = frozenset(), headers: set[str] = frozenset()) -> None:
+    def _read(self, full: set[str], tails: frozenset[str] | set[str] = frozenset(), headers: set[str] = frozenset(),
+              quiet: bool = False) -> None:
         """One batchGet: ``full`` tabs whole; ``tails`` tabs only what changed since they were read — the
         header row, the «Код сохранения» of the rows read before (checked unchanged: nobody sorted, moved,
         inserted or deleted rows) and the rows after them; ``headers`` tabs' header rows. A tail whose check
         fails is read whole in a second request. Metadata refreshed once if Google says a range no longer
-        parses (a tab renamed or deleted)."""
-        again = self._read_once(full, set(tails), set(headers))
+        parses (a tab renamed or deleted). ``quiet``: only this server's saves changed the spreadsheet since its
+        latest one (``_quiet``): they only append, so a tail checks the «Код сохранения» of its last ``TAIL_EDGE``
+        rows read before, not of all of them."""
+        again = self._read_once(full, set(tails), set(headers), quiet)
         if again:
             self._read_once(again, set(), set())
 
-    def _tail_ranges(self, tab: str, title: str) -> list[str] | None:
-        """The three ranges of a tail read, or None if the tab must be read whole."""
+    def _tail_ranges(self, tab: str, title: str, quiet: bool = False) -> list[str] | None:
+        """The three ranges of a tail read — the header row, the «Код сохранения» of the rows read before (all of
+        them; ``quiet``: the last ``TAIL_EDGE``, ``tail_check_first``) and the rows after them — or None if the tab
+        must be read whole."""
         read = self._tabs.get(tab)
         if (read is None or read.typed is None or read.missing or read.duplicated or self.schema[tab].signed
                 or "save_id" not in read.layout or read.last_row < TAIL_MIN_ROWS):
@@ -531,9 +548,10 @@ class SheetsStore(Store):
         sheet = a1_tab(title)
         letter = column_letter(read.layout.index("save_id"))
         last = column_letter(len(read.layout) - 1)
-        return [f"{sheet}!1:1", f"{sheet}!{letter}2:{letter}{read.last_row}", f"{sheet}!A{read.last_row + 1}:{last}"]
+        first = tail_check_first(read.last_row, quiet)
+        return [f"{sheet}!1:1", f"{sheet}!{letter}{first}:{letter}{read.last_row}", f"{sheet}!A{read.last_row + 1}:{last}"]
 
-    def _read_once(self, full: set[str], tails: set[str], headers: set[str]) -> set[str]:
+    def _read_once(self, full: set[str], tails: set[str], headers: set[str], quiet: bool = False) -> set[str]:
         """One batchGet (see ``_read``); returns the tails to read whole after all."""
         for attempt in (1, 2):
             titles = self.titles() if attempt == 1 else self._titles_of(self.metadata(refresh=True))
@@ -541,9 +559,9 @@ class SheetsStore(Store):
             for t in self.schema.tables:
                 if t not in titles:
                     continue
-                tail = self._tail_ranges(t, titles[t]) if t in tails and t not in full else None
+                tail = self._tail_ranges(t, titles[t], quiet) if t in tails and t not in full else None
                 if tail:
-                    plan.append((t, "tail", tail))
+                    plan.append((t, "quick" if quiet else "tail", tail))
                 elif t in full or t in tails:
                     plan.append((t, "whole", [a1_tab(titles[t])]))
                 elif t in headers:
@@ -569,8 +587,8 @@ class SheetsStore(Store):
         with self._lock:
             for tab, how, rs in plan:
                 values = [next(answers, {}).get("values", []) for _ in rs]
-                if how == "tail":
-                    if not self._take_tail(tab, *values, started, tz):
+                if how in ("tail", "quick"):
+                    if not self._take_tail(tab, *values, started, tz, quick=how == "quick"):
                         again.add(tab)
                 else:
                     self._take(tab, values[0], how == "whole", started, tz)
@@ -641,18 +659,23 @@ class SheetsStore(Store):
                 layout[i] = k
         return positions, layout
 
-    def _take_tail(self, tab: str, header: list, ids: list, rows: list, at: float, tz: dt.tzinfo) -> bool:
-        """The rows after those read before, if those are still where they were: the same header and the
-        same «Код сохранения» in every row read before. False: the tab must be read whole."""
+    def _take_tail(self, tab: str, header: list, ids: list, rows: list, at: float, tz: dt.tzinfo, quick: bool = False) -> bool:
+        """The rows after those read before, if those are still where they were: the same header, the same
+        «Код сохранения» in every row read before (``quick``: in the last ``TAIL_EDGE`` of them), and no row of
+        the tail one that was read before. False: the tab must be read whole."""
         table = self.schema[tab]
         read = self._tabs[tab]
         header = header[0] if header else []
         positions, layout = self._layout_of(table, header)
         if layout != read.layout:
             return False  # a column moved, inserted or renamed: where the ids are is not known
-        before = [_cell(r[0]) if r else "" for r in ids] + [""] * (read.last_row - 1 - len(ids))
-        if before != read.save_ids:
+        first = tail_check_first(read.last_row, quick)
+        before = [_cell(r[0]) if r else "" for r in ids] + [""] * (read.last_row - first + 1 - len(ids))
+        if before != read.save_ids[first - 2:]:
             return False  # rows sorted, inserted, deleted or cleared: the rows read before are not where they were
+        known = set(read.save_ids) - {""}
+        if known.intersection(_column(rows, positions.get("save_id"))):
+            return False  # a row read before is now after them: rows were moved
         read.layout_at = read.data_at = at
         self._caught_up(tab, at)  # another process's save only appends: its rows are in the tail
         if rows:
@@ -1012,7 +1035,7 @@ class SheetsStore(Store):
                         with self._lock:  # a read sent after this save asked (another session's, waited for) is as fresh as its own
                             plan = self._save_reads(wanted, now, decides)
                         if any(plan):
-                            self._read(*plan)
+                            self._read(*plan, quiet=self._long(plan[1]) and self._quiet(turn.seen))
                 decided = self._decide(batch)
                 if attempt == 1 and self._clock() - now > self.write_freshness:
                     continue  # deciding a large batch outlasted write_freshness: decide again on a fresh read
@@ -1038,8 +1061,28 @@ class SheetsStore(Store):
                 except BaseException:
                     self._logged -= noted
                     raise
+                after = self._file_version() if self._long(rows) else None  # as this write left it: the next save's ``_quiet``
+                if after:
+                    turn.stamp = self._turn_seen = f"{marker} {after}"
             for save, receipt in accepted:
                 save.succeed(receipt)
+
+    def _long(self, tabs: Collection[str]) -> bool:
+        """Is one of these tabs long enough (``QUICK_MIN_ROWS``) for a save to ask Drive's version (``_quiet``)?"""
+        with self._lock:
+            return any((read := self._tabs.get(t)) is not None and read.last_row >= QUICK_MIN_ROWS for t in tabs)
+
+    def _quiet(self, seen: str) -> bool:
+        """Has only this server changed the spreadsheet since its latest save? The stamp of the server's turn
+        (``ServerSecrets.turn``) holds that save's id and the Drive ``version`` read right after its write; the
+        same version now means nobody — no person, no other server — changed anything since, and this server's
+        saves only append rows. Then a save's read checks the last rows read before, not all of them
+        (``tail_check_first``). Without the Drive check (not enabled), or after any other change: False."""
+        _, _, after = seen.partition(" ")
+        if not after:
+            return False
+        now = self._file_version()
+        return now is not None and now == after
 
     def _noting(self, rows: dict[str, list[dict]], decided: list) -> set[str]:
         """The values typed over saved rows that the audit log does not hold yet join the batch's write (in
