@@ -122,6 +122,25 @@ def test_a_save_after_only_this_servers_saves_checks_the_last_rows_read_not_all_
     assert currents(store.read_all()) == currents(truth(api, store))
 
 
+def test_a_sort_drive_has_not_reported_yet_is_still_caught_by_the_last_rows_and_the_tail(sheet, monkeypatch):
+    """The residual window of the check above: Drive's version lags behind a person's sort (or the sort fell between
+    the write and the version asked after it). The last rows read and the tail (no row of it read before) still show
+    the rows moved: the tab is read whole, nothing is taken from the wrong place."""
+    api, store = sheet
+    store.read_all()
+    other = another_server(api, store)
+    correct(other, 111.0)
+    lagging = other._file_version()  # the version recorded after that save
+    Person(api, store.key).sort(title(store, "monthly_reports"), "Оплачено", descending=True)
+    monkeypatch.setattr(store, "_file_version", lambda: lagging)  # Drive has not seen the sort yet
+    api.log.clear()
+    receipt = correct(store, 222.0)
+    assert _id_rows(api, store)[0] > 2  # the quick check was made...
+    assert api.requests_made("spreadsheets.values.batchGet") == 2  # ...did not check out: the tab read whole
+    mine = store.read_all()
+    assert currents(mine) == currents(truth(api, store)) and save_id_of(mine) == receipt.save_id
+
+
 def test_a_save_after_a_tail_read_leaves_the_same_snapshot_as_a_whole_read(sheet):
     api, store = sheet
     store.read_all()
