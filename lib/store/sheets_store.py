@@ -1091,6 +1091,9 @@ class SheetsStore(Store):
         writes nothing). The event ids taken (``_logged``, dropped again if the write fails)."""
         if not any(not isinstance(outcome, Exception) for _, outcome in decided):
             return set()
+        with self._lock:
+            if not self._snapshot_now().changes:
+                return set()  # nothing typed over: the batch's view is not built
         found = self._manual_change_rows(self._view(rows))
         if not found:
             return set()
