@@ -59,20 +59,24 @@ if user.role == "coordinator":
             by_id = plan.set_index("measure_id")
             chosen = st.selectbox("Мероприятие", plan.measure_id.tolist(), key="plan_edit_measure",
                                   format_func=lambda m: f"{by_id.item_no.get(m) or '—'}. {by_id.measure[m][:90]}")
-            record = plan_admin.measure_record(snap, chosen)
+            current = plan_admin.measure_record(snap, chosen)
             base = shell.edit_base(f"edit-{chosen}", by_id.save_id[chosen])
             shell.flash("plan_edit")
             with st.form(f"edit-{chosen}"):
-                record["measure"] = st.text_area("Мероприятие", record["measure"])
-                record["executor"] = st.text_input("Исполнитель", record["executor"] or "")
-                record["curator"] = st.text_input("Куратор", record["curator"] or "")
-                record["deadline"] = st.text_input("Сроки исполнения", record["deadline"] or "",
-                                                   placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»")
-                record["report_deadline"] = st.text_input("Срок предоставления отчёта", record["report_deadline"] or "")
-                record["expected_result"] = st.text_input("Результат", record["expected_result"] or "")
+                typed = {
+                    "measure": st.text_area("Мероприятие", current["measure"]),
+                    "executor": st.text_input("Исполнитель", current["executor"] or ""),
+                    "curator": st.text_input("Куратор", current["curator"] or ""),
+                    "deadline": st.text_input("Сроки исполнения", current["deadline"] or "",
+                                              placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»"),
+                    "report_deadline": st.text_input("Срок предоставления отчёта", current["report_deadline"] or ""),
+                    "expected_result": st.text_input("Результат", current["expected_result"] or ""),
+                }
                 retire = st.checkbox("Исключить из плана (запись остаётся в истории)", key=f"retire-{chosen}")
                 clicked = st.form_submit_button("Сохранить новую версию", type="primary")
             if clicked:
+                # a changed deadline re-derives the schedule, as for a new measure (issue 27)
+                record = plan_admin.edited_measure(current, typed)
                 record["retired"] = retire
                 try:
                     if not retire:  # an item taken out of the plan keeps what it had
