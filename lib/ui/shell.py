@@ -12,6 +12,7 @@ import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -435,8 +436,10 @@ def sign_out() -> None:
 # - a metric's label is cut to one line («Не выполнено или п…»): it wraps instead;
 # - a table's own «Download as CSV» writes English numbers into a comma CSV that Russian Excel does not
 #   split into columns, formulas left live: hidden — the tables worth a file have a «Скачать» button;
-# - the file uploader's «Upload» button and «5MB per file • XLSX» (Streamlit 1.67 FileUploader: fixed English, no
-#   setting): the button reads «Выбрать файл», the limits are in the field's own label;
+# - the file uploader's «5MB per file • XLSX» (Streamlit 1.67 FileUploader: fixed English, no setting): hidden, the
+#   limits are in the field's own label; its other English texts are rewritten by UPLOADER_SCRIPT; a chosen file's
+#   name whole (the chip cuts it to 20 characters with «...»), the reason a file is refused under it (Streamlit
+#   gives it only to screen readers and on hover);
 # - the wide layout keeps 5rem of empty margin on each side: 2rem leaves the entry grid its six figures
 #   beside the keys at 1280 px with the sidebar open.
 RUSSIAN_CHROME = """<style>
@@ -446,9 +449,14 @@ RUSSIAN_CHROME = """<style>
   text-overflow: clip !important}
 [data-testid='stElementToolbar'] button[aria-label='Download as CSV'] {display: none}
 [data-testid='stFileUploaderDropzoneInstructions'] {display: none}
-[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p {display: none}
-[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer']::after {content: "Выбрать файл"}
+[data-testid='stFileChipName'] {white-space: normal !important; overflow: visible !important; overflow-wrap: anywhere}
+[data-testid='stFileChip'] {flex-wrap: wrap}
+[data-testid='stFileChip'] [role='alert'] {position: static !important; clip: auto !important; width: 100% !important; height: auto !important;
+  overflow: visible !important; margin: 0 !important; white-space: normal !important; font-size: 0.875rem}
 </style>"""
+# The uploader's English — «Upload», «Drag and drop a file here», «12.3KB», «Error: … files are not allowed.», «Remove …»
+# — in Russian, as Streamlit's frontend draws it (lib/ui/uploader_russian.js).
+UPLOADER_SCRIPT = "<script>" + (Path(__file__).with_name("uploader_russian.js")).read_text(encoding="utf-8") + "</script>"
 # Streamlit collapses the sidebar by itself only below 768 px; at 800–1100 px it takes a third of the
 # screen. Below 1100 px it starts collapsed, unless the person opened or closed it themselves — the
 # frontend remembers that choice in localStorage («stSidebarCollapsed-…»), and then nothing is done.
@@ -479,6 +487,7 @@ def russian_chrome() -> None:
     """On every page (app.py): Streamlit's chrome fitted to a Russian page, the sidebar out of the way on a narrow screen."""
     st.html(RUSSIAN_CHROME)
     st.html(SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
+    st.html(UPLOADER_SCRIPT, unsafe_allow_javascript=True)
 
 
 NO_ROWS = "Записей нет."
