@@ -440,6 +440,8 @@ def sign_out() -> None:
 #   limits are in the field's own label; its other English texts are rewritten by UPLOADER_SCRIPT; a chosen file's
 #   name whole (the chip cuts it to 20 characters with «...»), the reason a file is refused under it (Streamlit
 #   gives it only to screen readers and on hover);
+# - a tab strip wider than the page scrolls sideways and fades its edge, so the last tabs cannot be seen («Поручения
+#   комиссии» on «Ввод данных» at 800 px): it wraps onto a second line instead;
 # - the wide layout keeps 5rem of empty margin on each side: 2rem leaves the entry grid its six figures
 #   beside the keys at 1280 px with the sidebar open.
 RUSSIAN_CHROME = """<style>
@@ -449,6 +451,7 @@ RUSSIAN_CHROME = """<style>
   text-overflow: clip !important}
 [data-testid='stElementToolbar'] button[aria-label='Download as CSV'] {display: none}
 [data-testid='stFileUploaderDropzoneInstructions'] {display: none}
+[data-testid='stTabs'] [role='tablist'] {flex-wrap: wrap; overflow-x: visible; row-gap: 0.25rem}
 [data-testid='stFileChipName'] {white-space: normal !important; overflow: visible !important; overflow-wrap: anywhere}
 [data-testid='stFileChip'] {flex-wrap: wrap}
 [data-testid='stFileChip'] [role='alert'] {position: static !important; clip: auto !important; width: 100% !important; height: auto !important;
