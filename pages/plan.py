@@ -24,8 +24,8 @@ plan = plan_all[(plan_all.plan_id == plan_id) & (plan_all.retired.fillna(False) 
 
 if plan_id:
     st.subheader("Утверждённый план")
-    shell.table(present.table(views.plan_table(plan)), hide_index=True, width="stretch",
-                 column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
+    shell.table(present.table(views.plan_table(plan)), hide_index=True, width="stretch", whole="plan_row",
+                column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
 
     st.subheader("Исполнение")
     months = months_range("2023-01", shell.today().strftime("%Y-%m"))

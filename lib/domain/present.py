@@ -78,6 +78,20 @@ def spec(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None, moments
 EMPTY = "—"  # an empty cell on the screen, in every column (issue 27): never «None», «nan», «<NA>» or a blank
 
 
+def row_text(frame: pd.DataFrame, position: int) -> list[tuple[str, str]]:
+    """One row of ``frame`` as (column, text) pairs, each text as ``table`` shows it («—» for nothing): a row read whole
+    under its table when a cell is too narrow for its text (``lib.ui.shell.table``, ``whole=``)."""
+    decimals, moments = spec(frame, None, ())
+    data = _plain(frame)
+    out = []
+    for j, name in enumerate(data.columns):
+        col = data.iloc[[position], j]
+        shown = column_text(col, decimals.get(name, 1), name in moments)
+        text = shown[0] if shown is not None else str(col.iloc[0])
+        out.append((str(name), text.strip() or EMPTY))
+    return out
+
+
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns with nothing in a cell hold "" (not «None», «nan» or «<NA>»; ``table`` shows it as «—»)."""
     out = frame.copy()

@@ -496,14 +496,38 @@ def russian_chrome() -> None:
 NO_ROWS = "Записей нет."
 
 
-def table(data, where=None, empty: str = NO_ROWS, **kwargs) -> None:
+WHOLE_ROW_HINT = "Длинный текст в ячейке не виден целиком: нажмите на строку слева (кружок) — она появится под таблицей полностью."
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$])")
+
+
+def as_typed(text: str) -> str:
+    """A text for ``st.markdown`` shown exactly as typed: Markdown's own signs (* _ # …) kept as signs."""
+    return _MARKDOWN.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def table(data, where=None, empty: str = NO_ROWS, whole: str | None = None, **kwargs) -> None:
     """A table on the page (``st.dataframe``); an empty one is said in words — Streamlit draws an empty grid with
-    an English «empty» on its canvas, which no setting changes (issue 27)."""
+    an English «empty» on its canvas, which no setting changes (issue 27).
+
+    ``whole``: a key, for a table of long texts (a measure, a decision) that its cells cut at any width (Streamlit's grid
+    draws one line per cell, on a canvas): a row the person chooses is shown under the table whole, every column
+    (``present.row_text``)."""
+    box = where or st
     frame = getattr(data, "data", data)  # a Styler of lib.domain.present.table, or a frame
     if frame is None or len(frame) == 0:
-        (where or st).caption(empty)
+        box.caption(empty)
         return
-    (where or st).dataframe(data, **kwargs)
+    if whole is None:
+        box.dataframe(data, **kwargs)
+        return
+    event = box.dataframe(data, on_select="rerun", selection_mode="single-row", key=whole, **kwargs)
+    rows = [r for r in (event.selection.rows if event is not None else []) if 0 <= r < len(frame)]
+    if not rows:
+        box.caption(WHOLE_ROW_HINT)
+        return
+    card = box.container(border=True)
+    for name, text in present.row_text(frame, rows[0]):
+        card.markdown(f"**{as_typed(name)}:** {as_typed(text)}")
 
 
 def once():
