@@ -46,7 +46,8 @@ if plan_id:
         shell.table(present.table(table).map(views.color_status, subset=table.columns[1:]), hide_index=True, width="stretch")
         with st.expander("Подробно: значения индикаторов и что сделано"):
             detail = views.detail_table(matrix[matrix.period == period], names)
-            shell.table(present.table(detail, decimals={"Значение индикатора": present.EXACT}), hide_index=True, width="stretch")
+            shell.table(present.table(detail, decimals={"Значение индикатора": present.EXACT}), hide_index=True, width="stretch",
+                        whole="plan_detail_row")
 
 if user.role == "coordinator":
     st.subheader("Ведение плана")

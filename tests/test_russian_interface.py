@@ -279,6 +279,7 @@ def test_a_row_read_whole_as_the_table_shows_it():
 
     import pandas as pd
 
+    from lib.domain import present
     from lib.domain.present import row_text
 
     frame = pd.DataFrame({"Решение": ["Короткое", "Провести сверку с УФССП по исполнительным документам, находящимся на исполнении"],
@@ -287,6 +288,10 @@ def test_a_row_read_whole_as_the_table_shows_it():
     assert row_text(frame, 1) == [("Решение", "Провести сверку с УФССП по исполнительным документам, находящимся на исполнении"),
                                   ("Срок", "—"), ("Сумма", "—"), ("Действительно", "нет"), ("Комментарий", "—")]
     assert row_text(frame, 0)[1:4] == [("Срок", "17.01.2025"), ("Сумма", "1\u00a0234,5"), ("Действительно", "да")]
+    # a table's own digits: the row reads as its grid does
+    indicator = pd.DataFrame({"Значение индикатора": [12.345, 3.0]})
+    assert row_text(present.table(indicator, decimals={"Значение индикатора": present.EXACT}), 0) == [("Значение индикатора", "12,345")]
+    assert row_text(indicator, 0) == [("Значение индикатора", "12,3")]
 
 
 def test_a_text_shown_by_markdown_exactly_as_typed():
@@ -304,3 +309,8 @@ def test_choosing_a_plan_row_shows_it_whole_under_the_table(demo_store_url):
     shown = " ".join(m.value for m in at.markdown)
     assert "**Мероприятие:** Информирование населения о возможных формах снижения задолженности" in shown
     assert "\\(установка энергосберегающих устройств" in shown  # the whole text, to its last line
+    # the execution details below it: what was done, read whole too
+    at.session_state["plan_detail_row"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "**Что сделано:**" in shown and "**Мероприятие:**" in shown

@@ -78,18 +78,17 @@ def spec(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None, moments
 EMPTY = "—"  # an empty cell on the screen, in every column (issue 27): never «None», «nan», «<NA>» or a blank
 
 
-def row_text(frame: pd.DataFrame, position: int) -> list[tuple[str, str]]:
-    """One row of ``frame`` as (column, text) pairs, each text as ``table`` shows it («—» for nothing): a row read whole
-    under its table when a cell is too narrow for its text (``lib.ui.shell.table``, ``whole=``)."""
-    decimals, moments = spec(frame, None, ())
-    data = _plain(frame)
-    out = []
-    for j, name in enumerate(data.columns):
-        col = data.iloc[[position], j]
-        shown = column_text(col, decimals.get(name, 1), name in moments)
-        text = shown[0] if shown is not None else str(col.iloc[0])
-        out.append((str(name), text.strip() or EMPTY))
-    return out
+def row_text(table_or_frame, position: int) -> list[tuple[str, str]]:
+    """One row as (column, text) pairs, each text as ``table`` shows it («—» for nothing): a row read whole under its
+    table when a cell is too narrow for its text (``lib.ui.shell.table``, ``whole=``). A Styler of ``table`` gives its
+    own texts (its ``decimals`` included); a frame is shown as ``table(frame)`` would show it."""
+    shown = getattr(table_or_frame, "shown", None)
+    if shown is None:
+        table_or_frame = table(getattr(table_or_frame, "data", table_or_frame))
+        shown = table_or_frame.shown
+    data = table_or_frame.data
+    return [(str(name), (shown[j][position] if j in shown else str(data.iloc[position, j])).strip() or EMPTY)
+            for j, name in enumerate(data.columns)]
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -157,6 +156,7 @@ def table(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = None,
             display[j] = [t or EMPTY for t in shown]  # an empty date or yes/no cell too
     styler = Styler(data)
     styler._translate = _translate(styler, display)
+    styler.shown = display  # what ``row_text`` reads: a row as the grid shows it
     return styler
 
 

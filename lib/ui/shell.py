@@ -526,7 +526,7 @@ def table(data, where=None, empty: str = NO_ROWS, whole: str | None = None, **kw
         box.caption(WHOLE_ROW_HINT)
         return
     card = box.container(border=True)
-    for name, text in present.row_text(frame, rows[0]):
+    for name, text in present.row_text(data, rows[0]):
         card.markdown(f"**{as_typed(name)}:** {as_typed(text)}")
 
 
