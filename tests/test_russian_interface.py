@@ -270,3 +270,47 @@ def test_the_entry_grids_key_columns_are_pinned_and_as_wide_as_their_longest_nam
     shown_columns = [c for c in shown.columns if not config.get(c, {}).get("hidden")]
     assert shown_columns[:3] == ["Поселение", "Группа", "debt_start"], shown_columns  # the figures right after the two keys
     assert not config["debt_start"].get("disabled"), config["debt_start"]
+
+
+# ---- a long text read whole (a row chosen under its table) --------------------------------------------------------
+
+def test_a_row_read_whole_as_the_table_shows_it():
+    import datetime as dt
+
+    import pandas as pd
+
+    from lib.domain import present
+    from lib.domain.present import row_text
+
+    frame = pd.DataFrame({"Решение": ["Короткое", "Провести сверку с УФССП по исполнительным документам, находящимся на исполнении"],
+                          "Срок": pd.to_datetime([dt.date(2025, 1, 17), None]), "Сумма": [1234.5, float("nan")],
+                          "Действительно": [True, False], "Комментарий": ["", None]})
+    assert row_text(frame, 1) == [("Решение", "Провести сверку с УФССП по исполнительным документам, находящимся на исполнении"),
+                                  ("Срок", "—"), ("Сумма", "—"), ("Действительно", "нет"), ("Комментарий", "—")]
+    assert row_text(frame, 0)[1:4] == [("Срок", "17.01.2025"), ("Сумма", "1\u00a0234,5"), ("Действительно", "да")]
+    # a table's own digits: the row reads as its grid does
+    indicator = pd.DataFrame({"Значение индикатора": [12.345, 3.0]})
+    assert row_text(present.table(indicator, decimals={"Значение индикатора": present.EXACT}), 0) == [("Значение индикатора", "12,345")]
+    assert row_text(indicator, 0) == [("Значение индикатора", "12,3")]
+
+
+def test_a_text_shown_by_markdown_exactly_as_typed():
+    from lib.ui.shell import as_typed
+
+    assert as_typed("ООО *Теплосеть* (п. 1.2) #3 $5 a_b") == r"ООО \*Теплосеть\* \(п\. 1\.2\) \#3 \$5 a\_b"
+    assert as_typed("-о субсидиях;\n-о приборах учета") == "\\-о субсидиях;  \n\\-о приборах учета"
+
+
+def test_choosing_a_plan_row_shows_it_whole_under_the_table(demo_store_url):
+    at = page("coordinator@lensk.demo", "pages/plan.py")
+    assert any("нажмите на строку слева" in c.value for c in at.caption)
+    at.session_state["plan_row"] = {"selection": {"rows": [5], "columns": [], "cells": []}}
+    at.run()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "**Мероприятие:** Информирование населения о возможных формах снижения задолженности" in shown
+    assert "\\(установка энергосберегающих устройств" in shown  # the whole text, to its last line
+    # the execution details below it: what was done, read whole too
+    at.session_state["plan_detail_row"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "**Что сделано:**" in shown and "**Мероприятие:**" in shown
