@@ -84,8 +84,18 @@ def cmd_check(args, config) -> int:
     from lib.store.sheets_store import SheetsStore
 
     store = _store(args.store, config)
+    recorded, unrecorded = 0, ""
+    if isinstance(store, SheetsStore):  # a page view never writes; check records what people typed over saved rows
+        try:
+            recorded = store.record_changes()
+        except StoreError as err:  # the list below is printed all the same
+            unrecorded = str(err)
     snapshot = store.read_all()
+    if unrecorded:
+        print(f"Предупреждение. Значения, изменённые в таблице вручную, не записаны в «Журнал изменений»: {unrecorded}")
     failing = False
+    if recorded:
+        print(f"Значения, изменённые в таблице вручную, записаны в «Журнал изменений»: {fmt.figure(recorded, 'integer')}")
     if snapshot.problems:
         failing = True
         print(f"Нераспознанные ячейки и неучтённые строки: {fmt.figure(len(snapshot.problems), 'integer')} ({store.describe()})")

@@ -67,7 +67,7 @@ if run_decisions:
             "Просрочено": decisions.overdue.map({True: "ПРОСРОЧЕНО", False: ""}),
         }).iloc[::-1]
         shell.table(present.table(table).apply(lambda r: ["background-color: #fde7e9" if r["Просрочено"] else "" for _ in r], axis=1),
-                     hide_index=True, width="stretch")
+                    hide_index=True, width="stretch", whole="decision_row")
         if coordinator and len(meetings):
             commission_forms.decision_forms(user, snap, meetings, decisions, names)
 

@@ -24,8 +24,8 @@ plan = plan_all[(plan_all.plan_id == plan_id) & (plan_all.retired.fillna(False) 
 
 if plan_id:
     st.subheader("Утверждённый план")
-    shell.table(present.table(views.plan_table(plan)), hide_index=True, width="stretch",
-                 column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
+    shell.table(present.table(views.plan_table(plan)), hide_index=True, width="stretch", whole="plan_row",
+                column_config={"Мероприятие": st.column_config.TextColumn(width="large")})
 
     st.subheader("Исполнение")
     months = months_range("2023-01", shell.today().strftime("%Y-%m"))
@@ -46,7 +46,8 @@ if plan_id:
         shell.table(present.table(table).map(views.color_status, subset=table.columns[1:]), hide_index=True, width="stretch")
         with st.expander("Подробно: значения индикаторов и что сделано"):
             detail = views.detail_table(matrix[matrix.period == period], names)
-            shell.table(present.table(detail, decimals={"Значение индикатора": present.EXACT}), hide_index=True, width="stretch")
+            shell.table(present.table(detail, decimals={"Значение индикатора": present.EXACT}), hide_index=True, width="stretch",
+                        whole="plan_detail_row")
 
 if user.role == "coordinator":
     st.subheader("Ведение плана")
@@ -59,20 +60,24 @@ if user.role == "coordinator":
             by_id = plan.set_index("measure_id")
             chosen = st.selectbox("Мероприятие", plan.measure_id.tolist(), key="plan_edit_measure",
                                   format_func=lambda m: f"{by_id.item_no.get(m) or '—'}. {by_id.measure[m][:90]}")
-            record = plan_admin.measure_record(snap, chosen)
+            current = plan_admin.measure_record(snap, chosen)
             base = shell.edit_base(f"edit-{chosen}", by_id.save_id[chosen])
             shell.flash("plan_edit")
             with st.form(f"edit-{chosen}"):
-                record["measure"] = st.text_area("Мероприятие", record["measure"])
-                record["executor"] = st.text_input("Исполнитель", record["executor"] or "")
-                record["curator"] = st.text_input("Куратор", record["curator"] or "")
-                record["deadline"] = st.text_input("Сроки исполнения", record["deadline"] or "",
-                                                   placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»")
-                record["report_deadline"] = st.text_input("Срок предоставления отчёта", record["report_deadline"] or "")
-                record["expected_result"] = st.text_input("Результат", record["expected_result"] or "")
+                typed = {
+                    "measure": st.text_area("Мероприятие", current["measure"]),
+                    "executor": st.text_input("Исполнитель", current["executor"] or ""),
+                    "curator": st.text_input("Куратор", current["curator"] or ""),
+                    "deadline": st.text_input("Сроки исполнения", current["deadline"] or "",
+                                              placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»"),
+                    "report_deadline": st.text_input("Срок предоставления отчёта", current["report_deadline"] or ""),
+                    "expected_result": st.text_input("Результат", current["expected_result"] or ""),
+                }
                 retire = st.checkbox("Исключить из плана (запись остаётся в истории)", key=f"retire-{chosen}")
                 clicked = st.form_submit_button("Сохранить новую версию", type="primary")
             if clicked:
+                # a changed deadline re-derives the schedule, as for a new measure (issue 27)
+                record = plan_admin.edited_measure(current, typed)
                 record["retired"] = retire
                 try:
                     if not retire:  # an item taken out of the plan keeps what it had

@@ -184,6 +184,25 @@ def demo_store_url(demo_db, tmp_path, monkeypatch) -> str:
     return url
 
 
+@pytest.fixture(scope="module")
+def demo_reading_copy(demo_db, tmp_path_factory):
+    """One copy of the demo for a module whose tests only open pages and read (``demo_reading_url``); a write into it
+    fails the module (tests/support/demo_file.py ``reading_copy``)."""
+    from tests.support.demo_file import reading_copy
+
+    with reading_copy(demo_db, tmp_path_factory.mktemp("reading")) as path:
+        yield path
+
+
+@pytest.fixture
+def demo_reading_url(demo_reading_copy, monkeypatch) -> str:
+    """The module's shared copy of the demo, configured through DEBT_STORE: for tests that write nothing (a test that
+    saves uses ``demo_store_url``, a private copy)."""
+    url = f"sqlite:///{demo_reading_copy}"
+    monkeypatch.setenv("DEBT_STORE", url)
+    return url
+
+
 # ---- browser tests (tests/test_browser*.py): one Chromium per pytest process, a fresh context per test ----
 
 @pytest.fixture(scope="session")
@@ -241,6 +260,9 @@ def no_unexpected_page_error(request, caplog):
 
 def pytest_configure(config):
     os.environ.setdefault("TZ", "UTC")
+    from tests.support.apptest import share_compiled_scripts
+
+    share_compiled_scripts()  # AppTest compiles app.py and the page once per process, as a server does
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own: it reads the xdist_group marks into the node ids (the group)
@@ -248,15 +270,16 @@ def pytest_collection_modifyitems(config, items):
     """Tests that drive Chromium against a Streamlit server, or start server processes of their own (marked
     ``server_processes``), run one after another on one xdist worker (``--dist loadgroup``): two of them at once
     on two cores would each wait on the other's rerun, while the rest of the suite shares the cores with them."""
+    markexpr = config.getoption("markexpr", "") or ""
+    if "e2e" in markexpr and "not e2e" not in markexpr:
+        return end_to_end_lanes(items)
     queue, together = [], []
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1]
         marked = any(m.args[:1] == ("browser",) for m in item.iter_markers("xdist_group"))  # a browser test elsewhere
-        # the end-to-end set: tests/e2e/, and elsewhere a test marked e2e (LibreOffice) or server_processes
-        end_to_end = "e2e" in item.path.parts or item.get_closest_marker("e2e") or item.get_closest_marker("server_processes")
-        if end_to_end:
+        if end_to_end(item):
             item.add_marker(pytest.mark.e2e)
-        if module.startswith("test_browser") or marked or end_to_end or item.get_closest_marker("server_processes"):
+        if module.startswith("test_browser") or marked or end_to_end(item):
             item.add_marker(pytest.mark.xdist_group("browser"))
             queue.append(item)
         elif module in ONE_WORKER:
@@ -268,7 +291,35 @@ def pytest_collection_modifyitems(config, items):
     items[:] = queue + together + [item for item in items if id(item) not in first]
 
 
+def end_to_end(item) -> bool:
+    """The end-to-end set: tests/e2e/, and elsewhere a test marked e2e (LibreOffice) or server_processes."""
+    return "e2e" in item.path.parts or bool(item.get_closest_marker("e2e") or item.get_closest_marker("server_processes"))
+
+
+def end_to_end_lanes(items) -> None:
+    """The end-to-end set runs alone (after the default set), so its tests share the workers: a module's tests stay
+    on one worker (its module-scoped servers start once), except those of ``SPREAD`` modules, which start a server of
+    their own per test and are handed out one by one. Most of a browser test's time is waiting for reruns and
+    debounces, so two of them at once take little longer than one. The longest go first."""
+    for item in items:
+        if not end_to_end(item):
+            continue
+        item.add_marker(pytest.mark.e2e)
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        group = item.nodeid if module in SPREAD else module
+        item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: LONGEST.get(item.module.__name__.rsplit(".", 1)[-1], len(LONGEST)))
+
+
+# the end-to-end modules whose tests each start their own server: one by one over the workers
+SPREAD = {"test_browser", "test_russian_layout", "test_docs_screenshots"}
+# the modules that take longest (minutes), in that order; the rest after them
+LONGEST = {name: rank for rank, name in enumerate(
+    ["test_browser", "test_sso_provider", "test_docs_screenshots", "test_russian_layout", "test_session_ends",
+     "test_browser_session", "test_postgres_processes", "test_print"])}
+
+
 # modules whose module-scoped set-up is slow: all their tests on one worker, so that it runs once, not once per
 # worker (``loadgroup`` hands out other tests one by one)
 ONE_WORKER = {"test_print",  # one LibreOffice run printing both files to PDF (≈15–40 s)
-              "test_tables_read_russian"}  # the district with its saves, made once, copied for each of its 20 tests
+              "test_tables_read_russian"}  # the district with its saves, made once, read by its 20 tests

@@ -9,12 +9,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.core import fmt
-from lib.core.config import PROJECT_ROOT
 from lib.domain.settings import read_settings
 from lib.domain.summary import Filters, execute
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.apptest import open_page
 
-APP = str(PROJECT_ROOT / "app.py")
 TODAY = dt.date(2026, 11, 22)
 
 
@@ -26,14 +25,7 @@ def fixed_today(monkeypatch):
 
 
 def open_dashboard(login: str, **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["user_login"] = login
-    for k, v in state.items():
-        at.session_state[k] = v
-    at.run()
-    at.switch_page("pages/dashboard.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(login, "pages/dashboard.py", state)
 
 
 def tile(at: AppTest, prefix: str) -> str:
@@ -41,7 +33,7 @@ def tile(at: AppTest, prefix: str) -> str:
 
 
 @pytest.mark.parametrize("login", ["commission@lensk.demo", "coordinator@lensk.demo", "lptes@lensk.demo", "nyuya@lensk.demo"])
-def test_every_role_sees_the_dashboard(demo_store_url, login):
+def test_every_role_sees_the_dashboard(demo_reading_url, login):
     at = open_dashboard(login)
     assert at.title[0].value == "Свод"
     assert len(at.metric) == 8
@@ -49,9 +41,9 @@ def test_every_role_sees_the_dashboard(demo_store_url, login):
     assert tile(at, "Отчёты сданы") == "6 из 7"
 
 
-def test_tiles_equal_the_lib_figures(demo_store_url):
+def test_tiles_equal_the_lib_figures(demo_reading_url):
     at = open_dashboard("commission@lensk.demo")
-    snap = SQLiteStore(demo_store_url[len("sqlite:///"):]).read_all()
+    snap = SQLiteStore(demo_reading_url[len("sqlite:///"):]).read_all()
     r = execute(snap, Filters("2024-01", "2024-12"), read_settings(snap), TODAY)
     assert tile(at, "Задолженность") == fmt.money(r.target["debt"])
     total = r.collection.set_index("consumer_group").loc["total"]
@@ -62,17 +54,17 @@ def test_tiles_equal_the_lib_figures(demo_store_url):
                and "Вывод о цели — после их отчётов" in i.value and "достигнута" not in i.value for i in at.info)
 
 
-def test_filters_change_the_figures(demo_store_url):
+def test_filters_change_the_figures(demo_reading_url):
     everyone = tile(open_dashboard("commission@lensk.demo"), "Задолженность")
     at = open_dashboard("commission@lensk.demo", dash_utilities=["lptes"], dash_groups=["population"])
     only = tile(at, "Задолженность")
-    snap = SQLiteStore(demo_store_url[len("sqlite:///"):]).read_all()
+    snap = SQLiteStore(demo_reading_url[len("sqlite:///"):]).read_all()
     r = execute(snap, Filters("2024-01", "2024-12", utilities=("lptes",), groups=("population",)), read_settings(snap), TODAY)
     assert only == fmt.money(r.target["debt"]) and only != everyone
     assert tile(at, "Отчёты сданы") == "1 из 1"
 
 
-def test_drill_down_to_one_utility_and_period(demo_store_url):
+def test_drill_down_to_one_utility_and_period(demo_reading_url):
     at = open_dashboard("coordinator@lensk.demo", dash_drill="tsk", dash_period=("2024-07", "2024-11"))
     assert tile(at, "Задолженность")[0].isdigit()
     assert any("Показатели за ноябрь 2024" in c.value for c in at.caption)
@@ -84,7 +76,7 @@ def links_to_reports(at: AppTest) -> dict[str, str]:
     return {link.proto.label: f"/{link.proto.page}?{link.proto.query_string}" for link in at.get("page_link")}
 
 
-def test_quality_panel_links_to_the_entry_in_this_tab(demo_store_url):
+def test_quality_panel_links_to_the_entry_in_this_tab(demo_reading_url):
     """«к отчёту» is a link of the app (st.page_link: same tab, same session), not a link column that opens a new tab."""
     at = open_dashboard("coordinator@lensk.demo")
     quality = next(d.value for d in at.dataframe if "Что не так" in d.value.columns)
@@ -96,7 +88,7 @@ def test_quality_panel_links_to_the_entry_in_this_tab(demo_store_url):
     assert not links_to_reports(open_dashboard("commission@lensk.demo"))  # members do not open the entry page
 
 
-def test_the_filters_are_kept_for_the_session_across_pages(demo_store_url):
+def test_the_filters_are_kept_for_the_session_across_pages(demo_reading_url):
     at = open_dashboard("commission@lensk.demo")
     at.multiselect(key="dash_settlements").set_value(["vitim"])
     at.select_slider(key="dash_period").set_value(("2024-07", "2024-11"))
@@ -108,7 +100,7 @@ def test_the_filters_are_kept_for_the_session_across_pages(demo_store_url):
     assert at.selectbox(key="dash_drill").value == "tes"
 
 
-def test_filters_a_figure_cannot_honour_say_so(demo_store_url):
+def test_filters_a_figure_cannot_honour_say_so(demo_reading_url):
     # Витим is served by ТЭС and ВЭС only; claims have no settlement; the 700 target is the district's
     at = open_dashboard("commission@lensk.demo", dash_settlements=["vitim"])
     assert tile(at, "Отчёты сданы") == "1 из 2"
@@ -125,7 +117,7 @@ def test_filters_a_figure_cannot_honour_say_so(demo_store_url):
     assert tile(nothing, "Отчёты сданы") == "—" and not nothing.get("vega_lite_chart")  # no funnel beside «—» tiles
 
 
-def test_a_utility_without_a_report_is_called_an_estimate_on_the_page(demo_store_url):
+def test_a_utility_without_a_report_is_called_an_estimate_on_the_page(demo_reading_url):
     """Issue 26, Why 3: under a filter to ВЭС, which has not filed December, the sum is all estimate — not «по сданным отчётам»."""
     at = open_dashboard("commission@lensk.demo", dash_drill="ves")
     sentence = next(i.value for i in at.info if "вся сумма" in i.value)

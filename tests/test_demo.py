@@ -83,3 +83,18 @@ def test_generation_is_deterministic():
     a, b = build(), build()
     assert a["monthly_reports"] == b["monthly_reports"]
     assert a["plan_progress"] == b["plan_progress"]
+
+
+def test_a_write_into_the_copy_shared_by_reading_tests_fails_them(demo_db, tmp_path):
+    """``demo_reading_url``: tests that only read share one copy of the demo; one that writes into it is caught."""
+    from lib.auth.access import command_line_user, write
+    from tests.support.demo_file import reading_copy
+
+    with reading_copy(demo_db, tmp_path / "quiet") as path:
+        SQLiteStore(path).read_all()  # reading is fine
+    with pytest.raises(AssertionError, match="wrote into the shared copy"):
+        with reading_copy(demo_db, tmp_path / "written") as path:
+            store = SQLiteStore(path)
+            row = store.read_all().record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-12",
+                                          consumer_group="population")
+            write(store, command_line_user("test"), {"monthly_reports": [{**row, "paid": float(row["paid"]) + 1}]})

@@ -19,6 +19,7 @@ from lib.core.frames import frame_records
 from lib.store.server_secrets import ServerSecrets
 from lib.store.sqlite_store import SQLiteStore
 from tests.conftest import make_sheets_store
+from tests.support.apptest import open_page
 from tests.support.fake_sheets import FakeSheetsAPI
 from tests.support.fake_sheets_server import serve
 
@@ -94,14 +95,7 @@ ASSIGNMENT = "dec-2024-06-18-1"  # open, lptes responsible
 
 
 def _app(login: str, page: str):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
-    at.session_state["user_login"] = login
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(login, page)
 
 
 def test_the_coordinators_edit_survives_the_executors_done_from_a_page_read_before(demo_store_url):

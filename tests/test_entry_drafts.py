@@ -14,11 +14,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.auth.access import User, write
-from lib.core.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.apptest import open_page
 from tests.support.entry import MONTH
 
-APP = str(PROJECT_ROOT / "app.py")
 FORM = f"monthly-ves-{MONTH}"
 
 
@@ -34,14 +33,7 @@ def store_of(url: str) -> SQLiteStore:
 
 
 def open_entry(login: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = login
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/entry.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(login, "pages/entry.py", params=params)
 
 
 def typed(edits: dict[int, dict]) -> dict:

@@ -10,11 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from lib.core.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
-from tests.support.apptest import open_entry
+from tests.support.apptest import open_entry, open_page
 from tests.support.entry import MONTH, valid_monthly, valid_structure
 from tests.support.shown import cells
-
-APP = str(PROJECT_ROOT / "app.py")
 
 
 @pytest.fixture(autouse=True)
@@ -117,12 +115,7 @@ def test_structure_and_claims_forms(demo_store_url):
 
 def open_month(login: str, month: str) -> AppTest:
     """The entry page of an executor with a chosen month (the picker's state is kept per participant)."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = login
-    at.session_state["entry_month"] = month
-    at.run()
-    at.switch_page("pages/entry.py").run()
-    return at
+    return open_page(login, "pages/entry.py", {"entry_month": month}, check=False)
 
 
 def test_a_closed_month_cannot_be_edited_by_an_executor(demo_store_url):

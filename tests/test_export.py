@@ -20,6 +20,7 @@ from lib.domain.categories import BUCKETS
 from lib.domain.settings import read_settings
 from lib.domain.summary import Filters, execute, select
 from lib.files import workbook
+from tests.support.apptest import open_page
 from tests.support.entry import copy_demo
 from tests.support.libreoffice import convert_workbook as convert
 
@@ -180,14 +181,9 @@ def test_the_workbook_opens_in_libreoffice_and_the_values_match(demo, tmp_path):
 
 
 def test_export_page_builds_records_and_offers_to_close_the_quarter(demo_store_url):
-    from streamlit.testing.v1 import AppTest
-
     from lib.store.sqlite_store import SQLiteStore
 
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    at.session_state["user_login"] = "coordinator@lensk.demo"
-    at.run()
-    at.switch_page("pages/export.py").run()
+    at = open_page("coordinator@lensk.demo", "pages/export.py", timeout=120, check=False)
     before = [w.value for w in at.warning]  # before the click: what the workbook will list (lib.files.workbook.readiness)
     assert len(before) == 1 and before[0].startswith("За 4 квартал 2024 г.:") and "на доработке — 1" in before[0], before
     at.button(key="export_build").click().run()

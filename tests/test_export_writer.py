@@ -14,10 +14,10 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.styles import Font
 
-from lib.core.config import PROJECT_ROOT
 from lib.domain import estimates, metrics
 from lib.domain.summary import Filters, select
 from lib.files import workbook
+from tests.support.apptest import open_page
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -244,8 +244,6 @@ def test_the_export_page_says_why_a_too_long_text_stops_the_workbook(demo_store_
     """A text longer than an Excel cell (typed into the shared sheet, which holds 50 000 characters) stops
     «Сформировать» with a Russian message naming the sheet and the cell; nothing is written to the journal.
     The app's own forms keep texts under 2 000 characters, so the cell's limit is lowered here to reach the page."""
-    from streamlit.testing.v1 import AppTest
-
     from lib.auth.access import User, write
     from lib.store.sqlite_store import SQLiteStore
 
@@ -255,10 +253,7 @@ def test_the_export_page_says_why_a_too_long_text_stops_the_workbook(demo_store_
           {"plan_progress": [{"measure_id": "2023/2024-3", "participant_id": "lptes", "period": "2024-Q4", "status": "done",
                               "done_text": "сделано " * 220}]})
     exports_before = len(store.read_all().current("exports"))
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
-    at.session_state["user_login"] = "coordinator@lensk.demo"
-    at.run()
-    at.switch_page("pages/export.py").run()
+    at = open_page("coordinator@lensk.demo", "pages/export.py", timeout=120, check=False)
     at.selectbox(key="export_quarter").select("2024-Q4").run()
     at.button(key="export_build").click().run()
     assert not at.exception

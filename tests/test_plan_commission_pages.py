@@ -67,6 +67,55 @@ def test_coordinator_retires_a_measure_as_a_new_version(demo_store_url):
     assert history.retired.tolist() == [False, True]
 
 
+SCHEDULE = ["periodicity", "due_day", "due_date"]
+
+
+def schedule(record: dict) -> dict:
+    return {k: (None if record.get(k) is None or record.get(k) != record.get(k) else record[k]) for k in SCHEDULE}
+
+
+@pytest.mark.parametrize("deadline, expected", [
+    ("ежемесячно до 05 числа месяца, следующего за отчетным", {"periodicity": "monthly", "due_day": 5, "due_date": None}),
+    ("до 01.03.2024", {"periodicity": "once", "due_day": None, "due_date": dt.date(2024, 3, 1)}),
+    ("ежеквартально, до 10 числа первого месяца очередного квартала", {"periodicity": "quarterly", "due_day": 10, "due_date": None}),
+])
+def test_a_changed_deadline_re_derives_the_schedule_as_a_new_measure_would(demo_store_url, deadline, expected):
+    """Issue 27: the coordinator changes a measure's «Сроки исполнения»; its periodicity, report day and due date follow
+    the new text, exactly as for a measure added with that text (before, the old schedule stayed and the matrix kept
+    asking for reports by it)."""
+    from lib.domain import plan_admin
+
+    measure = "2023/2024-13"
+    before = schedule(store_of(demo_store_url).read_all().record("plan", measure_id=measure))
+    assert before != expected  # the change is a real one
+    at = open_page("coordinator@lensk.demo", "pages/plan.py")
+    at.selectbox(key="plan_edit_measure").set_value(measure).run()
+    field = next(t for t in at.text_input if t.label == "Сроки исполнения")
+    field.input(deadline)
+    at.button(key=f"FormSubmitter:edit-{measure}-Сохранить новую версию").click().run()
+    assert any("новой версией" in s.value for s in at.success), [e.value for e in at.error]
+    snap = store_of(demo_store_url).read_all()
+    saved = snap.record("plan", measure_id=measure)
+    assert saved["deadline"] == deadline
+    assert schedule(saved) == expected
+    added = plan_admin.new_measure(snap, "2023/2024", item_no="", measure="То же с новым сроком", executor="ООО «ВЭС»",
+                                   executor_kinds=["utility"], deadline=deadline, report_deadline=None, expected_result=None)
+    assert schedule(added) == expected
+
+
+def test_an_edit_that_keeps_the_deadline_keeps_the_schedule(demo_store_url):
+    """Only a changed deadline is read again: a schedule set in the sheet by hand stays when another field is edited."""
+    measure = "2023/2024-13"
+    before = schedule(store_of(demo_store_url).read_all().record("plan", measure_id=measure))
+    at = open_page("coordinator@lensk.demo", "pages/plan.py")
+    at.selectbox(key="plan_edit_measure").set_value(measure).run()
+    next(t for t in at.text_input if t.label == "Результат").input("Сверка проведена")
+    at.button(key=f"FormSubmitter:edit-{measure}-Сохранить новую версию").click().run()
+    assert any("новой версией" in s.value for s in at.success), [e.value for e in at.error]
+    saved = store_of(demo_store_url).read_all().record("plan", measure_id=measure)
+    assert saved["expected_result"] == "Сверка проведена" and schedule(saved) == before
+
+
 @pytest.mark.parametrize("login", ["lptes@lensk.demo", "commission@lensk.demo", "coordinator@lensk.demo"])
 def test_commission_page_per_role(demo_store_url, login):
     at = open_page(login, "pages/commission.py")

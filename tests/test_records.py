@@ -17,6 +17,7 @@ from lib.domain.closing import quarter_open_items
 from lib.domain.settings import read_settings
 from lib.store.port import Conflict
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.apptest import open_page
 from tests.support.entry import copy_demo
 from tests.support.shown import opened
 
@@ -120,15 +121,7 @@ def store_of(url: str) -> SQLiteStore:
 
 
 def open_commission(tab: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = "coordinator@lensk.demo"
-    at.run()
-    at.switch_page("pages/commission.py")
-    if tab:
-        at.session_state["commission_tab"] = tab
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("coordinator@lensk.demo", "pages/commission.py", {"commission_tab": tab} if tab else None)
 
 
 def fill_new_decision(at: AppTest, text: str, responsible: str | None) -> None:
@@ -327,10 +320,7 @@ def open_entry_page(login: str, today: dt.date, monkeypatch, month: str | None =
     from lib.ui import shell
 
     monkeypatch.setattr(shell, "today", lambda: today)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = login
-    at.run()
-    at.switch_page("pages/entry.py").run()
+    at = open_page(login, "pages/entry.py", check=False)
     if month:
         at.selectbox(key="entry_month").set_value(month).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -23,7 +23,7 @@ def values_sent(node) -> list[str]:
 
 
 @pytest.mark.parametrize("login", [COORDINATOR, "ves@lensk.demo"])
-def test_a_plain_rerun_of_any_page_sends_no_value_to_the_browser(demo_store_url, login):
+def test_a_plain_rerun_of_any_page_sends_no_value_to_the_browser(demo_reading_url, login):
     sent = {}
     for page in PAGES:
         at = open_page(login, page)

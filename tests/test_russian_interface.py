@@ -34,7 +34,7 @@ def test_a_file_is_named_by_its_title_and_period_as_windows_accepts_it():
     assert period_of([]) is None and period_of(["2024-12", "2024-12"]) == "2024-12"
 
 
-def test_every_download_is_named_in_russian_with_its_period(demo_store_url, monkeypatch):
+def test_every_download_is_named_in_russian_with_its_period(demo_reading_url, monkeypatch):
     take = collect(monkeypatch)
     page("commission@lensk.demo", "pages/dashboard.py")
     assert set(take(build=False)) == {f"{t} {PERIOD}.xlsx" for t in (
@@ -66,17 +66,17 @@ def start_page(login: str):
 
 
 @pytest.mark.parametrize("login", ["ves@lensk.demo", "commission@lensk.demo"])
-def test_only_the_coordinator_sees_where_the_data_lives(demo_store_url, login):
+def test_only_the_coordinator_sees_where_the_data_lives(demo_reading_url, login):
     at = start_page(login)
     assert at.sidebar.markdown, "the sidebar was not read: the test could not fail"
     assert not [c.value for c in at.sidebar.caption if "Данные" in c.value or "sqlite" in c.value.lower()]
 
 
-def test_the_coordinator_sees_the_store_by_name_never_a_server_path(demo_store_url):
+def test_the_coordinator_sees_the_store_by_name_never_a_server_path(demo_reading_url):
     at = start_page("coordinator@lensk.demo")
     shown = [c.value for c in at.sidebar.caption if c.value.startswith("Данные")]
     assert shown == ["Данные: встроенная база «demo»"], shown
-    path = demo_store_url[len("sqlite:///"):]
+    path = demo_reading_url[len("sqlite:///"):]
     every_text = " ".join(str(e.value) for e in (*at.caption, *at.sidebar.caption, *at.markdown, *at.warning, *at.info))
     assert path not in every_text and "/" + "tmp" not in every_text
 
@@ -93,7 +93,7 @@ def test_a_google_sheet_is_named_by_its_title_without_its_key(demo_sheets):
 @pytest.mark.parametrize("filters", [{"dash_resources": ["heating"]}, {"dash_settlements": ["lensk"], "dash_resources": ["heating"]},
                                      {"dash_settlements": ["vitim"], "dash_utilities": ["lptes"]}, {"dash_groups": ["population"]}],
                          ids=["resource", "settlement-resource", "nothing", "group"])
-def test_the_summary_says_each_message_once(demo_store_url, filters):
+def test_the_summary_says_each_message_once(demo_reading_url, filters):
     at = page("commission@lensk.demo", "pages/dashboard.py", filters)
     boxes = [e.value for kind in (at.info, at.warning, at.error, at.success) for e in kind]
     assert boxes, "no message at all: the test could not fail"
@@ -184,7 +184,7 @@ def entry_page(login: str = "ves@lensk.demo"):
     return page(login, "pages/entry.py", {"entry_month": "2024-12"})
 
 
-def test_the_plan_status_dropdown_has_one_empty_choice_and_room_for_its_words(demo_store_url):
+def test_the_plan_status_dropdown_has_one_empty_choice_and_room_for_its_words(demo_reading_url):
     import json
 
     at = entry_page()
@@ -197,7 +197,7 @@ def test_the_plan_status_dropdown_has_one_empty_choice_and_room_for_its_words(de
     assert status.get("width") in ("medium", "large") or (isinstance(status.get("width"), int) and status["width"] >= 150)
 
 
-def test_last_months_figures_read_with_the_digits_of_the_grid(demo_store_url):
+def test_last_months_figures_read_with_the_digits_of_the_grid(demo_reading_url):
     from tests.support.shown import cells
 
     at = entry_page()
@@ -216,7 +216,7 @@ def commission(tab: str):
     return page("coordinator@lensk.demo", "pages/commission.py", {"commission_tab": tab})
 
 
-def test_no_calendar_in_the_browsers_language_on_any_commission_tab(demo_store_url):
+def test_no_calendar_in_the_browsers_language_on_any_commission_tab(demo_reading_url):
     for tab in ("Заседания", "Решения и поручения", "Материалы к заседанию"):
         at = commission(tab)
         assert not at.date_input, f"«{tab}»: a calendar that speaks English in an en-US browser"
@@ -243,7 +243,7 @@ def test_a_decision_with_a_date_that_does_not_exist_is_refused_and_kept_as_typed
     assert decisions[decisions.text == "Провести сверку расчётов с УК"].due_date.iloc[0].date().isoformat() == "2025-03-31"
 
 
-def test_the_meeting_pack_takes_a_typed_date_and_keeps_the_proposed_one_for_a_wrong_text(demo_store_url, monkeypatch):
+def test_the_meeting_pack_takes_a_typed_date_and_keeps_the_proposed_one_for_a_wrong_text(demo_reading_url, monkeypatch):
     at = commission("Материалы к заседанию")
     proposed = at.text_input(key="pack_date").value
     at.text_input(key="pack_date").input("14.02.2025").run()
@@ -256,7 +256,7 @@ def test_the_meeting_pack_takes_a_typed_date_and_keeps_the_proposed_one_for_a_wr
 # ---- keys of the entry grid whole at 1280 px, pinned ---------------------------------------------------
 
 
-def test_the_entry_grids_key_columns_are_pinned_and_as_wide_as_their_longest_name(demo_store_url):
+def test_the_entry_grids_key_columns_are_pinned_and_as_wide_as_their_longest_name(demo_reading_url):
     import json
 
     at = page("yakutskenergo@lensk.demo", "pages/entry.py", {"entry_month": "2024-12"})  # nine settlements, Орто-Нахара among them
@@ -270,3 +270,47 @@ def test_the_entry_grids_key_columns_are_pinned_and_as_wide_as_their_longest_nam
     shown_columns = [c for c in shown.columns if not config.get(c, {}).get("hidden")]
     assert shown_columns[:3] == ["Поселение", "Группа", "debt_start"], shown_columns  # the figures right after the two keys
     assert not config["debt_start"].get("disabled"), config["debt_start"]
+
+
+# ---- a long text read whole (a row chosen under its table) --------------------------------------------------------
+
+def test_a_row_read_whole_as_the_table_shows_it():
+    import datetime as dt
+
+    import pandas as pd
+
+    from lib.domain import present
+    from lib.domain.present import row_text
+
+    frame = pd.DataFrame({"Решение": ["Короткое", "Провести сверку с УФССП по исполнительным документам, находящимся на исполнении"],
+                          "Срок": pd.to_datetime([dt.date(2025, 1, 17), None]), "Сумма": [1234.5, float("nan")],
+                          "Действительно": [True, False], "Комментарий": ["", None]})
+    assert row_text(frame, 1) == [("Решение", "Провести сверку с УФССП по исполнительным документам, находящимся на исполнении"),
+                                  ("Срок", "—"), ("Сумма", "—"), ("Действительно", "нет"), ("Комментарий", "—")]
+    assert row_text(frame, 0)[1:4] == [("Срок", "17.01.2025"), ("Сумма", "1\u00a0234,5"), ("Действительно", "да")]
+    # a table's own digits: the row reads as its grid does
+    indicator = pd.DataFrame({"Значение индикатора": [12.345, 3.0]})
+    assert row_text(present.table(indicator, decimals={"Значение индикатора": present.EXACT}), 0) == [("Значение индикатора", "12,345")]
+    assert row_text(indicator, 0) == [("Значение индикатора", "12,3")]
+
+
+def test_a_text_shown_by_markdown_exactly_as_typed():
+    from lib.ui.shell import as_typed
+
+    assert as_typed("ООО *Теплосеть* (п. 1.2) #3 $5 a_b") == r"ООО \*Теплосеть\* \(п\. 1\.2\) \#3 \$5 a\_b"
+    assert as_typed("-о субсидиях;\n-о приборах учета") == "\\-о субсидиях;  \n\\-о приборах учета"
+
+
+def test_choosing_a_plan_row_shows_it_whole_under_the_table(demo_store_url):
+    at = page("coordinator@lensk.demo", "pages/plan.py")
+    assert any("нажмите на строку слева" in c.value for c in at.caption)
+    at.session_state["plan_row"] = {"selection": {"rows": [5], "columns": [], "cells": []}}
+    at.run()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "**Мероприятие:** Информирование населения о возможных формах снижения задолженности" in shown
+    assert "\\(установка энергосберегающих устройств" in shown  # the whole text, to its last line
+    # the execution details below it: what was done, read whole too
+    at.session_state["plan_detail_row"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "**Что сделано:**" in shown and "**Мероприятие:**" in shown

@@ -8,16 +8,14 @@ import datetime as dt
 import re
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from lib.auth.access import Rejected, User
-from lib.core.config import PROJECT_ROOT
 from lib.domain import monthly, proceedings
 from lib.saving import service
 from lib.store.sqlite_store import SQLiteStore
+from tests.support.apptest import open_page
 from tests.support.entry import MONTH, VES, copy_demo, settings, valid_monthly
 
-APP = str(PROJECT_ROOT / "app.py")
 TODAY = dt.date(2024, 12, 20)
 COORDINATOR = User("coordinator@lensk.demo", "Беляев И.А.", "coordinator", "upr")
 DAY = dt.date(2025, 1, 20)
@@ -102,10 +100,7 @@ def test_the_result_says_when_which_version_and_what_changed(demo_db, tmp_path):
 
 
 def test_a_saved_meeting_says_what_was_saved_and_the_message_stays_on_later_reruns(demo_store_url):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["user_login"] = "coordinator@lensk.demo"
-    at.run()
-    at.switch_page("pages/commission.py").run()
+    at = open_page("coordinator@lensk.demo", "pages/commission.py", check=False)
     next(b for b in at.button if b.label == "Сохранить заседание").click().run()
     said = [s.value for s in at.success if "записано" in s.value]
     assert len(said) == 1 and re.fullmatch(r"Заседание № 14 от \d\d\.\d\d\.\d{4} записано\. Сохранено .+ · версия 1", said[0]), said

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.auth.access import User, write
 from lib.store.sqlite_store import SQLiteStore
-from tests.support.demo_file import copy_demo_file
+from tests.support.demo_file import copy_demo_file, reading_copy
 from tests.support.shown import cells, opened, styled
 
 RUSSIAN_NUMBER = re.compile(r"(\u2212?\d{1,3}(\u00a0\d{3})*(,\d+)?|—|)")
@@ -27,7 +27,7 @@ CODE_COLUMNS = ("Код", "Логин", "Файл", "SHA-256", "Параметр
 @pytest.fixture(scope="module")
 def district_file(demo_db, tmp_path_factory):
     """The demo district after a few saves, so the audit log has entries of several tabs: made once (per pytest
-    worker), each test opens a private copy of it (``district``)."""
+    worker); the tests read one copy of it (``district``)."""
     path = copy_demo_file(demo_db, tmp_path_factory.mktemp("district") / "district.sqlite")
     store = SQLiteStore(path)
     coordinator = User("coordinator@lensk.demo", "Беляев И.А.", "coordinator", None)
@@ -46,12 +46,18 @@ def district_file(demo_db, tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def shared_district(district_file, tmp_path_factory):
+    """The tests of this module only open pages and read their tables: one copy of the district for all of them."""
+    with reading_copy(district_file, tmp_path_factory.mktemp("reading")) as path:
+        yield path
+
+
 @pytest.fixture
-def district(district_file, tmp_path, monkeypatch):
-    """A private copy of the district, configured through DEBT_STORE like a user would."""
-    target = copy_demo_file(district_file, tmp_path / "demo.sqlite")
-    monkeypatch.setenv("DEBT_STORE", f"sqlite:///{target}")
-    return SQLiteStore(target)
+def district(shared_district, monkeypatch):
+    """The module's copy of the district, configured through DEBT_STORE like a user would."""
+    monkeypatch.setenv("DEBT_STORE", f"sqlite:///{shared_district}")
+    return SQLiteStore(shared_district)
 
 
 def codes(snap) -> set[str]:

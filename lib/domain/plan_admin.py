@@ -99,8 +99,27 @@ def new_measure(snapshot, plan_id: str, *, item_no: str | None, measure: str, ex
     if number and number in set(in_force.item_no.dropna().str.strip().str.rstrip(".")):
         raise Rejected(f"В плане {plan_id} уже есть пункт {number}. Чтобы изменить его, выберите его на вкладке "
                        "«Изменить или исключить мероприятие»; для нового мероприятия укажите другой номер.")
-    rule = parse_deadline(deadline, int(plan_id[:4]) if plan_id[:4].isdigit() else 2000)
     return {"measure_id": f"{plan_id}-{new_id('m')}", "plan_id": plan_id, "item_no": number, "measure": measure.strip(),
             "executor": executor or None, "executor_kinds": ";".join(executor_kinds), "deadline": deadline or None,
-            "periodicity": rule.periodicity, "due_day": rule.due_day, "due_date": rule.due_date,
+            **schedule_of(deadline, plan_id),
             "report_deadline": report_deadline or None, "expected_result": expected_result or None, "retired": False}
+
+
+def schedule_of(deadline: str | None, plan_id: str) -> dict:
+    """A measure's schedule read from its «Сроки исполнения» (lib/domain/schedule.parse_deadline): periodicity, report
+    day, due date; a one-off date without a year takes the plan's (its name begins with the year)."""
+    rule = parse_deadline(deadline, int(plan_id[:4]) if plan_id[:4].isdigit() else 2000)
+    return {"periodicity": rule.periodicity, "due_day": rule.due_day, "due_date": rule.due_date}
+
+
+def _text(value) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def edited_measure(current: dict, typed: dict) -> dict:
+    """The new version of a measure: ``current`` with the fields the coordinator typed. A changed «Сроки исполнения» is
+    read again as for a new measure (``schedule_of``); an unchanged one keeps the schedule, also one set by hand."""
+    record = {**current, **typed}
+    if _text(typed.get("deadline", current.get("deadline"))) != _text(current.get("deadline")):
+        record.update(schedule_of(record.get("deadline"), str(record.get("plan_id") or "")))
+    return record

@@ -79,6 +79,19 @@ def spec(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None, moments
 EMPTY = "—"  # an empty cell on the screen, in every column (issue 27): never «None», «nan», «<NA>» or a blank
 
 
+def row_text(table_or_frame, position: int) -> list[tuple[str, str]]:
+    """One row as (column, text) pairs, each text as ``table`` shows it («—» for nothing): a row read whole under its
+    table when a cell is too narrow for its text (``lib.ui.shell.table``, ``whole=``). A Styler of ``table`` gives its
+    own texts (its ``decimals`` included); a frame is shown as ``table(frame)`` would show it."""
+    shown = getattr(table_or_frame, "shown", None)
+    if shown is None:
+        table_or_frame = table(getattr(table_or_frame, "data", table_or_frame))
+        shown = table_or_frame.shown
+    data = table_or_frame.data
+    return [(str(name), (shown[j][position] if j in shown else str(data.iloc[position, j])).strip() or EMPTY)
+            for j, name in enumerate(data.columns)]
+
+
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns with nothing in a cell hold "" (not «None», «nan» or «<NA>»; ``table`` shows it as «—»)."""
     out = frame.copy()
@@ -156,6 +169,7 @@ def styled(shown: Shown) -> Styler:
     """A new Styler over a prepared table (its styles — ``.apply``, ``.map`` — are this Styler's alone)."""
     styler = Styler(shown.data)
     styler._translate = _translate(styler, shown.display)
+    styler.shown = shown.display  # what ``row_text`` reads: a row as the grid shows it
     return styler
 
 

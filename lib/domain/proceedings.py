@@ -7,6 +7,8 @@ import math
 
 import pandas as pd
 
+from lib.core import memo
+
 
 def _refs(value) -> set[str]:
     return {x for x in value.split(";") if x} if isinstance(value, str) else set()
@@ -22,7 +24,11 @@ def quorum(members_total: int, present: set[str], represented: set[str]) -> dict
 
 
 def meetings(snapshot) -> pd.DataFrame:
-    """Meetings with their quorum, newest first."""
+    """Meetings with their quorum, newest first (computed once per snapshot, lib.core.memo; a copy is handed out)."""
+    return memo.per_snapshot(snapshot, "proceedings.meetings", lambda: _meetings(snapshot)).copy()
+
+
+def _meetings(snapshot) -> pd.DataFrame:
     members = snapshot.current("commission_members")
     active = set(members[members.active.fillna(True) == True].member_id)  # noqa: E712 - nullable boolean
     rows = []
@@ -34,9 +40,13 @@ def meetings(snapshot) -> pd.DataFrame:
 
 
 def decisions(snapshot, today: dt.date) -> pd.DataFrame:
-    """Decisions with validity (the meeting had a quorum) and whether they are overdue."""
+    """Decisions with validity (the meeting had a quorum) and whether they are overdue (once per snapshot and day)."""
+    return memo.recent(snapshot, "proceedings.decisions", today, lambda: _decisions(snapshot, today)).copy()
+
+
+def _decisions(snapshot, today: dt.date) -> pd.DataFrame:
     d = snapshot.current("decisions")
-    m = meetings(snapshot)
+    m = memo.per_snapshot(snapshot, "proceedings.meetings", lambda: _meetings(snapshot))
     valid = dict(zip(m.meeting_id, m.has_quorum)) if len(m) else {}
     when = dict(zip(m.meeting_id, m.date)) if len(m) else {}
     out = d.copy()

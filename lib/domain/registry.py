@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from lib.core import memo
 from lib.core.record_keys import repeated
 from lib.domain.rules import Finding
 from lib.store.port import Snapshot
@@ -27,17 +28,18 @@ def split_refs(refs) -> list[str]:
 
 
 class Registry:
-    """The participants and the plan of one snapshot, looked up by id (built once per check)."""
+    """The participants and the plan of one snapshot, looked up by id (built once per snapshot: a page checks every
+    form on every rerun; the lookups are read-only)."""
 
     def __init__(self, snapshot: Snapshot):
         self.snapshot = snapshot
-        self.participants = {r["id"]: r for r in snapshot.current("participants").to_dict("records")}
-        self._plan: dict[str, dict] | None = None
+        self.participants = memo.per_snapshot(
+            snapshot, "registry.participants", lambda: {r["id"]: r for r in snapshot.current("participants").to_dict("records")})
 
     def measure(self, measure_id) -> dict | None:
-        if self._plan is None:
-            self._plan = {m["measure_id"]: m for m in self.snapshot.current("plan").to_dict("records")}
-        return self._plan.get(measure_id)
+        plan = memo.per_snapshot(self.snapshot, "registry.plan",
+                                 lambda: {m["measure_id"]: m for m in self.snapshot.current("plan").to_dict("records")})
+        return plan.get(measure_id)
 
     def name(self, pid) -> str:
         row = self.participants.get(pid)

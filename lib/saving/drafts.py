@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from lib.auth.access import shown, user_name
-from lib.core import fmt
+from lib.core import fmt, memo
 from lib.core.frames import frame_records
 from lib.core.parsing import ParseError, is_empty, parse_number_text
 from lib.store.port import Snapshot
@@ -79,9 +79,16 @@ def versions(snapshot: Snapshot, tab: str, records: Sequence[Mapping]) -> Versio
     """The current version of each record a form shows (``records`` carry the tab's record-key fields)."""
     table = snapshot.schema[tab]
     keys = [tuple(r[k] for k in table.record_key) for r in records]
-    current = _current_of(snapshot, tab, keys)
-    index = {tuple(r): s for r, s in zip(current[list(table.record_key)].itertuples(index=False, name=None), current.save_id)}
+    # every form of a page asks on every rerun: once per snapshot and set of records (lib.core.memo)
+    index = memo.recent(snapshot, f"drafts.versions:{tab}", tuple(keys), lambda: _save_ids(snapshot, tab, keys), keep=64)
     return {key: index.get(key) for key in keys}
+
+
+def _save_ids(snapshot: Snapshot, tab: str, keys: Sequence[Key]) -> dict[Key, str]:
+    """Record key -> the save id of its current version, for these keys."""
+    current = _current_of(snapshot, tab, keys)
+    found = current[list(snapshot.schema[tab].record_key)].itertuples(index=False, name=None)
+    return {tuple(r): s for r, s in zip(found, current.save_id)}
 
 
 def _current_of(snapshot: Snapshot, tab: str, keys: Sequence[Key]) -> pd.DataFrame:

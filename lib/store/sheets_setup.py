@@ -16,7 +16,9 @@
    the system columns of the data tabs, so people can type data but not «Код сохранения»;
 6. migrations of older sheets: password hashes move out of «Пользователи» into the server's
    secrets file and the column is deleted; rows of signed tabs present before «Подпись» existed
-   are signed once (listed in the report: check them).
+   are signed once (listed in the report: check them);
+7. rows of the data tabs the app wrote before «Печать» existed are sealed once, as they are (counted
+   in the report); rows typed by people are left unsealed (the rule «введено вручную»).
 
 ``drift`` reports what has changed since: protection removed or widened, locale changed, header
 row no longer frozen, a tab not marked — ``check`` prints it with the header and cell problems.
@@ -177,6 +179,7 @@ def bootstrap(store, time_zone: str | None = None) -> list[str]:
     sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
     _marks(store, titles, sheets)
     sheets, headers = _columns(store, titles, sheets, report)
+    report += _seal_existing(store, titles, headers)
     _formats_and_protection(store, meta, titles, sheets, headers, report)
     if store.account is None:
         report.append("e-mail сервисного аккаунта неизвестен (нет client_email в ключе): защита листов не настроена")
@@ -447,6 +450,67 @@ def _sign_existing(store, titles: dict[str, str], headers: dict[str, list], tabs
                 raise _fail(store, exc) from exc
             report.append(f"лист «{table.title}»: подписаны строки, бывшие в нём до защиты ({len(data)}) — "
                           "проверьте их: дальше приложение учитывает только строки, записанные им самим")
+    return report
+
+
+SEAL_CHUNK = 5_000  # seal cells per values.batchUpdate: a region's tab is sealed in a few requests of bounded size
+
+
+def _seal_existing(store, titles: dict[str, str], headers: dict[str, list]) -> list[str]:
+    """7. Rows the app wrote before «Печать» existed — a «Код сохранения» and no seal — are sealed once, with their
+    cells as they are now (so from now on a value typed over them is noticed and the saved one stays current). Rows
+    typed by people (no «Код сохранения») stay unsealed: the rule «введено вручную» applies to them. Run again, it
+    reads only the two columns of each tab and writes nothing."""
+    key = store.secrets.signing_key()
+    tz = store._time_zone()
+    wanted = []
+    for table in store.schema:
+        positions = header_positions(table, headers.get(table.key, []))
+        if table.sealed and table.key in titles and positions.get("seal") and positions.get("save_id"):
+            wanted.append((table, positions))
+    if not wanted:
+        return []
+    ranges = []
+    for table, positions in wanted:
+        for k in ("seal", "save_id"):
+            letter = column_letter(positions[k][0])
+            ranges.append(f"{a1_tab(titles[table.key])}!{letter}2:{letter}")
+    try:
+        answer = store.http.values_batch_get(store.key, ranges, params={"majorDimension": "COLUMNS", "valueRenderOption": "UNFORMATTED_VALUE"})
+    except Exception as exc:
+        raise _fail(store, exc) from exc
+    columns = [((vr.get("values") or [[]])[0]) for vr in answer.get("valueRanges", [])]
+    report = []
+    for n, (table, positions) in enumerate(wanted):
+        seals, ids = columns[2 * n], columns[2 * n + 1]
+        todo = [i + 2 for i, save_id in enumerate(ids) if save_id not in ("", None) and (i >= len(seals) or seals[i] in ("", None))]
+        if not todo:
+            continue
+        try:
+            values = store.http.values_get(store.key, a1_tab(titles[table.key]),
+                                           params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"})
+        except Exception as exc:
+            raise _fail(store, exc) from exc
+        rows = values.get("values", [])[1:]
+        store._serials_to_text(table, positions, rows, tz)  # as a read sees them (``SheetsStore._unsealed``)
+        data_keys, system_keys = signing.sealed_columns(table)
+        letter = column_letter(positions["seal"][0])
+        made = {}
+        for at in todo:
+            row = rows[at - 2] if at - 2 < len(rows) else []
+            cells = {k: row[positions[k][0]] if positions.get(k) and positions[k][0] < len(row) else None for k in data_keys + system_keys}
+            made[at] = signing.seal(key, table, cells)
+        for start in range(0, len(todo), SEAL_CHUNK):
+            chunk = todo[start:start + SEAL_CHUNK]
+            data = [{"range": f"{a1_tab(titles[table.key])}!{letter}{first}:{letter}{end - 1}",
+                     "values": [[made[at]] for at in range(first, end)]} for first, end in _runs(chunk)]
+            try:
+                store.http.values_batch_update(store.key, {"valueInputOption": "RAW", "data": data})
+            except Exception as exc:
+                raise _fail(store, exc) from exc
+        report.append(f"лист «{table.title}»: запечатаны строки, записанные приложением до появления «Печати» "
+                      f"({fmt.figure(len(todo), 'integer')}) — их значения, какие они сейчас, считаются сохранёнными "
+                      "приложением; набранное поверх них дальше замечается")
     return report
 
 

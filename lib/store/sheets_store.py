@@ -13,9 +13,11 @@ Requests, by design:
 - a batch of saves: under a process-wide write lock, **one** fresh ``values:batchGet`` — of the
   tabs the decision reads (the target tabs, «Пользователи», «Закрытые кварталы», «Возвраты») only
   what changed since this process read them: the header row, the «Код сохранения» of the rows read
-  before (checked unchanged — nobody sorted, inserted, deleted or cleared rows, moved a column) and
-  the rows after them; a signed tab, or one that fails the check, whole; every other tab's header
-  row — then **one** ``spreadsheets:batchUpdate`` of ``appendCells`` (atomic on Google's side),
+  before (checked unchanged — nobody sorted, inserted, deleted or cleared rows, moved a column; only
+  the last ``TAIL_EDGE`` of them when nobody but this server changed the spreadsheet since its latest
+  save, by the Drive version recorded after that write: ``_quiet``) and the rows after them; a signed
+  tab, or one that fails the check, whole; every other tab's header row — then **one**
+  ``spreadsheets:batchUpdate`` of ``appendCells`` (atomic on Google's side),
   written under the headers as they are in that read. What was read plus what was written becomes
   the cached snapshot, so the page shown after a save needs no new request; saves within
   ``write_freshness`` seconds of a fresh read (2 s) share it, and so does a save that waited for a
@@ -111,6 +113,9 @@ DRIVE_FILE = "https://www.googleapis.com/drive/v3/files/%s"  # files.get: the ve
 HEADER_MASK = "spreadsheetId,updatedSpreadsheet.sheets(properties.sheetId,data.rowData.values.formattedValue)"
 REPAIRS = 2  # times rows written under a header that changed meanwhile are moved under the new one before giving up
 TAIL_MIN_ROWS = 500  # a smaller tab is read whole: it costs little more than a tail, and shows every edit at once
+TAIL_EDGE = 20  # rows before a tail whose «Код сохранения» a save checks when only the app changed the sheet (``_quiet``)
+QUICK_MIN_ROWS = 1000  # a tab this long makes a save ask Drive's version (two small requests) to check only TAIL_EDGE rows:
+# below it, its «Код сохранения» column (≈ 40 bytes a row) costs less than the two round trips
 SHEETS_EPOCH = dt.datetime(1899, 12, 30)
 UNSIGNED = ("строка не подписана приложением (набрана, вставлена или изменена в таблице вручную) — не учтена: "
             "права, роли, блокировки, возвраты и настройки меняются только через приложение")
@@ -163,6 +168,13 @@ def _column(rows: list[list], at: list[int] | None) -> list[str]:
         return [""] * len(rows)
     i = at[0]
     return [_cell(r[i]) if i < len(r) else "" for r in rows]
+
+
+def tail_check_first(last_row: int, quiet: bool) -> int:
+    """The first sheet row whose «Код сохранения» a tail read checks (through ``last_row``, the last row read
+    before): all of them (row 2), or when only this server's saves — which append — changed the spreadsheet since
+    its latest one (``quiet``), the last ``TAIL_EDGE``: a row inserted or deleted above shifts them."""
+    return max(2, last_row - TAIL_EDGE + 1) if quiet else 2
 
 
 def _digest(values: list[list]) -> bytes:
@@ -405,7 +417,7 @@ class SheetsStore(Store):
         with self._read_lock:
             self._read_everything(self._file_version())
         with self._lock:
-            return self._logged_changes(self._snapshot_now())
+            return self._snapshot_now()
 
     # ---- the cheap check before a whole re-read ----------------------------------------------------
 
@@ -440,11 +452,12 @@ class SheetsStore(Store):
         return (version is not None and version == self._version and self._version_at is not None
                 and now - self._version_at <= self.full_every)
 
-    def _logged_changes(self, snapshot: Snapshot) -> Snapshot:
-        """Values typed over saved rows go to the audit log once each (the read that finds one writes it:
-        «Журнал изменений» keeps the trace even if the cell is later typed back)."""
+    def _manual_change_rows(self, snapshot: Snapshot) -> list[dict]:
+        """Audit rows of the values typed over saved rows that the audit log does not hold yet (pure: nothing is
+        written). Each finding has a fixed event id — its tab, row's save, record, field and the typed value —
+        so the same finding is never logged twice, whichever save or ``check`` records it."""
         if not snapshot.changes or self.archived_to() or snapshot.tables.get("audit") is None:
-            return snapshot
+            return []
         logged = set(snapshot.current("audit")["event_id"].astype(str)) | self._logged
         rows = []
         for c in snapshot.changes:
@@ -454,17 +467,20 @@ class SheetsStore(Store):
                 rows.append({"event_id": event, "entity": c.tab, "record_key": c.record, "action": MANUAL_CHANGE,
                              "changes": f"«{c.column}»: {c.was} → {c.now} (строка {c.row} листа «{self.schema[c.tab].title}»; "
                                         "учтено значение, сохранённое приложением)"})
-        if not rows:
-            return snapshot
-        self._logged |= {r["event_id"] for r in rows}
-        try:
-            self.save({"audit": rows}, AUDIT_USER)
-        except StoreError as exc:  # listed in «Проблемы» all the same; the next read tries again
-            self._logged -= {r["event_id"] for r in rows}
-            logging.getLogger(__name__).warning("изменения в таблице не записаны в журнал: %s", exc)
-            return snapshot
+        return rows
+
+    def record_changes(self) -> int:
+        """Write to the audit log the values typed over saved rows that it does not hold yet, as one save of the
+        app (``lib.cli check``); how many. A read never writes: a page view stays a read, and page loads at
+        once do not race to log one finding. Every save records them too, in its own write (``_decide_and_write``)."""
+        with self._read_lock:
+            self._read_everything(self._file_version())  # whole: every finding, and the audit log as it is now
         with self._lock:
-            return self._snapshot_now()
+            rows = self._manual_change_rows(self._snapshot_now())
+        if not rows:
+            return 0
+        self._transact(AUDIT_USER, None, tabs={"audit"}, changes={})  # a save of nothing: its write carries them (``_noting``)
+        return len(rows)
 
     def read_all(self) -> Snapshot:
         """The cached snapshot while every tab was read whole within ``cache_ttl``; else one batchGet of the
@@ -494,7 +510,7 @@ class SheetsStore(Store):
                 self._read(full=stale)
                 with self._lock:
                     snapshot = self._snapshot_now()
-        return self._logged_changes(snapshot)
+        return snapshot
 
     def _all_fresh(self, now: float, ttl: float) -> bool:
         return all(self._fresh(t, now, "whole", within=ttl) for t in self.schema.tables)
@@ -508,18 +524,23 @@ class SheetsStore(Store):
             return set()
         return {t for t in self.schema.tables if not self._fresh(t, now, "whole", within=self.cache_ttl / 2)}
 
-    def _read(self, full: set[str], tails: frozenset[str] | set[str] = frozenset(), headers: set[str] = frozenset()) -> None:
+    def _read(self, full: set[str], tails: frozenset[str] | set[str] = frozenset(), headers: set[str] = frozenset(),
+              quiet: bool = False) -> None:
         """One batchGet: ``full`` tabs whole; ``tails`` tabs only what changed since they were read — the
         header row, the «Код сохранения» of the rows read before (checked unchanged: nobody sorted, moved,
         inserted or deleted rows) and the rows after them; ``headers`` tabs' header rows. A tail whose check
         fails is read whole in a second request. Metadata refreshed once if Google says a range no longer
-        parses (a tab renamed or deleted)."""
-        again = self._read_once(full, set(tails), set(headers))
+        parses (a tab renamed or deleted). ``quiet``: only this server's saves changed the spreadsheet since its
+        latest one (``_quiet``): they only append, so a tail checks the «Код сохранения» of its last ``TAIL_EDGE``
+        rows read before, not of all of them."""
+        again = self._read_once(full, set(tails), set(headers), quiet)
         if again:
             self._read_once(again, set(), set())
 
-    def _tail_ranges(self, tab: str, title: str) -> list[str] | None:
-        """The three ranges of a tail read, or None if the tab must be read whole."""
+    def _tail_ranges(self, tab: str, title: str, quiet: bool = False) -> list[str] | None:
+        """The three ranges of a tail read — the header row, the «Код сохранения» of the rows read before (all of
+        them; ``quiet``: the last ``TAIL_EDGE``, ``tail_check_first``) and the rows after them — or None if the tab
+        must be read whole."""
         read = self._tabs.get(tab)
         if (read is None or read.typed is None or read.missing or read.duplicated or self.schema[tab].signed
                 or "save_id" not in read.layout or read.last_row < TAIL_MIN_ROWS):
@@ -527,9 +548,10 @@ class SheetsStore(Store):
         sheet = a1_tab(title)
         letter = column_letter(read.layout.index("save_id"))
         last = column_letter(len(read.layout) - 1)
-        return [f"{sheet}!1:1", f"{sheet}!{letter}2:{letter}{read.last_row}", f"{sheet}!A{read.last_row + 1}:{last}"]
+        first = tail_check_first(read.last_row, quiet)
+        return [f"{sheet}!1:1", f"{sheet}!{letter}{first}:{letter}{read.last_row}", f"{sheet}!A{read.last_row + 1}:{last}"]
 
-    def _read_once(self, full: set[str], tails: set[str], headers: set[str]) -> set[str]:
+    def _read_once(self, full: set[str], tails: set[str], headers: set[str], quiet: bool = False) -> set[str]:
         """One batchGet (see ``_read``); returns the tails to read whole after all."""
         for attempt in (1, 2):
             titles = self.titles() if attempt == 1 else self._titles_of(self.metadata(refresh=True))
@@ -537,9 +559,9 @@ class SheetsStore(Store):
             for t in self.schema.tables:
                 if t not in titles:
                     continue
-                tail = self._tail_ranges(t, titles[t]) if t in tails and t not in full else None
+                tail = self._tail_ranges(t, titles[t], quiet) if t in tails and t not in full else None
                 if tail:
-                    plan.append((t, "tail", tail))
+                    plan.append((t, "quick" if quiet else "tail", tail))
                 elif t in full or t in tails:
                     plan.append((t, "whole", [a1_tab(titles[t])]))
                 elif t in headers:
@@ -565,8 +587,8 @@ class SheetsStore(Store):
         with self._lock:
             for tab, how, rs in plan:
                 values = [next(answers, {}).get("values", []) for _ in rs]
-                if how == "tail":
-                    if not self._take_tail(tab, *values, started, tz):
+                if how in ("tail", "quick"):
+                    if not self._take_tail(tab, *values, started, tz, quick=how == "quick"):
                         again.add(tab)
                 else:
                     self._take(tab, values[0], how == "whole", started, tz)
@@ -637,18 +659,23 @@ class SheetsStore(Store):
                 layout[i] = k
         return positions, layout
 
-    def _take_tail(self, tab: str, header: list, ids: list, rows: list, at: float, tz: dt.tzinfo) -> bool:
-        """The rows after those read before, if those are still where they were: the same header and the
-        same «Код сохранения» in every row read before. False: the tab must be read whole."""
+    def _take_tail(self, tab: str, header: list, ids: list, rows: list, at: float, tz: dt.tzinfo, quick: bool = False) -> bool:
+        """The rows after those read before, if those are still where they were: the same header, the same
+        «Код сохранения» in every row read before (``quick``: in the last ``TAIL_EDGE`` of them), and no row of
+        the tail one that was read before. False: the tab must be read whole."""
         table = self.schema[tab]
         read = self._tabs[tab]
         header = header[0] if header else []
         positions, layout = self._layout_of(table, header)
         if layout != read.layout:
             return False  # a column moved, inserted or renamed: where the ids are is not known
-        before = [_cell(r[0]) if r else "" for r in ids] + [""] * (read.last_row - 1 - len(ids))
-        if before != read.save_ids:
+        first = tail_check_first(read.last_row, quick)
+        before = [_cell(r[0]) if r else "" for r in ids] + [""] * (read.last_row - first + 1 - len(ids))
+        if before != read.save_ids[first - 2:]:
             return False  # rows sorted, inserted, deleted or cleared: the rows read before are not where they were
+        known = set(read.save_ids) - {""}
+        if known.intersection(_column(rows, positions.get("save_id"))):
+            return False  # a row read before is now after them: rows were moved
         read.layout_at = read.data_at = at
         self._caught_up(tab, at)  # another process's save only appends: its rows are in the tail
         if rows:
@@ -993,6 +1020,9 @@ class SheetsStore(Store):
             if self.archived_to():
                 raise StoreError(f"Эта Google Таблица — архив прошлого года: данные ведутся в таблице {self.archived_to()}. "
                                  "Укажите её адрес в настройках (DEBT_STORE / [store] url). Ничего не записано.")
+            with self._lock:
+                if self._manual_change_rows(self._snapshot_now()):
+                    wanted |= {"audit"}  # findings to record with this write: the audit log read fresh, so none twice
             for attempt in (1, 2):
                 now = self._clock()
                 with self._lock:
@@ -1005,7 +1035,7 @@ class SheetsStore(Store):
                         with self._lock:  # a read sent after this save asked (another session's, waited for) is as fresh as its own
                             plan = self._save_reads(wanted, now, decides)
                         if any(plan):
-                            self._read(*plan)
+                            self._read(*plan, quiet=self._long(plan[1]) and self._quiet(turn.seen))
                 decided = self._decide(batch)
                 if attempt == 1 and self._clock() - now > self.write_freshness:
                     continue  # deciding a large batch outlasted write_freshness: decide again on a fresh read
@@ -1021,12 +1051,62 @@ class SheetsStore(Store):
                     for tab, records in outcome[0].items():
                         rows.setdefault(tab, []).extend(records)
                     accepted.append((save, outcome[1]))
-            if accepted:
-                turn.stamp = self._turn_seen = accepted[-1][1].save_id  # before the write: a failed one may still land
+            noted = self._noting(rows, decided)
+            if accepted or noted:
+                marker = accepted[-1][1].save_id if accepted else rows["audit"][-1]["save_id"]
+                turn.stamp = self._turn_seen = marker  # before the write: a failed one may still land
                 # after a lost answer the request is looked for by one save id of it: it lands whole or not at all
-                self._write(rows, accepted[-1][1].save_id)
+                try:
+                    self._write(rows, marker)
+                except BaseException:
+                    self._logged -= noted
+                    raise
+                after = self._file_version() if self._long(rows) else None  # as this write left it: the next save's ``_quiet``
+                if after:
+                    turn.stamp = self._turn_seen = f"{marker} {after}"
             for save, receipt in accepted:
                 save.succeed(receipt)
+
+    def _long(self, tabs: Collection[str]) -> bool:
+        """Is one of these tabs long enough (``QUICK_MIN_ROWS``) for a save to ask Drive's version (``_quiet``)?"""
+        with self._lock:
+            return any((read := self._tabs.get(t)) is not None and read.last_row >= QUICK_MIN_ROWS for t in tabs)
+
+    def _quiet(self, seen: str) -> bool:
+        """Has only this server changed the spreadsheet since its latest save? The stamp of the server's turn
+        (``ServerSecrets.turn``) holds that save's id and the Drive ``version`` read right after its write; the
+        same version now means nobody — no person, no other server — changed anything since, and this server's
+        saves only append rows. Then a save's read checks the last rows read before, not all of them
+        (``tail_check_first``). Without the Drive check (not enabled), or after any other change: False."""
+        _, _, after = seen.partition(" ")
+        if not after:
+            return False
+        now = self._file_version()
+        return now is not None and now == after
+
+    def _noting(self, rows: dict[str, list[dict]], decided: list) -> set[str]:
+        """The values typed over saved rows that the audit log does not hold yet join the batch's write (in
+        ``rows``, as one more save of the app, after the batch's own): recorded by the next save, in its own
+        request, never by a read. Only when some save of the batch went through its checks (a refused batch
+        writes nothing). The event ids taken (``_logged``, dropped again if the write fails)."""
+        if not any(not isinstance(outcome, Exception) for _, outcome in decided):
+            return set()
+        with self._lock:
+            if not self._snapshot_now().changes:
+                return set()  # nothing typed over: the batch's view is not built
+        found = self._manual_change_rows(self._view(rows))
+        if not found:
+            return set()
+        floor = max([self._max_seq] + [r["save_seq"] for records in rows.values() for r in records if r.get("save_seq")])
+        try:
+            prepared, _ = self.prepare({"audit": found}, AUDIT_USER, floor=floor)
+        except Exception as exc:  # listed in «Проблемы» all the same; the save itself goes on
+            logging.getLogger(__name__).warning("изменения в таблице не записаны в журнал: %s", exc)
+            return set()
+        rows.setdefault("audit", []).extend(prepared["audit"])
+        events = {r["event_id"] for r in found}
+        self._logged |= events
+        return events
 
     def _telling(self, batch: list[PendingSave]) -> Callable[[str], None]:
         """Why the batch waits, told to every save of it: the leader's session at once (its thread runs the

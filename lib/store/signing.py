@@ -10,6 +10,7 @@ ignored and reported. A typed row therefore cannot grant a role, enable a user o
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -130,12 +131,21 @@ def quarantine_message(table: Table, record: str, reason: str) -> str:
 # ---- seals of the rows of the data tabs ----------------------------------------------------
 
 # Every row the app writes to a tab people edit (every tab but the signed ones) carries «Печать», in a
-# protected system column: ``p1:<HMAC>:<the row's data cells as JSON>``. The HMAC (server key) covers the
-# tab, the data cells and the row's system cells, so a read can tell the values the app wrote from what
-# someone typed over them afterwards — and still has the written values, to keep them as current (the
-# rule of lib/store/sheets_store.py «Печать строк»). A person cannot make a seal: the key stays on the server.
+# protected system column: ``p2:<MAC>:<the row's data cells>``. The MAC (HMAC-SHA256 with the server key,
+# truncated to 96 bits, base64url: 16 characters) covers the tab, the data cells and the row's system cells,
+# so a read can tell the values the app wrote from what someone typed over them afterwards — and the seal
+# still has the written values, to keep them as current (the rule of lib/store/sheets_store.py «Печать
+# строк»). A person cannot make a seal: the key stays on the server, and without it a guess of 96 bits
+# holds with probability 2⁻⁹⁶ per attempt, each attempt written into the sheet where a wrong one is listed.
+#
+# The cells are written compactly, ``|`` between them: a number as its value (``5``, ``24338.351``), a text
+# after ``~`` (``~население``; ``\`` and ``|`` in it escaped with ``\``), a yes/no as ``!1`` / ``!0``, an
+# empty cell as nothing. JSON would quote every text, and Google's answer escapes each quote again (``\"``).
+# ``p1`` seals (32 hex digits of MAC, the cells as JSON), written before, are still read.
 
-SEAL_VERSION = "p1"
+SEAL_VERSION = "p2"
+OLD_SEAL_VERSION = "p1"
+SEPARATOR = "|"
 
 
 def _seal_text(value) -> str:
@@ -157,9 +167,64 @@ def sealed_columns(table: Table) -> tuple[list[str], list[str]]:
     return data, system
 
 
-def _seal_mac(key: bytes, table: Table, data: list, system: list) -> str:
+def _seal_digest(key: bytes, table: Table, data: list, system: list) -> bytes:
     text = "\x1f".join([table.key, *(_seal_text(v) for v in data), "\x1e", *(_seal_text(v) for v in system)])
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+def _seal_mac(key: bytes, table: Table, data: list, system: list) -> str:
+    """The MAC of a ``p2`` seal: 96 bits of the HMAC, base64url (16 characters)."""
+    return base64.urlsafe_b64encode(_seal_digest(key, table, data, system)[:12]).decode()
+
+
+def _old_seal_mac(key: bytes, table: Table, data: list, system: list) -> str:
+    """The MAC of a ``p1`` seal: 128 bits, hex."""
+    return _seal_digest(key, table, data, system).hex()[:32]
+
+
+def _token(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool):
+        return "!1" if value else "!0"
+    if isinstance(value, (int, float)):
+        return _seal_text(value)
+    return "~" + str(value).replace("\\", "\\\\").replace(SEPARATOR, "\\" + SEPARATOR)
+
+
+def _cells_text(data: list) -> str:
+    return SEPARATOR.join(_token(v) for v in data)
+
+
+def _split(text: str) -> list[str]:
+    """Tokens of ``_cells_text``, the escapes undone inside them (a leading ``~`` kept)."""
+    out, token, escaped = [], [], False
+    for ch in text:
+        if escaped:
+            token.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == SEPARATOR:
+            out.append("".join(token))
+            token = []
+        else:
+            token.append(ch)
+    if escaped:
+        raise ValueError("a seal ends inside an escape")
+    out.append("".join(token))
+    return out
+
+
+def _value(token: str):
+    if token == "":
+        return None
+    if token[0] == "~":
+        return token[1:]
+    if token in ("!1", "!0"):
+        return token == "!1"
+    number = float(token)  # ValueError for anything else: not a seal the app wrote
+    return int(number) if number.is_integer() and not any(c in token for c in ".eE") else number
 
 
 def seal(key: bytes, table: Table, cells: Mapping[str, object]) -> str:
@@ -167,23 +232,29 @@ def seal(key: bytes, table: Table, cells: Mapping[str, object]) -> str:
     data_keys, system_keys = sealed_columns(table)
     data = [cells.get(k) for k in data_keys]
     mac = _seal_mac(key, table, data, [cells.get(k) for k in system_keys])
-    return f"{SEAL_VERSION}:{mac}:" + json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"{SEAL_VERSION}:{mac}:{_cells_text(data)}"
 
 
 def unseal(key: bytes, table: Table, text, system: Mapping[str, object]) -> dict[str, object] | None:
     """The data cells a seal carries (column key -> cell), or None if the seal is not the app's for this row
     (forged, garbled, moved to another row, or the system cells were changed)."""
-    if not isinstance(text, str) or not text.startswith(SEAL_VERSION + ":"):
+    if not isinstance(text, str):
         return None
+    version, _, rest = text.partition(":")
+    mac, _, payload = rest.partition(":")
     try:
-        _, mac, payload = text.split(":", 2)
-        data = json.loads(payload)
+        if version == SEAL_VERSION:
+            data, check = [_value(t) for t in _split(payload)], _seal_mac
+        elif version == OLD_SEAL_VERSION:
+            data, check = json.loads(payload), _old_seal_mac
+        else:
+            return None
     except ValueError:
         return None
     data_keys, system_keys = sealed_columns(table)
     if not isinstance(data, list) or len(data) != len(data_keys):
         return None
-    if not hmac.compare_digest(mac, _seal_mac(key, table, data, [system.get(k) for k in system_keys])):
+    if not hmac.compare_digest(mac, check(key, table, data, [system.get(k) for k in system_keys])):
         return None
     return dict(zip(data_keys, data))
 

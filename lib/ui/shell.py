@@ -12,6 +12,7 @@ import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -435,8 +436,12 @@ def sign_out() -> None:
 # - a metric's label is cut to one line («Не выполнено или п…»): it wraps instead;
 # - a table's own «Download as CSV» writes English numbers into a comma CSV that Russian Excel does not
 #   split into columns, formulas left live: hidden — the tables worth a file have a «Скачать» button;
-# - the file uploader's «Upload» button and «5MB per file • XLSX» (Streamlit 1.67 FileUploader: fixed English, no
-#   setting): the button reads «Выбрать файл», the limits are in the field's own label;
+# - the file uploader's «5MB per file • XLSX» (Streamlit 1.67 FileUploader: fixed English, no setting): hidden, the
+#   limits are in the field's own label; its other English texts are rewritten by UPLOADER_SCRIPT; a chosen file's
+#   name whole (the chip cuts it to 20 characters with «...»), the reason a file is refused under it (Streamlit
+#   gives it only to screen readers and on hover);
+# - a tab strip wider than the page scrolls sideways and fades its edge, so the last tabs cannot be seen («Поручения
+#   комиссии» on «Ввод данных» at 800 px): it wraps onto a second line instead;
 # - the wide layout keeps 5rem of empty margin on each side: 2rem leaves the entry grid its six figures
 #   beside the keys at 1280 px with the sidebar open.
 RUSSIAN_CHROME = """<style>
@@ -446,9 +451,15 @@ RUSSIAN_CHROME = """<style>
   text-overflow: clip !important}
 [data-testid='stElementToolbar'] button[aria-label='Download as CSV'] {display: none}
 [data-testid='stFileUploaderDropzoneInstructions'] {display: none}
-[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p {display: none}
-[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer']::after {content: "Выбрать файл"}
+[data-testid='stTabs'] [role='tablist'] {flex-wrap: wrap; overflow-x: visible; row-gap: 0.25rem}
+[data-testid='stFileChipName'] {white-space: normal !important; overflow: visible !important; overflow-wrap: anywhere}
+[data-testid='stFileChip'] {flex-wrap: wrap}
+[data-testid='stFileChip'] [role='alert'] {position: static !important; clip: auto !important; width: 100% !important; height: auto !important;
+  overflow: visible !important; margin: 0 !important; white-space: normal !important; font-size: 0.875rem}
 </style>"""
+# The uploader's English — «Upload», «Drag and drop a file here», «12.3KB», «Error: … files are not allowed.», «Remove …»
+# — in Russian, as Streamlit's frontend draws it (lib/ui/uploader_russian.js).
+UPLOADER_SCRIPT = "<script>" + (Path(__file__).with_name("uploader_russian.js")).read_text(encoding="utf-8") + "</script>"
 # Streamlit collapses the sidebar by itself only below 768 px; at 800–1100 px it takes a third of the
 # screen. Below 1100 px it starts collapsed, unless the person opened or closed it themselves — the
 # frontend remembers that choice in localStorage («stSidebarCollapsed-…»), and then nothing is done.
@@ -479,19 +490,44 @@ def russian_chrome() -> None:
     """On every page (app.py): Streamlit's chrome fitted to a Russian page, the sidebar out of the way on a narrow screen."""
     st.html(RUSSIAN_CHROME)
     st.html(SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
+    st.html(UPLOADER_SCRIPT, unsafe_allow_javascript=True)
 
 
 NO_ROWS = "Записей нет."
 
 
-def table(data, where=None, empty: str = NO_ROWS, **kwargs) -> None:
+WHOLE_ROW_HINT = "Длинный текст в ячейке не виден целиком: нажмите на строку слева (кружок) — она появится под таблицей полностью."
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$])")
+
+
+def as_typed(text: str) -> str:
+    """A text for ``st.markdown`` shown exactly as typed: Markdown's own signs (* _ # …) kept as signs."""
+    return _MARKDOWN.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def table(data, where=None, empty: str = NO_ROWS, whole: str | None = None, **kwargs) -> None:
     """A table on the page (``st.dataframe``); an empty one is said in words — Streamlit draws an empty grid with
-    an English «empty» on its canvas, which no setting changes (issue 27)."""
+    an English «empty» on its canvas, which no setting changes (issue 27).
+
+    ``whole``: a key, for a table of long texts (a measure, a decision) that its cells cut at any width (Streamlit's grid
+    draws one line per cell, on a canvas): a row the person chooses is shown under the table whole, every column
+    (``present.row_text``)."""
+    box = where or st
     frame = getattr(data, "data", data)  # a Styler of lib.domain.present.table, or a frame
     if frame is None or len(frame) == 0:
-        (where or st).caption(empty)
+        box.caption(empty)
         return
-    (where or st).dataframe(data, **kwargs)
+    if whole is None:
+        box.dataframe(data, **kwargs)
+        return
+    event = box.dataframe(data, on_select="rerun", selection_mode="single-row", key=whole, **kwargs)
+    rows = [r for r in (event.selection.rows if event is not None else []) if 0 <= r < len(frame)]
+    if not rows:
+        box.caption(WHOLE_ROW_HINT)
+        return
+    card = box.container(border=True)
+    for name, text in present.row_text(data, rows[0]):
+        card.markdown(f"**{as_typed(name)}:** {as_typed(text)}")
 
 
 def once():

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import fcntl
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 NAME = "demo.sqlite"
@@ -51,3 +53,17 @@ def copy_demo_file(demo_db: str | Path, target: Path) -> Path:
     if typed.is_dir():
         shutil.copytree(typed, typed_folder(target))
     return target
+
+
+@contextmanager
+def reading_copy(source: str | Path, folder: Path) -> Iterator[Path]:
+    """One copy of the demo (or of a file made from it) shared by tests that only open pages and read: the app's store
+    of it and its snapshot are shared too (figures computed once, ``lib.core.memo``; the store read once, not once per
+    test). That none of them wrote is checked when they are done."""
+    from lib.store.sqlite_store import SQLiteStore
+
+    folder.mkdir(parents=True, exist_ok=True)
+    target = copy_demo_file(source, folder / NAME)
+    before = SQLiteStore(target).read_all().counts()
+    yield target
+    assert SQLiteStore(target).read_all().counts() == before, "a test that only reads wrote into the shared copy of the demo"

@@ -22,15 +22,6 @@ def styled(element) -> bool:
 
 def opened(login: str, page: str, state: dict | None = None, timeout: float = 120):
     """A page of the app as ``login`` opens it (AppTest), with ``state`` set in the session first."""
-    from streamlit.testing.v1 import AppTest
+    from tests.support.apptest import open_page
 
-    from lib.core.config import PROJECT_ROOT
-
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=timeout)
-    at.session_state["user_login"] = login
-    at.run()
-    at.switch_page(page)
-    for key, value in (state or {}).items():
-        at.session_state[key] = value
-    at.run()
-    return at
+    return open_page(login, page, state, timeout=timeout, check=False)
