@@ -9,6 +9,7 @@ from lib.core import fmt
 from lib.domain import present
 from lib.domain.periods import closed_quarters, open_returns, quarter_label, quarter_of
 from lib.domain.present import for_display
+from lib.saving.drafts import saved_by
 from lib.ui import reminder_forms, rollover_panel, shell
 
 user = shell.require_user()
@@ -31,45 +32,59 @@ users_tab, periods_tab, returns_tab, mail_tab, audit_tab, year_tab = shell.page_
 with users_tab:
     shell.table(present.table(for_display(schema["users"], snap.current("users"), labels, system=False)), hide_index=True, width="stretch")
     roles = list(ROLE_LABELS)
-    with st.form("add_user"):
+    users_where = {"admin_tab": "Пользователи"}
+    # drafts like every form's (the sidebar's note, the browser's «leave page?», back after a page switch or F5);
+    # a password is never part of one: it is typed again
+    form = "add_user"
+    read = shell.field_draft(form, {"login": "", "name": "", "role": roles[0], "participant": None}, title="Новый пользователь",
+                             where="Администрирование", page="pages/admin.py", params=users_where)
+    with st.container(border=True):
         st.subheader("Новый пользователь")
-        login = st.text_input("Логин (e-mail)", key="new_login")
-        name = st.text_input("ФИО", key="new_name")
-        role = st.selectbox("Роль", roles, format_func=ROLE_LABELS.get, key="new_role")
-        participant = st.selectbox("Участник (для исполнителя)", [None, *names], key="new_participant",
-                                   format_func=lambda p: "—" if p is None else names[p])
-        password = st.text_input("Пароль", type="password", key="new_password")
-        again = st.text_input("Пароль ещё раз", type="password", key="new_password_again")
-        if st.form_submit_button("Добавить", type="primary"):
-            existing = set(snap.current("users")["login"].str.lower())
-            if login.strip().lower() in existing:
-                st.error(f"Пользователь {login.strip().lower()} уже есть.")
-            elif role == "executor" and participant is None:
-                st.error("Для исполнителя выберите участника.")
-            elif password != again:
-                st.error("Пароли не совпадают.")
-            else:
-                try:
-                    check_new_password(password)
-                    record = {"login": login.strip().lower(), "name": name, "role": role, "participant_id": participant,
-                              "password_hash": hash_password(password), "active": True}
-                    shell.submit(user, {"users": [record]}, action="создание пользователя", expect={"users": {(record["login"],): None}},
-                              success=f"Пользователь {record['login']} добавлен.", slot="users")
-                except PasswordError as err:
-                    st.error(str(err))
+        st.text_input("Логин (e-mail)", key=f"{form}:login")
+        st.text_input("ФИО", key=f"{form}:name")
+        st.selectbox("Роль", roles, format_func=ROLE_LABELS.get, key=f"{form}:role")
+        st.selectbox("Участник (для исполнителя)", [None, *names], key=f"{form}:participant",
+                     format_func=lambda p: "—" if p is None else names[p])
+        password = st.text_input("Пароль", type="password", key=f"{form}:password")
+        again = st.text_input("Пароль ещё раз", type="password", key=f"{form}:password_again")
+        typed = read()
+        clicked = st.button("Добавить", type="primary", key=f"{form}-save")
+    if clicked:
+        login, role, participant = (typed["login"] or "").strip().lower(), typed["role"], typed["participant"]
+        existing = set(snap.current("users")["login"].str.lower())
+        if login in existing:
+            st.error(f"Пользователь {login} уже есть.")
+        elif role == "executor" and participant is None:
+            st.error("Для исполнителя выберите участника.")
+        elif password != again:
+            st.error("Пароли не совпадают.")
+        else:
+            try:
+                check_new_password(password)
+                record = {"login": login, "name": typed["name"], "role": role, "participant_id": participant,
+                          "password_hash": hash_password(password), "active": True}
+                shell.submit(user, {"users": [record]}, action="создание пользователя", expect={"users": {(login,): None}},
+                             success=f"Пользователь {login} добавлен.", slot="users", form=form, draft=form)
+            except PasswordError as err:
+                st.error(str(err))
 
     st.subheader("Пароль, роль и доступ")
     shell.flash("users")
     current_users = snap.current("users")
-    chosen = st.selectbox("Пользователь", current_users["login"].tolist(), key="edit_login",
-                          format_func=lambda login: f"{current_users.set_index('login').name.get(login, login)} ({login})")
+    chosen, _ = shell.address_choice("Пользователь", current_users["login"].tolist(), key="edit_login", param="login",
+                                     format_func=lambda login: f"{current_users.set_index('login').name.get(login, login)} ({login})")
     row = snap.record("users", login=chosen)
     form = f"edit_user-{chosen}"
-    base = shell.edit_base(form, current_users.set_index("login").save_id.get(chosen))
+    read, base = shell.record_draft(form, {"role": row["role"], "active": row["active"] is not False},
+                                    current_users.set_index("login").save_id.get(chosen), title=f"Пользователь {chosen}",
+                                    where="Администрирование", page="pages/admin.py", params={**users_where, "login": chosen},
+                                    who=saved_by(snap, "users", [(chosen,)]))
     c1, c2 = st.columns(2)
-    role = c1.selectbox("Роль", roles, index=roles.index(row["role"]), format_func=ROLE_LABELS.get, key=f"{form}:role")
-    active = c2.toggle("Может входить", value=row["active"] is not False, key=f"{form}:active")
+    c1.selectbox("Роль", roles, format_func=ROLE_LABELS.get, key=f"{form}:role")
+    c2.toggle("Может входить", key=f"{form}:active")
     new_password = st.text_input("Новый пароль (оставьте пустым, чтобы не менять)", type="password", key=f"{form}:password")
+    typed = read()
+    role, active = typed["role"], bool(typed["active"])
     confirmed = True
     if row["active"] is not False and not active:
         # disabling locks a person out at once: ask before doing it
@@ -83,7 +98,7 @@ with users_tab:
             action = ("смена пароля" if new_password else "смена роли" if role != row["role"]
                       else "включение пользователя" if active else "отключение пользователя")
             shell.submit(user, {"users": [record]}, action=action, expect={"users": {(chosen,): base}},
-                      success=f"Пользователь {chosen}: изменения сохранены.", slot="users", form=form)
+                         success=f"Пользователь {chosen}: изменения сохранены.", slot="users", form=form, draft=form)
         except PasswordError as err:
             st.error(str(err))
 

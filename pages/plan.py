@@ -9,6 +9,7 @@ from lib.domain import plan_views as views
 from lib.domain.monthly import names as participant_names
 from lib.domain.periods import months_range
 from lib.domain.plan_rules import execution_matrix, execution_summary
+from lib.saving.drafts import saved_by
 from lib.ui import shell
 
 user = shell.require_user()
@@ -55,25 +56,36 @@ if user.role == "coordinator":
     edit, add, new = shell.page_tabs(["Изменить или исключить мероприятие", "Добавить мероприятие", "Новый план из образца"],
                                   key="plan_tools_tab")
     with edit:
+        # drafts of measures taken out of the plan since: said here, where the sidebar's note leads
+        shell.lost_drafts("edit-", {f"edit-{m}" for m in plan_all[plan_all.retired.fillna(False) == False].measure_id},  # noqa: E712
+                          "мероприятие исключено из плана после того, как вы начали правку")
         if plan_id and len(plan):
             by_id = plan.set_index("measure_id")
-            chosen = st.selectbox("Мероприятие", plan.measure_id.tolist(), key="plan_edit_measure",
-                                  format_func=lambda m: f"{by_id.item_no.get(m) or '—'}. {by_id.measure[m][:90]}")
+            chosen, _ = shell.address_choice("Мероприятие", plan.measure_id.tolist(), key="plan_edit_measure", param="measure",
+                                             format_func=lambda m: f"{by_id.item_no.get(m) or '—'}. {by_id.measure[m][:90]}")
             record = plan_admin.measure_record(snap, chosen)
-            base = shell.edit_base(f"edit-{chosen}", by_id.save_id[chosen])
+            form = f"edit-{chosen}"
+            fields = ("measure", "executor", "curator", "deadline", "report_deadline", "expected_result")
             shell.flash("plan_edit")
-            with st.form(f"edit-{chosen}"):
-                record["measure"] = st.text_area("Мероприятие", record["measure"])
-                record["executor"] = st.text_input("Исполнитель", record["executor"] or "")
-                record["curator"] = st.text_input("Куратор", record["curator"] or "")
-                record["deadline"] = st.text_input("Сроки исполнения", record["deadline"] or "",
-                                                   placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»")
-                record["report_deadline"] = st.text_input("Срок предоставления отчёта", record["report_deadline"] or "")
-                record["expected_result"] = st.text_input("Результат", record["expected_result"] or "")
-                retire = st.checkbox("Исключить из плана (запись остаётся в истории)", key=f"retire-{chosen}")
-                clicked = st.form_submit_button("Сохранить новую версию", type="primary")
+            read, base = shell.record_draft(form, {**{f: record[f] or "" for f in fields}, "retired": False}, by_id.save_id[chosen],
+                                            title=f"Мероприятие {by_id.item_no.get(chosen) or ''}".strip(), where="План мероприятий",
+                                            page="pages/plan.py", params={"plan_tools_tab": "Изменить или исключить мероприятие",
+                                                                          "measure": chosen},
+                                            who=saved_by(snap, "plan", [(chosen,)]))
+            with st.container(border=True):
+                st.text_area("Мероприятие", key=f"{form}:measure")
+                st.text_input("Исполнитель", key=f"{form}:executor")
+                st.text_input("Куратор", key=f"{form}:curator")
+                st.text_input("Сроки исполнения", placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»",
+                              key=f"{form}:deadline")
+                st.text_input("Срок предоставления отчёта", key=f"{form}:report_deadline")
+                st.text_input("Результат", key=f"{form}:expected_result")
+                st.checkbox("Исключить из плана (запись остаётся в истории)", key=f"{form}:retired")
+                typed = read()
+                clicked = st.button("Сохранить новую версию", type="primary", key=f"{form}-save")
             if clicked:
-                record["retired"] = retire
+                record.update({f: typed[f] for f in fields})
+                retire = record["retired"] = bool(typed["retired"])
                 try:
                     if not retire:  # an item taken out of the plan keeps what it had
                         plan_admin.check_measure(record)
@@ -81,7 +93,7 @@ if user.role == "coordinator":
                     st.error(f"{err} Введённое осталось в форме.")
                 else:
                     shell.submit(user, {"plan": [record]}, action="исключение мероприятия" if retire else "изменение мероприятия",
-                                 expect={"plan": {(chosen,): base}}, slot="plan_edit", form=f"edit-{chosen}",
+                                 expect={"plan": {(chosen,): base}}, slot="plan_edit", form=form, draft=form,
                                  success="Мероприятие исключено." if retire else "Мероприятие сохранено новой версией.")
     with add:
         shell.flash("plan_add")

@@ -836,11 +836,62 @@ def field_draft(form: str, defaults: dict, *, title: str, where: str, page: str,
 
     def read() -> dict:
         values = {name: st.session_state.get(f"{form}:{name}") for name in defaults}
-        changes = {n: v for n, v in values.items() if v != seeded[n] and not (v in ("", None) and seeded[n] in ("", None))}
+        changes = {n: v for n, v in values.items() if _differs(v, seeded[n])}
         keep_draft(form, changes, title=title, where=where, page=page, params=params)
         return values
 
     return read
+
+
+def _differs(value, default) -> bool:
+    """A field's value is an edit of ``default`` (an emptied field and an empty default are the same)."""
+    return value != default and not (value in ("", None) and default in ("", None))
+
+
+def record_draft(form: str, defaults: dict, version: str | None, *, title: str, where: str, page: str, params: dict,
+                 who: str = ""):
+    """An edit form of one stored record (``defaults``: its fields as the widgets hold them, ``version``: its save_id now)
+    with a draft like ``field_draft``'s. Returns ``(read, base)``: the function that reads the widgets after drawing them,
+    and the version the edit began on (what the save is checked against).
+
+    While nothing is typed, the form follows the record: saved meanwhile by someone else, it shows the new version. Once
+    something is typed, the edit stands on the version it began on; if the record has been saved since, the draft stays
+    in the form and the page says why it cannot be saved as it is and what to do (``who``: by whom and when)."""
+    seen = f"{form}:~version"
+    if not draft_changes(form) and st.session_state.get(seen, version) != version:
+        shown = st.session_state.get(f"{form}:~defaults", {})
+        keys = {name: f"{form}:{name}" for name in defaults}
+        if not any(k in st.session_state and _differs(st.session_state[k], shown.get(n)) for n, k in keys.items()):
+            # nothing typed (also not on this very run): the form shows the version stored now
+            for name, value in defaults.items():  # a widget's state is set only when the stored value is another one
+                if keys[name] in st.session_state and _differs(st.session_state[keys[name]], value):
+                    st.session_state[keys[name]] = value
+            st.session_state[f"{form}:~defaults"] = dict(defaults)
+            st.session_state.get(EDIT_BASES, {}).pop(form, None)
+    st.session_state[seen] = version
+    base = edit_base(form, version)
+    read = field_draft(form, defaults, title=title, where=where, page=page, params=params)
+    if draft_changes(form) and base != version:
+        st.error(f"**Несохранённые изменения в форме «{title}» сохранить нельзя:** запись изменена после того, как вы начали "
+                 f"правку{f' ({who})' if who else ''}. Ваши изменения показаны в форме и остаются в черновике. Что делать: "
+                 "посмотрите сохранённую версию в таблице выше и, если ваша правка ещё нужна, отмените изменения кнопкой ниже "
+                 "и внесите её в сохранённую версию.", icon=":material/sync_problem:")
+        st.button("Отменить мои изменения и показать сохранённую версию", key=f"{form}-cancel-stale", on_click=forget_form,
+                  args=(form,), icon=":material/undo:")
+    return read, base
+
+
+def lost_drafts(prefix: str, alive: set[str], reason: str) -> None:
+    """Drafts of edit forms (``prefix``…) whose record the page no longer offers (taken out of the plan, say): said with
+    the reason and what was typed, and a button to cancel them — the sidebar's note must not point at nothing."""
+    for form, draft in drafts().items():
+        if not form.startswith(prefix) or form in alive:
+            continue
+        typed = "; ".join(f"{v}" for v in draft.changes.values() if v not in ("", None))
+        st.error(f"**Несохранённые изменения в форме «{draft.title}» сохранить нельзя:** {reason}. Введено: {typed or '—'}. "
+                 "Что делать: если правка ещё нужна, внесите её в другую запись; эти изменения отмените кнопкой ниже.",
+                 icon=":material/delete_forever:")
+        st.button("Отменить эти изменения", key=f"{form}-cancel-lost", on_click=forget_form, args=(form,), icon=":material/undo:")
 
 
 def unsaved_notice() -> None:
