@@ -30,8 +30,8 @@ def store_of(url: str) -> SQLiteStore:
 
 def test_the_audit_of_a_changed_setting_names_the_setting_in_russian(demo_store_url):
     at = open_page(COORDINATOR, "pages/admin.py")
-    at.toggle(key="mail_enabled").set_value(True)
-    next(b for b in at.button if b.label == "Сохранить" and "mail" in str(b.form_id or b.key or "")).click().run()
+    at.toggle(key="mail_settings:reminders_enabled").set_value(True)
+    at.button(key="mail_settings-save").click().run()
     assert any(s.value.startswith("Настройки рассылки сохранены.") for s in at.success), [e.value for e in at.error]
     at.query_params["admin_tab"] = "Журнал изменений"
     at.run()
@@ -189,14 +189,16 @@ def test_the_administration_forms_keep_a_draft_but_never_a_password(demo_store_u
     at.text_input(key="add_user:password").input("секретный-пароль-1")
     chosen = at.selectbox(key="edit_login").value
     at.selectbox(key=f"edit_user-{chosen}:role").set_value("commission")
+    at.text_input(key="mail_settings:smtp_host").input("mail.lensk.ru")
     at.run()
-    assert {"add_user", f"edit_user-{chosen}"} <= set(at.session_state["drafts"])
+    assert {"add_user", f"edit_user-{chosen}", "mail_settings"} <= set(at.session_state["drafts"])
     assert "секретный-пароль-1" not in repr(at.session_state["drafts"])
     _away_and_back(at, "pages/admin.py")
     assert at.text_input(key="add_user:login").value == "petrov@lensk.demo"
     assert at.text_input(key="add_user:name").value == "Петров П.П."
     assert at.text_input(key="add_user:password").value in ("", None)  # typed again, never kept
     assert at.selectbox(key="edit_login").value == chosen and at.selectbox(key=f"edit_user-{chosen}:role").value == "commission"
+    assert at.text_input(key="mail_settings:smtp_host").value == "mail.lensk.ru"
     import sqlite3
 
     kept = sqlite3.connect(store_of(demo_store_url).server_file()).execute("SELECT body FROM drafts").fetchall()
