@@ -137,19 +137,27 @@ with returns_tab:
             "Возвращён": present.local_moments(waiting["saved_at"]).tolist(),
         }), moments=["Возвращён"]), hide_index=True, width="stretch")
     filers = participants[participants["files_monthly"].fillna(False).astype(bool)]["id"].tolist()
-    with st.form("return"):
-        who = st.selectbox("Участник", filers, format_func=lambda p: names.get(p, p), key="return_participant")
-        month = st.selectbox("Месяц", sorted(set(snap.current("monthly_reports")["month"].dropna()), reverse=True),
-                             format_func=fmt.month_label, key="return_month")
-        reason = st.text_area("Что исправить", key="return_reason")
-        if st.form_submit_button("Вернуть на доработку", type="primary"):
-            if not reason.strip():
-                st.error("Укажите причину возврата: исполнитель увидит её на своей странице.")
-            else:
-                reminder_forms.expect_return()
-                reminder_forms.expect_return(shell.submit(
-                    user, {"returns": [{"participant_id": who, "month": month, "reason": reason, "active": True}]},
-                    action="возврат на доработку", success=f"Отчёт за {fmt.month_label(month)} возвращён на доработку.", slot="returns"))
+    form = "return"
+    months = sorted(set(snap.current("monthly_reports")["month"].dropna()), reverse=True)
+    read = shell.field_draft(form, {"participant": filers[0] if filers else None, "month": months[0] if months else None, "reason": ""},
+                             title="Возврат на доработку", where="Администрирование", page="pages/admin.py",
+                             params={"admin_tab": "Возврат на доработку"})
+    with st.container(border=True):
+        st.selectbox("Участник", filers, format_func=lambda p: names.get(p, p), key=f"{form}:participant")
+        st.selectbox("Месяц", months, format_func=fmt.month_label, key=f"{form}:month")
+        st.text_area("Что исправить", key=f"{form}:reason")
+        typed = read()
+        clicked = st.button("Вернуть на доработку", type="primary", key=f"{form}-save")
+    if clicked:
+        who, month, reason = typed["participant"], typed["month"], typed["reason"] or ""
+        if not reason.strip():
+            st.error("Укажите причину возврата: исполнитель увидит её на своей странице.")
+        else:
+            reminder_forms.expect_return()
+            reminder_forms.expect_return(shell.submit(
+                user, {"returns": [{"participant_id": who, "month": month, "reason": reason, "active": True}]},
+                action="возврат на доработку", success=f"Отчёт за {fmt.month_label(month)} возвращён на доработку.", slot="returns",
+                form=form, draft=form))
 
 with mail_tab:  # a form: drawn on the closed tab too
     reminder_forms.mail_settings_form(user, snap)

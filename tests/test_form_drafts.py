@@ -190,8 +190,9 @@ def test_the_administration_forms_keep_a_draft_but_never_a_password(demo_store_u
     chosen = at.selectbox(key="edit_login").value
     at.selectbox(key=f"edit_user-{chosen}:role").set_value("commission")
     at.text_input(key="mail_settings:smtp_host").input("mail.lensk.ru")
+    at.text_area(key="return:reason").input("Сверить оплату с актом")
     at.run()
-    assert {"add_user", f"edit_user-{chosen}", "mail_settings"} <= set(at.session_state["drafts"])
+    assert {"add_user", f"edit_user-{chosen}", "mail_settings", "return"} <= set(at.session_state["drafts"])
     assert "секретный-пароль-1" not in repr(at.session_state["drafts"])
     _away_and_back(at, "pages/admin.py")
     assert at.text_input(key="add_user:login").value == "petrov@lensk.demo"
@@ -199,6 +200,7 @@ def test_the_administration_forms_keep_a_draft_but_never_a_password(demo_store_u
     assert at.text_input(key="add_user:password").value in ("", None)  # typed again, never kept
     assert at.selectbox(key="edit_login").value == chosen and at.selectbox(key=f"edit_user-{chosen}:role").value == "commission"
     assert at.text_input(key="mail_settings:smtp_host").value == "mail.lensk.ru"
+    assert at.text_area(key="return:reason").value == "Сверить оплату с актом"
     import sqlite3
 
     kept = sqlite3.connect(store_of(demo_store_url).server_file()).execute("SELECT body FROM drafts").fetchall()

@@ -185,7 +185,7 @@ def test_the_admin_pages_closed_tabs_do_not_run_and_a_typed_reason_survives_a_ta
     at.text_input(key=reason).input("Отчёт направлен в МЖКХ").run()  # typed and left (not in a form: sent on leaving the field)
     open_tab(at, "admin_tab", "Журнал изменений")
     assert len(audits) == 1 and not keyed(at.text_input, reason)
-    assert keyed(at.text_input, "add_user:login") and keyed(at.text_area, "return_reason")  # the tabs of forms are drawn closed
+    assert keyed(at.text_input, "add_user:login") and keyed(at.text_area, "return:reason")  # the tabs of forms are drawn closed
     open_tab(at, "admin_tab", "Закрытие кварталов")
     assert at.text_input(key=reason).value == "Отчёт направлен в МЖКХ" and len(audits) == 1
 

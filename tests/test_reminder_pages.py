@@ -125,10 +125,10 @@ def test_a_report_returned_for_rework_is_mailed_at_once(demo_store_url, smtp):
     store = demo(demo_store_url)
     switch_on(store, smtp.port)
     at = open_page("coordinator@lensk.demo", "pages/admin.py")
-    at.selectbox(key="return_participant").set_value("lptes")
-    at.selectbox(key="return_month").set_value("2024-11")
-    at.text_area(key="return_reason").input("Оплата больше начислений.")
-    at.button(key="FormSubmitter:return-Вернуть на доработку").click().run()
+    at.selectbox(key="return:participant").set_value("lptes")
+    at.selectbox(key="return:month").set_value("2024-11")
+    at.text_area(key="return:reason").input("Оплата больше начислений.")
+    at.button(key="return-save").click().run()
     assert not at.exception, [e.value for e in at.exception]
     returned = smtp.catcher.to("lptes@lensk.demo")  # (the demo's earlier return of ТСК, never mailed, goes out too)
     assert [r.subject for r in returned] == ["Отчёт за ноябрь 2024 возвращён на доработку"]
