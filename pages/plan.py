@@ -132,18 +132,24 @@ if user.role == "coordinator":
         shell.flash("plan_new")
         sources = {**{f"Копия плана {p}": ("copy", p) for p in plans},
                    **{f"Образец: {t}": ("template", t) for t in plan_admin.templates()}}
-        with st.form("new_plan"):
-            source = st.selectbox("Основа", list(sources))
-            new_id = st.text_input("Обозначение нового плана", placeholder="например, 2025/2026")
-            if st.form_submit_button("Создать план", type="primary"):
+        form = "new_plan"
+        read = shell.field_draft(form, {"source": next(iter(sources), None), "plan": ""}, title="Новый план", where="План мероприятий",
+                                 page="pages/plan.py", params={"plan_tools_tab": "Новый план из образца"})
+        with st.container(border=True):
+            st.selectbox("Основа", list(sources), key=f"{form}:source")
+            st.text_input("Обозначение нового плана", placeholder="например, 2025/2026", key=f"{form}:plan")
+            typed = read()
+            clicked = st.button("Создать план", type="primary", key=f"{form}-save")
+        if clicked:
+            source, new_id = typed["source"], (typed["plan"] or "").strip()
+            if not new_id:
+                st.error("Укажите обозначение нового плана.")
+            elif new_id in plans:
+                st.error(f"План «{new_id}» уже есть.")
+            else:
                 kind, ref = sources[source]
-                if not new_id.strip():
-                    st.error("Укажите обозначение нового плана.")
-                elif new_id.strip() in plans:
-                    st.error(f"План «{new_id.strip()}» уже есть.")
-                else:
-                    year = int(new_id.strip()[:4]) if new_id.strip()[:4].isdigit() else shell.today().year
-                    rows = plan_admin.copy_plan(snap, ref, new_id.strip()) if kind == "copy" else \
-                        plan_admin.from_template(plan_admin.templates()[ref], new_id.strip(), year)
-                    shell.submit(user, {"plan": rows}, action="создание плана", expect={"plan": {(r["measure_id"],): None for r in rows}},
-                              success=f"План «{new_id.strip()}» создан: мероприятий {len(rows)}.", slot="plan_new")
+                year = int(new_id[:4]) if new_id[:4].isdigit() else shell.today().year
+                rows = plan_admin.copy_plan(snap, ref, new_id) if kind == "copy" else \
+                    plan_admin.from_template(plan_admin.templates()[ref], new_id, year)
+                shell.submit(user, {"plan": rows}, action="создание плана", expect={"plan": {(r["measure_id"],): None for r in rows}},
+                             success=f"План «{new_id}» создан: мероприятий {len(rows)}.", slot="plan_new", form=form, draft=form)

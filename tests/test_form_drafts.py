@@ -168,10 +168,12 @@ def test_an_edit_of_a_plan_measure_survives_a_page_switch_and_a_retired_measures
     measure = at.selectbox(key="plan_edit_measure").value
     form = f"edit-{measure}"
     at.text_input(key=f"{form}:curator").input("Первый заместитель главы")
+    at.text_input(key="new_plan:plan").input("2025/2026")
     at.run()
-    assert form in at.session_state["drafts"]
+    assert {form, "new_plan"} <= set(at.session_state["drafts"])
     _away_and_back(at, "pages/plan.py")
     assert at.text_input(key=f"{form}:curator").value == "Первый заместитель главы"
+    assert at.text_input(key="new_plan:plan").value == "2025/2026"
     store = store_of(demo_store_url)
     write(store, User(COORDINATOR, "Беляев И.А.", "coordinator", "upr"),
           {"plan": [{**store.read_all().record("plan", measure_id=measure), "retired": True}]})

@@ -48,10 +48,10 @@ def test_plan_page_per_role(demo_store_url, login):
 
 def test_coordinator_starts_a_plan_from_the_zaozersk_template(demo_store_url):
     at = open_page("coordinator@lensk.demo", "pages/plan.py")
-    source = next(o for o in at.selectbox[-1].options if "Заозерск" in o)
-    at.selectbox[-1].set_value(source)
-    at.text_input[-1].input("2025")
-    at.button(key="FormSubmitter:new_plan-Создать план").click().run()
+    source = next(o for o in at.selectbox(key="new_plan:source").options if "Заозерск" in o)
+    at.selectbox(key="new_plan:source").set_value(source)
+    at.text_input(key="new_plan:plan").input("2025")
+    at.button(key="new_plan-save").click().run()
     assert any("План «2025» создан" in s.value for s in at.success), [e.value for e in at.error]
     plans = store_of(demo_store_url).read_all().current("plan")
     assert len(plans.query("plan_id == '2025'")) == 10
