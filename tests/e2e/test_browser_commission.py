@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.browser import open_login, rerun_after, sign_in
+from tests.support.browser import idle, open_login, rerun_after, sign_in
 
 # ---- in a browser: what a person typed survives a tab switch; the open tab survives a reload -----------
 
@@ -24,6 +24,7 @@ def test_in_a_browser_typed_text_survives_tab_switches_and_the_open_tab_a_reload
     page.get_by_role("link", name="Комиссия", exact=True).click()
     page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
     open_tab("Решения и поручения")
+    idle(page)  # the run that draws the forms is over: «Текст решения» first is the new decision's, not a field being redrawn
     typed = "Поручение набрано, но не сохранено"
     page.get_by_label("Текст решения").first.fill(typed)  # a draft: not saved before «Сохранить решение»
     open_tab("Материалы к заседанию")
@@ -57,6 +58,8 @@ def test_in_a_browser_typed_text_survives_tab_switches_and_the_open_tab_a_reload
     page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
     selected("Решения и поручения")
     page.wait_for_function("v => [...document.querySelectorAll('textarea')].some(t => t.value === v)", arg=typed, timeout=60000)
+    idle(page)
+    assert page.get_by_label("Текст решения").first.input_value() == typed
     page.get_by_label("Текст решения").first.fill("")
     page.get_by_label("Текст решения").first.press("Tab")
     page.locator("[data-testid='unsaved-false']").wait_for(state="attached", timeout=30000)
