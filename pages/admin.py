@@ -3,13 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from lib.auth.access import ROLE_LABELS
-from lib.auth.passwords import PasswordError, check_new_password, hash_password
 from lib.core import fmt
 from lib.domain import present
 from lib.domain.periods import closed_quarters, open_returns, quarter_label, quarter_of
 from lib.domain.present import for_display
-from lib.ui import reminder_forms, rollover_panel, shell
+from lib.ui import admin_forms, reminder_forms, rollover_panel, shell
 
 user = shell.require_user()
 if user.role != "coordinator":
@@ -30,62 +28,7 @@ users_tab, periods_tab, returns_tab, mail_tab, audit_tab, year_tab = shell.page_
 
 with users_tab:
     shell.table(present.table(for_display(schema["users"], snap.current("users"), labels, system=False)), hide_index=True, width="stretch")
-    roles = list(ROLE_LABELS)
-    with st.form("add_user"):
-        st.subheader("Новый пользователь")
-        login = st.text_input("Логин (e-mail)", key="new_login")
-        name = st.text_input("ФИО", key="new_name")
-        role = st.selectbox("Роль", roles, format_func=ROLE_LABELS.get, key="new_role")
-        participant = st.selectbox("Участник (для исполнителя)", [None, *names], key="new_participant",
-                                   format_func=lambda p: "—" if p is None else names[p])
-        password = st.text_input("Пароль", type="password", key="new_password")
-        again = st.text_input("Пароль ещё раз", type="password", key="new_password_again")
-        if st.form_submit_button("Добавить", type="primary"):
-            existing = set(snap.current("users")["login"].str.lower())
-            if login.strip().lower() in existing:
-                st.error(f"Пользователь {login.strip().lower()} уже есть.")
-            elif role == "executor" and participant is None:
-                st.error("Для исполнителя выберите участника.")
-            elif password != again:
-                st.error("Пароли не совпадают.")
-            else:
-                try:
-                    check_new_password(password)
-                    record = {"login": login.strip().lower(), "name": name, "role": role, "participant_id": participant,
-                              "password_hash": hash_password(password), "active": True}
-                    shell.submit(user, {"users": [record]}, action="создание пользователя", expect={"users": {(record["login"],): None}},
-                              success=f"Пользователь {record['login']} добавлен.", slot="users")
-                except PasswordError as err:
-                    st.error(str(err))
-
-    st.subheader("Пароль, роль и доступ")
-    shell.flash("users")
-    current_users = snap.current("users")
-    chosen = st.selectbox("Пользователь", current_users["login"].tolist(), key="edit_login",
-                          format_func=lambda login: f"{current_users.set_index('login').name.get(login, login)} ({login})")
-    row = snap.record("users", login=chosen)
-    form = f"edit_user-{chosen}"
-    base = shell.edit_base(form, current_users.set_index("login").save_id.get(chosen))
-    c1, c2 = st.columns(2)
-    role = c1.selectbox("Роль", roles, index=roles.index(row["role"]), format_func=ROLE_LABELS.get, key=f"{form}:role")
-    active = c2.toggle("Может входить", value=row["active"] is not False, key=f"{form}:active")
-    new_password = st.text_input("Новый пароль (оставьте пустым, чтобы не менять)", type="password", key=f"{form}:password")
-    confirmed = True
-    if row["active"] is not False and not active:
-        # disabling locks a person out at once: ask before doing it
-        confirmed = st.checkbox(f"Да, отключить {row['name']}: пользователь не сможет войти, пока его снова не включат",
-                                key=f"{form}:confirm")
-    if st.button("Сохранить", key=f"{form}:save", disabled=not confirmed, type="primary"):
-        record = {**row, "role": role, "active": active}
-        try:
-            if new_password:
-                record["password_hash"] = hash_password(new_password)
-            action = ("смена пароля" if new_password else "смена роли" if role != row["role"]
-                      else "включение пользователя" if active else "отключение пользователя")
-            shell.submit(user, {"users": [record]}, action=action, expect={"users": {(chosen,): base}},
-                      success=f"Пользователь {chosen}: изменения сохранены.", slot="users", form=form)
-        except PasswordError as err:
-            st.error(str(err))
+    admin_forms.user_forms(user, snap, names)
 
 if periods_tab.open:
     with periods_tab:
@@ -122,19 +65,7 @@ with returns_tab:
             "Возвращён": present.local_moments(waiting["saved_at"]).tolist(),
         }), moments=["Возвращён"]), hide_index=True, width="stretch")
     filers = participants[participants["files_monthly"].fillna(False).astype(bool)]["id"].tolist()
-    with st.form("return"):
-        who = st.selectbox("Участник", filers, format_func=lambda p: names.get(p, p), key="return_participant")
-        month = st.selectbox("Месяц", sorted(set(snap.current("monthly_reports")["month"].dropna()), reverse=True),
-                             format_func=fmt.month_label, key="return_month")
-        reason = st.text_area("Что исправить", key="return_reason")
-        if st.form_submit_button("Вернуть на доработку", type="primary"):
-            if not reason.strip():
-                st.error("Укажите причину возврата: исполнитель увидит её на своей странице.")
-            else:
-                reminder_forms.expect_return()
-                reminder_forms.expect_return(shell.submit(
-                    user, {"returns": [{"participant_id": who, "month": month, "reason": reason, "active": True}]},
-                    action="возврат на доработку", success=f"Отчёт за {fmt.month_label(month)} возвращён на доработку.", slot="returns"))
+    admin_forms.return_form(user, snap, filers, names)
 
 with mail_tab:  # a form: drawn on the closed tab too
     reminder_forms.mail_settings_form(user, snap)

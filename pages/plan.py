@@ -9,6 +9,7 @@ from lib.domain import plan_views as views
 from lib.domain.monthly import names as participant_names
 from lib.domain.periods import months_range
 from lib.domain.plan_rules import execution_matrix, execution_summary
+from lib.saving.drafts import saved_by
 from lib.ui import shell
 
 user = shell.require_user()
@@ -56,29 +57,37 @@ if user.role == "coordinator":
     edit, add, new = shell.page_tabs(["Изменить или исключить мероприятие", "Добавить мероприятие", "Новый план из образца"],
                                   key="plan_tools_tab")
     with edit:
+        # drafts of measures taken out of the plan since: said here, where the sidebar's note leads
+        shell.lost_drafts("edit-", {f"edit-{m}" for m in plan_all[plan_all.retired.fillna(False) == False].measure_id},  # noqa: E712
+                          "мероприятие исключено из плана после того, как вы начали правку")
         if plan_id and len(plan):
             by_id = plan.set_index("measure_id")
-            chosen = st.selectbox("Мероприятие", plan.measure_id.tolist(), key="plan_edit_measure",
-                                  format_func=lambda m: f"{by_id.item_no.get(m) or '—'}. {by_id.measure[m][:90]}")
-            current = plan_admin.measure_record(snap, chosen)
-            base = shell.edit_base(f"edit-{chosen}", by_id.save_id[chosen])
+            chosen, _ = shell.address_choice("Мероприятие", plan.measure_id.tolist(), key="plan_edit_measure", param="measure",
+                                             format_func=lambda m: f"{by_id.item_no.get(m) or '—'}. {by_id.measure[m][:90]}")
+            record = plan_admin.measure_record(snap, chosen)
+            form = f"edit-{chosen}"
+            fields = ("measure", "executor", "curator", "deadline", "report_deadline", "expected_result")
             shell.flash("plan_edit")
-            with st.form(f"edit-{chosen}"):
-                typed = {
-                    "measure": st.text_area("Мероприятие", current["measure"]),
-                    "executor": st.text_input("Исполнитель", current["executor"] or ""),
-                    "curator": st.text_input("Куратор", current["curator"] or ""),
-                    "deadline": st.text_input("Сроки исполнения", current["deadline"] or "",
-                                              placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»"),
-                    "report_deadline": st.text_input("Срок предоставления отчёта", current["report_deadline"] or ""),
-                    "expected_result": st.text_input("Результат", current["expected_result"] or ""),
-                }
-                retire = st.checkbox("Исключить из плана (запись остаётся в истории)", key=f"retire-{chosen}")
-                clicked = st.form_submit_button("Сохранить новую версию", type="primary")
+            read, base = shell.record_draft(form, {**{f: record[f] or "" for f in fields}, "retired": False}, by_id.save_id[chosen],
+                                            title=f"Мероприятие {by_id.item_no.get(chosen) or ''}".strip(), where="План мероприятий",
+                                            page="pages/plan.py", params={"plan_tools_tab": "Изменить или исключить мероприятие",
+                                                                          "measure": chosen},
+                                            who=saved_by(snap, "plan", [(chosen,)]))
+            with st.container(border=True):
+                st.text_area("Мероприятие", key=f"{form}:measure")
+                st.text_input("Исполнитель", key=f"{form}:executor")
+                st.text_input("Куратор", key=f"{form}:curator")
+                st.text_input("Сроки исполнения", placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»",
+                              key=f"{form}:deadline")
+                st.text_input("Срок предоставления отчёта", key=f"{form}:report_deadline")
+                st.text_input("Результат", key=f"{form}:expected_result")
+                st.checkbox("Исключить из плана (запись остаётся в истории)", key=f"{form}:retired")
+                typed = read()
+                clicked = st.button("Сохранить новую версию", type="primary", key=f"{form}-save")
             if clicked:
                 # a changed deadline re-derives the schedule, as for a new measure (issue 27)
-                record = plan_admin.edited_measure(current, typed)
-                record["retired"] = retire
+                record = plan_admin.edited_measure(record, {f: typed[f] for f in fields})
+                retire = record["retired"] = bool(typed["retired"])
                 try:
                     if not retire:  # an item taken out of the plan keeps what it had
                         plan_admin.check_measure(record)
@@ -86,7 +95,7 @@ if user.role == "coordinator":
                     st.error(f"{err} Введённое осталось в форме.")
                 else:
                     shell.submit(user, {"plan": [record]}, action="исключение мероприятия" if retire else "изменение мероприятия",
-                                 expect={"plan": {(chosen,): base}}, slot="plan_edit", form=f"edit-{chosen}",
+                                 expect={"plan": {(chosen,): base}}, slot="plan_edit", form=form, draft=form,
                                  success="Мероприятие исключено." if retire else "Мероприятие сохранено новой версией.")
     with add:
         shell.flash("plan_add")
@@ -125,18 +134,24 @@ if user.role == "coordinator":
         shell.flash("plan_new")
         sources = {**{f"Копия плана {p}": ("copy", p) for p in plans},
                    **{f"Образец: {t}": ("template", t) for t in plan_admin.templates()}}
-        with st.form("new_plan"):
-            source = st.selectbox("Основа", list(sources))
-            new_id = st.text_input("Обозначение нового плана", placeholder="например, 2025/2026")
-            if st.form_submit_button("Создать план", type="primary"):
+        form = "new_plan"
+        read = shell.field_draft(form, {"source": next(iter(sources), None), "plan": ""}, title="Новый план", where="План мероприятий",
+                                 page="pages/plan.py", params={"plan_tools_tab": "Новый план из образца"})
+        with st.container(border=True):
+            st.selectbox("Основа", list(sources), key=f"{form}:source")
+            st.text_input("Обозначение нового плана", placeholder="например, 2025/2026", key=f"{form}:plan")
+            typed = read()
+            clicked = st.button("Создать план", type="primary", key=f"{form}-save")
+        if clicked:
+            source, new_id = typed["source"], (typed["plan"] or "").strip()
+            if not new_id:
+                st.error("Укажите обозначение нового плана.")
+            elif new_id in plans:
+                st.error(f"План «{new_id}» уже есть.")
+            else:
                 kind, ref = sources[source]
-                if not new_id.strip():
-                    st.error("Укажите обозначение нового плана.")
-                elif new_id.strip() in plans:
-                    st.error(f"План «{new_id.strip()}» уже есть.")
-                else:
-                    year = int(new_id.strip()[:4]) if new_id.strip()[:4].isdigit() else shell.today().year
-                    rows = plan_admin.copy_plan(snap, ref, new_id.strip()) if kind == "copy" else \
-                        plan_admin.from_template(plan_admin.templates()[ref], new_id.strip(), year)
-                    shell.submit(user, {"plan": rows}, action="создание плана", expect={"plan": {(r["measure_id"],): None for r in rows}},
-                              success=f"План «{new_id.strip()}» создан: мероприятий {len(rows)}.", slot="plan_new")
+                year = int(new_id[:4]) if new_id[:4].isdigit() else shell.today().year
+                rows = plan_admin.copy_plan(snap, ref, new_id) if kind == "copy" else \
+                    plan_admin.from_template(plan_admin.templates()[ref], new_id, year)
+                shell.submit(user, {"plan": rows}, action="создание плана", expect={"plan": {(r["measure_id"],): None for r in rows}},
+                             success=f"План «{new_id}» создан: мероприятий {len(rows)}.", slot="plan_new", form=form, draft=form)

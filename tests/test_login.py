@@ -178,10 +178,10 @@ def test_coordinator_closes_a_quarter_and_returns_a_month_from_the_admin_page(de
     at.checkbox(key="admin-lock-confirm-2024-Q4").check().run()
     at.button(key="admin-lock-2024-Q4").click().run()
     assert any("4 квартал 2024 г.: закрыт" in s.value for s in at.success), [e.value for e in at.error]
-    at.selectbox(key="return_participant").set_value("esk")
-    at.selectbox(key="return_month").set_value("2024-12")
-    at.text_area(key="return_reason").input("=HYPERLINK(\"x\") — проверьте начисления")
-    at.button(key="FormSubmitter:return-Вернуть на доработку").click().run()
+    at.selectbox(key="return:participant").set_value("esk")
+    at.selectbox(key="return:month").set_value("2024-12")
+    at.text_area(key="return:reason").input("=HYPERLINK(\"x\") — проверьте начисления")
+    at.button(key="return-save").click().run()
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     store = SQLiteStore(demo_store_url[len("sqlite:///"):]).read_all()

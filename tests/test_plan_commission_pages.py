@@ -48,10 +48,10 @@ def test_plan_page_per_role(demo_store_url, login):
 
 def test_coordinator_starts_a_plan_from_the_zaozersk_template(demo_store_url):
     at = open_page("coordinator@lensk.demo", "pages/plan.py")
-    source = next(o for o in at.selectbox[-1].options if "Заозерск" in o)
-    at.selectbox[-1].set_value(source)
-    at.text_input[-1].input("2025")
-    at.button(key="FormSubmitter:new_plan-Создать план").click().run()
+    source = next(o for o in at.selectbox(key="new_plan:source").options if "Заозерск" in o)
+    at.selectbox(key="new_plan:source").set_value(source)
+    at.text_input(key="new_plan:plan").input("2025")
+    at.button(key="new_plan-save").click().run()
     assert any("План «2025» создан" in s.value for s in at.success), [e.value for e in at.error]
     plans = store_of(demo_store_url).read_all().current("plan")
     assert len(plans.query("plan_id == '2025'")) == 10
@@ -60,8 +60,8 @@ def test_coordinator_starts_a_plan_from_the_zaozersk_template(demo_store_url):
 def test_coordinator_retires_a_measure_as_a_new_version(demo_store_url):
     at = open_page("coordinator@lensk.demo", "pages/plan.py")
     at.selectbox(key="plan_edit_measure").set_value("2023/2024-13").run()
-    at.checkbox(key="retire-2023/2024-13").check()
-    at.button(key="FormSubmitter:edit-2023/2024-13-Сохранить новую версию").click().run()
+    at.checkbox(key="edit-2023/2024-13:retired").check()
+    at.button(key="edit-2023/2024-13-save").click().run()
     assert any("исключено" in s.value for s in at.success), [e.value for e in at.error]
     history = store_of(demo_store_url).read_all().history("plan", measure_id="2023/2024-13")
     assert history.retired.tolist() == [False, True]
@@ -234,7 +234,7 @@ def test_the_admin_pages_closed_tabs_do_not_run_and_a_typed_reason_survives_a_ta
     at.text_input(key=reason).input("Отчёт направлен в МЖКХ").run()  # typed and left (not in a form: sent on leaving the field)
     open_tab(at, "admin_tab", "Журнал изменений")
     assert len(audits) == 1 and not keyed(at.text_input, reason)
-    assert keyed(at.text_input, "new_login") and keyed(at.text_area, "return_reason")  # the tabs of forms are drawn closed
+    assert keyed(at.text_input, "add_user:login") and keyed(at.text_area, "return:reason")  # the tabs of forms are drawn closed
     open_tab(at, "admin_tab", "Закрытие кварталов")
     assert at.text_input(key=reason).value == "Отчёт направлен в МЖКХ" and len(audits) == 1
 

@@ -78,6 +78,7 @@ class Setting:
     type: str
     default: str
     description: str
+    title: str = ""  # how people name it («Отправлять напоминания»): the audit log says which setting changed
 
 
 ROLES = ("executor", "commission", "coordinator")
@@ -209,7 +210,7 @@ def load_schema(directory: Path = SCHEMA_DIR) -> Schema:
         if not set(record_key) <= set(keys):
             raise SchemaError(f"{name}: record_key {record_key} ссылается на неизвестные столбцы")
         settings = tuple(
-            Setting(s["key"], s["type"], str(s["default"]), s.get("description", ""))
+            Setting(s["key"], s["type"], str(s["default"]), s.get("description", ""), s.get("title", ""))
             for s in raw.get("settings", ())
         )
         raw_access = tab.get("access", {})

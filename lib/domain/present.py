@@ -300,6 +300,7 @@ def labels(snapshot) -> Labels:
          "decisions": {d.decision_id: _decision_label(d, meeting_label) for d in decisions.merge(
              meetings[["meeting_id", "number", "date"]], on="meeting_id", how="left").itertuples()},
          "exports": dict(zip(exports.export_id, exports.file_name)),
+         "settings": {s.key: s.title for s in schema["settings"].settings if s.title},
          # lists of codes without a tab of their own: the vocabulary they come from
          "resources": schema["debt_structure"].column("resource").labels, "executor_kinds": schema["participants"].column("kind").labels},
         {str(login).lower(): name for login, name in zip(users["login"], users["name"]) if isinstance(name, str) and name},
@@ -383,8 +384,18 @@ def _audit_records(frame: pd.DataFrame, names: Labels) -> list[str]:
 
 
 def _audit_changes(frame: pd.DataFrame, names: Labels) -> list[str]:
-    return [_changes_label(names.tables[e], c, names) if e in names.tables else (c if isinstance(c, str) else "")
-            for e, c in zip(frame["entity"], frame["changes"])]
+    return [_setting_change(k, _changes_label(names.tables[e], c, names), names) if e == "settings" and e in names.tables
+            else _changes_label(names.tables[e], c, names) if e in names.tables else (c if isinstance(c, str) else "")
+            for e, k, c in zip(frame["entity"], frame["record_key"], frame["changes"])]
+
+
+def _setting_change(key, text: str, names: Labels) -> str:
+    """A setting's change names the setting, not the tab's column: «Отправлять напоминания: нет → да», not «Значение: нет → да»."""
+    title = names.of("settings", key) if isinstance(key, str) else ""
+    value = names.tables["settings"].column("value").title
+    if not title or title == key:
+        return text
+    return "; ".join(title + part[len(value):] if part.startswith((f"{value}: ", f"{value} = ")) else part for part in text.split("; "))
 
 
 AUDIT_READ = {"entity": _audit_tabs, "record_key": _audit_records, "changes": _audit_changes}

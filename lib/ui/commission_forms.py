@@ -15,6 +15,7 @@ import streamlit as st
 from lib.auth.access import Rejected, User, audit_for
 from lib.core import fmt
 from lib.domain import present, proceedings
+from lib.saving.drafts import saved_by
 from lib.ui import shell
 
 
@@ -75,29 +76,27 @@ def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFram
         return
     st.subheader("Изменить заседание")
     by_id = meetings.set_index("meeting_id")
-    chosen = st.selectbox("Заседание", meetings.meeting_id.tolist(), key="edit_meeting_id",
-                          format_func=lambda m: proceedings.meeting_label(by_id.loc[m].to_dict()))
+    chosen, _ = shell.address_choice("Заседание", meetings.meeting_id.tolist(), key="edit_meeting_id", param="meeting",
+                                     format_func=lambda m: proceedings.meeting_label(by_id.loc[m].to_dict()))
     current = snap.record("meetings", meeting_id=chosen)
     form = f"edit_meeting-{chosen}"
-    base = shell.edit_base(form, by_id.loc[chosen, "save_id"])
-    with st.form(form):
+    stored = proceedings.attendance_of(current)
+    defaults = {"number": current["number"] or "", "date": fmt.date_ru(current["date"]), "agenda": current["agenda"] or "",
+                **{f"attend-{m}": stored.get(m, "absent") for m in members.member_id}}
+    read, base = shell.record_draft(form, defaults, by_id.loc[chosen, "save_id"], title=f"Заседание {proceedings.meeting_label(current)}",
+                                    where="Комиссия", page="pages/commission.py", params={**MEETINGS_TAB, "meeting": chosen},
+                                    who=saved_by(snap, "meetings", [(chosen,)]))
+    with st.container(border=True):
         c1, c2 = st.columns(2)
-        fields = {"number": c1.text_input("Номер протокола", value=current["number"] or "", key=f"{form}:number"),
-                  "date": shell.date_field("Дата", current["date"], key=f"{form}:date", where=c2),
-                  "attendance": attendance_inputs(form, members, labels, proceedings.attendance_of(current)),
-                  "agenda": st.text_area("Повестка", value=current["agenda"] or "", key=f"{form}:agenda")}
-        clicked = st.form_submit_button("Сохранить исправление")
+        c1.text_input("Номер протокола", key=f"{form}:number")
+        date = shell.date_field("Дата", current["date"], key=f"{form}:date", where=c2)
+        attendance = attendance_inputs(form, members, labels, stored, seed=False)
+        st.text_area("Повестка", key=f"{form}:agenda")
+        typed = read()
+        clicked = st.button("Сохранить исправление", key=f"{form}-save")
     if clicked and not shell.dates_refused(f"{form}:date"):
+        fields = {"number": typed["number"], "date": date, "attendance": attendance, "agenda": typed["agenda"]}
         _write_meeting(user, snap, fields, chosen, base, form, "исправление заседания", "исправлено")
-
-
-def _meeting_choice(form: str, meetings: pd.DataFrame, current: str | None = None) -> str | None:
-    by_id = meetings.set_index("meeting_id")
-    ids = meetings.meeting_id.tolist()  # newest first: the meeting just held is the default
-    # keyed by the newest meeting: a choice made before a meeting was recorded must not stick to the old
-    # one, or the next decision is filed under the previous meeting without anyone noticing
-    return st.selectbox("Заседание", ids, index=ids.index(current) if current in ids else 0, key=f"{form}:meeting-{ids[0]}",
-                        format_func=lambda m: proceedings.meeting_label(by_id.loc[m].to_dict()))
 
 
 def _write_decision(user: User, snap, fields: dict, decision_id: str, base: str | None, form: str, action: str, done: str) -> None:
@@ -150,29 +149,36 @@ def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataF
     statuses = snap.schema["decisions"].column("status").labels
     ordered = decisions.iloc[::-1]
     by_decision = ordered.set_index("decision_id")
-    chosen = st.selectbox(
-        "Решение", ordered.decision_id.tolist(), key="edit_decision_id",
+    chosen, _ = shell.address_choice(
+        "Решение", ordered.decision_id.tolist(), key="edit_decision_id", param="decision",
         format_func=lambda d: f"{fmt.date_ru(by_decision.loc[d, 'meeting_date'])} — {names.get(by_decision.loc[d, 'responsible_id'], '')}: "
                               f"{by_decision.loc[d, 'text'][:80]}")
     current = snap.record("decisions", decision_id=chosen)
     form = f"edit_decision-{chosen}"
-    base = shell.edit_base(form, by_decision.loc[chosen, "save_id"])
     status_keys = list(proceedings.DECISION_STATUSES)
-    with st.form(form):
-        meeting = _meeting_choice(form, meetings, current["meeting_id"])
-        text = st.text_area("Текст решения", value=current["text"], key=f"{form}:text")
-        responsible = st.selectbox("Ответственный", responsible_ids, format_func=names.get, key=f"{form}:responsible",
-                                   index=responsible_ids.index(current["responsible_id"]) if current["responsible_id"] in responsible_ids else None)
+    meeting_ids = meetings.meeting_id.tolist()
+    defaults = {"meeting": current["meeting_id"] if current["meeting_id"] in meeting_ids else meeting_ids[0], "text": current["text"] or "",
+                "responsible": current["responsible_id"] if current["responsible_id"] in responsible_ids else None,
+                "due": fmt.date_ru(current["due_date"]), "status": current["status"],
+                "done": fmt.date_ru(current["done_date"] or shell.today()), "comment": current["comment"] or ""}
+    read, base = shell.record_draft(form, defaults, by_decision.loc[chosen, "save_id"], title="Изменение решения", where="Комиссия",
+                                    page="pages/commission.py", params={**DECISIONS_TAB, "decision": chosen},
+                                    who=saved_by(snap, "decisions", [(chosen,)]))
+    with st.container(border=True):
+        st.selectbox("Заседание", meeting_ids, key=f"{form}:meeting",
+                     format_func=lambda m: proceedings.meeting_label(by_id.loc[m].to_dict()))
+        st.text_area("Текст решения", key=f"{form}:text")
+        st.selectbox("Ответственный", responsible_ids, format_func=names.get, key=f"{form}:responsible", placeholder="выберите участника…")
         c1, c2, c3 = st.columns(3)
-        fields = {"meeting_id": meeting, "text": text, "responsible_id": responsible,
-                  "due_date": shell.date_field("Срок", current["due_date"], key=f"{form}:due", where=c1),
-                  "status": c2.radio("Статус", status_keys, index=status_keys.index(current["status"]), format_func=statuses.get,
-                                     key=f"{form}:status"),
-                  "done_date": shell.date_field("Дата исполнения", current["done_date"] or shell.today(), key=f"{form}:done", where=c3),
-                  "comment": st.text_area("Комментарий (что сделано или почему снято с контроля)", value=current["comment"] or "",
-                                          key=f"{form}:comment")}
-        clicked = st.form_submit_button("Сохранить новую версию")
+        due = shell.date_field("Срок", current["due_date"], key=f"{form}:due", where=c1)
+        c2.radio("Статус", status_keys, format_func=statuses.get, key=f"{form}:status")
+        done = shell.date_field("Дата исполнения", current["done_date"] or shell.today(), key=f"{form}:done", where=c3)
+        st.text_area("Комментарий (что сделано или почему снято с контроля)", key=f"{form}:comment")
+        typed = read()
+        clicked = st.button("Сохранить новую версию", key=f"{form}-save")
     if clicked and not shell.dates_refused(f"{form}:due", f"{form}:done"):
+        fields = {"meeting_id": typed["meeting"], "text": typed["text"], "responsible_id": typed["responsible"], "due_date": due,
+                  "status": typed["status"], "done_date": done, "comment": typed["comment"]}
         action = {"cancelled": "снятие решения с контроля", "done": "исполнение решения"}.get(fields["status"], "изменение решения")
         _write_decision(user, snap, fields, chosen, base, form, action, "Решение сохранено новой версией.")
     history = audit_for(snap, "decisions", {"decision_id": chosen})

@@ -68,6 +68,11 @@ def confirmation(checked, key: str) -> list[str]:
                             placeholder="например, списание по решению суда от 05.12.2024 № 2-123")
         st.session_state[f"{key}-reason"] = why.strip()
         if not why.strip():
+            if ticked:  # confirmed, but the reason the identity asks for is missing: said, naming each row and field
+                where = "; ".join(f"{f.form}, {f.row}, «{f.field}»" if f.row else f"{f.form}, «{f.field}»"
+                                  for f in checked.confirm if f.reason)
+                st.error(f"Сохранить нельзя: не указана причина — {where}. Впишите её в поле «Причина» выше.",
+                         icon=":material/edit_note:")
             return []
     else:
         st.session_state.pop(f"{key}-reason", None)

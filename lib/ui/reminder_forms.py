@@ -139,31 +139,39 @@ def mail_settings_form(user: User, snap) -> None:
     table = snap.schema["settings"]
     described = {s.key: s.description for s in table.settings}
     shell.flash("mail")
-    with st.form("mail_settings"):
-        values = {
-            "reminders_enabled": st.toggle("Отправлять напоминания", value=bool(settings["reminders_enabled"]), key="mail_enabled"),
-            "reminder_days_before": st.number_input("За сколько дней до срока напомнить", 0, 27, int(settings["reminder_days_before"]),
-                                                    key="mail_days"),
-            "app_base_url": st.text_input("Адрес приложения для ссылок в письмах", settings["app_base_url"] or "", key="mail_base",
-                                          placeholder="https://dolg.lensk.ru"),
-            "smtp_host": st.text_input("Почтовый сервер (SMTP)", settings["smtp_host"] or "", key="mail_host", placeholder="mail.lensk.ru"),
-            "smtp_port": st.number_input("Порт", 1, 65535, int(settings["smtp_port"]), key="mail_port"),
-            "smtp_security": st.selectbox("Шифрование", SECURITY_CHOICES, key="mail_security",
-                                          index=_security_index(settings["smtp_security"])),
-            "smtp_login": st.text_input("Логин на почтовом сервере (пусто — без входа)", settings["smtp_login"] or "", key="mail_login"),
-            "smtp_sender": st.text_input("Адрес отправителя", settings["smtp_sender"] or "", key="mail_sender", placeholder="dolg@lensk.ru"),
-        }
+    form = "mail_settings"
+    names = ("reminders_enabled", "reminder_days_before", "app_base_url", "smtp_host", "smtp_port", "smtp_security", "smtp_login",
+             "smtp_sender")
+    defaults = {"reminders_enabled": bool(settings["reminders_enabled"]), "reminder_days_before": int(settings["reminder_days_before"]),
+                "app_base_url": settings["app_base_url"] or "", "smtp_host": settings["smtp_host"] or "",
+                "smtp_port": int(settings["smtp_port"]), "smtp_security": SECURITY_CHOICES[_security_index(settings["smtp_security"])],
+                "smtp_login": settings["smtp_login"] or "", "smtp_sender": settings["smtp_sender"] or ""}
+    # a draft like every form's; the settings as stored now are its version (saved by someone else: the form follows)
+    read, _ = shell.record_draft(form, defaults, "|".join(_text(settings[k]) for k in names), title="Настройки рассылки",
+                                 where="Администрирование", page="pages/admin.py", params={"admin_tab": "Рассылка"})
+    with st.container(border=True):
+        st.toggle("Отправлять напоминания", key=f"{form}:reminders_enabled")
+        st.number_input("За сколько дней до срока напомнить", 0, 27, key=f"{form}:reminder_days_before")
+        st.text_input("Адрес приложения для ссылок в письмах", key=f"{form}:app_base_url", placeholder="https://dolg.lensk.ru")
+        st.text_input("Почтовый сервер (SMTP)", key=f"{form}:smtp_host", placeholder="mail.lensk.ru")
+        st.number_input("Порт", 1, 65535, key=f"{form}:smtp_port")
+        st.selectbox("Шифрование", SECURITY_CHOICES, key=f"{form}:smtp_security")
+        st.text_input("Логин на почтовом сервере (пусто — без входа)", key=f"{form}:smtp_login")
+        st.text_input("Адрес отправителя", key=f"{form}:smtp_sender", placeholder="dolg@lensk.ru")
+        values = read()
         st.caption("Пароль почтового сервера здесь не вводится и в таблице не хранится: " + (
             "он задан на сервере приложения." if smtp_password() else
             "он не задан — администратор сервера добавляет [smtp] password в .streamlit/secrets.toml или переменную DEBT_SMTP_PASSWORD."))
-        if st.form_submit_button("Сохранить", type="primary"):
-            changed = [{"key": k, "value": _text(v), "description": described[k]} for k, v in values.items()
-                       if _text(v) != _text(settings[k])]
-            if not changed:
-                st.info("Изменений нет: сохранять нечего.", icon=":material/info:")
-            else:
-                shell.submit(user, {"settings": changed}, action="настройки рассылки", success="Настройки рассылки сохранены.",
-                             slot="mail")
+        clicked = st.button("Сохранить", type="primary", key=f"{form}-save")
+    if clicked:
+        changed = [{"key": k, "value": _text(v), "description": described[k]} for k, v in values.items()
+                   if _text(v) != _text(settings[k])]
+        if not changed:
+            st.info("Изменений нет: сохранять нечего.", icon=":material/info:")
+            shell.saved_draft(form)
+        else:
+            shell.submit(user, {"settings": changed}, action="настройки рассылки", success="Настройки рассылки сохранены.",
+                         slot="mail", form=form, draft=form)
     if st.button("Отправить пробное письмо себе", key="mail_test", icon=":material/send:", disabled="@" not in user.login):
         try:
             server = MailServer.from_settings(settings, smtp_password())

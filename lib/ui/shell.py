@@ -171,6 +171,7 @@ def _forget(notice: str | None = None) -> None:
     for key in (SESSION_USER, SESSION_FP, SESSION_SID, SESSION_VERSION, RENEW_COOKIE):
         st.session_state.pop(key, None)
     st.session_state.pop(DRAFTS, None)  # the next person signing in on this browser must not find them
+    st.session_state.pop(DRAFTS_LOADED, None)  # (their own are kept on the server: lib/saving/draft_store.py)
     if notice:
         st.session_state[NOTICE] = notice
 
@@ -230,7 +231,10 @@ def user(snap: Snapshot | None = None) -> User | None:
         _forget(why)
         return None
     _renew_cookie()
-    return current_user(snap, login)
+    found = current_user(snap, login)
+    if found is not None:
+        restore_drafts(found.login)
+    return found
 
 
 def renew_own_sign_in(signed_in: User, changes: dict) -> None:
@@ -743,15 +747,72 @@ def keep_draft(form: str, changes: dict, *, title: str, where: str, page: str, p
     """Remember a form's changes for the session (no changes: the draft is gone)."""
     drafts = st.session_state.setdefault(DRAFTS, {})
     if changes:
-        if form not in drafts or drafts[form].changes != changes:
+        fresh = form not in drafts or drafts[form].changes != changes
+        if fresh:
             edited(form)
         drafts[form] = Draft(changes, title, where, page, params)
-    else:
-        drafts.pop(form, None)
+        if fresh:
+            _persist(form)
+    elif drafts.pop(form, None) is not None:
+        _persist(form)
 
 
 def drafts() -> dict[str, Draft]:
     return dict(st.session_state.get(DRAFTS, {}))
+
+
+# ---- drafts on the server: a reload (F5) starts a new session, which finds them again ----------------------------
+DRAFTS_LOADED = "drafts_loaded_for"
+
+
+def _draft_store():
+    from lib.saving.draft_store import drafts_for
+
+    current = store()
+    return drafts_for(current.server_file(), key=str(id(current)))
+
+
+def _persist(form: str) -> None:
+    """The server's copy of this session's draft of ``form`` (none: deleted). Called when the draft changes, is saved
+    or cancelled — not on every run. What was typed is never logged: a failure is logged by its kind only."""
+    import sqlite3
+
+    login = st.session_state.get(SESSION_USER)
+    if not login:
+        return
+    found = st.session_state.get(DRAFTS, {}).get(form)
+    try:
+        if found is None:
+            _draft_store().delete(login, form)
+        else:
+            base = st.session_state.get(EDIT_BASES, {}).get(form)
+            _draft_store().put(login, form, {"changes": found.changes, "title": found.title, "where": found.where,
+                                             "page": found.page, "params": found.params, "base": base})
+    except (sqlite3.Error, OSError, StoreError) as err:
+        log.warning("draft of a form not kept on the server: %s", type(err).__name__)
+
+
+def restore_drafts(login: str) -> None:
+    """Once per session and person: the drafts kept on the server for ``login`` (after F5, in a new tab) come back into
+    the session, with the versions their edits were based on; a draft this session already has is left as it is."""
+    import sqlite3
+
+    if st.session_state.get(DRAFTS_LOADED) == login:
+        return
+    st.session_state[DRAFTS_LOADED] = login
+    try:
+        kept = _draft_store().load(login)
+    except (sqlite3.Error, OSError, StoreError) as err:
+        log.warning("drafts not read from the server: %s", type(err).__name__)
+        return
+    mine = st.session_state.setdefault(DRAFTS, {})
+    bases = st.session_state.setdefault(EDIT_BASES, {})
+    for form, d in kept.items():
+        if form in mine or not isinstance(d, dict) or not d.get("changes"):
+            continue
+        mine[form] = Draft(d["changes"], d.get("title", ""), d.get("where", ""), d.get("page", "app.py"), d.get("params") or {})
+        if d.get("base") is not None:
+            bases.setdefault(form, d["base"])
 
 
 def editor_key(form: str) -> str:
@@ -768,12 +829,14 @@ def drop_draft(form: str) -> None:
     st.session_state.get(EDIT_BASES, {}).pop(form, None)
     rounds = st.session_state.setdefault(EDITOR_ROUNDS, {})
     rounds[form] = rounds.get(form, 0) + 1
+    _persist(form)
 
 
 def saved_draft(form: str) -> None:
     """The form is saved: its draft and base are done with (the editor already shows what was saved)."""
     st.session_state.get(DRAFTS, {}).pop(form, None)
     st.session_state.get(EDIT_BASES, {}).pop(form, None)
+    _persist(form)
 
 
 def form_base(form: str, now: dict, editing: bool) -> dict:
@@ -789,6 +852,8 @@ def form_base(form: str, now: dict, editing: bool) -> dict:
 def rebase(form: str, now: dict) -> None:
     """«Оставить мои изменения»: the draft now stands on the version stored now."""
     st.session_state.setdefault(EDIT_BASES, {})[form] = now
+    if form in st.session_state.get(DRAFTS, {}):
+        _persist(form)
 
 
 def field_draft(form: str, defaults: dict, *, title: str, where: str, page: str, params: dict) -> dict:
@@ -807,11 +872,62 @@ def field_draft(form: str, defaults: dict, *, title: str, where: str, page: str,
 
     def read() -> dict:
         values = {name: st.session_state.get(f"{form}:{name}") for name in defaults}
-        changes = {n: v for n, v in values.items() if v != seeded[n] and not (v in ("", None) and seeded[n] in ("", None))}
+        changes = {n: v for n, v in values.items() if _differs(v, seeded[n])}
         keep_draft(form, changes, title=title, where=where, page=page, params=params)
         return values
 
     return read
+
+
+def _differs(value, default) -> bool:
+    """A field's value is an edit of ``default`` (an emptied field and an empty default are the same)."""
+    return value != default and not (value in ("", None) and default in ("", None))
+
+
+def record_draft(form: str, defaults: dict, version: str | None, *, title: str, where: str, page: str, params: dict,
+                 who: str = ""):
+    """An edit form of one stored record (``defaults``: its fields as the widgets hold them, ``version``: its save_id now)
+    with a draft like ``field_draft``'s. Returns ``(read, base)``: the function that reads the widgets after drawing them,
+    and the version the edit began on (what the save is checked against).
+
+    While nothing is typed, the form follows the record: saved meanwhile by someone else, it shows the new version. Once
+    something is typed, the edit stands on the version it began on; if the record has been saved since, the draft stays
+    in the form and the page says why it cannot be saved as it is and what to do (``who``: by whom and when)."""
+    seen = f"{form}:~version"
+    if not draft_changes(form) and st.session_state.get(seen, version) != version:
+        shown = st.session_state.get(f"{form}:~defaults", {})
+        keys = {name: f"{form}:{name}" for name in defaults}
+        if not any(k in st.session_state and _differs(st.session_state[k], shown.get(n)) for n, k in keys.items()):
+            # nothing typed (also not on this very run): the form shows the version stored now
+            for name, value in defaults.items():  # a widget's state is set only when the stored value is another one
+                if keys[name] in st.session_state and _differs(st.session_state[keys[name]], value):
+                    st.session_state[keys[name]] = value
+            st.session_state[f"{form}:~defaults"] = dict(defaults)
+            st.session_state.get(EDIT_BASES, {}).pop(form, None)
+    st.session_state[seen] = version
+    base = edit_base(form, version)
+    read = field_draft(form, defaults, title=title, where=where, page=page, params=params)
+    if draft_changes(form) and base != version:
+        st.error(f"**Несохранённые изменения в форме «{title}» сохранить нельзя:** запись изменена после того, как вы начали "
+                 f"правку{f' ({who})' if who else ''}. Ваши изменения показаны в форме и остаются в черновике. Что делать: "
+                 "посмотрите сохранённую версию в таблице выше и, если ваша правка ещё нужна, отмените изменения кнопкой ниже "
+                 "и внесите её в сохранённую версию.", icon=":material/sync_problem:")
+        st.button("Отменить мои изменения и показать сохранённую версию", key=f"{form}-cancel-stale", on_click=forget_form,
+                  args=(form,), icon=":material/undo:")
+    return read, base
+
+
+def lost_drafts(prefix: str, alive: set[str], reason: str) -> None:
+    """Drafts of edit forms (``prefix``…) whose record the page no longer offers (taken out of the plan, say): said with
+    the reason and what was typed, and a button to cancel them — the sidebar's note must not point at nothing."""
+    for form, draft in drafts().items():
+        if not form.startswith(prefix) or form in alive:
+            continue
+        typed = "; ".join(f"{v}" for v in draft.changes.values() if v not in ("", None))
+        st.error(f"**Несохранённые изменения в форме «{draft.title}» сохранить нельзя:** {reason}. Введено: {typed or '—'}. "
+                 "Что делать: если правка ещё нужна, внесите её в другую запись; эти изменения отмените кнопкой ниже.",
+                 icon=":material/delete_forever:")
+        st.button("Отменить эти изменения", key=f"{form}-cancel-lost", on_click=forget_form, args=(form,), icon=":material/undo:")
 
 
 def unsaved_notice() -> None:
@@ -849,8 +965,10 @@ def leave_guard(active: bool) -> None:
 def forget_form(form: str) -> None:
     """Start a form afresh: a new id for a new record, the stored version for an edit, empty widgets, no draft."""
     st.session_state.get(NEW_IDS, {}).pop(form, None)
-    st.session_state.get(DRAFTS, {}).pop(form, None)
+    had = st.session_state.get(DRAFTS, {}).pop(form, None) is not None
     st.session_state.get(EDIT_BASES, {}).pop(form, None)
+    if had:
+        _persist(form)
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{form}:")]:
         del st.session_state[key]
 

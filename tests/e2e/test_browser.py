@@ -141,6 +141,8 @@ def test_the_coordinator_keeps_two_meetings_of_one_day_edits_a_decision_and_clos
     page.wait_for_function("[...document.querySelectorAll('textarea')].some(t => t.value === 'Представить график погашения задолженности')")
     idle(page)  # the run that drew the form is over: the form of the decision shown before is gone, not just stale
     page.get_by_label("Текст решения").nth(1).fill("Представить график погашения задолженности до 31 января")
+    page.get_by_label("Текст решения").nth(1).press("Tab")  # separate fields (a draft), not an st.form: sent on leaving the field
+    idle(page)
     page.get_by_role("button", name="Сохранить новую версию").click()
     page.get_by_text("Решение сохранено новой версией.").wait_for(timeout=30000)
     page.screenshot(path=str(ARTIFACTS / "commission-decisions.png"), full_page=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.browser import open_login, rerun_after, sign_in
+from tests.support.browser import idle, open_login, rerun_after, sign_in
 
 # ---- in a browser: what a person typed survives a tab switch; the open tab survives a reload -----------
 
@@ -21,11 +21,12 @@ def test_in_a_browser_typed_text_survives_tab_switches_and_the_open_tab_a_reload
 
     open_login(page, server)
     sign_in(page, "coordinator@lensk.demo", "demo-coordinator")
-    page.get_by_role("link", name="Комиссия").click()
+    page.get_by_role("link", name="Комиссия", exact=True).click()
     page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
     open_tab("Решения и поручения")
+    idle(page)  # the run that draws the forms is over: «Текст решения» first is the new decision's, not a field being redrawn
     typed = "Поручение набрано, но не сохранено"
-    page.get_by_label("Текст решения").first.fill(typed)  # in a form: nothing is sent before «Сохранить решение»
+    page.get_by_label("Текст решения").first.fill(typed)  # a draft: not saved before «Сохранить решение»
     open_tab("Материалы к заседанию")
     page.get_by_text("Проект повестки").wait_for(timeout=30000)  # the pack, built now that its tab is open
     assert "commission_tab=" in page.url  # the address names the open tab
@@ -35,7 +36,7 @@ def test_in_a_browser_typed_text_survives_tab_switches_and_the_open_tab_a_reload
     selected("Решения и поручения")
     page.get_by_role("link", name="План мероприятий").click()
     page.get_by_role("heading", name="План мероприятий").wait_for(timeout=30000)
-    page.get_by_role("link", name="Комиссия").click()  # back from another page: the tab that was open
+    page.get_by_role("link", name="Комиссия", exact=True).click()  # back from another page: the tab that was open
     page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
     selected("Решения и поручения")
 
@@ -50,3 +51,15 @@ def test_in_a_browser_typed_text_survives_tab_switches_and_the_open_tab_a_reload
     open_tab("Закрытие кварталов")
     assert page.get_by_label("Основание").input_value() == "Отчёт направлен в МЖКХ"
     assert not page.errors, page.errors
+
+    # the typed decision is a draft kept on the server for this person (it came back after the reload above): emptied,
+    # it is gone, and the other reading tests signed in as the coordinator find no draft of this one
+    page.get_by_role("link", name="Комиссия", exact=True).click()
+    page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
+    selected("Решения и поручения")
+    page.wait_for_function("v => [...document.querySelectorAll('textarea')].some(t => t.value === v)", arg=typed, timeout=60000)
+    idle(page)
+    assert page.get_by_label("Текст решения").first.input_value() == typed
+    page.get_by_label("Текст решения").first.fill("")
+    page.get_by_label("Текст решения").first.press("Tab")
+    page.locator("[data-testid='unsaved-false']").wait_for(state="attached", timeout=30000)

@@ -1,0 +1,59 @@
+"""Issue 23, deliverable 3 in Debian Chromium: a commission form typed and not saved is there again after F5 (a new
+Streamlit session: the draft is kept on the server for this person); once saved, a reload shows an empty form."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lib.store.sqlite_store import SQLiteStore
+from tests.support.browser import idle, open_login, sign_in
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AGENDA = "О задолженности ООО «ЛПТЭС» — набрано до F5"
+
+
+def test_a_typed_meeting_survives_a_reload_and_is_gone_after_saving(server, page, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        walk_through(server, page, Path(tmp_path.joinpath("db-path").read_text()))
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "failed-drafts-reload.png"), full_page=True)
+        raise
+
+
+def agenda_is(page, value: str) -> None:
+    page.wait_for_function("v => [...document.querySelectorAll('textarea')].some(t => t.value === v)", arg=value, timeout=60000)
+
+
+def walk_through(server: str, page, db: Path) -> None:
+    page.on("dialog", lambda dialog: dialog.accept())  # «Покинуть страницу?» on F5: yes
+    open_login(page, server)
+    sign_in(page, "coordinator@lensk.demo", "demo-coordinator")
+    page.get_by_role("link", name="Комиссия").click()
+    page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
+    page.get_by_label("Номер протокола").first.fill("21")
+    page.get_by_label("Повестка").first.fill(AGENDA)
+    page.get_by_label("Повестка").first.press("Tab")
+    idle(page)
+    page.get_by_text("Есть несохранённые изменения").first.wait_for(timeout=30000)
+
+    page.reload()  # F5: a new session
+    page.get_by_role("heading", name="Комиссия").wait_for(timeout=60000)
+    agenda_is(page, AGENDA)
+    assert page.get_by_label("Номер протокола").first.input_value() == "21"
+    page.get_by_text("Есть несохранённые изменения").first.wait_for(timeout=30000)
+
+    idle(page)
+    page.get_by_role("button", name="Сохранить заседание").click()
+    page.get_by_text(re.compile(r"Заседание № 21 от .* записано")).wait_for(timeout=60000)
+    assert (SQLiteStore(db).read_all().current("meetings").number == "21").sum() == 1
+    idle(page)
+
+    page.reload()  # saved: nothing comes back
+    page.get_by_role("heading", name="Комиссия").wait_for(timeout=60000)
+    page.get_by_label("Повестка").first.wait_for(timeout=30000)
+    idle(page)
+    assert page.get_by_label("Повестка").first.input_value() == ""
+    assert page.get_by_text("Есть несохранённые изменения").count() == 0
+    assert not page.errors, page.errors
