@@ -92,7 +92,7 @@ def test_a_changed_deadline_re_derives_the_schedule_as_a_new_measure_would(demo_
     at.selectbox(key="plan_edit_measure").set_value(measure).run()
     field = next(t for t in at.text_input if t.label == "Сроки исполнения")
     field.input(deadline)
-    at.button(key=f"FormSubmitter:edit-{measure}-Сохранить новую версию").click().run()
+    at.button(key=f"edit-{measure}-save").click().run()
     assert any("новой версией" in s.value for s in at.success), [e.value for e in at.error]
     snap = store_of(demo_store_url).read_all()
     saved = snap.record("plan", measure_id=measure)
@@ -110,7 +110,7 @@ def test_an_edit_that_keeps_the_deadline_keeps_the_schedule(demo_store_url):
     at = open_page("coordinator@lensk.demo", "pages/plan.py")
     at.selectbox(key="plan_edit_measure").set_value(measure).run()
     next(t for t in at.text_input if t.label == "Результат").input("Сверка проведена")
-    at.button(key=f"FormSubmitter:edit-{measure}-Сохранить новую версию").click().run()
+    at.button(key=f"edit-{measure}-save").click().run()
     assert any("новой версией" in s.value for s in at.success), [e.value for e in at.error]
     saved = store_of(demo_store_url).read_all().record("plan", measure_id=measure)
     assert saved["expected_result"] == "Сверка проведена" and schedule(saved) == before
