@@ -573,10 +573,10 @@ def date_field(label: str, value, *, key: str, where=None, help: str | None = No
     from lib.core.parsing import ParseError, parse_date
 
     box = where or st
-    # a field kept as a draft (``field_draft``) already has its text in the session: no second value for it
-    given = {} if key in st.session_state else {"value": date_ru(value)}
-    text = box.text_input(label, key=key, placeholder="ДД.ММ.ГГГГ",
-                          help=help or "Дата в виде ДД.ММ.ГГГГ, например 20.01.2025.", **given, **kwargs)
+    # a field kept as a draft (``field_draft``) has its text in the session: that text is the widget's value too (``held``)
+    given = held(key) if key in st.session_state else date_ru(value)
+    text = box.text_input(label, key=key, placeholder="ДД.ММ.ГГГГ", value=given,
+                          help=help or "Дата в виде ДД.ММ.ГГГГ, например 20.01.2025.", **kwargs)
     refused = st.session_state.setdefault(REFUSED_DATES, set())
     try:
         found = parse_date(text)
@@ -882,6 +882,17 @@ def field_draft(form: str, defaults: dict, *, title: str, where: str, page: str,
 def _differs(value, default) -> bool:
     """A field's value is an edit of ``default`` (an emptied field and an empty default are the same)."""
     return value != default and not (value in ("", None) and default in ("", None))
+
+
+def held(key: str, options: list | None = None):
+    """What a draft form's widget holds now, to pass as its ``value=`` (or, with ``options``, its ``index=``): the
+    widget's default is then the value the page shows, so the browser never falls back to Streamlit's own default
+    (0, the first option, off) when it draws the widget again — with a draft kept on the server such a fallback
+    would become a draft nobody typed."""
+    value = st.session_state.get(key)
+    if options is None:
+        return value
+    return options.index(value) if value in options else None
 
 
 def record_draft(form: str, defaults: dict, version: str | None, *, title: str, where: str, page: str, params: dict,
