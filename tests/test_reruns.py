@@ -22,17 +22,6 @@ def values_sent(node) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("login", [COORDINATOR, "ves@lensk.demo"])
-def test_a_plain_rerun_of_any_page_sends_no_value_to_the_browser(demo_reading_url, login):
-    sent = {}
-    for page in PAGES:
-        at = open_page(login, page)
-        at.run()  # the rerun a Tab out of a field, a tab switch or a timer causes
-        assert not at.exception, [e.value for e in at.exception]
-        sent[page] = values_sent(at._tree)
-    assert sent == {page: [] for page in PAGES}
-
-
 def defaults_unlike_values(at) -> list[str]:
     """Widgets whose default (what the browser falls back to when it draws the widget again) is not the value the page
     keeps for them."""
@@ -60,13 +49,18 @@ def defaults_unlike_values(at) -> list[str]:
 
 
 @pytest.mark.parametrize("login", [COORDINATOR, "ves@lensk.demo"])
-def test_every_kept_widget_is_drawn_with_its_value_as_default(demo_reading_url, login):
-    """A draft form's field whose value the page sets in the session but not as the widget's default fell back to
-    Streamlit's own default (empty, 0, the first option, off) when the browser drew it again — and with drafts kept on
-    the server such a fallback became a draft nobody typed (the coordinator's own account switched off, the mail port 1)."""
-    odd = {}
+def test_a_rerun_sends_no_value_and_every_kept_widget_is_drawn_with_its_value_as_default(demo_reading_url, login):
+    """On a plain rerun (the one a Tab out of a field, a tab switch or a timer causes) no page sends a value to a widget
+    (it would replace what the person is typing there), and a draft form's field whose value the page keeps in the
+    session has that value as its default too: a field without it fell back to Streamlit's own default (empty, 0, the
+    first option, off) when the browser drew it again — and with drafts kept on the server such a fallback became a
+    draft nobody typed (the coordinator's own account switched off, the mail port 1)."""
+    sent, odd = {}, {}
     for page in PAGES:
         at = open_page(login, page)
         at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        sent[page] = values_sent(at._tree)
         odd[page] = defaults_unlike_values(at)
+    assert sent == {page: [] for page in PAGES}
     assert odd == {page: [] for page in PAGES}
