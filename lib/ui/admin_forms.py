@@ -31,7 +31,7 @@ def user_forms(user: User, snap, names: dict[str, str]) -> None:
         st.selectbox("Роль", roles, format_func=ROLE_LABELS.get, key=f"{form}:role", index=shell.held(f"{form}:role", roles))
         st.selectbox("Участник (для исполнителя)", [None, *names], key=f"{form}:participant",
                      index=shell.held(f"{form}:participant", [None, *names]),
-                     format_func=lambda p: "—" if p is None else names[p])
+                     format_func=lambda p: "—" if p is None else names[p], placeholder="—")  # None: no choice to Streamlit
         password = st.text_input("Пароль", type="password", value=shell.held(f"{form}:password"), key=f"{form}:password")
         again = st.text_input("Пароль ещё раз", type="password", value=shell.held(f"{form}:password_again"),
                               key=f"{form}:password_again")
