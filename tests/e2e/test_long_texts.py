@@ -12,7 +12,7 @@ import pytest
 from lib.domain import proceedings
 from lib.domain.plan_views import plan_table
 from lib.store.sqlite_store import SQLiteStore
-from tests.support.browser import ARTIFACTS, idle, new_page
+from tests.support.browser import ARTIFACTS, idle, new_page, sign_in_demo
 
 SHOTS = ARTIFACTS / "russian"
 ROW, HEADER = 35, 35  # Streamlit's grid: px per row and for the header
@@ -32,12 +32,7 @@ FIND = """(text) => {
 
 
 def sign_in(page, server: str) -> None:
-    page.goto(server)
-    page.get_by_role("heading", name="Вход").wait_for(timeout=60000)
-    page.get_by_label("Логин (e-mail)").fill("coordinator@lensk.demo")
-    page.get_by_label("Пароль").fill("demo-coordinator")
-    page.get_by_role("button", name="Войти", exact=True).click()
-    page.locator("[data-testid='stSidebar']").get_by_text("Выйти").wait_for(state="attached", timeout=60000)
+    sign_in_demo(page, server, "coordinator@lensk.demo")
 
 
 def choose_row(page, grid, row: int) -> None:

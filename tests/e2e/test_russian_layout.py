@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import ARTIFACTS, new_page
+from tests.support.browser import ARTIFACTS, new_page, sign_in_demo
 from tests.support.page_reading import READ, problems
 
 SHOTS = ARTIFACTS / "russian"
@@ -44,12 +44,7 @@ def idle(page) -> None:
 
 
 def sign_in(page, server: str, login: str) -> None:
-    page.goto(server)
-    page.get_by_role("heading", name="Вход").wait_for(timeout=60000)
-    page.get_by_label("Логин (e-mail)").fill(login)
-    page.get_by_label("Пароль").fill(f"demo-{login.split('@')[0]}")
-    page.get_by_role("button", name="Войти", exact=True).click()
-    page.locator("[data-testid='stSidebar']").get_by_text("Выйти").wait_for(state="attached", timeout=60000)
+    sign_in_demo(page, server, login)
     idle(page)
 
 

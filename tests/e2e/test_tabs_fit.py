@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import ARTIFACTS, idle, new_page
+from tests.support.browser import ARTIFACTS, idle, new_page, sign_in_demo
 
 SHOTS = ARTIFACTS / "russian"
 
@@ -32,12 +32,7 @@ TABS = """() => {
 def test_every_entry_tab_is_on_screen_at_800_px(reading_server, chromium, login, tabs):
     page = new_page(chromium, viewport={"width": 800, "height": 1000})
     try:
-        page.goto(reading_server)
-        page.get_by_role("heading", name="Вход").wait_for(timeout=60000)
-        page.get_by_label("Логин (e-mail)").fill(login)
-        page.get_by_label("Пароль").fill(f"demo-{login.split('@')[0]}")
-        page.get_by_role("button", name="Войти", exact=True).click()
-        page.locator("[data-testid='stSidebar']").get_by_text("Выйти").wait_for(state="attached", timeout=60000)
+        sign_in_demo(page, reading_server, login)
         page.goto(reading_server + "/entry?month=2024-12")
         page.get_by_role("tab", name=tabs[0]).wait_for(timeout=60000)
         idle(page)

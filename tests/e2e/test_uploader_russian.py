@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.support.browser import ARTIFACTS, idle, new_page
+from tests.support.browser import ARTIFACTS, idle, new_page, sign_in_demo
 
 SHOTS = ARTIFACTS / "russian"
 LATIN = re.compile(r"(?<![\w.])[A-Za-z]{2,}")  # a word; «.xlsx» in the field's label is a file type, not a word
@@ -46,12 +46,7 @@ def latin_words(said: dict, file_name: str | None = None) -> list[str]:
 
 
 def sign_in(page, server: str) -> None:
-    page.goto(server)
-    page.get_by_role("heading", name="Вход").wait_for(timeout=60000)
-    page.get_by_label("Логин (e-mail)").fill("ves@lensk.demo")
-    page.get_by_label("Пароль").fill("demo-ves")
-    page.get_by_role("button", name="Войти", exact=True).click()
-    page.locator("[data-testid='stSidebar']").get_by_text("Выйти").wait_for(state="attached", timeout=60000)
+    sign_in_demo(page, server, "ves@lensk.demo")
 
 
 def choose(page, path) -> None:

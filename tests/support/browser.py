@@ -116,6 +116,14 @@ def sign_in(page, login: str, password: str) -> None:
     page.get_by_role("button", name="Войти", exact=True).click()
 
 
+def sign_in_demo(page, server: str, login: str) -> None:
+    """Open the app, sign in as a demo user (password «demo-<name>») and wait until the sidebar offers «Выйти»."""
+    page.goto(server)
+    page.get_by_role("heading", name="Вход").wait_for(timeout=60000)
+    sign_in(page, login, f"demo-{login.split('@')[0]}")
+    page.locator("[data-testid='stSidebar']").get_by_text("Выйти").wait_for(state="attached", timeout=60000)
+
+
 def idle(page) -> None:
     """The script is not running (Streamlit's own e2e tests wait the same way)."""
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(state="attached", timeout=30000)
