@@ -461,23 +461,13 @@ def _manual_entries(api, store) -> list[list]:
 def test_a_page_view_that_finds_a_value_typed_over_writes_nothing_and_page_loads_at_once_do_not_race(demo_sheets):
     """Issue 24 (second round, gap 3): the read that found a value typed over a saved row wrote its audit entry from
     inside the read — a plain page view caused a write, and page loads at once raced to write it."""
-    import threading
+    from tests.support.at_once import at_once
 
     api, store = demo_sheets
     row = _typed_over(api, store)
     store.invalidate()
     api.log.clear()
-    start, got = threading.Barrier(6), []
-
-    def page():
-        start.wait()
-        got.append(store.read_all())
-
-    threads = [threading.Thread(target=page) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    got = at_once(store.read_all, 6)  # six page loads at once
     assert api.requests_made("spreadsheets.batchUpdate") == 0  # a page view is a read
     assert api.requests_made("spreadsheets.values.batchGet") == 1  # one read for all six pages
     assert all([(c.row, c.now) for c in snap.open_changes()] == [(row, "12345")] for snap in got)  # each lists it

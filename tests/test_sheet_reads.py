@@ -18,6 +18,7 @@ from lib.auth.access import command_line_user, write
 from lib.store import sheets_store
 from lib.store.port import Conflict
 from tests.conftest import app_on_sheet, make_sheets_store
+from tests.support.at_once import at_once
 from tests.support.people import EDITOR, Person
 
 CLI = command_line_user("test")
@@ -243,18 +244,7 @@ def test_page_loads_that_miss_the_cache_together_wait_for_one_read(sheet):
     api.clock.advance(store.cache_ttl + 1)
     api.log.clear()
     api.drive_log.clear()
-    start = threading.Barrier(8)
-    got = []
-
-    def page():
-        start.wait()
-        got.append(store.read_all())
-
-    threads = [threading.Thread(target=page) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    got = at_once(store.read_all, 8)  # eight page loads at once
     assert api.requests_made("spreadsheets.values.batchGet") == 1
     assert api.requests_made("drive.files.get") == 1  # the check before it, once too
     assert api.requests_made("spreadsheets.batchUpdate") == 0

@@ -7,19 +7,14 @@ import re
 from pathlib import Path
 
 from lib.store.sqlite_store import SQLiteStore
-from tests.support.browser import idle, open_login, sign_in
+from tests.support.browser import idle, open_login, screenshot_on_failure, sign_in
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 AGENDA = "О задолженности ООО «ЛПТЭС» — набрано до F5"
 
 
 def test_a_typed_meeting_survives_a_reload_and_is_gone_after_saving(server, page, tmp_path):
-    ARTIFACTS.mkdir(exist_ok=True)
-    try:
+    with screenshot_on_failure(page, "failed-drafts-reload.png"):
         walk_through(server, page, Path(tmp_path.joinpath("db-path").read_text()))
-    except Exception:
-        page.screenshot(path=str(ARTIFACTS / "failed-drafts-reload.png"), full_page=True)
-        raise
 
 
 def agenda_is(page, value: str) -> None:

@@ -8,21 +8,7 @@ import re
 from pathlib import Path
 
 from lib.store.sqlite_store import SQLiteStore
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def idle(page) -> None:
-    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(state="attached", timeout=30000)
-
-
-def sign_in_as_coordinator(page, server: str) -> None:
-    page.goto(server)
-    page.get_by_role("heading", name="Вход").wait_for(timeout=30000)
-    page.get_by_label("Логин (e-mail)").fill("coordinator@lensk.demo")
-    page.get_by_label("Пароль").fill("demo-coordinator")
-    page.get_by_role("button", name="Войти", exact=True).click()
-    page.get_by_role("link", name="Комиссия").wait_for(timeout=30000)
+from tests.support.browser import idle, screenshot_on_failure, sign_in_demo
 
 
 def open_commission(page) -> None:
@@ -33,16 +19,12 @@ def open_commission(page) -> None:
 
 
 def test_a_double_click_stores_one_meeting_and_a_typed_meeting_survives_a_page_switch(server, page, tmp_path):
-    ARTIFACTS.mkdir(exist_ok=True)
-    try:
+    with screenshot_on_failure(page, "failed-save-service.png"):
         walk_through(server, page, Path(tmp_path.joinpath("db-path").read_text()))
-    except Exception:
-        page.screenshot(path=str(ARTIFACTS / "failed-save-service.png"), full_page=True)
-        raise
 
 
 def walk_through(server: str, page, db: Path) -> None:
-    sign_in_as_coordinator(page, server)
+    sign_in_demo(page, server, "coordinator@lensk.demo")
     open_commission(page)
 
     # item 3: a double click on «Сохранить заседание»

@@ -9,6 +9,7 @@ missing: CI installs it (.ci/run).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -114,6 +115,17 @@ def sign_in(page, login: str, password: str) -> None:
     page.get_by_label("Логин (e-mail)").fill(login)
     page.get_by_label("Пароль").fill(password)
     page.get_by_role("button", name="Войти", exact=True).click()
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(page, name: str):
+    """A test's walk through the pages: when it fails, the whole page as it was goes to test-artifacts/``name``."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        yield
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+        raise
 
 
 def sign_in_demo(page, server: str, login: str) -> None:
