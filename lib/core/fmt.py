@@ -228,3 +228,16 @@ def shown(column: Column, value) -> str:
     if column.type == "date":
         return date_ru(value)
     return str(value)
+
+
+def shown_cell(raw: object, column: Column) -> str:
+    """A cell as a message shows it: parsed by its column and shown as every stored value is (``shown``); one that
+    does not parse (typed by hand in the shared sheet), as it was typed."""
+    from lib.core.parsing import ParseError, is_empty, parse_value, text_of  # lazy: parsing loads pandas
+
+    if is_empty(raw):
+        return shown(column, None)
+    try:
+        return shown(column, parse_value(raw, column))
+    except ParseError:
+        return text_of(raw)

@@ -23,7 +23,6 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from lib.core import fmt
 from lib.core.schema import MONEY_DECIMALS, Column
 
 
@@ -417,17 +416,6 @@ def parse_value(raw: object, column: Column):
     if value is None and column.required:
         raise ParseError("обязательное поле не заполнено")
     return value
-
-
-def shown_cell(raw: object, column: Column) -> str:
-    """A cell as a message shows it: parsed by its column and shown as every stored value is (``fmt.shown``);
-    one that does not parse (typed by hand in the sheet), as it was typed."""
-    if is_empty(raw):
-        return fmt.shown(column, None)
-    try:
-        return fmt.shown(column, parse_value(raw, column))
-    except ParseError:
-        return text_of(raw)
 
 
 def to_cell(value, column: Column):

@@ -72,7 +72,6 @@ from lib.core.frames import (
     record_cells,
     versioned,
 )
-from lib.core.parsing import shown_cell
 from lib.core.schema import Schema, Table
 from lib.store import signing
 from lib.store.port import (
@@ -762,8 +761,8 @@ class SheetsStore(Store):
             values = tuple(None if pd.isna(typed[c].iloc[i]) else typed[c].iloc[i] for c in table.record_key) if i is not None else ()
             record = " · ".join(fmt.shown(table.column(c), v) for c, v in zip(table.record_key, values, strict=False))
             column = table.column(k)
-            out.append(ManualChange(table.key, row, _cell(save_id), values, record, k, column.title, shown_cell(was, column),
-                                    shown_cell(now, column), now))
+            out.append(ManualChange(table.key, row, _cell(save_id), values, record, k, column.title, fmt.shown_cell(was, column),
+                                    fmt.shown_cell(now, column), now))
         return out
 
     @staticmethod
