@@ -11,7 +11,8 @@ import pandas as pd
 
 from lib.core.schema import Schema, schema
 from lib.demo.figures import Series, generate, months_between
-from lib.store.sqlite_store import SQLiteStore, _q
+from lib.store.database import quote as _q
+from lib.store.sqlite_store import SQLiteStore
 
 SCALES = {"district": 20, "region": 700, "large": 5000}
 FIRST, LAST = "2022-01", "2024-12"  # 36 months

@@ -74,14 +74,14 @@ if user.role == "coordinator":
                                                                           "measure": chosen},
                                             who=saved_by(snap, "plan", [(chosen,)]))
             with st.container(border=True):
-                st.text_area("Мероприятие", value=shell.held(f"{form}:measure"), key=f"{form}:measure")
-                st.text_input("Исполнитель", value=shell.held(f"{form}:executor"), key=f"{form}:executor")
-                st.text_input("Куратор", value=shell.held(f"{form}:curator"), key=f"{form}:curator")
-                st.text_input("Сроки исполнения", placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»",
-                              value=shell.held(f"{form}:deadline"), key=f"{form}:deadline")
-                st.text_input("Срок предоставления отчёта", value=shell.held(f"{form}:report_deadline"), key=f"{form}:report_deadline")
-                st.text_input("Результат", value=shell.held(f"{form}:expected_result"), key=f"{form}:expected_result")
-                st.checkbox("Исключить из плана (запись остаётся в истории)", value=shell.held(f"{form}:retired"), key=f"{form}:retired")
+                shell.kept(st.text_area, "Мероприятие", key=f"{form}:measure")
+                shell.kept(st.text_input, "Исполнитель", key=f"{form}:executor")
+                shell.kept(st.text_input, "Куратор", key=f"{form}:curator")
+                shell.kept(st.text_input, "Сроки исполнения", key=f"{form}:deadline",
+                           placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»")
+                shell.kept(st.text_input, "Срок предоставления отчёта", key=f"{form}:report_deadline")
+                shell.kept(st.text_input, "Результат", key=f"{form}:expected_result")
+                shell.kept(st.checkbox, "Исключить из плана (запись остаётся в истории)", key=f"{form}:retired")
                 typed = read()
                 clicked = st.button("Сохранить новую версию", type="primary", key=f"{form}-save")
             if clicked:
@@ -106,16 +106,16 @@ if user.role == "coordinator":
                                  title="Новое мероприятие", where="План мероприятий", page="pages/plan.py",
                                  params={"plan_tools_tab": "Добавить мероприятие"})
         with st.container(border=True):
-            st.text_input("№ п/п (как в документе; можно оставить пустым)", value=shell.held(f"{form}:item_no"), key=f"{form}:item_no")
-            st.text_area("Мероприятие", value=shell.held(f"{form}:measure"), key=f"{form}:measure")
-            st.text_input("Исполнитель", value=shell.held(f"{form}:executor"), key=f"{form}:executor")
+            shell.kept(st.text_input, "№ п/п (как в документе; можно оставить пустым)", key=f"{form}:item_no")
+            shell.kept(st.text_area, "Мероприятие", key=f"{form}:measure")
+            shell.kept(st.text_input, "Исполнитель", key=f"{form}:executor")
             kinds = snap.schema["participants"].column("kind").labels
-            st.multiselect("Кто отчитывается", list(kinds), format_func=kinds.get, placeholder="выберите…", select_all=False,
-                           default=shell.held(f"{form}:kinds"), key=f"{form}:kinds")
-            st.text_input("Сроки исполнения", placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»",
-                          value=shell.held(f"{form}:deadline"), key=f"{form}:deadline")
-            st.text_input("Срок предоставления отчёта", value=shell.held(f"{form}:report"), key=f"{form}:report")
-            st.text_input("Результат", value=shell.held(f"{form}:result"), key=f"{form}:result")
+            shell.kept(st.multiselect, "Кто отчитывается", list(kinds), key=f"{form}:kinds", format_func=kinds.get, placeholder="выберите…",
+                       select_all=False)
+            shell.kept(st.text_input, "Сроки исполнения", key=f"{form}:deadline",
+                       placeholder=f"например, ежемесячно до 05 числа; или «{plan_admin.NO_DEADLINE}»")
+            shell.kept(st.text_input, "Срок предоставления отчёта", key=f"{form}:report")
+            shell.kept(st.text_input, "Результат", key=f"{form}:result")
             typed = read()
             clicked = st.button("Добавить", type="primary", disabled=not plan_id, key=f"{form}-save")
         item_no, measure, executor, executor_kinds, deadline, report, result = (
@@ -138,9 +138,8 @@ if user.role == "coordinator":
         read = shell.field_draft(form, {"source": next(iter(sources), None), "plan": ""}, title="Новый план", where="План мероприятий",
                                  page="pages/plan.py", params={"plan_tools_tab": "Новый план из образца"})
         with st.container(border=True):
-            st.selectbox("Основа", list(sources), key=f"{form}:source", index=shell.held(f"{form}:source", list(sources)))
-            st.text_input("Обозначение нового плана", placeholder="например, 2025/2026", value=shell.held(f"{form}:plan"),
-                          key=f"{form}:plan")
+            shell.kept(st.selectbox, "Основа", list(sources), key=f"{form}:source")
+            shell.kept(st.text_input, "Обозначение нового плана", key=f"{form}:plan", placeholder="например, 2025/2026")
             typed = read()
             clicked = st.button("Создать план", type="primary", key=f"{form}-save")
         if clicked:

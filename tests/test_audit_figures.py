@@ -11,9 +11,10 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.auth.access import command_line_user, describe_change, shown, write
+from lib.auth.access import command_line_user, describe_change, write
 from lib.core import fmt
 from lib.core.config import PROJECT_ROOT
+from lib.core.fmt import shown
 from lib.core.schema import Column, EnumValue, schema
 from lib.domain import present
 from lib.store.sqlite_store import SQLiteStore

@@ -431,12 +431,12 @@ def test_a_figure_typed_over_a_saved_row_of_a_closed_quarter_keeps_the_saved_val
     assert record["paid"] == 24338.351  # the sealed value stays current: the figure for the ministry did not change
     listed = [p for p in snap.problems if "изменено в таблице вручную" in p.reason]
     assert len(listed) == 1 and listed[0].row == row and listed[0].column == "Оплачено"
-    assert "«Оплачено», было 24338,351 → стало 12345" in listed[0].reason
-    assert [(c.tab, c.field, c.was, c.now) for c in snap.open_changes()] == [("monthly_reports", "paid", "24338,351", "12345")]
+    assert "«Оплачено», было 24\u00a0338,351 → стало 12\u00a0345" in listed[0].reason
+    assert [(c.tab, c.field, c.was, c.now) for c in snap.open_changes()] == [("monthly_reports", "paid", "24\u00a0338,351", "12\u00a0345")]
     write(store, CLI, {"meetings": [{"meeting_id": "m-trace", "number": "9", "date": dt.date(2024, 12, 27)}]})
     audit = fresh(store).current("audit")  # the next save wrote it to the audit log, once
     logged = audit[audit["action"] == "изменено в таблице вручную"]
-    assert len(logged) == 1 and "«Оплачено»: 24338,351 → 12345" in logged.iloc[0]["changes"]
+    assert len(logged) == 1 and "«Оплачено»: 24\u00a0338,351 → 12\u00a0345" in logged.iloc[0]["changes"]
     assert "lptes" in logged.iloc[0]["record_key"]
     write(store, CLI, {"meetings": [{"meeting_id": "m-trace-2", "number": "10", "date": dt.date(2024, 12, 28)}]})
     assert len(fresh(store).current("audit").query("action == 'изменено в таблице вручную'")) == 1  # not logged again
@@ -470,7 +470,7 @@ def test_a_page_view_that_finds_a_value_typed_over_writes_nothing_and_page_loads
     got = at_once(store.read_all, 6)  # six page loads at once
     assert api.requests_made("spreadsheets.batchUpdate") == 0  # a page view is a read
     assert api.requests_made("spreadsheets.values.batchGet") == 1  # one read for all six pages
-    assert all([(c.row, c.now) for c in snap.open_changes()] == [(row, "12345")] for snap in got)  # each lists it
+    assert all([(c.row, c.now) for c in snap.open_changes()] == [(row, "12\u00a0345")] for snap in got)  # each lists it
     assert not _manual_entries(api, store)
     store.read_all()
     store.refresh()
@@ -490,7 +490,7 @@ def test_the_next_save_records_a_value_typed_over_in_its_own_write_and_never_twi
     logged = _manual_entries(api, store)
     assert len(logged) == 1
     header = api.rows(store.key, title(store, "audit"))[0]
-    assert "«Оплачено»: 24338,351 → 12345" in logged[0][header.index("Изменения")]
+    assert "«Оплачено»: 24\u00a0338,351 → 12\u00a0345" in logged[0][header.index("Изменения")]
     write(store, CLI, {"meetings": [{"meeting_id": "m-next-2", "number": "10", "date": dt.date(2024, 12, 28)}]})
     other = make_sheets_store(api, key=store.key, bootstrap=False, secrets=store.secrets)
     other.read_all()
@@ -499,7 +499,19 @@ def test_the_next_save_records_a_value_typed_over_in_its_own_write_and_never_twi
     snap = fresh(store)
     assert snap.record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-12",
                        consumer_group="population")["paid"] == 24338.351  # still listed, still not counted
-    assert [c.now for c in snap.open_changes()] == ["12345"]
+    assert [c.now for c in snap.open_changes()] == ["12\u00a0345"]
+
+
+@pytest.mark.parametrize(("typed", "shown"), [("сорок тысяч", "сорок тысяч"), ("", "—"), ("1 234,5", "1\u00a0234,5")])
+def test_a_value_typed_over_is_shown_as_every_stored_value_is(demo_sheets, typed, shown):
+    """Review of issue 22: the store showed values typed over saved rows with a formatter of its own («пусто», «24338,351»,
+    the record's codes); they read as every message shows a value (lib.core.fmt.shown): figures grouped, «—» for
+    nothing, the record by its labels; a cell that is no figure at all as it was typed."""
+    api, store = demo_sheets
+    row = _typed_over(api, store, typed)
+    [change] = fresh(store).open_changes()
+    assert (change.row, change.was, change.now) == (row, "24\u00a0338,351", shown)
+    assert change.record == "lptes · lensk · 2024-12 · население"
 
 
 def test_check_records_a_value_typed_over_once_and_says_so(demo_sheets, monkeypatch, capsys):
@@ -595,7 +607,7 @@ def test_the_seal_is_short_and_a_seal_of_the_earlier_form_still_holds(demo_sheet
     snap = fresh(store)
     assert snap.record("monthly_reports", participant_id="lptes", settlement_id="lensk", month="2024-12",
                        consumer_group="population")["paid"] == 24338.351
-    assert [(c.row, c.now) for c in snap.open_changes()] == [(row, "12345")]
+    assert [(c.row, c.now) for c in snap.open_changes()] == [(row, "12\u00a0345")]
 
 
 def test_bootstrap_seals_the_rows_written_before_seals_existed_once_and_leaves_typed_rows_to_the_manual_rule(demo_sheets):
@@ -624,7 +636,7 @@ def test_bootstrap_seals_the_rows_written_before_seals_existed_once_and_leaves_t
     snap = fresh(store)
     key = {"participant_id": "lptes", "settlement_id": "lensk", "month": "2024-12", "consumer_group": "population"}
     assert snap.record("monthly_reports", **key)["paid"] == 24338.351  # the sealed value stays current
-    assert [(c.row, c.now) for c in snap.open_changes()] == [(row, "12345")]
+    assert [(c.row, c.now) for c in snap.open_changes()] == [(row, "12\u00a0345")]
     assert not [p for p in snap.problems if "Печать" in p.reason]  # every seal made checks out
     notes = [n for n in snap.manual_rows() if n.row == typed]
     assert notes and "введено вручную" in notes[0].reason  # the typed row follows the manual rule, as before

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pytest
 
 from lib.auth.access import command_line_user, write
-from lib.store import frame_cache, sqlite_store
+from lib.store import database, frame_cache
 from lib.store.sqlite_store import SQLiteStore
 
 CLI = command_line_user("test")
@@ -35,13 +35,13 @@ def db(demo_db, tmp_path) -> Path:
 def typed_rows(monkeypatch) -> list[int]:
     """How many rows the store typed from SQLite cells (``lib.core.frames.cells_to_frame``), per call."""
     calls: list[int] = []
-    real = sqlite_store.cells_to_frame
+    real = database.cells_to_frame
 
     def counting(table, header, rows, *args, **kw):
         calls.append(len(rows))
         return real(table, header, rows, *args, **kw)
 
-    monkeypatch.setattr(sqlite_store, "cells_to_frame", counting)
+    monkeypatch.setattr(database, "cells_to_frame", counting)  # the shared read of both database stores
     return calls
 
 

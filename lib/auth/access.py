@@ -23,7 +23,7 @@ from lib.core import fmt
 from lib.core.frames import frame_records
 from lib.core.parsing import is_empty
 from lib.core.record_keys import repeated
-from lib.core.schema import TYPES, Column, Table
+from lib.core.schema import TYPES, Table
 from lib.domain.periods import closed_quarters, lock_message, quarter_of
 from lib.store.port import Conflict, FieldProblem, Prepared, SaveReceipt, Snapshot, Store, StoreError, ValidationError, prepare_records
 
@@ -137,24 +137,6 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def shown(column: Column, value) -> str:
-    """A value as the audit log (and every message about a stored value) shows it: labels, figures as the
-    forms show them (``fmt.figure``), dates ДД.ММ.ГГГГ, «—» for nothing, never a secret."""
-    if value is None or (isinstance(value, float) and value != value):
-        return "—"
-    if column.secret:
-        return "•••"
-    if column.type == "enum":
-        return column.labels.get(value, str(value))
-    if column.type == "bool":
-        return "да" if value else "нет"
-    if column.type in fmt.FIGURES:  # as the forms show them: «40 000», «45 500,5», never «40,000»
-        return fmt.figure(value, column.type)
-    if column.type == "date":
-        return fmt.date_ru(value)
-    return str(value)
-
-
 def _unchanged(table: Table, old: Mapping | None, new: Mapping) -> bool:
     return old is not None and all(_same(old.get(c.key), new.get(c.key)) for c in table.data_columns)
 
@@ -171,9 +153,9 @@ def describe_change(table: Table, old: Mapping | None, new: Mapping) -> str:
         if c.secret:
             parts.append(f"{c.title}: {'задан' if old is None else 'изменён'}")
         elif old is None:
-            parts.append(f"{c.title} = {shown(c, after)}")
+            parts.append(f"{c.title} = {fmt.shown(c, after)}")
         else:
-            parts.append(f"{c.title}: {shown(c, before)} → {shown(c, after)}")
+            parts.append(f"{c.title}: {fmt.shown(c, before)} → {fmt.shown(c, after)}")
     text = "; ".join(parts) or "без изменений"
     return text if len(text) <= MAX_AUDIT_TEXT else text[: MAX_AUDIT_TEXT - 1] + "…"
 

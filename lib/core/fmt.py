@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from lib.core.schema import Column
 
 NBSP = "\u00a0"  # thousands separator that never breaks a number across lines
 MINUS = "\u2212"
@@ -205,3 +209,35 @@ def direction(x, decimals: int = 1) -> str:
     if number(abs(x), decimals).strip("0,\u00a0") == "":
         return "off"
     return "down" if x < 0 else "up"
+
+
+def shown(column: Column, value) -> str:
+    """A stored value as every message about it shows it (the audit log, «было → стало», edit conflicts, values
+    typed over the shared sheet): labels, figures as the forms show them (``figure``), dates ДД.ММ.ГГГГ, «—» for
+    nothing, never a secret."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if column.secret:
+        return "•••"
+    if column.type == "enum":
+        return column.labels.get(value, str(value))
+    if column.type == "bool":
+        return "да" if value else "нет"
+    if column.type in FIGURES:  # as the forms show them: «40 000», «45 500,5», never «40,000»
+        return figure(value, column.type)
+    if column.type == "date":
+        return date_ru(value)
+    return str(value)
+
+
+def shown_cell(raw: object, column: Column) -> str:
+    """A cell as a message shows it: parsed by its column and shown as every stored value is (``shown``); one that
+    does not parse (typed by hand in the shared sheet), as it was typed."""
+    from lib.core.parsing import ParseError, is_empty, parse_value, text_of  # lazy: parsing loads pandas
+
+    if is_empty(raw):
+        return shown(column, None)
+    try:
+        return shown(column, parse_value(raw, column))
+    except ParseError:
+        return text_of(raw)

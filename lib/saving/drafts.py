@@ -18,8 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from lib.auth.access import shown, user_name
+from lib.auth.access import user_name
 from lib.core import fmt, memo
+from lib.core.fmt import shown
 from lib.core.frames import frame_records
 from lib.core.parsing import ParseError, is_empty, parse_number_text
 from lib.store.port import Snapshot

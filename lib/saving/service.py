@@ -124,8 +124,8 @@ def result_of(snapshot: Snapshot, receipt: SaveReceipt) -> SaveResult:
                 continue
             for c in shown_fields:
                 old, new = before[0].get(c.key), record.get(c.key)
-                if access.shown(c, old) != access.shown(c, new):
-                    changes.append(f"{c.title} {access.shown(c, old)} → {access.shown(c, new)}")
+                if fmt.shown(c, old) != fmt.shown(c, new):
+                    changes.append(f"{c.title} {fmt.shown(c, old)} → {fmt.shown(c, new)}")
     return SaveResult(receipt.saved_at, version, tuple(changes), receipt.repeated, receipt.save_id)
 
 

@@ -53,8 +53,8 @@ FORMAT = 3  # 2: the last row's save id in the manifest, the typed rows read on 
 MANIFEST = "manifest.json"
 STALE_FILE_SECONDS = 120
 # the modules whose code decides what a cell becomes in a frame: a change to any of them retypes
-_TYPING_SOURCES = ("core/frames.py", "core/parsing.py", "core/schema.py", "store/frame_cache.py", "store/sqlite_store.py",
-                   "store/postgres_store.py")
+_TYPING_SOURCES = ("core/frames.py", "core/parsing.py", "core/schema.py", "store/frame_cache.py", "store/database.py",
+                   "store/sqlite_store.py", "store/postgres_store.py")
 
 
 @dataclass

@@ -32,36 +32,24 @@ import hashlib
 import logging
 import queue
 import re
-import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from lib.core.config import PROJECT_ROOT, ConfigError
-from lib.core.frames import cells_to_frame, concat_rows, empty_frame, record_cells, versioned
+from lib.core.frames import record_cells
 from lib.core.schema import Schema
-from lib.store.database import DatabaseStore
-from lib.store.frame_cache import CachedTab, FrameCache
-from lib.store.port import (
-    Snapshot,
-    StoreError,
-    StoreUnavailable,
-)
+from lib.store.database import CHUNK_ROWS, SEQ, STAMP, DatabaseStore
+from lib.store.database import quote as _q
+from lib.store.port import Snapshot, StoreError, StoreUnavailable
 
 log = logging.getLogger(__name__)
-SEQ = "_seq"
-STAMP = "_stamp"
-CHUNK_ROWS = 50_000
 RETRIES = 8  # serialization failures / deadlocks retried before the save is reported as failed
 POOL_SIZE = 8
 LOCK_TIMEOUT = "60s"  # a save waits at most this long for the others before it is refused (nothing written)
 NUMERIC = {"integer": "bigint", "number": "double precision", "money": "double precision", "percent": "double precision"}
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def safe_url(url: str) -> str:
@@ -81,14 +69,14 @@ def _sql_type(column) -> str:
 
 class PostgresStore(DatabaseStore):
     kind = "postgresql"
+    mark = "%s"
 
     def __init__(self, url: str, schema: Schema | None = None, *, connect_timeout: int = 10,
                  local_dir: str | Path | None = None):
         """``local_dir``: this machine's folder for the sign-in throttle and the typed copy (default ``data/``)."""
-        super().__init__(url, schema)
         self.local_dir = Path(local_dir) if local_dir else PROJECT_ROOT / "data"
         self._local_name = "postgresql-" + hashlib.sha256(safe_url(url).encode()).hexdigest()[:16]
-        self.typed_copy = FrameCache(self.local_dir / self._local_name)
+        super().__init__(url, schema, self.local_dir / self._local_name)
         try:
             import psycopg  # imported here: the other stores do not need it installed
         except ImportError:
@@ -96,14 +84,6 @@ class PostgresStore(DatabaseStore):
         self._psycopg = psycopg
         self._connect_timeout = connect_timeout
         self._idle: queue.LifoQueue = queue.LifoQueue()
-        self._local = threading.local()  # the connection of the transaction in progress on this thread
-        self._cache: tuple[tuple, Snapshot] | None = None
-        self._cache_lock = threading.Lock()
-        self._read_lock = threading.Lock()
-        self._tabs_lock = threading.Lock()
-        self._tabs: dict[str, CachedTab] = {}
-        self._tabs_stamp: tuple | None = None
-        self._last: Snapshot | None = None
         try:
             with self._connection() as con:
                 self._ensure_tables(con)
@@ -206,13 +186,17 @@ class PostgresStore(DatabaseStore):
 
     # ---- reads ---------------------------------------------------------
 
-    @staticmethod
-    def _stamp(con) -> tuple:
+    def _stamp(self, con) -> tuple:
         return tuple(con.execute(f"SELECT generation, changes, mutations FROM {STAMP}").fetchone())
 
-    def invalidate(self) -> None:
-        with self._cache_lock:
-            self._cache = None  # the typed rows stay: the next read fetches only what is new
+    def _kept(self, stamp: tuple) -> tuple:
+        return stamp[0], stamp[2]  # generation and mutations: while they stand, rows were only appended
+
+    def _chunks(self, con, sql: str, params: tuple, whole: bool) -> Iterator[list[tuple]]:
+        with con.cursor(name="read_tab") if whole else con.cursor() as cursor:  # server-side for a whole tab
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(CHUNK_ROWS):
+                yield rows
 
     def read_all(self) -> Snapshot:
         """The snapshot as of the server's change stamp now: one row asked while nothing changed."""
@@ -236,80 +220,6 @@ class PostgresStore(DatabaseStore):
         except self._psycopg.Error as err:
             raise StoreUnavailable(f"Не удалось прочитать данные с сервера PostgreSQL ({safe_url(self.url)}): "
                                    f"{_reason(err)}") from err
-
-    def _read(self, con, stamp: tuple, only: Collection[str] | None = None) -> Snapshot:
-        """Every tab, inside the caller's transaction: the rows read before plus those appended since.
-
-        ``only``: the tabs to bring up to date (a save's decision reads those: ``Store.transact``); the others
-        are taken as this process last read them, so the write lock is held for as little as possible."""
-        kept = (stamp[0], stamp[2])  # generation and mutations: while they stand, rows were only appended
-        with self._tabs_lock:
-            if self._tabs_stamp is None or kept != (self._tabs_stamp[0], self._tabs_stamp[2]):
-                self._tabs, self._last = {}, None  # reset or edited in place: nothing read before holds
-            if not self._tabs:  # the first read of this process, or the first since a reset
-                loaded = self.typed_copy.load(kept, list(self.schema))
-                self._tabs = {k: t for k, t in loaded.items() if self._same_row(con, self.schema[k], t)}
-            self._tabs_stamp = stamp
-            tables, problems, notes, changed = {}, [], [], False
-            for table in self.schema:
-                if only is not None and table.key not in only and table.key in self._tabs:
-                    tab, grew = self._tabs[table.key], False
-                else:
-                    tab, grew = self._read_table(con, table)
-                changed |= grew
-                tables[table.key] = tab.versions
-                problems += tab.problems + tab.version_problems
-                notes += tab.notes
-            if self.typed_copy.needs_write(kept, self._tabs):
-                self.typed_copy.write_later(kept, self._tabs, {t.key: t for t in self.schema})
-            if not changed and self._last is not None:
-                return self._last  # the same object: results computed per snapshot (lib.core.memo) stay valid
-            if only is not None:  # a partial view: not the snapshot pages get, and the next full read builds one
-                self._last = None
-                return Snapshot(tables, problems, self.schema, notes)
-            self._last = Snapshot(tables, problems, self.schema, notes)
-            return self._last
-
-    @staticmethod
-    def _same_row(con, table, known: CachedTab) -> bool:
-        """The last row of a typed copy is still on the server, unchanged (not a store restored or refilled)."""
-        if known.count == 0:
-            return True
-        row = con.execute(f"SELECT save_id FROM {_q(table.key)} WHERE {SEQ} = %s", (known.last,)).fetchone()
-        return row is not None and row[0] == known.last_save_id
-
-    def _read_table(self, con, table) -> tuple[CachedTab, bool]:
-        known = self._tabs.get(table.key)
-        if known is not None:
-            try:
-                known.typed  # noqa: B018 - the copy's typed rows, read now that rows may be appended
-            except Exception as err:  # gone or damaged since the start: the tab is read from the server
-                log.warning("typed copy of %s not used (%s); reading it from the server", table.key, err)
-                known = None
-        cols = ", ".join(_q(k) for k in table.keys)
-        old_last = known.last if known else 0
-        frames = [known.typed] if known else []
-        problems = list(known.problems) if known else []
-        seen, new_last, grew = (known.count if known else 0), old_last, False
-        cursor = con.cursor(name=f"read_{table.key}") if known is None else con.cursor()  # server-side for a full read
-        with cursor:
-            cursor.execute(f"SELECT {cols}, {SEQ} FROM {_q(table.key)} WHERE {SEQ} > %s ORDER BY {SEQ}", (old_last,))
-            while rows := cursor.fetchmany(CHUNK_ROWS):
-                grew = True
-                new_last = rows[-1][-1]
-                frame, found = cells_to_frame(table, table.keys, [r[:-1] for r in rows], first_row=2 + seen,
-                                              machine_rows=True)
-                frames.append(frame)
-                problems += found
-                seen += len(rows)
-        if known is not None and not grew:
-            return known, False
-        typed = concat_rows(frames) if frames else empty_frame(table).drop(columns="version")
-        versions, version_problems, notes = versioned(table, typed)
-        tab = CachedTab(typed, seen, new_last, problems, versions, version_problems, notes,
-                        str(typed["save_id"].iloc[-1]) if len(typed) else None)
-        self._tabs[table.key] = tab
-        return tab, True
 
     # ---- writes --------------------------------------------------------
 
@@ -355,13 +265,6 @@ class PostgresStore(DatabaseStore):
     def _clear(self, con) -> None:
         con.execute("TRUNCATE " + ", ".join(_q(t.key) for t in self.schema) + " RESTART IDENTITY")
         con.execute(f"UPDATE {STAMP} SET generation = md5(random()::text || clock_timestamp()::text)")
-
-    def _empty(self, con) -> bool:
-        return not any(con.execute(f"SELECT 1 FROM {_q(t.key)} LIMIT 1").fetchone() for t in self.schema)
-
-    def is_empty(self) -> bool:
-        with self._connection() as con:
-            return self._empty(con)
 
 
 def _reason(err: Exception) -> str:

@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
+from lib.core import fmt
 from lib.core.frames import (
     CellProblem,
     cells_to_frame,
@@ -135,22 +136,6 @@ def _quarter(period) -> str | None:
     if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and 1 <= int(text[5:]) <= 12:
         return f"{text[:4]}-Q{(int(text[5:]) - 1) // 3 + 1}"
     return None
-
-
-def _shown(value) -> str:
-    """A cell or a value for a person: «пусто» for nothing, a decimal comma."""
-    if value is None or value == "" or (isinstance(value, float) and value != value):
-        return "пусто"
-    if isinstance(value, bool):
-        return "да" if value else "нет"
-    if isinstance(value, float):
-        return (str(int(value)) if value.is_integer() else repr(value)).replace(".", ",")
-    if hasattr(value, "isoformat") and not isinstance(value, str):
-        try:
-            return value.strftime("%d.%m.%Y") if not isinstance(value, dt.datetime) or not (value.hour or value.minute) else value.isoformat()
-        except ValueError:
-            return str(value)
-    return str(value)
 
 
 def _latest(frame: pd.DataFrame) -> int:
@@ -454,14 +439,16 @@ class SheetsStore(Store):
 
     def _manual_change_rows(self, snapshot: Snapshot) -> list[dict]:
         """Audit rows of the values typed over saved rows that the audit log does not hold yet (pure: nothing is
-        written). Each finding has a fixed event id — its tab, row's save, record, field and the typed value —
+        written). Each finding has a fixed event id — its tab, row's save, record, field and the typed cell, as
+        stored rather than as shown (so a change of how values are shown logs nothing again) —
         so the same finding is never logged twice, whichever save or ``check`` records it."""
         if not snapshot.changes or self.archived_to() or snapshot.tables.get("audit") is None:
             return []
         logged = set(snapshot.current("audit")["event_id"].astype(str)) | self._logged
         rows = []
         for c in snapshot.changes:
-            event = "manual-" + hashlib.blake2b(f"{c.tab}|{c.save_id}|{c.record}|{c.field}|{c.now}".encode(), digest_size=10).hexdigest()
+            found = "|".join([c.tab, c.save_id, *map(str, c.key), c.field, _cell(c.cell)])  # as stored, not as shown
+            event = "manual-" + hashlib.blake2b(found.encode(), digest_size=10).hexdigest()
             if event not in logged:
                 logged.add(event)
                 rows.append({"event_id": event, "entity": c.tab, "record_key": c.record, "action": MANUAL_CHANGE,
@@ -772,8 +759,10 @@ class SheetsStore(Store):
         for row, k, was, now, save_id in found:
             i = by_row.get(row)
             values = tuple(None if pd.isna(typed[c].iloc[i]) else typed[c].iloc[i] for c in table.record_key) if i is not None else ()
-            out.append(ManualChange(table.key, row, _cell(save_id), values, " · ".join(_shown(v) for v in values),
-                                    k, table.column(k).title, _shown(was), _shown(now), now))
+            record = " · ".join(fmt.shown(table.column(c), v) for c, v in zip(table.record_key, values, strict=False))
+            column = table.column(k)
+            out.append(ManualChange(table.key, row, _cell(save_id), values, record, k, column.title, fmt.shown_cell(was, column),
+                                    fmt.shown_cell(now, column), now))
         return out
 
     @staticmethod

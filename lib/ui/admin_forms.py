@@ -26,15 +26,13 @@ def user_forms(user: User, snap, names: dict[str, str]) -> None:
                              where="Администрирование", page="pages/admin.py", params=users_where)
     with st.container(border=True):
         st.subheader("Новый пользователь")
-        st.text_input("Логин (e-mail)", value=shell.held(f"{form}:login"), key=f"{form}:login")
-        st.text_input("ФИО", value=shell.held(f"{form}:name"), key=f"{form}:name")
-        st.selectbox("Роль", roles, format_func=ROLE_LABELS.get, key=f"{form}:role", index=shell.held(f"{form}:role", roles))
-        st.selectbox("Участник (для исполнителя)", [None, *names], key=f"{form}:participant",
-                     index=shell.held(f"{form}:participant", [None, *names]),
-                     format_func=lambda p: "—" if p is None else names[p], placeholder="—")  # None: no choice to Streamlit
-        password = st.text_input("Пароль", type="password", value=shell.held(f"{form}:password"), key=f"{form}:password")
-        again = st.text_input("Пароль ещё раз", type="password", value=shell.held(f"{form}:password_again"),
-                              key=f"{form}:password_again")
+        shell.kept(st.text_input, "Логин (e-mail)", key=f"{form}:login")
+        shell.kept(st.text_input, "ФИО", key=f"{form}:name")
+        shell.kept(st.selectbox, "Роль", roles, key=f"{form}:role", format_func=ROLE_LABELS.get)
+        shell.kept(st.selectbox, "Участник (для исполнителя)", [None, *names], key=f"{form}:participant",
+                   format_func=lambda p: "—" if p is None else names[p], placeholder="—")  # None: no choice to Streamlit
+        password = shell.kept(st.text_input, "Пароль", key=f"{form}:password", type="password")
+        again = shell.kept(st.text_input, "Пароль ещё раз", key=f"{form}:password_again", type="password")
         typed = read()
         clicked = st.button("Добавить", type="primary", key=f"{form}-save")
     if clicked:
@@ -68,17 +66,16 @@ def user_forms(user: User, snap, names: dict[str, str]) -> None:
                                     where="Администрирование", page="pages/admin.py", params={**users_where, "login": chosen},
                                     who=saved_by(snap, "users", [(chosen,)]))
     c1, c2 = st.columns(2)
-    c1.selectbox("Роль", roles, format_func=ROLE_LABELS.get, key=f"{form}:role", index=shell.held(f"{form}:role", roles))
-    c2.toggle("Может входить", value=shell.held(f"{form}:active"), key=f"{form}:active")
-    new_password = st.text_input("Новый пароль (оставьте пустым, чтобы не менять)", type="password", value=shell.held(f"{form}:password"),
-                                 key=f"{form}:password")
+    shell.kept(c1.selectbox, "Роль", roles, key=f"{form}:role", format_func=ROLE_LABELS.get)
+    shell.kept(c2.toggle, "Может входить", key=f"{form}:active")
+    new_password = shell.kept(st.text_input, "Новый пароль (оставьте пустым, чтобы не менять)", key=f"{form}:password", type="password")
     typed = read()
     role, active = typed["role"], bool(typed["active"])
     confirmed = True
     if row["active"] is not False and not active:
         # disabling locks a person out at once: ask before doing it
-        confirmed = st.checkbox(f"Да, отключить {row['name']}: пользователь не сможет войти, пока его снова не включат",
-                                value=shell.held(f"{form}:confirm"), key=f"{form}:confirm")
+        confirmed = shell.kept(st.checkbox, f"Да, отключить {row['name']}: пользователь не сможет войти, пока его снова не включат",
+                               key=f"{form}:confirm")
     if st.button("Сохранить", key=f"{form}:save", disabled=not confirmed, type="primary"):
         record = {**row, "role": role, "active": active}
         try:
@@ -101,10 +98,9 @@ def return_form(user: User, snap, filers: list[str], names: dict[str, str]) -> N
                              title="Возврат на доработку", where="Администрирование", page="pages/admin.py",
                              params={"admin_tab": "Возврат на доработку"})
     with st.container(border=True):
-        st.selectbox("Участник", filers, format_func=lambda p: names.get(p, p), key=f"{form}:participant",
-                     index=shell.held(f"{form}:participant", list(filers)))
-        st.selectbox("Месяц", months, format_func=fmt.month_label, key=f"{form}:month", index=shell.held(f"{form}:month", list(months)))
-        st.text_area("Что исправить", value=shell.held(f"{form}:reason"), key=f"{form}:reason")
+        shell.kept(st.selectbox, "Участник", filers, key=f"{form}:participant", format_func=lambda p: names.get(p, p))
+        shell.kept(st.selectbox, "Месяц", months, key=f"{form}:month", format_func=fmt.month_label)
+        shell.kept(st.text_area, "Что исправить", key=f"{form}:reason")
         typed = read()
         clicked = st.button("Вернуть на доработку", type="primary", key=f"{form}-save")
     if clicked:

@@ -27,10 +27,9 @@ def attendance_inputs(form: str, members: pd.DataFrame, labels: dict[str, str], 
     with st.expander(f"Присутствие: членов комиссии {len(members)}", expanded=True):
         cols = st.columns(2)
         for i, member_id in enumerate(members.member_id):
-            held = shell.held(f"{form}:attend-{member_id}", list(states))
-            index = {"index": held} if held is not None else {} if not seed else {"index": states.index(stored.get(member_id, "absent"))}
-            chosen[member_id] = cols[i % 2].radio(labels[member_id], states, format_func=proceedings.ATTENDANCE.get, horizontal=True,
-                                                  key=f"{form}:attend-{member_id}", **index)
+            first = states.index(stored.get(member_id, "absent")) if seed else 0  # until the draft holds a choice
+            chosen[member_id] = shell.kept(cols[i % 2].radio, labels[member_id], states, key=f"{form}:attend-{member_id}", index=first,
+                                           format_func=proceedings.ATTENDANCE.get, horizontal=True)
     return {m: s for m, s in chosen.items() if s != "absent"}
 
 
@@ -63,10 +62,10 @@ def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFram
         st.subheader("Записать заседание")
         shell.caption_dates()
         c1, c2 = st.columns(2)
-        c1.text_input("Номер протокола", value=shell.held(f"{form}:number"), key=f"{form}:number")
+        shell.kept(c1.text_input, "Номер протокола", key=f"{form}:number")
         date = shell.date_field("Дата", shell.today(), key=f"{form}:date", where=c2)
         attendance = attendance_inputs(form, members, labels, {}, seed=False)
-        st.text_area("Повестка", value=shell.held(f"{form}:agenda"), key=f"{form}:agenda")
+        shell.kept(st.text_area, "Повестка", key=f"{form}:agenda")
         typed = read()
         clicked = st.button("Сохранить заседание", type="primary", key=f"{form}-save")
     if clicked and not shell.dates_refused(f"{form}:date"):  # a refusal may offer buttons below the form
@@ -89,10 +88,10 @@ def meeting_forms(user: User, snap, meetings: pd.DataFrame, members: pd.DataFram
                                     who=saved_by(snap, "meetings", [(chosen,)]))
     with st.container(border=True):
         c1, c2 = st.columns(2)
-        c1.text_input("Номер протокола", value=shell.held(f"{form}:number"), key=f"{form}:number")
+        shell.kept(c1.text_input, "Номер протокола", key=f"{form}:number")
         date = shell.date_field("Дата", current["date"], key=f"{form}:date", where=c2)
         attendance = attendance_inputs(form, members, labels, stored, seed=False)
-        st.text_area("Повестка", value=shell.held(f"{form}:agenda"), key=f"{form}:agenda")
+        shell.kept(st.text_area, "Повестка", key=f"{form}:agenda")
         typed = read()
         clicked = st.button("Сохранить исправление", key=f"{form}-save")
     if clicked and not shell.dates_refused(f"{form}:date"):
@@ -132,13 +131,12 @@ def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataF
     with st.container(border=True):
         st.subheader("Новое решение или поручение")
         shell.caption_dates()
-        st.selectbox("Заседание", meetings.meeting_id.tolist(), key=f"{form}:meeting",
-                     index=shell.held(f"{form}:meeting", meetings.meeting_id.tolist()),
-                     format_func=lambda m: proceedings.meeting_label(by_id.loc[m].to_dict()))
-        st.text_area("Текст решения", value=shell.held(f"{form}:text"), key=f"{form}:text")
+        shell.kept(st.selectbox, "Заседание", meetings.meeting_id.tolist(), key=f"{form}:meeting",
+                   format_func=lambda m: proceedings.meeting_label(by_id.loc[m].to_dict()))
+        shell.kept(st.text_area, "Текст решения", key=f"{form}:text")
         # no default: a preselected participant is how decisions ended up with the wrong one
-        st.selectbox("Ответственный", responsible_ids, placeholder="выберите участника…", format_func=names.get, key=f"{form}:responsible",
-                     index=shell.held(f"{form}:responsible", list(responsible_ids)))
+        shell.kept(st.selectbox, "Ответственный", responsible_ids, key=f"{form}:responsible", placeholder="выберите участника…",
+                   format_func=names.get)
         due = shell.date_field("Срок", shell.today() + dt.timedelta(days=30), key=f"{form}:due")
         typed = read()
         clicked = st.button("Сохранить решение", type="primary", key=f"{form}-save")
@@ -168,16 +166,16 @@ def decision_forms(user: User, snap, meetings: pd.DataFrame, decisions: pd.DataF
                                     page="pages/commission.py", params={**DECISIONS_TAB, "decision": chosen},
                                     who=saved_by(snap, "decisions", [(chosen,)]))
     with st.container(border=True):
-        st.selectbox("Заседание", meeting_ids, key=f"{form}:meeting", index=shell.held(f"{form}:meeting", list(meeting_ids)),
-                     format_func=lambda m: proceedings.meeting_label(by_id.loc[m].to_dict()))
-        st.text_area("Текст решения", value=shell.held(f"{form}:text"), key=f"{form}:text")
-        st.selectbox("Ответственный", responsible_ids, format_func=names.get, key=f"{form}:responsible", placeholder="выберите участника…",
-                     index=shell.held(f"{form}:responsible", list(responsible_ids)))
+        shell.kept(st.selectbox, "Заседание", meeting_ids, key=f"{form}:meeting",
+                   format_func=lambda m: proceedings.meeting_label(by_id.loc[m].to_dict()))
+        shell.kept(st.text_area, "Текст решения", key=f"{form}:text")
+        shell.kept(st.selectbox, "Ответственный", responsible_ids, key=f"{form}:responsible", format_func=names.get,
+                   placeholder="выберите участника…")
         c1, c2, c3 = st.columns(3)
         due = shell.date_field("Срок", current["due_date"], key=f"{form}:due", where=c1)
-        c2.radio("Статус", status_keys, format_func=statuses.get, key=f"{form}:status", index=shell.held(f"{form}:status", list(status_keys)))
+        shell.kept(c2.radio, "Статус", status_keys, key=f"{form}:status", format_func=statuses.get)
         done = shell.date_field("Дата исполнения", current["done_date"] or shell.today(), key=f"{form}:done", where=c3)
-        st.text_area("Комментарий (что сделано или почему снято с контроля)", value=shell.held(f"{form}:comment"), key=f"{form}:comment")
+        shell.kept(st.text_area, "Комментарий (что сделано или почему снято с контроля)", key=f"{form}:comment")
         typed = read()
         clicked = st.button("Сохранить новую версию", key=f"{form}-save")
     if clicked and not shell.dates_refused(f"{form}:due", f"{form}:done"):

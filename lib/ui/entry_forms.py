@@ -404,9 +404,9 @@ def claims_inputs(snap, place: Place, locked: bool) -> tuple[dict, dict, Editing
         if key not in st.session_state or (st.session_state[key] == seeds.get(key) != fill and k not in changes):
             st.session_state[key] = seeds[key] = fill
         with columns[i % 3]:
-            values[k] = st.text_input(f"{c.title}, {unit}", key=key, value=shell.held(key),
-                                      help=f"{c.description} Целое число." if c.type == "integer" else f"{c.description} {TYPED}",
-                                      disabled=locked, placeholder="не заполнено")
+            values[k] = shell.kept(st.text_input, f"{c.title}, {unit}", key=key,
+                                   help=f"{c.description} Целое число." if c.type == "integer" else f"{c.description} {TYPED}",
+                                   disabled=locked, placeholder="не заполнено")
             slots[k] = st.empty()
     changes = None if locked else drafts.field_changes(current, values, monthly.CLAIMS_FIELDS)
     keys = [{"participant_id": pid, "month": month}]

@@ -150,16 +150,14 @@ def mail_settings_form(user: User, snap) -> None:
     read, _ = shell.record_draft(form, defaults, "|".join(_text(settings[k]) for k in names), title="Настройки рассылки",
                                  where="Администрирование", page="pages/admin.py", params={"admin_tab": "Рассылка"})
     with st.container(border=True):
-        st.toggle("Отправлять напоминания", value=shell.held(f"{form}:reminders_enabled"), key=f"{form}:reminders_enabled")
-        st.number_input("За сколько дней до срока напомнить", 0, 27, value=shell.held(f"{form}:reminder_days_before"),
-                        key=f"{form}:reminder_days_before")
-        st.text_input("Адрес приложения для ссылок в письмах", value=shell.held(f"{form}:app_base_url"), key=f"{form}:app_base_url", placeholder="https://dolg.lensk.ru")
-        st.text_input("Почтовый сервер (SMTP)", value=shell.held(f"{form}:smtp_host"), key=f"{form}:smtp_host", placeholder="mail.lensk.ru")
-        st.number_input("Порт", 1, 65535, value=shell.held(f"{form}:smtp_port"), key=f"{form}:smtp_port")
-        st.selectbox("Шифрование", SECURITY_CHOICES, key=f"{form}:smtp_security",
-                     index=shell.held(f"{form}:smtp_security", list(SECURITY_CHOICES)))
-        st.text_input("Логин на почтовом сервере (пусто — без входа)", value=shell.held(f"{form}:smtp_login"), key=f"{form}:smtp_login")
-        st.text_input("Адрес отправителя", value=shell.held(f"{form}:smtp_sender"), key=f"{form}:smtp_sender", placeholder="dolg@lensk.ru")
+        shell.kept(st.toggle, "Отправлять напоминания", key=f"{form}:reminders_enabled")
+        shell.kept(st.number_input, "За сколько дней до срока напомнить", 0, 27, key=f"{form}:reminder_days_before")
+        shell.kept(st.text_input, "Адрес приложения для ссылок в письмах", key=f"{form}:app_base_url", placeholder="https://dolg.lensk.ru")
+        shell.kept(st.text_input, "Почтовый сервер (SMTP)", key=f"{form}:smtp_host", placeholder="mail.lensk.ru")
+        shell.kept(st.number_input, "Порт", 1, 65535, key=f"{form}:smtp_port")
+        shell.kept(st.selectbox, "Шифрование", SECURITY_CHOICES, key=f"{form}:smtp_security")
+        shell.kept(st.text_input, "Логин на почтовом сервере (пусто — без входа)", key=f"{form}:smtp_login")
+        shell.kept(st.text_input, "Адрес отправителя", key=f"{form}:smtp_sender", placeholder="dolg@lensk.ru")
         values = read()
         st.caption("Пароль почтового сервера здесь не вводится и в таблице не хранится: " + (
             "он задан на сервере приложения." if smtp_password() else

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -573,10 +574,9 @@ def date_field(label: str, value, *, key: str, where=None, help: str | None = No
     from lib.core.parsing import ParseError, parse_date
 
     box = where or st
-    # a field kept as a draft (``field_draft``) has its text in the session: that text is the widget's value too (``held``)
-    given = held(key) if key in st.session_state else date_ru(value)
-    text = box.text_input(label, key=key, placeholder="ДД.ММ.ГГГГ", value=given,
-                          help=help or "Дата в виде ДД.ММ.ГГГГ, например 20.01.2025.", **kwargs)
+    # a field kept as a draft (``field_draft``) has its text in the session: that text is the widget's value too
+    text = kept(box.text_input, label, key=key, placeholder="ДД.ММ.ГГГГ", value=date_ru(value),
+                help=help or "Дата в виде ДД.ММ.ГГГГ, например 20.01.2025.", **kwargs)
     refused = st.session_state.setdefault(REFUSED_DATES, set())
     try:
         found = parse_date(text)
@@ -884,15 +884,27 @@ def _differs(value, default) -> bool:
     return value != default and not (value in ("", None) and default in ("", None))
 
 
-def held(key: str, options: list | None = None):
-    """What a draft form's widget holds now, to pass as its ``value=`` (or, with ``options``, its ``index=``): the
-    widget's default is then the value the page shows, so the browser never falls back to Streamlit's own default
-    (0, the first option, off) when it draws the widget again — with a draft kept on the server such a fallback
-    would become a draft nobody typed."""
-    value = st.session_state.get(key)
-    if options is None:
-        return value
-    return options.index(value) if value in options else None
+_KEPT_AS = {"text_input": "value", "text_area": "value", "number_input": "value", "checkbox": "value", "toggle": "value",
+            "selectbox": "index", "radio": "index", "multiselect": "default"}  # how each kind of widget is given its default
+
+
+def kept(widget: Callable, label: str, *args, key: str, **kwargs):
+    """Draw a widget of a draft form (``field_draft``, ``record_draft``; ``widget``: ``st.text_input``, ``c1.selectbox``, …)
+    with what it holds now as its default — ``value=``, a choice's ``index=``, a multiselect's ``default=``: the browser
+    then never falls back to Streamlit's own default (0, the first option, off) when it draws the widget again — with a
+    draft kept on the server such a fallback would become a draft nobody typed. A default the caller gives applies only
+    while the session does not hold the key yet. Returns what the widget returns."""
+    kind = getattr(widget, "__name__", "")
+    if kind not in _KEPT_AS:
+        raise TypeError(f"shell.kept: no rule for a {kind or repr(widget)} widget; add it to _KEPT_AS")
+    arg = _KEPT_AS[kind]
+    if key in st.session_state or arg not in kwargs:
+        value = st.session_state.get(key)
+        if arg == "index":
+            options = list(args[0] if args else kwargs["options"])
+            value = options.index(value) if value in options else None
+        kwargs[arg] = value
+    return widget(label, *args, key=key, **kwargs)
 
 
 def record_draft(form: str, defaults: dict, version: str | None, *, title: str, where: str, page: str, params: dict,
