@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -189,3 +190,37 @@ def test_sessions_share_prepared_tables_but_not_their_filters_or_styles(demo_sto
     marshall_styler(plain, present.styled(shown), "b")
     assert "fde7e9" in red.styler.styles and "fde7e9" not in plain.styler.styles
     assert shown.data["Номер"].tolist() == ["1", ""] and shown.display[0] == ["1", "—"] and shown.display[1] == ["1,5", "2,3"]
+
+
+def test_a_rerun_draws_the_same_charts_without_validating_them_again(demo_reading_url, monkeypatch):
+    """A click elsewhere on «Свод» (a rerun with the same figures) draws the six charts from the Vega-Lite specs built for
+    those figures: no chart is converted or checked against the Vega-Lite schema again (the specs are checked in the
+    figure tests), and the browser gets the same charts with the same data."""
+    import altair.utils.schemapi as schemapi
+
+    at = open_dashboard("commission@lensk.demo")
+    first = [(c.proto.spec, [d.data for d in c.proto.datasets]) for c in at.get("vega_lite_chart")]
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a rerun validated a chart again")
+
+    monkeypatch.setattr(schemapi, "validate_jsonschema", refused)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [(c.proto.spec, [d.data for d in c.proto.datasets]) for c in at.get("vega_lite_chart")] == first
+    assert len(first) == 6
+
+
+def test_altair_is_imported_at_the_first_chart_not_with_the_page_modules():
+    """A server's first «Свод» computes its figures before it draws charts: the modules of the page do not bring Altair
+    (≈ 40 MB with its schema), the first chart does — and its spec is the Russian one."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import lib.ui.charts as charts, lib.ui.shell, lib.ui.reminder_forms, lib.domain.summary_views; "
+            "import pandas as pd; before = 'altair' in sys.modules; "
+            "spec = charts.collection_chart(pd.DataFrame({'month': ['2024-01'], 'consumer_group': ['population'], 'pct': [95.0]}), "
+            "{'population': 'население'}).to_dict(); "
+            "print(before, 'altair' in sys.modules, spec['config']['locale']['number']['decimal'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.split() == ["False", "True", ","]

@@ -133,3 +133,38 @@ def test_quality_warnings_find_continuity_overdue_collection_and_jumps():
     assert ("2024-03", "Оплачено") in found
     assert ("2024-04", "Начислено") in found
     assert ("2024-04", "Задолженность на начало месяца") not in found  # 950 = 1150 + 200 − 400
+
+
+def test_quality_warnings_over_organisations_a_part_at_a_time_are_the_same_rows_in_the_same_order(monkeypatch):
+    """The checks run over a few organisations at a time (memory of a large district): a break across a year, a jump
+    against the line's own median, an overdue debt against the aging structure — found as when every line is checked at
+    once, in the same order (the newest month first, then by organisation, then check by check)."""
+    from lib.domain import quality
+
+    rows = report([
+        ("u1", "s1", "2023-12", "population", 1000, 200, 150, 10, 800, 0),
+        ("u1", "s1", "2024-01", "population", 1100, 200, 150, 10, 1300, 0),   # start ≠ 1050 across the year; overdue > end
+        ("u2", "s1", "2024-01", "population", 500, 100, 50, 0, 400, 0),
+        ("u2", "s1", "2024-02", "population", 550, 1000, 60, 0, 450, 0),     # accrued ×10 its median; collection 6 %
+        ("u2", "s1", "2024-03", "population", 1490, 100, 70, 0, 500, 0),
+        ("u3", "s2", "2024-02", "other", 300, 100, 90, 0, 250, 0),
+        ("u3", "s2", "2024-03", "other", 300, 100, 100, 0, 250, 0),
+    ])
+    buckets = dict(age_1_3=100.0, age_3_12=100.0, age_12_24=0.0, age_24_36=0.0, age_over_36=0.0)
+    structure = pd.DataFrame([
+        dict(participant_id="u2", settlement_id="s1", month="2024-03", consumer_group="population", resource="heating", **buckets),
+        dict(participant_id="u2", settlement_id="s1", month="2024-03", consumer_group="population", resource="water", **buckets),
+        dict(participant_id="u3", settlement_id="s2", month="2024-03", consumer_group="other", resource="heating", **buckets),
+    ])
+    expected = [("2024-03", "u2", "Структура задолженности", "сумма по срокам 400,0 ≠ просроченной 500,0"),  # 2 × 200
+                ("2024-03", "u3", "Задолженность на начало месяца", "300,0 ≠ остатку прошлого месяца 310,0"),  # 300 + 100 − 90
+                ("2024-03", "u3", "Структура задолженности", "сумма по срокам 200,0 ≠ просроченной 250,0"),
+                ("2024-02", "u2", "Оплачено", "собираемость 6,0\xa0% вне 30–150 %"),  # 60 / 1 000
+                ("2024-02", "u2", "Начислено", "1\xa0000,0 — отличается больше чем в 5 раз от обычного (100,0)"),
+                ("2024-01", "u1", "Задолженность на начало месяца", "1\xa0100,0 ≠ остатку прошлого месяца 1\xa0050,0"),
+                ("2024-01", "u1", "Просроченная задолженность", "1\xa0300,0 больше задолженности на конец месяца 1\xa0150,0")]
+    at_once = quality_warnings(rows, structure)
+    monkeypatch.setattr(quality, "ORGANISATIONS_AT_ONCE", 1)
+    apart = quality_warnings(rows, structure)
+    pd.testing.assert_frame_equal(apart, at_once)
+    assert [tuple(r) for r in at_once[["month", "participant_id", "field", "message"]].itertuples(index=False)]== expected

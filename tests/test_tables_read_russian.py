@@ -146,3 +146,17 @@ def test_the_checker_catches_what_the_issue_found():
     assert not RUSSIAN_NUMBER.fullmatch("-16.7") and RUSSIAN_NUMBER.fullmatch("\u221216,7")
     assert {p.strip() for p in re.split(r" · |, |; | → |: | = ", "ves · peleduy · lptes")} & known
     assert QUARTER_CODE.search("выгрузка 2024-Q4") and MONTH_CODE.fullmatch("2024-12")
+
+
+def test_every_cell_of_a_table_longer_than_the_kept_cell_names_reads_in_russian(monkeypatch):
+    """The names of a table's cells are made once and kept for a number of rows (a rerun does not format them again);
+    the rows beyond, and a table drawn after a shorter one, still get each its own name and its own text."""
+    from lib.domain import present
+
+    monkeypatch.setattr(present, "_CELL_IDS", {})
+    monkeypatch.setattr(present, "CELL_IDS_KEPT", 3)
+    short = present.table(pd.DataFrame({"Сумма, тыс. руб.": [1234.5, -2.0]}))._translate(False, False)["body"]
+    long = present.table(pd.DataFrame({"Сумма, тыс. руб.": [1234.5, -2.0, 0.25, 1e6, 7.0]}))._translate(False, False)["body"]
+    assert [(c["id"], c["display_value"]) for c in short[0]] == [("row0_col0", "1\xa0234,5"), ("row1_col0", "−2,0")]
+    assert [(c["id"], c["display_value"]) for c in long[0]] == [
+        ("row0_col0", "1\xa0234,5"), ("row1_col0", "−2,0"), ("row2_col0", "0,3"), ("row3_col0", "1\xa0000\xa0000,0"), ("row4_col0", "7,0")]

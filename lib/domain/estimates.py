@@ -127,10 +127,12 @@ def _carry(frame: pd.DataFrame, keys: tuple[str, ...], filers: list[str], last: 
             return _no_lines(frame)
     idx = _month_index(part.month).to_numpy()
     line = np.ravel_multi_index(codes, [int(c.max()) + 1 for c in codes]) if len(keys) > 1 else codes[0]
+    del factors, codes, mine  # each array is a column's length: at large scale the keys' codes alone are ≈ 20 MB
     # each filed line-month, by line and month; a gap after it (to the line's next filed month, or to the district's
     # latest month) is filled with it — work in proportion to the filed lines plus the carried ones
     order = np.lexsort((idx, line))
     line_a, i_a, row_a = line[order], idx[order], order
+    del line, idx
     keep = np.r_[(line_a[1:] != line_a[:-1]) | (i_a[1:] != i_a[:-1]), True]  # one version a line-month (the last)
     line_a, i_a, row_a = line_a[keep], i_a[keep], row_a[keep]
     same_next = np.r_[line_a[1:] == line_a[:-1], False]

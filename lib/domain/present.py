@@ -115,6 +115,21 @@ def texts(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = None,
     return result
 
 
+_CELL_IDS: dict[int, list[str]] = {}  # column -> «row0_col3», «row1_col3»…: the cell names Streamlit reads, made once
+CELL_IDS_KEPT = 10_000  # rows whose names are kept (≈ 60 bytes a name); a longer table names the rest each time
+
+
+def _cell_ids(j: int, rows: int) -> list[str]:
+    """The names of column ``j``'s first ``rows`` cells. Why: a rerun of «Свод» at large scale draws ≈ 75 000 cells, and
+    formatting their names anew was a tenth of the rerun; the names are the same for every table and every session."""
+    kept = _CELL_IDS.get(j, [])
+    wanted = min(rows, CELL_IDS_KEPT)
+    if len(kept) < wanted:
+        kept = [f"row{i}_col{j}" for i in range(wanted)]
+        _CELL_IDS[j] = kept  # one assignment: a session reading the old list at the same time still gets a whole list
+    return kept if rows <= len(kept) else kept + [f"row{i}_col{j}" for i in range(len(kept), rows)]
+
+
 def _translate(styler: Styler, display: dict[int, list[str]]):
     """What ``st.dataframe`` reads from a Styler, and only that.
 
@@ -127,7 +142,8 @@ def _translate(styler: Styler, display: dict[int, list[str]]):
     """
 
     def translate(sparse_index: bool, sparse_cols: bool, max_rows=None, max_cols=None, blank: str = "&nbsp;"):
-        body = [[{"id": f"row{i}_col{j}", "display_value": text} for i, text in enumerate(values)] for j, values in display.items()]
+        body = [[{"id": cell, "display_value": text} for cell, text in zip(_cell_ids(j, len(values)), values)]
+                for j, values in display.items()]
         styles: dict[tuple, list[str]] = {}
         for (i, j), props in styler.ctx.items():
             if props:

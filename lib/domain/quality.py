@@ -13,7 +13,6 @@ import pandas as pd
 from lib.core import fmt
 from lib.domain.categories import BUCKETS
 from lib.domain.metrics import closing_debt, collection_pct
-from lib.domain.periods import shift_month
 from lib.domain.rules import AGING_TOLERANCE, COLLECTION_HIGH, COLLECTION_LOW, CONTINUITY_ABS, CONTINUITY_PCT, JUMP_FACTOR, REASON_MARK
 
 COLUMNS = ["participant_id", "settlement_id", "consumer_group", "month", "field", "message"]
@@ -41,14 +40,51 @@ def _reason(warnings) -> str:
     return "; причина не указана"
 
 
+def _aging_rows(m: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
+    """«Структура задолженности»: the sum of the aging buckets over every resource of a line-month ≠ its overdue debt."""
+    if not len(structure):
+        return pd.DataFrame(columns=COLUMNS)
+    line = ["participant_id", "settlement_id", "month", "consumer_group"]
+    s = structure[list(BUCKETS)].sum(axis=1).groupby([structure[c] for c in line], sort=False).sum()
+    joined = m[[*line, "overdue"]].set_index(line).join(s.rename("buckets"), how="inner").reset_index()  # only what it reads
+    del s
+    off = (joined.buckets - joined.overdue).abs() > AGING_TOLERANCE
+    return _rows(joined, off, "Структура задолженности",
+                 lambda r: "сумма по срокам {} ≠ просроченной {}".format(*fmt.apart(r.buckets, r.overdue)))
+
+
+ORGANISATIONS_AT_ONCE = 500  # the checks run over this many organisations' lines at a time
+
+
 def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataFrame:
     if monthly.empty:
         return pd.DataFrame(columns=COLUMNS)
+    # Every check reads one line's rows (an organisation, settlement and consumer group): they run over a few hundred
+    # organisations at a time, so their sorted copy, its columns and the join with the structure are that part's, not
+    # a whole large district's (≈ 100 MB while they ran at large scale). The findings are the same rows in the same
+    # order: an organisation's findings come from one part, and the final sort keeps the order of equal keys.
+    # A line without one of its keys (never stored) is checked with all the others at once, as before.
+    codes = pd.factorize(monthly.participant_id)[0]
+    whole = monthly[["participant_id", "settlement_id", "consumer_group"]].isna().to_numpy().any()
+    parts = []
+    for first in range(0, 1 if whole else int(codes.max()) + 1, ORGANISATIONS_AT_ONCE):
+        part = monthly if whole else monthly[(codes >= first) & (codes < first + ORGANISATIONS_AT_ONCE)]
+        theirs = structure if whole or not len(structure) else structure[structure.participant_id.isin(part.participant_id.unique())]
+        parts += _checks(part, theirs)
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(parts, ignore_index=True).sort_values(["month", "participant_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _checks(monthly: pd.DataFrame, structure: pd.DataFrame) -> list[pd.DataFrame]:
+    """The findings of every check over these lines, check by check (``quality_warnings``)."""
     # only the columns the checks read are sorted (a copy of every column of a region's history is not needed)
     used = ["participant_id", "settlement_id", "consumer_group", "month", "debt_start", "accrued", "paid", "written_off", "overdue"]
     m = monthly[used + (["warnings"] if "warnings" in monthly else [])].sort_values(used[:4]).reset_index(drop=True)
     if "warnings" not in m:
         m["warnings"] = None
+    aging = _aging_rows(m, structure)  # first, while ``m`` has no columns of its own yet (its rows go last)
     written = m.written_off.fillna(0.0)
     m["end"] = closing_debt(m.debt_start, m.accrued, m.paid, written)
     key = ["participant_id", "settlement_id", "consumer_group"]
@@ -57,9 +93,11 @@ def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataF
     line = m.groupby(key, sort=False, observed=True).ngroup().to_numpy()
     same = np.r_[False, line[1:] == line[:-1]]
     prev_end = m["end"].shift(1).where(same)
-    prev_month = m["month"].shift(1).where(same)
-    previous_of = {x: shift_month(x, -1) for x in m.month.unique()}
-    follows = prev_month.notna() & (prev_month == m.month.map(previous_of))
+    # months as numbers (year·12 + month, once per distinct month): the row above is the previous month when its number is
+    # one less — no text column of the previous months (at large scale ≈ 20 MB of strings while the checks run)
+    codes, distinct = pd.factorize(m["month"])
+    number = np.append(np.array([int(x[:4]) * 12 + int(x[5:7]) for x in distinct], dtype=float), np.nan)[codes]
+    follows = pd.Series(same & (np.r_[np.nan, number[:-1]] == number - 1), index=m.index)
     tolerance = np.maximum(CONTINUITY_ABS, prev_end.abs() * CONTINUITY_PCT / 100)
     broken = follows & ((m.debt_start - prev_end).abs() > tolerance)
     m["prev_end"] = prev_end
@@ -89,18 +127,8 @@ def quality_warnings(monthly: pd.DataFrame, structure: pd.DataFrame) -> pd.DataF
         jump = (median > 0) & ((m[field] > JUMP_FACTOR * median) | (m[field] * JUMP_FACTOR < median))
         m["median"] = median
         parts.append(_rows(m, jump, title, lambda r, f=field: _jump(getattr(r, f), r.median)))
-    if len(structure):
-        line = ["participant_id", "settlement_id", "month", "consumer_group"]
-        total = structure[list(BUCKETS)].sum(axis=1)
-        s = total.groupby([structure[c] for c in line], sort=False).sum()
-        joined = m[[*line, "overdue"]].set_index(line).join(s.rename("buckets"), how="inner").reset_index()  # only what it reads
-        off = (joined.buckets - joined.overdue).abs() > AGING_TOLERANCE
-        parts.append(_rows(joined, off, "Структура задолженности",
-                           lambda r: "сумма по срокам {} ≠ просроченной {}".format(*fmt.apart(r.buckets, r.overdue))))
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(parts, ignore_index=True).sort_values(["month", "participant_id"], ascending=[False, True]).reset_index(drop=True)
+    parts.append(aging)
+    return parts
 
 
 # ---- which figure contains a value under an open warning --------------------------------------------------
