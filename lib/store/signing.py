@@ -150,6 +150,8 @@ SEPARATOR = "|"
 
 def _seal_text(value) -> str:
     """A cell as the seal sees it: a number by its value (5 and 5.0 alike), text as it is."""
+    if type(value) is str:
+        return value  # most cells (and ``str`` of a text is itself)
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, bool):
@@ -198,6 +200,8 @@ def _cells_text(data: list) -> str:
 
 def _split(text: str) -> list[str]:
     """Tokens of ``_cells_text``, the escapes undone inside them (a leading ``~`` kept)."""
+    if "\\" not in text:
+        return text.split(SEPARATOR)  # no escape: every separator ends a token
     out, token, escaped = [], [], False
     for ch in text:
         if escaped:
