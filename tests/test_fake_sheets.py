@@ -235,6 +235,31 @@ def test_a_read_answers_each_cell_as_rendered_with_the_format_found_among_every_
             assert answer.json().get("values", []) == expected, (option, dt_option)
 
 
+def test_a_spreadsheet_saved_to_bytes_and_made_again_answers_as_the_original(api):
+    """The demo sheet is built once per test run and read by each pytest process from a file (``Spreadsheet.dumps``,
+    ``loads``): values of every kind, formats, rules, protections and metadata come back, and the copy is independent."""
+    from tests.support.fake_locale import Formatted, Formula
+    from tests.support.fake_sheets import Spreadsheet
+
+    key, s = book_with_sheet(api)
+    text = {"userEnteredFormat": {"numberFormat": {"type": "TEXT", "pattern": "@"}}}
+    assert batch(s, key, {"repeatCell": {"range": {"startRowIndex": 1, "startColumnIndex": 1, "endColumnIndex": 2}, "cell": text,
+                                         "fields": "userEnteredFormat.numberFormat"}},
+                 {"addProtectedRange": {"protectedRange": {"range": {"startColumnIndex": 3, "endColumnIndex": 4}, "description": "система"}}},
+                 {"createDeveloperMetadata": {"developerMetadata": {"metadataKey": "k", "metadataValue": "v", "visibility": "DOCUMENT",
+                                                                    "location": {"spreadsheet": True}}}}).status_code == 200
+    book = api.spreadsheets[key]
+    book.by_title("Лист").rows += [["007", "007", Formula("=1"), True], [Formatted(45292.0, {"type": "DATE", "pattern": "dd.mm.yyyy"}), 1.5]]
+    again = FakeSheetsAPI()
+    again.spreadsheets[key] = Spreadsheet.loads(book.dumps())
+    for option in ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA"):
+        url, params = f"{BASE}/{key}/values/'Лист'", {"valueRenderOption": option}
+        assert again.session().request("GET", url, params=params).json() == s.request("GET", url, params=params).json()
+    assert again.session().request("GET", f"{BASE}/{key}").json() == s.request("GET", f"{BASE}/{key}").json()
+    Person(again, key).type_cell("Лист", 2, 0, "изменено")
+    assert api.rows(key, "Лист")[1][0] == "007" and again.rows(key, "Лист")[1][0] == "изменено"
+
+
 def test_a_strict_dropdown_refuses_what_is_not_on_its_list(api):
     key, s = book_with_sheet(api)
     rule = {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "население"}, {"userEnteredValue": "прочие"}]},

@@ -414,6 +414,20 @@ class Spreadsheet:
         twin.__dict__.update(state, lock=threading.RLock())
         return twin
 
+    def dumps(self) -> bytes:
+        """The spreadsheet as bytes (``loads`` makes it again): built once per test run, read by each pytest process."""
+        import pickle
+
+        return pickle.dumps({k: v for k, v in self.__dict__.items() if k != "lock"}, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def loads(data: bytes) -> Spreadsheet:
+        import pickle
+
+        book = Spreadsheet.__new__(Spreadsheet)
+        book.__dict__.update(pickle.loads(data), lock=threading.RLock())
+        return book
+
     def by_id(self, sheet_id: int) -> Sheet:
         for s in self.sheets:
             if s.sheet_id == sheet_id:
