@@ -620,6 +620,11 @@ def test_a_seal_gives_back_exactly_the_cells_written_whatever_text_they_hold(war
     assert signing.unseal(key, table, text, {**system, "save_seq": 8}) is None
     assert signing.unseal(key, table, text.replace("~lptes", "~lptez"), system) is None
     assert signing.unseal(key, table, text + "\\", system) is None  # ends inside an escape
+    # a cell typed over is told by its seal text: a number by its value, a text as it is, an empty cell as nothing
+    alike = [(5, 5.0), (0.0, -0.0), (float("nan"), None), ("", None), ("5", 5.0), (24338.351, 24338.351), (True, True)]
+    unlike = [(5.0, 5.5), (1e16, 1e16 + 2), ("5,0", 5.0), (0, None), (True, 1), ("a", "а")]
+    assert all(signing.same_cell(a, b) and signing.same_cell(b, a) for a, b in alike)
+    assert not any(signing.same_cell(a, b) or signing.same_cell(b, a) for a, b in unlike)
 
 
 def test_bootstrap_seals_the_rows_written_before_seals_existed_once_and_leaves_typed_rows_to_the_manual_rule(demo_sheets):

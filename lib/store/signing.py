@@ -150,8 +150,11 @@ SEPARATOR = "|"
 
 def _seal_text(value) -> str:
     """A cell as the seal sees it: a number by its value (5 and 5.0 alike), text as it is."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return value  # most cells (and ``str`` of a text is itself)
+    if kind is float and value == value:
+        return str(int(value)) if value.is_integer() else repr(value)  # the general case below, for a float
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, bool):
@@ -268,4 +271,6 @@ def unseal(key: bytes, table: Table, text, system: Mapping[str, object],
 def same_cell(a, b) -> bool:
     if type(a) is str and type(b) is str:
         return a == b  # texts are their own seal text
+    if type(a) is float and type(b) is float and a == b:
+        return True  # equal floats have one seal text (0.0 and -0.0 too)
     return _seal_text(a) == _seal_text(b)
