@@ -140,16 +140,32 @@ def store(request, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def demo_sheet_template(demo_db):
-    """The demo district copied into a fake Google Sheet once per session (with its server secrets)."""
+def demo_sheet_template(demo_db, tmp_path_factory):
+    """The demo district copied into a fake Google Sheet once per test run, by the first pytest process that needs
+    it (the spreadsheet and its server secrets kept in a file of the run's folder, ``tests/support/demo_file.py``
+    ``once``); each process reads it from there."""
+    import pickle
+
     from lib.store.copying import copy_store
     from lib.store.server_secrets import ServerSecrets
+    from tests.support.demo_file import once, run_folder
+    from tests.support.fake_sheets import Spreadsheet
 
-    api = FakeSheetsAPI()
-    secrets = ServerSecrets(None, signing_key="test-signing-key")
-    store = make_sheets_store(api, secrets=secrets)
-    copy_store(SQLiteStore(demo_db), store, progress=lambda _: None)
-    return api.spreadsheets[store.key], secrets
+    def build(folder):
+        api = FakeSheetsAPI()
+        secrets = ServerSecrets(None, signing_key=DEMO_SIGNING_KEY)
+        store = make_sheets_store(api, secrets=secrets)
+        copy_store(SQLiteStore(demo_db), store, progress=lambda _: None)
+        (folder / "sheet.pickle").write_bytes(pickle.dumps((api.spreadsheets[store.key].dumps(), secrets.copy()._memory)))
+
+    saved = once(run_folder(tmp_path_factory) / "demo-sheet", build) / "sheet.pickle"
+    book, memory = pickle.loads(saved.read_bytes())
+    secrets = ServerSecrets(None, signing_key=DEMO_SIGNING_KEY)
+    secrets._memory = memory
+    return Spreadsheet.loads(book), secrets
+
+
+DEMO_SIGNING_KEY = "test-signing-key"
 
 
 @pytest.fixture
@@ -165,12 +181,9 @@ def demo_sheets(demo_sheet_template) -> tuple[FakeSheetsAPI, SheetsStore]:
 def demo_db(tmp_path_factory) -> str:
     """A demo SQLite file built once per test run, shared by the pytest workers (tests/support/demo_file.py);
     tests copy it before writing."""
-    from tests.support.demo_file import build_once
+    from tests.support.demo_file import build_once, run_folder
 
-    # under xdist the parent of a worker's temporary folder is the run's own, common to its workers; alone, this
-    # session's folder (the parent would be shared with other runs)
-    root = tmp_path_factory.getbasetemp()
-    return str(build_once((root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "demo-district"))
+    return str(build_once(run_folder(tmp_path_factory) / "demo-district"))
 
 
 @pytest.fixture

@@ -189,6 +189,77 @@ def test_formats_and_rules_apply_to_the_range_exactly_as_sent_rows_added_later_i
     assert api.spreadsheets[key].by_title("Лист").format_of(700, 1) is None
 
 
+def test_a_read_answers_each_cell_as_rendered_with_the_format_found_among_every_range_of_the_sheet(api):
+    """A read looks a cell's format up among its column's ranges only (``Sheet.format_finder``): on a sheet of
+    overlapping, bounded and unbounded format ranges (a later one wins, a ``None`` one clears) every cell's format is
+    the one ``format_of`` finds among all the ranges, and every answer under every render option is the one rendering
+    each cell with it gives."""
+    import random
+
+    from tests.support.fake_locale import Formatted, Formula, render
+
+    key, s = book_with_sheet(api)
+    sheet = api.spreadsheets[key].by_title("Лист")
+    rng = random.Random(7)
+    formats = [{"type": "TEXT", "pattern": "@"}, {"type": "NUMBER", "pattern": "#,##0.00"}, {"type": "DATE", "pattern": "dd.mm.yyyy"},
+               {"type": "PERCENT", "pattern": "0.0%"}, None]
+    bound = lambda: rng.choice([None, rng.randrange(0, 12)])
+    for _ in range(40):
+        r, c = sorted([bound() or 0, bound() or 12]), sorted([bound() or 0, bound() or 12])
+        grid = {"sheetId": sheet.sheet_id}
+        grid.update({k: v for k, v in (("startRowIndex", rng.choice([None, r[0]])), ("endRowIndex", rng.choice([None, r[1] + 1])),
+                                       ("startColumnIndex", rng.choice([None, c[0]])), ("endColumnIndex", rng.choice([None, c[1] + 1])))
+                     if v is not None})
+        fmt = rng.choice(formats)
+        cell = {"userEnteredFormat": {"numberFormat": fmt}} if fmt else {"userEnteredFormat": {}}
+        assert batch(s, key, {"repeatCell": {"range": grid, "cell": cell, "fields": "userEnteredFormat.numberFormat"}}).status_code == 200
+    kinds = [None, "", "текст", "007", Formula("=1+1"), True, False, 5, 0, -3.25, 1234567.891, 45000.5,
+             Formatted(45292.0, {"type": "DATE", "pattern": "dd.mm.yyyy"}), Formatted(0.05, {"type": "PERCENT", "pattern": "0%"})]
+    sheet.rows = [[rng.choice(kinds) for _ in range(rng.randrange(0, 12))] for _ in range(16)]
+    assert sum(1 for box, _ in sheet.formats if box.end_row is None) and sum(1 for box, _ in sheet.formats if box.end_row is not None)
+
+    found = sheet.format_finder()
+    assert [[found(r, c) for c in range(14)] for r in range(22)] == [[sheet.format_of(r, c) for c in range(14)] for r in range(22)]
+    for option in ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA"):
+        for dt_option in ("SERIAL_NUMBER", "FORMATTED_STRING"):
+            expected = []
+            for r in range(sheet.last_data_row()):
+                cells = [render(v, option, dt_option, "ru_RU", sheet.format_of(r, c)) for c, v in enumerate(sheet.rows[r])]
+                while cells and cells[-1] == "":
+                    cells.pop()
+                expected.append(cells)
+            while expected and not expected[-1]:
+                expected.pop()
+            answer = s.request("GET", f"{BASE}/{key}/values/'Лист'", params={"valueRenderOption": option, "dateTimeRenderOption": dt_option})
+            assert answer.status_code == 200
+            assert answer.json().get("values", []) == expected, (option, dt_option)
+
+
+def test_a_spreadsheet_saved_to_bytes_and_made_again_answers_as_the_original(api):
+    """The demo sheet is built once per test run and read by each pytest process from a file (``Spreadsheet.dumps``,
+    ``loads``): values of every kind, formats, rules, protections and metadata come back, and the copy is independent."""
+    from tests.support.fake_locale import Formatted, Formula
+    from tests.support.fake_sheets import Spreadsheet
+
+    key, s = book_with_sheet(api)
+    text = {"userEnteredFormat": {"numberFormat": {"type": "TEXT", "pattern": "@"}}}
+    assert batch(s, key, {"repeatCell": {"range": {"startRowIndex": 1, "startColumnIndex": 1, "endColumnIndex": 2}, "cell": text,
+                                         "fields": "userEnteredFormat.numberFormat"}},
+                 {"addProtectedRange": {"protectedRange": {"range": {"startColumnIndex": 3, "endColumnIndex": 4}, "description": "система"}}},
+                 {"createDeveloperMetadata": {"developerMetadata": {"metadataKey": "k", "metadataValue": "v", "visibility": "DOCUMENT",
+                                                                    "location": {"spreadsheet": True}}}}).status_code == 200
+    book = api.spreadsheets[key]
+    book.by_title("Лист").rows += [["007", "007", Formula("=1"), True], [Formatted(45292.0, {"type": "DATE", "pattern": "dd.mm.yyyy"}), 1.5]]
+    again = FakeSheetsAPI()
+    again.spreadsheets[key] = Spreadsheet.loads(book.dumps())
+    for option in ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA"):
+        url, params = f"{BASE}/{key}/values/'Лист'", {"valueRenderOption": option}
+        assert again.session().request("GET", url, params=params).json() == s.request("GET", url, params=params).json()
+    assert again.session().request("GET", f"{BASE}/{key}").json() == s.request("GET", f"{BASE}/{key}").json()
+    Person(again, key).type_cell("Лист", 2, 0, "изменено")
+    assert api.rows(key, "Лист")[1][0] == "007" and again.rows(key, "Лист")[1][0] == "изменено"
+
+
 def test_a_strict_dropdown_refuses_what_is_not_on_its_list(api):
     key, s = book_with_sheet(api)
     rule = {"condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "население"}, {"userEnteredValue": "прочие"}]},

@@ -610,6 +610,35 @@ def test_the_seal_is_short_and_a_seal_of_the_earlier_form_still_holds(demo_sheet
     assert [(c.row, c.now) for c in snap.open_changes()] == [(row, "12\u00a0345")]
 
 
+@pytest.mark.parametrize("warnings", ["", "долг | рост", "C:\\путь\\", "а\\|б", "\\", "|", "~", "!1", "5"])
+def test_a_seal_gives_back_exactly_the_cells_written_whatever_text_they_hold(warnings):
+    """A seal's cells are split at ``|`` with ``\\`` escapes: texts with separators, escapes, a leading ``~`` or what
+    looks like a number or a yes come back as the same text; numbers, yes/no and empty cells as written; a cell changed
+    after sealing, or the row's system cells, make the seal not the app's."""
+    from lib.core.schema import schema
+    from lib.store import signing
+
+    table, key = schema()["monthly_reports"], b"k" * 32
+    cells = {"participant_id": "lptes", "settlement_id": "lensk", "month": "2024-12", "consumer_group": "population",
+             "debt_start": 100, "accrued": 50.5, "paid": 24338.351, "recovered_enforcement": 0, "overdue": -1e-7,
+             "written_off": None, "warnings": warnings, "saved_at": "2024-12-31T10:00:00+00:00", "saved_by": "a|b", "save_id": "x\\y",
+             "save_seq": 7}
+    text = signing.seal(key, table, cells)
+    data_keys, system_keys = signing.sealed_columns(table)
+    system = {k: cells[k] for k in system_keys}
+    back = signing.unseal(key, table, text, system)
+    assert back == {k: cells[k] for k in data_keys}
+    assert [type(back[k]) for k in data_keys] == [type(cells[k]) for k in data_keys]
+    assert signing.unseal(key, table, text, {**system, "save_seq": 8}) is None
+    assert signing.unseal(key, table, text.replace("~lptes", "~lptez"), system) is None
+    assert signing.unseal(key, table, text + "\\", system) is None  # ends inside an escape
+    # a cell typed over is told by its seal text: a number by its value, a text as it is, an empty cell as nothing
+    alike = [(5, 5.0), (0.0, -0.0), (float("nan"), None), ("", None), ("5", 5.0), (24338.351, 24338.351), (True, True)]
+    unlike = [(5.0, 5.5), (1e16, 1e16 + 2), ("5,0", 5.0), (0, None), (True, 1), ("a", "а")]
+    assert all(signing.same_cell(a, b) and signing.same_cell(b, a) for a, b in alike)
+    assert not any(signing.same_cell(a, b) or signing.same_cell(b, a) for a, b in unlike)
+
+
 def test_bootstrap_seals_the_rows_written_before_seals_existed_once_and_leaves_typed_rows_to_the_manual_rule(demo_sheets):
     """Issue 24 (second round, gap 4): rows the app wrote before «Печать» existed had no seal, so a value typed over
     them was read as current, without a trace. ``bootstrap-sheet`` seals them once, says how many; run again, none."""

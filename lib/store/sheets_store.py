@@ -721,34 +721,36 @@ class SheetsStore(Store):
         if not at:
             return [], []
         key = self.secrets.signing_key()
-        data_keys, system_keys = signing.sealed_columns(table)
+        columns = signing.sealed_columns(table)
+        data_keys, system_keys = columns
         found, broken = [], []
         seal_at = at[0]
+        first = {k: where[0] for k, where in positions.items() if where}  # a column's cell: its first place in the header
+        data_at = [(k, first[k], positions[k]) for k in data_keys if k in first]  # a data column not in the sheet: nothing typed over
+        system_at = [(k, first.get(k)) for k in system_keys]
+        save_id_at = first.get("save_id")
+        same_cell, unseal = signing.same_cell, signing.unseal
 
-        def cell(row: list, k: str):
-            where = positions.get(k)
-            return row[where[0]] if where and where[0] < len(row) else None
+        def cell(row: list, i: int | None):
+            return row[i] if i is not None and i < len(row) else None
 
         for n, row in enumerate(rows):
             text = row[seal_at] if seal_at < len(row) else None
             if text is None or text == "":
                 continue  # not written by the app with a seal: the rule of rows typed by hand (lib.core.frames.versioned)
-            sealed = signing.unseal(key, table, text, {k: cell(row, k) for k in system_keys})
+            sealed = unseal(key, table, text, {k: cell(row, i) for k, i in system_at}, columns)
             if sealed is None:
                 broken.append(CellProblem(table.title, first_row + n, table.column("seal").title, "", SEAL_BROKEN))
                 continue
-            for k in data_keys:
-                where = positions.get(k)
-                if not where:
-                    continue  # the column is not in the sheet (deleted): nothing typed over
-                typed = cell(row, k)
-                if signing.same_cell(sealed[k], typed):
+            for k, i, where in data_at:
+                typed = cell(row, i)
+                if same_cell(sealed[k], typed):
                     continue
-                found.append((first_row + n, k, sealed[k], typed, cell(row, "save_id")))
-                for i in where:
-                    if i >= len(row):
-                        row.extend([None] * (i + 1 - len(row)))
-                    row[i] = sealed[k]
+                found.append((first_row + n, k, sealed[k], typed, cell(row, save_id_at)))
+                for j in where:
+                    if j >= len(row):
+                        row.extend([None] * (j + 1 - len(row)))
+                    row[j] = sealed[k]
         return found, broken
 
     def _changes(self, table: Table, typed: pd.DataFrame, found: list[tuple]) -> list[ManualChange]:

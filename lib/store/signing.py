@@ -150,6 +150,11 @@ SEPARATOR = "|"
 
 def _seal_text(value) -> str:
     """A cell as the seal sees it: a number by its value (5 and 5.0 alike), text as it is."""
+    kind = type(value)
+    if kind is str:
+        return value  # most cells (and ``str`` of a text is itself)
+    if kind is float and value == value:
+        return str(int(value)) if value.is_integer() else repr(value)  # the general case below, for a float
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, bool):
@@ -198,6 +203,8 @@ def _cells_text(data: list) -> str:
 
 def _split(text: str) -> list[str]:
     """Tokens of ``_cells_text``, the escapes undone inside them (a leading ``~`` kept)."""
+    if "\\" not in text:
+        return text.split(SEPARATOR)  # no escape: every separator ends a token
     out, token, escaped = [], [], False
     for ch in text:
         if escaped:
@@ -235,9 +242,11 @@ def seal(key: bytes, table: Table, cells: Mapping[str, object]) -> str:
     return f"{SEAL_VERSION}:{mac}:{_cells_text(data)}"
 
 
-def unseal(key: bytes, table: Table, text, system: Mapping[str, object]) -> dict[str, object] | None:
+def unseal(key: bytes, table: Table, text, system: Mapping[str, object],
+           columns: tuple[list[str], list[str]] | None = None) -> dict[str, object] | None:
     """The data cells a seal carries (column key -> cell), or None if the seal is not the app's for this row
-    (forged, garbled, moved to another row, or the system cells were changed)."""
+    (forged, garbled, moved to another row, or the system cells were changed). ``columns``: ``sealed_columns(table)``,
+    when the caller unseals many rows of one tab."""
     if not isinstance(text, str):
         return None
     version, _, rest = text.partition(":")
@@ -251,7 +260,7 @@ def unseal(key: bytes, table: Table, text, system: Mapping[str, object]) -> dict
             return None
     except ValueError:
         return None
-    data_keys, system_keys = sealed_columns(table)
+    data_keys, system_keys = columns or sealed_columns(table)
     if not isinstance(data, list) or len(data) != len(data_keys):
         return None
     if not hmac.compare_digest(mac, check(key, table, data, [system.get(k) for k in system_keys])):
@@ -260,4 +269,8 @@ def unseal(key: bytes, table: Table, text, system: Mapping[str, object]) -> dict
 
 
 def same_cell(a, b) -> bool:
+    if type(a) is str and type(b) is str:
+        return a == b  # texts are their own seal text
+    if type(a) is float and type(b) is float and a == b:
+        return True  # equal floats have one seal text (0.0 and -0.0 too)
     return _seal_text(a) == _seal_text(b)

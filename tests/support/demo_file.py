@@ -11,12 +11,26 @@ writes changes only its own copy of both.
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 NAME = "demo.sqlite"
+
+
+def once(folder: Path, build: Callable[[Path], None]) -> Path:
+    """``folder`` after ``build(folder)`` ran in it once per test run: by the first process to get here, while the
+    others wait (a build that died half-way is done again from the start by the next one)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ready = folder / "ready"
+    with open(folder / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process dies
+        if not ready.exists():
+            build(folder)
+            ready.touch()
+    return folder
 
 
 def build_once(folder: Path) -> Path:
@@ -24,20 +38,26 @@ def build_once(folder: Path) -> Path:
     from lib.demo import load_demo
     from lib.store.sqlite_store import SQLiteStore
 
-    folder.mkdir(parents=True, exist_ok=True)
-    path, ready = folder / NAME, folder / "ready"
-    with open(folder / "build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process dies
-        if not ready.exists():
-            for old in (path, folder / f"{NAME}-wal", folder / f"{NAME}-shm"):  # a build that died half-way
-                old.unlink(missing_ok=True)
-            shutil.rmtree(typed_folder(path), ignore_errors=True)
-            load_demo(SQLiteStore(path))
-            store = SQLiteStore(path)
-            store.read_all()  # writes the typed copy, on a thread of its own: wait for it
-            store.typed_copy.wait()
-            ready.touch()
+    path = folder / NAME
+
+    def build(folder: Path) -> None:
+        for old in (path, folder / f"{NAME}-wal", folder / f"{NAME}-shm"):  # a build that died half-way
+            old.unlink(missing_ok=True)
+        shutil.rmtree(typed_folder(path), ignore_errors=True)
+        load_demo(SQLiteStore(path))
+        store = SQLiteStore(path)
+        store.read_all()  # writes the typed copy, on a thread of its own: wait for it
+        store.typed_copy.wait()
+
+    once(folder, build)
     return path
+
+
+def run_folder(tmp_path_factory) -> Path:
+    """The temporary folder of this test run: under xdist the parent of a worker's folder, common to its workers;
+    alone, this session's folder (the parent would be shared with other runs)."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
 
 
 def typed_folder(db: Path) -> Path:

@@ -344,6 +344,25 @@ class Sheet:
     def format_of(self, r: int, c: int) -> dict | None:
         return self._last(self.formats, r, c)
 
+    def format_finder(self):
+        """``format_of`` for the many cells of one request (while the formats do not change): the ranges that cover
+        a column are picked out once, on its first cell, so a cell is looked up among its column's ranges only, not
+        among every range of the sheet. The same answer as ``format_of`` (``tests/test_fake_sheets.py``)."""
+        by_col: dict[int, list] = {}
+        formats = self.formats
+
+        def find(r: int, c: int) -> dict | None:
+            entries = by_col.get(c)
+            if entries is None:
+                entries = by_col[c] = [(box.start_row, box.end_row, value) for box, value in reversed(formats)
+                                       if (box.start_col is None or c >= box.start_col) and (box.end_col is None or c < box.end_col)]
+            for start, end, value in entries:  # the latest first: later ranges win where they overlap
+                if (start is None or r >= start) and (end is None or r < end):
+                    return value
+            return None
+
+        return find
+
     def rule_of(self, r: int, c: int) -> dict | None:
         return self._last(self.rules, r, c)
 
@@ -394,6 +413,20 @@ class Spreadsheet:
         twin = Spreadsheet.__new__(Spreadsheet)
         twin.__dict__.update(state, lock=threading.RLock())
         return twin
+
+    def dumps(self) -> bytes:
+        """The spreadsheet as bytes (``loads`` makes it again): built once per test run, read by each pytest process."""
+        import pickle
+
+        return pickle.dumps({k: v for k, v in self.__dict__.items() if k != "lock"}, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def loads(data: bytes) -> Spreadsheet:
+        import pickle
+
+        book = Spreadsheet.__new__(Spreadsheet)
+        book.__dict__.update(pickle.loads(data), lock=threading.RLock())
+        return book
 
     def by_id(self, sheet_id: int) -> Sheet:
         for s in self.sheets:
@@ -771,10 +804,19 @@ class FakeSheetsAPI:
         dt_option = (q.get("dateTimeRenderOption") or ["SERIAL_NUMBER"])[0]
         last = sheet.last_data_row() if r2 is None else min(r2 + 1, len(sheet.rows))
         out = []
+        format_of, locale = sheet.format_finder(), book.locale
         for r in range(r1, last):
             row = sheet.rows[r]
             end = len(row) if c2 is None else min(c2 + 1, len(row))
-            cells = [render(row[c], option, dt_option, book.locale, sheet.format_of(r, c)) for c in range(c1, end)]
+            cells = []
+            for c in range(c1, end):
+                v = row[c]
+                if v is None:
+                    cells.append("")  # as ``render`` answers an empty cell, whatever its format
+                elif type(v) is str:
+                    cells.append(v)  # text (not a formula) is answered as it is, whatever the format and option
+                else:
+                    cells.append(render(v, option, dt_option, locale, format_of(r, c)))
             while cells and cells[-1] == "":
                 cells.pop()
             out.append(cells)
@@ -832,11 +874,12 @@ class FakeSheetsAPI:
             raise bad_request(f"Range ('{sheet.title}'!{last}) exceeds grid limits. Max rows: {sheet.row_count}, "
                               f"max columns: {sheet.column_count}")
         book.grow(sheet, rows=need_rows, cols=need_cols, where=where)
+        format_of = sheet.format_finder()
         for i, row in enumerate(values):
             for j, v in enumerate(row):
                 if v is None:
                     continue
-                stored = user_entered(v, book.locale, sheet.format_of(r1 + i, c1 + j)) if option == "USER_ENTERED" else v
+                stored = user_entered(v, book.locale, format_of(r1 + i, c1 + j)) if option == "USER_ENTERED" else v
                 sheet.put(r1 + i, c1 + j, stored)
 
     def _find_table(self, sheet: Sheet, r1: int, c1: int, c2: int | None) -> tuple[int, int, int] | None:
