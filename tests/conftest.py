@@ -15,6 +15,20 @@ from tests.support.fake_sheets import FakeSheetsAPI
 STORE_KINDS = ["sqlite", "gsheets", "postgresql"]
 
 
+def _scan_components_once() -> None:
+    """Streamlit scans every installed package for components when its server starts — once per process. AppTest
+    does it again for every new AppTest (it reads the metadata of each of the ≈ 150 installed packages); the packages
+    do not change during a test run, so a test process scans once too, as a server process does."""
+    import functools
+
+    from streamlit.components.v2 import manifest_scanner
+
+    manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+
+_scan_components_once()
+
+
 class RecordingSleep:
     """Stands in for time.sleep: the retry policy's waits are recorded, and pass on the fake
     API's clock (so Google's late writes and per-minute quotas see the time go by)."""
