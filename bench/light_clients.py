@@ -104,6 +104,7 @@ class Client:
     async def connect(self) -> None:
         import websockets
 
+        await self.close()
         if XSRF not in self.cookies:
             await asyncio.to_thread(lambda: self._http("/_stcore/health").read())
         ws_address = "ws" + self.address[len("http"):] + "/_stcore/stream"
