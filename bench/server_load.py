@@ -17,7 +17,10 @@ SQLite file with its typed copy written (a server start of a district in use), t
   (on A; then on B and C together): each person's wait, median and maximum; and each process's CPU seconds
   (``/proc/<pid>/stat``) during the wave, per page view. A and B+C in turn, ``--repeat`` times, in one run.
 - **pages** (``--pages-scales``): on a freshly started process the first «Свод» (cold), then ``--reruns``
-  reruns of it (p50 / p95), ``--repeat`` fresh processes.
+  reruns of it (p50 / p95), ``--repeat`` fresh processes; the stores in turn.
+
+``--stores sqlite,postgresql``: the same on the district copied into a throwaway PostgreSQL cluster (server's
+default durability), PostgreSQL's figures with their ratio to SQLite's in the same run.
 
 Also ``--same-login N``: N sessions sign in as the same login at one moment (the sign-in throttle's case).
 """
@@ -123,19 +126,30 @@ async def at_once(url: str, folder: Path, people: int, repeat: int, utilities: i
             server.stop()
 
 
-async def pages(url: str, folder: Path, reruns: int, repeat: int) -> dict:
-    cold, again = [], []
+async def cold_and_reruns(url: str, folder: Path, reruns: int, name: str) -> tuple[float, list[float]]:
+    """A freshly started process: its first «Свод», then ``reruns`` reruns of it."""
+    server = Server(url, folder, name)
+    try:
+        client = await person(server, COORDINATOR)
+        cold = (await client.run(SUMMARY, expect=DRAWN)).seconds
+        again = [(await client.run(SUMMARY, expect=DRAWN)).seconds for _ in range(reruns)]
+        await client.close()
+        return cold, again
+    finally:
+        server.stop()
+
+
+async def pages(stores: dict[str, tuple[str, Path]], reruns: int, repeat: int) -> dict:
+    """Per store: cold «Свод» on ``repeat`` fresh processes and the reruns after each; the stores in turn (sqlite,
+    postgresql, sqlite, …) so that a burst of load on the shared machine hits both."""
+    found = {kind: {"cold_s": [], "again": []} for kind in stores}
     for n in range(repeat):
-        server = Server(url, folder, f"pages-{n}")
-        try:
-            client = await person(server, COORDINATOR)
-            cold.append((await client.run(SUMMARY, expect=DRAWN)).seconds)
-            for _ in range(reruns):
-                again.append((await client.run(SUMMARY, expect=DRAWN)).seconds)
-            await client.close()
-        finally:
-            server.stop()
-    return {"cold_s": cold, "rerun_p50_s": statistics.median(again), "rerun_p95_s": p95(again), "reruns": len(again)}
+        for kind, (url, folder) in stores.items():
+            cold, again = await cold_and_reruns(url, folder, reruns, f"pages-{kind}-{n}")
+            found[kind]["cold_s"].append(cold)
+            found[kind]["again"] += again
+    return {kind: {"cold_s": r["cold_s"], "rerun_p50_s": statistics.median(r["again"]), "rerun_p95_s": p95(r["again"]),
+                   "reruns": len(r["again"])} for kind, r in found.items()}
 
 
 async def same_login(url: str, folder: Path, sessions: int) -> dict:
@@ -215,15 +229,17 @@ def main() -> None:
         if args.same_login:
             found = asyncio.run(same_login(*store("district"), args.same_login))
             print(json.dumps({"same_login": found}, ensure_ascii=False), flush=True)
-        for scale in filter(None, args.pages_scales.split(",")):
-            found = {kind: asyncio.run(pages(*store(scale, kind), args.reruns, args.repeat)) for kind in kinds}
-            print(json.dumps({"scale": scale, "pages": found}), flush=True)
-            out.append(pages_report(scale, found))
         for scale in filter(None, args.scales.split(",")):
             for kind in kinds:
                 found = asyncio.run(at_once(*store(scale, kind), args.people, args.repeat, datasets.SCALES[scale]))
                 print(json.dumps({"scale": scale, "store": kind, "at_once": found}), flush=True)
                 out.append(report(f"{scale}, {kind}", found))
+                print(out[-1], file=sys.stderr, flush=True)
+        for scale in filter(None, args.pages_scales.split(",")):
+            found = asyncio.run(pages({kind: store(scale, kind) for kind in kinds}, args.reruns, args.repeat))
+            print(json.dumps({"scale": scale, "pages": found}), flush=True)
+            out.append(pages_report(scale, found))
+            print(out[-1], file=sys.stderr, flush=True)
     finally:
         if cluster is not None:
             cluster.stop()
