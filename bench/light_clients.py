@@ -17,6 +17,9 @@ page's two text inputs and its submit button are found in the page's deltas by t
 sent as widget states; the page answers with ``auth_redirect`` to ``/_session/start?ticket=…``, and that route
 sets the ``debt_session`` cookie on the HTTP response. Nothing is forged: the cookie is the app's.
 
+The client sends no ``cached_message_hashes``: a browser that has an element's message cached gets a short reference
+instead of it, but the server builds and hashes the message either way, so its work per run is the same.
+
 A run counts only if the page drew: the caller says which texts its deltas must contain (``expect``); an error
 page or a login page instead of «Свод» raises ``NotDrawn``.
 """
