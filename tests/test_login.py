@@ -6,19 +6,21 @@ import logging
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.auth.page_rights import pages_for
 from lib.auth.passwords import LoginThrottle, hash_password, verify_password
-from lib.auth.signin import LoginError, authenticate, current_user, user_by_email
+from lib.auth.signin import WRONG, LoginError, authenticate, current_user, user_by_email
 from lib.core.config import PROJECT_ROOT
 from lib.store.sqlite_store import SQLiteStore
 from tests.support.demo_file import copy_demo_file
 from tests.support.shown import opened
 
 APP = str(PROJECT_ROOT / "app.py")
+LOGIN = "coordinator@lensk.demo"
 
 
 @pytest.fixture(scope="module")
@@ -281,15 +283,21 @@ def test_the_lockout_ends_and_a_success_forgets_the_failures(tmp_path):
     now = [1_000_000.0]
     throttle = LoginThrottle(max_failures=5, window=900, lockout=300, clock=lambda: now[0], path=tmp_path / "t.sqlite")
     again = LoginThrottle(clock=lambda: now[0], path=tmp_path / "t.sqlite")  # a second process, the same file
+
+    def wrong(where):  # an attempt admitted, its password wrong
+        assert where.admit("a@x") == 0
+        where.rejected("a@x")
+
     for _ in range(4):
-        assert throttle.admit("a@x") == 0
+        wrong(throttle)
+    assert throttle.admit("a@x") == 0
     throttle.succeeded("a@x")  # the right password at last: the four are forgiven
     for _ in range(4):
-        assert again.admit("a@x") == 0
+        wrong(again)
     now[0] += 901  # the window has passed: those four no longer count
     for _ in range(4):
-        assert throttle.admit("a@x") == 0
-    assert again.admit("a@x") == 0  # the fifth within 15 minutes
+        wrong(throttle)
+    wrong(again)  # the fifth within 15 minutes
     assert throttle.admit("a@x") == 300 and again.wait_seconds("a@x") == 300
     now[0] += 301
     assert throttle.admit("a@x") == 0
@@ -300,9 +308,76 @@ def test_attempts_sent_at_once_get_no_more_checks_than_the_limit(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
     throttles = [LoginThrottle(path=tmp_path / "t.sqlite") for _ in range(4)]
+
+    def attempt(i):  # a wrong password: admitted, then rejected
+        wait = throttles[i % 4].admit("a@x")
+        if wait == 0:
+            time.sleep(0.05)  # its check
+            throttles[i % 4].rejected("a@x")
+        return wait
+
     with ThreadPoolExecutor(6) as pool:
-        waits = list(pool.map(lambda i: throttles[i % 4].admit("a@x"), range(12)))
+        waits = list(pool.map(attempt, range(12)))
     assert waits.count(0) == 5 and all(w > 0 for w in waits if w)
+
+
+def test_one_login_signed_in_from_twelve_places_at_once_gets_in_everywhere(demo, tmp_path, monkeypatch):
+    """Twelve correct sign-ins of one login at the same moment (a shared office login, tabs, two processes): none is
+    told «Слишком много неудачных попыток» — an attempt still being checked is not a failure yet (found by
+    ``python -m bench.server_load --same-login 12``: 5 got in, 7 were refused for 5 minutes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import lib.auth.signin as signin
+    real = signin.verify_password
+
+    def slow(stored, password):  # a check takes a while (argon2 on a busy server): they overlap
+        time.sleep(0.3)
+        return real(stored, password)
+
+    monkeypatch.setattr(signin, "verify_password", slow)
+    throttles = [LoginThrottle(path=tmp_path / "t.sqlite") for _ in range(2)]  # two processes on one file
+    with ThreadPoolExecutor(12) as pool:
+        users = list(pool.map(lambda i: authenticate(demo, LOGIN, "demo-coordinator", throttles[i % 2]), range(12)))
+    assert [u.login for u in users] == [LOGIN] * 12
+    assert throttles[0].wait_seconds(LOGIN) == 0
+
+
+def test_wrong_passwords_at_once_still_get_no_more_checks_than_the_limit(demo, tmp_path, monkeypatch):
+    """Twelve wrong passwords at once: five are checked, the login is locked, the other seven are refused unchecked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import lib.auth.signin as signin
+    checked = []
+    real = signin.verify_password
+
+    def counted(stored, password):
+        checked.append(password)
+        time.sleep(0.2)
+        return real(stored, password)
+
+    monkeypatch.setattr(signin, "verify_password", counted)
+    throttles = [LoginThrottle(path=tmp_path / "t.sqlite") for _ in range(2)]
+
+    def attempt(i):
+        try:
+            authenticate(demo, LOGIN, f"угадываю-{i}", throttles[i % 2])
+        except LoginError as err:
+            return str(err)
+
+    with ThreadPoolExecutor(12) as pool:
+        said = list(pool.map(attempt, range(12)))
+    assert len(checked) == 5
+    assert said.count(WRONG) == 5 and all(s.startswith("Слишком много неудачных попыток") for s in said if s != WRONG)
+    assert 250 < throttles[1].wait_seconds(LOGIN) <= 300
+
+
+def test_a_check_that_never_ended_counts_as_a_failure(tmp_path):
+    """A process that died while checking a password leaves its check in progress: after ``checking`` seconds it is a
+    failure, so the login is neither blocked for ever nor given more checks than the limit."""
+    throttle = LoginThrottle(max_failures=5, lockout=300, path=tmp_path / "t.sqlite", checking=0.3)
+    for _ in range(5):
+        assert throttle.admit("a@x") == 0  # never rejected nor succeeded
+    assert 250 < throttle.admit("a@x") <= 300
 
 
 def test_a_sheets_server_keeps_the_throttle_in_its_secrets_file(tmp_path, fake_api):
@@ -316,6 +391,7 @@ def test_a_sheets_server_keeps_the_throttle_in_its_secrets_file(tmp_path, fake_a
     assert one.server_file() == two.server_file() == secrets
     for _ in range(5):
         throttle_for(one).admit("a@x")
+        throttle_for(one).rejected("a@x")
     assert LoginThrottle(path=two.server_file()).wait_seconds("a@x") > 0  # what another process on the file sees
     assert ServerSecrets(secrets, "k").hashes() == {}  # the secrets file still works as before
 

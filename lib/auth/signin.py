@@ -39,8 +39,8 @@ def authenticate(snapshot, login: str, password: str, throttle: LoginThrottle) -
 
     An unknown login, a wrong password and a disabled account get the same answer after the same work (one
     argon2 verification at our parameters, see ``verify_password``), so neither the words nor the time tell
-    which it was — «Учётная запись отключена» would confirm the password. Every attempt counts against the
-    throttle until it succeeds.
+    which it was — «Учётная запись отключена» would confirm the password. Every attempt is checked only when the
+    throttle admits it (see ``LoginThrottle``) and counts as a failure unless it succeeds.
     """
     key = (login or "").strip().lower()
     if not key or not password:
@@ -48,10 +48,15 @@ def authenticate(snapshot, login: str, password: str, throttle: LoginThrottle) -
     wait = throttle.admit(key)
     if wait > 0:
         raise LoginError(f"Слишком много неудачных попыток входа. Повторите через {math.ceil(wait / 60)} мин.")
-    row = _find(snapshot, key)
-    stored = row.get("password_hash") if row else None
-    matched = verify_password(stored if isinstance(stored, str) else None, password)
+    try:
+        row = _find(snapshot, key)
+        stored = row.get("password_hash") if row else None
+        matched = verify_password(stored if isinstance(stored, str) else None, password)
+    except BaseException:
+        throttle.rejected(key)
+        raise
     if not matched or row.get("active") is False:
+        throttle.rejected(key)
         raise LoginError(WRONG)
     throttle.succeeded(key)
     return User.from_row(row)
