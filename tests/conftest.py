@@ -335,15 +335,30 @@ def end_to_end_lanes(items) -> None:
         module = item.module.__name__.rsplit(".", 1)[-1]
         group = item.nodeid if module in SPREAD else module
         item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: LONGEST.get(item.module.__name__.rsplit(".", 1)[-1], len(LONGEST)))
+    items.sort(key=longest_first)
+
+
+def longest_first(item) -> int:
+    """A test's place in the end-to-end queue: its own place in ``LONGEST`` (a long test of a ``SPREAD`` module),
+    else its module's; unlisted ones after them, in the order collected (sort is stable)."""
+    module = item.module.__name__.rsplit(".", 1)[-1]
+    own = f"{module}::{item.originalname}"
+    return LONGEST.get(own, LONGEST.get(module, len(LONGEST)))
 
 
 # the end-to-end modules whose tests each start their own server: one by one over the workers
 SPREAD = {"test_browser", "test_russian_layout", "test_docs_screenshots"}
-# the modules that take longest (minutes), in that order; the rest after them
-LONGEST = {name: rank for rank, name in enumerate(
-    ["test_browser", "test_sso_provider", "test_docs_screenshots", "test_russian_layout", "test_session_ends",
-     "test_browser_session", "test_postgres_processes", "test_print"])}
+# the longest pieces of the end-to-end set, longest first (measured: docs/testing.md, «Время наборов»): a whole module
+# that runs on one worker, or one test of a SPREAD module. xdist hands the groups out in this order, so the run does
+# not end with one long test alone on a worker while the others wait
+LONGEST = {name: rank for rank, name in enumerate([
+    "test_browser::test_typed_and_pasted_russian_numbers_are_stored_exactly_in_ru_and_en_browsers",
+    "test_sso_provider", "test_browser_session", "test_session_ends", "test_russian_layout", "test_browser_layout",
+    "test_browser::test_the_coordinator_keeps_two_meetings_of_one_day_edits_a_decision_and_closes_a_quarter_knowingly",
+    "test_edit_conflicts", "test_long_texts", "test_export", "test_postgres_servers", "test_uploader_russian",
+    "test_browser_drafts", "test_browser_commission", "test_print", "test_browser", "test_docs_screenshots",
+    "test_save_in_browser", "test_files_are_safe", "test_postgres_processes", "test_drafts_reload", "test_tabs_fit",
+    "test_export_writer"])}
 
 
 # modules whose module-scoped set-up is slow: all their tests on one worker, so that it runs once, not once per

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.support.browser import ARTIFACTS, idle, open_login, rerun_after, sign_in
+from tests.support.browser import ARTIFACTS, at_width, idle_and_drawn, open_login, rerun_after, sign_in
 
 # the fixtures are tests/conftest.py's: «reading_server» (streamlit on a copy of the demo, shared by the tests that
 # only read) and «page» (a ru-RU tab of Debian chromium in a context of its own)
@@ -103,8 +103,7 @@ def charts_with(layout: dict, words: str) -> list[dict]:
 
 def check_page(page, where: str, name: str) -> dict:
     """The checks that hold on every page at every width; the screenshot first, to look at when one fails."""
-    idle(page)
-    page.wait_for_timeout(400)  # Vega draws after the script is done
+    idle_and_drawn(page, quiet=400)  # Vega draws after the script is done
     shot(page, name)
     got = page.evaluate(LAYOUT)
     assert got["pageWidth"] <= got["width"] + 1 and got["mainWidth"] <= got["mainClient"] + 1, f"{where}: wider than the window"
@@ -177,41 +176,6 @@ def narrow_page(page):
     return page
 
 
-def at_width(page, width: int) -> None:
-    """The window made ``width`` px wide as a person would: wide, the sidebar open; narrow, the sidebar closed
-    (on a narrow screen the app closes it on load — checked once, on the first page)."""
-    from playwright.sync_api import Error
-
-    narrow = width < 1100
-    page.set_viewport_size({"width": width, "height": TALL})
-    # Streamlit 1.67 (frontend AppView/Sidebar): on a width change the sidebar takes the person's own choice, kept in
-    # localStorage «stSidebarCollapsed-…» once the toggle was clicked, else «auto» (closed up to the md breakpoint).
-    # With a choice kept, a resize never moves it: toggle at once. Without one, give Streamlit the time to move it
-    # itself first (clicking while it moves would undo it).
-    if page.evaluate("() => Object.keys(localStorage).some(k => k.startsWith('stSidebarCollapsed-'))"):
-        as_wanted = page.evaluate(SIDEBAR_AS_WANTED, narrow)
-    else:
-        try:
-            page.wait_for_function(SIDEBAR_AS_WANTED, arg=narrow, timeout=3000)
-            as_wanted = True
-        except Error:
-            as_wanted = False
-    if not as_wanted:
-        try:
-            if narrow:
-                page.locator("[data-testid='stSidebarHeader']").hover()  # the button shows when the pointer is over the sidebar
-                page.locator("[data-testid='stSidebarCollapseButton'] button").first.click(timeout=5000)
-            else:
-                page.locator("[data-testid='stExpandSidebarButton']").first.click(timeout=5000)
-        except Error:
-            pass  # it moved by itself meanwhile: RESIZED below says whether it is where it should be
-    page.wait_for_function(RESIZED, arg=narrow, timeout=15000)
-
-
-SIDEBAR_AS_WANTED = """(narrow) => { const s = document.querySelector("[data-testid='stSidebar']");
-  return s.getAttribute("data-collapsed") === String(narrow); }"""
-
-
 # the sidebar has finished moving and every chart has been drawn again for its new width
 RESIZED = """(narrow) => { const s = document.querySelector("[data-testid='stSidebar']");
   const main = document.querySelector("[data-testid='stMain']").getBoundingClientRect();
@@ -223,11 +187,11 @@ RESIZED = """(narrow) => { const s = document.querySelector("[data-testid='stSid
 def both_widths(page, where: str, name: str, then=None) -> None:
     """The checks at 800 px and at 1280 px, and ``then`` on what each width drew; back to 800 px after."""
     for width in (WIDTHS[-1], WIDTHS[0]):
-        at_width(page, width)
+        at_width(page, width, TALL, done=RESIZED)
         got = check_page(page, f"{where}, {width} px", f"{name}-{width}")
         if then:
             then(got, f"{where}, {width} px")
-    at_width(page, WIDTHS[-1])
+    at_width(page, WIDTHS[-1], TALL, done=RESIZED)
 
 
 @pytest.mark.timeout(600)  # ≈1.5 min on a quiet machine, 3.7 min measured at load 19 on a shared one

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from lib.core.config import PROJECT_ROOT
-from tests.support.browser import idle, new_page, open_login, sign_in
+from tests.support.browser import idle_and_drawn, new_page, open_login, sign_in
 
 IMAGES = PROJECT_ROOT / "docs" / "img"
 SCREEN = {"width": 1280, "height": 860}
@@ -43,8 +43,7 @@ def test_the_role_guides_pictures_show_each_page_as_it_is(reading_server, chromi
                 tab.get_by_role("heading", name=shows.removeprefix("heading:")).wait_for(timeout=60000)
             else:
                 tab.get_by_text(shows).first.wait_for(timeout=60000)
-            idle(tab)
-            tab.wait_for_timeout(800)  # charts and grids draw after the script has finished
+            idle_and_drawn(tab, timeout=60000, quiet=800)  # charts and grids draw after the script has finished
             tab.screenshot(path=str(IMAGES / picture))
             assert (IMAGES / picture).stat().st_size > 10_000, f"{picture}: an empty page"
         assert not tab.errors, tab.errors

@@ -12,7 +12,7 @@ import pytest
 from lib.domain import proceedings
 from lib.domain.plan_views import plan_table
 from lib.store.sqlite_store import SQLiteStore
-from tests.support.browser import ARTIFACTS, idle, new_page, sign_in_demo
+from tests.support.browser import ARTIFACTS, idle, signed_in_page, wait_for_tables
 
 SHOTS = ARTIFACTS / "russian"
 ROW, HEADER = 35, 35  # Streamlit's grid: px per row and for the header
@@ -29,10 +29,6 @@ FIND = """(text) => {
   }
   return found;
 }"""
-
-
-def sign_in(page, server: str) -> None:
-    sign_in_demo(page, server, "coordinator@lensk.demo")
 
 
 def choose_row(page, grid, row: int) -> None:
@@ -56,9 +52,8 @@ def test_a_long_measure_and_decision_read_whole(reading_server, demo_db, chromiu
     measures = plan_table(plan)["Мероприятие"].tolist()
     decisions = proceedings.decisions(snap, dt.date.today()).text.tolist()[::-1]  # as the page lists them: the latest first
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = new_page(chromium, viewport={"width": width, "height": 1200})
+    page = signed_in_page(chromium, reading_server, "coordinator@lensk.demo", viewport={"width": width, "height": 1200})
     try:
-        sign_in(page, reading_server)
         for address, tab, texts, name in [("/plan", None, measures, "plan"),
                                           ("/commission", "Решения и поручения", decisions, "decisions")]:
             page.goto(reading_server + address)
@@ -68,8 +63,7 @@ def test_a_long_measure_and_decision_read_whole(reading_server, demo_db, chromiu
                 page.get_by_role("tab", name=tab).click()
             grid = page.locator("[data-testid='stDataFrame']").filter(visible=True).first
             grid.scroll_into_view_if_needed()
-            page.wait_for_function("document.querySelectorAll('[data-testid=\"stDataFrame\"] canvas').length > 0", timeout=30000)
-            page.wait_for_timeout(500)
+            wait_for_tables(page, 1)
             row = longest(texts)
             text = texts[row]
             assert len(text) > 80, text  # a text no grid column shows on one line

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import ARTIFACTS, new_page, sign_in_demo
+from tests.support.browser import ARTIFACTS, at_width, idle_and_drawn, settled, signed_in_page
 from tests.support.page_reading import READ, problems
 
 SHOTS = ARTIFACTS / "russian"
@@ -38,53 +38,8 @@ VISITS = {
 }
 
 
-def idle(page) -> None:
-    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(state="attached", timeout=60000)
-    page.wait_for_timeout(300)
-
-
-def sign_in(page, server: str, login: str) -> None:
-    sign_in_demo(page, server, login)
-    idle(page)
-
-
-def at_width(page, width: int) -> None:
-    """The window made ``width`` px wide as a person would (as tests/test_browser_layout.py does): narrow, the sidebar
-    closed; wide, open. Streamlit 1.67 keeps a person's own toggle in localStorage («stSidebarCollapsed-…»): with one
-    kept, a resize never moves the sidebar, so it is toggled; without one, Streamlit is given time to move it itself.
-    A click that lands while the sidebar moves can be undone by the move: tried again, three times at most."""
-    from playwright.sync_api import Error
-
-    narrow = width < 1100
-    page.set_viewport_size({"width": width, "height": HEIGHT})
-    for _ in range(3):
-        try:
-            page.wait_for_function(SIDEBAR_AS_WANTED, arg=narrow, timeout=3000)
-        except Error:
-            try:
-                if narrow:
-                    page.locator("[data-testid='stSidebarHeader']").hover()
-                    page.locator("[data-testid='stSidebarCollapseButton'] button").first.click(timeout=5000)
-                else:
-                    page.locator("[data-testid='stExpandSidebarButton']").first.click(timeout=5000)
-            except Error:
-                pass
-        try:
-            page.wait_for_function(SETTLED, arg=narrow, timeout=5000)
-            return
-        except Error:
-            continue
-    page.wait_for_function(SETTLED, arg=narrow, timeout=5000)
-
-
-SIDEBAR_AS_WANTED = """(narrow) => document.querySelector("[data-testid='stSidebar']").getAttribute("data-collapsed") === String(narrow)"""
-SETTLED = """(narrow) => { const s = document.querySelector("[data-testid='stSidebar']").getBoundingClientRect();
-  const main = document.querySelector("[data-testid='stMain']").getBoundingClientRect();
-  return narrow ? s.right <= 1 : Math.abs(main.left - s.right) <= 1; }"""
-
-
 def read(page, locale: str, name: str, width: int) -> list[str]:
-    idle(page)
+    idle_and_drawn(page, timeout=60000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{locale}-{name}-{width}.png"))
     return problems(page.evaluate(READ), narrow=width < 1100)
@@ -92,6 +47,8 @@ def read(page, locale: str, name: str, width: int) -> list[str]:
 
 def entry_grid_columns(page) -> dict:
     """At 800 px: the monthly grid's columns on screen — its accessible table names the columns drawn."""
+    page.wait_for_function("""() => [...document.querySelectorAll("[data-testid='stDataFrame']")]
+                              .some(e => e.getBoundingClientRect().width > 0 && e.querySelector(".dvn-scroller"))""", timeout=30000)
     return page.evaluate("""() => {
       const g = [...document.querySelectorAll("[data-testid='stDataFrame']")].find(e => e.getBoundingClientRect().width > 0);
       const s = g.querySelector(".dvn-scroller");
@@ -110,19 +67,19 @@ def test_every_page_reads_russian_whole_at_800_and_1280_px(reading_server, chrom
             if login != person:
                 if page is not None:
                     page.context.close()
-                page = new_page(chromium, locale=locale, viewport={"width": WIDTHS[0], "height": HEIGHT})
-                sign_in(page, reading_server, login)
+                page = signed_in_page(chromium, reading_server, login, locale=locale, viewport={"width": WIDTHS[0], "height": HEIGHT})
                 person = login
             page.goto(reading_server + address)
             page.locator("[data-testid='stMain'] h1").first.wait_for(timeout=60000)
             name = (address.strip("/").split("?")[0] or "overview") + ("-" + login.split("@")[0] if "entry" in address else "")
             for tab in [None, *tabs]:
                 if tab:
-                    page.get_by_role("tab", name=tab).click()
-                    page.wait_for_timeout(300)
+                    page.get_by_role("tab", name=tab).click()  # tabs switch in the browser, without a rerun
+                    page.get_by_role("tab", name=tab, selected=True).wait_for(timeout=10000)
+                    settled(page)
                 where = f"{name}" + (f", «{tab}»" if tab else "")
                 for width in WIDTHS:
-                    at_width(page, width)
+                    at_width(page, width, HEIGHT)
                     shot = name + (f"-{tabs.index(tab) + 1}" if tab else "")
                     found += [f"{locale}, {where}, {width} px: {p}" for p in read(page, locale, shot, width)]
                     if width == 800 and address.startswith("/entry") and tab is None and login == "ves@lensk.demo":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import ARTIFACTS, idle, new_page, sign_in_demo
+from tests.support.browser import ARTIFACTS, idle_and_drawn, signed_in_page
 
 SHOTS = ARTIFACTS / "russian"
 
@@ -30,13 +30,11 @@ TABS = """() => {
                         "Excel без интернета", "Поручения комиссии"]),
 ])
 def test_every_entry_tab_is_on_screen_at_800_px(reading_server, chromium, login, tabs):
-    page = new_page(chromium, viewport={"width": 800, "height": 1000})
+    page = signed_in_page(chromium, reading_server, login, viewport={"width": 800, "height": 1000})
     try:
-        sign_in_demo(page, reading_server, login)
         page.goto(reading_server + "/entry?month=2024-12")
         page.get_by_role("tab", name=tabs[0]).wait_for(timeout=60000)
-        idle(page)
-        page.wait_for_timeout(500)
+        idle_and_drawn(page, quiet=500)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"tabs-{login.split('@')[0]}-800.png"))
         strip = page.evaluate(TABS)

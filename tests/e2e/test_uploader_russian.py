@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.support.browser import ARTIFACTS, idle, new_page, sign_in_demo
+from tests.support.browser import ARTIFACTS, idle, signed_in_page
 
 SHOTS = ARTIFACTS / "russian"
 LATIN = re.compile(r"(?<![\w.])[A-Za-z]{2,}")  # a word; «.xlsx» in the field's label is a file type, not a word
@@ -45,10 +45,6 @@ def latin_words(said: dict, file_name: str | None = None) -> list[str]:
     return sorted(set(words))
 
 
-def sign_in(page, server: str) -> None:
-    sign_in_demo(page, server, "ves@lensk.demo")
-
-
 def choose(page, path) -> None:
     """The file picked in the system dialog the «Выбрать файл» button opens."""
     with page.expect_file_chooser() as chooser:
@@ -65,9 +61,8 @@ def test_the_excel_upload_speaks_russian_empty_dragged_over_refused_and_chosen(r
     refused.write_bytes(b"%PDF-1.4 not a workbook")
     openpyxl.Workbook().save(chosen)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = new_page(chromium, locale=locale, viewport={"width": 800, "height": 1400})
+    page = signed_in_page(chromium, reading_server, "ves@lensk.demo", locale=locale, viewport={"width": 800, "height": 1400})
     try:
-        sign_in(page, reading_server)
         page.goto(reading_server + "/entry?month=2024-12")
         page.get_by_role("tab", name="Excel без интернета").click()
         uploader = page.locator("[data-testid='stFileUploader']").filter(visible=True)

@@ -98,11 +98,45 @@ def new_page(browser, locale: str = "ru-RU", viewport: dict | None = None):
 
 
 def wait_for_tables(page, count: int) -> None:
-    """Data grids load lazily: wait until each has drawn its canvas."""
+    """Data grids load lazily: wait until each has drawn its canvas, and the page has stopped changing."""
     page.wait_for_function(
         f"document.querySelectorAll('[data-testid=\"stDataFrame\"] canvas').length >= {count}", timeout=30000
     )
-    page.wait_for_timeout(500)
+    settled(page, quiet=500)
+
+
+# what the page shows, in a few numbers: the main area's size and text, each chart's drawn labels and width, the grids'
+# canvases, the sidebar's edge — when none of it has changed for ``quiet`` ms of frames, the page has been drawn
+SETTLED = """(quiet) => new Promise((resolve, reject) => {
+  const sign = () => {
+    const main = document.querySelector("[data-testid='stMain']") || document.body;
+    const sidebar = document.querySelector("[data-testid='stSidebar']");
+    const charts = [...document.querySelectorAll("[data-testid='stVegaLiteChart']")].map(c => {
+      const svg = c.querySelector("svg");
+      return svg ? svg.querySelectorAll("text").length + ":" + Math.round(svg.getBoundingClientRect().width) : "-"; });
+    return [main.scrollWidth, main.scrollHeight, main.innerText.length, charts.join(","),
+            document.querySelectorAll("[data-testid='stDataFrame'] canvas").length,
+            sidebar ? Math.round(sidebar.getBoundingClientRect().right) : 0].join("|");
+  };
+  const start = performance.now();
+  let last = sign(), since = start;
+  const tick = () => {
+    const now = performance.now(), now_sign = sign();
+    if (now_sign !== last) { last = now_sign; since = now; }
+    if (now - since >= quiet) return resolve(now - start);
+    if (now - start > 30000) return reject(new Error("the page kept changing for 30 s: " + now_sign));
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
+def settled(page, quiet: int = 300) -> None:
+    """Wait until the page has stopped changing for ``quiet`` ms: charts, grids and text reflow are drawn after the
+    script's run is over (and after a resize), so «not running» alone does not say the screen is final. This replaces a
+    fixed wait of ``quiet`` ms after «not running» and is never shorter than it: a busy browser still drawing gets the
+    time it needs (a lazily loaded element that has not begun to draw is not seen here — wait for it by name)."""
+    page.evaluate(SETTLED, quiet)
 
 
 def open_login(page, server: str) -> None:
@@ -136,9 +170,82 @@ def sign_in_demo(page, server: str, login: str) -> None:
     page.locator("[data-testid='stSidebar']").get_by_text("Выйти").wait_for(state="attached", timeout=60000)
 
 
+# the session cookies of a demo user signed in once on a server, by (server, login): for ``signed_in_page``
+_SIGNED_IN: dict[tuple[str, str], list[dict]] = {}
+
+
+def signed_in_page(browser, server: str, login: str, locale: str = "ru-RU", viewport: dict | None = None):
+    """A tab of a new browser context signed in as a demo user, for a test about what a page shows, not about signing
+    in: the first time on this server the user signs in as a person does (``sign_in_demo``), and the context's cookies
+    are kept; after that a new context starts with those cookies — a person's browser signed in before, as after F5
+    (tests/e2e/test_browser_session.py) — and goes to no page yet (the caller opens its own). Only the cookies are
+    carried over, not the page's storage (the sidebar's kept toggle)."""
+    cookies = _SIGNED_IN.get((server, login))
+    if cookies is None:
+        tab = new_page(browser, locale=locale, viewport=viewport)
+        sign_in_demo(tab, server, login)
+        _SIGNED_IN[(server, login)] = tab.context.cookies()
+        return tab
+    tab = new_page(browser, locale=locale, viewport=viewport)
+    tab.context.add_cookies(cookies)
+    return tab
+
+
 def idle(page) -> None:
     """The script is not running (Streamlit's own e2e tests wait the same way)."""
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(state="attached", timeout=30000)
+
+
+def idle_and_drawn(page, timeout: int = 30000, quiet: int = 300) -> None:
+    """The script is not running and what it sent has been drawn (``settled``)."""
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(state="attached", timeout=timeout)
+    settled(page, quiet)
+
+
+SIDEBAR_KEPT = "() => Object.keys(localStorage).some(k => k.startsWith('stSidebarCollapsed-'))"
+SIDEBAR_AS_WANTED = """(narrow) => document.querySelector("[data-testid='stSidebar']").getAttribute("data-collapsed") === String(narrow)"""
+SIDEBAR_SETTLED = """(narrow) => { const s = document.querySelector("[data-testid='stSidebar']").getBoundingClientRect();
+  const main = document.querySelector("[data-testid='stMain']").getBoundingClientRect();
+  return narrow ? s.right <= 1 : Math.abs(main.left - s.right) <= 1; }"""
+
+
+def at_width(page, width: int, height: int, done: str = SIDEBAR_SETTLED) -> None:
+    """The window made ``width`` px wide as a person would: narrow (< 1100 px), the sidebar closed; wide, open; then
+    ``done`` (JavaScript taking «narrow») is waited for — by default the sidebar has finished moving.
+
+    Streamlit 1.67 (frontend AppView/Sidebar): on a width change the sidebar takes the person's own choice, kept in
+    localStorage «stSidebarCollapsed-…» once the toggle was clicked, else «auto» (closed up to the md breakpoint). With
+    a choice kept, a resize never moves it: it is toggled at once (waiting for it to move by itself would wait in vain).
+    Without one, Streamlit is given the time to move it itself first (clicking while it moves would undo it). A click
+    that lands while the sidebar moves can be undone by the move: tried again, three times at most."""
+    from playwright.sync_api import Error
+
+    narrow = width < 1100
+    page.set_viewport_size({"width": width, "height": height})
+    for _ in range(3):
+        if page.evaluate(SIDEBAR_KEPT):
+            as_wanted = page.evaluate(SIDEBAR_AS_WANTED, narrow)
+        else:
+            try:
+                page.wait_for_function(SIDEBAR_AS_WANTED, arg=narrow, timeout=3000)
+                as_wanted = True
+            except Error:
+                as_wanted = False
+        if not as_wanted:
+            try:
+                if narrow:
+                    page.locator("[data-testid='stSidebarHeader']").hover()  # the button shows when the pointer is over the sidebar
+                    page.locator("[data-testid='stSidebarCollapseButton'] button").first.click(timeout=5000)
+                else:
+                    page.locator("[data-testid='stExpandSidebarButton']").first.click(timeout=5000)
+            except Error:
+                pass  # it moved by itself meanwhile: ``done`` says whether it is where it should be
+        try:
+            page.wait_for_function(done, arg=narrow, timeout=5000)
+            return
+        except Error:
+            continue
+    page.wait_for_function(done, arg=narrow, timeout=15000)
 
 
 def rerun_after(page, action, attempts: int = 1) -> None:

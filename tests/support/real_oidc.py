@@ -49,13 +49,19 @@ class RealOIDC:
         install()
         config = self.folder / "oidc.json"
         config.write_text(json.dumps({"port": self.port, "client": self.client, "accounts": self.accounts}))
-        out = open(self.folder / "oidc.log", "a")
+        # the log is appended to across restarts: only a «ready» written after this start says this process listens
+        # (the one of the process before it was read as this one's, and the browser went to a port nobody listened on)
+        log = self.folder / "oidc.log"
+        before = log.stat().st_size if log.exists() else 0
+        out = open(log, "a")
         self.proc = subprocess.Popen([shutil.which("node") or "node", str(FOLDER / "provider.js"), str(config)],
                                      cwd=FOLDER, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if f"ready {self.base}" in self.log:
-                return self
+            with open(log, "rb") as written:
+                written.seek(before)
+                if f"ready {self.base}".encode() in written.read():
+                    return self
             if self.proc.poll() is not None:
                 break
             time.sleep(0.1)
