@@ -331,7 +331,11 @@ def confirm_and_save(page, button: str) -> None:
 
     boxes = page.get_by_text("Проверил(а)").filter(visible=True)
     if boxes.count():
-        rerun_after(page, boxes.first.click)
+        # the button is disabled until the server has run with the box ticked: its being enabled is the answer to
+        # wait for (a rerun counted in the page was once missed on a loaded machine, though the tick had arrived)
+        boxes.first.click()
+        expect(page.get_by_role("button", name=button)).to_be_enabled(timeout=60000)
+        idle(page)
     note = page.get_by_text("В базе:").filter(visible=True).first
     before = note.inner_text()
     rerun_after(page, page.get_by_role("button", name=button).click)
