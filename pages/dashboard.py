@@ -83,7 +83,7 @@ def chart(where, key: str, build, name: str | None = None) -> None:
     if key in limits or result.no_data:
         say(limits.get(key) or result.no_data, where)
     else:
-        spec = memo.recent(result, "charts", name or key, lambda: build().to_dict(validate=False), keep=8)
+        spec = memo.recent(result, "charts", name or key, build, keep=8)
         where.vega_lite_chart(spec, width="stretch")
 
 
