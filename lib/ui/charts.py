@@ -3,7 +3,7 @@ colour per aging bucket everywhere. Data arrives aggregated (a few dozen rows), 
 
 The specs are written here as Vega-Lite JSON, without Altair: Altair with its schema is ≈ 40 MB of a server process
 and checks every spec against the schema at each conversion; the page only needs the spec. The tests check every
-chart's spec against the Vega-Lite schema (Altair is a test dependency only).
+chart's spec against the Vega-Lite schema with Altair (only the tests use it).
 
 Every chart leaves here through ``_russian``: one Vega locale («1 234,5» with U+00A0, a decimal comma, a true minus,
 Russian month names) for its axes and tooltips, so figures are numbers in the spec and read as in the tables. Sizes
