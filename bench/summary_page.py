@@ -173,7 +173,6 @@ def page(scale: str, path: Path, variant: str) -> dict:
 
 def memory_floor(scale: str, path: Path) -> dict:
     """The modules the page imports and the store read, nothing else: what the page cannot go below."""
-    import altair  # noqa: F401
     import streamlit  # noqa: F401
     from streamlit.testing.v1 import AppTest  # noqa: F401
 

@@ -78,12 +78,12 @@ def download(frame, title: str, key: str) -> None:
 
 def chart(where, key: str, build, name: str | None = None) -> None:
     """A chart, or why the filters do not apply to it (never district figures beside filtered ones).
-    Its Vega-Lite spec is built once per result, without Altair's schema validation (the tests validate every
-    chart's spec): a rerun with the same figures draws the same spec."""
+    Its Vega-Lite spec (a dict, lib/ui/charts.py, no Altair) is built once per result, not validated on the page (the
+    tests validate every chart's spec): a rerun with the same figures draws the same spec."""
     if key in limits or result.no_data:
         say(limits.get(key) or result.no_data, where)
     else:
-        spec = memo.recent(result, "charts", name or key, lambda: build().to_dict(validate=False), keep=8)
+        spec = memo.recent(result, "charts", name or key, build, keep=8)
         where.vega_lite_chart(spec, width="stretch")
 
 

@@ -27,6 +27,7 @@ from lib.domain.summary import Filters, execute
 from lib.files import meeting_pack, workbook
 from lib.ui import charts
 from tests.support.district import build, line, participant, settings, stamp
+from tests.support.vega import checked
 
 PEOPLE = [participant("s1", "settlement"), participant("s2", "settlement"), participant("s3", "settlement"),
           participant("u1", serves="s1;s2"), participant("u2", serves="s2"), participant("u3", serves="s3")]
@@ -79,7 +80,7 @@ def test_a_line_missing_from_a_filed_report_is_carried_and_marked(tmp_path):
     settlements = r.settlements.set_index("id")
     assert settlements.loc["s2", "debt"] == pytest.approx(990) and bool(settlements.loc["s2", "estimated"])
     assert not bool(settlements.loc["s1", "estimated"])
-    spec = charts.debt_chart(r.totals, r.target, r.filters.months).to_dict()
+    spec = checked(charts.debt_chart(r.totals, r.target, r.filters.months))
     drawn = next(iter(spec["datasets"].values()))
     assert [(x["month"], x["Данные"]) for x in drawn][-2:] == [("2024-02", "по сданным отчётам"),
                                                               ("2024-03", "оценка: сданы не все отчёты или строки")]

@@ -28,6 +28,7 @@ from lib.domain.summary import Filters, execute
 from lib.files import meeting_pack, workbook
 from lib.ui import charts
 from tests.support.district import build, line, participant, settings, stamp
+from tests.support.vega import checked
 
 TODAY = dt.date(2024, 4, 20)
 PEOPLE = [participant("s1", "settlement"), participant("s2", "settlement"), participant("u1", serves="s1"),
@@ -132,7 +133,7 @@ def test_a_returned_month_stays_in_the_total_marked_as_under_correction(tmp_path
 def test_the_debt_chart_draws_an_estimated_month_differently_and_keeps_to_the_period(tmp_path):
     snap, s, _ = district(tmp_path)
     r = execute(snap, Filters("2024-02", "2024-03"), s, TODAY)
-    spec = charts.debt_chart(r.totals, r.target, r.filters.months).to_dict()
+    spec = checked(charts.debt_chart(r.totals, r.target, r.filters.months))
     rows = next(iter(spec["datasets"].values()))
     assert [(x["month"], x["Данные"]) for x in rows] == [("2024-02", "по сданным отчётам"),
                                                           ("2024-03", "оценка: сданы не все отчёты или строки")]

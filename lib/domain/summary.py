@@ -175,9 +175,23 @@ def execute(snapshot, filters: Filters, settings: Settings, today: dt.date, line
 
 
 def _execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lines: estimates.Lines) -> DashboardResult:
-    period = select(snapshot, filters, lines=lines)
-    history = select(snapshot, filters, whole_history=True, lines=lines)
     month = filters.month_to
+    # the figures of the chosen period first: its filtered copies of the lines are let go before the quality checks,
+    # the filing matrix and the plan, which are then computed without them
+    period = select(snapshot, filters, lines=lines)
+    of_period = dict(
+        collection_by_month=metrics.collection_by_month(period.monthly),
+        aging=metrics.aging(period.structure),
+        older_than_12_pct=metrics.share_older_than_12(period.structure, month),
+        resources=metrics.by_resource(period.structure, month),
+        enforcement=metrics.enforcement(period.monthly, settings["enforcement_monthly_target"]),
+        funnel=metrics.claims_funnel(period.claims, period.monthly, filters.months),
+        notes=estimates.notes(period.monthly, lines.coverage, [month]),
+    )
+    period_notes = estimates.notes(period.monthly, lines.coverage)
+    nothing_in_period = period.monthly.empty and period.structure.empty
+    del period
+    history = select(snapshot, filters, whole_history=True, lines=lines)
     totals = metrics.monthly_totals(history.monthly)
     per = metrics.totals_by(history.monthly, ["participant_id"])
     target = metrics.target_progress(per, month, settings["baseline_month"], settings["target_reduction_pct"], settings["plan_end"])
@@ -190,7 +204,6 @@ def _execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lin
     year = [m for m in history.monthly.month.unique() if f"{month[:4]}-01" <= m <= month]  # the collection tile's year so far
     who = expected_filers(snapshot, filters, lines)
     filing = filing_matrix(snapshot, who, filters.months, settings["report_due_day"], today, zone=getattr(settings, "zone", None))
-    period_notes = estimates.notes(period.monthly, lines.coverage)
     partial = {(n.participant_id, n.month): n for n in period_notes if n.kind == "partial"}
     names = dict(zip(snapshot.current("participants").id, snapshot.current("participants").name)) if partial else {}
     filing["missing_lines"] = [("; ".join(estimates.line_text(x, names) for x in partial[k].lines) if k in partial else None)
@@ -207,7 +220,7 @@ def _execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lin
     plan = execution_matrix(snapshot, filters.months, today, plan_who, span=(settings["plan_start"], settings["plan_end"]))
     shown_quality = checks(snapshot, filters, lines)
     no_data = None
-    if period.monthly.empty and period.structure.empty:
+    if nothing_in_period:
         no_data = ("Для выбранного сочетания фильтров нет ни одного отчёта"
                    + (": выбранные организации не обслуживают выбранные поселения." if filters.settlements and not who else "."))
     return DashboardResult(
@@ -216,14 +229,8 @@ def _execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lin
         totals=totals,
         target=target,
         collection=metrics.collection(history.monthly, month),
-        collection_by_month=metrics.collection_by_month(period.monthly),
-        aging=metrics.aging(period.structure),
-        older_than_12_pct=metrics.share_older_than_12(period.structure, month),
-        resources=metrics.by_resource(period.structure, month),
         settlements=metrics.ranking(history.monthly, filters.month_from, month, "settlement_id"),
         utilities=metrics.ranking(history.monthly, filters.month_from, month, "participant_id"),
-        enforcement=metrics.enforcement(period.monthly, settings["enforcement_monthly_target"]),
-        funnel=metrics.claims_funnel(period.claims, period.monthly, filters.months),
         limitation=metrics.limitation_risk(history.structure, history.claims, month),
         filing=filing,
         filing_summary=filing_summary(filing, month),
@@ -232,7 +239,6 @@ def _execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lin
         quality=shown_quality,
         decisions=decisions(snapshot, today),
         problems=list(snapshot.problems),
-        notes=estimates.notes(period.monthly, lines.coverage, [month]),
         baseline_notes=estimates.notes(compared, lines.coverage, [baseline_month]) if baseline_month != month else [],
         warnings={"debt": quality.within(found, [month]), "baseline": quality.within(found, {month, baseline_month}),
                   "collection": quality.within(found, set(year), quality.FLOW_FIELDS),
@@ -241,4 +247,5 @@ def _execute(snapshot, filters: Filters, settings: Settings, today: dt.date, lin
         never_filed=[p for p in who if p in lines.never_filed],
         limits=limits(filters, settings),
         no_data=no_data,
+        **of_period,
     )
