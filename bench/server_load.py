@@ -126,15 +126,27 @@ async def at_once(url: str, folder: Path, people: int, repeat: int, utilities: i
             server.stop()
 
 
-async def cold_and_reruns(url: str, folder: Path, reruns: int, name: str) -> tuple[float, list[float]]:
-    """A freshly started process: its first «Свод», then ``reruns`` reruns of it."""
+def memory_mb(pid: int) -> tuple[float, float]:
+    """The process's peak resident memory since its start and its resident memory now, MB (/proc/<pid>/status)."""
+    kb = {line.split(":")[0]: int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+          if line.startswith(("VmHWM", "VmRSS"))}
+    return kb["VmHWM"] / 1024, kb["VmRSS"] / 1024
+
+
+async def cold_and_reruns(url: str, folder: Path, reruns: int, name: str) -> tuple[float, list[float], dict]:
+    """A freshly started process: its first «Свод», then ``reruns`` reruns of it; the server process's peak memory
+    after the first page and after the reruns, and its resident memory after each (a real server, not AppTest)."""
     server = Server(url, folder, name)
     try:
         client = await person(server, COORDINATOR)
         cold = (await client.run(SUMMARY, expect=DRAWN)).seconds
-        again = [(await client.run(SUMMARY, expect=DRAWN)).seconds for _ in range(reruns)]
+        peak_first, _ = memory_mb(server.proc.pid)
+        again, resident = [], []
+        for _ in range(reruns):
+            again.append((await client.run(SUMMARY, expect=DRAWN)).seconds)
+            resident.append(memory_mb(server.proc.pid)[1])
         await client.close()
-        return cold, again
+        return cold, again, {"peak_first_mb": peak_first, "peak_mb": memory_mb(server.proc.pid)[0], "resident_mb": resident}
     finally:
         server.stop()
 
@@ -142,14 +154,17 @@ async def cold_and_reruns(url: str, folder: Path, reruns: int, name: str) -> tup
 async def pages(stores: dict[str, tuple[str, Path]], reruns: int, repeat: int) -> dict:
     """Per store: cold «Свод» on ``repeat`` fresh processes and the reruns after each; the stores in turn (sqlite,
     postgresql, sqlite, …) so that a burst of load on the shared machine hits both."""
-    found = {kind: {"cold_s": [], "again": []} for kind in stores}
+    found = {kind: {"cold_s": [], "again": [], "memory": []} for kind in stores}
     for n in range(repeat):
         for kind, (url, folder) in stores.items():
-            cold, again = await cold_and_reruns(url, folder, reruns, f"pages-{kind}-{n}")
+            cold, again, memory = await cold_and_reruns(url, folder, reruns, f"pages-{kind}-{n}")
             found[kind]["cold_s"].append(cold)
             found[kind]["again"] += again
+            found[kind]["memory"].append(memory)
+            print(f"{kind} {n + 1}: cold {cold:.2f} s, memory {json.dumps(memory)}", file=sys.stderr, flush=True)
     return {kind: {"cold_s": r["cold_s"], "rerun_p50_s": statistics.median(r["again"]), "rerun_p95_s": p95(r["again"]),
-                   "reruns": len(r["again"])} for kind, r in found.items()}
+                   "reruns": len(r["again"]), "peak_mb": [m["peak_mb"] for m in r["memory"]],
+                   "peak_first_mb": [m["peak_first_mb"] for m in r["memory"]]} for kind, r in found.items()}
 
 
 async def same_login(url: str, folder: Path, sessions: int) -> dict:
@@ -247,12 +262,15 @@ def main() -> None:
 
 
 def pages_report(scale: str, found: dict) -> str:
-    lines = [f"{scale}: «Свод» cold (fresh process, each repeat) and rerun p50 / p95, s",
-             "| store | cold | rerun p50 | rerun p95 | ÷ SQLite (cold max, rerun p95) |", "|---|---|---|---|---|"]
+    lines = [f"{scale}: «Свод» cold (fresh process, each repeat) and rerun p50 / p95, s; the server process's peak memory "
+             "after the first page and after the reruns, MB",
+             "| store | cold | rerun p50 | rerun p95 | ÷ SQLite (cold max, rerun p95) | peak after the first page | peak after the reruns |",
+             "|---|---|---|---|---|---|---|"]
     base = found.get("sqlite")
     for kind, r in found.items():
         ratio = f"×{max(r['cold_s']) / max(base['cold_s']):.2f}, ×{r['rerun_p95_s'] / base['rerun_p95_s']:.2f}" if base else "—"
-        lines.append(f"| {kind} | {' / '.join(f'{c:.2f}' for c in r['cold_s'])} | {r['rerun_p50_s']:.2f} | {r['rerun_p95_s']:.2f} | {ratio} |")
+        lines.append(f"| {kind} | {' / '.join(f'{c:.2f}' for c in r['cold_s'])} | {r['rerun_p50_s']:.2f} | {r['rerun_p95_s']:.2f} | {ratio} | "
+                     f"{' / '.join(f'{m:.0f}' for m in r['peak_first_mb'])} | {' / '.join(f'{m:.0f}' for m in r['peak_mb'])} |")
     return "\n".join(lines)
 
 
