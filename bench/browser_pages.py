@@ -20,15 +20,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from bench import datasets
-from lib.core.config import PROJECT_ROOT
 
 COORDINATOR, EXECUTOR = "bench@x", "u00001@bench"
 
@@ -51,35 +48,21 @@ class Server:
     """``streamlit run app.py`` on the store, on a free loopback port; stopped by ``stop``."""
 
     def __init__(self, url: str, folder: Path, name: str):
-        from tests.support.browser import free_port
+        from tests.support.browser import free_port, start_app
 
         self.port = free_port()
         self.log = open(folder / f"{name}.log", "w")
         env = {**os.environ, "DEBT_STORE": url, "DEBT_SIGNING_KEY": datasets.SIGNING_KEY, "DEBT_LOCAL_DIR": str(folder / "local")}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.headless=true",
-             f"--server.port={self.port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"],
-            cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        self.address = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{self.address}/_stcore/health", timeout=2).read() == b"ok":
-                    return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"streamlit did not start: {(folder / f'{name}.log').read_text()[-2000:]}")
+        try:
+            self.proc, self.address = start_app(env, self.log, self.port, seconds=120)
+        except RuntimeError as err:
+            self.log.close()
+            raise RuntimeError(f"{err}: {(folder / f'{name}.log').read_text()[-2000:]}") from None
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=30)
+        from tests.support.browser import stop_process
+
+        stop_process(self.proc, timeout=30)
         self.log.close()
 
 

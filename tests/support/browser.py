@@ -45,13 +45,28 @@ def serve(demo_db, tmp_path: Path, env: dict | None = None, args: tuple = (), po
     port = port or free_port()
     env = {**os.environ, "DEBT_STORE": f"sqlite:///{db}", **(env or {})}
     log = open(tmp_path / "streamlit.log", "w")
+    try:
+        proc, url = start_app(env, log, port, args)
+    except RuntimeError as err:
+        log.close()
+        pytest.fail(f"{err}: {Path(tmp_path / 'streamlit.log').read_text()[-2000:]}")
+    try:
+        yield url
+    finally:
+        stop_process(proc, timeout=20)
+        log.close()
+
+
+def start_app(env: dict, log, port: int, args: tuple = (), seconds: float = 60) -> tuple[subprocess.Popen, str]:
+    """``streamlit run app.py`` with ``env`` on 127.0.0.1:``port``, its output to ``log``; returns the process and its
+    address once it answers its health check (the tests' servers and the bench's). RuntimeError if it does not."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.headless=true",
          f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", *args],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
@@ -62,19 +77,23 @@ def serve(demo_db, tmp_path: Path, env: dict | None = None, args: tuple = (), po
             time.sleep(0.1)
     else:
         proc.kill()
-        pytest.fail(f"streamlit did not start: {Path(tmp_path / 'streamlit.log').read_text()[-2000:]}")
+        proc.wait(timeout=20)
+        raise RuntimeError("streamlit did not start")
     if proc.poll() is not None:
-        pytest.fail(f"streamlit stopped: {Path(tmp_path / 'streamlit.log').read_text()[-2000:]}")
+        raise RuntimeError("streamlit stopped")
+    return proc, url
+
+
+def stop_process(proc: subprocess.Popen, timeout: float) -> None:
+    """Asked to end, then killed if it has not within ``timeout`` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
     try:
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
-        log.close()
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
 
 
 def launch(playwright):

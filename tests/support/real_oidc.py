@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import stop_process
+
 FOLDER = Path(__file__).parent / "oidc"
 
 
@@ -69,13 +71,8 @@ class RealOIDC:
         pytest.fail(f"oidc-provider не запустился: {self.log[-2000:]}")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        if self.proc is not None:
+            stop_process(self.proc, timeout=10)
         self.proc = None
 
     def restart(self, **changes) -> None:
