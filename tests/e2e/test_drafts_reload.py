@@ -27,11 +27,13 @@ def walk_through(server: str, page, db: Path) -> None:
     sign_in(page, "coordinator@lensk.demo", "demo-coordinator")
     page.get_by_role("link", name="Комиссия").click()
     page.get_by_role("heading", name="Комиссия").wait_for(timeout=30000)
+    idle(page)  # a person types once the page has stopped running
+    # each field reaches the server on leaving it, after a debounce: wait for that rerun itself, field by field
+    # («not running» alone was true before it started: F5 came before the agenda was in the draft; and a number typed
+    # while the page was still drawing was drawn over by it — the draft then held the agenda and not the number)
     page.get_by_label("Номер протокола").first.fill("21")
+    rerun_after(page, lambda: page.get_by_label("Номер протокола").first.press("Tab"))
     page.get_by_label("Повестка").first.fill(AGENDA)
-    # the agenda reaches the server on leaving the field, after a debounce: wait for that rerun itself («not running»
-    # alone was true before it started, and F5 came before the agenda was in the draft — the number was, from its own
-    # blur, so «Есть несохранённые изменения» showed already)
     rerun_after(page, lambda: page.get_by_label("Повестка").first.press("Tab"))
     page.get_by_text("Есть несохранённые изменения").first.wait_for(timeout=30000)
 
