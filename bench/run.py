@@ -79,9 +79,13 @@ def run_scale(name: str, participants: int) -> dict:
     body, tables = datasets.payload(rows)
     text = json.dumps(body, ensure_ascii=False)
     t_json, _ = timed(lambda: json.loads(text), 1 if participants > 1000 else 3)
-    parser = SheetsStore("bench", gspread.Client(auth=None, session=FakeSheetsAPI().session()),
-                         secrets=ServerSecrets(None, datasets.SIGNING_KEY))
-    t_parse, snap = timed(lambda: parser.parse_payload(json.loads(text), tables), 1 if participants > 1000 else 3)
+
+    def parse():  # a new store each time: a store that has read these very cells does not type them again
+        parser = SheetsStore("bench", gspread.Client(auth=None, session=FakeSheetsAPI().session()),
+                             secrets=ServerSecrets(None, datasets.SIGNING_KEY))
+        return parser.parse_payload(json.loads(text), tables)
+
+    t_parse, snap = timed(parse, 1 if participants > 1000 else 3)
     assert not snap.problems, snap.problems[:3]
     out["parse_s"], out["json_s"] = t_parse, t_json
 

@@ -50,6 +50,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 import zoneinfo
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import contextmanager
@@ -178,6 +179,25 @@ def _cell_data(value) -> dict:
     return {"userEnteredValue": {"stringValue": str(value)}}
 
 
+class _Parsed:
+    """What a whole read made of one tab's cells: typed rows, problems, cells typed over saved rows, rows of a signed tab
+    without the app's signature, «Код сохранения» of the rows. It depends only on the cells, the schema, the signing key
+    and the sheet's time zone, so a second store of this process that reads the very same cells (the command line's
+    check beside a server's store, a store made again after a reset, a test's new reader) takes it instead of typing and
+    checking every cell again. Kept only while a store holds it (``_PARSED`` holds no reference of its own): a tab read
+    again after a change lets the old one go."""
+
+    __slots__ = ("__weakref__", "bad_rows", "changes", "max_seq", "problems", "save_ids", "typed")
+
+    def __init__(self, typed: pd.DataFrame, problems: tuple, changes: tuple, bad_rows: tuple, save_ids: tuple, max_seq: int):
+        self.typed, self.problems, self.changes, self.bad_rows, self.save_ids = typed, problems, changes, bad_rows, save_ids
+        self.max_seq = max_seq
+
+
+_PARSED: weakref.WeakValueDictionary[tuple, _Parsed] = weakref.WeakValueDictionary()
+_PARSED_LOCK = threading.Lock()
+
+
 @dataclass
 class TabRead:
     """One tab as last read: its typed rows (before versioning), versions, problems and layout.
@@ -207,6 +227,7 @@ class TabRead:
     dirty: bool = False  # typed or pending changed since the versions were built
     bad_rows: list[dict] = field(default_factory=list)  # rows of a signed tab without the app's signature
     changes: list[ManualChange] = field(default_factory=list)  # values typed over saved rows (their seals say so)
+    parsed: _Parsed | None = None  # what the last whole read made of the cells (shared: ``_Parsed``)
 
 
 @dataclass
@@ -623,19 +644,37 @@ class SheetsStore(Store):
             if digest == read.digest and read.typed is not None and read.last_row == len(values):
                 self._seen(read, read.save_ids, at, grew=False)  # the same cells as the last whole read: nothing to type again
             else:
-                rows = values[1:]
-                self._serials_to_text(table, positions[0], rows, tz)
-                found, broken = self._unsealed(table, positions[0], rows, 2)
-                typed, problems = cells_to_frame(table, header, rows)
-                read.changes = self._changes(table, typed, found)
-                problems += broken
-                self._max_seq = max(self._max_seq, _latest(typed))  # claims of unsigned rows too: a fix orders after them
-                if table.signed:
-                    typed, unsigned, read.bad_rows = self._verified(table, typed)
-                    problems += unsigned
-                read.typed, read.cell_problems, read.last_row, read.digest = typed, problems, len(values), digest
-                self._seen(read, _column(rows, positions[0].get("save_id")), at, grew=True)
+                parsed = self._parsed(table, values, positions[0], digest, tz)
+                self._max_seq = max(self._max_seq, parsed.max_seq)  # claims of unsigned rows too: a fix orders after them
+                read.typed, read.cell_problems, read.last_row, read.digest = parsed.typed, list(parsed.problems), len(values), digest
+                read.changes, read.bad_rows, read.parsed = list(parsed.changes), list(parsed.bad_rows), parsed
+                self._seen(read, list(parsed.save_ids), at, grew=True)
         self._tabs[tab] = read
+
+    def _parsed(self, table: Table, values: list[list], positions: dict, digest: bytes, tz: dt.tzinfo) -> _Parsed:
+        """The tab's cells typed and checked (``_Parsed``): taken from another store of this process that holds the very
+        same cells, else made here."""
+        memo = (id(self.schema), table.key, digest, self.secrets.signing_key(), str(tz))
+        with _PARSED_LOCK:
+            parsed = _PARSED.get(memo)
+        if parsed is not None:
+            return parsed
+        rows = values[1:]  # changed in place: typed moments become text, cells typed over go back to their seals
+        self._serials_to_text(table, positions, rows, tz)
+        found, broken = self._unsealed(table, positions, rows, 2)
+        typed, problems = cells_to_frame(table, values[0] if values else [], rows)
+        changes = self._changes(table, typed, found)
+        problems += broken
+        max_seq = _latest(typed)
+        bad_rows: list[dict] = []
+        if table.signed:
+            typed, unsigned, bad_rows = self._verified(table, typed)
+            problems += unsigned
+        parsed = _Parsed(typed, tuple(problems), tuple(changes), tuple(bad_rows), tuple(_column(rows, positions.get("save_id"))),
+                         max_seq)
+        with _PARSED_LOCK:
+            _PARSED[memo] = parsed
+        return parsed
 
     @staticmethod
     def _layout_of(table: Table, header: list) -> tuple[dict, list[str | None]]:
@@ -674,6 +713,7 @@ class SheetsStore(Store):
             problems += broken
             self._max_seq = max(self._max_seq, _latest(added))
             read.typed = concat_rows([read.typed, added]) if len(read.typed) else added
+            read.parsed = None  # the whole read's rows are in read.typed now; let them go with it
             read.cell_problems = read.cell_problems + problems
             read.last_row += len(rows)
             read.digest = None  # the whole-read digest no longer describes what is held
