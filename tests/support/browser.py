@@ -379,5 +379,16 @@ def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()  # tabs switch in the browser, without a rerun
 
 
+def type_text(page, box, text: str) -> None:
+    """Type ``text`` into a text field (a locator) and leave it with Tab, as a person does, waiting for the rerun that
+    sends it (a field's value reaches the server on leaving it, after a debounce). Type field by field, each once the
+    page is idle: a second field typed while the first one's rerun was still drawing was drawn over by it. A field that
+    already holds ``text`` is left as it is (nothing to send, no rerun to wait for)."""
+    if box.input_value() == text:
+        return
+    box.fill(text)
+    rerun_after(page, lambda: box.press("Tab"))
+
+
 def field(page, label: str):
     return page.get_by_role("textbox", name=label, exact=True)
