@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from lib.store.sqlite_store import SQLiteStore
-from tests.support.browser import idle, screenshot_on_failure, sign_in_demo
+from tests.support.browser import idle, screenshot_on_failure, sign_in_demo, type_text
 
 
 def open_commission(page) -> None:
@@ -28,10 +28,8 @@ def walk_through(server: str, page, db: Path) -> None:
     open_commission(page)
 
     # item 3: a double click on «Сохранить заседание»
-    page.get_by_label("Номер протокола").first.fill("14")
-    page.get_by_label("Повестка").first.fill("О задолженности за декабрь")
-    page.get_by_label("Повестка").first.press("Tab")
-    idle(page)
+    type_text(page, page.get_by_label("Номер протокола").first, "14")  # field by field, each one's rerun waited for
+    type_text(page, page.get_by_label("Повестка").first, "О задолженности за декабрь")
     page.get_by_role("button", name="Сохранить заседание").dblclick()
     page.get_by_text(re.compile(r"Заседание № 14 от .* записано\. Сохранено .* · версия 1")).wait_for(timeout=60000)
     idle(page)
@@ -39,18 +37,15 @@ def walk_through(server: str, page, db: Path) -> None:
     meetings = SQLiteStore(db).read_all().current("meetings")
     assert (meetings.number == "14").sum() == 1
     # the next meeting is stored (it failed with the same message before)
-    page.get_by_label("Номер протокола").first.fill("18")
-    page.get_by_label("Номер протокола").first.press("Tab")
-    idle(page)
+    type_text(page, page.get_by_label("Номер протокола").first, "18")
     page.get_by_role("button", name="Сохранить заседание").click()
     page.get_by_text(re.compile(r"Заседание № 18 от .* записано")).wait_for(timeout=60000)
     assert (SQLiteStore(db).read_all().current("meetings").number == "18").sum() == 1
 
     # item 2: typed, not saved, «Свод» and back through the sidebar's link: still there
-    page.get_by_label("Номер протокола").first.fill("19")
-    page.get_by_label("Повестка").first.fill("Повестка, которую не сохранили")
-    page.get_by_label("Повестка").first.press("Tab")
-    idle(page)
+    idle(page)  # typed once the page has stopped running
+    type_text(page, page.get_by_label("Номер протокола").first, "19")
+    type_text(page, page.get_by_label("Повестка").first, "Повестка, которую не сохранили")
     page.get_by_text("Есть несохранённые изменения").first.wait_for(timeout=30000)
     page.get_by_role("link", name="Свод").click()
     page.get_by_text("Показатели за").first.wait_for(timeout=60000)

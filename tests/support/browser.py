@@ -24,8 +24,17 @@ from lib.core.config import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+# Most of the browser's work in the tests is Streamlit's own JavaScript drawing each rerun, in a tab that lives a minute:
+# V8's optimising compilers (TurboFan, Maglev) spend more time compiling than their code saves in so short a life, so
+# they are off (the same code runs, only unoptimised; docs/testing.md, «Сквозной набор: процессор»). Reduced motion:
+# no transitions or pulsing placeholders to draw frame by frame (Streamlit honours the setting, as for a person who
+# asked the system for it).
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-quic", "--no-first-run"]
+         "--disable-sync", "--disable-quic", "--no-first-run", "--force-prefers-reduced-motion",
+         "--js-flags=--no-opt,--no-maglev"]
+# the tests' servers: nobody edits the code while the tests run, so no watcher of every imported module's file (its
+# first run walks all of sys.modules) and no rerun on save
+SERVER_ARGS = ("--server.fileWatcherType=none", "--server.runOnSave=false")
 VIEWPORT = {"width": 1400, "height": 1000}
 
 
@@ -46,7 +55,7 @@ def serve(demo_db, tmp_path: Path, env: dict | None = None, args: tuple = (), po
     env = {**os.environ, "DEBT_STORE": f"sqlite:///{db}", **(env or {})}
     log = open(tmp_path / "streamlit.log", "w")
     try:
-        proc, url = start_app(env, log, port, args)
+        proc, url = start_app(env, log, port, (*SERVER_ARGS, *args))
     except RuntimeError as err:
         log.close()
         pytest.fail(f"{err}: {Path(tmp_path / 'streamlit.log').read_text()[-2000:]}")
@@ -119,7 +128,7 @@ def new_page(browser, locale: str = "ru-RU", viewport: dict | None = None):
 def wait_for_tables(page, count: int) -> None:
     """Data grids load lazily: wait until each has drawn its canvas, and the page has stopped changing."""
     page.wait_for_function(
-        f"document.querySelectorAll('[data-testid=\"stDataFrame\"] canvas').length >= {count}", timeout=30000
+        f"document.querySelectorAll('[data-testid=\"stDataFrame\"] canvas').length >= {count}", timeout=30000, polling=100
     )
     settled(page, quiet=500)
 
@@ -246,7 +255,7 @@ def at_width(page, width: int, height: int, done: str = SIDEBAR_SETTLED) -> None
             as_wanted = page.evaluate(SIDEBAR_AS_WANTED, narrow)
         else:
             try:
-                page.wait_for_function(SIDEBAR_AS_WANTED, arg=narrow, timeout=3000)
+                page.wait_for_function(SIDEBAR_AS_WANTED, arg=narrow, timeout=3000, polling=100)
                 as_wanted = True
             except Error:
                 as_wanted = False
@@ -260,11 +269,11 @@ def at_width(page, width: int, height: int, done: str = SIDEBAR_SETTLED) -> None
             except Error:
                 pass  # it moved by itself meanwhile: ``done`` says whether it is where it should be
         try:
-            page.wait_for_function(done, arg=narrow, timeout=5000)
+            page.wait_for_function(done, arg=narrow, timeout=5000, polling=100)
             return
         except Error:
             continue
-    page.wait_for_function(done, arg=narrow, timeout=15000)
+    page.wait_for_function(done, arg=narrow, timeout=15000, polling=100)
 
 
 def rerun_after(page, action, attempts: int = 1) -> None:
@@ -280,7 +289,9 @@ def rerun_after(page, action, attempts: int = 1) -> None:
         watch_reruns(page)
         action()
         try:
-            page.wait_for_function("window.__reruns > 0", timeout=60000 if attempt == attempts - 1 else 20000)
+            # polled every 100 ms, not at every animation frame (Playwright's default): a frame-by-frame poll keeps the
+            # tab drawing frames for as long as the rerun lasts; the counter only grows, so no rerun is missed
+            page.wait_for_function("window.__reruns > 0", timeout=60000 if attempt == attempts - 1 else 20000, polling=100)
             break
         except PlaywrightTimeout:
             if attempt == attempts - 1:
@@ -366,6 +377,17 @@ def confirm_and_save(page, button: str) -> None:
 
 def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()  # tabs switch in the browser, without a rerun
+
+
+def type_text(page, box, text: str) -> None:
+    """Type ``text`` into a text field (a locator) and leave it with Tab, as a person does, waiting for the rerun that
+    sends it (a field's value reaches the server on leaving it, after a debounce). Type field by field, each once the
+    page is idle: a second field typed while the first one's rerun was still drawing was drawn over by it. A field that
+    already holds ``text`` is left as it is (nothing to send, no rerun to wait for)."""
+    if box.input_value() == text:
+        return
+    box.fill(text)
+    rerun_after(page, lambda: box.press("Tab"))
 
 
 def field(page, label: str):
