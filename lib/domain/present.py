@@ -141,9 +141,10 @@ def _translate(styler: Styler, display: dict[int, list[str]]):
     styles (``.apply``, ``.map``) work as usual.
     """
 
-    def translate(sparse_index: bool, sparse_cols: bool, max_rows=None, max_cols=None, blank: str = "&nbsp;"):
+    def translate(sparse_index: bool, sparse_cols: bool, max_rows=None, max_cols=None, blank: str = "&nbsp;", with_body: bool = True):
+        # ``with_body=False``: the cell text is already drawn once and kept (``lib.ui.table_bytes``), only the styles are asked
         body = [[{"id": cell, "display_value": text} for cell, text in zip(_cell_ids(j, len(values)), values)]
-                for j, values in display.items()]
+                for j, values in display.items()] if with_body else []
         styles: dict[tuple, list[str]] = {}
         for (i, j), props in styler.ctx.items():
             if props:
@@ -164,6 +165,9 @@ class Shown:
     frame: pd.DataFrame
     data: pd.DataFrame
     display: dict[int, list[str]]
+    # what the screen layer made of this table once and hands out again on every rerun (``lib.ui.table_bytes``:
+    # the Arrow bytes of the values and of the display text); nothing else writes here
+    drawn: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def prepare(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = None, moments: Iterable[str] = ()) -> Shown:
@@ -186,6 +190,7 @@ def styled(shown: Shown) -> Styler:
     styler = Styler(shown.data)
     styler._translate = _translate(styler, shown.display)
     styler.shown = shown.display  # what ``row_text`` reads: a row as the grid shows it
+    styler.prepared = shown  # what ``lib.ui.table_bytes`` reads: the table's bytes, made once
     return styler
 
 
