@@ -16,6 +16,7 @@ from streamlit.proto.Dataframe_pb2 import Dataframe as DataframeProto
 from lib.domain import present
 from lib.ui import table_bytes
 from tests.support.apptest import open_page
+from tests.support.shown import cells
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -61,13 +62,37 @@ def test_a_prepared_table_sends_the_bytes_streamlit_makes_at_the_first_drawing_a
     shown = present.prepare(frame(), moments=["Срок"])
     for _ in range(3):  # the first drawing makes and keeps the bytes, the next ones hand them out
         assert hooked(styled(shown)).SerializeToString() == streamlit_own(styled(shown)).SerializeToString()
-    assert set(shown.drawn) == {"values", "display"}
+    assert {"values", "display"} <= set(shown.drawn)
     # this run's own cell styles (``.apply``) still reach the browser; another Styler of the same table has none
     red = lambda r: ["background-color: #fde7e9"] * len(r)
     coloured = hooked(styled(shown).apply(red, axis=1))
     assert coloured.SerializeToString() == streamlit_own(styled(shown).apply(red, axis=1)).SerializeToString()
     assert "background-color: #fde7e9" in coloured.arrow_data.styler.styles
     assert not hooked(styled(shown)).arrow_data.styler.styles
+
+
+def test_a_table_whose_cells_read_as_their_values_goes_without_sending_its_text_twice():
+    """Text only, no empty cell, nothing styled: the display text Streamlit would send is the values again."""
+    words = pd.DataFrame({"Участник": ["ООО «Тепло»", "МУП «Вода»"], "январь 2024": ["в срок", "не сдан"]})
+    shown = present.prepare(words)
+    for _ in range(2):
+        sent, own = hooked(styled(shown)), streamlit_own(styled(shown))
+        assert not sent.arrow_data.HasField("styler") and sent.arrow_data.data == own.arrow_data.data
+        assert cells(Element(sent)).equals(cells(Element(own)))
+    # styled by this run, or with an empty cell («—» on the screen), or a number: the display text goes as before
+    red = lambda r: ["background-color: #fde7e9"] * len(r)
+    assert hooked(styled(shown).apply(red, axis=1)).arrow_data.styler.display_values
+    for other in (words.assign(Участник=["ООО «Тепло»", None]), words.assign(Отчётов=[1, 2])):
+        again = present.prepare(other)
+        assert hooked(styled(again)).SerializeToString() == streamlit_own(styled(again)).SerializeToString()
+
+
+class Element:
+    """What ``tests.support.shown.cells`` reads of an AppTest dataframe element."""
+
+    def __init__(self, proto: DataframeProto):
+        self.proto = proto
+        self.value = dataframe_util.convert_arrow_bytes_to_pandas_df(proto.arrow_data.data)
 
 
 def test_a_styler_not_over_a_prepared_table_goes_streamlits_own_way():
@@ -83,7 +108,8 @@ def test_a_rerun_of_the_dashboard_sends_the_same_tables_without_making_their_tex
 
     at = open_page("coordinator@lensk.demo", "pages/dashboard.py")
     first = tables(at)
-    assert len(first) >= 5 and all(display for _, display, _ in first) and any(styles for _, _, styles in first)
+    assert len(first) >= 5 and any(styles for _, _, styles in first)
+    shown = [cells(e) for e in at.dataframe]
     made = []
     own = styler_utils._use_display_values
     monkeypatch.setattr(styler_utils, "_use_display_values", lambda *a: made.append(1) or own(*a))
@@ -96,5 +122,7 @@ def test_a_rerun_of_the_dashboard_sends_the_same_tables_without_making_their_tex
     monkeypatch.setattr(dataframe_util, "convert_pandas_df_to_arrow_bytes", table_bytes._streamlit_frame_bytes)
     at.run()
     assert not at.exception
-    assert tables(at) == first
+    assert all(a.equals(b) for a, b in zip((cells(e) for e in at.dataframe), shown, strict=True))  # every cell reads the same
+    assert [values for values, _, _ in tables(at)] == [values for values, _, _ in first]
+    assert all(display == own for (_, display, _), (_, own, _) in zip(first, tables(at), strict=True) if display)
     assert len(made) == len(first)

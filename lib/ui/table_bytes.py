@@ -8,7 +8,9 @@ large scale they were most of a rerun. Here both are made at the first drawing o
 (``Shown.drawn``), so a rerun and every session showing the same figures hand Streamlit the kept bytes; the Styler's
 own parts — uuid, caption, cell styles of ``.apply`` / ``.map`` — are still made on every run, as Streamlit makes them.
 
-A Styler that is not over a prepared table (no ``prepared``) goes Streamlit's own way, unchanged. ``install()`` puts the
+A prepared table whose every cell reads as its value (text only, no empty cell) and which this run styles nothing goes
+as its values alone, without the display text: Streamlit would send the same text twice. A Styler that is not over a
+prepared table (no ``prepared``) goes Streamlit's own way, unchanged. ``install()`` puts the
 two hooks in place once (``lib.ui.shell`` calls it at import); the tests check, table by table, that the bytes sent are
 the bytes Streamlit itself makes (``tests/test_table_bytes.py``).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import threading
 
+import pandas as pd
 from streamlit import dataframe_util
 from streamlit.elements import arrow
 from streamlit.elements.lib import pandas_styler_utils as styler_utils
@@ -40,20 +43,31 @@ def display_bytes(shown, styles: dict) -> bytes:
     return shown.drawn["display"]
 
 
+def as_values(shown, styler) -> bool:
+    """Every cell of the table reads as its value (text columns, no empty cell: ``present.prepare`` made no display
+    text) and this Styler styles nothing: the display text Streamlit would send is the values again, cell for cell
+    («Кто сдал отчёт» at large scale: 1,9 MB more on every run)."""
+    if "as values" not in shown.drawn:
+        shown.drawn["as values"] = not shown.display and all(pd.api.types.is_string_dtype(shown.data[c]) for c in shown.data.columns)
+    return shown.drawn["as values"] and not styler.ctx and not styler.table_styles and styler.caption is None
+
+
 def marshall_styler(proto, styler, default_uuid: str) -> None:
     """Streamlit's ``marshall_styler``, with the display text of a prepared table taken from what was kept."""
     shown = getattr(styler, "prepared", None)
     if shown is None or styler.data is not shown.data:
         _streamlit_marshall_styler(proto, styler, default_uuid)
         return
-    styler_utils._marshall_uuid(proto, styler, default_uuid)
     styler._compute()  # the cell styles of ``.apply`` / ``.map``: this Styler's own, made on every run
+    _next.frame, _next.shown = shown.data, shown  # the values, serialized next by ``st.dataframe`` itself
+    if as_values(shown, styler):
+        return  # no display text to send: the table goes as its values alone, as a frame without a Styler would
+    styler_utils._marshall_uuid(proto, styler, default_uuid)
     kept = "display" in shown.drawn
     styles = styler._translate(False, False, with_body=not kept)
     styler_utils._marshall_caption(proto, styler)
     styler_utils._marshall_styles(proto, styler, styles)
     proto.styler.display_values = display_bytes(shown, styles)
-    _next.frame, _next.shown = shown.data, shown  # the values, serialized next by ``st.dataframe`` itself
 
 
 def frame_bytes(df, **kwargs) -> bytes:
