@@ -59,10 +59,14 @@ def styled(shown: present.Shown):
 
 
 def test_a_prepared_table_sends_the_bytes_streamlit_makes_at_the_first_drawing_and_at_every_rerun():
-    shown = present.prepare(frame(), moments=["Срок"])
+    shown = present.prepare(frame(), moments=["Срок"], reused=True)
     for _ in range(3):  # the first drawing makes and keeps the bytes, the next ones hand them out
         assert hooked(styled(shown)).SerializeToString() == streamlit_own(styled(shown)).SerializeToString()
     assert {"values", "display"} <= set(shown.drawn)
+    # a table made anew on every run (``present.table``) sends the same and keeps no bytes with it
+    once = present.prepare(frame(), moments=["Срок"])
+    assert hooked(styled(once)).SerializeToString() == streamlit_own(styled(once)).SerializeToString()
+    assert not {"values", "display"} & set(once.drawn)
     # this run's own cell styles (``.apply``) still reach the browser; another Styler of the same table has none
     red = lambda r: ["background-color: #fde7e9"] * len(r)
     coloured = hooked(styled(shown).apply(red, axis=1))
@@ -74,7 +78,7 @@ def test_a_prepared_table_sends_the_bytes_streamlit_makes_at_the_first_drawing_a
 def test_a_table_whose_cells_read_as_their_values_goes_without_sending_its_text_twice():
     """Text only, no empty cell, nothing styled: the display text Streamlit would send is the values again."""
     words = pd.DataFrame({"Участник": ["ООО «Тепло»", "МУП «Вода»"], "январь 2024": ["в срок", "не сдан"]})
-    shown = present.prepare(words)
+    shown = present.prepare(words, reused=True)
     for _ in range(2):
         sent, own = hooked(styled(shown)), streamlit_own(styled(shown))
         assert not sent.arrow_data.HasField("styler") and sent.arrow_data.data == own.arrow_data.data

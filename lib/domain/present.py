@@ -165,13 +165,17 @@ class Shown:
     frame: pd.DataFrame
     data: pd.DataFrame
     display: dict[int, list[str]]
-    # what the screen layer made of this table once and hands out again on every rerun (``lib.ui.table_bytes``:
-    # the Arrow bytes of the values and of the display text); nothing else writes here
+    # kept across reruns (``prepare(…, reused=True)``, e.g. once per result): then the screen layer keeps what it made
+    # of the table in ``drawn`` and hands it out again (``lib.ui.table_bytes``: the Arrow bytes of the values and of
+    # the display text); a table made anew on every run keeps nothing there; nothing else writes ``drawn``
+    reused: bool = False
     drawn: dict = field(default_factory=dict, compare=False, repr=False)
 
 
-def prepare(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = None, moments: Iterable[str] = ()) -> Shown:
-    """``frame``'s values and the text ``table`` shows for them (arguments as for ``table``)."""
+def prepare(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = None, moments: Iterable[str] = (),
+            reused: bool = False) -> Shown:
+    """``frame``'s values and the text ``table`` shows for them (arguments as for ``table``); ``reused``: the caller
+    keeps this table and draws it again on later runs (``Shown.reused``)."""
     decimals, moments = spec(frame, decimals, moments)
     data = _plain(frame)
     display = {}
@@ -182,7 +186,7 @@ def prepare(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = Non
             shown = [EMPTY if b else v for b, v in zip(blank, col.astype(str))]
         if shown is not None:
             display[j] = [t or EMPTY for t in shown]  # an empty date or yes/no cell too
-    return Shown(frame, data, display)
+    return Shown(frame, data, display, reused)
 
 
 def styled(shown: Shown) -> Styler:

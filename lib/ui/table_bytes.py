@@ -5,7 +5,8 @@ run: the values (``dataframe_util.convert_pandas_df_to_arrow_bytes(styler.data)`
 (``pandas_styler_utils._marshall_display_values``: the whole frame as ``str``, then every cell's text put in by its
 name «rowI_colJ», then to Arrow). For the same prepared table both are the same bytes every time, and on «Свод» at
 large scale they were most of a rerun. Here both are made at the first drawing of a ``Shown`` and kept on it
-(``Shown.drawn``), so a rerun and every session showing the same figures hand Streamlit the kept bytes; the Styler's
+(``Shown.drawn``) when the table is itself kept for later runs (``Shown.reused``: «Свод» prepares its tables once per
+result), so a rerun and every session showing the same figures hand Streamlit the kept bytes; the Styler's
 own parts — uuid, caption, cell styles of ``.apply`` / ``.map`` — are still made on every run, as Streamlit makes them.
 
 A prepared table whose every cell reads as its value (text only, no empty cell) and which this run styles nothing goes
@@ -29,18 +30,25 @@ _streamlit_frame_bytes = dataframe_util.convert_pandas_df_to_arrow_bytes
 _next = threading.local()  # the values frame whose kept bytes ``st.dataframe`` asks for next, in this script thread
 
 
+def _kept(shown, name: str, make) -> bytes:
+    """``make()``, kept on a table that is drawn again (``Shown.reused``); a table made anew on every run keeps
+    nothing (its bytes would only stay in memory with it until the next garbage collection)."""
+    if name in shown.drawn:
+        return shown.drawn[name]
+    made = make()
+    if shown.reused:
+        shown.drawn[name] = made
+    return made
+
+
 def values_bytes(shown) -> bytes:
     """The Arrow bytes of the table's values, made once."""
-    if "values" not in shown.drawn:
-        shown.drawn["values"] = _streamlit_frame_bytes(shown.data)
-    return shown.drawn["values"]
+    return _kept(shown, "values", lambda: _streamlit_frame_bytes(shown.data))
 
 
 def display_bytes(shown, styles: dict) -> bytes:
     """The Arrow bytes of the table's display text, made once (by Streamlit's own code, from the Styler's cell text)."""
-    if "display" not in shown.drawn:
-        shown.drawn["display"] = _streamlit_frame_bytes(styler_utils._use_display_values(shown.data, styles))
-    return shown.drawn["display"]
+    return _kept(shown, "display", lambda: _streamlit_frame_bytes(styler_utils._use_display_values(shown.data, styles)))
 
 
 def as_values(shown, styler) -> bool:
@@ -63,8 +71,7 @@ def marshall_styler(proto, styler, default_uuid: str) -> None:
     if as_values(shown, styler):
         return  # no display text to send: the table goes as its values alone, as a frame without a Styler would
     styler_utils._marshall_uuid(proto, styler, default_uuid)
-    kept = "display" in shown.drawn
-    styles = styler._translate(False, False, with_body=not kept)
+    styles = styler._translate(False, False, with_body="display" not in shown.drawn)
     styler_utils._marshall_caption(proto, styler)
     styler_utils._marshall_styles(proto, styler, styles)
     proto.styler.display_values = display_bytes(shown, styles)
