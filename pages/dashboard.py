@@ -90,7 +90,7 @@ def chart(where, key: str, build, name: str | None = None) -> None:
 def shown(key: str, build) -> present.Shown:
     """A table of the page and its Russian text, built once per result like the charts: a rerun with the same
     figures draws the same prepared table (``present.styled`` gives this run its own Styler)."""
-    return memo.recent(result, "tables", key, lambda: present.prepare(build()), keep=16)
+    return memo.recent(result, "tables", key, lambda: present.prepare(build(), reused=True), keep=16)
 
 
 # month-by-month charts two to a row; the bar charts with long category names get the whole width

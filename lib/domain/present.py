@@ -97,7 +97,9 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for name in out.columns:
         col = out[name]
-        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col) or _is_dates(col)):
+        if isinstance(col.dtype, pd.StringDtype):  # text kept as text (Arrow), not as Python objects: a fifth of the memory
+            out[name] = col.fillna("")
+        elif not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col) or _is_dates(col)):
             out[name] = col.astype(object).where(col.notna(), "")
     return out
 
@@ -141,9 +143,10 @@ def _translate(styler: Styler, display: dict[int, list[str]]):
     styles (``.apply``, ``.map``) work as usual.
     """
 
-    def translate(sparse_index: bool, sparse_cols: bool, max_rows=None, max_cols=None, blank: str = "&nbsp;"):
+    def translate(sparse_index: bool, sparse_cols: bool, max_rows=None, max_cols=None, blank: str = "&nbsp;", with_body: bool = True):
+        # ``with_body=False``: the cell text is already drawn once and kept (``lib.ui.table_bytes``), only the styles are asked
         body = [[{"id": cell, "display_value": text} for cell, text in zip(_cell_ids(j, len(values)), values)]
-                for j, values in display.items()]
+                for j, values in display.items()] if with_body else []
         styles: dict[tuple, list[str]] = {}
         for (i, j), props in styler.ctx.items():
             if props:
@@ -164,10 +167,17 @@ class Shown:
     frame: pd.DataFrame
     data: pd.DataFrame
     display: dict[int, list[str]]
+    # kept across reruns (``prepare(…, reused=True)``, e.g. once per result): then the screen layer keeps what it made
+    # of the table in ``drawn`` and hands it out again (``lib.ui.table_bytes``: the Arrow bytes of the values and of
+    # the display text); a table made anew on every run keeps nothing there; nothing else writes ``drawn``
+    reused: bool = False
+    drawn: dict = field(default_factory=dict, compare=False, repr=False)
 
 
-def prepare(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = None, moments: Iterable[str] = ()) -> Shown:
-    """``frame``'s values and the text ``table`` shows for them (arguments as for ``table``)."""
+def prepare(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = None, moments: Iterable[str] = (),
+            reused: bool = False) -> Shown:
+    """``frame``'s values and the text ``table`` shows for them (arguments as for ``table``); ``reused``: the caller
+    keeps this table and draws it again on later runs (``Shown.reused``)."""
     decimals, moments = spec(frame, decimals, moments)
     data = _plain(frame)
     display = {}
@@ -178,7 +188,7 @@ def prepare(frame: pd.DataFrame, decimals: Mapping[str, int | None] | None = Non
             shown = [EMPTY if b else v for b, v in zip(blank, col.astype(str))]
         if shown is not None:
             display[j] = [t or EMPTY for t in shown]  # an empty date or yes/no cell too
-    return Shown(frame, data, display)
+    return Shown(frame, data, display, reused)
 
 
 def styled(shown: Shown) -> Styler:
@@ -186,6 +196,7 @@ def styled(shown: Shown) -> Styler:
     styler = Styler(shown.data)
     styler._translate = _translate(styler, shown.display)
     styler.shown = shown.display  # what ``row_text`` reads: a row as the grid shows it
+    styler.prepared = shown  # what ``lib.ui.table_bytes`` reads: the table's bytes, made once
     return styler
 
 

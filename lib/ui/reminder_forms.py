@@ -70,7 +70,7 @@ def remind_panel(user: User, snap, today: dt.date) -> None:
 
 def _planned(snap, today: dt.date) -> tuple[reminders.Plan, present.Shown]:
     plan = outbox.preview(snap, today)
-    return plan, present.prepare(reminders.preview_table(plan.send))
+    return plan, present.prepare(reminders.preview_table(plan.send), reused=True)
 
 
 def my_reminders(user: User, snap) -> None:

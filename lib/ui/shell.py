@@ -25,10 +25,12 @@ from lib.domain import present
 from lib.domain.settings import read_settings
 from lib.store.factory import shared_store
 from lib.store.port import Snapshot, Store, StoreError
+from lib.ui import table_bytes
 
 SESSION_USER = "user_login"
 log = logging.getLogger(__name__)
 UNEXPECTED = "Непредвиденная ошибка"
+table_bytes.install()  # a prepared table's bytes are made once, not on every rerun
 
 
 def today() -> dt.date:
